@@ -1,0 +1,109 @@
+//! The crate's error type for parsing, loading and issuing.
+//!
+//! Bundle, renewal and verification have their own error types next to their code; this one
+//! covers certificates, keys, CSRs and issuance. No message ever contains key material.
+
+use crate::pem::PemError;
+use time::OffsetDateTime;
+
+/// What went wrong parsing, loading or issuing a certificate or key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// PEM text was malformed or held the wrong kind of block.
+    #[error("{what}: {source}")]
+    Pem {
+        /// What was being read ("certificate", "private key", "CSR").
+        what: &'static str,
+        /// The PEM problem with its block and line.
+        source: PemError,
+    },
+
+    /// DER bytes broke the encoding rules or the structure of RFC 5280 / RFC 5915 / RFC 2986.
+    #[error("malformed {what} at byte {offset}: {reason}")]
+    Malformed {
+        /// What was being read ("certificate", "private key", "CSR").
+        what: &'static str,
+        /// Byte offset in the DER where the problem was found.
+        offset: usize,
+        /// The rule that was broken.
+        reason: String,
+    },
+
+    /// The key or signature algorithm is not ECDSA P-256 (with SHA-256).
+    #[error("unsupported algorithm in {what}: {found} (certcycle supports ECDSA P-256 only)")]
+    UnsupportedAlgorithm {
+        /// Where the algorithm was found.
+        what: &'static str,
+        /// The algorithm found, by name where known and by OID otherwise.
+        found: String,
+    },
+
+    /// A private key does not belong to the certificate it was paired with.
+    #[error("the private key does not match the certificate {subject}")]
+    KeyMismatch {
+        /// The certificate's subject.
+        subject: String,
+    },
+
+    /// A certificate that must be a CA (to sign, or to be a trust anchor) is not one.
+    #[error("{subject} is not a CA certificate: {reason}")]
+    NotCa {
+        /// The certificate's subject.
+        subject: String,
+        /// Which CA rule it fails.
+        reason: &'static str,
+    },
+
+    /// A certificate spec is invalid.
+    #[error("invalid certificate spec: {reason}")]
+    InvalidSpec {
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The issuer cannot issue at the requested time: it is expired or not yet valid.
+    #[error("issuer {issuer} is not valid at {at} (valid {not_before} .. {not_after})")]
+    IssuerNotValid {
+        /// The issuer's subject.
+        issuer: String,
+        /// The requested issuance time.
+        at: OffsetDateTime,
+        /// Issuer notBefore.
+        not_before: OffsetDateTime,
+        /// Issuer notAfter.
+        not_after: OffsetDateTime,
+    },
+
+    /// The issuer's subject name cannot be reproduced byte for byte by the encoder (for
+    /// example a multi-valued RDN, or an attribute type that occurs twice), so certificates
+    /// it issued would not chain. Re-issue the CA with a simpler name.
+    #[error("the issuer name {issuer} cannot be reproduced exactly ({reason})")]
+    IssuerNameNotReproducible {
+        /// The issuer's subject.
+        issuer: String,
+        /// Which part of the name is the problem.
+        reason: &'static str,
+    },
+
+    /// A PKCS#10 request's self-signature does not verify.
+    #[error("the CSR's signature does not verify with its own public key")]
+    CsrBadSignature,
+
+    /// The certificate encoder refused the parameters.
+    #[error("encoding the certificate failed: {reason}")]
+    Encoding {
+        /// The encoder's message.
+        reason: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn malformed(what: &'static str, e: crate::asn1::DerError) -> Self {
+        Error::Malformed { what, offset: e.offset, reason: e.kind.to_string() }
+    }
+
+    pub(crate) fn pem(what: &'static str) -> impl Fn(PemError) -> Self {
+        move |source| Error::Pem { what, source }
+    }
+}

@@ -1,0 +1,391 @@
+//! Issuing certificates: [`Ca`] (the only type that can sign) and [`TrustAnchor`].
+
+use crate::asn1::{self, tag};
+use crate::cert::{Certificate, ExtendedKeyUsage, key_usage_to_rcgen};
+use crate::error::Error;
+use crate::key::{PrivateKey, PublicKey};
+use crate::spec::CertSpec;
+use rand_core::CryptoRngCore;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// A CA that can sign: its certificate and its private key, checked to belong together.
+///
+/// Made by self-signing ([`Ca::self_signed`]), by a parent CA ([`Ca::issue_ca`]), or by
+/// loading an existing certificate and key ([`Ca::from_pem`]) — for example an off-line root
+/// made by `step` or `openssl`. Everything it issues carries an authorityKeyIdentifier equal to
+/// this CA's *actual* subjectKeyIdentifier and an issuer name equal to this CA's subject bytes.
+///
+/// ```
+/// use certcycle::{Ca, PrivateKey, presets::linkerd};
+/// let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+/// let rng = &mut rand_core::OsRng;
+/// let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(rng), now, rng)?;
+/// let issuer = anchor.issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(rng), now, rng)?.ca;
+/// let leaf_key = PrivateKey::generate(rng);
+/// let leaf = issuer.issue(&linkerd::workload("web.default.serviceaccount.identity.linkerd.cluster.local"),
+///     leaf_key.public_key(), now, rng)?;
+/// assert_eq!(leaf.certificate.authority_key_id(), issuer.certificate().subject_key_id());
+/// println!("{}", leaf.certificate.inspect());
+/// # Ok::<(), certcycle::Error>(())
+/// ```
+pub struct Ca {
+    cert: Certificate,
+    key: PrivateKey,
+    /// The issuer side of rcgen's encoder: our subject name and actual SKI.
+    rcgen_params: rcgen::CertificateParams,
+}
+
+/// A certificate just issued, and whether its notAfter was capped at the issuer's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The certificate.
+    pub certificate: Certificate,
+    /// `Some(requested notAfter)` when the requested lifetime would have outlived the issuer
+    /// and notAfter was cut to the issuer's notAfter (Linkerd does the same).
+    pub capped_from: Option<OffsetDateTime>,
+}
+
+/// A CA just issued by another CA.
+#[derive(Debug)]
+pub struct IssuedCa {
+    /// The new CA.
+    pub ca: Ca,
+    /// `Some(requested notAfter)` when notAfter was capped at the parent's.
+    pub capped_from: Option<OffsetDateTime>,
+}
+
+impl Ca {
+    /// Makes a self-signed CA (a trust anchor) from `spec` and `key`, valid from
+    /// `now - backdate` to `now + duration`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSpec`] if `spec` is not a CA spec or cannot be issued.
+    pub fn self_signed(
+        spec: &CertSpec,
+        key: PrivateKey,
+        now: OffsetDateTime,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Self, Error> {
+        require_ca(spec)?;
+        let now = truncate(now);
+        let params = params_for(spec, key.public_key(), now - spec.backdate, now + spec.duration, rng)?;
+        let cert = params.self_signed(&key).map_err(encoding)?;
+        let cert = Certificate::from_der(cert.der().to_vec())?;
+        Self::new(cert, key)
+    }
+
+    /// Pairs a CA certificate with its key, checking that the key matches the certificate and
+    /// that the certificate is a CA (basicConstraints cA, keyCertSign if keyUsage is present).
+    ///
+    /// # Errors
+    /// [`Error::KeyMismatch`], [`Error::NotCa`], [`Error::UnsupportedAlgorithm`] (not a
+    /// P-256 certificate), [`Error::IssuerNameNotReproducible`].
+    pub fn new(cert: Certificate, key: PrivateKey) -> Result<Self, Error> {
+        let public = cert.public_key()?;
+        if &public != key.public_key() {
+            return Err(Error::KeyMismatch { subject: cert.subject() });
+        }
+        if !cert.is_ca() {
+            return Err(Error::NotCa {
+                subject: cert.subject(),
+                reason: "basicConstraints does not say cA=TRUE",
+            });
+        }
+        if cert.key_usage().is_some_and(|ku| !ku.contains(crate::KeyUsage::KEY_CERT_SIGN)) {
+            return Err(Error::NotCa { subject: cert.subject(), reason: "keyUsage lacks keyCertSign" });
+        }
+        let distinguished_name = crate::name::to_rcgen(cert.subject_der())
+            .map_err(|reason| Error::IssuerNameNotReproducible { issuer: cert.subject(), reason })?;
+        let mut rcgen_params = rcgen::CertificateParams::default();
+        rcgen_params.distinguished_name = distinguished_name;
+        rcgen_params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(
+            cert.subject_key_id().map(<[u8]>::to_vec).unwrap_or_default(),
+        );
+        Ok(Self { cert, key, rcgen_params })
+    }
+
+    /// Loads a CA from PEM certificate and key texts (PKCS#8 or SEC1 key).
+    ///
+    /// # Errors
+    /// As [`Certificate::from_pem`], [`PrivateKey::from_pem`] and [`Ca::new`].
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, Error> {
+        Self::new(Certificate::from_pem(cert_pem)?, PrivateKey::from_pem(key_pem)?)
+    }
+
+    /// The CA certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+
+    /// The CA's private key.
+    pub fn private_key(&self) -> &PrivateKey {
+        &self.key
+    }
+
+    /// The certificate as a public [`TrustAnchor`] (for a bundle).
+    pub fn trust_anchor(&self) -> TrustAnchor {
+        TrustAnchor { cert: self.cert.clone() }
+    }
+
+    /// Splits into certificate and key.
+    pub fn into_parts(self) -> (Certificate, PrivateKey) {
+        (self.cert, self.key)
+    }
+
+    /// Issues a certificate for `subject_key` from `spec` at `now`.
+    ///
+    /// Validity runs from `now - backdate` to `now + duration`, but never past this CA's
+    /// notAfter (the cap is reported in [`Issued::capped_from`]). The serial is 20 random
+    /// octets from `rng`, positive. The subjectKeyIdentifier is [`PublicKey::key_id`]; the
+    /// authorityKeyIdentifier is this CA's actual SKI (omitted only if this CA has none).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSpec`], [`Error::IssuerNotValid`] when `now` is outside this CA's
+    /// validity, [`Error::Encoding`].
+    pub fn issue(
+        &self,
+        spec: &CertSpec,
+        subject_key: &PublicKey,
+        now: OffsetDateTime,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Issued, Error> {
+        spec.check_issuable()?;
+        let now = truncate(now);
+        if !self.cert.is_valid_at(now) {
+            return Err(Error::IssuerNotValid {
+                issuer: self.cert.subject(),
+                at: now,
+                not_before: self.cert.not_before(),
+                not_after: self.cert.not_after(),
+            });
+        }
+        let requested = now + spec.duration;
+        let (not_after, capped_from) = if requested > self.cert.not_after() {
+            (self.cert.not_after(), Some(requested))
+        } else {
+            (requested, None)
+        };
+        let mut params = params_for(spec, subject_key, now - spec.backdate, not_after, rng)?;
+        params.use_authority_key_identifier_extension = self.cert.subject_key_id().is_some();
+        let issuer = rcgen::Issuer::from_params(&self.rcgen_params, &self.key);
+        let der = params.signed_by(subject_key, &issuer).map_err(encoding)?;
+        let certificate = Certificate::from_der(der.der().to_vec())?;
+        if certificate.issuer_der() != self.cert.subject_der() {
+            return Err(Error::IssuerNameNotReproducible {
+                issuer: self.cert.subject(),
+                reason: "the encoder wrote different name bytes",
+            });
+        }
+        Ok(Issued { certificate, capped_from })
+    }
+
+    /// Issues a subordinate CA (such as Linkerd's identity issuer) holding `key`.
+    ///
+    /// # Errors
+    /// As [`Ca::issue`]; [`Error::InvalidSpec`] if `spec` is not a CA spec.
+    pub fn issue_ca(
+        &self,
+        spec: &CertSpec,
+        key: PrivateKey,
+        now: OffsetDateTime,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<IssuedCa, Error> {
+        require_ca(spec)?;
+        let issued = self.issue(spec, key.public_key(), now, rng)?;
+        Ok(IssuedCa { ca: Ca::new(issued.certificate, key)?, capped_from: issued.capped_from })
+    }
+
+    /// Issues a workload certificate for a PKCS#10 request (RFC 2986), as Linkerd's identity
+    /// service does for each proxy: the request's self-signature is verified and its public
+    /// key taken; its subject and requested extensions are ignored — names, lifetime and
+    /// usages come from `spec`, which the caller derives from the workload's authenticated
+    /// identity.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] (what = "CSR") for bad DER, [`Error::UnsupportedAlgorithm`] for a
+    /// key or signature that is not ECDSA P-256 / SHA-256, [`Error::CsrBadSignature`], and
+    /// the errors of [`Ca::issue`].
+    pub fn issue_from_csr(
+        &self,
+        csr_der: &[u8],
+        spec: &CertSpec,
+        now: OffsetDateTime,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Issued, Error> {
+        let key = verify_csr(csr_der)?;
+        self.issue(spec, &key, now, rng)
+    }
+}
+
+impl fmt::Debug for Ca {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ca").field("certificate", &self.cert).field("key", &self.key).finish()
+    }
+}
+
+/// Reads a PEM `CERTIFICATE REQUEST` (or `NEW CERTIFICATE REQUEST`) to DER.
+///
+/// # Errors
+/// [`Error::Pem`].
+pub fn csr_der_from_pem(text: &str) -> Result<Vec<u8>, Error> {
+    match crate::pem::decode_single(text, "CERTIFICATE REQUEST") {
+        Err(crate::pem::PemError {
+            kind: crate::pem::PemErrorKind::WrongLabel { found, .. }, ..
+        }) if found == "NEW CERTIFICATE REQUEST" => {
+            crate::pem::decode_single(text, "NEW CERTIFICATE REQUEST").map_err(Error::pem("CSR"))
+        }
+        other => other.map_err(Error::pem("CSR")),
+    }
+}
+
+/// Verifies a DER PKCS#10 request's self-signature and returns its public key.
+fn verify_csr(der: &[u8]) -> Result<PublicKey, Error> {
+    use der::Decode;
+    let what = "CSR";
+    // Structural validation by x509-cert (RFC 2986 ASN.1), then the raw signed bytes by the
+    // strict reader, so the signature is checked over the bytes as received.
+    x509_cert::request::CertReq::from_der(der).map_err(|e| Error::Malformed {
+        what,
+        offset: e.position().map(|p| usize::try_from(u32::from(p)).unwrap_or(0)).unwrap_or(0),
+        reason: e.kind().to_string(),
+    })?;
+    let m = |e| Error::malformed(what, e);
+    let outer = asn1::parse_one(der, tag::SEQUENCE).map_err(m)?;
+    let mut r = outer.reader();
+    let info = r.read(tag::SEQUENCE).map_err(m)?;
+    let alg = r.read(tag::SEQUENCE).map_err(m)?;
+    let sig = r.read(tag::BIT_STRING).map_err(m)?;
+    r.finish().map_err(m)?;
+    let mut i = info.reader();
+    i.read(tag::INTEGER).map_err(m)?;
+    i.read(tag::SEQUENCE).map_err(m)?;
+    let spki = i.read(tag::SEQUENCE).map_err(m)?;
+    let key = PublicKey::from_spki_tlv(&spki, what)?;
+    let (alg_oid, _) = crate::key::algorithm_identifier(&alg).map_err(m)?;
+    let sha384 = match alg_oid {
+        crate::oid::ECDSA_SHA256 => false,
+        crate::oid::ECDSA_SHA384 => true,
+        other => {
+            return Err(Error::UnsupportedAlgorithm {
+                what,
+                found: crate::oid::algorithm_name(other, None),
+            });
+        }
+    };
+    let sig = asn1::bit_string_octets(&sig).map_err(m)?;
+    if !key.verify(&der[info.range()], sig, sha384) {
+        return Err(Error::CsrBadSignature);
+    }
+    Ok(key)
+}
+
+/// A trust anchor: a CA certificate, public data only. This is what bundles hold.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TrustAnchor {
+    cert: Certificate,
+}
+
+impl TrustAnchor {
+    /// Wraps a CA certificate as a trust anchor.
+    ///
+    /// # Errors
+    /// [`Error::NotCa`] if it is not a CA certificate.
+    pub fn new(cert: Certificate) -> Result<Self, Error> {
+        if !cert.is_ca() {
+            return Err(Error::NotCa {
+                subject: cert.subject(),
+                reason: "basicConstraints does not say cA=TRUE",
+            });
+        }
+        Ok(Self { cert })
+    }
+
+    /// Wraps any certificate (for bundles that allow non-CA entries).
+    pub(crate) fn new_unchecked(cert: Certificate) -> Self {
+        Self { cert }
+    }
+
+    /// The certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+}
+
+fn require_ca(spec: &CertSpec) -> Result<(), Error> {
+    if spec.is_ca {
+        Ok(())
+    } else {
+        Err(Error::InvalidSpec { reason: "a CA needs a CA spec (CertSpec::ca)".into() })
+    }
+}
+
+fn encoding(e: rcgen::Error) -> Error {
+    Error::Encoding { reason: e.to_string() }
+}
+
+fn truncate(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// A random positive serial of exactly 20 octets (RFC 5280 §4.1.2.2), 158 bits of entropy.
+fn random_serial(rng: &mut impl CryptoRngCore) -> rcgen::SerialNumber {
+    let mut bytes = [0u8; 20];
+    rng.fill_bytes(&mut bytes);
+    bytes[0] = (bytes[0] & 0x7f) | 0x40;
+    rcgen::SerialNumber::from_slice(&bytes)
+}
+
+fn params_for(
+    spec: &CertSpec,
+    subject_key: &PublicKey,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    rng: &mut impl CryptoRngCore,
+) -> Result<rcgen::CertificateParams, Error> {
+    spec.check_issuable()?;
+    let invalid = |what: &str, e: rcgen::Error| Error::InvalidSpec { reason: format!("{what}: {e}") };
+    let mut p = rcgen::CertificateParams::default();
+    p.not_before = not_before;
+    p.not_after = not_after;
+    p.serial_number = Some(random_serial(rng));
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    if let Some(cn) = spec.common_name.as_deref().filter(|cn| !cn.is_empty()) {
+        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    }
+    for dns in &spec.dns_names {
+        let name = rcgen::string::Ia5String::try_from(dns.as_str()).map_err(|e| invalid("dNSName", e))?;
+        p.subject_alt_names.push(rcgen::SanType::DnsName(name));
+    }
+    for uri in &spec.uri_names {
+        let name = rcgen::string::Ia5String::try_from(uri.as_str()).map_err(|e| invalid("URI", e))?;
+        p.subject_alt_names.push(rcgen::SanType::URI(name));
+    }
+    p.is_ca = if spec.is_ca {
+        rcgen::IsCa::Ca(match spec.path_len {
+            Some(n) => rcgen::BasicConstraints::Constrained(n),
+            None => rcgen::BasicConstraints::Unconstrained,
+        })
+    } else {
+        // ExplicitNoCa writes basicConstraints (cA absent) and, with it, the SKI.
+        rcgen::IsCa::ExplicitNoCa
+    };
+    p.key_usages = key_usage_to_rcgen(spec.key_usage);
+    p.extended_key_usages = spec
+        .ext_key_usage
+        .iter()
+        .map(|u| match u {
+            ExtendedKeyUsage::ServerAuth => Ok(rcgen::ExtendedKeyUsagePurpose::ServerAuth),
+            ExtendedKeyUsage::ClientAuth => Ok(rcgen::ExtendedKeyUsagePurpose::ClientAuth),
+            ExtendedKeyUsage::Any => Ok(rcgen::ExtendedKeyUsagePurpose::Any),
+            ExtendedKeyUsage::Other(oid) => oid
+                .split('.')
+                .map(|a| a.parse::<u64>())
+                .collect::<Result<Vec<_>, _>>()
+                .map(rcgen::ExtendedKeyUsagePurpose::Other)
+                .map_err(|_| Error::InvalidSpec { reason: format!("bad EKU OID {oid}") }),
+        })
+        .collect::<Result<_, _>>()?;
+    p.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(subject_key.key_id().to_vec());
+    Ok(p)
+}

@@ -1,0 +1,96 @@
+//! # certcycle
+//!
+//! The whole life of a service mesh's control-plane certificates, as typed Rust values and
+//! pure functions: ECDSA P-256 **trust anchors**, **identity issuers** signed by them, the
+//! **workload certificates** below, and the **trust bundles** peers verify against.
+//!
+//! Service meshes such as Linkerd build mTLS identity on a chain: a long-lived self-signed
+//! trust anchor signs a short-lived identity issuer (48h, renewed 25h before expiry), which
+//! signs every workload's 24h certificate. certcycle issues each of them correctly to
+//! RFC 5280 (random serials, AKI = the issuer's *actual* SKI, explicit validity, capped at
+//! the issuer's expiry), reads what other tools made, and never reads the clock or the OS RNG
+//! behind your back: time and randomness are arguments.
+//!
+//! ```
+//! use certcycle::{Ca, PrivateKey, presets::linkerd};
+//! use time::macros::datetime;
+//!
+//! let now = datetime!(2026-11-28 12:00 UTC);
+//! let rng = &mut rand_core::OsRng;
+//!
+//! // 1. A trust anchor (self-signed, one year) and an identity issuer signed by it (48h).
+//! let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(rng), now, rng)?;
+//! let issuer = anchor
+//!     .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(rng), now, rng)?
+//!     .ca;
+//!
+//! // 2. A workload certificate (24h, 20s backdate, DNS SAN identity, server + client auth).
+//! let identity = linkerd::workload_identity("web", "default");
+//! let workload_key = PrivateKey::generate(rng);
+//! let leaf = issuer.issue(&linkerd::workload(&identity), workload_key.public_key(), now, rng)?;
+//!
+//! // 3. The seed document's inspect view: AKI of each certificate = SKI of its issuer.
+//! assert_eq!(leaf.certificate.authority_key_id(), issuer.certificate().subject_key_id());
+//! assert_eq!(leaf.certificate.dns_names(), vec![identity]);
+//! println!("{}", issuer.certificate().inspect());
+//! // Issuer:  3f0c0c8e1b6d7a29... CN=root.linkerd.cluster.local
+//! // Subject: 9a1e5d2b7c4f8e03... CN=identity.linkerd.cluster.local
+//! assert!(anchor.certificate().authority_key_id().is_none()); // self-signed: no AKI
+//! # Ok::<(), certcycle::Error>(())
+//! ```
+//!
+//! ## What is where
+//! - [`Certificate`], [`PrivateKey`], [`PublicKey`]: parsing and encoding (PEM per RFC 7468,
+//!   DER per X.690, structures per RFC 5280 / RFC 5915 / RFC 5958).
+//! - [`CertSpec`], [`presets`]: what to issue; [`Ca`]: the only type that signs.
+//! - [`TrustAnchor`]: a CA certificate with no key, what bundles hold.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(unreachable_pub, missing_debug_implementations)]
+
+mod asn1;
+mod cert;
+mod error;
+mod issue;
+mod key;
+mod name;
+mod oid;
+mod pem;
+pub mod presets;
+mod spec;
+
+pub use cert::{
+    BasicConstraints, Certificate, ExtendedKeyUsage, Fingerprint, Inspection, KeyUsage,
+    SignatureAlgorithm, SubjectAltName,
+};
+pub use error::Error;
+pub use issue::{Ca, Issued, IssuedCa, TrustAnchor, csr_der_from_pem};
+pub use key::{PrivateKey, PublicKey};
+pub use pem::{PemError, PemErrorKind};
+pub use spec::{CertSpec, RotationPolicy};
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 0xf) as usize] as char);
+    }
+    s
+}
+
+/// RFC 3339 with a `Z` offset, whole seconds.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}

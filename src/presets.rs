@@ -1,0 +1,75 @@
+//! Presets for the layouts users meet, with where each number comes from.
+
+/// Linkerd's identity layout as the seed document ("Automatically Rotating Control Plane TLS
+/// Credentials", linkerd.io) and Linkerd's identity controller configure it.
+pub mod linkerd {
+    use crate::spec::CertSpec;
+    use time::Duration;
+
+    /// The trust anchor's common name (seed §3: `commonName: root.linkerd.cluster.local`).
+    pub const TRUST_ANCHOR_CN: &str = "root.linkerd.cluster.local";
+    /// The trust anchor's lifetime (seed §3: `duration: 8760h0m0s`, one year).
+    pub const TRUST_ANCHOR_DURATION: Duration = Duration::hours(8760);
+    /// The trust anchor's renewBefore as the seed writes it (`renewBefore: 7320h0m0s`).
+    /// The seed's comment says "rotating two months before expiry", but 7320h is 84% of the
+    /// lifetime: cert-manager renews 1440h (60 days) *after* issuance. The `renewal` lints
+    /// flag exactly this; see [`TRUST_ANCHOR_RENEW_BEFORE_INTENDED`] for what was meant.
+    pub const TRUST_ANCHOR_RENEW_BEFORE: Duration = Duration::hours(7320);
+    /// What the seed's comment intends: renew two months (1440h) before expiry.
+    pub const TRUST_ANCHOR_RENEW_BEFORE_INTENDED: Duration = Duration::hours(1440);
+    /// The identity issuer's common name (seed §4: `identity.linkerd.cluster.local`).
+    pub const ISSUER_CN: &str = "identity.linkerd.cluster.local";
+    /// The identity issuer's lifetime (seed §4: `duration: 48h0m0s`).
+    pub const ISSUER_DURATION: Duration = Duration::hours(48);
+    /// The identity issuer's renewBefore (seed §4: `renewBefore: 25h0m0s`): renewal at 23h.
+    pub const ISSUER_RENEW_BEFORE: Duration = Duration::hours(25);
+    /// Workload certificate lifetime: Linkerd's `identity.issuer.issuanceLifetime` default,
+    /// `24h0m0s` (Helm chart values).
+    pub const WORKLOAD_DURATION: Duration = Duration::hours(24);
+    /// Workload certificate backdate: Linkerd's `identity.issuer.clockSkewAllowance` default,
+    /// `20s` (Helm chart values); notBefore is set this far in the past.
+    pub const WORKLOAD_CLOCK_SKEW: Duration = Duration::seconds(20);
+    /// The default trust domain.
+    pub const TRUST_DOMAIN: &str = "cluster.local";
+
+    /// The cert-manager Secret of the trust anchor (namespace `cert-manager`).
+    pub const TRUST_ANCHOR_SECRET: &str = "linkerd-trust-anchor";
+    /// The copy of the previous anchor kept during rotation (seed §9).
+    pub const PREVIOUS_ANCHOR_SECRET: &str = "linkerd-previous-anchor";
+    /// The identity issuer Secret (namespace `linkerd`).
+    pub const ISSUER_SECRET: &str = "linkerd-identity-issuer";
+    /// The trust-manager Bundle's target ConfigMap (namespace `linkerd`).
+    pub const TRUST_ROOTS_CONFIGMAP: &str = "linkerd-identity-trust-roots";
+    /// Key of a Secret's certificate (`kubernetes.io/tls`).
+    pub const TLS_CRT: &str = "tls.crt";
+    /// Key of a Secret's private key.
+    pub const TLS_KEY: &str = "tls.key";
+    /// Key of a Secret's CA certificate (cert-manager).
+    pub const CA_CRT: &str = "ca.crt";
+    /// Key of the trust bundle in the trust-roots ConfigMap.
+    pub const CA_BUNDLE_CRT: &str = "ca-bundle.crt";
+
+    /// The trust anchor spec of the seed document, with its renewBefore as written.
+    pub fn trust_anchor() -> CertSpec {
+        CertSpec::ca(TRUST_ANCHOR_CN, TRUST_ANCHOR_DURATION)
+            .renew_before(TRUST_ANCHOR_RENEW_BEFORE)
+    }
+
+    /// The identity issuer spec of the seed document (48h, renewBefore 25h).
+    pub fn identity_issuer() -> CertSpec {
+        CertSpec::ca(ISSUER_CN, ISSUER_DURATION).renew_before(ISSUER_RENEW_BEFORE)
+    }
+
+    /// A workload certificate for `identity` (a DNS-shaped name such as
+    /// `default.default.serviceaccount.identity.linkerd.cluster.local`): 24h, 20s backdate,
+    /// serverAuth + clientAuth, the identity as its only dNSName SAN.
+    pub fn workload(identity: &str) -> CertSpec {
+        CertSpec::leaf(WORKLOAD_DURATION).dns_name(identity).backdate(WORKLOAD_CLOCK_SKEW)
+    }
+
+    /// Linkerd's identity name for a service account:
+    /// `<sa>.<namespace>.serviceaccount.identity.linkerd.<trust domain>`.
+    pub fn workload_identity(service_account: &str, namespace: &str) -> String {
+        format!("{service_account}.{namespace}.serviceaccount.identity.linkerd.{TRUST_DOMAIN}")
+    }
+}

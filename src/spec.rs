@@ -1,0 +1,208 @@
+//! [`CertSpec`]: what to issue, in cert-manager's terms.
+
+use crate::cert::{ExtendedKeyUsage, KeyUsage};
+use crate::error::Error;
+use time::Duration;
+
+/// What happens to the private key when a certificate is renewed (cert-manager's
+/// `privateKey.rotationPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RotationPolicy {
+    /// A fresh key at every renewal (cert-manager's default since 1.18, and the seed
+    /// document's advice).
+    #[default]
+    Always,
+    /// Keep the key; only the validity changes.
+    Never,
+}
+
+/// What to issue: names, lifetime, renewal, CA-ness, usages and key rotation policy.
+///
+/// Required values go into the constructors ([`CertSpec::ca`], [`CertSpec::leaf`]); there is
+/// no default lifetime. Everything else has a documented default and a builder method.
+///
+/// ```
+/// use certcycle::CertSpec;
+/// use time::Duration;
+/// let spec = CertSpec::leaf(Duration::hours(24))
+///     .dns_name("web.default.serviceaccount.identity.linkerd.cluster.local")
+///     .backdate(Duration::seconds(20));
+/// assert!(!spec.is_ca());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertSpec {
+    pub(crate) common_name: Option<String>,
+    pub(crate) dns_names: Vec<String>,
+    pub(crate) uri_names: Vec<String>,
+    pub(crate) duration: Duration,
+    pub(crate) backdate: Duration,
+    pub(crate) renew_before: Option<Duration>,
+    pub(crate) renew_before_percentage: Option<u32>,
+    pub(crate) is_ca: bool,
+    pub(crate) path_len: Option<u8>,
+    pub(crate) key_usage: KeyUsage,
+    pub(crate) ext_key_usage: Vec<ExtendedKeyUsage>,
+    pub(crate) rotation_policy: RotationPolicy,
+}
+
+impl CertSpec {
+    /// A CA certificate named `common_name`, valid for `duration`. Key usage defaults to
+    /// `keyCertSign | cRLSign` (RFC 5280 §4.2.1.3), no path length constraint, no backdate.
+    pub fn ca(common_name: impl Into<String>, duration: Duration) -> Self {
+        Self {
+            common_name: Some(common_name.into()),
+            dns_names: Vec::new(),
+            uri_names: Vec::new(),
+            duration,
+            backdate: Duration::ZERO,
+            renew_before: None,
+            renew_before_percentage: None,
+            is_ca: true,
+            path_len: None,
+            key_usage: KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN,
+            ext_key_usage: Vec::new(),
+            rotation_policy: RotationPolicy::Always,
+        }
+    }
+
+    /// An end-entity certificate valid for `duration`; add names with [`CertSpec::dns_name`]
+    /// and friends. Key usage defaults to `digitalSignature` (what ECDSA TLS needs) and EKU to
+    /// serverAuth + clientAuth (mTLS).
+    pub fn leaf(duration: Duration) -> Self {
+        Self {
+            common_name: None,
+            is_ca: false,
+            key_usage: KeyUsage::DIGITAL_SIGNATURE,
+            ext_key_usage: vec![ExtendedKeyUsage::ServerAuth, ExtendedKeyUsage::ClientAuth],
+            ..Self::ca(String::new(), duration)
+        }
+    }
+
+    /// Sets the subject common name.
+    pub fn common_name(mut self, cn: impl Into<String>) -> Self {
+        self.common_name = Some(cn.into());
+        self
+    }
+
+    /// Adds a dNSName SAN.
+    pub fn dns_name(mut self, name: impl Into<String>) -> Self {
+        self.dns_names.push(name.into());
+        self
+    }
+
+    /// Adds a URI SAN (for example a SPIFFE id).
+    pub fn uri_name(mut self, uri: impl Into<String>) -> Self {
+        self.uri_names.push(uri.into());
+        self
+    }
+
+    /// Starts validity this long before the issuance time, to absorb clock skew.
+    pub fn backdate(mut self, backdate: Duration) -> Self {
+        self.backdate = backdate;
+        self
+    }
+
+    /// cert-manager's `renewBefore`.
+    pub fn renew_before(mut self, renew_before: Duration) -> Self {
+        self.renew_before = Some(renew_before);
+        self
+    }
+
+    /// cert-manager's `renewBeforePercentage`.
+    pub fn renew_before_percentage(mut self, percentage: u32) -> Self {
+        self.renew_before_percentage = Some(percentage);
+        self
+    }
+
+    /// Sets the basicConstraints pathLenConstraint (CA only).
+    pub fn path_len(mut self, path_len: u8) -> Self {
+        self.path_len = Some(path_len);
+        self
+    }
+
+    /// Replaces the key usage bits.
+    pub fn key_usage(mut self, key_usage: KeyUsage) -> Self {
+        self.key_usage = key_usage;
+        self
+    }
+
+    /// Replaces the extended key usages (empty: no extension).
+    pub fn ext_key_usage(mut self, usages: Vec<ExtendedKeyUsage>) -> Self {
+        self.ext_key_usage = usages;
+        self
+    }
+
+    /// Sets the key rotation policy.
+    pub fn rotation_policy(mut self, policy: RotationPolicy) -> Self {
+        self.rotation_policy = policy;
+        self
+    }
+
+    /// The requested lifetime (`duration`).
+    pub fn duration(&self) -> Duration {
+        self.duration
+    }
+
+    /// The backdate.
+    pub fn backdate_duration(&self) -> Duration {
+        self.backdate
+    }
+
+    /// `renewBefore`, if set.
+    pub fn renew_before_duration(&self) -> Option<Duration> {
+        self.renew_before
+    }
+
+    /// `renewBeforePercentage`, if set.
+    pub fn renew_before_percent(&self) -> Option<u32> {
+        self.renew_before_percentage
+    }
+
+    /// Whether this is a CA.
+    pub fn is_ca(&self) -> bool {
+        self.is_ca
+    }
+
+    /// The key rotation policy.
+    pub fn policy(&self) -> RotationPolicy {
+        self.rotation_policy
+    }
+
+    /// The common name, if any.
+    pub fn cn(&self) -> Option<&str> {
+        self.common_name.as_deref()
+    }
+
+    /// The dNSName SANs.
+    pub fn dns_names(&self) -> &[String] {
+        &self.dns_names
+    }
+
+    /// Checks what issuing needs: a positive duration, a non-negative backdate, a name, a
+    /// path length only on a CA, keyCertSign on a CA.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSpec`] saying which rule failed.
+    pub fn check_issuable(&self) -> Result<(), Error> {
+        let fail = |reason: &str| Err(Error::InvalidSpec { reason: reason.to_owned() });
+        if self.duration <= Duration::ZERO {
+            return fail("duration must be positive");
+        }
+        if self.backdate < Duration::ZERO {
+            return fail("backdate must not be negative");
+        }
+        if self.common_name.as_deref().unwrap_or("").is_empty()
+            && self.dns_names.is_empty()
+            && self.uri_names.is_empty()
+        {
+            return fail("a certificate needs a common name or a subjectAltName");
+        }
+        if !self.is_ca && self.path_len.is_some() {
+            return fail("a path length constraint only applies to a CA");
+        }
+        if self.is_ca && !self.key_usage.contains(KeyUsage::KEY_CERT_SIGN) {
+            return fail("a CA's key usage must include keyCertSign");
+        }
+        Ok(())
+    }
+}
