@@ -13,7 +13,6 @@ pub(crate) mod tag {
     pub(crate) const INTEGER: u8 = 0x02;
     pub(crate) const BIT_STRING: u8 = 0x03;
     pub(crate) const OCTET_STRING: u8 = 0x04;
-    pub(crate) const NULL: u8 = 0x05;
     pub(crate) const OID: u8 = 0x06;
     pub(crate) const UTF8_STRING: u8 = 0x0c;
     pub(crate) const PRINTABLE_STRING: u8 = 0x13;
@@ -88,11 +87,18 @@ impl<'a> Tlv<'a> {
 
     /// A reader over the contents, keeping absolute offsets.
     pub(crate) fn reader(&self) -> Reader<'a> {
-        Reader { data: self.value, pos: 0, base: self.value_offset }
+        Reader {
+            data: self.value,
+            pos: 0,
+            base: self.value_offset,
+        }
     }
 
     pub(crate) fn err(&self, what: &'static str) -> DerError {
-        DerError { offset: self.start, kind: DerErrorKind::Invalid(what) }
+        DerError {
+            offset: self.start,
+            kind: DerErrorKind::Invalid(what),
+        }
     }
 }
 
@@ -114,13 +120,11 @@ impl<'a> Reader<'a> {
         self.pos >= self.data.len()
     }
 
-    /// Absolute offset of the next byte.
-    pub(crate) fn offset(&self) -> usize {
-        self.base + self.pos
-    }
-
     fn error(&self, at: usize, kind: DerErrorKind) -> DerError {
-        DerError { offset: self.base + at, kind }
+        DerError {
+            offset: self.base + at,
+            kind,
+        }
     }
 
     /// The tag of the next element, if any.
@@ -131,12 +135,18 @@ impl<'a> Reader<'a> {
     /// Reads any element.
     pub(crate) fn read_any(&mut self) -> DerResult<Tlv<'a>> {
         let start = self.pos;
-        let tag = *self.data.get(start).ok_or(self.error(start, DerErrorKind::Truncated))?;
+        let tag = *self
+            .data
+            .get(start)
+            .ok_or(self.error(start, DerErrorKind::Truncated))?;
         if tag & 0x1f == 0x1f {
             return Err(self.error(start, DerErrorKind::Invalid("multi-byte tags are not used")));
         }
         let len_at = start + 1;
-        let first = *self.data.get(len_at).ok_or(self.error(len_at, DerErrorKind::Truncated))?;
+        let first = *self
+            .data
+            .get(len_at)
+            .ok_or(self.error(len_at, DerErrorKind::Truncated))?;
         let (len, header_len) = if first < 0x80 {
             (first as usize, 2)
         } else if first == 0x80 {
@@ -177,7 +187,10 @@ impl<'a> Reader<'a> {
     /// Reads an element that must have tag `expected`.
     pub(crate) fn read(&mut self, expected: u8) -> DerResult<Tlv<'a>> {
         let at = self.pos;
-        let found = *self.data.get(at).ok_or(self.error(at, DerErrorKind::Truncated))?;
+        let found = *self
+            .data
+            .get(at)
+            .ok_or(self.error(at, DerErrorKind::Truncated))?;
         if found != expected {
             return Err(self.error(at, DerErrorKind::UnexpectedTag { expected, found }));
         }
@@ -186,7 +199,11 @@ impl<'a> Reader<'a> {
 
     /// Reads an element with tag `tag` if it is next.
     pub(crate) fn read_optional(&mut self, tag: u8) -> DerResult<Option<Tlv<'a>>> {
-        if self.peek_tag() == Some(tag) { self.read(tag).map(Some) } else { Ok(None) }
+        if self.peek_tag() == Some(tag) {
+            self.read(tag).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Fails unless every byte was consumed.
@@ -257,7 +274,9 @@ pub(crate) fn named_bits(tlv: &Tlv<'_>) -> DerResult<u16> {
         return Err(tlv.err("malformed named-bit BIT STRING"));
     }
     if let Some(last) = bytes.last() {
-        if *last == 0 || last & ((1u8 << unused) - 1) != 0 || last.trailing_zeros() != *unused as u32
+        if *last == 0
+            || last & ((1u8 << unused) - 1) != 0
+            || last.trailing_zeros() != *unused as u32
         {
             return Err(tlv.err("named-bit BIT STRING is not DER (trailing zero bits)"));
         }
@@ -274,16 +293,19 @@ pub(crate) fn named_bits(tlv: &Tlv<'_>) -> DerResult<u16> {
 pub(crate) fn time(tlv: &Tlv<'_>) -> DerResult<time::OffsetDateTime> {
     let v = tlv.value;
     let digits = |s: &[u8]| -> Option<u32> {
-        s.iter().try_fold(0u32, |acc, b| b.is_ascii_digit().then(|| acc * 10 + (b - b'0') as u32))
+        s.iter().try_fold(0u32, |acc, b| {
+            b.is_ascii_digit().then(|| acc * 10 + (b - b'0') as u32)
+        })
     };
     let (year, rest) = match tlv.tag {
         tag::UTC_TIME if v.len() == 13 => {
             let yy = digits(&v[..2]).ok_or(tlv.err("UTCTime has a non-digit"))? as i32;
             (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &v[2..])
         }
-        tag::GENERALIZED_TIME if v.len() == 15 => {
-            (digits(&v[..4]).ok_or(tlv.err("GeneralizedTime has a non-digit"))? as i32, &v[4..])
-        }
+        tag::GENERALIZED_TIME if v.len() == 15 => (
+            digits(&v[..4]).ok_or(tlv.err("GeneralizedTime has a non-digit"))? as i32,
+            &v[4..],
+        ),
         tag::UTC_TIME | tag::GENERALIZED_TIME => {
             return Err(tlv.err("time is not in the RFC 5280 form (seconds and 'Z' required)"));
         }
@@ -293,7 +315,8 @@ pub(crate) fn time(tlv: &Tlv<'_>) -> DerResult<time::OffsetDateTime> {
         return Err(tlv.err("time must end in 'Z'"));
     }
     let field = |i: usize| digits(&rest[i..i + 2]).ok_or(tlv.err("time has a non-digit"));
-    let (month, day, hour, minute, second) = (field(0)?, field(2)?, field(4)?, field(6)?, field(8)?);
+    let (month, day, hour, minute, second) =
+        (field(0)?, field(2)?, field(4)?, field(6)?, field(8)?);
     let month = u8::try_from(month)
         .ok()
         .and_then(|m| time::Month::try_from(m).ok())
@@ -317,7 +340,13 @@ mod tests {
         let e = parse_one(&[0x30, 0x80, 0x00, 0x00], tag::SEQUENCE).unwrap_err();
         assert_eq!(e.kind, DerErrorKind::IndefiniteLength);
         let e = parse_one(&[0x30, 0x00, 0x00], tag::SEQUENCE).unwrap_err();
-        assert_eq!(e, DerError { offset: 2, kind: DerErrorKind::TrailingData });
+        assert_eq!(
+            e,
+            DerError {
+                offset: 2,
+                kind: DerErrorKind::TrailingData
+            }
+        );
         let e = parse_one(&[0x30, 0x05, 0x00], tag::SEQUENCE).unwrap_err();
         assert_eq!(e.kind, DerErrorKind::Truncated);
     }

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 /// extension certcycle reads (basicConstraints, keyUsage, extKeyUsage, subjectAltName, subject
 /// and authority key identifiers); duplicate extensions and extensions in a v1/v2 certificate
 /// are rejected. Policy (is it a CA, is it valid now) is not judged here: see
-/// [`verify`](crate::verify). Cloning is cheap (the parsed certificate is shared).
+/// the verifier. Cloning is cheap (the parsed certificate is shared).
 ///
 /// ```
 /// # use certcycle::{Ca, presets, PrivateKey};
@@ -134,7 +134,10 @@ impl KeyUsage {
             (Self::KEY_CERT_SIGN, P::KeyCertSign),
             (Self::CRL_SIGN, P::CrlSign),
         ];
-        all.into_iter().filter(|(k, _)| self.contains(*k)).map(|(_, p)| p).collect()
+        all.into_iter()
+            .filter(|(k, _)| self.contains(*k))
+            .map(|(_, p)| p)
+            .collect()
     }
 }
 
@@ -229,7 +232,9 @@ impl Certificate {
     pub fn from_der(der: impl Into<Box<[u8]>>) -> Result<Self, Error> {
         let der = der.into();
         let parsed = parse(der).map_err(|e| Error::malformed(WHAT, e))?;
-        Ok(Self { inner: Arc::new(parsed) })
+        Ok(Self {
+            inner: Arc::new(parsed),
+        })
     }
 
     /// Parses the single `CERTIFICATE` block of a PEM text (other text is ignored).
@@ -254,7 +259,11 @@ impl Certificate {
         }
         all.pop().ok_or(Error::Pem {
             what: WHAT,
-            source: PemError { block: 0, line: 1, kind: PemErrorKind::NoBlock },
+            source: PemError {
+                block: 0,
+                line: 1,
+                kind: PemErrorKind::NoBlock,
+            },
         })
     }
 
@@ -282,7 +291,11 @@ impl Certificate {
         if out.is_empty() {
             return Err(Error::Pem {
                 what: WHAT,
-                source: PemError { block: 0, line: 1, kind: PemErrorKind::NoBlock },
+                source: PemError {
+                    block: 0,
+                    line: 1,
+                    kind: PemErrorKind::NoBlock,
+                },
             });
         }
         Ok(out)
@@ -362,12 +375,20 @@ impl Certificate {
 
     /// The subjectKeyIdentifier, if present.
     pub fn subject_key_id(&self) -> Option<&[u8]> {
-        self.inner.ext.subject_key_id.as_ref().map(|r| self.slice(r))
+        self.inner
+            .ext
+            .subject_key_id
+            .as_ref()
+            .map(|r| self.slice(r))
     }
 
     /// The authorityKeyIdentifier's keyIdentifier, if present.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
-        self.inner.ext.authority_key_id.as_ref().map(|r| self.slice(r))
+        self.inner
+            .ext
+            .authority_key_id
+            .as_ref()
+            .map(|r| self.slice(r))
     }
 
     /// The basicConstraints extension, if present.
@@ -406,26 +427,42 @@ impl Certificate {
         Some(out)
     }
 
+    #[allow(dead_code)] // read by the verifier
     pub(crate) fn ext_key_usage_raw(&self) -> Option<&[u8]> {
         self.inner.ext.ext_key_usage.as_ref().map(|r| self.slice(r))
     }
 
     pub(crate) fn subject_alt_name_raw(&self) -> Option<&[u8]> {
-        self.inner.ext.subject_alt_name.as_ref().map(|r| self.slice(r))
+        self.inner
+            .ext
+            .subject_alt_name
+            .as_ref()
+            .map(|r| self.slice(r))
     }
 
+    #[allow(dead_code)] // read by the verifier
     pub(crate) fn name_constraints_raw(&self) -> Option<(&[u8], bool)> {
-        self.inner.ext.name_constraints.as_ref().map(|(r, c)| (self.slice(r), *c))
+        self.inner
+            .ext
+            .name_constraints
+            .as_ref()
+            .map(|(r, c)| (self.slice(r), *c))
     }
 
     /// The first critical extension certcycle does not process, as a dotted OID.
     pub fn unhandled_critical_extension(&self) -> Option<String> {
-        self.inner.ext.unhandled_critical.as_ref().map(|r| oid::dotted(self.slice(r)))
+        self.inner
+            .ext
+            .unhandled_critical
+            .as_ref()
+            .map(|r| oid::dotted(self.slice(r)))
     }
 
     /// The subjectAltName entries (empty when the extension is absent).
     pub fn subject_alt_names(&self) -> Vec<SubjectAltName> {
-        let Some(raw) = self.subject_alt_name_raw() else { return Vec::new() };
+        let Some(raw) = self.subject_alt_name_raw() else {
+            return Vec::new();
+        };
         let mut r = Reader::new(raw, 0);
         let mut out = Vec::new();
         while let Ok(gn) = r.read_any() {
@@ -455,13 +492,22 @@ impl Certificate {
     pub fn dns_names(&self) -> Vec<String> {
         self.subject_alt_names()
             .into_iter()
-            .filter_map(|n| if let SubjectAltName::Dns(d) = n { Some(d) } else { None })
+            .filter_map(|n| {
+                if let SubjectAltName::Dns(d) = n {
+                    Some(d)
+                } else {
+                    None
+                }
+            })
             .collect()
     }
 
     /// The SHA-256 fingerprint of the DER (computed on first use).
     pub fn fingerprint(&self) -> Fingerprint {
-        *self.inner.fingerprint.get_or_init(|| Fingerprint(Sha256::digest(&self.inner.der).into()))
+        *self
+            .inner
+            .fingerprint
+            .get_or_init(|| Fingerprint(Sha256::digest(&self.inner.der).into()))
     }
 
     /// The subject public key, if it is a P-256 key.
@@ -496,14 +542,11 @@ impl Certificate {
         }
     }
 
-    pub(crate) fn signature_algorithm_name(&self) -> String {
-        oid::algorithm_name(self.slice(&self.inner.signature_oid), None)
-    }
-
     /// Whether the outer signatureAlgorithm equals the TBS `signature` field byte for byte
     /// (RFC 5280 §4.1.1.2).
     pub fn signature_algorithms_match(&self) -> bool {
-        self.slice(&self.inner.signature_algorithm) == self.slice(&self.inner.tbs_signature_algorithm)
+        self.slice(&self.inner.signature_algorithm)
+            == self.slice(&self.inner.tbs_signature_algorithm)
     }
 
     /// The signed part (TBSCertificate DER).
@@ -612,7 +655,11 @@ pub struct Inspection {
 impl Inspection {
     /// `Validity: <notBefore> .. <notAfter>` in RFC 3339.
     pub fn validity_line(&self) -> String {
-        format!("Validity: {} .. {}", crate::rfc3339(self.not_before), crate::rfc3339(self.not_after))
+        format!(
+            "Validity: {} .. {}",
+            crate::rfc3339(self.not_before),
+            crate::rfc3339(self.not_after)
+        )
     }
 }
 
@@ -625,8 +672,18 @@ fn key_id_16(id: &Option<String>) -> String {
 
 impl fmt::Display for Inspection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Issuer:  {}... {}", key_id_16(&self.issuer_key_id), self.issuer)?;
-        write!(f, "Subject: {}... {}", key_id_16(&self.subject_key_id), self.subject)
+        writeln!(
+            f,
+            "Issuer:  {}... {}",
+            key_id_16(&self.issuer_key_id),
+            self.issuer
+        )?;
+        write!(
+            f,
+            "Subject: {}... {}",
+            key_id_16(&self.subject_key_id),
+            self.subject
+        )
     }
 }
 
@@ -646,10 +703,14 @@ fn parse(der: Box<[u8]>) -> Result<Parsed, DerError> {
     let mut t = tbs.reader();
     let version = match t.read_optional(0xa0)? {
         Some(v) => {
-            let int = asn1::parse_one(v.value, tag::INTEGER)
-                .map_err(|e| DerError { offset: e.offset + v.value_offset, ..e })?;
+            let int = asn1::parse_one(v.value, tag::INTEGER).map_err(|e| DerError {
+                offset: e.offset + v.value_offset,
+                ..e
+            })?;
             match asn1::small_uint(&int) {
-                Ok(0) => return Err(v.err("explicit v1 version is not DER (DEFAULT must be omitted)")),
+                Ok(0) => {
+                    return Err(v.err("explicit v1 version is not DER (DEFAULT must be omitted)"));
+                }
                 Ok(n @ 1..=2) => n as u8 + 1,
                 _ => return Err(v.err("unknown certificate version")),
             }
@@ -748,7 +809,10 @@ fn parse_extensions(wrapper: &Tlv<'_>) -> Result<Extensions, DerError> {
         seen.push(id.value);
         let inner = |expected| {
             asn1::parse_one(value.value, expected)
-                .map_err(|e| DerError { offset: e.offset + value.value_offset, ..e })
+                .map_err(|e| DerError {
+                    offset: e.offset + value.value_offset,
+                    ..e
+                })
                 .map(|t| Tlv {
                     start: t.start + value.value_offset,
                     end: t.end + value.value_offset,

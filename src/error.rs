@@ -100,7 +100,11 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn malformed(what: &'static str, e: crate::asn1::DerError) -> Self {
-        Error::Malformed { what, offset: e.offset, reason: e.kind.to_string() }
+        Error::Malformed {
+            what,
+            offset: e.offset,
+            reason: e.kind.to_string(),
+        }
     }
 
     pub(crate) fn pem(what: &'static str) -> impl Fn(PemError) -> Self {

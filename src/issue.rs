@@ -69,7 +69,13 @@ impl Ca {
     ) -> Result<Self, Error> {
         require_ca(spec)?;
         let now = truncate(now);
-        let params = params_for(spec, key.public_key(), now - spec.backdate, now + spec.duration, rng)?;
+        let params = params_for(
+            spec,
+            key.public_key(),
+            now - spec.backdate,
+            now + spec.duration,
+            rng,
+        )?;
         let cert = params.self_signed(&key).map_err(encoding)?;
         let cert = Certificate::from_der(cert.der().to_vec())?;
         Self::new(cert, key)
@@ -84,7 +90,9 @@ impl Ca {
     pub fn new(cert: Certificate, key: PrivateKey) -> Result<Self, Error> {
         let public = cert.public_key()?;
         if &public != key.public_key() {
-            return Err(Error::KeyMismatch { subject: cert.subject() });
+            return Err(Error::KeyMismatch {
+                subject: cert.subject(),
+            });
         }
         if !cert.is_ca() {
             return Err(Error::NotCa {
@@ -92,17 +100,33 @@ impl Ca {
                 reason: "basicConstraints does not say cA=TRUE",
             });
         }
-        if cert.key_usage().is_some_and(|ku| !ku.contains(crate::KeyUsage::KEY_CERT_SIGN)) {
-            return Err(Error::NotCa { subject: cert.subject(), reason: "keyUsage lacks keyCertSign" });
+        if cert
+            .key_usage()
+            .is_some_and(|ku| !ku.contains(crate::KeyUsage::KEY_CERT_SIGN))
+        {
+            return Err(Error::NotCa {
+                subject: cert.subject(),
+                reason: "keyUsage lacks keyCertSign",
+            });
         }
-        let distinguished_name = crate::name::to_rcgen(cert.subject_der())
-            .map_err(|reason| Error::IssuerNameNotReproducible { issuer: cert.subject(), reason })?;
+        let distinguished_name = crate::name::to_rcgen(cert.subject_der()).map_err(|reason| {
+            Error::IssuerNameNotReproducible {
+                issuer: cert.subject(),
+                reason,
+            }
+        })?;
         let mut rcgen_params = rcgen::CertificateParams::default();
         rcgen_params.distinguished_name = distinguished_name;
         rcgen_params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(
-            cert.subject_key_id().map(<[u8]>::to_vec).unwrap_or_default(),
+            cert.subject_key_id()
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
         );
-        Ok(Self { cert, key, rcgen_params })
+        Ok(Self {
+            cert,
+            key,
+            rcgen_params,
+        })
     }
 
     /// Loads a CA from PEM certificate and key texts (PKCS#8 or SEC1 key).
@@ -110,7 +134,10 @@ impl Ca {
     /// # Errors
     /// As [`Certificate::from_pem`], [`PrivateKey::from_pem`] and [`Ca::new`].
     pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, Error> {
-        Self::new(Certificate::from_pem(cert_pem)?, PrivateKey::from_pem(key_pem)?)
+        Self::new(
+            Certificate::from_pem(cert_pem)?,
+            PrivateKey::from_pem(key_pem)?,
+        )
     }
 
     /// The CA certificate.
@@ -125,7 +152,9 @@ impl Ca {
 
     /// The certificate as a public [`TrustAnchor`] (for a bundle).
     pub fn trust_anchor(&self) -> TrustAnchor {
-        TrustAnchor { cert: self.cert.clone() }
+        TrustAnchor {
+            cert: self.cert.clone(),
+        }
     }
 
     /// Splits into certificate and key.
@@ -177,7 +206,10 @@ impl Ca {
                 reason: "the encoder wrote different name bytes",
             });
         }
-        Ok(Issued { certificate, capped_from })
+        Ok(Issued {
+            certificate,
+            capped_from,
+        })
     }
 
     /// Issues a subordinate CA (such as Linkerd's identity issuer) holding `key`.
@@ -193,7 +225,10 @@ impl Ca {
     ) -> Result<IssuedCa, Error> {
         require_ca(spec)?;
         let issued = self.issue(spec, key.public_key(), now, rng)?;
-        Ok(IssuedCa { ca: Ca::new(issued.certificate, key)?, capped_from: issued.capped_from })
+        Ok(IssuedCa {
+            ca: Ca::new(issued.certificate, key)?,
+            capped_from: issued.capped_from,
+        })
     }
 
     /// Issues a workload certificate for a PKCS#10 request (RFC 2986), as Linkerd's identity
@@ -220,7 +255,10 @@ impl Ca {
 
 impl fmt::Debug for Ca {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ca").field("certificate", &self.cert).field("key", &self.key).finish()
+        f.debug_struct("Ca")
+            .field("certificate", &self.cert)
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -231,7 +269,8 @@ impl fmt::Debug for Ca {
 pub fn csr_der_from_pem(text: &str) -> Result<Vec<u8>, Error> {
     match crate::pem::decode_single(text, "CERTIFICATE REQUEST") {
         Err(crate::pem::PemError {
-            kind: crate::pem::PemErrorKind::WrongLabel { found, .. }, ..
+            kind: crate::pem::PemErrorKind::WrongLabel { found, .. },
+            ..
         }) if found == "NEW CERTIFICATE REQUEST" => {
             crate::pem::decode_single(text, "NEW CERTIFICATE REQUEST").map_err(Error::pem("CSR"))
         }
@@ -247,7 +286,10 @@ fn verify_csr(der: &[u8]) -> Result<PublicKey, Error> {
     // strict reader, so the signature is checked over the bytes as received.
     x509_cert::request::CertReq::from_der(der).map_err(|e| Error::Malformed {
         what,
-        offset: e.position().map(|p| usize::try_from(u32::from(p)).unwrap_or(0)).unwrap_or(0),
+        offset: e
+            .position()
+            .map(|p| usize::try_from(u32::from(p)).unwrap_or(0))
+            .unwrap_or(0),
         reason: e.kind().to_string(),
     })?;
     let m = |e| Error::malformed(what, e);
@@ -302,6 +344,7 @@ impl TrustAnchor {
     }
 
     /// Wraps any certificate (for bundles that allow non-CA entries).
+    #[allow(dead_code)] // used by bundles that allow non-CA entries
     pub(crate) fn new_unchecked(cert: Certificate) -> Self {
         Self { cert }
     }
@@ -316,12 +359,16 @@ fn require_ca(spec: &CertSpec) -> Result<(), Error> {
     if spec.is_ca {
         Ok(())
     } else {
-        Err(Error::InvalidSpec { reason: "a CA needs a CA spec (CertSpec::ca)".into() })
+        Err(Error::InvalidSpec {
+            reason: "a CA needs a CA spec (CertSpec::ca)".into(),
+        })
     }
 }
 
 fn encoding(e: rcgen::Error) -> Error {
-    Error::Encoding { reason: e.to_string() }
+    Error::Encoding {
+        reason: e.to_string(),
+    }
 }
 
 fn truncate(t: OffsetDateTime) -> OffsetDateTime {
@@ -344,7 +391,9 @@ fn params_for(
     rng: &mut impl CryptoRngCore,
 ) -> Result<rcgen::CertificateParams, Error> {
     spec.check_issuable()?;
-    let invalid = |what: &str, e: rcgen::Error| Error::InvalidSpec { reason: format!("{what}: {e}") };
+    let invalid = |what: &str, e: rcgen::Error| Error::InvalidSpec {
+        reason: format!("{what}: {e}"),
+    };
     let mut p = rcgen::CertificateParams::default();
     p.not_before = not_before;
     p.not_after = not_after;
@@ -354,11 +403,13 @@ fn params_for(
         p.distinguished_name.push(rcgen::DnType::CommonName, cn);
     }
     for dns in &spec.dns_names {
-        let name = rcgen::string::Ia5String::try_from(dns.as_str()).map_err(|e| invalid("dNSName", e))?;
+        let name =
+            rcgen::string::Ia5String::try_from(dns.as_str()).map_err(|e| invalid("dNSName", e))?;
         p.subject_alt_names.push(rcgen::SanType::DnsName(name));
     }
     for uri in &spec.uri_names {
-        let name = rcgen::string::Ia5String::try_from(uri.as_str()).map_err(|e| invalid("URI", e))?;
+        let name =
+            rcgen::string::Ia5String::try_from(uri.as_str()).map_err(|e| invalid("URI", e))?;
         p.subject_alt_names.push(rcgen::SanType::URI(name));
     }
     p.is_ca = if spec.is_ca {
@@ -383,7 +434,9 @@ fn params_for(
                 .map(|a| a.parse::<u64>())
                 .collect::<Result<Vec<_>, _>>()
                 .map(rcgen::ExtendedKeyUsagePurpose::Other)
-                .map_err(|_| Error::InvalidSpec { reason: format!("bad EKU OID {oid}") }),
+                .map_err(|_| Error::InvalidSpec {
+                    reason: format!("bad EKU OID {oid}"),
+                }),
         })
         .collect::<Result<_, _>>()?;
     p.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(subject_key.key_id().to_vec());

@@ -24,8 +24,8 @@ impl PublicKey {
     /// [`Error::Malformed`] for bad DER; [`Error::UnsupportedAlgorithm`] for any key that is
     /// not an EC key on P-256, naming what it is.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        let spki = asn1::parse_one(der, tag::SEQUENCE)
-            .map_err(|e| Error::malformed("public key", e))?;
+        let spki =
+            asn1::parse_one(der, tag::SEQUENCE).map_err(|e| Error::malformed("public key", e))?;
         Self::from_spki_tlv(&spki, "public key")
     }
 
@@ -113,7 +113,9 @@ impl PublicKey {
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublicKey").field("key_id", &crate::hex(&self.key_id())).finish()
+        f.debug_struct("PublicKey")
+            .field("key_id", &crate::hex(&self.key_id()))
+            .finish()
     }
 }
 
@@ -134,9 +136,16 @@ pub(crate) fn algorithm_identifier<'a>(
 ) -> asn1::DerResult<(&'a [u8], Option<&'a [u8]>)> {
     let mut r = alg.reader();
     let oid = r.read(tag::OID)?;
-    let params = if r.is_empty() { None } else { Some(r.read_any()?) };
+    let params = if r.is_empty() {
+        None
+    } else {
+        Some(r.read_any()?)
+    };
     r.finish()?;
-    Ok((oid.value, params.filter(|p| p.tag == tag::OID).map(|p| p.value)))
+    Ok((
+        oid.value,
+        params.filter(|p| p.tag == tag::OID).map(|p| p.value),
+    ))
 }
 
 /// An ECDSA P-256 private key.
@@ -202,16 +211,21 @@ impl PrivateKey {
         let Some(block) = last else {
             return Err(Error::Pem {
                 what,
-                source: PemError { block: 0, line: 1, kind: PemErrorKind::NoBlock },
+                source: PemError {
+                    block: 0,
+                    line: 1,
+                    kind: PemErrorKind::NoBlock,
+                },
             });
         };
         let der = block.decode_secret().map_err(Error::pem(what))?;
         match block.label {
             "PRIVATE KEY" => Self::from_pkcs8_der(&der),
             "EC PRIVATE KEY" => Self::from_sec1_der(&der),
-            "RSA PRIVATE KEY" => {
-                Err(Error::UnsupportedAlgorithm { what, found: "RSA".into() })
-            }
+            "RSA PRIVATE KEY" => Err(Error::UnsupportedAlgorithm {
+                what,
+                found: "RSA".into(),
+            }),
             other => Err(Error::Pem {
                 what,
                 source: block.error(PemErrorKind::WrongLabel {
@@ -273,7 +287,10 @@ impl PrivateKey {
         if secret.value.len() != 32 {
             return Err(Error::UnsupportedAlgorithm {
                 what,
-                found: format!("EC key with a {}-byte scalar (P-256 uses 32)", secret.value.len()),
+                found: format!(
+                    "EC key with a {}-byte scalar (P-256 uses 32)",
+                    secret.value.len()
+                ),
             });
         }
         let key = p256::SecretKey::from_sec1_der(der).map_err(|_| Error::Malformed {
@@ -307,7 +324,7 @@ impl PrivateKey {
         let scalar = Zeroizing::new(self.key.to_bytes());
         let mut out = Zeroizing::new(Vec::with_capacity(121));
         out.extend_from_slice(&[0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20]);
-        out.extend_from_slice(scalar.as_slice());
+        out.extend_from_slice(&scalar[..]);
         out.extend_from_slice(&[0xa0, 0x0a, 0x06, 0x08]);
         out.extend_from_slice(oid::P256);
         out.extend_from_slice(&[0xa1, 0x44, 0x03, 0x42, 0x00]);
@@ -317,7 +334,10 @@ impl PrivateKey {
 
     /// The key as PEM SEC1 (`-----BEGIN EC PRIVATE KEY-----`).
     pub fn secret_sec1_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(crate::pem::encode("EC PRIVATE KEY", &self.secret_sec1_der()))
+        Zeroizing::new(crate::pem::encode(
+            "EC PRIVATE KEY",
+            &self.secret_sec1_der(),
+        ))
     }
 
     pub(crate) fn sign_der(&self, msg: &[u8]) -> Vec<u8> {
@@ -370,7 +390,10 @@ impl TryFrom<&rustls_pki_types::PrivateKeyDer<'_>> for PrivateKey {
         match der {
             rustls_pki_types::PrivateKeyDer::Pkcs8(k) => Self::from_pkcs8_der(k.secret_pkcs8_der()),
             rustls_pki_types::PrivateKeyDer::Sec1(k) => Self::from_sec1_der(k.secret_sec1_der()),
-            _ => Err(Error::UnsupportedAlgorithm { what: "private key", found: "RSA".into() }),
+            _ => Err(Error::UnsupportedAlgorithm {
+                what: "private key",
+                found: "RSA".into(),
+            }),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! X.501 distinguished names: RFC 4514 strings for people, and exact re-encoding for issuing.
 
-use crate::asn1::{DerResult, Reader, Tlv, tag};
+use crate::asn1::{DerResult, Tlv, tag};
 use crate::oid;
 use std::fmt::Write;
 
@@ -13,9 +13,18 @@ const ATTRIBUTES: &[(&[u8], &str)] = &[
     (&[0x55, 0x04, 0x0a], "O"),
     (&[0x55, 0x04, 0x0b], "OU"),
     (&[0x55, 0x04, 0x05], "serialNumber"),
-    (&[0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19], "DC"),
-    (&[0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01], "UID"),
-    (&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01], "emailAddress"),
+    (
+        &[0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19],
+        "DC",
+    ),
+    (
+        &[0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01],
+        "UID",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01],
+        "emailAddress",
+    ),
 ];
 
 /// One attribute of a name: type OID bytes and the value element.
@@ -44,7 +53,10 @@ pub(crate) fn for_each_rdn<'a>(
             let oid = r.read(tag::OID)?;
             let value = r.read_any()?;
             r.finish()?;
-            out.push(Attribute { oid: oid.value, value });
+            out.push(Attribute {
+                oid: oid.value,
+                value,
+            });
         }
         f(out);
     }
@@ -65,8 +77,11 @@ fn value_text(v: &Tlv<'_>) -> Option<String> {
             std::str::from_utf8(v.value).ok().map(str::to_owned)
         }
         tag::BMP_STRING if v.value.len() % 2 == 0 => {
-            let units: Vec<u16> =
-                v.value.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = v
+                .value
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
             String::from_utf16(&units).ok()
         }
         tag::UNIVERSAL_STRING if v.value.len() % 4 == 0 => v
@@ -190,25 +205,4 @@ pub(crate) fn to_rcgen(name: &[u8]) -> Result<rcgen::DistinguishedName, &'static
 fn oid_arcs(bytes: &[u8]) -> Option<Vec<u64>> {
     let dotted = oid::dotted(bytes);
     dotted.split('.').map(|a| a.parse().ok()).collect()
-}
-
-/// Reads the CN attribute values of a Name (used for messages).
-#[allow(dead_code)]
-pub(crate) fn common_names(name: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    let _ = for_each_rdn(name, |attrs| {
-        for a in attrs {
-            if a.oid == [0x55, 0x04, 0x03] {
-                if let Some(t) = value_text(&a.value) {
-                    out.push(t);
-                }
-            }
-        }
-    });
-    out
-}
-
-#[allow(dead_code)]
-fn _reader_is_used(r: Reader<'_>) -> Reader<'_> {
-    r
 }

@@ -108,7 +108,11 @@ pub(crate) struct RawBlock<'a> {
 
 impl RawBlock<'_> {
     pub(crate) fn error(&self, kind: PemErrorKind) -> PemError {
-        PemError { block: self.block, line: self.line, kind }
+        PemError {
+            block: self.block,
+            line: self.line,
+            kind,
+        }
     }
 
     /// Decodes a secret payload with pem-rfc7468's constant-time decoder (RFC 7468 strict).
@@ -120,7 +124,9 @@ impl RawBlock<'_> {
         let text = zeroize::Zeroizing::new(text);
         match pem_rfc7468::decode_vec(text.as_bytes()) {
             Ok((_, bytes)) => Ok(zeroize::Zeroizing::new(bytes)),
-            Err(_) => Err(self.error(PemErrorKind::Base64 { line: self.line + 1 })),
+            Err(_) => Err(self.error(PemErrorKind::Base64 {
+                line: self.line + 1,
+            })),
         }
     }
 
@@ -145,7 +151,8 @@ impl RawBlock<'_> {
             dec.feed(line.as_bytes(), out)
                 .map_err(|()| self.error(PemErrorKind::Base64 { line: line_no }))?;
         }
-        dec.finish(out).map_err(|()| self.error(PemErrorKind::Base64 { line: last_line }))?;
+        dec.finish(out)
+            .map_err(|()| self.error(PemErrorKind::Base64 { line: last_line }))?;
         if out.len() == start_len {
             return Err(self.error(PemErrorKind::Empty));
         }
@@ -164,7 +171,12 @@ pub(crate) struct Blocks<'a> {
 
 impl<'a> Blocks<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Self { rest: text, line: 1, block: 0, failed: false }
+        Self {
+            rest: text,
+            line: 1,
+            block: 0,
+            failed: false,
+        }
     }
 }
 
@@ -175,9 +187,7 @@ const DASHES: &str = "-----";
 fn boundary_label<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
     let line = line.trim_end_matches(['\r', ' ', '\t']);
     let label = line.strip_prefix(prefix)?.strip_suffix(DASHES)?;
-    let ok = label
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && b != b'-' || b == b' ' || b == b'-');
+    let ok = label.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
     (ok && !label.starts_with(' ') && !label.ends_with(' ')).then_some(label)
 }
 
@@ -273,11 +283,20 @@ impl<'a> Iterator for Blocks<'a> {
 pub(crate) fn decode_single(text: &str, label: &'static str) -> Result<Vec<u8>, PemError> {
     let mut blocks = Blocks::new(text);
     let block = match blocks.next() {
-        None => return Err(PemError { block: 0, line: 1, kind: PemErrorKind::NoBlock }),
+        None => {
+            return Err(PemError {
+                block: 0,
+                line: 1,
+                kind: PemErrorKind::NoBlock,
+            });
+        }
         Some(b) => b?,
     };
     if block.label != label {
-        return Err(block.error(PemErrorKind::WrongLabel { expected: label, found: block.label.into() }));
+        return Err(block.error(PemErrorKind::WrongLabel {
+            expected: label,
+            found: block.label.into(),
+        }));
     }
     let mut out = Vec::new();
     block.decode_into(&mut out)?;
@@ -310,13 +329,25 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 fn encode_base64(data: &[u8], out: &mut String) {
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         let chars = [
             ALPHABET[(n >> 18) as usize & 63],
             ALPHABET[(n >> 12) as usize & 63],
-            if chunk.len() > 1 { ALPHABET[(n >> 6) as usize & 63] } else { b'=' },
-            if chunk.len() > 2 { ALPHABET[n as usize & 63] } else { b'=' },
+            if chunk.len() > 1 {
+                ALPHABET[(n >> 6) as usize & 63]
+            } else {
+                b'='
+            },
+            if chunk.len() > 2 {
+                ALPHABET[n as usize & 63]
+            } else {
+                b'='
+            },
         ];
         for c in chars {
             out.push(c as char);
@@ -365,7 +396,11 @@ impl Base64Decoder {
             self.acc = self.acc << 6 | v as u32;
             self.n += 1;
             if self.n == 4 {
-                out.extend_from_slice(&[(self.acc >> 16) as u8, (self.acc >> 8) as u8, self.acc as u8]);
+                out.extend_from_slice(&[
+                    (self.acc >> 16) as u8,
+                    (self.acc >> 8) as u8,
+                    self.acc as u8,
+                ]);
                 self.acc = 0;
                 self.n = 0;
             }
@@ -430,7 +465,10 @@ mod tests {
         let e = decode_all(bad).unwrap_err();
         assert_eq!(e.kind, PemErrorKind::Base64 { line: 2 });
         let bad = "-----BEGIN CERTIFICATE-----\naGV*bG8=\n-----END CERTIFICATE-----\n";
-        assert_eq!(decode_all(bad).unwrap_err().kind, PemErrorKind::Base64 { line: 2 });
+        assert_eq!(
+            decode_all(bad).unwrap_err().kind,
+            PemErrorKind::Base64 { line: 2 }
+        );
         let bad = "x\n-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERT-----\n";
         let e = decode_all(bad).unwrap_err();
         assert_eq!((e.block, e.line), (1, 4));
@@ -438,6 +476,9 @@ mod tests {
         let bad = "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\naGVsbG8=\n-----END CERTIFICATE-----\n";
         assert_eq!(decode_all(bad).unwrap_err().kind, PemErrorKind::Headers);
         let bad = "-----BEGIN CERTIFICATE-----\naGVsbG8=\n";
-        assert_eq!(decode_all(bad).unwrap_err().kind, PemErrorKind::Unterminated);
+        assert_eq!(
+            decode_all(bad).unwrap_err().kind,
+            PemErrorKind::Unterminated
+        );
     }
 }

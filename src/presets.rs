@@ -51,8 +51,7 @@ pub mod linkerd {
 
     /// The trust anchor spec of the seed document, with its renewBefore as written.
     pub fn trust_anchor() -> CertSpec {
-        CertSpec::ca(TRUST_ANCHOR_CN, TRUST_ANCHOR_DURATION)
-            .renew_before(TRUST_ANCHOR_RENEW_BEFORE)
+        CertSpec::ca(TRUST_ANCHOR_CN, TRUST_ANCHOR_DURATION).renew_before(TRUST_ANCHOR_RENEW_BEFORE)
     }
 
     /// The identity issuer spec of the seed document (48h, renewBefore 25h).
@@ -64,7 +63,9 @@ pub mod linkerd {
     /// `default.default.serviceaccount.identity.linkerd.cluster.local`): 24h, 20s backdate,
     /// serverAuth + clientAuth, the identity as its only dNSName SAN.
     pub fn workload(identity: &str) -> CertSpec {
-        CertSpec::leaf(WORKLOAD_DURATION).dns_name(identity).backdate(WORKLOAD_CLOCK_SKEW)
+        CertSpec::leaf(WORKLOAD_DURATION)
+            .dns_name(identity)
+            .backdate(WORKLOAD_CLOCK_SKEW)
     }
 
     /// Linkerd's identity name for a service account:

@@ -184,7 +184,11 @@ impl CertSpec {
     /// # Errors
     /// [`Error::InvalidSpec`] saying which rule failed.
     pub fn check_issuable(&self) -> Result<(), Error> {
-        let fail = |reason: &str| Err(Error::InvalidSpec { reason: reason.to_owned() });
+        let fail = |reason: &str| {
+            Err(Error::InvalidSpec {
+                reason: reason.to_owned(),
+            })
+        };
         if self.duration <= Duration::ZERO {
             return fail("duration must be positive");
         }

@@ -1,0 +1,143 @@
+//! Small helpers shared by the examples: argument handling, errors, file output.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::ExitCode;
+
+/// A failed run: the message for stderr and the exit code.
+pub(crate) struct Fail {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl Fail {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for Fail {
+    fn from(e: E) -> Self {
+        Self {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Runs `main`, printing `error: <message>` to stderr on failure.
+pub(crate) fn run(main: impl FnOnce() -> Result<u8, Fail>) -> ExitCode {
+    match main() {
+        Ok(code) => ExitCode::from(code),
+        Err(fail) => {
+            eprintln!("error: {}", fail.message);
+            ExitCode::from(fail.code)
+        }
+    }
+}
+
+/// Reads a file, or stdin for `-`.
+pub(crate) fn read_input(path: &str) -> Result<String, Fail> {
+    if path == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Fail::usage(format!("reading stdin: {e}")))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| Fail::usage(format!("reading {path}: {e}")))
+    }
+}
+
+/// Writes `text` to `path`; with `secret`, the file is created with mode 0600.
+pub(crate) fn write_file(path: &Path, text: &str, secret: bool) -> Result<(), Fail> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Fail::usage(format!("creating {}: {e}", parent.display())))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| Fail::usage(format!("writing {}: {e}", path.display())))?;
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Fail::usage(format!("chmod {}: {e}", path.display())))?;
+    }
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .map_err(|e| Fail::usage(format!("writing {}: {e}", path.display())))
+}
+
+/// Parses an RFC 3339 timestamp.
+pub(crate) fn parse_time(s: &str) -> Result<time::OffsetDateTime, Fail> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| Fail::usage(format!("--at: '{s}' is not an RFC 3339 time: {e}")))
+}
+
+/// The wall clock, read by the example (the library never reads it).
+pub(crate) fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+/// Simple `--flag value` parsing: returns (flags, positionals).
+pub(crate) struct Args {
+    pub(crate) flags: Vec<(String, String)>,
+    pub(crate) switches: Vec<String>,
+    pub(crate) positional: Vec<String>,
+}
+
+impl Args {
+    /// `with_value` lists the flags that take a value; `switches` those that do not.
+    pub(crate) fn parse(with_value: &[&str], switches: &[&str]) -> Result<Self, Fail> {
+        let mut args = std::env::args().skip(1);
+        let mut out = Args {
+            flags: Vec::new(),
+            switches: Vec::new(),
+            positional: Vec::new(),
+        };
+        while let Some(a) = args.next() {
+            if a == "--help" || a == "-h" {
+                return Err(Fail::usage("see the example's doc comment for usage"));
+            }
+            if let Some((k, v)) = a.split_once('=').filter(|_| a.starts_with("--")) {
+                if !with_value.contains(&k) {
+                    return Err(Fail::usage(format!("unknown option {k}")));
+                }
+                out.flags.push((k.to_owned(), v.to_owned()));
+            } else if with_value.contains(&a.as_str()) {
+                let v = args
+                    .next()
+                    .ok_or_else(|| Fail::usage(format!("{a} needs a value")))?;
+                out.flags.push((a, v));
+            } else if switches.contains(&a.as_str()) {
+                out.switches.push(a);
+            } else if a.starts_with("--") {
+                return Err(Fail::usage(format!("unknown option {a}")));
+            } else {
+                out.positional.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn get(&self, flag: &str) -> Option<&str> {
+        self.flags
+            .iter()
+            .rev()
+            .find(|(k, _)| k == flag)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn has(&self, switch: &str) -> bool {
+        self.switches.iter().any(|s| s == switch)
+    }
+}
