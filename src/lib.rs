@@ -44,6 +44,8 @@
 //!   DER per X.690, structures per RFC 5280 / RFC 5915 / RFC 5958).
 //! - [`CertSpec`], [`presets`]: what to issue; [`Ca`]: the only type that signs.
 //! - [`TrustAnchor`]: a CA certificate with no key, what bundles hold.
+//! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
+//!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -51,6 +53,7 @@
 
 mod asn1;
 mod cert;
+mod duration;
 mod error;
 mod issue;
 mod key;
@@ -58,16 +61,19 @@ mod name;
 mod oid;
 mod pem;
 pub mod presets;
+pub mod renewal;
 mod spec;
 
 pub use cert::{
     BasicConstraints, Certificate, ExtendedKeyUsage, Fingerprint, Inspection, KeyUsage,
     SignatureAlgorithm, SubjectAltName,
 };
+pub use duration::{DurationError, GoDuration};
 pub use error::Error;
 pub use issue::{Ca, Issued, IssuedCa, TrustAnchor, csr_der_from_pem};
 pub use key::{PrivateKey, PublicKey};
 pub use pem::{PemError, PemErrorKind};
+pub use renewal::{Lint, LintId, Renewal, RenewalPolicy, RenewalState, SpecError};
 pub use spec::{CertSpec, RotationPolicy};
 
 /// Lowercase hex of `bytes`.

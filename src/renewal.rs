@@ -1,0 +1,634 @@
+//! When to renew: cert-manager's rule exactly, step's and Linkerd's proxy rule beside it, the
+//! admission checks cert-manager applies to a spec, and lints for lifetime mistakes.
+//!
+//! cert-manager (`pkg/util/pki/renewaltime.go`) computes the renewal time from the issued
+//! certificate's *actual* lifetime `d = notAfter - notBefore`:
+//! - `renewBefore` if `0 < renewBefore < d` → `notAfter - renewBefore`;
+//! - else `renewBeforePercentage` `p` if `0 < p < 100` → `notAfter - d·p/100`;
+//! - else `notAfter - d/3` (two thirds through the life);
+//!
+//! then truncates to whole seconds. A certificate is due when `renewal time <= now`.
+
+use crate::cert::Certificate;
+use crate::duration::GoDuration;
+use crate::spec::CertSpec;
+use std::fmt;
+use time::{Duration, OffsetDateTime};
+
+/// A renewal rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenewalPolicy {
+    /// cert-manager's `Certificate` renewal (`renewBefore`, `renewBeforePercentage`, default
+    /// two thirds).
+    CertManager {
+        /// `spec.renewBefore`.
+        renew_before: Option<Duration>,
+        /// `spec.renewBeforePercentage`.
+        renew_before_percentage: Option<i32>,
+    },
+    /// `step certificate needs-renewal` with a percent-used threshold (step's default: 66):
+    /// due once `int((1 - remaining/lifetime)·100) >= threshold`.
+    Step {
+        /// The percent of the lifetime used at which renewal is due.
+        percent_used: u8,
+    },
+    /// linkerd2-proxy's identity refresh: 70% of the remaining life after the certificate was
+    /// received, clamped to [10s, 24h]. certcycle takes notBefore as the receipt time.
+    LinkerdProxy,
+}
+
+impl RenewalPolicy {
+    /// cert-manager with neither field set: renew two thirds through the lifetime.
+    pub const CERT_MANAGER_DEFAULT: Self = Self::CertManager {
+        renew_before: None,
+        renew_before_percentage: None,
+    };
+    /// step's default threshold, 66% of the lifetime used.
+    pub const STEP_DEFAULT: Self = Self::Step { percent_used: 66 };
+
+    /// cert-manager's policy with a spec's `renewBefore` / `renewBeforePercentage`.
+    pub fn from_spec(spec: &CertSpec) -> Self {
+        Self::CertManager {
+            renew_before: spec.renew_before,
+            renew_before_percentage: spec
+                .renew_before_percentage
+                .map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
+        }
+    }
+
+    /// The renewal time of a certificate valid `[not_before, not_after]`, and the rule that
+    /// decided it.
+    pub fn renewal_time(&self, not_before: OffsetDateTime, not_after: OffsetDateTime) -> Renewal {
+        let lifetime = not_after - not_before;
+        let (renew_before, rule) = match *self {
+            Self::CertManager {
+                renew_before,
+                renew_before_percentage,
+            } => cert_manager_renew_before(lifetime, renew_before, renew_before_percentage),
+            Self::Step { percent_used } => {
+                // Smallest t with (t - notBefore)·100 >= percent·lifetime.
+                let ns = lifetime.whole_nanoseconds().max(0);
+                let used = (ns * i128::from(percent_used) + 99) / 100;
+                let at = not_before + nanos(used);
+                return Renewal {
+                    renew_at: at,
+                    rule: Rule::StepPercentUsed(percent_used),
+                    not_before,
+                    not_after,
+                };
+            }
+            Self::LinkerdProxy => {
+                let (refresh, clamped) = linkerd_proxy_refresh_in(lifetime);
+                return Renewal {
+                    renew_at: not_before + refresh,
+                    rule: Rule::LinkerdProxy { clamped },
+                    not_before,
+                    not_after,
+                };
+            }
+        };
+        let at = truncate_to_second(not_after - renew_before);
+        Renewal {
+            renew_at: at,
+            rule,
+            not_before,
+            not_after,
+        }
+    }
+
+    /// The renewal of a certificate.
+    pub fn for_certificate(&self, cert: &Certificate) -> Renewal {
+        self.renewal_time(cert.not_before(), cert.not_after())
+    }
+}
+
+fn nanos(n: i128) -> Duration {
+    Duration::nanoseconds(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// cert-manager's `desiredRenewalTime`: how long before expiry to renew, and why.
+fn cert_manager_renew_before(
+    lifetime: Duration,
+    renew_before: Option<Duration>,
+    percentage: Option<i32>,
+) -> (Duration, Rule) {
+    if let Some(rb) = renew_before.filter(|rb| *rb > Duration::ZERO && *rb < lifetime) {
+        return (rb, Rule::RenewBefore(rb));
+    }
+    let fallback = renew_before.map(|rb| Fallback {
+        renew_before: rb,
+        lifetime,
+    });
+    if let Some(p) = percentage.filter(|p| *p > 0 && *p < 100) {
+        // In i128 nanoseconds: Go's int64 product overflowed for long lifetimes (cert-manager
+        // fixed it to give `d * p / 100` exactly, as here).
+        let rb = nanos(lifetime.whole_nanoseconds() * i128::from(p) / 100);
+        return (
+            rb,
+            Rule::RenewBeforePercentage {
+                percentage: p,
+                fallback,
+            },
+        );
+    }
+    let rb = nanos(lifetime.whole_nanoseconds() / 3);
+    (rb, Rule::TwoThirds { fallback })
+}
+
+/// linkerd2-proxy's refresh delay for a certificate with `remaining` life when received:
+/// 70% of it, clamped to [10s, 24h]. Returns the delay and whether it was clamped.
+pub fn linkerd_proxy_refresh_in(remaining: Duration) -> (Duration, bool) {
+    let raw = nanos(remaining.whole_nanoseconds().max(0) * 7 / 10);
+    let clamped = raw.clamp(Duration::seconds(10), Duration::hours(24));
+    (clamped, clamped != raw)
+}
+
+fn truncate_to_second(t: OffsetDateTime) -> OffsetDateTime {
+    // Go's Time.Truncate(time.Second) rounds toward the zero time: for times after 1970,
+    // down to the whole second.
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// A renewBefore that did not apply because it was not shorter than the actual lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fallback {
+    /// The renewBefore asked for.
+    pub renew_before: Duration,
+    /// The certificate's actual lifetime.
+    pub lifetime: Duration,
+}
+
+/// Which rule decided a renewal time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// cert-manager: `notAfter - renewBefore`.
+    RenewBefore(Duration),
+    /// cert-manager: `notAfter - lifetime·p/100`.
+    RenewBeforePercentage {
+        /// The percentage.
+        percentage: i32,
+        /// Set when a renewBefore was given but ignored.
+        fallback: Option<Fallback>,
+    },
+    /// cert-manager's default: two thirds through the lifetime.
+    TwoThirds {
+        /// Set when a renewBefore was given but ignored.
+        fallback: Option<Fallback>,
+    },
+    /// step: percent of the lifetime used.
+    StepPercentUsed(u8),
+    /// linkerd2-proxy: 70% of the remaining life.
+    LinkerdProxy {
+        /// Whether the [10s, 24h] clamp applied.
+        clamped: bool,
+    },
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fallback = |f: &mut fmt::Formatter<'_>, fb: &Option<Fallback>| match fb {
+            Some(fb) => write!(
+                f,
+                " (renewBefore {} is not shorter than the actual lifetime {}, so it is ignored, as \
+                 cert-manager does)",
+                GoDuration(fb.renew_before),
+                GoDuration(fb.lifetime)
+            ),
+            None => Ok(()),
+        };
+        match self {
+            Self::RenewBefore(rb) => write!(
+                f,
+                "cert-manager renewBefore: notAfter - {}",
+                GoDuration(*rb)
+            ),
+            Self::RenewBeforePercentage {
+                percentage,
+                fallback: fb,
+            } => {
+                write!(
+                    f,
+                    "cert-manager renewBeforePercentage: notAfter - {percentage}% of the lifetime"
+                )?;
+                fallback(f, fb)
+            }
+            Self::TwoThirds { fallback: fb } => {
+                write!(f, "cert-manager default: two thirds through the lifetime")?;
+                fallback(f, fb)
+            }
+            Self::StepPercentUsed(p) => write!(f, "step needs-renewal: {p}% of the lifetime used"),
+            Self::LinkerdProxy { clamped } => write!(
+                f,
+                "linkerd-proxy: 70% of the remaining life{}",
+                if *clamped {
+                    ", clamped to [10s, 24h]"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
+}
+
+/// When a certificate should be renewed.
+///
+/// ```
+/// use certcycle::{RenewalPolicy, RenewalState};
+/// use time::{Duration, macros::datetime};
+/// // The seed document's trust anchor: 8760h, renewBefore 7320h.
+/// let nb = datetime!(2026-01-01 0:00 UTC);
+/// let policy = RenewalPolicy::CertManager {
+///     renew_before: Some(Duration::hours(7320)),
+///     renew_before_percentage: None,
+/// };
+/// let r = policy.renewal_time(nb, nb + Duration::hours(8760));
+/// assert_eq!(r.renew_at, nb + Duration::hours(1440)); // 60 days *after* issuance
+/// assert_eq!(r.state(nb), RenewalState::NotDue { renew_at: r.renew_at });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renewal {
+    /// The renewal time.
+    pub renew_at: OffsetDateTime,
+    /// The rule that decided it.
+    pub rule: Rule,
+    /// The certificate's notBefore.
+    pub not_before: OffsetDateTime,
+    /// The certificate's notAfter.
+    pub not_after: OffsetDateTime,
+}
+
+/// A renewal answer at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenewalState {
+    /// Not due until `renew_at`.
+    NotDue {
+        /// When it becomes due.
+        renew_at: OffsetDateTime,
+    },
+    /// Due since `since` (the renewal time), still valid.
+    Due {
+        /// The renewal time.
+        since: OffsetDateTime,
+    },
+    /// Past notAfter.
+    Expired {
+        /// The certificate's notAfter.
+        since: OffsetDateTime,
+    },
+}
+
+impl RenewalState {
+    /// `not-due`, `due` or `expired`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::NotDue { .. } => "not-due",
+            Self::Due { .. } => "due",
+            Self::Expired { .. } => "expired",
+        }
+    }
+}
+
+impl Renewal {
+    /// The state at `at`: expired once `at > notAfter` (notAfter is inclusive, RFC 5280
+    /// §4.1.2.5), due once `renew_at <= at`, not due before.
+    pub fn state(&self, at: OffsetDateTime) -> RenewalState {
+        if at > self.not_after {
+            RenewalState::Expired {
+                since: self.not_after,
+            }
+        } else if self.renew_at <= at {
+            RenewalState::Due {
+                since: self.renew_at,
+            }
+        } else {
+            RenewalState::NotDue {
+                renew_at: self.renew_at,
+            }
+        }
+    }
+}
+
+/// The earliest next action over a set of certificates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextAction {
+    /// Index of the certificate in the input.
+    pub index: usize,
+    /// Its label.
+    pub label: String,
+    /// Its state.
+    pub state: RenewalState,
+    /// When the action is (or was) due: the renewal time, or notAfter if that came first.
+    pub at: OffsetDateTime,
+}
+
+/// Of labelled renewals (anchor, issuer, leaves…), the one needing action first at `at`.
+/// Expired certificates come first, then due ones (earliest renewal time first), then the
+/// earliest renewal time to come. `None` for an empty input.
+pub fn next_action<'a>(
+    items: impl IntoIterator<Item = (&'a str, Renewal)>,
+    at: OffsetDateTime,
+) -> Option<NextAction> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, (label, r))| {
+            let state = r.state(at);
+            let (rank, when) = match state {
+                RenewalState::Expired { since } => (0, since),
+                RenewalState::Due { since } => (1, since),
+                RenewalState::NotDue { renew_at } => (2, renew_at),
+            };
+            (
+                rank,
+                when,
+                NextAction {
+                    index,
+                    label: label.to_owned(),
+                    state,
+                    at: when,
+                },
+            )
+        })
+        .min_by_key(|(rank, when, a)| (*rank, *when, a.index))
+        .map(|(_, _, a)| a)
+}
+
+/// cert-manager's admission limits (`MinimumCertificateDuration`, `MinimumRenewBefore`).
+pub const MINIMUM_DURATION: Duration = Duration::hours(1);
+/// The smallest renewBefore cert-manager admits.
+pub const MINIMUM_RENEW_BEFORE: Duration = Duration::minutes(5);
+
+/// A spec cert-manager's admission webhook would refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// `duration` under 1h.
+    #[error("certificate duration {} must be at least 1h0m0s", GoDuration(*.0))]
+    DurationTooShort(Duration),
+    /// `renewBefore` under 5m.
+    #[error("certificate renewBefore {} must be at least 5m0s", GoDuration(*.0))]
+    RenewBeforeTooShort(Duration),
+    /// `renewBefore >= duration`.
+    #[error("certificate duration {} must be greater than renewBefore {}", GoDuration(*duration), GoDuration(*renew_before))]
+    RenewBeforeNotShorterThanDuration {
+        /// The duration.
+        duration: Duration,
+        /// The renewBefore.
+        renew_before: Duration,
+    },
+    /// Both `renewBefore` and `renewBeforePercentage` are set.
+    #[error("renewBefore and renewBeforePercentage are mutually exclusive")]
+    MutuallyExclusive,
+    /// `renewBeforePercentage` outside (0, 100).
+    #[error("renewBeforePercentage {0} must be between 0 and 100, exclusive")]
+    PercentageOutOfRange(i64),
+}
+
+/// Checks `duration`, `renewBefore` and `renewBeforePercentage` as cert-manager's admission
+/// webhook does. Errors come in the webhook's order; the first is returned.
+///
+/// # Errors
+/// The first [`SpecError`] found.
+pub fn validate(
+    duration: Duration,
+    renew_before: Option<Duration>,
+    renew_before_percentage: Option<i64>,
+) -> Result<(), SpecError> {
+    if duration < MINIMUM_DURATION {
+        return Err(SpecError::DurationTooShort(duration));
+    }
+    if let Some(rb) = renew_before {
+        if rb < MINIMUM_RENEW_BEFORE {
+            return Err(SpecError::RenewBeforeTooShort(rb));
+        }
+        if rb >= duration {
+            return Err(SpecError::RenewBeforeNotShorterThanDuration {
+                duration,
+                renew_before: rb,
+            });
+        }
+    }
+    validate_percentage(renew_before, renew_before_percentage)
+}
+
+/// The checks that need no duration: mutual exclusion and the percentage range.
+///
+/// # Errors
+/// [`SpecError::MutuallyExclusive`], [`SpecError::PercentageOutOfRange`].
+pub fn validate_percentage(
+    renew_before: Option<Duration>,
+    renew_before_percentage: Option<i64>,
+) -> Result<(), SpecError> {
+    if let Some(p) = renew_before_percentage {
+        if renew_before.is_some() {
+            return Err(SpecError::MutuallyExclusive);
+        }
+        if p <= 0 || p >= 100 {
+            return Err(SpecError::PercentageOutOfRange(p));
+        }
+    }
+    Ok(())
+}
+
+/// Validates a [`CertSpec`] as cert-manager's admission webhook would.
+///
+/// # Errors
+/// The first [`SpecError`] found.
+pub fn validate_spec(spec: &CertSpec) -> Result<(), SpecError> {
+    validate(
+        spec.duration,
+        spec.renew_before,
+        spec.renew_before_percentage.map(i64::from),
+    )
+}
+
+/// A lint's stable identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LintId {
+    /// renewBefore is more than two thirds of the duration: the certificate renews before a
+    /// third of its life is used — usually renewBefore misread as "renew this long after
+    /// issuance" (the seed document's anchor: 7320h of 8760h).
+    RenewBeforeOverTwoThirds,
+    /// The issuer renews later than one leaf lifetime + clock skew before its expiry, so leaves
+    /// issued just before its renewal are capped short.
+    IssuerRenewsTooLate,
+    /// A leaf lifetime longer than the issuer's lifetime (or remaining life).
+    LeafOutlivesIssuer,
+    /// An issuer lifetime (or notAfter) beyond its anchor's.
+    IssuerOutlivesAnchor,
+    /// The anchor renews sooner after issuance than a rotation takes to roll out (one issuer
+    /// plus one leaf lifetime), or keeps less than that before expiry once renewed.
+    AnchorRenewsBeforeDistribution,
+}
+
+impl LintId {
+    /// The stable id string.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::RenewBeforeOverTwoThirds => "renew-before-over-two-thirds",
+            Self::IssuerRenewsTooLate => "issuer-renews-too-late",
+            Self::LeafOutlivesIssuer => "leaf-outlives-issuer",
+            Self::IssuerOutlivesAnchor => "issuer-outlives-anchor",
+            Self::AnchorRenewsBeforeDistribution => "anchor-renews-before-distribution",
+        }
+    }
+}
+
+impl fmt::Display for LintId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A lint finding: which rule fired and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lint {
+    /// The rule.
+    pub id: LintId,
+    /// A message a user can act on.
+    pub message: String,
+}
+
+impl fmt::Display for Lint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.id, self.message)
+    }
+}
+
+fn days(d: Duration) -> String {
+    let hours = d.whole_hours();
+    if hours % 24 == 0 {
+        format!("{} days", hours / 24)
+    } else {
+        GoDuration(d).to_string()
+    }
+}
+
+/// Lints a lifetime and renewBefore (a spec, or a certificate's actual lifetime).
+pub fn lint_renew_before(lifetime: Duration, renew_before: Option<Duration>) -> Vec<Lint> {
+    let mut out = Vec::new();
+    // Two thirds, not one half: an issuer must renew more than one leaf lifetime before its
+    // expiry, which for Linkerd's 48h issuer and 24h leaves is already over half (25h).
+    if let Some(rb) = renew_before.filter(|rb| *rb < lifetime && *rb * 3 > lifetime * 2) {
+        let life_s = lifetime.whole_seconds().max(1);
+        let pct = (rb.whole_seconds() * 100 + life_s / 2) / life_s;
+        let after = lifetime - rb;
+        out.push(Lint {
+            id: LintId::RenewBeforeOverTwoThirds,
+            message: format!(
+                "renewBefore is {pct}% of duration: this renews {} after issuance, not {} before \
+                 expiry (renewBefore counts back from notAfter; for that, set renewBefore to {})",
+                days(after),
+                days(after),
+                GoDuration(after)
+            ),
+        });
+    }
+    out
+}
+
+/// Lints a spec on its own.
+pub fn lint_spec(spec: &CertSpec) -> Vec<Lint> {
+    lint_renew_before(spec.duration, spec.renew_before)
+}
+
+/// Lints a whole hierarchy of specs: anchor, issuer, and the workload leaf (its duration and
+/// backdate, the clock skew).
+pub fn lint_hierarchy(anchor: &CertSpec, issuer: &CertSpec, leaf: &CertSpec) -> Vec<Lint> {
+    let mut out = lint_spec(anchor);
+    out.extend(lint_spec(issuer));
+    let life = |s: &CertSpec| s.duration;
+    let renew_window = |s: &CertSpec| {
+        let nb = OffsetDateTime::UNIX_EPOCH;
+        let r = RenewalPolicy::from_spec(s).renewal_time(nb, nb + s.duration);
+        r.not_after - r.renew_at
+    };
+    let leaf_need = leaf.duration + leaf.backdate;
+    if leaf.duration > issuer.duration {
+        out.push(Lint {
+            id: LintId::LeafOutlivesIssuer,
+            message: format!(
+                "a workload certificate ({}) would outlive its issuer ({}): every leaf is capped \
+                 at the issuer's notAfter",
+                GoDuration(leaf.duration),
+                GoDuration(issuer.duration)
+            ),
+        });
+    } else if renew_window(issuer) < leaf_need {
+        out.push(Lint {
+            id: LintId::IssuerRenewsTooLate,
+            message: format!(
+                "the issuer renews {} before its expiry, less than a workload certificate's \
+                 lifetime plus skew ({}): leaves issued just before renewal are cut short; renew \
+                 the issuer at least {} before expiry",
+                GoDuration(renew_window(issuer)),
+                GoDuration(leaf_need),
+                GoDuration(leaf_need)
+            ),
+        });
+    }
+    if life(issuer) > life(anchor) {
+        out.push(Lint {
+            id: LintId::IssuerOutlivesAnchor,
+            message: format!(
+                "the issuer's lifetime ({}) is longer than the anchor's ({}): the issuer would be \
+                 capped at the anchor's expiry",
+                GoDuration(issuer.duration),
+                GoDuration(anchor.duration)
+            ),
+        });
+    }
+    let rollout = issuer.duration + leaf.duration;
+    let anchor_window = renew_window(anchor);
+    let anchor_interval = anchor.duration - anchor_window;
+    if anchor_interval < rollout || anchor_window < rollout {
+        out.push(Lint {
+            id: LintId::AnchorRenewsBeforeDistribution,
+            message: format!(
+                "the anchor renews {} after issuance and {} before expiry; a rotation needs at \
+                 least one issuer plus one leaf lifetime ({}) on each side to distribute the new \
+                 anchor and move every workload to it",
+                GoDuration(anchor_interval),
+                GoDuration(anchor_window),
+                GoDuration(rollout)
+            ),
+        });
+    }
+    out
+}
+
+/// Lints a real chain: an issuer outliving its anchor, a leaf outliving its issuer.
+pub fn lint_chain(
+    anchor: &Certificate,
+    issuer: &Certificate,
+    leaf: Option<&Certificate>,
+) -> Vec<Lint> {
+    let mut out = Vec::new();
+    if issuer.not_after() > anchor.not_after() {
+        out.push(Lint {
+            id: LintId::IssuerOutlivesAnchor,
+            message: format!(
+                "issuer {} expires at {}, after its anchor {} ({})",
+                issuer.subject(),
+                crate::rfc3339(issuer.not_after()),
+                anchor.subject(),
+                crate::rfc3339(anchor.not_after())
+            ),
+        });
+    }
+    if let Some(leaf) = leaf.filter(|l| l.not_after() > issuer.not_after()) {
+        out.push(Lint {
+            id: LintId::LeafOutlivesIssuer,
+            message: format!(
+                "workload certificate {} expires at {}, after its issuer ({})",
+                leaf.subject(),
+                crate::rfc3339(leaf.not_after()),
+                crate::rfc3339(issuer.not_after())
+            ),
+        });
+    }
+    out
+}
