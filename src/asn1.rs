@@ -267,22 +267,25 @@ pub(crate) fn bit_string_octets<'a>(tlv: &Tlv<'a>) -> DerResult<&'a [u8]> {
 }
 
 /// A named-bit BIT STRING (such as keyUsage) as a number with bit 0 as the most significant
-/// bit of the first octet, checked for DER's rule that trailing zero bits are removed.
+/// bit of the first octet. X.690 §11.2.2 wants trailing zero bits removed, but trusted roots
+/// in Mozilla's store (Trustwave's P-256 root: `03 03 07 06 00`) pad with a zero octet, and
+/// OpenSSL, Go and webpki accept that; so padding is tolerated, while unused bits that are
+/// not zero, an unused-bit count over 7, or more than 4 octets are still errors.
 pub(crate) fn named_bits(tlv: &Tlv<'_>) -> DerResult<u16> {
     let (unused, bytes) = tlv.value.split_first().ok_or(tlv.err("empty BIT STRING"))?;
-    if *unused > 7 || (bytes.is_empty() && *unused != 0) || bytes.len() > 2 {
+    if *unused > 7 || (bytes.is_empty() && *unused != 0) || bytes.len() > 4 {
         return Err(tlv.err("malformed named-bit BIT STRING"));
     }
     if let Some(last) = bytes.last() {
-        if *last == 0
-            || last & ((1u8 << unused) - 1) != 0
-            || last.trailing_zeros() != *unused as u32
-        {
-            return Err(tlv.err("named-bit BIT STRING is not DER (trailing zero bits)"));
+        if last & ((1u8 << unused) - 1) != 0 {
+            return Err(tlv.err("named-bit BIT STRING has non-zero unused bits"));
         }
     }
+    if bytes.iter().skip(2).any(|b| *b != 0) {
+        return Err(tlv.err("named-bit BIT STRING names unknown bits"));
+    }
     let mut value = 0u16;
-    for (i, b) in bytes.iter().enumerate() {
+    for (i, b) in bytes.iter().take(2).enumerate() {
         value |= (*b as u16) << (8 * (1 - i));
     }
     Ok(value)
@@ -356,7 +359,10 @@ mod tests {
         // keyCertSign | cRLSign = bits 5 and 6: 0x06 with 1 unused bit.
         let tlv = parse_one(&[0x03, 0x02, 0x01, 0x06], tag::BIT_STRING).unwrap();
         assert_eq!(named_bits(&tlv).unwrap(), 0x0600);
-        let tlv = parse_one(&[0x03, 0x02, 0x00, 0x06], tag::BIT_STRING).unwrap();
+        // Zero padding (seen in trusted roots) is tolerated; set unused bits are not.
+        let tlv = parse_one(&[0x03, 0x03, 0x07, 0x06, 0x00], tag::BIT_STRING).unwrap();
+        assert_eq!(named_bits(&tlv).unwrap(), 0x0600);
+        let tlv = parse_one(&[0x03, 0x02, 0x01, 0x07], tag::BIT_STRING).unwrap();
         assert!(named_bits(&tlv).is_err());
     }
 

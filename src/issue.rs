@@ -344,7 +344,6 @@ impl TrustAnchor {
     }
 
     /// Wraps any certificate (for bundles that allow non-CA entries).
-    #[allow(dead_code)] // used by bundles that allow non-CA entries
     pub(crate) fn new_unchecked(cert: Certificate) -> Self {
         Self { cert }
     }

@@ -43,7 +43,8 @@
 //! - [`Certificate`], [`PrivateKey`], [`PublicKey`]: parsing and encoding (PEM per RFC 7468,
 //!   DER per X.690, structures per RFC 5280 / RFC 5915 / RFC 5958).
 //! - [`CertSpec`], [`presets`]: what to issue; [`Ca`]: the only type that signs.
-//! - [`TrustAnchor`]: a CA certificate with no key, what bundles hold.
+//! - [`TrustAnchor`]: a CA certificate with no key; [`TrustBundle`]: merged, de-duplicated,
+//!   canonically ordered anchors from labelled PEM sources.
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
@@ -52,6 +53,7 @@
 #![warn(unreachable_pub, missing_debug_implementations)]
 
 mod asn1;
+mod bundle;
 mod cert;
 mod duration;
 mod error;
@@ -64,6 +66,9 @@ pub mod presets;
 pub mod renewal;
 mod spec;
 
+pub use bundle::{
+    Built, BundleDiff, BundleError, BundleOptions, BundleWarning, Dropped, Origin, TrustBundle,
+};
 pub use cert::{
     BasicConstraints, Certificate, ExtendedKeyUsage, Fingerprint, Inspection, KeyUsage,
     SignatureAlgorithm, SubjectAltName,

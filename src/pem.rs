@@ -130,6 +130,11 @@ impl RawBlock<'_> {
         }
     }
 
+    /// An upper bound of the decoded size, for allocating once.
+    pub(crate) fn decoded_len_hint(&self) -> usize {
+        self.body.len() / 4 * 3 + 3
+    }
+
     /// Decodes the base64 payload, appending to `out`.
     pub(crate) fn decode_into(&self, out: &mut Vec<u8>) -> Result<(), PemError> {
         let mut dec = Base64Decoder::default();
