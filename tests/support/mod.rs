@@ -45,3 +45,131 @@ pub(crate) fn write(dir: &Path, name: &str, text: &str) -> String {
 pub(crate) fn epoch(t: OffsetDateTime) -> String {
     t.unix_timestamp().to_string()
 }
+
+/// `n` realistic CA certificates (about 850 DER bytes each, like a public root store's:
+/// a six-attribute DN, CRL distribution point, AIA, policies, SKI/AKI, basic constraints,
+/// key usage), each with its own P-256 key, as PEM. Deterministic for a seed.
+pub(crate) fn realistic_ca_pems(n: usize, seed: u64) -> Vec<String> {
+    use certcycle::PrivateKey;
+    let r = &mut rng(seed);
+    let signer = PrivateKey::generate(r);
+    (0..n)
+        .map(|i| {
+            let key = PrivateKey::generate(r);
+            let mut p = rcgen::CertificateParams::default();
+            p.not_before = T0;
+            p.not_after = T0 + time::Duration::days(3650);
+            let mut serial = [0u8; 20];
+            rand_core::RngCore::fill_bytes(r, &mut serial);
+            serial[0] = (serial[0] & 0x7f) | 0x40;
+            p.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+            let mut dn = rcgen::DistinguishedName::new();
+            dn.push(rcgen::DnType::CountryName, "US");
+            dn.push(rcgen::DnType::StateOrProvinceName, "California");
+            dn.push(rcgen::DnType::LocalityName, "San Francisco");
+            dn.push(
+                rcgen::DnType::OrganizationName,
+                format!("Example Trust Services {i} Inc."),
+            );
+            dn.push(
+                rcgen::DnType::OrganizationalUnitName,
+                "Certification Authority Operations",
+            );
+            dn.push(
+                rcgen::DnType::CommonName,
+                format!("Example Global Root CA {i:05} - G3"),
+            );
+            p.distinguished_name = dn;
+            p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(1));
+            p.key_usages = vec![
+                rcgen::KeyUsagePurpose::DigitalSignature,
+                rcgen::KeyUsagePurpose::KeyCertSign,
+                rcgen::KeyUsagePurpose::CrlSign,
+            ];
+            p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: vec![format!(
+                    "http://crl.example-trust-services.com/root-{i:05}-g3.crl"
+                )],
+            }];
+            // authorityInfoAccess (caIssuers + OCSP) and certificatePolicies, as DER.
+            let url = |s: String| {
+                let mut v = vec![0x86, s.len() as u8];
+                v.extend_from_slice(s.as_bytes());
+                v
+            };
+            let access = |oid_last: u8, name: Vec<u8>| {
+                let mut v = vec![
+                    0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, oid_last,
+                ];
+                v.extend(name);
+                let mut s = vec![0x30, v.len() as u8];
+                s.extend(v);
+                s
+            };
+            let mut aia = access(
+                1,
+                url(format!("http://ocsp.example-trust-services.com/r{i:05}")),
+            );
+            aia.extend(access(
+                2,
+                url(format!(
+                    "http://certs.example-trust-services.com/root-{i:05}.der"
+                )),
+            ));
+            let mut aia_seq = vec![0x30, aia.len() as u8];
+            aia_seq.extend(aia);
+            p.custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                    aia_seq,
+                ));
+            let cps = format!("https://www.example-trust-services.com/repository/cps-{i:05}");
+            let mut q = vec![
+                0x06,
+                0x08,
+                0x2b,
+                0x06,
+                0x01,
+                0x05,
+                0x05,
+                0x07,
+                0x02,
+                0x01,
+                0x16,
+                cps.len() as u8,
+            ];
+            q.extend_from_slice(cps.as_bytes());
+            let mut qs = vec![0x30, q.len() as u8];
+            qs.extend(q);
+            let mut qss = vec![0x30, qs.len() as u8];
+            qss.extend(qs);
+            let mut pi = vec![0x06, 0x04, 0x55, 0x1d, 0x20, 0x00];
+            pi.extend(qss);
+            let mut pis = vec![0x30, pi.len() as u8];
+            pis.extend(pi);
+            let mut pol = vec![0x30, pis.len() as u8];
+            pol.extend(pis);
+            p.custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[2, 5, 29, 32],
+                    pol,
+                ));
+            p.key_identifier_method =
+                rcgen::KeyIdMethod::PreSpecified(key.public_key().key_id().to_vec());
+            p.use_authority_key_identifier_extension = true;
+            let mut ip = rcgen::CertificateParams::default();
+            ip.distinguished_name = rcgen::DistinguishedName::new();
+            ip.distinguished_name
+                .push(rcgen::DnType::CommonName, "Example Cross-Signing Root");
+            ip.key_identifier_method =
+                rcgen::KeyIdMethod::PreSpecified(signer.public_key().key_id().to_vec());
+            let issuer = rcgen::Issuer::from_params(&ip, &signer);
+            let der = p
+                .signed_by(key.public_key(), &issuer)
+                .unwrap()
+                .der()
+                .to_vec();
+            certcycle::Certificate::from_der(der).unwrap().to_pem()
+        })
+        .collect()
+}

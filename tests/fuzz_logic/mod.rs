@@ -1,0 +1,101 @@
+//! The fuzz targets' logic, shared by `fuzz/fuzz_targets/*.rs` (libFuzzer, nightly) and
+//! `tests/fuzz_seeds.rs` (the committed seeds, on stable). Each function panics only when an
+//! invariant is broken.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use certcycle::{BundleOptions, Certificate, PrivateKey, TrustBundle};
+
+const ANY: BundleOptions = BundleOptions {
+    allow_non_ca: true,
+    drop_expired_at: None,
+};
+
+fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// Parsing any text as PEM (bundle, certificate chain, key, CSR) never panics.
+pub(crate) fn pem_parse(data: &[u8]) {
+    let t = text(data);
+    let _ = TrustBundle::from_sources([("fuzz", t.as_str())], ANY);
+    let _ = TrustBundle::from_pem(&t);
+    let _ = Certificate::all_from_pem(&t);
+    let _ = PrivateKey::from_pem(&t);
+    let _ = certcycle::csr_der_from_pem(&t);
+}
+
+/// parse → emit → parse gives the same bundle, and emitting again is byte-identical.
+pub(crate) fn pem_roundtrip(data: &[u8]) {
+    let t = text(data);
+    if let Ok(built) = TrustBundle::from_sources([("fuzz", t.as_str())], ANY) {
+        let pem = built.bundle.to_pem();
+        let again = TrustBundle::from_sources([("emitted", pem.as_str())], ANY)
+            .expect("certcycle must read the PEM it wrote")
+            .bundle;
+        assert_eq!(again, built.bundle);
+        assert_eq!(again.to_pem(), pem);
+    }
+}
+
+/// Merging is order-independent and idempotent, and never holds a duplicate.
+pub(crate) fn bundle_merge(data: &[u8]) {
+    let split = data
+        .first()
+        .map_or(0, |b| *b as usize % (data.len().max(1)));
+    let (a, b) = data.split_at(split.min(data.len()));
+    let (a, b) = (text(a), text(b));
+    let ab = TrustBundle::from_sources([("a", a.as_str()), ("b", b.as_str())], ANY);
+    let ba = TrustBundle::from_sources([("b", b.as_str()), ("a", a.as_str())], ANY);
+    match (ab, ba) {
+        (Ok(ab), Ok(ba)) => {
+            assert_eq!(ab.bundle.to_pem(), ba.bundle.to_pem());
+            let aba = TrustBundle::from_sources(
+                [("a", a.as_str()), ("b", b.as_str()), ("a2", a.as_str())],
+                ANY,
+            )
+            .expect("adding a source that merged once must merge again");
+            assert_eq!(aba.bundle, ab.bundle);
+            let mut ders: Vec<&[u8]> = ab.bundle.certificates().map(|c| c.der()).collect();
+            let n = ders.len();
+            ders.sort();
+            ders.dedup();
+            assert_eq!(ders.len(), n, "duplicate in bundle");
+        }
+        (Err(_), Err(_)) => {}
+        (ab, ba) => panic!(
+            "order changed the outcome: {:?} vs {:?}",
+            ab.is_ok(),
+            ba.is_ok()
+        ),
+    }
+}
+
+/// Parsing any bytes as a certificate never panics; a parsed certificate keeps its DER and
+/// every accessor works.
+pub(crate) fn cert_der(data: &[u8]) {
+    if let Ok(c) = Certificate::from_der(data.to_vec()) {
+        assert_eq!(c.der(), data);
+        let _ = (
+            c.subject(),
+            c.issuer(),
+            c.serial_hex(),
+            c.subject_alt_names(),
+        );
+        let _ = (
+            c.extended_key_usage(),
+            c.key_usage(),
+            c.basic_constraints(),
+            c.public_key(),
+        );
+        let _ = (
+            c.fingerprint(),
+            c.inspect().to_string(),
+            c.unhandled_critical_extension(),
+        );
+        static KEY: std::sync::OnceLock<certcycle::PublicKey> = std::sync::OnceLock::new();
+        let key = KEY.get_or_init(|| PrivateKey::generate_os().public_key().clone());
+        let _ = (c.is_signed_by(key), c.lifetime());
+        let back = Certificate::from_pem(&c.to_pem()).expect("PEM of a parsed certificate");
+        assert_eq!(back.der(), data);
+    }
+}
