@@ -66,6 +66,22 @@ struct Extensions {
     authority_key_id: Option<Range<usize>>,
     name_constraints: Option<(Range<usize>, bool)>,
     unhandled_critical: Option<Range<usize>>,
+    /// Criticality and shape flags the verifier's profile checks read.
+    flags: ExtFlags,
+}
+
+/// Facts about extensions that only profile checks need.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ExtFlags {
+    pub(crate) basic_constraints_critical: bool,
+    pub(crate) subject_key_id_critical: bool,
+    pub(crate) authority_key_id_present: bool,
+    pub(crate) authority_key_id_critical: bool,
+    pub(crate) authority_key_id_has_issuer_or_serial: bool,
+    pub(crate) has_extensions: bool,
+    pub(crate) subject_alt_name_critical: bool,
+    pub(crate) ext_key_usage_critical: bool,
+    pub(crate) policy_constraints_present: bool,
 }
 
 /// The basicConstraints extension (RFC 5280 §4.2.1.9).
@@ -441,6 +457,10 @@ impl Certificate {
     }
 
     #[allow(dead_code)] // read by the verifier
+    pub(crate) fn ext_flags(&self) -> ExtFlags {
+        self.inner.ext.flags
+    }
+
     pub(crate) fn name_constraints_raw(&self) -> Option<(&[u8], bool)> {
         self.inner
             .ext
@@ -486,6 +506,11 @@ impl Certificate {
             });
         }
         out
+    }
+
+    /// The subject's common name values (for profile checks and messages).
+    pub(crate) fn common_names(&self) -> Vec<String> {
+        crate::name::common_names(self.subject_der())
     }
 
     /// The dNSName entries of the subjectAltName.
@@ -535,11 +560,19 @@ impl Certificate {
         if !self.signature_algorithms_match() {
             return SignatureAlgorithm::Other;
         }
-        match self.slice(&self.inner.signature_oid) {
-            oid::ECDSA_SHA256 => SignatureAlgorithm::EcdsaSha256,
-            oid::ECDSA_SHA384 => SignatureAlgorithm::EcdsaSha384,
+        // RFC 5758 §3.2: the parameters field MUST be absent, so the whole
+        // AlgorithmIdentifier is exactly SEQUENCE { OID }.
+        let alg = self.slice(&self.inner.signature_algorithm);
+        match (alg.len(), self.slice(&self.inner.signature_oid)) {
+            (12, oid::ECDSA_SHA256) => SignatureAlgorithm::EcdsaSha256,
+            (12, oid::ECDSA_SHA384) => SignatureAlgorithm::EcdsaSha384,
             _ => SignatureAlgorithm::Other,
         }
+    }
+
+    /// The signature algorithm's name (for messages).
+    pub(crate) fn signature_algorithm_name(&self) -> String {
+        oid::algorithm_name(self.slice(&self.inner.signature_oid), None)
     }
 
     /// Whether the outer signatureAlgorithm equals the TBS `signature` field byte for byte
@@ -783,6 +816,7 @@ fn parse_extensions(wrapper: &Tlv<'_>) -> Result<Extensions, DerError> {
         seq
     };
     let mut out = Extensions::default();
+    out.flags.has_extensions = true;
     let mut seen: Vec<&[u8]> = Vec::with_capacity(8);
     let mut r = seq.reader();
     if r.is_empty() {
@@ -842,6 +876,7 @@ fn parse_extensions(wrapper: &Tlv<'_>) -> Result<Extensions, DerError> {
                 };
                 b.finish()?;
                 out.basic_constraints = Some(BasicConstraints { ca, path_len });
+                out.flags.basic_constraints_critical = critical;
             }
             oid::CE_KEY_USAGE => {
                 let bits = inner(tag::BIT_STRING)?;
@@ -857,6 +892,7 @@ fn parse_extensions(wrapper: &Tlv<'_>) -> Result<Extensions, DerError> {
                     s.read(tag::OID)?;
                 }
                 out.ext_key_usage = Some(seq.value_range());
+                out.flags.ext_key_usage_critical = critical;
             }
             oid::CE_SUBJECT_ALT_NAME => {
                 let seq = inner(tag::SEQUENCE)?;
@@ -869,32 +905,66 @@ fn parse_extensions(wrapper: &Tlv<'_>) -> Result<Extensions, DerError> {
                     validate_general_name(&gn)?;
                 }
                 out.subject_alt_name = Some(seq.value_range());
+                out.flags.subject_alt_name_critical = critical;
             }
             oid::CE_SUBJECT_KEY_ID => {
                 let ki = inner(tag::OCTET_STRING)?;
                 out.subject_key_id = Some(ki.value_range());
+                out.flags.subject_key_id_critical = critical;
             }
             oid::CE_AUTHORITY_KEY_ID => {
                 let aki = inner(tag::SEQUENCE)?;
                 let mut a = aki.reader();
                 let key_id = a.read_optional(0x80)?;
-                if let Some(names) = a.read_optional(0xa1)? {
+                let names = a.read_optional(0xa1)?;
+                if let Some(names) = &names {
                     let mut n = names.reader();
                     while !n.is_empty() {
                         validate_general_name(&n.read_any()?)?;
                     }
                 }
-                if let Some(serial) = a.read_optional(0x82)? {
-                    asn1::check_integer(&serial)?;
+                let serial = a.read_optional(0x82)?;
+                if let Some(serial) = &serial {
+                    asn1::check_integer(serial)?;
                 }
                 a.finish()?;
+                if names.is_some() != serial.is_some() {
+                    return Err(aki.err(
+                        "authorityCertIssuer and authorityCertSerialNumber must be present together",
+                    ));
+                }
                 out.authority_key_id = key_id.map(|k| k.value_range());
+                out.flags.authority_key_id_present = true;
+                out.flags.authority_key_id_critical = critical;
+                out.flags.authority_key_id_has_issuer_or_serial = names.is_some();
+            }
+            oid::PE_AUTHORITY_INFO_ACCESS => {
+                // Structure only (RFC 5280 §4.2.2.1): SEQUENCE SIZE (1..MAX) OF
+                // AccessDescription { accessMethod OID, accessLocation GeneralName }.
+                let seq = inner(tag::SEQUENCE)?;
+                let mut s = seq.reader();
+                if s.is_empty() {
+                    return Err(seq.err("empty authorityInfoAccess"));
+                }
+                while !s.is_empty() {
+                    let ad = s.read(tag::SEQUENCE)?;
+                    let mut d = ad.reader();
+                    d.read(tag::OID)?;
+                    validate_general_name(&d.read_any()?)?;
+                    d.finish()?;
+                }
+                if critical && out.unhandled_critical.is_none() {
+                    out.unhandled_critical = Some(id.value_range());
+                }
             }
             oid::CE_NAME_CONSTRAINTS => {
                 let nc = inner(tag::SEQUENCE)?;
                 out.name_constraints = Some((nc.value_range(), critical));
             }
             _ => {
+                if id.value == oid::CE_POLICY_CONSTRAINTS {
+                    out.flags.policy_constraints_present = true;
+                }
                 if critical && out.unhandled_critical.is_none() {
                     out.unhandled_critical = Some(id.value_range());
                 }

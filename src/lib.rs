@@ -45,6 +45,7 @@
 //! - [`CertSpec`], [`presets`]: what to issue; [`Ca`]: the only type that signs.
 //! - [`TrustAnchor`]: a CA certificate with no key; [`TrustBundle`]: merged, de-duplicated,
 //!   canonically ordered anchors from labelled PEM sources.
+//! - [`verify()`]: strict RFC 5280 path validation with path building ([`verify`] module).
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
@@ -60,11 +61,13 @@ mod error;
 mod issue;
 mod key;
 mod name;
+mod names;
 mod oid;
 mod pem;
 pub mod presets;
 pub mod renewal;
 mod spec;
+pub mod verify;
 
 pub use bundle::{
     Built, BundleDiff, BundleError, BundleOptions, BundleWarning, Dropped, Origin, TrustBundle,
@@ -80,6 +83,7 @@ pub use key::{PrivateKey, PublicKey};
 pub use pem::{PemError, PemErrorKind};
 pub use renewal::{Lint, LintId, Renewal, RenewalPolicy, RenewalState, SpecError};
 pub use spec::{CertSpec, RotationPolicy};
+pub use verify::{PeerName, Usage, VerifiedChain, VerifyError, VerifyOptions, verify};
 
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -206,3 +206,16 @@ fn oid_arcs(bytes: &[u8]) -> Option<Vec<u64>> {
     let dotted = oid::dotted(bytes);
     dotted.split('.').map(|a| a.parse().ok()).collect()
 }
+
+/// The values of the CN attributes of a Name.
+pub(crate) fn common_names(name: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let _ = for_each_rdn(name, |attrs| {
+        for a in attrs {
+            if a.oid == [0x55, 0x04, 0x03] {
+                out.push(value_text(&a.value).unwrap_or_default());
+            }
+        }
+    });
+    out
+}

@@ -1,0 +1,1010 @@
+//! Chain verification: RFC 5280 §6 path validation for the subset a mesh needs, strict by
+//! default, with path building over every candidate issuer.
+//!
+//! What is checked, for the path leaf → intermediates → anchor:
+//! - **Path building**: the candidates for a certificate's issuer are the anchors and
+//!   intermediates whose subject DER equals its issuer DER; candidates whose SKI matches the
+//!   child's AKI are tried first, but none is skipped for a mismatch. Two anchors (or issuers)
+//!   sharing a subject — an anchor rotation — verify in any order. A CA already on the path
+//!   (same subject and key) is not tried again, so cross-signing loops end. Depth is bounded
+//!   by [`VerifyOptions::max_intermediates`] (self-issued intermediates do not count, up to
+//!   four of them) and the work by
+//!   [`VerifyOptions::max_signature_checks`], so hostile input cannot make it slow.
+//! - **Signatures**: ECDSA P-256 with SHA-256 or SHA-384, parameters absent (RFC 5758 §3.2),
+//!   the outer and TBS algorithm identifiers identical (RFC 5280 §4.1.1.2). Anything else is
+//!   [`VerifyError::UnsupportedAlgorithm`], a rejection. The anchor's own signature is not
+//!   checked (RFC 5280 §6.1.1 (d): a trust anchor is trusted as given).
+//! - **Validity** of every certificate, the anchor included, both bounds inclusive
+//!   (§4.1.2.5), at the given time truncated to whole seconds.
+//! - **CA rules**: every issuer is v3 with basicConstraints `cA=TRUE`, keyUsage (if present)
+//!   with keyCertSign, and path length constraints (§4.2.1.9; self-issued intermediates and the
+//!   leaf do not count; the leaf's own constraint is ignored). When a usage is requested, a
+//!   leaf that is a CA is rejected ([`VerifyError::CaUsedAsEndEntity`]).
+//! - **EKU**: with a requested usage, a leaf or CA that has an extKeyUsage extension must list
+//!   that usage (anyExtendedKeyUsage is not accepted: the CA/Browser profile forbids it).
+//! - **Extensions**: an unknown critical extension anywhere on the path is a rejection;
+//!   malformed or duplicate extensions never parse. Name constraints are not yet implemented,
+//!   so a CA with a nameConstraints extension is rejected whether it is critical or not.
+//! - **Profile** ([`VerifyOptions::pedantic`], on by default; certcycle's own certificates
+//!   always pass): serials positive and at most 20 octets, v3 only, non-empty issuer names,
+//!   non-empty CA subjects, critical basicConstraints on CAs, keyCertSign only with `cA`, SKI on
+//!   every CA, AKI (with a keyIdentifier, without issuer/serial) on every certificate that is not
+//!   self-signed, neither SKI nor AKI critical, a self-signed anchor's AKI equal to its SKI.
+//! - **Names** (with [`VerifyOptions::name`]): dNSName and iPAddress SANs only, never the
+//!   subject CN; wildcards per RFC 6125 §6.4.3 (the whole leftmost label only).
+
+use crate::bundle::TrustBundle;
+use crate::cert::{Certificate, SignatureAlgorithm};
+use crate::oid;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use time::OffsetDateTime;
+
+/// What a certificate is needed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Usage {
+    /// TLS server authentication (`id-kp-serverAuth`).
+    ServerAuth,
+    /// TLS client authentication (`id-kp-clientAuth`).
+    ClientAuth,
+}
+
+impl Usage {
+    fn oid(self) -> &'static [u8] {
+        match self {
+            Self::ServerAuth => oid::KP_SERVER_AUTH,
+            Self::ClientAuth => oid::KP_CLIENT_AUTH,
+        }
+    }
+}
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ServerAuth => "serverAuth",
+            Self::ClientAuth => "clientAuth",
+        })
+    }
+}
+
+/// The name the peer is expected to have.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PeerName {
+    /// A DNS name (such as a Linkerd identity).
+    Dns(String),
+    /// An IP address.
+    Ip(IpAddr),
+}
+
+impl fmt::Display for PeerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Dns(d) => write!(f, "DNS name {d}"),
+            Self::Ip(ip) => write!(f, "IP address {ip}"),
+        }
+    }
+}
+
+/// Options for [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// The usage the leaf must allow; `None` checks the chain only.
+    pub usage: Option<Usage>,
+    /// The name the leaf must carry.
+    pub name: Option<PeerName>,
+    /// The most intermediates a path may have (default 8).
+    pub max_intermediates: usize,
+    /// The most signature verifications one call may do (default 64).
+    pub max_signature_checks: usize,
+    /// Apply the RFC 5280 profile rules listed in the module docs (default true).
+    pub pedantic: bool,
+    /// Let a leftmost `*` label in a dNSName SAN match one label (RFC 6125 §6.4.3). Off by
+    /// default: matching wildcards safely needs the Public Suffix List (a `*.co.uk` or
+    /// `*.s3.amazonaws.com` SAN must not match), which certcycle does not ship, and mesh
+    /// identities never use wildcards. Turn it on only for names under a domain you control.
+    pub wildcards: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            usage: None,
+            name: None,
+            max_intermediates: 8,
+            max_signature_checks: 64,
+            pedantic: true,
+            wildcards: false,
+        }
+    }
+}
+
+impl VerifyOptions {
+    /// Options for a TLS peer with a usage and no name check.
+    pub fn for_usage(usage: Usage) -> Self {
+        Self {
+            usage: Some(usage),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a peer name to check.
+    pub fn with_name(mut self, name: PeerName) -> Self {
+        self.name = Some(name);
+        self
+    }
+}
+
+/// Which certificate of a path an error is about: its depth (0 = leaf) and subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRef {
+    /// 0 for the leaf, 1 for its issuer, and so on.
+    pub depth: usize,
+    /// The subject (RFC 4514).
+    pub subject: String,
+}
+
+impl CertRef {
+    fn new(depth: usize, cert: &Certificate) -> Self {
+        Self {
+            depth,
+            subject: cert.subject(),
+        }
+    }
+}
+
+impl fmt::Display for CertRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let subject = if self.subject.is_empty() {
+            "<empty subject>"
+        } else {
+            &self.subject
+        };
+        write!(f, "certificate at depth {} ({subject})", self.depth)
+    }
+}
+
+/// An RFC 5280 profile rule (checked when [`VerifyOptions::pedantic`] is on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProfileRule {
+    /// The serial number is zero or negative (§4.1.2.2).
+    SerialNotPositive,
+    /// The serial number is longer than 20 octets (§4.1.2.2).
+    SerialTooLong,
+    /// Not an X.509 v3 certificate.
+    NotV3,
+    /// The issuer name is empty (§4.1.2.4).
+    EmptyIssuer,
+    /// A CA's subject is empty (§4.1.2.6).
+    EmptyCaSubject,
+    /// A CA's basicConstraints is not critical (§4.2.1.9).
+    BasicConstraintsNotCritical,
+    /// keyCertSign is asserted without `cA=TRUE` (§4.2.1.3).
+    KeyCertSignWithoutCa,
+    /// A CA has no subjectKeyIdentifier (§4.2.1.2).
+    MissingSubjectKeyId,
+    /// A certificate that is not self-signed has no authorityKeyIdentifier (§4.2.1.1).
+    MissingAuthorityKeyId,
+    /// The authorityKeyIdentifier has no keyIdentifier.
+    AuthorityKeyIdWithoutKeyId,
+    /// The authorityKeyIdentifier names an issuer and serial (CA/B Forum 7.1.2.11.1).
+    AuthorityKeyIdWithIssuerAndSerial,
+    /// A key identifier extension is marked critical (§4.2.1.1, §4.2.1.2).
+    CriticalKeyIdentifier,
+    /// A self-signed anchor's AKI differs from its own SKI.
+    SelfSignedAuthorityKeyIdMismatch,
+    /// Name constraints in an end-entity certificate (§4.2.1.10: CA certificates only).
+    NameConstraintsInEndEntity,
+    /// A policyConstraints extension that is not critical (§4.2.1.11).
+    PolicyConstraintsNotCritical,
+    /// subjectAltName criticality does not fit the subject: critical iff the subject is empty
+    /// (§4.2.1.6; CA/B Forum 7.1.2.7.12).
+    SubjectAltNameCriticality,
+    /// A dNSName SAN that is not a valid preferred-name-syntax host name (§4.2.1.6).
+    InvalidDnsNameInSan,
+    /// The leaf's extKeyUsage is critical (CA/B Forum 7.1.2.7.10).
+    CriticalExtendedKeyUsage,
+    /// The leaf's extKeyUsage lists anyExtendedKeyUsage (CA/B Forum 7.1.2.7.10).
+    AnyExtendedKeyUsage,
+    /// A usage was requested and the leaf has no extKeyUsage (CA/B Forum 7.1.2.7.10).
+    MissingExtendedKeyUsage,
+    /// The leaf's subject CN is not one of its SAN values (CA/B Forum 7.1.4.3).
+    CommonNameNotInSan,
+    /// A trust anchor carries an extKeyUsage (CA/B Forum 7.1.2.1.2).
+    AnchorWithExtendedKeyUsage,
+}
+
+impl fmt::Display for ProfileRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::SerialNotPositive => "serial number is not positive (RFC 5280 4.1.2.2)",
+            Self::SerialTooLong => "serial number is longer than 20 octets (RFC 5280 4.1.2.2)",
+            Self::NotV3 => "not an X.509 v3 certificate",
+            Self::EmptyIssuer => "empty issuer name (RFC 5280 4.1.2.4)",
+            Self::EmptyCaSubject => "CA certificate with an empty subject (RFC 5280 4.1.2.6)",
+            Self::BasicConstraintsNotCritical => {
+                "CA certificate whose basicConstraints is not critical (RFC 5280 4.2.1.9)"
+            }
+            Self::KeyCertSignWithoutCa => "keyCertSign asserted without cA=TRUE (RFC 5280 4.2.1.3)",
+            Self::MissingSubjectKeyId => "CA certificate without subjectKeyIdentifier (RFC 5280 4.2.1.2)",
+            Self::MissingAuthorityKeyId => {
+                "certificate without authorityKeyIdentifier (RFC 5280 4.2.1.1)"
+            }
+            Self::AuthorityKeyIdWithoutKeyId => "authorityKeyIdentifier without keyIdentifier",
+            Self::AuthorityKeyIdWithIssuerAndSerial => {
+                "authorityKeyIdentifier with authorityCertIssuer/SerialNumber"
+            }
+            Self::CriticalKeyIdentifier => "critical key identifier extension (RFC 5280 4.2.1.1-2)",
+            Self::SelfSignedAuthorityKeyIdMismatch => {
+                "self-signed certificate whose authorityKeyIdentifier differs from its subjectKeyIdentifier"
+            }
+            Self::NameConstraintsInEndEntity => "name constraints in an end-entity certificate",
+            Self::PolicyConstraintsNotCritical => "policyConstraints is not critical (RFC 5280 4.2.1.11)",
+            Self::SubjectAltNameCriticality => {
+                "subjectAltName must be critical exactly when the subject is empty"
+            }
+            Self::InvalidDnsNameInSan => "subjectAltName dNSName is not a valid host name",
+            Self::CriticalExtendedKeyUsage => "end-entity extKeyUsage is critical",
+            Self::AnyExtendedKeyUsage => "end-entity extKeyUsage lists anyExtendedKeyUsage",
+            Self::MissingExtendedKeyUsage => "end-entity certificate without extKeyUsage",
+            Self::CommonNameNotInSan => "subject CN is not one of the subjectAltName values",
+            Self::AnchorWithExtendedKeyUsage => "trust anchor with an extKeyUsage extension",
+        })
+    }
+}
+
+/// Why a chain did not verify. Each variant names the certificate it is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// `at` is after notAfter.
+    #[error("{cert} expired at {not_after}")]
+    Expired {
+        /// The certificate.
+        cert: CertRef,
+        /// Its notAfter.
+        not_after: OffsetDateTime,
+    },
+    /// `at` is before notBefore.
+    #[error("{cert} is not valid before {not_before}")]
+    NotYetValid {
+        /// The certificate.
+        cert: CertRef,
+        /// Its notBefore.
+        not_before: OffsetDateTime,
+    },
+    /// No anchor or intermediate has this certificate's issuer name.
+    #[error("{cert}: no trusted or intermediate certificate is its issuer ({issuer})")]
+    UnknownIssuer {
+        /// The certificate.
+        cert: CertRef,
+        /// Its issuer name.
+        issuer: String,
+    },
+    /// A candidate issuer has the right name, but the signature does not verify with its key.
+    #[error("{cert}: signature does not verify with the key of {issuer}")]
+    BadSignature {
+        /// The certificate.
+        cert: CertRef,
+        /// The candidate issuer's subject.
+        issuer: String,
+    },
+    /// An issuer that is not a CA (basicConstraints missing or `cA=FALSE`).
+    #[error("{cert} is not a CA but would issue the certificate below it")]
+    NotCa {
+        /// The certificate.
+        cert: CertRef,
+    },
+    /// An issuer's keyUsage lacks keyCertSign.
+    #[error("{cert} has a keyUsage without keyCertSign")]
+    MissingKeyCertSign {
+        /// The certificate.
+        cert: CertRef,
+    },
+    /// A pathLenConstraint is exceeded.
+    #[error("{cert} allows {path_len} intermediate(s) below it, the path has more")]
+    PathLenExceeded {
+        /// The constraining CA.
+        cert: CertRef,
+        /// Its pathLenConstraint.
+        path_len: u8,
+    },
+    /// The path would need more intermediates than allowed.
+    #[error("no path within {max} intermediate(s)")]
+    MaxDepthExceeded {
+        /// The limit.
+        max: usize,
+    },
+    /// The signature-check budget ran out (hostile or pathological input).
+    #[error("gave up after {checks} signature checks without finding a valid path")]
+    BudgetExhausted {
+        /// How many checks were done.
+        checks: usize,
+    },
+    /// A signature or key algorithm certcycle does not verify.
+    #[error("{cert}: unsupported algorithm {algorithm}")]
+    UnsupportedAlgorithm {
+        /// The certificate.
+        cert: CertRef,
+        /// What was found.
+        algorithm: String,
+    },
+    /// The outer and TBS signature algorithm identifiers differ (RFC 5280 §4.1.1.2).
+    #[error("{cert}: signatureAlgorithm differs from the TBS signature field")]
+    SignatureAlgorithmMismatch {
+        /// The certificate.
+        cert: CertRef,
+    },
+    /// A critical extension certcycle does not process.
+    #[error("{cert} has an unhandled critical extension {oid}")]
+    UnhandledCriticalExtension {
+        /// The certificate.
+        cert: CertRef,
+        /// The extension's OID.
+        oid: String,
+    },
+    /// Name constraints are present (not yet implemented: rejected rather than ignored).
+    #[error("{cert} has name constraints, which certcycle does not process yet")]
+    NameConstraintsUnsupported {
+        /// The certificate.
+        cert: CertRef,
+    },
+    /// The extKeyUsage of a certificate on the path does not allow the requested usage.
+    #[error("{cert} does not allow {usage}")]
+    WrongUsage {
+        /// The certificate.
+        cert: CertRef,
+        /// The requested usage.
+        usage: Usage,
+    },
+    /// A CA certificate presented as the end entity while a usage was requested.
+    #[error("{cert} is a CA certificate used as an end entity")]
+    CaUsedAsEndEntity {
+        /// The certificate.
+        cert: CertRef,
+    },
+    /// The leaf does not carry the requested name.
+    #[error("the leaf is not valid for {name}")]
+    NameMismatch {
+        /// The requested name.
+        name: PeerName,
+    },
+    /// The requested name is not a valid DNS name.
+    #[error("'{0}' is not a valid DNS name to verify against")]
+    InvalidReferenceName(String),
+    /// An RFC 5280 profile rule is broken.
+    #[error("{cert}: {rule}")]
+    Profile {
+        /// The certificate.
+        cert: CertRef,
+        /// The rule.
+        rule: ProfileRule,
+    },
+}
+
+impl VerifyError {
+    /// How far path building got before this error (for choosing the most telling error).
+    fn depth(&self) -> usize {
+        match self {
+            Self::Expired { cert, .. }
+            | Self::NotYetValid { cert, .. }
+            | Self::UnknownIssuer { cert, .. }
+            | Self::BadSignature { cert, .. }
+            | Self::NotCa { cert }
+            | Self::MissingKeyCertSign { cert }
+            | Self::PathLenExceeded { cert, .. }
+            | Self::UnsupportedAlgorithm { cert, .. }
+            | Self::SignatureAlgorithmMismatch { cert }
+            | Self::UnhandledCriticalExtension { cert, .. }
+            | Self::NameConstraintsUnsupported { cert }
+            | Self::WrongUsage { cert, .. }
+            | Self::CaUsedAsEndEntity { cert }
+            | Self::Profile { cert, .. } => cert.depth,
+            Self::MaxDepthExceeded { max } => *max + 1,
+            Self::BudgetExhausted { .. } => usize::MAX,
+            Self::NameMismatch { .. } | Self::InvalidReferenceName(_) => 0,
+        }
+    }
+}
+
+/// A path that verified: leaf first, anchor last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedChain {
+    certificates: Vec<Certificate>,
+}
+
+impl VerifiedChain {
+    /// The path, leaf first, anchor last.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+
+    /// The leaf.
+    pub fn leaf(&self) -> &Certificate {
+        &self.certificates[0]
+    }
+
+    /// The trust anchor the path ends in.
+    pub fn anchor(&self) -> &Certificate {
+        &self.certificates[self.certificates.len() - 1]
+    }
+}
+
+impl fmt::Display for VerifiedChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (depth, c) in self.certificates.iter().enumerate() {
+            let role = match depth {
+                0 => "leaf",
+                d if d + 1 == self.certificates.len() => "anchor",
+                _ => "intermediate",
+            };
+            writeln!(f, "  {depth}: {role:<12} {}", c.subject())?;
+        }
+        Ok(())
+    }
+}
+
+/// (child certificate fingerprint, issuer certificate fingerprint).
+type SignatureKey = ([u8; 32], [u8; 32]);
+
+/// A cache of signature verifications, keyed by the child's DER fingerprint and the issuer's
+/// DER fingerprint. A signature over fixed bytes with a fixed key verifies or not forever, so
+/// the cache never goes stale; every other check is redone on each call.
+#[derive(Debug, Default)]
+pub struct SignatureCache {
+    results: Mutex<HashMap<SignatureKey, bool>>,
+}
+
+impl SignatureCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many signature results are cached.
+    pub fn len(&self) -> usize {
+        self.results.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Verifies `leaf` against `bundle` at `at`, using `intermediates` to build the path.
+///
+/// ```
+/// use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
+/// use certcycle::verify::{verify, PeerName, Usage, VerifyOptions};
+/// let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+/// let rng = &mut rand_core::OsRng;
+/// let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(rng), now, rng)?;
+/// let issuer = anchor.issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(rng), now, rng)?.ca;
+/// let id = linkerd::workload_identity("web", "default");
+/// let leaf = issuer.issue(&linkerd::workload(&id), PrivateKey::generate(rng).public_key(), now, rng)?;
+/// let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
+/// let options = VerifyOptions::for_usage(Usage::ServerAuth).with_name(PeerName::Dns(id));
+/// let chain = verify(&leaf.certificate, &[issuer.certificate().clone()], &bundle, now, &options)?;
+/// assert_eq!(chain.anchor(), anchor.certificate());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The [`VerifyError`] of the path that got furthest, naming the certificate it is about.
+pub fn verify(
+    leaf: &Certificate,
+    intermediates: &[Certificate],
+    bundle: &TrustBundle,
+    at: OffsetDateTime,
+    options: &VerifyOptions,
+) -> Result<VerifiedChain, VerifyError> {
+    verify_cached(leaf, intermediates, bundle, at, options, None)
+}
+
+/// [`verify`] with a [`SignatureCache`]: verifying many leaves under one issuer checks the
+/// issuer → anchor signature once.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_cached(
+    leaf: &Certificate,
+    intermediates: &[Certificate],
+    bundle: &TrustBundle,
+    at: OffsetDateTime,
+    options: &VerifyOptions,
+    cache: Option<&SignatureCache>,
+) -> Result<VerifiedChain, VerifyError> {
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    check_leaf(leaf, at, options)?;
+    let mut builder = Builder {
+        intermediates,
+        bundle,
+        at,
+        options,
+        cache,
+        checks: 0,
+        best: None,
+    };
+    let mut path = vec![leaf];
+    match builder.extend(&mut path) {
+        Ok(anchor) => {
+            let mut certificates: Vec<Certificate> = path.into_iter().cloned().collect();
+            certificates.push(anchor.clone());
+            Ok(VerifiedChain { certificates })
+        }
+        Err(e) => Err(builder.best.take().unwrap_or(e)),
+    }
+}
+
+/// How many self-issued intermediates a path may hold beyond the logical limit.
+const SELF_ISSUED_ALLOWANCE: usize = 4;
+
+struct Builder<'a> {
+    intermediates: &'a [Certificate],
+    bundle: &'a TrustBundle,
+    at: OffsetDateTime,
+    options: &'a VerifyOptions,
+    cache: Option<&'a SignatureCache>,
+    checks: usize,
+    best: Option<VerifyError>,
+}
+
+enum Step<'a> {
+    Done(&'a Certificate),
+    Failed(VerifyError),
+}
+
+impl<'a> Builder<'a> {
+    fn note(&mut self, e: VerifyError) {
+        let better = match &self.best {
+            None => true,
+            Some(b) => {
+                e.depth() > b.depth()
+                    || (is_generic(b) && !is_generic(&e) && e.depth() == b.depth())
+            }
+        };
+        if better {
+            self.best = Some(e);
+        }
+    }
+
+    /// Extends `path` (whose last element needs an issuer) to an anchor.
+    fn extend(&mut self, path: &mut Vec<&'a Certificate>) -> Result<&'a Certificate, VerifyError> {
+        // `path` starts with the leaf and never shrinks below it.
+        let depth = path.len();
+        let child = path[depth - 1];
+        let unknown = || VerifyError::UnknownIssuer {
+            cert: CertRef::new(depth - 1, child),
+            issuer: child.issuer(),
+        };
+        let mut result = Err(unknown());
+        // Anchors first: the shortest path wins.
+        let mut anchors: Vec<&'a Certificate> = self
+            .bundle
+            .by_subject(child.issuer_der())
+            .map(|a| a.certificate())
+            .collect();
+        prefer_matching_key_id(&mut anchors, child);
+        for anchor in anchors {
+            match self.try_issuer(path, anchor, true) {
+                Step::Done(a) => return Ok(a),
+                Step::Failed(e) => {
+                    if let VerifyError::BudgetExhausted { .. } = e {
+                        return Err(e);
+                    }
+                    self.note(e.clone());
+                    result = Err(e);
+                }
+            }
+        }
+        let mut candidates: Vec<&'a Certificate> = self
+            .intermediates
+            .iter()
+            .filter(|c| c.subject_der() == child.issuer_der())
+            .collect();
+        prefer_matching_key_id(&mut candidates, child);
+        for cand in candidates {
+            if path
+                .iter()
+                .any(|p| p.subject_der() == cand.subject_der() && p.spki_der() == cand.spki_der())
+            {
+                continue; // a loop: this CA is already on the path
+            }
+            // Depth counts logical intermediates: self-issued ones (a CA re-keying under its
+            // own name) do not count, as for pathLenConstraint; a hard cap bounds them too.
+            let logical = path[1..].iter().filter(|c| !c.is_self_issued()).count()
+                + usize::from(!cand.is_self_issued());
+            if logical > self.options.max_intermediates
+                || path.len() > self.options.max_intermediates + SELF_ISSUED_ALLOWANCE
+            {
+                let e = VerifyError::MaxDepthExceeded {
+                    max: self.options.max_intermediates,
+                };
+                self.note(e.clone());
+                result = Err(e);
+                continue;
+            }
+            match self.try_issuer(path, cand, false) {
+                Step::Done(a) => return Ok(a),
+                Step::Failed(e) => {
+                    if let VerifyError::BudgetExhausted { .. } = e {
+                        return Err(e);
+                    }
+                    self.note(e.clone());
+                    result = Err(e);
+                }
+            }
+        }
+        result
+    }
+
+    fn try_issuer(
+        &mut self,
+        path: &mut Vec<&'a Certificate>,
+        issuer: &'a Certificate,
+        is_anchor: bool,
+    ) -> Step<'a> {
+        let depth = path.len();
+        if let Err(e) = check_ca(issuer, depth, path, self.at, self.options, is_anchor) {
+            return Step::Failed(e);
+        }
+        let child = path[depth - 1];
+        match self.signature_ok(child, issuer, depth - 1) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Step::Failed(VerifyError::BadSignature {
+                    cert: CertRef::new(depth - 1, child),
+                    issuer: issuer.subject(),
+                });
+            }
+            Err(e) => return Step::Failed(e),
+        }
+        if is_anchor {
+            return Step::Done(issuer);
+        }
+        path.push(issuer);
+        match self.extend(path) {
+            Ok(a) => Step::Done(a),
+            Err(e) => {
+                path.pop();
+                Step::Failed(e)
+            }
+        }
+    }
+
+    fn signature_ok(
+        &mut self,
+        child: &Certificate,
+        issuer: &Certificate,
+        depth: usize,
+    ) -> Result<bool, VerifyError> {
+        if !child.signature_algorithms_match() {
+            return Err(VerifyError::SignatureAlgorithmMismatch {
+                cert: CertRef::new(depth, child),
+            });
+        }
+        if child.signature_algorithm() == SignatureAlgorithm::Other {
+            return Err(VerifyError::UnsupportedAlgorithm {
+                cert: CertRef::new(depth, child),
+                algorithm: child.signature_algorithm_name(),
+            });
+        }
+        let key = issuer
+            .public_key()
+            .map_err(|e| VerifyError::UnsupportedAlgorithm {
+                cert: CertRef::new(depth + 1, issuer),
+                algorithm: match e {
+                    crate::Error::UnsupportedAlgorithm { found, .. } => found,
+                    other => other.to_string(),
+                },
+            })?;
+        let key_for_cache = self
+            .cache
+            .map(|_| (child.fingerprint().0, issuer.fingerprint().0));
+        if let (Some(cache), Some(k)) = (self.cache, key_for_cache) {
+            if let Some(ok) = cache.results.lock().ok().and_then(|m| m.get(&k).copied()) {
+                return Ok(ok);
+            }
+        }
+        if self.checks >= self.options.max_signature_checks {
+            return Err(VerifyError::BudgetExhausted {
+                checks: self.checks,
+            });
+        }
+        self.checks += 1;
+        let ok = child.is_signed_by(&key);
+        if let (Some(cache), Some(k)) = (self.cache, key_for_cache) {
+            if let Ok(mut m) = cache.results.lock() {
+                m.insert(k, ok);
+            }
+        }
+        Ok(ok)
+    }
+}
+
+fn is_generic(e: &VerifyError) -> bool {
+    matches!(
+        e,
+        VerifyError::UnknownIssuer { .. } | VerifyError::MaxDepthExceeded { .. }
+    )
+}
+
+/// Puts candidates whose SKI equals the child's AKI first (stable otherwise).
+fn prefer_matching_key_id(candidates: &mut [&Certificate], child: &Certificate) {
+    if let Some(aki) = child.authority_key_id() {
+        candidates.sort_by_key(|c| c.subject_key_id() != Some(aki));
+    }
+}
+
+fn check_validity(cert: &Certificate, depth: usize, at: OffsetDateTime) -> Result<(), VerifyError> {
+    if at < cert.not_before() {
+        return Err(VerifyError::NotYetValid {
+            cert: CertRef::new(depth, cert),
+            not_before: cert.not_before(),
+        });
+    }
+    if at > cert.not_after() {
+        return Err(VerifyError::Expired {
+            cert: CertRef::new(depth, cert),
+            not_after: cert.not_after(),
+        });
+    }
+    Ok(())
+}
+
+fn check_common(
+    cert: &Certificate,
+    depth: usize,
+    options: &VerifyOptions,
+    is_anchor: bool,
+) -> Result<(), VerifyError> {
+    if let Some(oid) = cert.unhandled_critical_extension() {
+        return Err(VerifyError::UnhandledCriticalExtension {
+            cert: CertRef::new(depth, cert),
+            oid,
+        });
+    }
+    if options.pedantic {
+        check_profile(cert, depth, is_anchor)?;
+    }
+    Ok(())
+}
+
+fn check_profile(cert: &Certificate, depth: usize, is_anchor: bool) -> Result<(), VerifyError> {
+    let fail = |rule| {
+        Err(VerifyError::Profile {
+            cert: CertRef::new(depth, cert),
+            rule,
+        })
+    };
+    let serial = cert.serial();
+    if serial.iter().all(|b| *b == 0) || serial.first().is_some_and(|b| b & 0x80 != 0) {
+        return fail(ProfileRule::SerialNotPositive);
+    }
+    if serial.len() > 21 || (serial.len() == 21 && serial[0] != 0) {
+        return fail(ProfileRule::SerialTooLong);
+    }
+    if cert.version() != 3 {
+        return fail(ProfileRule::NotV3);
+    }
+    if cert.issuer_der() == [0x30, 0x00] {
+        return fail(ProfileRule::EmptyIssuer);
+    }
+    let flags = cert.ext_flags();
+    if flags.subject_key_id_critical || flags.authority_key_id_critical {
+        return fail(ProfileRule::CriticalKeyIdentifier);
+    }
+    if cert
+        .key_usage()
+        .is_some_and(|ku| ku.contains(crate::KeyUsage::KEY_CERT_SIGN))
+        && !cert.is_ca()
+    {
+        return fail(ProfileRule::KeyCertSignWithoutCa);
+    }
+    if flags.policy_constraints_present {
+        // A critical one is reported as an unhandled critical extension before this.
+        return fail(ProfileRule::PolicyConstraintsNotCritical);
+    }
+    if cert.subject_alt_name_raw().is_some()
+        && flags.subject_alt_name_critical != (cert.subject_der() == [0x30, 0x00])
+    {
+        return fail(ProfileRule::SubjectAltNameCriticality);
+    }
+    if is_anchor && cert.ext_key_usage_raw().is_some() {
+        return fail(ProfileRule::AnchorWithExtendedKeyUsage);
+    }
+    // Self-issued (subject = issuer) stands in for self-signed here: a trust anchor's own
+    // signature is never checked, and a cross-signed anchor has another issuer name.
+    let self_signed = cert.is_self_issued();
+    if flags.authority_key_id_present {
+        if cert.authority_key_id().is_none() {
+            return fail(ProfileRule::AuthorityKeyIdWithoutKeyId);
+        }
+        if flags.authority_key_id_has_issuer_or_serial {
+            return fail(ProfileRule::AuthorityKeyIdWithIssuerAndSerial);
+        }
+        if is_anchor && self_signed && cert.authority_key_id() != cert.subject_key_id() {
+            return fail(ProfileRule::SelfSignedAuthorityKeyIdMismatch);
+        }
+    } else if !(is_anchor && self_signed) {
+        return fail(ProfileRule::MissingAuthorityKeyId);
+    }
+    Ok(())
+}
+
+fn check_leaf(
+    leaf: &Certificate,
+    at: OffsetDateTime,
+    options: &VerifyOptions,
+) -> Result<(), VerifyError> {
+    let profile = |rule| {
+        Err(VerifyError::Profile {
+            cert: CertRef::new(0, leaf),
+            rule,
+        })
+    };
+    check_validity(leaf, 0, at)?;
+    check_common(leaf, 0, options, false)?;
+    if leaf.name_constraints_raw().is_some() && !leaf.is_ca() {
+        return profile(ProfileRule::NameConstraintsInEndEntity);
+    }
+    if options.pedantic {
+        check_leaf_profile(leaf)?;
+    }
+    if let Some(usage) = options.usage {
+        if leaf.is_ca() {
+            return Err(VerifyError::CaUsedAsEndEntity {
+                cert: CertRef::new(0, leaf),
+            });
+        }
+        if options.pedantic {
+            if leaf.ext_key_usage_raw().is_none() {
+                return profile(ProfileRule::MissingExtendedKeyUsage);
+            }
+            if leaf.ext_flags().ext_key_usage_critical {
+                return profile(ProfileRule::CriticalExtendedKeyUsage);
+            }
+            if leaf
+                .extended_key_usage()
+                .is_some_and(|e| e.contains(&crate::ExtendedKeyUsage::Any))
+            {
+                return profile(ProfileRule::AnyExtendedKeyUsage);
+            }
+        }
+        check_eku(leaf, 0, usage)?;
+    }
+    if let Some(name) = &options.name {
+        crate::names::check_name(leaf, name, options.wildcards)?;
+    }
+    Ok(())
+}
+
+/// End-entity profile rules on names: valid dNSName SANs, CN among the SAN values.
+fn check_leaf_profile(leaf: &Certificate) -> Result<(), VerifyError> {
+    let profile = |rule| {
+        Err(VerifyError::Profile {
+            cert: CertRef::new(0, leaf),
+            rule,
+        })
+    };
+    let sans = leaf.subject_alt_names();
+    for san in &sans {
+        if let crate::SubjectAltName::Dns(d) = san {
+            if !crate::names::valid_presented_dns(d) {
+                return profile(ProfileRule::InvalidDnsNameInSan);
+            }
+        }
+    }
+    if leaf.subject_alt_name_raw().is_some() {
+        // Only CNs that some client could take for a host name or an address are held to
+        // this (a dot or a colon, or a number inet_aton would read, such as `0xC0A80101`): a
+        // CN such as "EE" names no host.
+        for cn in leaf
+            .common_names()
+            .into_iter()
+            .filter(|cn| looks_like_host(cn))
+        {
+            let in_san = sans.iter().any(|san| match san {
+                crate::SubjectAltName::Dns(d) => *d == cn,
+                crate::SubjectAltName::Ip(ip) => ip.to_string() == cn,
+                _ => false,
+            });
+            if !in_san {
+                return profile(ProfileRule::CommonNameNotInSan);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a CN could be read as a host name or an IP address by some client.
+fn looks_like_host(cn: &str) -> bool {
+    let number = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        match s.strip_prefix("0x") {
+            Some(hex) => !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+            None => !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()),
+        }
+    };
+    cn.contains(['.', ':']) || number(cn)
+}
+
+fn check_eku(cert: &Certificate, depth: usize, usage: Usage) -> Result<(), VerifyError> {
+    if let Some(raw) = cert.ext_key_usage_raw() {
+        let mut r = crate::asn1::Reader::new(raw, 0);
+        while let Ok(o) = r.read(crate::asn1::tag::OID) {
+            if o.value == usage.oid() {
+                return Ok(());
+            }
+        }
+        return Err(VerifyError::WrongUsage {
+            cert: CertRef::new(depth, cert),
+            usage,
+        });
+    }
+    Ok(())
+}
+
+/// Checks `issuer` as the CA at `depth` above `path` (leaf = path[0]).
+fn check_ca(
+    issuer: &Certificate,
+    depth: usize,
+    path: &[&Certificate],
+    at: OffsetDateTime,
+    options: &VerifyOptions,
+    is_anchor: bool,
+) -> Result<(), VerifyError> {
+    let me = || CertRef::new(depth, issuer);
+    check_validity(issuer, depth, at)?;
+    check_common(issuer, depth, options, is_anchor)?;
+    let Some(bc) = issuer.basic_constraints().filter(|bc| bc.ca) else {
+        return Err(VerifyError::NotCa { cert: me() });
+    };
+    if options.pedantic {
+        if !issuer.ext_flags().basic_constraints_critical {
+            return Err(VerifyError::Profile {
+                cert: me(),
+                rule: ProfileRule::BasicConstraintsNotCritical,
+            });
+        }
+        if issuer.subject_der() == [0x30, 0x00] {
+            return Err(VerifyError::Profile {
+                cert: me(),
+                rule: ProfileRule::EmptyCaSubject,
+            });
+        }
+        if issuer.subject_key_id().is_none() {
+            return Err(VerifyError::Profile {
+                cert: me(),
+                rule: ProfileRule::MissingSubjectKeyId,
+            });
+        }
+    }
+    if issuer
+        .key_usage()
+        .is_some_and(|ku| !ku.contains(crate::KeyUsage::KEY_CERT_SIGN))
+    {
+        return Err(VerifyError::MissingKeyCertSign { cert: me() });
+    }
+    if issuer.name_constraints_raw().is_some() {
+        return Err(VerifyError::NameConstraintsUnsupported { cert: me() });
+    }
+    if let Some(max) = bc.path_len {
+        // Intermediates between this CA and the leaf, not counting self-issued ones.
+        let below = path[1..].iter().filter(|c| !c.is_self_issued()).count();
+        if below > max as usize {
+            return Err(VerifyError::PathLenExceeded {
+                cert: me(),
+                path_len: max,
+            });
+        }
+    }
+    if let Some(usage) = options.usage {
+        check_eku(issuer, depth, usage)?;
+    }
+    Ok(())
+}
