@@ -536,6 +536,7 @@ pub fn verify_cached(
             certificates.push(anchor.clone());
             Ok(VerifiedChain { certificates })
         }
+        Err(e @ VerifyError::BudgetExhausted { .. }) => Err(e),
         Err(e) => Err(builder.best.take().unwrap_or(e)),
     }
 }

@@ -1,0 +1,750 @@
+//! The verifier rule by rule: each negative case asserts the exact `VerifyError` variant.
+//! Certificates are crafted with rcgen (signing through certcycle keys) so that every
+//! extension, its criticality and its presence can be chosen.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use certcycle::verify::{
+    CertRef, PeerName, ProfileRule, SignatureCache, Usage, VerifyError, VerifyOptions, verify,
+    verify_cached,
+};
+use certcycle::{Ca, Certificate, PrivateKey, TrustBundle, presets::linkerd};
+use rcgen::{CustomExtension, ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
+use support::{T0, rng};
+use time::{Duration, OffsetDateTime};
+
+/// What to put in a crafted certificate.
+#[derive(Clone)]
+struct Craft {
+    cn: &'static str,
+    ca: Option<Option<u8>>,
+    bc_critical: bool,
+    ku: Vec<Ku>,
+    eku: Vec<Eku>,
+    dns: Vec<&'static str>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    ski: bool,
+    aki: bool,
+    serial: Vec<u8>,
+    extra: Vec<CustomExtension>,
+}
+
+fn ca(cn: &'static str) -> Craft {
+    Craft {
+        cn,
+        ca: Some(None),
+        bc_critical: true,
+        ku: vec![Ku::KeyCertSign, Ku::CrlSign],
+        eku: vec![],
+        dns: vec![],
+        not_before: T0,
+        not_after: T0 + Duration::days(30),
+        ski: true,
+        aki: true,
+        serial: vec![0x42; 16],
+        extra: vec![],
+    }
+}
+
+fn leaf(dns: &'static str) -> Craft {
+    Craft {
+        cn: "",
+        ca: None,
+        ku: vec![Ku::DigitalSignature],
+        eku: vec![Eku::ServerAuth, Eku::ClientAuth],
+        dns: vec![dns],
+        not_after: T0 + Duration::days(1),
+        ..ca("leaf")
+    }
+}
+
+fn ext(oid: &[u64], critical: bool, content: Vec<u8>) -> CustomExtension {
+    let mut e = CustomExtension::from_oid_content(oid, content);
+    e.set_criticality(critical);
+    e
+}
+
+/// Signs `c` for `key`, issued by (`issuer_cn`, `issuer_key`) or self-signed.
+fn make(c: &Craft, key: &PrivateKey, issuer: Option<(&str, &PrivateKey)>) -> Certificate {
+    let mut p = rcgen::CertificateParams::default();
+    p.not_before = c.not_before;
+    p.not_after = c.not_after;
+    p.serial_number = Some(rcgen::SerialNumber::from_slice(&c.serial));
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    if !c.cn.is_empty() {
+        p.distinguished_name.push(rcgen::DnType::CommonName, c.cn);
+    }
+    p.subject_alt_names = c
+        .dns
+        .iter()
+        .map(|d| rcgen::SanType::DnsName((*d).try_into().unwrap()))
+        .collect();
+    p.key_usages = c.ku.clone();
+    p.extended_key_usages = c.eku.clone();
+    p.is_ca = rcgen::IsCa::NoCa; // basicConstraints and key ids are written by hand below
+    if let Some(path_len) = c.ca {
+        let mut v = vec![0x01, 0x01, 0xff];
+        if let Some(n) = path_len {
+            v.extend([0x02, 0x01, n]);
+        }
+        let mut bc = vec![0x30, v.len() as u8];
+        bc.extend(v);
+        p.custom_extensions
+            .push(ext(&[2, 5, 29, 19], c.bc_critical, bc));
+    }
+    if c.ski {
+        let mut v = vec![0x04, 0x14];
+        v.extend(key.public_key().key_id());
+        p.custom_extensions.push(ext(&[2, 5, 29, 14], false, v));
+    }
+    let (issuer_cn, issuer_key) = issuer.unwrap_or((c.cn, key));
+    if c.aki {
+        let mut v = vec![0x30, 0x16, 0x80, 0x14];
+        v.extend(issuer_key.public_key().key_id());
+        p.custom_extensions.push(ext(&[2, 5, 29, 35], false, v));
+    }
+    p.custom_extensions.extend(c.extra.iter().cloned());
+    let mut ip = rcgen::CertificateParams::default();
+    ip.distinguished_name = rcgen::DistinguishedName::new();
+    if !issuer_cn.is_empty() {
+        ip.distinguished_name
+            .push(rcgen::DnType::CommonName, issuer_cn);
+    }
+    let der = p
+        .signed_by(
+            key.public_key(),
+            &rcgen::Issuer::from_params(&ip, issuer_key),
+        )
+        .unwrap()
+        .der()
+        .to_vec();
+    Certificate::from_der(der).unwrap()
+}
+
+struct Chain {
+    root: Certificate,
+    ica: Certificate,
+    leaf: Certificate,
+}
+
+const NAME: &str = "web.default.svc";
+
+/// root → ica → leaf, with overrides.
+fn chain(seed: u64, root_c: Craft, ica_c: Craft, leaf_c: Craft) -> Chain {
+    let r = &mut rng(seed);
+    let (rk, ik, lk) = (
+        PrivateKey::generate(r),
+        PrivateKey::generate(r),
+        PrivateKey::generate(r),
+    );
+    let root = make(
+        &Craft {
+            aki: false,
+            ..root_c.clone()
+        },
+        &rk,
+        None,
+    );
+    let ica = make(&ica_c, &ik, Some((root_c.cn, &rk)));
+    let leaf = make(&leaf_c, &lk, Some((ica_c.cn, &ik)));
+    Chain { root, ica, leaf }
+}
+
+fn good(seed: u64) -> Chain {
+    chain(seed, ca("root"), ca("ica"), leaf(NAME))
+}
+
+fn run(c: &Chain, at: OffsetDateTime, options: &VerifyOptions) -> Result<(), VerifyError> {
+    let bundle = TrustBundle::from_anchors([certcycle::TrustAnchor::new(c.root.clone()).unwrap()]);
+    verify(&c.leaf, std::slice::from_ref(&c.ica), &bundle, at, options).map(|_| ())
+}
+
+fn server() -> VerifyOptions {
+    VerifyOptions::for_usage(Usage::ServerAuth).with_name(PeerName::Dns(NAME.into()))
+}
+
+fn at(c: &Chain, depth: usize) -> CertRef {
+    let cert = [&c.leaf, &c.ica, &c.root][depth];
+    CertRef {
+        depth,
+        subject: cert.subject(),
+    }
+}
+
+const T1: OffsetDateTime = T0;
+
+#[test]
+fn the_good_chain_verifies_for_both_usages() {
+    let c = good(1);
+    run(&c, T1 + Duration::hours(1), &server()).unwrap();
+    let client = VerifyOptions::for_usage(Usage::ClientAuth);
+    run(&c, T1 + Duration::hours(1), &client).unwrap();
+    // Validity bounds are inclusive.
+    run(&c, c.leaf.not_before(), &server()).unwrap();
+    run(&c, c.leaf.not_after(), &server()).unwrap();
+}
+
+#[test]
+fn validity_of_every_certificate() {
+    let c = good(2);
+    let e = run(&c, c.leaf.not_after() + Duration::seconds(1), &server()).unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::Expired {
+            cert: at(&c, 0),
+            not_after: c.leaf.not_after()
+        }
+    );
+    let e = run(&c, T0 - Duration::seconds(1), &server()).unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::NotYetValid {
+            cert: at(&c, 0),
+            not_before: T0
+        }
+    );
+    let short_ica = Craft {
+        not_after: T0 + Duration::hours(2),
+        ..ca("ica")
+    };
+    let c = chain(3, ca("root"), short_ica, leaf(NAME));
+    let e = run(&c, T0 + Duration::hours(3), &server()).unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::Expired {
+            cert: at(&c, 1),
+            not_after: c.ica.not_after()
+        }
+    );
+    let short_root = Craft {
+        not_after: T0 + Duration::hours(2),
+        ..ca("root")
+    };
+    let c = chain(4, short_root, ca("ica"), leaf(NAME));
+    let e = run(&c, T0 + Duration::hours(3), &server()).unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::Expired {
+            cert: at(&c, 2),
+            not_after: c.root.not_after()
+        }
+    );
+}
+
+#[test]
+fn issuer_problems() {
+    let c = good(5);
+    let bundle = TrustBundle::from_anchors([certcycle::TrustAnchor::new(c.root.clone()).unwrap()]);
+    let e = verify(&c.leaf, &[], &bundle, T0, &server()).unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::UnknownIssuer {
+            cert: at(&c, 0),
+            issuer: "CN=ica".into()
+        }
+    );
+    // Same names, other keys: the candidate is found and its signature fails.
+    let other = good(6);
+    let e = verify(
+        &c.leaf,
+        std::slice::from_ref(&other.ica),
+        &bundle,
+        T0,
+        &server(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::BadSignature {
+            cert: at(&c, 0),
+            issuer: "CN=ica".into()
+        }
+    );
+    // A tampered TBS byte (inside the SAN) breaks the signature.
+    let mut der = c.leaf.der().to_vec();
+    let pos = der.windows(3).position(|w| w == b"web").unwrap();
+    der[pos] = b'w' ^ 0x20;
+    let tampered = Certificate::from_der(der).unwrap();
+    let opts = VerifyOptions::for_usage(Usage::ServerAuth);
+    let e = verify(&tampered, std::slice::from_ref(&c.ica), &bundle, T0, &opts).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            VerifyError::BadSignature {
+                cert: CertRef { depth: 0, .. },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn ca_rules() {
+    let not_ca = Craft {
+        ca: None,
+        ku: vec![Ku::DigitalSignature],
+        ..ca("ica")
+    };
+    let c = chain(7, ca("root"), not_ca, leaf(NAME));
+    assert_eq!(
+        run(&c, T0, &server()).unwrap_err(),
+        VerifyError::NotCa { cert: at(&c, 1) }
+    );
+    let no_cert_sign = Craft {
+        ku: vec![Ku::DigitalSignature],
+        ..ca("ica")
+    };
+    let c = chain(8, ca("root"), no_cert_sign, leaf(NAME));
+    assert_eq!(
+        run(&c, T0, &server()).unwrap_err(),
+        VerifyError::MissingKeyCertSign { cert: at(&c, 1) }
+    );
+    let root_pathlen_0 = Craft {
+        ca: Some(Some(0)),
+        ..ca("root")
+    };
+    let c = chain(9, root_pathlen_0, ca("ica"), leaf(NAME));
+    assert_eq!(
+        run(&c, T0, &server()).unwrap_err(),
+        VerifyError::PathLenExceeded {
+            cert: at(&c, 2),
+            path_len: 0
+        }
+    );
+    // pathLen 0 on the intermediate itself is fine: no intermediate below it.
+    let c = chain(
+        10,
+        ca("root"),
+        Craft {
+            ca: Some(Some(0)),
+            ..ca("ica")
+        },
+        leaf(NAME),
+    );
+    run(&c, T0, &server()).unwrap();
+    // A CA as the leaf.
+    let ca_leaf = Craft {
+        ca: Some(None),
+        ..leaf(NAME)
+    };
+    let c = chain(11, ca("root"), ca("ica"), ca_leaf);
+    assert_eq!(
+        run(&c, T0, &server()).unwrap_err(),
+        VerifyError::CaUsedAsEndEntity { cert: at(&c, 0) }
+    );
+    // Max depth 0: the intermediate is one too many.
+    let c = good(12);
+    let opts = VerifyOptions {
+        max_intermediates: 0,
+        ..server()
+    };
+    assert_eq!(
+        run(&c, T0, &opts).unwrap_err(),
+        VerifyError::MaxDepthExceeded { max: 0 }
+    );
+}
+
+#[test]
+fn usage_names_and_extensions() {
+    let server_only = Craft {
+        eku: vec![Eku::ServerAuth],
+        ..leaf(NAME)
+    };
+    let c = chain(13, ca("root"), ca("ica"), server_only);
+    let client = VerifyOptions::for_usage(Usage::ClientAuth);
+    assert_eq!(
+        run(&c, T0, &client).unwrap_err(),
+        VerifyError::WrongUsage {
+            cert: at(&c, 0),
+            usage: Usage::ClientAuth
+        }
+    );
+    let c = good(14);
+    let other = VerifyOptions::for_usage(Usage::ServerAuth)
+        .with_name(PeerName::Dns("api.default.svc".into()));
+    assert_eq!(
+        run(&c, T0, &other).unwrap_err(),
+        VerifyError::NameMismatch {
+            name: PeerName::Dns("api.default.svc".into())
+        }
+    );
+    let bad = VerifyOptions::for_usage(Usage::ServerAuth).with_name(PeerName::Dns("a..b".into()));
+    assert_eq!(
+        run(&c, T0, &bad).unwrap_err(),
+        VerifyError::InvalidReferenceName("a..b".into())
+    );
+    // Case-insensitive DNS match, trailing dot in the reference allowed.
+    let upper = VerifyOptions::for_usage(Usage::ServerAuth)
+        .with_name(PeerName::Dns("WEB.default.svc.".into()));
+    run(&c, T0, &upper).unwrap();
+    let ip = VerifyOptions::for_usage(Usage::ServerAuth)
+        .with_name(PeerName::Ip("10.0.0.1".parse().unwrap()));
+    assert!(matches!(
+        run(&c, T0, &ip).unwrap_err(),
+        VerifyError::NameMismatch { .. }
+    ));
+    // Unknown critical extension on the intermediate; harmless when not critical.
+    let crit = Craft {
+        extra: vec![ext(&[1, 3, 6, 1, 4, 1, 99999, 1], true, vec![0x05, 0x00])],
+        ..ca("ica")
+    };
+    let c = chain(15, ca("root"), crit, leaf(NAME));
+    assert_eq!(
+        run(&c, T0, &server()).unwrap_err(),
+        VerifyError::UnhandledCriticalExtension {
+            cert: at(&c, 1),
+            oid: "1.3.6.1.4.1.99999.1".into()
+        }
+    );
+    let noncrit = Craft {
+        extra: vec![ext(&[1, 3, 6, 1, 4, 1, 99999, 1], false, vec![0x05, 0x00])],
+        ..ca("ica")
+    };
+    run(&chain(16, ca("root"), noncrit, leaf(NAME)), T0, &server()).unwrap();
+}
+
+#[test]
+fn profile_rules() {
+    let cases: Vec<(&str, Chain, usize, ProfileRule)> = vec![
+        (
+            "serial 21 octets",
+            chain(
+                20,
+                ca("root"),
+                ca("ica"),
+                Craft {
+                    serial: vec![0x11; 21],
+                    ..leaf(NAME)
+                },
+            ),
+            0,
+            ProfileRule::SerialTooLong,
+        ),
+        (
+            "serial zero",
+            chain(
+                21,
+                ca("root"),
+                ca("ica"),
+                Craft {
+                    serial: vec![0],
+                    ..leaf(NAME)
+                },
+            ),
+            0,
+            ProfileRule::SerialNotPositive,
+        ),
+        (
+            "leaf without AKI",
+            chain(
+                22,
+                ca("root"),
+                ca("ica"),
+                Craft {
+                    aki: false,
+                    ..leaf(NAME)
+                },
+            ),
+            0,
+            ProfileRule::MissingAuthorityKeyId,
+        ),
+        (
+            "intermediate without SKI",
+            chain(
+                23,
+                ca("root"),
+                Craft {
+                    ski: false,
+                    ..ca("ica")
+                },
+                leaf(NAME),
+            ),
+            1,
+            ProfileRule::MissingSubjectKeyId,
+        ),
+        (
+            "intermediate without AKI",
+            chain(
+                24,
+                ca("root"),
+                Craft {
+                    aki: false,
+                    ..ca("ica")
+                },
+                leaf(NAME),
+            ),
+            1,
+            ProfileRule::MissingAuthorityKeyId,
+        ),
+        (
+            "non-critical basicConstraints",
+            chain(
+                25,
+                ca("root"),
+                Craft {
+                    bc_critical: false,
+                    ..ca("ica")
+                },
+                leaf(NAME),
+            ),
+            1,
+            ProfileRule::BasicConstraintsNotCritical,
+        ),
+        (
+            "root without SKI",
+            chain(
+                26,
+                Craft {
+                    ski: false,
+                    ..ca("root")
+                },
+                ca("ica"),
+                leaf(NAME),
+            ),
+            2,
+            ProfileRule::MissingSubjectKeyId,
+        ),
+        (
+            "keyCertSign on a leaf",
+            chain(
+                27,
+                ca("root"),
+                ca("ica"),
+                Craft {
+                    ku: vec![Ku::DigitalSignature, Ku::KeyCertSign],
+                    ..leaf(NAME)
+                },
+            ),
+            0,
+            ProfileRule::KeyCertSignWithoutCa,
+        ),
+        (
+            "leaf without EKU",
+            chain(
+                28,
+                ca("root"),
+                ca("ica"),
+                Craft {
+                    eku: vec![],
+                    ..leaf(NAME)
+                },
+            ),
+            0,
+            ProfileRule::MissingExtendedKeyUsage,
+        ),
+        (
+            "anyEKU on a leaf",
+            chain(
+                29,
+                ca("root"),
+                ca("ica"),
+                Craft {
+                    eku: vec![Eku::ServerAuth, Eku::Any],
+                    ..leaf(NAME)
+                },
+            ),
+            0,
+            ProfileRule::AnyExtendedKeyUsage,
+        ),
+        (
+            "root with EKU",
+            chain(
+                30,
+                Craft {
+                    eku: vec![Eku::ServerAuth],
+                    ..ca("root")
+                },
+                ca("ica"),
+                leaf(NAME),
+            ),
+            2,
+            ProfileRule::AnchorWithExtendedKeyUsage,
+        ),
+        (
+            "underscore in SAN",
+            chain(
+                31,
+                ca("root"),
+                ca("ica"),
+                Craft {
+                    dns: vec!["web_1.default.svc"],
+                    ..leaf(NAME)
+                },
+            ),
+            0,
+            ProfileRule::InvalidDnsNameInSan,
+        ),
+    ];
+    for (name, c, depth, rule) in cases {
+        let opts = VerifyOptions::for_usage(Usage::ServerAuth);
+        assert_eq!(
+            run(&c, T0, &opts).unwrap_err(),
+            VerifyError::Profile {
+                cert: at(&c, depth),
+                rule
+            },
+            "case: {name}"
+        );
+        // Not pedantic: the same chain passes (the rule was the only problem).
+        let lax = VerifyOptions {
+            pedantic: false,
+            ..opts
+        };
+        assert_eq!(run(&c, T0, &lax), Ok(()), "case: {name} (not pedantic)");
+    }
+}
+
+#[test]
+fn rotation_two_anchors_two_issuers_one_name_any_order() {
+    let r = &mut rng(40);
+    let old = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
+    let new = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(r),
+        T0 + Duration::hours(1),
+        r,
+    )
+    .unwrap();
+    let at_time = T0 + Duration::hours(2);
+    let iss_old = old
+        .issue_ca(
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            at_time,
+            r,
+        )
+        .unwrap()
+        .ca;
+    let iss_new = new
+        .issue_ca(
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            at_time,
+            r,
+        )
+        .unwrap()
+        .ca;
+    let id = linkerd::workload_identity("web", "default");
+    let leaf_old = iss_old
+        .issue(
+            &linkerd::workload(&id),
+            PrivateKey::generate(r).public_key(),
+            at_time,
+            r,
+        )
+        .unwrap()
+        .certificate;
+    let leaf_new = iss_new
+        .issue(
+            &linkerd::workload(&id),
+            PrivateKey::generate(r).public_key(),
+            at_time,
+            r,
+        )
+        .unwrap()
+        .certificate;
+    let opts = VerifyOptions::for_usage(Usage::ClientAuth).with_name(PeerName::Dns(id));
+    let both = [old.trust_anchor(), new.trust_anchor()];
+    for bundle in [
+        TrustBundle::from_anchors(both.clone()),
+        TrustBundle::from_anchors(both.into_iter().rev()),
+    ] {
+        for issuers in [
+            vec![iss_old.certificate().clone(), iss_new.certificate().clone()],
+            vec![iss_new.certificate().clone(), iss_old.certificate().clone()],
+        ] {
+            let a = verify(&leaf_old, &issuers, &bundle, at_time, &opts).unwrap();
+            assert_eq!(a.anchor(), old.certificate());
+            let b = verify(&leaf_new, &issuers, &bundle, at_time, &opts).unwrap();
+            assert_eq!(b.anchor(), new.certificate());
+        }
+    }
+    // Under the old anchor alone, the new leaf fails at its issuer's signature.
+    let old_only = TrustBundle::from_anchors([old.trust_anchor()]);
+    let e = verify(
+        &leaf_new,
+        &[iss_new.certificate().clone()],
+        &old_only,
+        at_time,
+        &opts,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        VerifyError::BadSignature {
+            cert: CertRef {
+                depth: 1,
+                subject: "CN=identity.linkerd.cluster.local".into()
+            },
+            issuer: "CN=root.linkerd.cluster.local".into()
+        }
+    );
+}
+
+#[test]
+fn hostile_inputs_are_bounded() {
+    // 40 intermediates sharing one subject, each with its own key, none reaching a root:
+    // every one is a candidate for every other.
+    let r = &mut rng(50);
+    let root_key = PrivateKey::generate(r);
+    let root = make(
+        &Craft {
+            aki: false,
+            ..ca("root")
+        },
+        &root_key,
+        None,
+    );
+    let keys: Vec<PrivateKey> = (0..40).map(|_| PrivateKey::generate(r)).collect();
+    let ica = Craft {
+        cn: "loop",
+        ..ca("loop")
+    };
+    let inters: Vec<Certificate> = (0..40)
+        .map(|i| make(&ica, &keys[i], Some(("loop", &keys[(i + 1) % 40]))))
+        .collect();
+    let leaf_c = make(
+        &leaf(NAME),
+        &PrivateKey::generate(r),
+        Some(("loop", &keys[0])),
+    );
+    let bundle = TrustBundle::from_anchors([certcycle::TrustAnchor::new(root).unwrap()]);
+    let opts = VerifyOptions::for_usage(Usage::ServerAuth);
+    let e = verify(&leaf_c, &inters, &bundle, T0, &opts).unwrap_err();
+    assert_eq!(e, VerifyError::BudgetExhausted { checks: 64 });
+}
+
+#[test]
+fn the_signature_cache_skips_repeated_checks() {
+    let c = good(60);
+    let cache = SignatureCache::new();
+    let bundle = TrustBundle::from_anchors([certcycle::TrustAnchor::new(c.root.clone()).unwrap()]);
+    for _ in 0..3 {
+        verify_cached(
+            &c.leaf,
+            std::slice::from_ref(&c.ica),
+            &bundle,
+            T0,
+            &server(),
+            Some(&cache),
+        )
+        .unwrap();
+    }
+    assert_eq!(cache.len(), 2);
+    // A cached link is still subject to every other check.
+    let late = c.ica.not_after() + Duration::seconds(1);
+    assert!(
+        verify_cached(
+            &c.leaf,
+            std::slice::from_ref(&c.ica),
+            &bundle,
+            late,
+            &server(),
+            Some(&cache)
+        )
+        .is_err()
+    );
+}
