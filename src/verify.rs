@@ -450,18 +450,30 @@ impl fmt::Display for VerifiedChain {
 /// (child certificate fingerprint, issuer certificate fingerprint).
 type SignatureKey = ([u8; 32], [u8; 32]);
 
-/// A cache of signature verifications, keyed by the child's DER fingerprint and the issuer's
-/// DER fingerprint. A signature over fixed bytes with a fixed key verifies or not forever, so
-/// the cache never goes stale; every other check is redone on each call.
+/// A cache of signature verifications, keyed by the child's and the issuer's DER
+/// fingerprints. A signature over fixed bytes with a fixed key verifies or not forever, so the
+/// cache never goes stale; every other check (validity, CA rules, usage, names) is redone on
+/// each call.
+///
+/// [`SignatureCache::new`] keeps only links whose child is a CA (issuer → anchor): there are
+/// few of them, so memory stays bounded, and each workload leaf's own signature is still
+/// checked on every call. [`SignatureCache::including_leaves`] also keeps leaf links, for one
+/// batch that verifies the same leaves many times (such as checking every pair of a mesh).
 #[derive(Debug, Default)]
 pub struct SignatureCache {
     results: Mutex<HashMap<SignatureKey, bool>>,
+    leaves: bool,
 }
 
 impl SignatureCache {
-    /// An empty cache.
+    /// An empty cache of CA links.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty cache that also keeps leaf → issuer links.
+    pub fn including_leaves() -> Self {
+        Self { leaves: true, ..Self::default() }
     }
 
     /// How many signature results are cached.
@@ -472,6 +484,10 @@ impl SignatureCache {
     /// Whether the cache is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    fn keeps(&self, child: &Certificate) -> bool {
+        self.leaves || child.is_ca()
     }
 }
 
@@ -705,6 +721,7 @@ impl<'a> Builder<'a> {
             })?;
         let key_for_cache = self
             .cache
+            .filter(|c| c.keeps(child))
             .map(|_| (child.fingerprint().0, issuer.fingerprint().0));
         if let (Some(cache), Some(k)) = (self.cache, key_for_cache) {
             if let Some(ok) = cache.results.lock().ok().and_then(|m| m.get(&k).copied()) {
