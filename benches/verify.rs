@@ -17,11 +17,30 @@ use time::macros::datetime;
 fn bench(c: &mut Criterion) {
     let now = datetime!(2026-01-01 00:00 UTC);
     let rng = &mut rand_core::OsRng;
-    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(rng), now, rng).unwrap();
-    let issuer = anchor.issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(rng), now, rng).unwrap().ca;
+    let anchor = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(rng),
+        now,
+        rng,
+    )
+    .unwrap();
+    let issuer = anchor
+        .issue_ca(
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(rng),
+            now,
+            rng,
+        )
+        .unwrap()
+        .ca;
     let id = linkerd::workload_identity("web", "default");
     let leaf = issuer
-        .issue(&linkerd::workload(&id), PrivateKey::generate(rng).public_key(), now, rng)
+        .issue(
+            &linkerd::workload(&id),
+            PrivateKey::generate(rng).public_key(),
+            now,
+            rng,
+        )
         .unwrap()
         .certificate;
     let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
@@ -35,15 +54,22 @@ fn bench(c: &mut Criterion) {
         p256::ecdsa::VerifyingKey::from_sec1_bytes(cert.public_key().unwrap().sec1_bytes()).unwrap()
     };
     let (issuer_key, anchor_key) = (key_of(issuer.certificate()), key_of(anchor.certificate()));
-    let sig_of = |cert: &certcycle::Certificate| p256::ecdsa::DerSignature::from_bytes(cert.signature()).unwrap();
+    let sig_of = |cert: &certcycle::Certificate| {
+        p256::ecdsa::DerSignature::from_bytes(cert.signature()).unwrap()
+    };
     let (leaf_sig, issuer_sig) = (sig_of(&leaf), sig_of(issuer.certificate()));
 
     // rustls-webpki over the same chain.
     let anchor_der = CertificateDer::from(anchor.certificate());
-    let anchors = vec![webpki::anchor_from_trusted_cert(&anchor_der).unwrap().to_owned()];
+    let anchors = vec![
+        webpki::anchor_from_trusted_cert(&anchor_der)
+            .unwrap()
+            .to_owned(),
+    ];
     let inter_der = vec![CertificateDer::from(issuer.certificate())];
     let leaf_der = CertificateDer::from(&leaf);
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix_timestamp() as u64));
+    let time =
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix_timestamp() as u64));
     let server_name = ServerName::try_from(id.as_str()).unwrap();
 
     let cache = SignatureCache::new();
@@ -52,15 +78,29 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("verify");
     g.bench_function("p256_two_verifies", |b| {
         b.iter(|| {
-            issuer_key.verify(black_box(leaf.tbs_der()), &leaf_sig).unwrap();
-            anchor_key.verify(black_box(issuer.certificate().tbs_der()), &issuer_sig).unwrap();
+            issuer_key
+                .verify(black_box(leaf.tbs_der()), &leaf_sig)
+                .unwrap();
+            anchor_key
+                .verify(black_box(issuer.certificate().tbs_der()), &issuer_sig)
+                .unwrap();
         })
     });
     g.bench_function("certcycle", |b| {
         b.iter(|| verify(black_box(&leaf), &inters, &bundle, at, &options).unwrap())
     });
     g.bench_function("certcycle_prepared", |b| {
-        b.iter(|| verify_cached(black_box(&leaf), &inters, &bundle, at, &options, Some(&cache)).unwrap())
+        b.iter(|| {
+            verify_cached(
+                black_box(&leaf),
+                &inters,
+                &bundle,
+                at,
+                &options,
+                Some(&cache),
+            )
+            .unwrap()
+        })
     });
     g.bench_function("webpki", |b| {
         b.iter(|| {

@@ -473,7 +473,10 @@ impl SignatureCache {
 
     /// An empty cache that also keeps leaf → issuer links.
     pub fn including_leaves() -> Self {
-        Self { leaves: true, ..Self::default() }
+        Self {
+            leaves: true,
+            ..Self::default()
+        }
     }
 
     /// How many signature results are cached.

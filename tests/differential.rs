@@ -29,15 +29,35 @@ impl Dir {
     }
 
     fn key(&self, name: &str) {
-        openssl_ok(&["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", &self.p(name)]);
+        openssl_ok(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            &self.p(name),
+        ]);
     }
 
     fn root(&self, name: &str, cn: &str, section: &str) {
         self.key(&format!("{name}.key"));
         openssl_ok(&[
-            "req", "-x509", "-new", "-config", &self.p("conf"), "-key", &self.p(&format!("{name}.key")),
-            "-subj", &format!("/CN={cn}"), "-days", "30", "-extensions", section,
-            "-out", &self.p(&format!("{name}.crt")),
+            "req",
+            "-x509",
+            "-new",
+            "-config",
+            &self.p("conf"),
+            "-key",
+            &self.p(&format!("{name}.key")),
+            "-subj",
+            &format!("/CN={cn}"),
+            "-days",
+            "30",
+            "-extensions",
+            section,
+            "-out",
+            &self.p(&format!("{name}.crt")),
         ]);
     }
 
@@ -47,19 +67,42 @@ impl Dir {
             self.key(&format!("{name}.key"));
         }
         openssl_ok(&[
-            "req", "-new", "-config", &self.p("conf"), "-key", &self.p(&format!("{name}.key")),
-            "-subj", &format!("/CN={cn}"), "-out", &self.p(&format!("{name}.csr")),
+            "req",
+            "-new",
+            "-config",
+            &self.p("conf"),
+            "-key",
+            &self.p(&format!("{name}.key")),
+            "-subj",
+            &format!("/CN={cn}"),
+            "-out",
+            &self.p(&format!("{name}.csr")),
         ]);
         openssl_ok(&[
-            "x509", "-req", "-in", &self.p(&format!("{name}.csr")), "-CA", &self.p(&format!("{issuer}.crt")),
-            "-CAkey", &self.p(&format!("{issuer}.key")), "-set_serial", "0x1234567890abcdef",
-            "-days", days, "-extfile", &self.p("conf"), "-extensions", section,
-            "-out", &self.p(&format!("{name}.crt")),
+            "x509",
+            "-req",
+            "-in",
+            &self.p(&format!("{name}.csr")),
+            "-CA",
+            &self.p(&format!("{issuer}.crt")),
+            "-CAkey",
+            &self.p(&format!("{issuer}.key")),
+            "-set_serial",
+            "0x1234567890abcdef",
+            "-days",
+            days,
+            "-extfile",
+            &self.p("conf"),
+            "-extensions",
+            section,
+            "-out",
+            &self.p(&format!("{name}.crt")),
         ]);
     }
 
     fn cert(&self, name: &str) -> Certificate {
-        Certificate::from_pem(&std::fs::read_to_string(self.p(&format!("{name}.crt"))).unwrap()).unwrap()
+        Certificate::from_pem(&std::fs::read_to_string(self.p(&format!("{name}.crt"))).unwrap())
+            .unwrap()
     }
 }
 
@@ -70,34 +113,88 @@ fn new_dir() -> Dir {
 }
 
 /// (certcycle, openssl, webpki) verdicts for leaf + intermediates under anchors at `at`.
-fn verdicts(d: &Dir, anchors: &[&str], inters: &[&str], leaf: &str, at: OffsetDateTime) -> (bool, bool, bool) {
+fn verdicts(
+    d: &Dir,
+    anchors: &[&str],
+    inters: &[&str],
+    leaf: &str,
+    at: OffsetDateTime,
+) -> (bool, bool, bool) {
     let anchor_certs: Vec<Certificate> = anchors.iter().map(|a| d.cert(a)).collect();
     let inter_certs: Vec<Certificate> = inters.iter().map(|i| d.cert(i)).collect();
     let leaf_cert = d.cert(leaf);
-    let bundle = TrustBundle::from_anchors(anchor_certs.iter().map(|c| TrustAnchor::new(c.clone()).unwrap()));
-    let ours = verify(&leaf_cert, &inter_certs, &bundle, at, &VerifyOptions::for_usage(Usage::ServerAuth)).is_ok();
+    let bundle = TrustBundle::from_anchors(
+        anchor_certs
+            .iter()
+            .map(|c| TrustAnchor::new(c.clone()).unwrap()),
+    );
+    let ours = verify(
+        &leaf_cert,
+        &inter_certs,
+        &bundle,
+        at,
+        &VerifyOptions::for_usage(Usage::ServerAuth),
+    )
+    .is_ok();
 
     let cafile = d.p("cafile.pem");
-    std::fs::write(&cafile, anchor_certs.iter().map(Certificate::to_pem).collect::<String>()).unwrap();
+    std::fs::write(
+        &cafile,
+        anchor_certs
+            .iter()
+            .map(Certificate::to_pem)
+            .collect::<String>(),
+    )
+    .unwrap();
     let untrusted = d.p("untrusted.pem");
-    std::fs::write(&untrusted, inter_certs.iter().map(Certificate::to_pem).collect::<String>()).unwrap();
+    std::fs::write(
+        &untrusted,
+        inter_certs
+            .iter()
+            .map(Certificate::to_pem)
+            .collect::<String>(),
+    )
+    .unwrap();
     let epoch = at.unix_timestamp().to_string();
     let leaf_path = d.p(&format!("{leaf}.crt"));
-    let mut args = vec!["verify", "-x509_strict", "-purpose", "sslserver", "-attime", &epoch, "-CAfile", &cafile];
+    let mut args = vec![
+        "verify",
+        "-x509_strict",
+        "-purpose",
+        "sslserver",
+        "-attime",
+        &epoch,
+        "-CAfile",
+        &cafile,
+    ];
     if !inter_certs.is_empty() {
         args.extend(["-untrusted", &untrusted]);
     }
     args.push(&leaf_path);
     let theirs = openssl(&args).status.success();
 
-    let anchor_ders: Vec<CertificateDer<'static>> = anchor_certs.iter().map(CertificateDer::from).collect();
-    let wanchors: Vec<_> = anchor_ders.iter().map(|a| webpki::anchor_from_trusted_cert(a).unwrap().to_owned()).collect();
-    let inter_ders: Vec<CertificateDer<'static>> = inter_certs.iter().map(CertificateDer::from).collect();
+    let anchor_ders: Vec<CertificateDer<'static>> =
+        anchor_certs.iter().map(CertificateDer::from).collect();
+    let wanchors: Vec<_> = anchor_ders
+        .iter()
+        .map(|a| webpki::anchor_from_trusted_cert(a).unwrap().to_owned())
+        .collect();
+    let inter_ders: Vec<CertificateDer<'static>> =
+        inter_certs.iter().map(CertificateDer::from).collect();
     let leaf_der = CertificateDer::from(&leaf_cert);
     let ee = webpki::EndEntityCert::try_from(&leaf_der).unwrap();
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix_timestamp() as u64));
+    let time =
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix_timestamp() as u64));
     let webpki_ok = ee
-        .verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &wanchors, &inter_ders, time, webpki::KeyUsage::server_auth(), None, None)
+        .verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &wanchors,
+            &inter_ders,
+            time,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )
         .is_ok();
     (ours, theirs, webpki_ok)
 }
@@ -137,21 +234,98 @@ fn verdicts_agree_with_openssl_and_webpki() {
 
     let t = now();
     let late = t + time::Duration::days(2);
-    let cases: Vec<(&str, Vec<&str>, Vec<&str>, &str, OffsetDateTime, (bool, bool, bool))> = vec![
-        ("good", vec!["root"], vec!["ica"], "leaf", t, (true, true, true)),
-        ("expired leaf", vec!["root"], vec!["ica"], "leaf", late, (false, false, false)),
-        ("intermediate not a CA", vec!["root"], vec!["ica_not_ca"], "leaf_under_not_ca", t, (false, false, false)),
+    let cases: Vec<(
+        &str,
+        Vec<&str>,
+        Vec<&str>,
+        &str,
+        OffsetDateTime,
+        (bool, bool, bool),
+    )> = vec![
+        (
+            "good",
+            vec!["root"],
+            vec!["ica"],
+            "leaf",
+            t,
+            (true, true, true),
+        ),
+        (
+            "expired leaf",
+            vec!["root"],
+            vec!["ica"],
+            "leaf",
+            late,
+            (false, false, false),
+        ),
+        (
+            "intermediate not a CA",
+            vec!["root"],
+            vec!["ica_not_ca"],
+            "leaf_under_not_ca",
+            t,
+            (false, false, false),
+        ),
         // Documented: certcycle applies the anchor certificate's own constraints (RFC 5937
         // style, as OpenSSL does); webpki reduces an anchor to its name and key.
-        ("root pathlen 0", vec!["root_pl0"], vec!["ica_pl"], "leaf_pl", t, (false, false, true)),
-        ("wrong key, same issuer name", vec!["root"], vec!["ica"], "leaf_twin", t, (false, false, false)),
-        ("tampered signature", vec!["root"], vec!["ica"], "tampered", t, (false, false, false)),
-        ("same-subject anchors, first", vec!["root", "root_b"], vec!["ica", "ica_b"], "leaf", t, (true, true, true)),
-        ("same-subject anchors, second", vec!["root", "root_b"], vec!["ica", "ica_b"], "leaf_b", t, (true, true, true)),
-        ("same-subject anchors, reversed", vec!["root_b", "root"], vec!["ica_b", "ica"], "leaf", t, (true, true, true)),
+        (
+            "root pathlen 0",
+            vec!["root_pl0"],
+            vec!["ica_pl"],
+            "leaf_pl",
+            t,
+            (false, false, true),
+        ),
+        (
+            "wrong key, same issuer name",
+            vec!["root"],
+            vec!["ica"],
+            "leaf_twin",
+            t,
+            (false, false, false),
+        ),
+        (
+            "tampered signature",
+            vec!["root"],
+            vec!["ica"],
+            "tampered",
+            t,
+            (false, false, false),
+        ),
+        (
+            "same-subject anchors, first",
+            vec!["root", "root_b"],
+            vec!["ica", "ica_b"],
+            "leaf",
+            t,
+            (true, true, true),
+        ),
+        (
+            "same-subject anchors, second",
+            vec!["root", "root_b"],
+            vec!["ica", "ica_b"],
+            "leaf_b",
+            t,
+            (true, true, true),
+        ),
+        (
+            "same-subject anchors, reversed",
+            vec!["root_b", "root"],
+            vec!["ica_b", "ica"],
+            "leaf",
+            t,
+            (true, true, true),
+        ),
         // Documented strictness: certcycle (pedantic) and openssl -x509_strict require an SKI
         // on CAs; webpki does not look.
-        ("intermediate without SKI", vec!["root"], vec!["ica_no_ski"], "leaf_no_ski", t, (false, false, true)),
+        (
+            "intermediate without SKI",
+            vec!["root"],
+            vec!["ica_no_ski"],
+            "leaf_no_ski",
+            t,
+            (false, false, true),
+        ),
     ];
     for (name, anchors, inters, leaf, at, expected) in cases {
         let got = verdicts(&d, &anchors, &inters, leaf, at);

@@ -16,6 +16,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("pem_roundtrip", fuzz_logic::pem_roundtrip),
     ("bundle_merge", fuzz_logic::bundle_merge),
     ("cert_der", fuzz_logic::cert_der),
+    ("verify_chain", fuzz_logic::verify_chain),
 ];
 
 #[test]
@@ -120,6 +121,7 @@ fn write_seeds() {
     let mut tampered = leaf.der().to_vec();
     let n = tampered.len();
     tampered[n / 2] ^= 0x55;
+    write_verify_seeds(&anchor, &issuer, &leaf);
     for (name, bytes) in [
         ("anchor.der", der),
         ("issuer.der", issuer.certificate().der().to_vec()),
@@ -130,5 +132,45 @@ fn write_seeds() {
         ("empty.der", Vec::new()),
     ] {
         std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+/// verify_chain seeds: certcycle's own chain and the first 40 x509-limbo core cases.
+fn write_verify_seeds(anchor: &Ca, issuer: &Ca, leaf: &certcycle::Certificate) {
+    let dir = Path::new("fuzz/seeds/verify_chain");
+    std::fs::create_dir_all(dir).unwrap();
+    let own = fuzz_logic::join_chain(
+        &[anchor.certificate().der().to_vec()],
+        &[issuer.certificate().der().to_vec()],
+        leaf.der(),
+        1,
+    );
+    std::fs::write(dir.join("certcycle-chain"), own).unwrap();
+    let text = std::fs::read_to_string("tests/data/limbo/limbo-p256-core.json").unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for case in v["testcases"].as_array().unwrap().iter().take(40) {
+        let ders = |key: &str| -> Vec<Vec<u8>> {
+            case[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    certcycle::Certificate::from_pem(p.as_str().unwrap()).map(|c| c.der().to_vec())
+                })
+                .filter_map(Result::ok)
+                .collect()
+        };
+        let Ok(leaf) = certcycle::Certificate::from_pem(case["peer_certificate"].as_str().unwrap())
+        else {
+            continue;
+        };
+        let data = fuzz_logic::join_chain(
+            &ders("trusted_certs"),
+            &ders("untrusted_intermediates"),
+            leaf.der(),
+            1,
+        );
+        let name = case["id"].as_str().unwrap().replace("::", "-");
+        std::fs::write(dir.join(name), data).unwrap();
     }
 }

@@ -735,7 +735,15 @@ fn the_signature_cache_skips_repeated_checks() {
     }
     assert_eq!(cache.len(), 1); // the issuer → anchor link only
     let all = SignatureCache::including_leaves();
-    verify_cached(&c.leaf, std::slice::from_ref(&c.ica), &bundle, T0, &server(), Some(&all)).unwrap();
+    verify_cached(
+        &c.leaf,
+        std::slice::from_ref(&c.ica),
+        &bundle,
+        T0,
+        &server(),
+        Some(&all),
+    )
+    .unwrap();
     assert_eq!(all.len(), 2);
     // A cached link is still subject to every other check.
     let late = c.ica.not_after() + Duration::seconds(1);

@@ -99,3 +99,87 @@ pub(crate) fn cert_der(data: &[u8]) {
         assert_eq!(back.der(), data);
     }
 }
+
+/// Splits fuzz input into DER certificates: byte 0 = number of anchors, byte 1 = number of
+/// intermediates, byte 2 = hours after the leaf's notBefore to verify at, then blobs each
+/// prefixed by a big-endian u16 length; the last blob is the leaf.
+pub(crate) fn split_chain(data: &[u8]) -> Option<(Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<u8>, u8)> {
+    let (&n_anchors, rest) = data.split_first()?;
+    let (&n_inter, rest) = rest.split_first()?;
+    let (&hours, mut rest) = rest.split_first()?;
+    let mut blobs = Vec::new();
+    while rest.len() >= 2 {
+        let len = u16::from_be_bytes([rest[0], rest[1]]) as usize;
+        let end = (2 + len).min(rest.len());
+        blobs.push(rest[2..end].to_vec());
+        rest = &rest[end..];
+    }
+    let leaf = blobs.pop()?;
+    let n_anchors = (n_anchors as usize).min(blobs.len());
+    let inters = blobs.split_off(n_anchors);
+    let inters = inters.into_iter().take(n_inter as usize).collect();
+    Some((blobs, inters, leaf, hours))
+}
+
+/// The inverse of `split_chain`, for writing seeds.
+pub(crate) fn join_chain(
+    anchors: &[Vec<u8>],
+    inters: &[Vec<u8>],
+    leaf: &[u8],
+    hours: u8,
+) -> Vec<u8> {
+    let mut out = vec![anchors.len() as u8, inters.len() as u8, hours];
+    for blob in anchors
+        .iter()
+        .chain(inters)
+        .map(Vec::as_slice)
+        .chain([leaf])
+    {
+        out.extend_from_slice(&(blob.len() as u16).to_be_bytes());
+        out.extend_from_slice(blob);
+    }
+    out
+}
+
+/// Verification never panics, and never accepts a chain whose every link it cannot show:
+/// an accepted path is re-checked link by link with the bare signature check.
+pub(crate) fn verify_chain(data: &[u8]) {
+    use certcycle::verify::{Usage, VerifyOptions, verify};
+    let Some((anchors, inters, leaf, hours)) = split_chain(data) else {
+        return;
+    };
+    let anchors: Vec<certcycle::TrustAnchor> = anchors
+        .into_iter()
+        .filter_map(|d| Certificate::from_der(d).ok())
+        .filter_map(|c| certcycle::TrustAnchor::new(c).ok())
+        .collect();
+    let inters: Vec<Certificate> = inters
+        .into_iter()
+        .filter_map(|d| Certificate::from_der(d).ok())
+        .collect();
+    let Ok(leaf) = Certificate::from_der(leaf) else {
+        return;
+    };
+    let bundle = TrustBundle::from_anchors(anchors);
+    let at = leaf.not_before() + time::Duration::hours(i64::from(hours));
+    for options in [
+        VerifyOptions::default(),
+        VerifyOptions::for_usage(Usage::ClientAuth),
+    ] {
+        if let Ok(chain) = verify(&leaf, &inters, &bundle, at, &options) {
+            let path = chain.certificates();
+            assert!(path.len() >= 2);
+            assert_eq!(&path[0], &leaf);
+            assert!(
+                bundle.contains(chain.anchor()),
+                "path does not end in a trusted anchor"
+            );
+            for pair in path.windows(2) {
+                let key = pair[1].public_key().expect("accepted issuer key");
+                assert!(pair[0].is_signed_by(&key), "accepted an unverified link");
+                assert_eq!(pair[0].issuer_der(), pair[1].subject_der());
+                assert!(pair[0].is_valid_at(at) && pair[1].is_valid_at(at));
+            }
+        }
+    }
+}
