@@ -1,7 +1,13 @@
 //! The fuzz targets' logic, shared by `fuzz/fuzz_targets/*.rs` (libFuzzer, nightly) and
 //! `tests/fuzz_seeds.rs` (the committed seeds, on stable). Each function panics only when an
 //! invariant is broken.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::type_complexity
+)]
 
 use certcycle::{BundleOptions, Certificate, PrivateKey, TrustBundle};
 
