@@ -46,6 +46,7 @@
 //! - [`TrustAnchor`]: a CA certificate with no key; [`TrustBundle`]: merged, de-duplicated,
 //!   canonically ordered anchors from labelled PEM sources.
 //! - [`verify()`]: strict RFC 5280 path validation with path building ([`verify`] module).
+//! - [`health`]: `linkerd check`'s identity checks as data, with stable ids.
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
@@ -58,6 +59,7 @@ mod bundle;
 mod cert;
 mod duration;
 mod error;
+pub mod health;
 mod issue;
 mod key;
 mod name;
