@@ -45,7 +45,7 @@
 //! - [`CertSpec`], [`presets`]: what to issue; [`Ca`]: the only type that signs.
 //! - [`TrustAnchor`]: a CA certificate with no key; [`TrustBundle`]: merged, de-duplicated,
 //!   canonically ordered anchors from labelled PEM sources.
-//! - [`verify()`]: strict RFC 5280 path validation with path building ([`verify`] module).
+//! - [`verify()`]: strict RFC 5280 path validation with path building ([`verify`](mod@verify) module).
 //! - [`health`]: `linkerd check`'s identity checks as data, with stable ids.
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.

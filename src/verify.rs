@@ -88,7 +88,7 @@ impl fmt::Display for PeerName {
     }
 }
 
-/// Options for [`verify`].
+/// Options for [`verify()`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyOptions {
     /// The usage the leaf must allow; `None` checks the chain only.
@@ -524,11 +524,11 @@ pub fn verify(
     verify_cached(leaf, intermediates, bundle, at, options, None)
 }
 
-/// [`verify`] with a [`SignatureCache`]: verifying many leaves under one issuer checks the
+/// [`verify()`] with a [`SignatureCache`]: verifying many leaves under one issuer checks the
 /// issuer → anchor signature once.
 ///
 /// # Errors
-/// As [`verify`].
+/// As [`verify()`].
 pub fn verify_cached(
     leaf: &Certificate,
     intermediates: &[Certificate],

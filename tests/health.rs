@@ -31,7 +31,7 @@ fn a_healthy_linkerd_layout_is_all_ok_and_linkerd_check_would_warn() {
         &bundle,
         issuer.certificate(),
         linkerd::WORKLOAD_DURATION,
-        &[leaf.clone()],
+        std::slice::from_ref(&leaf),
         at,
         ExpiryThreshold::RelativeToLifetime,
     );
