@@ -21,7 +21,7 @@ mod common;
 
 use certcycle::renewal::{self, MINIMUM_RENEW_BEFORE};
 use certcycle::{Certificate, GoDuration, RenewalPolicy, SpecError};
-use common::{Args, Fail};
+use common::{Args, Fail, rfc3339};
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
@@ -112,9 +112,4 @@ fn main() -> std::process::ExitCode {
         print!("{}", blocks.join("\n"));
         Ok(0)
     })
-}
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
 }

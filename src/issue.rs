@@ -140,6 +140,15 @@ impl Ca {
         )
     }
 
+    /// A second copy of this CA, key included (deliberately not `Clone`).
+    pub fn clone_ca(&self) -> Self {
+        Self {
+            cert: self.cert.clone(),
+            key: self.key.clone_key(),
+            rcgen_params: self.rcgen_params.clone(),
+        }
+    }
+
     /// The CA certificate.
     pub fn certificate(&self) -> &Certificate {
         &self.cert

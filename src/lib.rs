@@ -47,6 +47,8 @@
 //!   canonically ordered anchors from labelled PEM sources.
 //! - [`verify()`]: strict RFC 5280 path validation with path building ([`verify`](mod@verify) module).
 //! - [`health`]: `linkerd check`'s identity checks as data, with stable ids.
+//! - [`rotation`]: issuer renewal and the typed seven-step anchor rotation; [`mesh`]: a
+//!   simulator that checks mTLS continuity between every pair of workloads.
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
@@ -62,12 +64,14 @@ mod error;
 pub mod health;
 mod issue;
 mod key;
+pub mod mesh;
 mod name;
 mod names;
 mod oid;
 mod pem;
 pub mod presets;
 pub mod renewal;
+pub mod rotation;
 mod spec;
 pub mod verify;
 

@@ -141,3 +141,9 @@ impl Args {
         self.switches.iter().any(|s| s == switch)
     }
 }
+
+/// RFC 3339 with `Z`, whole seconds.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}

@@ -1,0 +1,708 @@
+//! A mesh simulator: workloads holding the trust bundle they loaded at their last start and a
+//! leaf from the issuer of that moment, a clock, the events of a rotation, and
+//! [`Mesh::continuity`], which checks every ordered pair of workloads with the real verifier.
+//!
+//! The model is Linkerd's: a proxy reads the trust bundle when it starts and keeps it; the
+//! identity controller reloads the issuer live, so a proxy that refreshes its leaf mid-life
+//! gets one from the *current* issuer; a proxy refreshes at 70% of its leaf's remaining life
+//! (clamped to [10s, 24h]); cert-manager renews the issuer when its renewal time comes.
+
+use crate::bundle::TrustBundle;
+use crate::cert::{Certificate, Fingerprint, Inspection};
+use crate::error::Error;
+use crate::issue::Ca;
+use crate::key::PrivateKey;
+use crate::presets::linkerd;
+use crate::renewal::linkerd_proxy_refresh_in;
+use crate::rotation::renew_issuer_if_due;
+use crate::spec::CertSpec;
+use crate::verify::{PeerName, SignatureCache, Usage, VerifyError, VerifyOptions, verify_cached};
+use rand_core::CryptoRngCore;
+use std::collections::HashMap;
+use std::fmt;
+use time::{Duration, OffsetDateTime};
+
+/// One workload (a meshed pod's proxy).
+#[derive(Debug)]
+pub struct Workload {
+    name: String,
+    identity: String,
+    control_plane: bool,
+    bundle: TrustBundle,
+    key: PrivateKey,
+    leaf: Certificate,
+    chain: Vec<Certificate>,
+    refresh_at: OffsetDateTime,
+}
+
+impl Workload {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its identity (the DNS SAN of its leaf).
+    pub fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    /// Whether it belongs to the control plane.
+    pub fn is_control_plane(&self) -> bool {
+        self.control_plane
+    }
+
+    /// The bundle it loaded when it last started.
+    pub fn loaded_bundle(&self) -> &TrustBundle {
+        &self.bundle
+    }
+
+    /// The leaf it presents.
+    pub fn leaf(&self) -> &Certificate {
+        &self.leaf
+    }
+
+    /// The intermediates it presents with its leaf (the issuer that signed it).
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+
+    /// Its private key (for real handshakes in tests).
+    pub fn private_key(&self) -> &PrivateKey {
+        &self.key
+    }
+
+    /// When it will next refresh its leaf.
+    pub fn refresh_at(&self) -> OffsetDateTime {
+        self.refresh_at
+    }
+}
+
+/// Something that happened in the mesh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// cert-manager renewed the issuer; the controller picked it up.
+    IssuerRenewed {
+        /// When.
+        at: OffsetDateTime,
+        /// The new issuer's inspect view.
+        issuer: Inspection,
+    },
+    /// A workload refreshed its leaf.
+    LeafRefreshed {
+        /// When.
+        at: OffsetDateTime,
+        /// The workload.
+        workload: String,
+    },
+    /// A workload could not get a leaf (the issuer was not valid); it retries in 10s.
+    LeafRefreshFailed {
+        /// When.
+        at: OffsetDateTime,
+        /// The workload.
+        workload: String,
+        /// Why.
+        error: Error,
+    },
+    /// A workload restarted: it reloaded the bundle and got a new key and leaf.
+    Restarted {
+        /// When.
+        at: OffsetDateTime,
+        /// The workload.
+        workload: String,
+    },
+}
+
+/// An ordered pair of workloads that cannot talk: `client`'s leaf does not verify under the
+/// bundle `server` loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenPair {
+    /// The workload presenting the certificate.
+    pub presenter: String,
+    /// The workload verifying it.
+    pub verifier: String,
+    /// Why it fails.
+    pub error: VerifyError,
+}
+
+impl fmt::Display for BrokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} -> {}: {}", self.presenter, self.verifier, self.error)
+    }
+}
+
+/// The result of [`Mesh::continuity`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Continuity {
+    /// Ordered pairs checked.
+    pub pairs: usize,
+    /// The broken ones.
+    pub broken: Vec<BrokenPair>,
+}
+
+impl Continuity {
+    /// Whether every pair verifies.
+    pub fn holds(&self) -> bool {
+        self.broken.is_empty()
+    }
+}
+
+impl fmt::Display for Continuity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "continuity: {}/{} workload pairs verify",
+            self.pairs - self.broken.len(),
+            self.pairs
+        )
+    }
+}
+
+/// The simulated mesh.
+#[derive(Debug)]
+pub struct Mesh<R> {
+    now: OffsetDateTime,
+    bundle_source: TrustBundle,
+    issuer: Ca,
+    issuer_spec: CertSpec,
+    anchor: Option<Ca>,
+    workloads: Vec<Workload>,
+    rng: R,
+}
+
+impl<R: CryptoRngCore> Mesh<R> {
+    /// A mesh at `now` with a published bundle, a current issuer, and optionally the anchor
+    /// whose key cert-manager uses to renew the issuer automatically (`None`: the anchor key
+    /// is off-line and the issuer is only replaced by [`Mesh::set_issuer`]).
+    pub fn new(
+        now: OffsetDateTime,
+        bundle: TrustBundle,
+        issuer: Ca,
+        anchor: Option<Ca>,
+        rng: R,
+    ) -> Self {
+        Self {
+            now,
+            bundle_source: bundle,
+            issuer,
+            issuer_spec: linkerd::identity_issuer(),
+            anchor,
+            workloads: Vec::new(),
+            rng,
+        }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// The published bundle (the trust-roots ConfigMap).
+    pub fn bundle_source(&self) -> &TrustBundle {
+        &self.bundle_source
+    }
+
+    /// The issuer the identity controller currently signs with.
+    pub fn issuer(&self) -> &Ca {
+        &self.issuer
+    }
+
+    /// The anchor cert-manager renews the issuer with, if its key is held.
+    pub fn anchor(&self) -> Option<&Ca> {
+        self.anchor.as_ref()
+    }
+
+    /// The workloads.
+    pub fn workloads(&self) -> &[Workload] {
+        &self.workloads
+    }
+
+    /// Starts a workload with service account `name` in `namespace`.
+    ///
+    /// # Errors
+    /// Issuing errors (the issuer is not valid now).
+    pub fn add_workload(
+        &mut self,
+        name: &str,
+        namespace: &str,
+        control_plane: bool,
+    ) -> Result<(), Error> {
+        let identity = linkerd::workload_identity(name, namespace);
+        let key = PrivateKey::generate(&mut self.rng);
+        let (leaf, chain, refresh_at) = self.issue_leaf(&identity, &key)?;
+        self.workloads.push(Workload {
+            name: format!("{namespace}/{name}"),
+            identity,
+            control_plane,
+            bundle: self.bundle_source.clone(),
+            key,
+            leaf,
+            chain,
+            refresh_at,
+        });
+        Ok(())
+    }
+
+    fn issue_leaf(
+        &mut self,
+        identity: &str,
+        key: &PrivateKey,
+    ) -> Result<(Certificate, Vec<Certificate>, OffsetDateTime), Error> {
+        let issued = self.issuer.issue(
+            &linkerd::workload(identity),
+            key.public_key(),
+            self.now,
+            &mut self.rng,
+        )?;
+        let (refresh, _) = linkerd_proxy_refresh_in(issued.certificate.not_after() - self.now);
+        Ok((
+            issued.certificate,
+            vec![self.issuer.certificate().clone()],
+            self.now + refresh,
+        ))
+    }
+
+    /// Publishes a new bundle. Nobody loads it until restarted.
+    pub fn set_bundle(&mut self, bundle: TrustBundle) {
+        self.bundle_source = bundle;
+    }
+
+    /// Replaces the issuer; the controller picks it up at once.
+    pub fn set_issuer(&mut self, issuer: Ca) {
+        self.issuer = issuer;
+    }
+
+    /// Replaces the anchor cert-manager renews the issuer with (`None`: no auto-renewal).
+    pub fn set_anchor(&mut self, anchor: Option<Ca>) {
+        self.anchor = anchor;
+    }
+
+    /// Restarts one workload: it loads the published bundle and gets a new key and leaf.
+    ///
+    /// # Errors
+    /// Issuing errors.
+    pub fn restart(&mut self, name: &str) -> Result<Event, Error> {
+        let Some(i) = self.workloads.iter().position(|w| w.name == name) else {
+            return Err(Error::InvalidSpec {
+                reason: format!("no workload named {name}"),
+            });
+        };
+        let key = PrivateKey::generate(&mut self.rng);
+        let identity = self.workloads[i].identity.clone();
+        let (leaf, chain, refresh_at) = self.issue_leaf(&identity, &key)?;
+        let bundle = self.bundle_source.clone();
+        let w = &mut self.workloads[i];
+        (w.bundle, w.key, w.leaf, w.chain, w.refresh_at) = (bundle, key, leaf, chain, refresh_at);
+        Ok(Event::Restarted {
+            at: self.now,
+            workload: name.to_owned(),
+        })
+    }
+
+    /// The names of the workloads in the control plane (`control_plane = true`) or the data
+    /// plane.
+    pub fn names(&self, control_plane: bool) -> Vec<String> {
+        self.workloads
+            .iter()
+            .filter(|w| w.control_plane == control_plane)
+            .map(|w| w.name.clone())
+            .collect()
+    }
+
+    /// Moves the clock forward by `by`, processing leaf refreshes and issuer renewals in time
+    /// order as they fall due.
+    ///
+    /// # Errors
+    /// Issuer renewal errors.
+    pub fn advance(&mut self, by: Duration) -> Result<Vec<Event>, Error> {
+        let target = self.now + by;
+        let mut events = Vec::new();
+        loop {
+            let next_refresh = self.workloads.iter().map(|w| w.refresh_at).min();
+            let next_renewal = self.anchor.as_ref().map(|_| {
+                crate::renewal::RenewalPolicy::from_spec(&self.issuer_spec)
+                    .for_certificate(self.issuer.certificate())
+                    .renew_at
+            });
+            let next = [next_refresh, next_renewal].into_iter().flatten().min();
+            let Some(t) = next.filter(|t| *t <= target) else {
+                break;
+            };
+            self.now = self.now.max(t);
+            // Issuer first: a refresh due at the same moment gets the new issuer.
+            if let Some(anchor) = &self.anchor {
+                if let Some(new) = renew_issuer_if_due(
+                    anchor,
+                    &self.issuer,
+                    &self.issuer_spec,
+                    self.now,
+                    &mut self.rng,
+                )? {
+                    self.issuer = new.ca;
+                    events.push(Event::IssuerRenewed {
+                        at: self.now,
+                        issuer: self.issuer.certificate().inspect(),
+                    });
+                    continue;
+                }
+            }
+            for i in 0..self.workloads.len() {
+                if self.workloads[i].refresh_at > self.now {
+                    continue;
+                }
+                let identity = self.workloads[i].identity.clone();
+                let key = self.workloads[i].key.clone_key();
+                match self.issue_leaf(&identity, &key) {
+                    Ok((leaf, chain, refresh_at)) => {
+                        let w = &mut self.workloads[i];
+                        (w.leaf, w.chain, w.refresh_at) = (leaf, chain, refresh_at);
+                        events.push(Event::LeafRefreshed {
+                            at: self.now,
+                            workload: w.name.clone(),
+                        });
+                    }
+                    Err(error) => {
+                        let w = &mut self.workloads[i];
+                        w.refresh_at = self.now + Duration::seconds(10);
+                        events.push(Event::LeafRefreshFailed {
+                            at: self.now,
+                            workload: w.name.clone(),
+                            error,
+                        });
+                    }
+                }
+            }
+        }
+        self.now = target;
+        Ok(events)
+    }
+
+    /// Checks every ordered pair (A, B) of distinct workloads at the current time: A's leaf and
+    /// chain must verify under the bundle B loaded, for server authentication with A's
+    /// identity as the name (the leaves allow client authentication too). Each distinct
+    /// (leaf, bundle) is verified once and signature checks are shared, so the cost is close
+    /// to one verification per distinct leaf.
+    pub fn continuity(&self) -> Continuity {
+        let cache = SignatureCache::including_leaves();
+        let mut bundle_ids: HashMap<Vec<Fingerprint>, usize> = HashMap::new();
+        let group: Vec<usize> = self
+            .workloads
+            .iter()
+            .map(|w| {
+                let id: Vec<Fingerprint> = w
+                    .bundle
+                    .certificates()
+                    .map(Certificate::fingerprint)
+                    .collect();
+                let n = bundle_ids.len();
+                *bundle_ids.entry(id).or_insert(n)
+            })
+            .collect();
+        let mut results: HashMap<(usize, usize), Result<(), VerifyError>> = HashMap::new();
+        let mut broken = Vec::new();
+        let mut pairs = 0;
+        for (a, wa) in self.workloads.iter().enumerate() {
+            let options = VerifyOptions::for_usage(Usage::ServerAuth)
+                .with_name(PeerName::Dns(wa.identity.clone()));
+            for (b, wb) in self.workloads.iter().enumerate() {
+                if a == b {
+                    continue;
+                }
+                pairs += 1;
+                let r = results.entry((a, group[b])).or_insert_with(|| {
+                    verify_cached(
+                        &wa.leaf,
+                        &wa.chain,
+                        &wb.bundle,
+                        self.now,
+                        &options,
+                        Some(&cache),
+                    )
+                    .map(|_| ())
+                });
+                if let Err(error) = r {
+                    broken.push(BrokenPair {
+                        presenter: wa.name.clone(),
+                        verifier: wb.name.clone(),
+                        error: error.clone(),
+                    });
+                }
+            }
+        }
+        Continuity { pairs, broken }
+    }
+
+    /// The workloads whose loaded bundle still holds an anchor that the published bundle no
+    /// longer has (they would still trust a dropped anchor).
+    pub fn trusting_dropped_anchors(&self) -> Vec<String> {
+        self.workloads
+            .iter()
+            .filter(|w| {
+                w.bundle
+                    .certificates()
+                    .any(|c| !self.bundle_source.contains(c))
+            })
+            .map(|w| w.name.clone())
+            .collect()
+    }
+}
+
+/// An anchor rotation procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Procedure {
+    /// Linkerd's corrected procedure: new anchor (bundle {new, old}); restart the control
+    /// plane; restart the data plane; re-sign the issuer with the new anchor; restart the
+    /// control plane; restart the data plane; drop the old anchor and restart everything.
+    /// Driven through the typed [`AnchorRotation`](crate::rotation::AnchorRotation).
+    SevenStep,
+    /// The seed document's original procedure: new anchor (bundle {new, old}); re-sign the
+    /// issuer; restart the control plane; restart the data plane; drop the old anchor. It
+    /// cannot be written with the typed rotation, so it drives the mesh directly.
+    FiveStep,
+}
+
+impl Procedure {
+    /// The steps' titles.
+    pub fn steps(&self) -> &'static [&'static str] {
+        match self {
+            Self::SevenStep => &[
+                "renew the trust anchor (new key); publish the bundle {new, old}",
+                "restart the control plane",
+                "restart the data plane (rolling)",
+                "re-sign the identity issuer with the new anchor",
+                "restart the control plane",
+                "restart the data plane (rolling)",
+                "drop the old anchor from the bundle, then restart everything",
+            ],
+            Self::FiveStep => &[
+                "renew the trust anchor (new key); publish the bundle {new, old}",
+                "renew the identity issuer (signed by the new anchor)",
+                "restart the control plane",
+                "restart the data plane (rolling)",
+                "remove the old anchor from the trust bundle",
+            ],
+        }
+    }
+}
+
+/// A point of a rotation at which continuity was checked.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    /// The 1-based step.
+    pub step: usize,
+    /// What just happened.
+    pub what: String,
+    /// When.
+    pub at: OffsetDateTime,
+    /// Continuity right after it.
+    pub continuity: Continuity,
+    /// Events since the previous checkpoint (renewals, refreshes).
+    pub events: Vec<Event>,
+}
+
+/// The result of [`Mesh::rotate_anchor`].
+#[derive(Debug, Clone)]
+pub struct RotationReport {
+    /// Every checkpoint, in order.
+    pub checkpoints: Vec<Checkpoint>,
+    /// The last step run.
+    pub last_step: usize,
+    /// The anchor that was replaced.
+    pub previous_anchor: Certificate,
+}
+
+impl RotationReport {
+    /// The first checkpoint where continuity failed, if any.
+    pub fn first_break(&self) -> Option<&Checkpoint> {
+        self.checkpoints.iter().find(|c| !c.continuity.holds())
+    }
+}
+
+impl<R: CryptoRngCore> Mesh<R> {
+    fn checkpoint(
+        &mut self,
+        step: usize,
+        what: String,
+        events: &mut Vec<Event>,
+        observe: &mut impl FnMut(&Checkpoint),
+    ) -> Checkpoint {
+        let cp = Checkpoint {
+            step,
+            what,
+            at: self.now,
+            continuity: self.continuity(),
+            events: std::mem::take(events),
+        };
+        observe(&cp);
+        cp
+    }
+
+    fn rolling(
+        &mut self,
+        step: usize,
+        control_plane: bool,
+        out: &mut Vec<Checkpoint>,
+        observe: &mut impl FnMut(&Checkpoint),
+    ) -> Result<(), Error> {
+        for name in self.names(control_plane) {
+            let mut events = self.advance(Duration::minutes(1))?;
+            events.push(self.restart(&name)?);
+            out.push(self.checkpoint(step, format!("restarted {name}"), &mut events, observe));
+        }
+        Ok(())
+    }
+
+    /// Rotates the trust anchor to `new_anchor` by `procedure`, advancing the clock by `gap`
+    /// before each step and one minute before each restart, and checking continuity after
+    /// each step and each single restart (`observe` sees every checkpoint as it happens).
+    /// Stops after step `stop_after` if given. cert-manager keeps renewing the issuer with
+    /// the current anchor Secret, which holds the new anchor from step 1 on.
+    ///
+    /// # Errors
+    /// [`RotationError`](crate::rotation::RotationError) if a typed step refuses (which, for
+    /// the seven-step procedure on a mesh driven only by this function, does not happen) or
+    /// issuing fails.
+    pub fn rotate_anchor(
+        &mut self,
+        procedure: Procedure,
+        new_anchor: &Ca,
+        gap: Duration,
+        stop_after: Option<usize>,
+        mut observe: impl FnMut(&Checkpoint),
+    ) -> Result<RotationReport, crate::rotation::RotationError> {
+        use crate::rotation::AnchorRotation;
+        let previous_anchor = self
+            .bundle_source
+            .certificates()
+            .next()
+            .cloned()
+            .ok_or_else(|| {
+                crate::rotation::RotationError::BadNewAnchor("the mesh has no anchor".into())
+            })?;
+        let mut cps = Vec::new();
+        let mut staged = None;
+        let mut resigned = None;
+        let steps = procedure.steps().len();
+        let mut last_step = 0;
+        for step in 1..=steps {
+            let mut events = self.advance(gap)?;
+            last_step = step;
+            match (procedure, step) {
+                (_, 1) => {
+                    let s = AnchorRotation::stage(&self.bundle_source, new_anchor.trust_anchor())?;
+                    self.set_bundle(s.bundle().clone());
+                    self.set_anchor(Some(new_anchor.clone_ca()));
+                    staged = Some(s);
+                    cps.push(self.checkpoint(
+                        step,
+                        "bundle {new, old} published; nobody reloaded it".into(),
+                        &mut events,
+                        &mut observe,
+                    ));
+                }
+                (Procedure::SevenStep, 2 | 5) | (Procedure::FiveStep, 3) => {
+                    cps.push(self.checkpoint(
+                        step,
+                        "before the restarts".into(),
+                        &mut events,
+                        &mut observe,
+                    ));
+                    self.rolling(step, true, &mut cps, &mut observe)?;
+                }
+                (Procedure::SevenStep, 3 | 6) | (Procedure::FiveStep, 4) => {
+                    cps.push(self.checkpoint(
+                        step,
+                        "before the restarts".into(),
+                        &mut events,
+                        &mut observe,
+                    ));
+                    self.rolling(step, false, &mut cps, &mut observe)?;
+                }
+                (Procedure::SevenStep, 4) => {
+                    let s = staged.take().ok_or_else(|| {
+                        crate::rotation::RotationError::BadNewAnchor("not staged".into())
+                    })?;
+                    let loaded: Vec<(String, TrustBundle)> = self
+                        .workloads
+                        .iter()
+                        .map(|w| (w.name.clone(), w.bundle.clone()))
+                        .collect();
+                    let d =
+                        s.confirm_bundle_rollout(loaded.iter().map(|(n, b)| (n.as_str(), b)))?;
+                    let key = PrivateKey::generate(&mut self.rng);
+                    let r = d.resign_issuer(
+                        new_anchor,
+                        &self.issuer_spec.clone(),
+                        key,
+                        self.now,
+                        &mut self.rng,
+                    )?;
+                    self.set_issuer(r.issuer().clone_ca());
+                    resigned = Some(r);
+                    cps.push(self.checkpoint(
+                        step,
+                        "the identity controller picked up the new issuer".into(),
+                        &mut events,
+                        &mut observe,
+                    ));
+                }
+                (Procedure::FiveStep, 2) => {
+                    let key = PrivateKey::generate(&mut self.rng);
+                    let issuer = new_anchor
+                        .issue_ca(&self.issuer_spec.clone(), key, self.now, &mut self.rng)?
+                        .ca;
+                    self.set_issuer(issuer);
+                    cps.push(self.checkpoint(
+                        step,
+                        "the identity controller picked up the new issuer".into(),
+                        &mut events,
+                        &mut observe,
+                    ));
+                }
+                (Procedure::SevenStep, 7) => {
+                    let r = resigned.take().ok_or_else(|| {
+                        crate::rotation::RotationError::BadNewAnchor("issuer not re-signed".into())
+                    })?;
+                    let live: Vec<(String, Certificate, Vec<Certificate>)> = self
+                        .workloads
+                        .iter()
+                        .map(|w| (w.name.clone(), w.leaf.clone(), w.chain.clone()))
+                        .collect();
+                    let rolled = r.confirm_leaf_rollout(
+                        live.iter().map(|(n, l, c)| (n.as_str(), l, c.as_slice())),
+                        self.now,
+                    )?;
+                    let rotated = rolled.drop_old_anchor();
+                    self.set_bundle(rotated.bundle);
+                    cps.push(self.checkpoint(
+                        step,
+                        "bundle {new} published".into(),
+                        &mut events,
+                        &mut observe,
+                    ));
+                    self.rolling(step, true, &mut cps, &mut observe)?;
+                    self.rolling(step, false, &mut cps, &mut observe)?;
+                }
+                (Procedure::FiveStep, 5) => {
+                    let b = self.bundle_source.without(&previous_anchor);
+                    self.set_bundle(b);
+                    cps.push(self.checkpoint(
+                        step,
+                        "bundle {new} published".into(),
+                        &mut events,
+                        &mut observe,
+                    ));
+                }
+                _ => {}
+            }
+            if stop_after == Some(step) {
+                break;
+            }
+        }
+        Ok(RotationReport {
+            checkpoints: cps,
+            last_step,
+            previous_anchor,
+        })
+    }
+}

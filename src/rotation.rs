@@ -1,0 +1,293 @@
+//! Rotation: routine issuer renewal, and the anchor rotation as a typed procedure whose unsafe
+//! orders do not compile.
+//!
+//! The anchor rotation follows Linkerd's corrected (seven-step) procedure. Each step consumes
+//! the previous state:
+//!
+//! ```text
+//! AnchorRotation::stage(bundle, new anchor)  -> Staged            bundle = {new, old}
+//!   .confirm_bundle_rollout(loaded bundles)  -> BundleDistributed every workload loaded it
+//!   .resign_issuer(..) / .adopt_issuer(..)   -> IssuerResigned    issuer under the new anchor
+//!   .confirm_leaf_rollout(live leaves, at)   -> LeavesRolledOut   no leaf needs the old anchor
+//!   .drop_old_anchor()                       -> Rotated           bundle = {new}
+//! ```
+//!
+//! So the issuer cannot be re-signed before every workload holds the two-anchor bundle (the
+//! seed document's five-step order, which breaks mTLS), and the old anchor cannot be dropped
+//! while a live leaf still chains only to it.
+
+use crate::bundle::TrustBundle;
+use crate::cert::Certificate;
+use crate::error::Error;
+use crate::issue::{Ca, IssuedCa, TrustAnchor};
+use crate::key::PrivateKey;
+use crate::renewal::{RenewalPolicy, RenewalState};
+use crate::spec::{CertSpec, RotationPolicy};
+use crate::verify::{VerifyError, VerifyOptions, verify};
+use rand_core::CryptoRngCore;
+use time::OffsetDateTime;
+
+/// Why a rotation step was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RotationError {
+    /// The new anchor is already in the bundle, or is not a self-signed CA.
+    #[error("the new anchor cannot be staged: {0}")]
+    BadNewAnchor(String),
+    /// Some workloads have not loaded the two-anchor bundle yet.
+    #[error("not every workload loaded the two-anchor bundle yet: {}", .workloads.join(", "))]
+    BundleNotLoaded {
+        /// The workloads still holding another bundle.
+        workloads: Vec<String>,
+    },
+    /// The issuer brought for the new anchor does not chain to it.
+    #[error("the new issuer does not chain to the new anchor: {0}")]
+    IssuerNotUnderNewAnchor(VerifyError),
+    /// Live leaves still chain only to the old anchor: dropping it would break them.
+    #[error(
+        "the old anchor is still needed by {} live leaf/leaves: {}",
+        .offenders.len(),
+        .offenders.join(", ")
+    )]
+    OldAnchorStillNeeded {
+        /// The workloads whose leaves chain only to the old anchor.
+        offenders: Vec<String>,
+    },
+    /// Issuing failed.
+    #[error("issuing: {0}")]
+    Issue(#[from] Error),
+}
+
+/// Renews the issuer if `policy` says it is due (or expired) at `now`: a new issuer signed by
+/// `anchor`, with a fresh key under [`RotationPolicy::Always`] (from `rng`) or the current key
+/// under [`RotationPolicy::Never`]. The old issuer stays valid for the leaves it issued.
+/// Returns `None` when not due.
+///
+/// # Errors
+/// Issuing errors ([`Error`]).
+pub fn renew_issuer_if_due(
+    anchor: &Ca,
+    current: &Ca,
+    spec: &CertSpec,
+    now: OffsetDateTime,
+    rng: &mut impl CryptoRngCore,
+) -> Result<Option<IssuedCa>, Error> {
+    let renewal = RenewalPolicy::from_spec(spec).for_certificate(current.certificate());
+    if let RenewalState::NotDue { .. } = renewal.state(now) {
+        return Ok(None);
+    }
+    let key = match spec.rotation_policy {
+        RotationPolicy::Always => PrivateKey::generate(rng),
+        RotationPolicy::Never => current.private_key().clone_key(),
+    };
+    anchor.issue_ca(spec, key, now, rng).map(Some)
+}
+
+/// The start of an anchor rotation.
+#[derive(Debug, Clone, Copy)]
+pub struct AnchorRotation;
+
+impl AnchorRotation {
+    /// Stages `new_anchor` beside the anchors of `current`: the bundle to publish becomes
+    /// `current ∪ {new}`.
+    ///
+    /// # Errors
+    /// [`RotationError::BadNewAnchor`] if it is already in the bundle or not self-issued.
+    pub fn stage(current: &TrustBundle, new_anchor: TrustAnchor) -> Result<Staged, RotationError> {
+        let cert = new_anchor.certificate();
+        if current.contains(cert) {
+            return Err(RotationError::BadNewAnchor(
+                "it is already in the bundle".into(),
+            ));
+        }
+        if !cert.is_self_issued() {
+            return Err(RotationError::BadNewAnchor(format!(
+                "{} is not self-issued",
+                cert.subject()
+            )));
+        }
+        let old: Vec<Certificate> = current.certificates().cloned().collect();
+        Ok(Staged {
+            bundle: current.with(new_anchor.clone()),
+            old,
+            new: new_anchor,
+        })
+    }
+}
+
+/// Step 1 done: the bundle holds old and new anchors. Roll it out everywhere next.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    bundle: TrustBundle,
+    old: Vec<Certificate>,
+    new: TrustAnchor,
+}
+
+impl Staged {
+    /// The bundle to publish (old anchors and the new one).
+    pub fn bundle(&self) -> &TrustBundle {
+        &self.bundle
+    }
+
+    /// Confirms that the control plane and every workload loaded the staged bundle: each
+    /// loaded bundle (labelled by workload) must contain every anchor of it.
+    ///
+    /// # Errors
+    /// [`RotationError::BundleNotLoaded`] naming the workloads that have not.
+    pub fn confirm_bundle_rollout<'a>(
+        self,
+        loaded: impl IntoIterator<Item = (&'a str, &'a TrustBundle)>,
+    ) -> Result<BundleDistributed, RotationError> {
+        let missing: Vec<String> = loaded
+            .into_iter()
+            .filter(|(_, b)| self.bundle.certificates().any(|c| !b.contains(c)))
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        if !missing.is_empty() {
+            return Err(RotationError::BundleNotLoaded { workloads: missing });
+        }
+        Ok(BundleDistributed { staged: self })
+    }
+}
+
+/// Steps 2–3 done: everyone trusts both anchors. Re-sign the issuer with the new anchor next.
+#[derive(Debug, Clone)]
+pub struct BundleDistributed {
+    staged: Staged,
+}
+
+impl BundleDistributed {
+    /// The bundle everyone holds.
+    pub fn bundle(&self) -> &TrustBundle {
+        &self.staged.bundle
+    }
+
+    /// Issues the new identity issuer with the new anchor's key (held by the caller as a
+    /// [`Ca`] whose certificate must be the staged anchor).
+    ///
+    /// # Errors
+    /// [`RotationError::BadNewAnchor`] if `new_anchor` is not the staged anchor; issuing
+    /// errors.
+    pub fn resign_issuer(
+        self,
+        new_anchor: &Ca,
+        spec: &CertSpec,
+        key: PrivateKey,
+        now: OffsetDateTime,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<IssuerResigned, RotationError> {
+        if new_anchor.certificate() != self.staged.new.certificate() {
+            return Err(RotationError::BadNewAnchor(
+                "that CA is not the staged anchor".into(),
+            ));
+        }
+        let issued = new_anchor.issue_ca(spec, key, now, rng)?;
+        Ok(IssuerResigned {
+            distributed: self,
+            issuer: issued.ca,
+        })
+    }
+
+    /// Adopts an issuer made off-line by the new anchor (the anchor's key never comes near
+    /// certcycle); it must chain to the new anchor at `now`.
+    ///
+    /// # Errors
+    /// [`RotationError::IssuerNotUnderNewAnchor`].
+    pub fn adopt_issuer(
+        self,
+        issuer: Ca,
+        now: OffsetDateTime,
+    ) -> Result<IssuerResigned, RotationError> {
+        let only_new = TrustBundle::from_anchors([self.staged.new.clone()]);
+        verify(
+            issuer.certificate(),
+            &[],
+            &only_new,
+            now,
+            &VerifyOptions::default(),
+        )
+        .map_err(RotationError::IssuerNotUnderNewAnchor)?;
+        Ok(IssuerResigned {
+            distributed: self,
+            issuer,
+        })
+    }
+}
+
+/// Step 4 done: the issuer is signed by the new anchor. Restart everything so that every live
+/// leaf comes from it, then confirm with the live leaves.
+#[derive(Debug)]
+pub struct IssuerResigned {
+    distributed: BundleDistributed,
+    issuer: Ca,
+}
+
+impl IssuerResigned {
+    /// The new issuer (to hand to the identity controller).
+    pub fn issuer(&self) -> &Ca {
+        &self.issuer
+    }
+
+    /// The bundle everyone holds.
+    pub fn bundle(&self) -> &TrustBundle {
+        &self.distributed.staged.bundle
+    }
+
+    /// Confirms the second rollout with every live leaf (labelled by workload, each with the
+    /// intermediates it presents): each must verify under the new anchor alone at `at`.
+    ///
+    /// # Errors
+    /// [`RotationError::OldAnchorStillNeeded`] naming the leaves that do not.
+    pub fn confirm_leaf_rollout<'a>(
+        self,
+        live: impl IntoIterator<Item = (&'a str, &'a Certificate, &'a [Certificate])>,
+        at: OffsetDateTime,
+    ) -> Result<LeavesRolledOut, RotationError> {
+        let only_new = TrustBundle::from_anchors([self.distributed.staged.new.clone()]);
+        let offenders: Vec<String> = live
+            .into_iter()
+            .filter(|(_, leaf, chain)| {
+                verify(leaf, chain, &only_new, at, &VerifyOptions::default()).is_err()
+            })
+            .map(|(name, _, _)| name.to_owned())
+            .collect();
+        if !offenders.is_empty() {
+            return Err(RotationError::OldAnchorStillNeeded { offenders });
+        }
+        Ok(LeavesRolledOut { resigned: self })
+    }
+}
+
+/// Steps 5–6 done: every live leaf chains to the new anchor. Drop the old one.
+#[derive(Debug)]
+pub struct LeavesRolledOut {
+    resigned: IssuerResigned,
+}
+
+impl LeavesRolledOut {
+    /// Step 7: the bundle without the old anchors. Publish it and restart once more so that
+    /// nobody trusts the old anchor any longer.
+    pub fn drop_old_anchor(self) -> Rotated {
+        let staged = &self.resigned.distributed.staged;
+        let bundle = staged
+            .old
+            .iter()
+            .fold(staged.bundle.clone(), |b, old| b.without(old));
+        Rotated {
+            bundle,
+            issuer: self.resigned.issuer,
+            dropped: staged.old.clone(),
+        }
+    }
+}
+
+/// The rotation is complete.
+#[derive(Debug)]
+pub struct Rotated {
+    /// The bundle to publish: the new anchor only.
+    pub bundle: TrustBundle,
+    /// The issuer under the new anchor.
+    pub issuer: Ca,
+    /// The anchors that were dropped.
+    pub dropped: Vec<Certificate>,
+}
