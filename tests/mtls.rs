@@ -1,0 +1,250 @@
+//! Real mutual-TLS handshakes with rustls on loopback between simulated workloads, at each
+//! stage of the seven-step rotation and at the break of the five-step one: the handshake
+//! result must equal what `Mesh::continuity` predicted. rustls verifies with its own verifier
+//! (rustls-webpki), not certcycle's, and at the simulated time.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use certcycle::mesh::{Continuity, Mesh};
+use certcycle::rotation::AnchorRotation;
+use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
+use rand_chacha::ChaCha20Rng;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use support::{T0, rng};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug)]
+struct SimulatedTime(UnixTime);
+
+impl rustls::time_provider::TimeProvider for SimulatedTime {
+    fn current_time(&self) -> Option<UnixTime> {
+        Some(self.0)
+    }
+}
+
+struct Side {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    roots: Arc<rustls::RootCertStore>,
+    identity: String,
+}
+
+fn side(m: &Mesh<ChaCha20Rng>, name: &str) -> Side {
+    let w = m.workloads().iter().find(|w| w.name() == name).unwrap();
+    let mut chain = vec![CertificateDer::from(w.leaf())];
+    chain.extend(w.chain().iter().map(CertificateDer::from));
+    let mut roots = rustls::RootCertStore::empty();
+    for c in w.loaded_bundle().certificates() {
+        roots.add(CertificateDer::from(c)).unwrap();
+    }
+    Side {
+        chain,
+        key: w.private_key().into(),
+        roots: Arc::new(roots),
+        identity: w.identity().to_owned(),
+    }
+}
+
+/// A full mTLS handshake, `client` → `server`, at `at`; then one byte each way. `true` if both
+/// sides completed.
+fn handshake(client: Side, server: Side, at: OffsetDateTime) -> bool {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let time: Arc<dyn rustls::time_provider::TimeProvider> = Arc::new(SimulatedTime(
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix_timestamp() as u64)),
+    ));
+    let client_verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        server.roots.clone(),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    let server_config = rustls::ServerConfig::builder_with_details(provider.clone(), time.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(client_verifier)
+        .with_single_cert(server.chain, server.key)
+        .unwrap();
+    let client_config = rustls::ClientConfig::builder_with_details(provider, time)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(client.roots.clone())
+        .with_client_auth_cert(client.chain, client.key)
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server_thread = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut conn = rustls::ServerConnection::new(Arc::new(server_config)).unwrap();
+        let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+        let mut buf = [0u8; 1];
+        tls.read_exact(&mut buf).is_ok() && tls.write_all(b"s").is_ok() && tls.flush().is_ok()
+    });
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let name = ServerName::try_from(server.identity).unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(client_config), name).unwrap();
+    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+    let mut buf = [0u8; 1];
+    let client_ok =
+        tls.write_all(b"c").is_ok() && tls.flush().is_ok() && tls.read_exact(&mut buf).is_ok();
+    drop(tls);
+    drop(tcp);
+    let server_ok = server_thread.join().unwrap();
+    client_ok && server_ok
+}
+
+/// What continuity predicts for the pair: both directions must verify.
+fn predicted(c: &Continuity, a: &str, b: &str) -> bool {
+    !c.broken
+        .iter()
+        .any(|p| (p.presenter == a && p.verifier == b) || (p.presenter == b && p.verifier == a))
+}
+
+fn check_all(m: &Mesh<ChaCha20Rng>, stage: &str) -> Vec<(String, String, bool)> {
+    let c = m.continuity();
+    let names: Vec<String> = m.workloads().iter().map(|w| w.name().to_owned()).collect();
+    let mut out = Vec::new();
+    for a in &names {
+        for b in &names {
+            if a == b {
+                continue;
+            }
+            let real = handshake(side(m, a), side(m, b), m.now());
+            assert_eq!(
+                real,
+                predicted(&c, a, b),
+                "{stage}: {a} -> {b}: handshake {real}, continuity {c}"
+            );
+            out.push((a.clone(), b.clone(), real));
+        }
+    }
+    out
+}
+
+fn mesh(seed: u64) -> (Mesh<ChaCha20Rng>, Ca) {
+    let r = &mut rng(seed);
+    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
+    let issuer = anchor
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
+        .unwrap()
+        .ca;
+    let mut m = Mesh::new(
+        T0,
+        TrustBundle::from_anchors([anchor.trust_anchor()]),
+        issuer,
+        Some(anchor.clone_ca()),
+        rng(seed + 1),
+    );
+    m.add_workload("identity", "linkerd", true).unwrap();
+    m.add_workload("web-0", "default", false).unwrap();
+    m.add_workload("web-1", "default", false).unwrap();
+    (m, anchor)
+}
+
+#[test]
+fn handshakes_match_continuity_through_the_seven_steps() {
+    let (mut m, _) = mesh(10);
+    m.advance(Duration::hours(1)).unwrap();
+    let all_ok = |v: Vec<(String, String, bool)>| v.iter().all(|(_, _, ok)| *ok);
+    assert!(all_ok(check_all(&m, "old <-> old")));
+
+    let r = &mut rng(11);
+    let new = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(r),
+        m.now(),
+        r,
+    )
+    .unwrap();
+    let staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
+    m.set_bundle(staged.bundle().clone());
+    for name in ["linkerd/identity", "default/web-0", "default/web-1"] {
+        m.restart(name).unwrap();
+    }
+    let loaded: Vec<(String, TrustBundle)> = m
+        .workloads()
+        .iter()
+        .map(|w| (w.name().to_owned(), w.loaded_bundle().clone()))
+        .collect();
+    let d = staged
+        .confirm_bundle_rollout(loaded.iter().map(|(n, b)| (n.as_str(), b)))
+        .unwrap();
+    let resigned = d
+        .resign_issuer(
+            &new,
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            m.now(),
+            r,
+        )
+        .unwrap();
+    m.set_issuer(resigned.issuer().clone_ca());
+    m.restart("linkerd/identity").unwrap();
+    m.restart("default/web-0").unwrap();
+    // web-0 presents a leaf under the new anchor, web-1 one under the old: both hold {new, old}.
+    assert!(all_ok(check_all(&m, "old <-> new during the overlap")));
+    m.restart("default/web-1").unwrap();
+    assert!(all_ok(check_all(&m, "new <-> new, both anchors trusted")));
+    let live: Vec<_> = m
+        .workloads()
+        .iter()
+        .map(|w| (w.name().to_owned(), w.leaf().clone(), w.chain().to_vec()))
+        .collect();
+    let rotated = resigned
+        .confirm_leaf_rollout(
+            live.iter().map(|(n, l, c)| (n.as_str(), l, c.as_slice())),
+            m.now(),
+        )
+        .unwrap()
+        .drop_old_anchor();
+    m.set_bundle(rotated.bundle);
+    for name in ["linkerd/identity", "default/web-0", "default/web-1"] {
+        m.restart(name).unwrap();
+    }
+    assert!(all_ok(check_all(&m, "new <-> new, old anchor dropped")));
+}
+
+#[test]
+fn the_five_step_break_is_a_real_handshake_failure() {
+    let (mut m, _) = mesh(20);
+    m.advance(Duration::hours(1)).unwrap();
+    let r = &mut rng(21);
+    let new = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(r),
+        m.now(),
+        r,
+    )
+    .unwrap();
+    let staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
+    m.set_bundle(staged.bundle().clone());
+    // Step 2 of the five: the issuer is re-signed before anyone loaded the new bundle.
+    let issuer = new
+        .issue_ca(
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            m.now(),
+            r,
+        )
+        .unwrap()
+        .ca;
+    m.set_issuer(issuer);
+    // Step 3: the control plane restarts.
+    m.restart("linkerd/identity").unwrap();
+    let results = check_all(&m, "five-step, control plane restarted");
+    let failed: Vec<_> = results.iter().filter(|(_, _, ok)| !ok).collect();
+    // identity (new leaf, {new, old}) cannot talk to web-0 and web-1 (old leaves, {old}).
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .all(|(a, b, _)| a == "linkerd/identity" || b == "linkerd/identity")
+    );
+}

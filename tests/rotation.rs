@@ -1,0 +1,243 @@
+//! Rotation: the seven steps keep mTLS continuity at every restart, the five steps break where
+//! they truly break, the typed steps refuse the unsafe orders, and issuer renewal over 30 days
+//! keeps continuity.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use certcycle::mesh::{Mesh, Procedure};
+use certcycle::rotation::{AnchorRotation, RotationError, renew_issuer_if_due};
+use certcycle::verify::VerifyError;
+use certcycle::{Ca, PrivateKey, RotationPolicy, TrustBundle, presets::linkerd};
+use rand_chacha::ChaCha20Rng;
+use support::{T0, rng};
+use time::Duration;
+
+fn mesh(seed: u64, workloads: usize) -> (Mesh<ChaCha20Rng>, Ca) {
+    let r = &mut rng(seed);
+    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
+    let issuer = anchor
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
+        .unwrap()
+        .ca;
+    let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
+    let mut m = Mesh::new(
+        T0,
+        bundle,
+        issuer,
+        Some(anchor.clone_ca()),
+        rng(seed + 1000),
+    );
+    for name in ["identity", "destination"] {
+        m.add_workload(name, "linkerd", true).unwrap();
+    }
+    for i in 0..workloads {
+        m.advance(Duration::minutes(13)).unwrap();
+        m.add_workload(&format!("web-{i}"), "default", false)
+            .unwrap();
+    }
+    (m, anchor)
+}
+
+#[test]
+fn seven_steps_keep_continuity_at_every_restart() {
+    let (mut m, _) = mesh(1, 5);
+    m.advance(Duration::hours(30)).unwrap();
+    let r = &mut rng(2);
+    let new = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(r),
+        m.now(),
+        r,
+    )
+    .unwrap();
+    let report = m
+        .rotate_anchor(
+            Procedure::SevenStep,
+            &new,
+            Duration::minutes(5),
+            None,
+            |_| (),
+        )
+        .unwrap();
+    // 1 + (1+2) + (1+5) + 1 + (1+2) + (1+5) + (1+2+5) checkpoints.
+    assert_eq!(report.checkpoints.len(), 28);
+    for cp in &report.checkpoints {
+        assert!(
+            cp.continuity.holds(),
+            "step {} ({}): {:?}",
+            cp.step,
+            cp.what,
+            cp.continuity.broken
+        );
+        assert_eq!(cp.continuity.pairs, 7 * 6);
+    }
+    assert_eq!(m.bundle_source().len(), 1);
+    assert!(m.bundle_source().contains(new.certificate()));
+    assert!(m.trusting_dropped_anchors().is_empty());
+    for w in m.workloads() {
+        assert_eq!(w.loaded_bundle(), m.bundle_source(), "{}", w.name());
+    }
+}
+
+#[test]
+fn five_steps_break_when_the_first_new_leaf_meets_an_old_bundle() {
+    let (mut m, _) = mesh(3, 5);
+    m.advance(Duration::hours(30)).unwrap();
+    let r = &mut rng(4);
+    let new = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(r),
+        m.now(),
+        r,
+    )
+    .unwrap();
+    let report = m
+        .rotate_anchor(
+            Procedure::FiveStep,
+            &new,
+            Duration::minutes(5),
+            None,
+            |_| (),
+        )
+        .unwrap();
+    let first = report.first_break().unwrap();
+    // Steps 1 and 2 change nothing anyone presents or holds yet (no leaf refresh fell in the
+    // gaps); the first restart hands out a leaf under the new anchor to peers holding {old}.
+    assert_eq!(
+        (first.step, first.what.as_str()),
+        (3, "restarted linkerd/identity")
+    );
+    let pair = &first.continuity.broken[0];
+    assert_eq!(pair.presenter, "linkerd/identity");
+    assert!(
+        matches!(&pair.error, VerifyError::BadSignature { cert, .. } if cert.depth == 1),
+        "{pair}"
+    );
+    // Until every peer restarted, someone is broken; at the end everyone holds {new, old}.
+    assert!(!m.trusting_dropped_anchors().is_empty());
+}
+
+#[test]
+fn the_typed_steps_refuse_unsafe_orders() {
+    let (m, old_anchor) = mesh(5, 3);
+    let r = &mut rng(6);
+    let new = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(r),
+        m.now(),
+        r,
+    )
+    .unwrap();
+    let staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
+    assert_eq!(staged.bundle().len(), 2);
+    // Nobody restarted: the rollout cannot be confirmed.
+    let loaded: Vec<(String, TrustBundle)> = m
+        .workloads()
+        .iter()
+        .map(|w| (w.name().to_owned(), w.loaded_bundle().clone()))
+        .collect();
+    let err = staged
+        .clone()
+        .confirm_bundle_rollout(loaded.iter().map(|(n, b)| (n.as_str(), b)))
+        .unwrap_err();
+    assert!(
+        matches!(&err, RotationError::BundleNotLoaded { workloads } if workloads.len() == 5),
+        "{err}"
+    );
+    // Pretend everyone loaded it, re-sign, then try to drop the old anchor while the old
+    // leaves are still live.
+    let staged_bundle = staged.bundle().clone();
+    let everyone = [("all", &staged_bundle)];
+    let distributed = staged.clone().confirm_bundle_rollout(everyone).unwrap();
+    let resigned = distributed
+        .resign_issuer(
+            &new,
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            m.now(),
+            r,
+        )
+        .unwrap();
+    let live: Vec<_> = m
+        .workloads()
+        .iter()
+        .map(|w| (w.name(), w.leaf(), w.chain()))
+        .collect();
+    let err = resigned.confirm_leaf_rollout(live, m.now()).unwrap_err();
+    match err {
+        RotationError::OldAnchorStillNeeded { offenders } => assert_eq!(offenders.len(), 5),
+        other => panic!("{other:?}"),
+    }
+    // Off-line anchors: an issuer that does not chain to the new anchor is refused.
+    let distributed = staged.confirm_bundle_rollout(everyone).unwrap();
+    let wrong = old_anchor
+        .issue_ca(
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            m.now(),
+            r,
+        )
+        .unwrap()
+        .ca;
+    assert!(matches!(
+        distributed.adopt_issuer(wrong, m.now()),
+        Err(RotationError::IssuerNotUnderNewAnchor(_))
+    ));
+    // Staging an anchor already in the bundle is refused.
+    assert!(matches!(
+        AnchorRotation::stage(m.bundle_source(), old_anchor.trust_anchor()),
+        Err(RotationError::BadNewAnchor(_))
+    ));
+}
+
+#[test]
+fn thirty_days_of_issuer_renewals_keep_continuity() {
+    let (mut m, _) = mesh(7, 3);
+    let first_issuer = m.issuer().certificate().clone();
+    let mut renewals = 0;
+    for _ in 0..(30 * 4) {
+        let events = m.advance(Duration::hours(6)).unwrap();
+        renewals += events
+            .iter()
+            .filter(|e| matches!(e, certcycle::mesh::Event::IssuerRenewed { .. }))
+            .count();
+        let c = m.continuity();
+        assert!(c.holds(), "at {}: {:?}", m.now(), c.broken);
+    }
+    // 48h issuers renewed 23h after issuance: about 31 renewals in 30 days.
+    assert!((30..=33).contains(&renewals), "{renewals} renewals");
+    assert_ne!(m.issuer().certificate(), &first_issuer);
+}
+
+#[test]
+fn issuer_renewal_follows_the_rotation_policy() {
+    let r = &mut rng(8);
+    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
+    let issuer = anchor
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
+        .unwrap()
+        .ca;
+    let spec = linkerd::identity_issuer();
+    assert!(
+        renew_issuer_if_due(&anchor, &issuer, &spec, T0 + Duration::hours(22), r)
+            .unwrap()
+            .is_none()
+    );
+    let renewed = renew_issuer_if_due(&anchor, &issuer, &spec, T0 + Duration::hours(23), r)
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        renewed.ca.private_key().public_key(),
+        issuer.private_key().public_key()
+    );
+    let never = spec.rotation_policy(RotationPolicy::Never);
+    let kept = renew_issuer_if_due(&anchor, &issuer, &never, T0 + Duration::hours(23), r)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        kept.ca.private_key().public_key(),
+        issuer.private_key().public_key()
+    );
+    assert_ne!(kept.ca.certificate(), issuer.certificate());
+}
