@@ -94,8 +94,7 @@ fn handshake(client: Side, server: Side, at: OffsetDateTime) -> bool {
     let mut buf = [0u8; 1];
     let client_ok =
         tls.write_all(b"c").is_ok() && tls.flush().is_ok() && tls.read_exact(&mut buf).is_ok();
-    drop(tls);
-    drop(tcp);
+    let _ = tcp.shutdown(std::net::Shutdown::Both);
     let server_ok = server_thread.join().unwrap();
     client_ok && server_ok
 }
