@@ -59,6 +59,7 @@
 mod asn1;
 mod bundle;
 mod cert;
+mod constraints;
 mod duration;
 mod error;
 pub mod health;

@@ -219,3 +219,45 @@ pub(crate) fn common_names(name: &[u8]) -> Vec<String> {
     });
     out
 }
+
+/// The string values of every attribute of type `oid` in a Name.
+pub(crate) fn attribute_values(name: &[u8], oid: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let _ = for_each_rdn(name, |attrs| {
+        for a in attrs {
+            if a.oid == oid {
+                if let Some(t) = value_text(&a.value) {
+                    out.push(t);
+                }
+            }
+        }
+    });
+    out
+}
+
+/// A Name as RDNs of (type, normalized value) pairs, each RDN sorted, for RFC 5280 §7.1-style
+/// comparison: string values case-folded with runs of white space collapsed and trimmed;
+/// other values by their DER. `None` if malformed.
+pub(crate) fn normalized_rdns(name: &[u8]) -> Option<Vec<Vec<(Vec<u8>, String)>>> {
+    let mut out = Vec::new();
+    for_each_rdn(name, |attrs| {
+        let mut rdn: Vec<(Vec<u8>, String)> = attrs
+            .iter()
+            .map(|a| {
+                let v = match value_text(&a.value) {
+                    Some(t) => t
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .to_lowercase(),
+                    None => format!("#{}", crate::hex(a.value.value)),
+                };
+                (a.oid.to_vec(), v)
+            })
+            .collect();
+        rdn.sort();
+        out.push(rdn);
+    })
+    .ok()?;
+    Some(out)
+}

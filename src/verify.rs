@@ -23,8 +23,12 @@
 //! - **EKU**: with a requested usage, a leaf or CA that has an extKeyUsage extension must list
 //!   that usage (anyExtendedKeyUsage is not accepted: the CA/Browser profile forbids it).
 //! - **Extensions**: an unknown critical extension anywhere on the path is a rejection;
-//!   malformed or duplicate extensions never parse. Name constraints are not yet implemented,
-//!   so a CA with a nameConstraints extension is rejected whether it is critical or not.
+//!   malformed or duplicate extensions never parse.
+//! - **Name constraints** (RFC 5280 §4.2.1.10) for dNSName, iPAddress, rfc822Name and
+//!   directoryName, permitted and excluded, applied during path building (so a constrained
+//!   path is abandoned for an unconstrained alternative); see the `constraints` notes in
+//!   [`VerifyError::NameConstraintViolation`]. Certificate policies are not processed: a
+//!   critical certificatePolicies or policyConstraints is an unhandled critical extension.
 //! - **Profile** ([`VerifyOptions::pedantic`], on by default; certcycle's own certificates
 //!   always pass): serials positive and at most 20 octets, v3 only, non-empty issuer names,
 //!   non-empty CA subjects, critical basicConstraints on CAs, keyCertSign only with `cA`, SKI on
@@ -198,6 +202,8 @@ pub enum ProfileRule {
     SelfSignedAuthorityKeyIdMismatch,
     /// Name constraints in an end-entity certificate (§4.2.1.10: CA certificates only).
     NameConstraintsInEndEntity,
+    /// A nameConstraints extension that is not critical (§4.2.1.10: MUST be critical).
+    NameConstraintsNotCritical,
     /// A policyConstraints extension that is not critical (§4.2.1.11).
     PolicyConstraintsNotCritical,
     /// subjectAltName criticality does not fit the subject: critical iff the subject is empty
@@ -242,6 +248,7 @@ impl fmt::Display for ProfileRule {
                 "self-signed certificate whose authorityKeyIdentifier differs from its subjectKeyIdentifier"
             }
             Self::NameConstraintsInEndEntity => "name constraints in an end-entity certificate",
+            Self::NameConstraintsNotCritical => "nameConstraints is not critical (RFC 5280 4.2.1.10)",
             Self::PolicyConstraintsNotCritical => "policyConstraints is not critical (RFC 5280 4.2.1.11)",
             Self::SubjectAltNameCriticality => {
                 "subjectAltName must be critical exactly when the subject is empty"
@@ -346,11 +353,26 @@ pub enum VerifyError {
         /// The extension's OID.
         oid: String,
     },
-    /// Name constraints are present (not yet implemented: rejected rather than ignored).
-    #[error("{cert} has name constraints, which certcycle does not process yet")]
-    NameConstraintsUnsupported {
-        /// The certificate.
+    /// A name of a certificate on the path breaks the name constraints of a CA above it.
+    #[error("{cert}: {name} is {} the name constraints of {constrained_by}", if *.excluded { "excluded by" } else { "not permitted by" })]
+    NameConstraintViolation {
+        /// The certificate carrying the name.
         cert: CertRef,
+        /// The CA whose constraints it breaks.
+        constrained_by: CertRef,
+        /// The name, prefixed by its form (`DNS:`, `IP:`, `email:`, `DN:`).
+        name: String,
+        /// Whether it is excluded (rather than outside every permitted subtree).
+        excluded: bool,
+    },
+    /// Name constraints that certcycle cannot apply (an unimplemented name form that a
+    /// certificate below uses, minimum/maximum, or a malformed extension): a rejection.
+    #[error("{cert}: cannot apply its name constraints: {reason}")]
+    NameConstraintsUnsupported {
+        /// The CA.
+        cert: CertRef,
+        /// Why.
+        reason: &'static str,
     },
     /// The extKeyUsage of a certificate on the path does not allow the requested usage.
     #[error("{cert} does not allow {usage}")]
@@ -399,7 +421,11 @@ impl VerifyError {
             | Self::UnsupportedAlgorithm { cert, .. }
             | Self::SignatureAlgorithmMismatch { cert }
             | Self::UnhandledCriticalExtension { cert, .. }
-            | Self::NameConstraintsUnsupported { cert }
+            | Self::NameConstraintsUnsupported { cert, .. }
+            | Self::NameConstraintViolation {
+                constrained_by: cert,
+                ..
+            }
             | Self::WrongUsage { cert, .. }
             | Self::CaUsedAsEndEntity { cert }
             | Self::Profile { cert, .. } => cert.depth,
@@ -1011,8 +1037,41 @@ fn check_ca(
     {
         return Err(VerifyError::MissingKeyCertSign { cert: me() });
     }
-    if issuer.name_constraints_raw().is_some() {
-        return Err(VerifyError::NameConstraintsUnsupported { cert: me() });
+    if let Some((nc, critical)) = issuer.name_constraints_raw() {
+        if options.pedantic && !critical {
+            return Err(VerifyError::Profile {
+                cert: me(),
+                rule: ProfileRule::NameConstraintsNotCritical,
+            });
+        }
+        for (d, cert) in path.iter().enumerate() {
+            if d > 0 && cert.is_self_issued() {
+                continue;
+            }
+            match crate::constraints::check(nc, cert) {
+                Ok(()) => {}
+                Err(crate::constraints::Violation::NotPermitted(name)) => {
+                    return Err(VerifyError::NameConstraintViolation {
+                        cert: CertRef::new(d, cert),
+                        constrained_by: me(),
+                        name,
+                        excluded: false,
+                    });
+                }
+                Err(crate::constraints::Violation::Excluded(name)) => {
+                    return Err(VerifyError::NameConstraintViolation {
+                        cert: CertRef::new(d, cert),
+                        constrained_by: me(),
+                        name,
+                        excluded: true,
+                    });
+                }
+                Err(
+                    crate::constraints::Violation::Unsupported(reason)
+                    | crate::constraints::Violation::Malformed(reason),
+                ) => return Err(VerifyError::NameConstraintsUnsupported { cert: me(), reason }),
+            }
+        }
     }
     if let Some(max) = bc.path_len {
         // Intermediates between this CA and the leaf, not counting self-issued ones.
