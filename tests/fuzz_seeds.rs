@@ -135,7 +135,8 @@ fn write_seeds() {
     }
 }
 
-/// verify_chain seeds: certcycle's own chain and the first 40 x509-limbo core cases.
+/// verify_chain seeds: certcycle's own chain, the first 40 x509-limbo core cases and the
+/// suite's name-constraint cases.
 fn write_verify_seeds(anchor: &Ca, issuer: &Ca, leaf: &certcycle::Certificate) {
     let dir = Path::new("fuzz/seeds/verify_chain");
     std::fs::create_dir_all(dir).unwrap();
@@ -148,7 +149,25 @@ fn write_verify_seeds(anchor: &Ca, issuer: &Ca, leaf: &certcycle::Certificate) {
     std::fs::write(dir.join("certcycle-chain"), own).unwrap();
     let text = std::fs::read_to_string("tests/data/limbo/limbo-p256-core.json").unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    for case in v["testcases"].as_array().unwrap().iter().take(40) {
+    let mut cases: Vec<serde_json::Value> = v["testcases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(40)
+        .cloned()
+        .collect();
+    // Name-constraint shapes too (the cases small enough to be useful seeds).
+    let text = std::fs::read_to_string("tests/data/limbo/limbo-p256-no-bettertls-nc.json").unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    cases.extend(
+        v["testcases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"].as_str().is_some_and(|id| id.contains("::nc::")))
+            .cloned(),
+    );
+    for case in &cases {
         let ders = |key: &str| -> Vec<Vec<u8>> {
             case[key]
                 .as_array()

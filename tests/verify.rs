@@ -23,6 +23,7 @@ struct Craft {
     ku: Vec<Ku>,
     eku: Vec<Eku>,
     dns: Vec<&'static str>,
+    other_sans: Vec<rcgen::SanType>,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
     ski: bool,
@@ -39,6 +40,7 @@ fn ca(cn: &'static str) -> Craft {
         ku: vec![Ku::KeyCertSign, Ku::CrlSign],
         eku: vec![],
         dns: vec![],
+        other_sans: vec![],
         not_before: T0,
         not_after: T0 + Duration::days(30),
         ski: true,
@@ -81,6 +83,7 @@ fn make(c: &Craft, key: &PrivateKey, issuer: Option<(&str, &PrivateKey)>) -> Cer
         .iter()
         .map(|d| rcgen::SanType::DnsName((*d).try_into().unwrap()))
         .collect();
+    p.subject_alt_names.extend(c.other_sans.iter().cloned());
     p.key_usages = c.ku.clone();
     p.extended_key_usages = c.eku.clone();
     p.is_ca = rcgen::IsCa::NoCa; // basicConstraints and key ids are written by hand below
@@ -758,4 +761,322 @@ fn the_signature_cache_skips_repeated_checks() {
         )
         .is_err()
     );
+}
+
+/// DER of a NameConstraints value: `permitted` and `excluded` GeneralName bases (tag, value).
+fn name_constraints(permitted: &[(u8, Vec<u8>)], excluded: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    let subtrees = |tag: u8, bases: &[(u8, Vec<u8>)]| {
+        let mut inner = Vec::new();
+        for (t, v) in bases {
+            let mut base = vec![*t, v.len() as u8];
+            base.extend(v);
+            inner.push(0x30);
+            inner.push(base.len() as u8);
+            inner.extend(base);
+        }
+        let mut out = vec![tag, inner.len() as u8];
+        out.extend(inner);
+        out
+    };
+    let mut body = Vec::new();
+    if !permitted.is_empty() {
+        body.extend(subtrees(0xa0, permitted));
+    }
+    if !excluded.is_empty() {
+        body.extend(subtrees(0xa1, excluded));
+    }
+    let mut out = vec![0x30, body.len() as u8];
+    out.extend(body);
+    out
+}
+
+fn dns(name: &str) -> (u8, Vec<u8>) {
+    (0x82, name.as_bytes().to_vec())
+}
+
+fn ip(addr_mask: &[u8]) -> (u8, Vec<u8>) {
+    (0x87, addr_mask.to_vec())
+}
+
+/// root → ica (with these name constraints) → leaf.
+fn constrained(seed: u64, nc: Vec<u8>, critical: bool, leaf_c: Craft) -> Chain {
+    let ica = Craft {
+        extra: vec![ext(&[2, 5, 29, 30], critical, nc)],
+        ..ca("ica")
+    };
+    chain(seed, ca("root"), ica, leaf_c)
+}
+
+fn nc_result(c: &Chain) -> Result<(), VerifyError> {
+    run(c, T0, &VerifyOptions::for_usage(Usage::ServerAuth))
+}
+
+fn violation(c: &Chain, name: &str, excluded: bool) -> VerifyError {
+    VerifyError::NameConstraintViolation {
+        cert: at(c, 0),
+        constrained_by: at(c, 1),
+        name: name.into(),
+        excluded,
+    }
+}
+
+#[test]
+fn dns_name_constraints() {
+    let leaf_web = || leaf("web.example.com");
+    let ok = |permitted: &[(u8, Vec<u8>)], excluded: &[(u8, Vec<u8>)]| {
+        nc_result(&constrained(
+            70,
+            name_constraints(permitted, excluded),
+            true,
+            leaf_web(),
+        ))
+    };
+    assert_eq!(ok(&[dns("example.com")], &[]), Ok(()));
+    // Case folding: constraints and names compare case-insensitively.
+    assert_eq!(ok(&[dns("EXAMPLE.Com")], &[]), Ok(()));
+    assert_eq!(ok(&[dns(".example.com")], &[]), Ok(()));
+    assert_eq!(ok(&[dns("web.example.com")], &[]), Ok(()));
+    assert_eq!(ok(&[dns("")], &[]), Ok(()));
+    assert_eq!(ok(&[dns("other.com"), dns("example.com")], &[]), Ok(()));
+    let c = constrained(
+        71,
+        name_constraints(&[dns("other.com")], &[]),
+        true,
+        leaf_web(),
+    );
+    assert_eq!(
+        nc_result(&c),
+        Err(violation(&c, "DNS:web.example.com", false))
+    );
+    // Label boundaries: "badexample.com" is not under "example.com".
+    let c = constrained(
+        72,
+        name_constraints(&[dns("example.com")], &[]),
+        true,
+        leaf("web.badexample.com"),
+    );
+    assert_eq!(
+        nc_result(&c),
+        Err(violation(&c, "DNS:web.badexample.com", false))
+    );
+    // A leading dot means strict subdomains.
+    let c = constrained(
+        73,
+        name_constraints(&[dns(".example.com")], &[]),
+        true,
+        leaf("example.com"),
+    );
+    assert_eq!(nc_result(&c), Err(violation(&c, "DNS:example.com", false)));
+    // Excluded wins over permitted, case-insensitively.
+    let c = constrained(
+        74,
+        name_constraints(&[dns("example.com")], &[dns("WEB.example.com")]),
+        true,
+        leaf_web(),
+    );
+    assert_eq!(
+        nc_result(&c),
+        Err(violation(&c, "DNS:web.example.com", true))
+    );
+    // An excluded subtree with a trailing dot on the name's side still matches.
+    let c = constrained(
+        75,
+        name_constraints(&[], &[dns("example.com")]),
+        true,
+        leaf_web(),
+    );
+    assert_eq!(
+        nc_result(&c),
+        Err(violation(&c, "DNS:web.example.com", true))
+    );
+}
+
+#[test]
+fn ip_name_constraints_and_masks() {
+    let leaf_ip = |addr: &str| Craft {
+        dns: vec![],
+        other_sans: vec![rcgen::SanType::IpAddress(addr.parse().unwrap())],
+        ..leaf("")
+    };
+    let v4_10_8 = [10, 0, 0, 0, 255, 0, 0, 0];
+    let c = constrained(
+        80,
+        name_constraints(&[ip(&v4_10_8)], &[]),
+        true,
+        leaf_ip("10.1.2.3"),
+    );
+    assert_eq!(nc_result(&c), Ok(()));
+    let c = constrained(
+        81,
+        name_constraints(&[ip(&v4_10_8)], &[]),
+        true,
+        leaf_ip("11.0.0.1"),
+    );
+    assert_eq!(nc_result(&c), Err(violation(&c, "IP:11.0.0.1", false)));
+    // An IPv6 name against IPv4-only permitted subtrees is outside them.
+    let c = constrained(
+        82,
+        name_constraints(&[ip(&v4_10_8)], &[]),
+        true,
+        leaf_ip("2001:db8::1"),
+    );
+    assert_eq!(nc_result(&c), Err(violation(&c, "IP:2001:db8::1", false)));
+    // IPv6 masks: /0 permits all, /128 one address, /127 a pair.
+    let v6 = |addr: &str, prefix: u32| {
+        let a: std::net::Ipv6Addr = addr.parse().unwrap();
+        let mask = if prefix == 0 {
+            0u128
+        } else {
+            u128::MAX << (128 - prefix)
+        };
+        let mut v = a.octets().to_vec();
+        v.extend(mask.to_be_bytes());
+        v
+    };
+    for (prefix, addr, name, permitted) in [
+        (0, "::", "2001:db8::1", true),
+        (128, "2001:db8::1", "2001:db8::1", true),
+        (128, "2001:db8::1", "2001:db8::2", false),
+        (127, "2001:db8::2", "2001:db8::3", true),
+        (127, "2001:db8::2", "2001:db8::4", false),
+        (32, "2001:db8::", "2001:db9::1", false),
+    ] {
+        let c = constrained(
+            83,
+            name_constraints(&[ip(&v6(addr, prefix))], &[]),
+            true,
+            leaf_ip(name),
+        );
+        let expected = if permitted {
+            Ok(())
+        } else {
+            Err(violation(&c, &format!("IP:{name}"), false))
+        };
+        assert_eq!(nc_result(&c), expected, "{addr}/{prefix} vs {name}");
+    }
+    // Excluded /128 of the very address.
+    let c = constrained(
+        84,
+        name_constraints(&[], &[ip(&v6("2001:db8::1", 128))]),
+        true,
+        leaf_ip("2001:db8::1"),
+    );
+    assert_eq!(nc_result(&c), Err(violation(&c, "IP:2001:db8::1", true)));
+    // A mask that is not contiguous is malformed: the constraints cannot be applied.
+    let c = constrained(
+        85,
+        name_constraints(&[ip(&[10, 0, 0, 0, 255, 0, 255, 0])], &[]),
+        true,
+        leaf_ip("10.0.0.1"),
+    );
+    assert!(matches!(
+        nc_result(&c),
+        Err(VerifyError::NameConstraintsUnsupported { .. })
+    ));
+}
+
+#[test]
+fn email_uri_criticality_and_alternative_paths() {
+    let leaf_mail = |addr: &'static str| Craft {
+        other_sans: vec![rcgen::SanType::Rfc822Name(addr.try_into().unwrap())],
+        ..leaf("web.example.com")
+    };
+    let mail = |c: &str| (0x81, c.as_bytes().to_vec());
+    let c = constrained(
+        90,
+        name_constraints(&[mail("example.com"), dns("example.com")], &[]),
+        true,
+        leaf_mail("a@example.com"),
+    );
+    assert_eq!(nc_result(&c), Ok(()));
+    let c = constrained(
+        91,
+        name_constraints(&[mail("other.com"), dns("example.com")], &[]),
+        true,
+        leaf_mail("a@example.com"),
+    );
+    assert_eq!(
+        nc_result(&c),
+        Err(violation(&c, "email:a@example.com", false))
+    );
+    // A URI constraint is not implemented: harmless without URI names, a rejection with one.
+    let uri = (0x86, b"example.com".to_vec());
+    let c = constrained(
+        92,
+        name_constraints(&[uri.clone()], &[]),
+        true,
+        leaf("web.example.com"),
+    );
+    assert_eq!(nc_result(&c), Ok(()));
+    let with_uri = Craft {
+        other_sans: vec![rcgen::SanType::URI(
+            "spiffe://example.com/web".try_into().unwrap(),
+        )],
+        ..leaf("web.example.com")
+    };
+    let c = constrained(93, name_constraints(&[uri], &[]), true, with_uri);
+    assert!(matches!(
+        nc_result(&c),
+        Err(VerifyError::NameConstraintsUnsupported { .. })
+    ));
+    // Not critical: a profile violation; applied anyway when not pedantic.
+    let c = constrained(
+        94,
+        name_constraints(&[dns("other.com")], &[]),
+        false,
+        leaf("web.example.com"),
+    );
+    assert_eq!(
+        nc_result(&c),
+        Err(VerifyError::Profile {
+            cert: at(&c, 1),
+            rule: ProfileRule::NameConstraintsNotCritical
+        })
+    );
+    let lax = VerifyOptions {
+        pedantic: false,
+        ..VerifyOptions::for_usage(Usage::ServerAuth)
+    };
+    assert!(matches!(
+        run(&c, T0, &lax),
+        Err(VerifyError::NameConstraintViolation { .. })
+    ));
+    // Two intermediates with one name: the constrained one is abandoned for the other.
+    let r = &mut rng(95);
+    let (rk, ik) = (PrivateKey::generate(r), PrivateKey::generate(r));
+    let root = make(
+        &Craft {
+            aki: false,
+            ..ca("root")
+        },
+        &rk,
+        None,
+    );
+    let nc = name_constraints(&[dns("other.com")], &[]);
+    let constrained_ica = make(
+        &Craft {
+            extra: vec![ext(&[2, 5, 29, 30], true, nc)],
+            ..ca("ica")
+        },
+        &ik,
+        Some(("root", &rk)),
+    );
+    let free_ica = make(&ca("ica"), &ik, Some(("root", &rk)));
+    let leaf_c = make(
+        &leaf("web.example.com"),
+        &PrivateKey::generate(r),
+        Some(("ica", &ik)),
+    );
+    let bundle = TrustBundle::from_anchors([certcycle::TrustAnchor::new(root).unwrap()]);
+    let opts = VerifyOptions::for_usage(Usage::ServerAuth);
+    let chain = verify(
+        &leaf_c,
+        &[constrained_ica.clone(), free_ica.clone()],
+        &bundle,
+        T0,
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(chain.certificates()[1], free_ica);
+    assert!(verify(&leaf_c, &[constrained_ica], &bundle, T0, &opts).is_err());
 }
