@@ -1003,7 +1003,7 @@ fn email_uri_criticality_and_alternative_paths() {
     let uri = (0x86, b"example.com".to_vec());
     let c = constrained(
         92,
-        name_constraints(&[uri.clone()], &[]),
+        name_constraints(std::slice::from_ref(&uri), &[]),
         true,
         leaf("web.example.com"),
     );
