@@ -75,6 +75,7 @@ impl Ca {
             now - spec.backdate,
             now + spec.duration,
             rng,
+            true,
         )?;
         let cert = params.self_signed(&key).map_err(encoding)?;
         let cert = Certificate::from_der(cert.der().to_vec())?;
@@ -140,6 +141,38 @@ impl Ca {
         )
     }
 
+    /// Issues a CA *without* the checks that keep certcycle's own CAs correct (the testkit's
+    /// broken-CA scenarios), and pairs it with its key checking only that they match.
+    #[cfg(feature = "testkit")]
+    pub(crate) fn issue_broken_ca(
+        &self,
+        spec: &CertSpec,
+        key: PrivateKey,
+        now: OffsetDateTime,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Ca, Error> {
+        let issued = self.issue_inner(spec, key.public_key(), now, rng, false)?;
+        let cert = issued.certificate;
+        let distinguished_name = crate::name::to_rcgen(cert.subject_der()).map_err(|reason| {
+            Error::IssuerNameNotReproducible {
+                issuer: cert.subject(),
+                reason,
+            }
+        })?;
+        let mut rcgen_params = rcgen::CertificateParams::default();
+        rcgen_params.distinguished_name = distinguished_name;
+        rcgen_params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(
+            cert.subject_key_id()
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
+        );
+        Ok(Self {
+            cert,
+            key,
+            rcgen_params,
+        })
+    }
+
     /// A second copy of this CA, key included (deliberately not `Clone`).
     pub fn clone_ca(&self) -> Self {
         Self {
@@ -189,6 +222,17 @@ impl Ca {
         rng: &mut impl CryptoRngCore,
     ) -> Result<Issued, Error> {
         spec.check_issuable()?;
+        self.issue_inner(spec, subject_key, now, rng, true)
+    }
+
+    fn issue_inner(
+        &self,
+        spec: &CertSpec,
+        subject_key: &PublicKey,
+        now: OffsetDateTime,
+        rng: &mut impl CryptoRngCore,
+        checked: bool,
+    ) -> Result<Issued, Error> {
         let now = truncate(now);
         if !self.cert.is_valid_at(now) {
             return Err(Error::IssuerNotValid {
@@ -204,7 +248,14 @@ impl Ca {
         } else {
             (requested, None)
         };
-        let mut params = params_for(spec, subject_key, now - spec.backdate, not_after, rng)?;
+        let mut params = params_for(
+            spec,
+            subject_key,
+            now - spec.backdate,
+            not_after,
+            rng,
+            checked,
+        )?;
         params.use_authority_key_identifier_extension = self.cert.subject_key_id().is_some();
         let issuer = rcgen::Issuer::from_params(&self.rcgen_params, &self.key);
         let der = params.signed_by(subject_key, &issuer).map_err(encoding)?;
@@ -397,8 +448,11 @@ fn params_for(
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
     rng: &mut impl CryptoRngCore,
+    checked: bool,
 ) -> Result<rcgen::CertificateParams, Error> {
-    spec.check_issuable()?;
+    if checked {
+        spec.check_issuable()?;
+    }
     let invalid = |what: &str, e: rcgen::Error| Error::InvalidSpec {
         reason: format!("{what}: {e}"),
     };

@@ -49,6 +49,8 @@
 //! - [`health`]: `linkerd check`'s identity checks as data, with stable ids.
 //! - [`rotation`]: issuer renewal and the typed seven-step anchor rotation; [`mesh`]: a
 //!   simulator that checks mTLS continuity between every pair of workloads.
+//! - `testkit` (feature `testkit`, and `rustls` for rustls configs): whole hierarchies in a
+//!   line, seeded, with failure scenarios — the way to use certcycle in tests.
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
@@ -74,6 +76,8 @@ pub mod presets;
 pub mod renewal;
 pub mod rotation;
 mod spec;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod verify;
 
 pub use bundle::{
