@@ -110,19 +110,7 @@ impl Ca {
                 reason: "keyUsage lacks keyCertSign",
             });
         }
-        let distinguished_name = crate::name::to_rcgen(cert.subject_der()).map_err(|reason| {
-            Error::IssuerNameNotReproducible {
-                issuer: cert.subject(),
-                reason,
-            }
-        })?;
-        let mut rcgen_params = rcgen::CertificateParams::default();
-        rcgen_params.distinguished_name = distinguished_name;
-        rcgen_params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(
-            cert.subject_key_id()
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default(),
-        );
+        let rcgen_params = issuer_params(&cert)?;
         Ok(Self {
             cert,
             key,
@@ -153,19 +141,7 @@ impl Ca {
     ) -> Result<Ca, Error> {
         let issued = self.issue_inner(spec, key.public_key(), now, rng, false)?;
         let cert = issued.certificate;
-        let distinguished_name = crate::name::to_rcgen(cert.subject_der()).map_err(|reason| {
-            Error::IssuerNameNotReproducible {
-                issuer: cert.subject(),
-                reason,
-            }
-        })?;
-        let mut rcgen_params = rcgen::CertificateParams::default();
-        rcgen_params.distinguished_name = distinguished_name;
-        rcgen_params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(
-            cert.subject_key_id()
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default(),
-        );
+        let rcgen_params = issuer_params(&cert)?;
         Ok(Self {
             cert,
             key,
@@ -412,6 +388,25 @@ impl TrustAnchor {
     pub fn certificate(&self) -> &Certificate {
         &self.cert
     }
+}
+
+/// The issuer side of rcgen's encoder for `cert`: its subject name, re-encoded exactly, and
+/// its actual SKI (what every certificate it issues carries as AKI).
+fn issuer_params(cert: &Certificate) -> Result<rcgen::CertificateParams, Error> {
+    let distinguished_name = crate::name::to_rcgen(cert.subject_der()).map_err(|reason| {
+        Error::IssuerNameNotReproducible {
+            issuer: cert.subject(),
+            reason,
+        }
+    })?;
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = distinguished_name;
+    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(
+        cert.subject_key_id()
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default(),
+    );
+    Ok(params)
 }
 
 fn require_ca(spec: &CertSpec) -> Result<(), Error> {

@@ -628,58 +628,50 @@ impl<'a> Builder<'a> {
             issuer: child.issuer(),
         };
         let mut result = Err(unknown());
-        // Anchors first: the shortest path wins.
+        // Anchors first (the shortest path wins), then intermediates; within each, the
+        // candidates whose SKI matches the child's AKI first.
         let mut anchors: Vec<&'a Certificate> = self
             .bundle
             .by_subject(child.issuer_der())
             .map(|a| a.certificate())
             .collect();
         prefer_matching_key_id(&mut anchors, child);
-        for anchor in anchors {
-            match self.try_issuer(path, anchor, true) {
-                Step::Done(a) => return Ok(a),
-                Step::Failed(e) => {
-                    if let VerifyError::BudgetExhausted { .. } = e {
-                        return Err(e);
-                    }
-                    self.note(e.clone());
-                    result = Err(e);
-                }
-            }
-        }
-        let mut candidates: Vec<&'a Certificate> = self
+        let mut intermediates: Vec<&'a Certificate> = self
             .intermediates
             .iter()
             .filter(|c| c.subject_der() == child.issuer_der())
             .collect();
-        prefer_matching_key_id(&mut candidates, child);
-        for cand in candidates {
-            if path
-                .iter()
-                .any(|p| p.subject_der() == cand.subject_der() && p.spki_der() == cand.spki_der())
-            {
-                continue; // a loop: this CA is already on the path
+        prefer_matching_key_id(&mut intermediates, child);
+        let candidates = anchors
+            .into_iter()
+            .map(|c| (c, true))
+            .chain(intermediates.into_iter().map(|c| (c, false)));
+        for (cand, is_anchor) in candidates {
+            if !is_anchor {
+                if path.iter().any(|p| {
+                    p.subject_der() == cand.subject_der() && p.spki_der() == cand.spki_der()
+                }) {
+                    continue; // a loop: this CA is already on the path
+                }
+                // Depth counts logical intermediates: self-issued ones (a CA re-keying under
+                // its own name) do not count, as for pathLenConstraint; a hard cap bounds them.
+                let logical = path[1..].iter().filter(|c| !c.is_self_issued()).count()
+                    + usize::from(!cand.is_self_issued());
+                if logical > self.options.max_intermediates
+                    || path.len() > self.options.max_intermediates + SELF_ISSUED_ALLOWANCE
+                {
+                    let e = VerifyError::MaxDepthExceeded {
+                        max: self.options.max_intermediates,
+                    };
+                    self.note(e.clone());
+                    result = Err(e);
+                    continue;
+                }
             }
-            // Depth counts logical intermediates: self-issued ones (a CA re-keying under its
-            // own name) do not count, as for pathLenConstraint; a hard cap bounds them too.
-            let logical = path[1..].iter().filter(|c| !c.is_self_issued()).count()
-                + usize::from(!cand.is_self_issued());
-            if logical > self.options.max_intermediates
-                || path.len() > self.options.max_intermediates + SELF_ISSUED_ALLOWANCE
-            {
-                let e = VerifyError::MaxDepthExceeded {
-                    max: self.options.max_intermediates,
-                };
-                self.note(e.clone());
-                result = Err(e);
-                continue;
-            }
-            match self.try_issuer(path, cand, false) {
+            match self.try_issuer(path, cand, is_anchor) {
                 Step::Done(a) => return Ok(a),
+                Step::Failed(e @ VerifyError::BudgetExhausted { .. }) => return Err(e),
                 Step::Failed(e) => {
-                    if let VerifyError::BudgetExhausted { .. } = e {
-                        return Err(e);
-                    }
                     self.note(e.clone());
                     result = Err(e);
                 }

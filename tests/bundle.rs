@@ -146,7 +146,7 @@ fn every_bad_input_names_its_source_and_block() {
     assert_eq!(ok.bundle.len(), 1);
     // Not a certificate (truncated DER inside valid PEM).
     let der = cas[0].certificate().der();
-    let broken = certcycle_pem(&der[..der.len() - 1]);
+    let broken = support::pem_wrap(&der[..der.len() - 1]);
     let err = build(&[("a", &p[0]), ("broken.pem", &format!("{}{broken}", p[0]))]).unwrap_err();
     assert!(
         matches!(err, BundleError::Malformed { block: 2, ref input, error: certcycle::Error::Malformed { .. }, .. } if input == "broken.pem"),
@@ -155,7 +155,7 @@ fn every_bad_input_names_its_source_and_block() {
     // Trailing bytes after the certificate inside the block.
     let mut trailing = der.to_vec();
     trailing.push(0);
-    let err = build(&[("t", &certcycle_pem(&trailing))]).unwrap_err();
+    let err = build(&[("t", &support::pem_wrap(&trailing))]).unwrap_err();
     assert!(
         matches!(err, BundleError::Malformed { block: 1, .. }),
         "{err:?}"
@@ -221,36 +221,6 @@ fn every_bad_input_names_its_source_and_block() {
             input: "empty.pem".into()
         }
     );
-}
-
-fn certcycle_pem(der: &[u8]) -> String {
-    // Wrap arbitrary bytes: reuse the bundle encoder through a certificate-shaped container.
-    let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut b64 = String::new();
-    for chunk in der.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            b64.push(if i <= chunk.len() {
-                table[(n >> (18 - 6 * i)) as usize & 63] as char
-            } else {
-                '='
-            });
-        }
-    }
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
 }
 
 #[test]

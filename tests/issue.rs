@@ -283,7 +283,7 @@ fn keys_interoperate_with_openssl() {
     let pub_a = openssl_ok(&["pkey", "-in", &p("pkcs8.key"), "-pubout"]);
     let pub_b = openssl_ok(&["pkey", "-in", &p("sec1.key"), "-pubout"]);
     assert_eq!(pub_a, pub_b);
-    let spki = certcycle::PublicKey::from_spki_der(&pem_body(&pub_a)).unwrap();
+    let spki = certcycle::PublicKey::from_spki_der(&support::pem_payload(&pub_a)).unwrap();
     assert_eq!(&spki, key.public_key());
 
     // SEC1 from `openssl ecparam -genkey` (with its EC PARAMETERS block) loads.
@@ -292,30 +292,8 @@ fn keys_interoperate_with_openssl() {
     let loaded = PrivateKey::from_pem(&sec1).unwrap();
     let their_key = write(dir.path(), "o.key", &sec1);
     let their_pub = openssl_ok(&["ec", "-pubout", "-in", &their_key]);
-    let their_pub = certcycle::PublicKey::from_spki_der(&pem_body(&their_pub)).unwrap();
+    let their_pub = certcycle::PublicKey::from_spki_der(&support::pem_payload(&their_pub)).unwrap();
     assert_eq!(&their_pub, loaded.public_key());
-}
-
-fn pem_body(pem: &str) -> Vec<u8> {
-    let cert = pem.replace("PUBLIC KEY", "CERTIFICATE");
-    // Decode with the crate's own strict PEM reader through a certificate-shaped label.
-    let b64: String = cert.lines().filter(|l| !l.starts_with("-----")).collect();
-    decode_b64(&b64)
-}
-
-fn decode_b64(s: &str) -> Vec<u8> {
-    let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let (mut acc, mut n) = (0u32, 0);
-    for c in s.bytes().filter(|c| *c != b'=') {
-        acc = acc << 6 | table.iter().position(|t| *t == c).unwrap() as u32;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((acc >> n) as u8);
-        }
-    }
-    out
 }
 
 #[test]
@@ -576,41 +554,11 @@ fn bad_pem_gets_typed_errors() {
     }
     // Valid PEM around a truncated DER: Malformed with an offset.
     let der = c.leaf.der();
-    let truncated = certcycle_pem(&der[..der.len() - 10]);
+    let truncated = support::pem_wrap(&der[..der.len() - 10]);
     assert!(matches!(
         Certificate::from_pem(&truncated),
         Err(Error::Malformed { .. })
     ));
-}
-
-fn certcycle_pem(der: &[u8]) -> String {
-    // Re-wrap arbitrary DER via a real certificate's PEM encoder shape.
-    let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut b64 = String::new();
-    for chunk in der.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                b64.push(table[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                b64.push('=');
-            }
-        }
-    }
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
 }
 
 #[test]

@@ -173,3 +173,51 @@ pub(crate) fn realistic_ca_pems(n: usize, seed: u64) -> Vec<String> {
         })
         .collect()
 }
+
+/// Arbitrary bytes as a `CERTIFICATE` PEM block (64 columns), for feeding broken DER through
+/// the PEM readers.
+pub(crate) fn pem_wrap(der: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            b64.push(if i <= chunk.len() {
+                TABLE[(n >> (18 - 6 * i)) as usize & 63] as char
+            } else {
+                '='
+            });
+        }
+    }
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+/// The payload of a PEM text, decoded (any label; for reading what openssl printed).
+pub(crate) fn pem_payload(pem: &str) -> Vec<u8> {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut out = Vec::new();
+    let (mut acc, mut n) = (0u32, 0);
+    for c in b64.bytes().filter(|c| *c != b'=') {
+        acc = acc << 6 | TABLE.iter().position(|t| *t == c).unwrap() as u32;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((acc >> n) as u8);
+        }
+    }
+    out
+}
