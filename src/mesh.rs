@@ -454,6 +454,12 @@ pub enum Procedure {
     /// plane; restart the data plane; re-sign the issuer with the new anchor; restart the
     /// control plane; restart the data plane; drop the old anchor and restart everything.
     /// Driven through the typed [`AnchorRotation`](crate::rotation::AnchorRotation).
+    ///
+    /// One hazard remains outside the seven steps: cert-manager's CA issuer signs with
+    /// whatever the anchor Secret holds, so an identity-issuer renewal that falls between
+    /// step 1 and the end of step 3 re-signs the issuer under the new anchor early — the
+    /// five-step break. Start the rotation right after an issuer renewal (a 48h issuer renews
+    /// every 23h), or point the issuer's CA at the previous anchor until step 4.
     SevenStep,
     /// The seed document's original procedure: new anchor (bundle {new, old}); re-sign the
     /// issuer; restart the control plane; restart the data plane; drop the old anchor. It

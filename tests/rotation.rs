@@ -241,3 +241,43 @@ fn issuer_renewal_follows_the_rotation_policy() {
     );
     assert_ne!(kept.ca.certificate(), issuer.certificate());
 }
+
+/// A hazard the seven steps do not cover: cert-manager's CA issuer signs with whatever the
+/// anchor Secret holds, so if the identity issuer's scheduled renewal falls between step 1
+/// and the end of the first data-plane restart, the issuer is re-signed by the new anchor
+/// early — the five-step break, reached by the seven-step procedure. The simulator shows it.
+#[test]
+fn an_issuer_renewal_inside_the_rotation_window_breaks_the_seven_steps() {
+    let (mut m, _) = mesh(9, 5);
+    // Start the rotation ten minutes before the issuer's renewal time (23h after issuance).
+    let renew_at = m.issuer().certificate().not_before() + Duration::hours(23);
+    let wait = renew_at - Duration::minutes(10) - m.now();
+    m.advance(wait).unwrap();
+    let r = &mut rng(10);
+    let new = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(r),
+        m.now(),
+        r,
+    )
+    .unwrap();
+    let report = m
+        .rotate_anchor(
+            Procedure::SevenStep,
+            &new,
+            Duration::minutes(5),
+            Some(3),
+            |_| (),
+        )
+        .unwrap();
+    let renewed_early = report
+        .checkpoints
+        .iter()
+        .flat_map(|c| &c.events)
+        .any(|e| matches!(e, certcycle::mesh::Event::IssuerRenewed { .. }));
+    assert!(renewed_early);
+    let first = report
+        .first_break()
+        .expect("the early re-signing breaks continuity");
+    assert!(first.step <= 3, "broke at step {}", first.step);
+}
