@@ -174,6 +174,20 @@ fn main() -> std::process::ExitCode {
             );
         }
 
+        // cert-manager signs the issuer with whatever the anchor Secret holds: an issuer
+        // renewal inside the rotation window would re-sign it under the new anchor before
+        // everyone trusts it. Rotate right after a renewal, not just before one.
+        let next_renewal = certcycle::RenewalPolicy::from_spec(&linkerd::identity_issuer())
+            .for_certificate(mesh.issuer().certificate())
+            .renew_at;
+        if next_renewal - mesh.now() < Duration::hours(3) {
+            println!(
+                "\n(the issuer renews at {}: waiting for it before rotating the anchor)",
+                rfc3339(next_renewal)
+            );
+            let events = mesh.advance(next_renewal - mesh.now() + Duration::minutes(1))?;
+            events.iter().for_each(report);
+        }
         let now = mesh.now();
         let new_anchor = Ca::self_signed(
             &linkerd::trust_anchor(),
