@@ -72,8 +72,8 @@ impl Ca {
         let params = params_for(
             spec,
             key.public_key(),
-            now - spec.backdate,
-            now + spec.duration,
+            shift(now, -spec.backdate)?,
+            shift(now, spec.duration)?,
             rng,
             true,
         )?;
@@ -218,7 +218,7 @@ impl Ca {
                 not_after: self.cert.not_after(),
             });
         }
-        let requested = now + spec.duration;
+        let requested = shift(now, spec.duration)?;
         let (not_after, capped_from) = if requested > self.cert.not_after() {
             (self.cert.not_after(), Some(requested))
         } else {
@@ -227,7 +227,7 @@ impl Ca {
         let mut params = params_for(
             spec,
             subject_key,
-            now - spec.backdate,
+            shift(now, -spec.backdate)?,
             not_after,
             rng,
             checked,
@@ -423,6 +423,13 @@ fn encoding(e: rcgen::Error) -> Error {
     Error::Encoding {
         reason: e.to_string(),
     }
+}
+
+/// `t + d`, or a typed error where the result leaves the representable range (year 9999).
+fn shift(t: OffsetDateTime, d: time::Duration) -> Result<OffsetDateTime, Error> {
+    t.checked_add(d).ok_or_else(|| Error::InvalidSpec {
+        reason: format!("validity bound {t} + {d} is out of range"),
+    })
 }
 
 fn truncate(t: OffsetDateTime) -> OffsetDateTime {

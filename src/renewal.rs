@@ -70,7 +70,7 @@ impl RenewalPolicy {
                 // Smallest t with (t - notBefore)·100 >= percent·lifetime.
                 let ns = lifetime.whole_nanoseconds().max(0);
                 let used = (ns * i128::from(percent_used) + 99) / 100;
-                let at = not_before + nanos(used);
+                let at = not_before.checked_add(nanos(used)).unwrap_or(not_after);
                 return Renewal {
                     renew_at: at,
                     rule: Rule::StepPercentUsed(percent_used),
@@ -81,14 +81,14 @@ impl RenewalPolicy {
             Self::LinkerdProxy => {
                 let (refresh, clamped) = linkerd_proxy_refresh_in(lifetime);
                 return Renewal {
-                    renew_at: not_before + refresh,
+                    renew_at: not_before.checked_add(refresh).unwrap_or(not_after),
                     rule: Rule::LinkerdProxy { clamped },
                     not_before,
                     not_after,
                 };
             }
         };
-        let at = truncate_to_second(not_after - renew_before);
+        let at = truncate_to_second(not_after.checked_sub(renew_before).unwrap_or(not_before));
         Renewal {
             renew_at: at,
             rule,

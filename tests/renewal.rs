@@ -449,3 +449,23 @@ proptest! {
         prop_assert_eq!(d.to_string().parse::<GoDuration>().unwrap(), d);
     }
 }
+
+#[test]
+fn extreme_dates_never_panic() {
+    use time::macros::datetime;
+    let end = datetime!(9999-12-31 23:59:59 UTC);
+    for policy in [
+        RenewalPolicy::LinkerdProxy,
+        RenewalPolicy::STEP_DEFAULT,
+        RenewalPolicy::CERT_MANAGER_DEFAULT,
+    ] {
+        let r = policy.renewal_time(end - Duration::seconds(5), end);
+        assert!(r.renew_at <= end);
+    }
+    let r = &mut rng(3);
+    let late = datetime!(9999-12-31 00:00 UTC);
+    assert!(matches!(
+        Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), late, r),
+        Err(certcycle::Error::InvalidSpec { .. })
+    ));
+}
