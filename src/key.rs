@@ -12,9 +12,25 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 /// An ECDSA P-256 public key (an uncompressed SEC1 point), as a certificate or CSR carries it.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// The point is validated once, when the key is made.
+#[derive(Clone)]
 pub struct PublicKey {
     point: [u8; 65],
+    key: p256::ecdsa::VerifyingKey,
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.point == other.point
+    }
+}
+
+impl Eq for PublicKey {}
+
+impl std::hash::Hash for PublicKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.point.hash(state);
+    }
 }
 
 impl PublicKey {
@@ -60,7 +76,7 @@ impl PublicKey {
         let encoded = key.to_encoded_point(false);
         let mut point = [0u8; 65];
         point.copy_from_slice(encoded.as_bytes());
-        Self { point }
+        Self { point, key: *key }
     }
 
     /// The uncompressed SEC1 point (65 bytes, `04 || X || Y`).
@@ -92,9 +108,7 @@ impl PublicKey {
 
     /// Verifies a DER ECDSA signature over `msg` with SHA-256 (or SHA-384 when `sha384`).
     pub(crate) fn verify(&self, msg: &[u8], der_sig: &[u8], sha384: bool) -> bool {
-        let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(&self.point) else {
-            return false;
-        };
+        let key = &self.key;
         let Ok(sig) = p256::ecdsa::DerSignature::from_bytes(der_sig) else {
             return false;
         };
