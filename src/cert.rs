@@ -264,15 +264,17 @@ impl Certificate {
     pub fn from_pem(text: &str) -> Result<Self, Error> {
         let mut all = Self::all_from_pem(text)?;
         if all.len() > 1 {
+            // Name the second block and its line.
+            let second = Blocks::new(text)
+                .nth(1)
+                .and_then(Result::ok)
+                .map_or((2, 0), |b| (b.block, b.line));
             return Err(Error::Pem {
                 what: WHAT,
                 source: PemError {
-                    block: 2,
-                    line: 0,
-                    kind: PemErrorKind::WrongLabel {
-                        expected: "exactly one CERTIFICATE",
-                        found: format!("{} CERTIFICATE blocks", all.len()),
-                    },
+                    block: second.0,
+                    line: second.1,
+                    kind: PemErrorKind::MoreThanOneBlock { count: all.len() },
                 },
             });
         }

@@ -66,6 +66,11 @@ pub enum PemErrorKind {
     },
     /// The block is empty.
     Empty,
+    /// One block was expected and the text has more.
+    MoreThanOneBlock {
+        /// How many blocks there are.
+        count: usize,
+    },
 }
 
 impl fmt::Display for PemErrorKind {
@@ -87,6 +92,11 @@ impl fmt::Display for PemErrorKind {
                 write!(f, "expected a '{expected}' block, found '{found}'")
             }
             Self::Empty => f.write_str("block has no content"),
+            Self::MoreThanOneBlock { count } => write!(
+                f,
+                "expected one CERTIFICATE block, found {count} (use Certificate::all_from_pem for \
+                 chains)"
+            ),
         }
     }
 }

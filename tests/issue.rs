@@ -577,3 +577,25 @@ fn spec_errors_are_typed() {
         Err(Error::InvalidSpec { .. })
     ));
 }
+
+#[test]
+fn one_certificate_expected_names_the_extra_block() {
+    let c = chain(17);
+    let two = format!(
+        "{}junk\n{}",
+        c.leaf.to_pem(),
+        c.issuer.certificate().to_pem()
+    );
+    match Certificate::from_pem(&two) {
+        Err(Error::Pem { source, .. }) => {
+            assert_eq!(
+                source.kind,
+                certcycle::PemErrorKind::MoreThanOneBlock { count: 2 }
+            );
+            assert_eq!(source.block, 2);
+            assert_eq!(source.line, c.leaf.to_pem().lines().count() + 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(Certificate::all_from_pem(&two).unwrap().len(), 2);
+}
