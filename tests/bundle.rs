@@ -250,14 +250,8 @@ fn expired_anchors_are_dropped_only_on_request_and_reported() {
 #[test]
 fn diff_membership_and_rotation_warnings() {
     let r = &mut rng(8);
-    let old = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let new = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(r),
-        T0 + Duration::hours(1),
-        r,
-    )
-    .unwrap();
+    let old = support::linkerd_anchor(r, T0);
+    let new = support::linkerd_anchor(r, T0 + Duration::hours(1));
     let b_old = TrustBundle::from_anchors([old.trust_anchor()]);
     let b_both = b_old.with(new.trust_anchor());
     let d = b_both.diff(&b_old);

@@ -45,7 +45,7 @@ fn seeds_run_through_every_target() {
 #[ignore]
 fn write_seeds() {
     let r = &mut rng(42);
-    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
+    let anchor = support::linkerd_anchor(r, T0);
     let other = Ca::self_signed(
         &CertSpec::ca("other", Duration::hours(5)),
         PrivateKey::generate(r),
@@ -53,10 +53,7 @@ fn write_seeds() {
         r,
     )
     .unwrap();
-    let issuer = anchor
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
-        .unwrap()
-        .ca;
+    let issuer = support::linkerd_issuer(&anchor, r, T0);
     let leaf = issuer
         .issue(
             &linkerd::workload("web.default.serviceaccount.identity.linkerd.cluster.local"),

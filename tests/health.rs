@@ -4,18 +4,15 @@
 mod support;
 
 use certcycle::health::{self, ExpiryThreshold, Status};
-use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
+use certcycle::{PrivateKey, TrustBundle, presets::linkerd};
 use support::{T0, rng};
 use time::Duration;
 
 #[test]
 fn a_healthy_linkerd_layout_is_all_ok_and_linkerd_check_would_warn() {
     let r = &mut rng(1);
-    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let issuer = anchor
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
-        .unwrap()
-        .ca;
+    let anchor = support::linkerd_anchor(r, T0);
+    let issuer = support::linkerd_issuer(&anchor, r, T0);
     let leaf = issuer
         .issue(
             &linkerd::workload("web.default.serviceaccount.identity.linkerd.cluster.local"),
@@ -60,12 +57,9 @@ fn a_healthy_linkerd_layout_is_all_ok_and_linkerd_check_would_warn() {
 #[test]
 fn broken_layouts_are_named() {
     let r = &mut rng(2);
-    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let other = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let issuer = other
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
-        .unwrap()
-        .ca;
+    let anchor = support::linkerd_anchor(r, T0);
+    let other = support::linkerd_anchor(r, T0);
+    let issuer = support::linkerd_issuer(&other, r, T0);
     let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
     // Signed by an anchor that is not in the bundle.
     let report = health::check(

@@ -20,11 +20,8 @@ const IDENTITY: &str = "default.default.serviceaccount.identity.linkerd.cluster.
 
 fn chain(seed: u64) -> Chain {
     let r = &mut rng(seed);
-    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let issuer = anchor
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
-        .unwrap()
-        .ca;
+    let anchor = support::linkerd_anchor(r, T0);
+    let issuer = support::linkerd_issuer(&anchor, r, T0);
     let leaf_key = PrivateKey::generate(r);
     let leaf = issuer
         .issue(
@@ -247,10 +244,7 @@ fn openssl_made_anchor_signs_through_certcycle() {
     assert_ne!(ossl_ski, root.private_key().public_key().key_id());
     let now = root.certificate().not_before() + Duration::minutes(1);
     let r = &mut rng(5);
-    let issuer = root
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), now, r)
-        .unwrap()
-        .ca;
+    let issuer = support::linkerd_issuer(&root, r, now);
     assert_eq!(issuer.certificate().authority_key_id(), Some(&ossl_ski[..]));
     assert_eq!(
         issuer.certificate().issuer_der(),

@@ -129,11 +129,8 @@ fn check_all(m: &Mesh<ChaCha20Rng>, stage: &str) -> Vec<(String, String, bool)> 
 
 fn mesh(seed: u64) -> (Mesh<ChaCha20Rng>, Ca) {
     let r = &mut rng(seed);
-    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let issuer = anchor
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
-        .unwrap()
-        .ca;
+    let anchor = support::linkerd_anchor(r, T0);
+    let issuer = support::linkerd_issuer(&anchor, r, T0);
     let mut m = Mesh::new(
         T0,
         TrustBundle::from_anchors([anchor.trust_anchor()]),
@@ -155,13 +152,7 @@ fn handshakes_match_continuity_through_the_seven_steps() {
     assert!(all_ok(check_all(&m, "old <-> old")));
 
     let r = &mut rng(11);
-    let new = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(r),
-        m.now(),
-        r,
-    )
-    .unwrap();
+    let new = support::linkerd_anchor(r, m.now());
     let staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
     m.set_bundle(staged.bundle().clone());
     for name in ["linkerd/identity", "default/web-0", "default/web-1"] {
@@ -215,25 +206,11 @@ fn the_five_step_break_is_a_real_handshake_failure() {
     let (mut m, _) = mesh(20);
     m.advance(Duration::hours(1)).unwrap();
     let r = &mut rng(21);
-    let new = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(r),
-        m.now(),
-        r,
-    )
-    .unwrap();
+    let new = support::linkerd_anchor(r, m.now());
     let staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
     m.set_bundle(staged.bundle().clone());
     // Step 2 of the five: the issuer is re-signed before anyone loaded the new bundle.
-    let issuer = new
-        .issue_ca(
-            &linkerd::identity_issuer(),
-            PrivateKey::generate(r),
-            m.now(),
-            r,
-        )
-        .unwrap()
-        .ca;
+    let issuer = support::linkerd_issuer(&new, r, m.now());
     m.set_issuer(issuer);
     // Step 3: the control plane restarts.
     m.restart("linkerd/identity").unwrap();

@@ -159,11 +159,8 @@ fn seed_document_specs() {
     assert_eq!(issuer.renew_at, T0 + h(23));
     // On real issued certificates too.
     let r = &mut rng(1);
-    let ca = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let iss = ca
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
-        .unwrap()
-        .ca;
+    let ca = support::linkerd_anchor(r, T0);
+    let iss = support::linkerd_issuer(&ca, r, T0);
     let rr =
         RenewalPolicy::from_spec(&linkerd::identity_issuer()).for_certificate(iss.certificate());
     assert_eq!(rr.renew_at, T0 + h(23));

@@ -15,11 +15,8 @@ use time::Duration;
 
 fn mesh(seed: u64, workloads: usize) -> (Mesh<ChaCha20Rng>, Ca) {
     let r = &mut rng(seed);
-    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let issuer = anchor
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
-        .unwrap()
-        .ca;
+    let anchor = support::linkerd_anchor(r, T0);
+    let issuer = support::linkerd_issuer(&anchor, r, T0);
     let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
     let mut m = Mesh::new(
         T0,
@@ -44,13 +41,7 @@ fn seven_steps_keep_continuity_at_every_restart() {
     let (mut m, _) = mesh(1, 5);
     m.advance(Duration::hours(30)).unwrap();
     let r = &mut rng(2);
-    let new = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(r),
-        m.now(),
-        r,
-    )
-    .unwrap();
+    let new = support::linkerd_anchor(r, m.now());
     let report = m
         .rotate_anchor(
             Procedure::SevenStep,
@@ -85,13 +76,7 @@ fn five_steps_break_when_the_first_new_leaf_meets_an_old_bundle() {
     let (mut m, _) = mesh(3, 5);
     m.advance(Duration::hours(30)).unwrap();
     let r = &mut rng(4);
-    let new = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(r),
-        m.now(),
-        r,
-    )
-    .unwrap();
+    let new = support::linkerd_anchor(r, m.now());
     let report = m
         .rotate_anchor(
             Procedure::FiveStep,
@@ -122,13 +107,7 @@ fn five_steps_break_when_the_first_new_leaf_meets_an_old_bundle() {
 fn the_typed_steps_refuse_unsafe_orders() {
     let (m, old_anchor) = mesh(5, 3);
     let r = &mut rng(6);
-    let new = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(r),
-        m.now(),
-        r,
-    )
-    .unwrap();
+    let new = support::linkerd_anchor(r, m.now());
     let staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
     assert_eq!(staged.bundle().len(), 2);
     // Nobody restarted: the rollout cannot be confirmed.
@@ -171,15 +150,7 @@ fn the_typed_steps_refuse_unsafe_orders() {
     }
     // Off-line anchors: an issuer that does not chain to the new anchor is refused.
     let distributed = staged.confirm_bundle_rollout(everyone).unwrap();
-    let wrong = old_anchor
-        .issue_ca(
-            &linkerd::identity_issuer(),
-            PrivateKey::generate(r),
-            m.now(),
-            r,
-        )
-        .unwrap()
-        .ca;
+    let wrong = support::linkerd_issuer(&old_anchor, r, m.now());
     assert!(matches!(
         distributed.adopt_issuer(wrong, m.now()),
         Err(RotationError::IssuerNotUnderNewAnchor(_))
@@ -213,11 +184,8 @@ fn thirty_days_of_issuer_renewals_keep_continuity() {
 #[test]
 fn issuer_renewal_follows_the_rotation_policy() {
     let r = &mut rng(8);
-    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let issuer = anchor
-        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
-        .unwrap()
-        .ca;
+    let anchor = support::linkerd_anchor(r, T0);
+    let issuer = support::linkerd_issuer(&anchor, r, T0);
     let spec = linkerd::identity_issuer();
     assert!(
         renew_issuer_if_due(&anchor, &issuer, &spec, T0 + Duration::hours(22), r)
@@ -254,13 +222,7 @@ fn an_issuer_renewal_inside_the_rotation_window_breaks_the_seven_steps() {
     let wait = renew_at - Duration::minutes(10) - m.now();
     m.advance(wait).unwrap();
     let r = &mut rng(10);
-    let new = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(r),
-        m.now(),
-        r,
-    )
-    .unwrap();
+    let new = support::linkerd_anchor(r, m.now());
     let report = m
         .rotate_anchor(
             Procedure::SevenStep,

@@ -9,7 +9,7 @@ use certcycle::verify::{
     CertRef, PeerName, ProfileRule, SignatureCache, Usage, VerifyError, VerifyOptions, verify,
     verify_cached,
 };
-use certcycle::{Ca, Certificate, PrivateKey, TrustBundle, presets::linkerd};
+use certcycle::{Certificate, PrivateKey, TrustBundle, presets::linkerd};
 use rcgen::{CustomExtension, ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
 use support::{T0, rng};
 use time::{Duration, OffsetDateTime};
@@ -603,33 +603,11 @@ fn profile_rules() {
 #[test]
 fn rotation_two_anchors_two_issuers_one_name_any_order() {
     let r = &mut rng(40);
-    let old = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
-    let new = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(r),
-        T0 + Duration::hours(1),
-        r,
-    )
-    .unwrap();
+    let old = support::linkerd_anchor(r, T0);
+    let new = support::linkerd_anchor(r, T0 + Duration::hours(1));
     let at_time = T0 + Duration::hours(2);
-    let iss_old = old
-        .issue_ca(
-            &linkerd::identity_issuer(),
-            PrivateKey::generate(r),
-            at_time,
-            r,
-        )
-        .unwrap()
-        .ca;
-    let iss_new = new
-        .issue_ca(
-            &linkerd::identity_issuer(),
-            PrivateKey::generate(r),
-            at_time,
-            r,
-        )
-        .unwrap()
-        .ca;
+    let iss_old = support::linkerd_issuer(&old, r, at_time);
+    let iss_new = support::linkerd_issuer(&new, r, at_time);
     let id = linkerd::workload_identity("web", "default");
     let leaf_old = iss_old
         .issue(

@@ -221,3 +221,25 @@ pub(crate) fn pem_payload(pem: &str) -> Vec<u8> {
     }
     out
 }
+
+/// The seed document's trust anchor, made at `at` with a key from `r`.
+pub(crate) fn linkerd_anchor(
+    r: &mut rand_chacha::ChaCha20Rng,
+    at: OffsetDateTime,
+) -> certcycle::Ca {
+    use certcycle::{Ca, PrivateKey, presets::linkerd};
+    Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), at, r).unwrap()
+}
+
+/// The seed document's identity issuer, signed by `anchor` at `at` with a key from `r`.
+pub(crate) fn linkerd_issuer(
+    anchor: &certcycle::Ca,
+    r: &mut rand_chacha::ChaCha20Rng,
+    at: OffsetDateTime,
+) -> certcycle::Ca {
+    use certcycle::{PrivateKey, presets::linkerd};
+    anchor
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), at, r)
+        .unwrap()
+        .ca
+}
