@@ -12,23 +12,10 @@ use time::macros::datetime;
 
 fn issue(c: &mut Criterion) {
     let now = datetime!(2026-01-01 00:00 UTC);
+    // Fixtures from the testkit (seeded); only what is measured runs below.
+    let pki = certcycle::testkit::hierarchy().at(now).build().unwrap();
+    let issuer = &pki.issuer;
     let rng = &mut rand_core::OsRng;
-    let anchor = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(rng),
-        now,
-        rng,
-    )
-    .unwrap();
-    let issuer = anchor
-        .issue_ca(
-            &linkerd::identity_issuer(),
-            PrivateKey::generate(rng),
-            now,
-            rng,
-        )
-        .unwrap()
-        .ca;
     let spec = linkerd::workload("web.default.serviceaccount.identity.linkerd.cluster.local");
     let anchor_spec = linkerd::trust_anchor();
     // A CSR as a proxy would send it (rcgen, signed by a certcycle key).

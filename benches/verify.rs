@@ -8,7 +8,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use certcycle::verify::{PeerName, SignatureCache, Usage, VerifyOptions, verify, verify_cached};
-use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
+use certcycle::{PrivateKey, TrustBundle, presets::linkerd};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use p256::ecdsa::signature::Verifier;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
@@ -16,23 +16,10 @@ use time::macros::datetime;
 
 fn bench(c: &mut Criterion) {
     let now = datetime!(2026-01-01 00:00 UTC);
+    // Fixtures from the testkit (seeded); only what is measured runs below.
+    let pki = certcycle::testkit::hierarchy().at(now).build().unwrap();
+    let (anchor, issuer) = (&pki.anchor, &pki.issuer);
     let rng = &mut rand_core::OsRng;
-    let anchor = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(rng),
-        now,
-        rng,
-    )
-    .unwrap();
-    let issuer = anchor
-        .issue_ca(
-            &linkerd::identity_issuer(),
-            PrivateKey::generate(rng),
-            now,
-            rng,
-        )
-        .unwrap()
-        .ca;
     let id = linkerd::workload_identity("web", "default");
     let leaf = issuer
         .issue(
