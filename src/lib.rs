@@ -61,7 +61,6 @@
 mod asn1;
 mod bundle;
 mod cert;
-mod constraints;
 mod duration;
 mod error;
 pub mod health;
@@ -69,7 +68,6 @@ mod issue;
 mod key;
 pub mod mesh;
 mod name;
-mod names;
 mod oid;
 mod pem;
 pub mod presets;

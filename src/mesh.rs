@@ -383,7 +383,9 @@ impl<R: CryptoRngCore> Mesh<R> {
     /// (leaf, bundle) is verified once and signature checks are shared, so the cost is close
     /// to one verification per distinct leaf.
     pub fn continuity(&self) -> Continuity {
-        let cache = SignatureCache::including_leaves();
+        let cache = SignatureCache::including_leaves(
+            (self.workloads.len() * 4).max(SignatureCache::DEFAULT_CAPACITY),
+        );
         let mut bundle_ids: HashMap<Vec<Fingerprint>, usize> = HashMap::new();
         let group: Vec<usize> = self
             .workloads

@@ -40,13 +40,18 @@
 use crate::bundle::TrustBundle;
 use crate::cert::{Certificate, SignatureAlgorithm};
 use crate::oid;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use time::OffsetDateTime;
 
+mod budget;
 mod checks;
+mod constraints;
+mod names;
+use budget::Budget;
+pub use budget::BudgetKind;
 use checks::{check_ca, check_leaf};
 
 /// What a certificate is needed for.
@@ -104,8 +109,13 @@ pub struct VerifyOptions {
     pub name: Option<PeerName>,
     /// The most intermediates a path may have (default 8).
     pub max_intermediates: usize,
-    /// The most signature verifications one call may do (default 64).
+    /// The most signature verifications one call may do, cache hits included (default 64).
     pub max_signature_checks: usize,
+    /// The most candidate issuers one call may consider while building paths (default 1,000).
+    pub max_path_building_steps: usize,
+    /// The most name-against-constraint comparisons one call may make, over every CA of
+    /// every path it tries (default 250,000, rustls-webpki's figure).
+    pub max_name_comparisons: usize,
     /// Apply the RFC 5280 profile rules listed in the module docs (default true).
     pub pedantic: bool,
     /// Let a leftmost `*` label in a dNSName SAN match one label (RFC 6125 §6.4.3). Off by
@@ -122,6 +132,8 @@ impl Default for VerifyOptions {
             name: None,
             max_intermediates: 8,
             max_signature_checks: 64,
+            max_path_building_steps: 1_000,
+            max_name_comparisons: 250_000,
             pedantic: true,
             wildcards: false,
         }
@@ -328,11 +340,14 @@ pub enum VerifyError {
         /// The limit.
         max: usize,
     },
-    /// The signature-check budget ran out (hostile or pathological input).
-    #[error("gave up after {checks} signature checks without finding a valid path")]
+    /// The verification's work budget ran out (hostile or pathological input): see
+    /// [`VerifyOptions::max_signature_checks`] and its neighbours.
+    #[error("gave up after {limit} {kind} without finding a valid path")]
     BudgetExhausted {
-        /// How many checks were done.
-        checks: usize,
+        /// Which kind of work ran out.
+        kind: BudgetKind,
+        /// Its limit.
+        limit: usize,
     },
     /// A signature or key algorithm certcycle does not verify.
     #[error("{cert}: unsupported algorithm {algorithm}")]
@@ -479,38 +494,103 @@ impl fmt::Display for VerifiedChain {
 /// (child certificate fingerprint, issuer certificate fingerprint).
 type SignatureKey = ([u8; 32], [u8; 32]);
 
-/// A cache of signature verifications, keyed by the child's and the issuer's DER
-/// fingerprints. A signature over fixed bytes with a fixed key verifies or not forever, so the
-/// cache never goes stale; every other check (validity, CA rules, usage, names) is redone on
-/// each call.
+/// A bounded cache of signature links that verified, keyed by the child's and the issuer's
+/// DER fingerprints. A signature over fixed bytes with a fixed key verifies forever, so an
+/// entry never goes stale; every other check (validity, CA rules, usage, names, the anchor's
+/// membership in the bundle) is redone on each call.
 ///
-/// [`SignatureCache::new`] keeps only links whose child is a CA (issuer → anchor): there are
-/// few of them, so memory stays bounded, and each workload leaf's own signature is still
-/// checked on every call. [`SignatureCache::including_leaves`] also keeps leaf links, for one
-/// batch that verifies the same leaves many times (such as checking every pair of a mesh).
-#[derive(Debug, Default)]
+/// Only the links of paths that verified are kept, so a peer's chain that fails adds nothing,
+/// and a hit costs a verification as much budget as the signature check it saves
+/// ([`VerifyOptions::max_signature_checks`]): what the cache holds never makes a call do more
+/// work. The cache holds at most its capacity ([`SignatureCache::DEFAULT_CAPACITY`] = 1,024
+/// links unless set with [`SignatureCache::with_capacity`]); the least recently used links go
+/// first (two generations of half the capacity each: a link used in the current or the
+/// previous generation stays).
+///
+/// [`SignatureCache::new`] keeps only links whose child is a CA (issuer → anchor): each
+/// workload leaf's own signature is still checked on every call.
+/// [`SignatureCache::including_leaves`] also keeps leaf links, for one batch that verifies
+/// the same leaves many times (such as checking every pair of a mesh).
+#[derive(Debug)]
 pub struct SignatureCache {
-    results: Mutex<HashMap<SignatureKey, bool>>,
+    links: Mutex<Generations>,
     leaves: bool,
 }
 
+#[derive(Debug)]
+struct Generations {
+    current: HashSet<SignatureKey>,
+    previous: HashSet<SignatureKey>,
+    /// Entries per generation (half the capacity, at least one).
+    half: usize,
+}
+
+impl Generations {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            current: HashSet::new(),
+            previous: HashSet::new(),
+            half: (capacity / 2).max(1),
+        }
+    }
+
+    fn contains(&mut self, key: &SignatureKey) -> bool {
+        if self.current.contains(key) {
+            return true;
+        }
+        if self.previous.remove(key) {
+            self.insert(*key);
+            return true;
+        }
+        false
+    }
+
+    fn insert(&mut self, key: SignatureKey) {
+        if self.current.len() >= self.half && !self.current.contains(&key) {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(key);
+    }
+
+    fn len(&self) -> usize {
+        self.current.len() + self.previous.len()
+    }
+}
+
+impl Default for SignatureCache {
+    fn default() -> Self {
+        Self::with_capacity(Self::DEFAULT_CAPACITY)
+    }
+}
+
 impl SignatureCache {
-    /// An empty cache of CA links.
+    /// The default bound: 1,024 links (about 70 KB).
+    pub const DEFAULT_CAPACITY: usize = 1_024;
+
+    /// An empty cache of CA links, holding at most [`Self::DEFAULT_CAPACITY`].
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// An empty cache that also keeps leaf → issuer links.
-    pub fn including_leaves() -> Self {
+    /// An empty cache of CA links holding at most `capacity` (at least 2).
+    pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            leaves: true,
-            ..Self::default()
+            links: Mutex::new(Generations::with_capacity(capacity)),
+            leaves: false,
         }
     }
 
-    /// How many signature results are cached.
+    /// An empty cache that also keeps leaf → issuer links, holding at most `capacity`.
+    pub fn including_leaves(capacity: usize) -> Self {
+        Self {
+            leaves: true,
+            ..Self::with_capacity(capacity)
+        }
+    }
+
+    /// How many links are cached.
     pub fn len(&self) -> usize {
-        self.results.lock().map(|m| m.len()).unwrap_or(0)
+        self.links.lock().map(|m| m.len()).unwrap_or(0)
     }
 
     /// Whether the cache is empty.
@@ -520,6 +600,23 @@ impl SignatureCache {
 
     fn keeps(&self, child: &Certificate) -> bool {
         self.leaves || child.is_ca()
+    }
+
+    fn hit(&self, key: &SignatureKey) -> bool {
+        self.links.lock().is_ok_and(|mut m| m.contains(key))
+    }
+
+    /// Keeps the links of a path that verified (leaf first, anchor last).
+    fn keep_path(&self, path: &[&Certificate], anchor: &Certificate) {
+        let Ok(mut m) = self.links.lock() else {
+            return;
+        };
+        let issuers = path.iter().skip(1).copied().chain([anchor]);
+        for (child, issuer) in path.iter().zip(issuers) {
+            if self.keeps(child) {
+                m.insert((child.fingerprint().0, issuer.fingerprint().0));
+            }
+        }
     }
 }
 
@@ -574,12 +671,15 @@ pub fn verify_cached(
         at,
         options,
         cache,
-        checks: 0,
+        budget: Budget::new(options),
         best: None,
     };
     let mut path = vec![leaf];
     match builder.extend(&mut path) {
         Ok(anchor) => {
+            if let Some(cache) = cache {
+                cache.keep_path(&path, anchor);
+            }
             let mut certificates: Vec<Certificate> = path.into_iter().cloned().collect();
             certificates.push(anchor.clone());
             Ok(VerifiedChain { certificates })
@@ -598,7 +698,7 @@ struct Builder<'a> {
     at: OffsetDateTime,
     options: &'a VerifyOptions,
     cache: Option<&'a SignatureCache>,
-    checks: usize,
+    budget: Budget,
     best: Option<VerifyError>,
 }
 
@@ -650,6 +750,7 @@ impl<'a> Builder<'a> {
             .map(|c| (c, true))
             .chain(intermediates.into_iter().map(|c| (c, false)));
         for (cand, is_anchor) in candidates {
+            self.budget.step()?;
             if !is_anchor {
                 if path.iter().any(|p| {
                     p.subject_der() == cand.subject_der() && p.spki_der() == cand.spki_der()
@@ -690,7 +791,15 @@ impl<'a> Builder<'a> {
         is_anchor: bool,
     ) -> Step<'a> {
         let depth = path.len();
-        if let Err(e) = check_ca(issuer, depth, path, self.at, self.options, is_anchor) {
+        if let Err(e) = check_ca(
+            issuer,
+            depth,
+            path,
+            self.at,
+            self.options,
+            is_anchor,
+            &mut self.budget,
+        ) {
             return Step::Failed(e);
         }
         let child = path[depth - 1];
@@ -743,27 +852,15 @@ impl<'a> Builder<'a> {
                     other => other.to_string(),
                 },
             })?;
-        let key_for_cache = self
-            .cache
-            .filter(|c| c.keeps(child))
-            .map(|_| (child.fingerprint().0, issuer.fingerprint().0));
-        if let (Some(cache), Some(k)) = (self.cache, key_for_cache) {
-            if let Some(ok) = cache.results.lock().ok().and_then(|m| m.get(&k).copied()) {
-                return Ok(ok);
+        // A hit costs the budget what the check it saves would have: a cache saves CPU, not
+        // budget, so what the cache holds never lets one call do more work.
+        self.budget.signature()?;
+        if let Some(cache) = self.cache.filter(|c| c.keeps(child)) {
+            if cache.hit(&(child.fingerprint().0, issuer.fingerprint().0)) {
+                return Ok(true);
             }
         }
-        if self.checks >= self.options.max_signature_checks {
-            return Err(VerifyError::BudgetExhausted {
-                checks: self.checks,
-            });
-        }
-        self.checks += 1;
         let ok = child.is_signed_by(&key);
-        if let (Some(cache), Some(k)) = (self.cache, key_for_cache) {
-            if let Ok(mut m) = cache.results.lock() {
-                m.insert(k, ok);
-            }
-        }
         Ok(ok)
     }
 }

@@ -6,125 +6,14 @@
 mod support;
 
 use certcycle::verify::{
-    CertRef, PeerName, ProfileRule, SignatureCache, Usage, VerifyError, VerifyOptions, verify,
-    verify_cached,
+    BudgetKind, CertRef, PeerName, ProfileRule, SignatureCache, Usage, VerifyError, VerifyOptions,
+    verify, verify_cached,
 };
 use certcycle::{Certificate, PrivateKey, TrustBundle, presets::linkerd};
-use rcgen::{CustomExtension, ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
+use rcgen::{ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
+use support::craft::{Craft, ca, ext, leaf, make};
 use support::{T0, rng};
 use time::{Duration, OffsetDateTime};
-
-/// What to put in a crafted certificate.
-#[derive(Clone)]
-struct Craft {
-    cn: &'static str,
-    ca: Option<Option<u8>>,
-    bc_critical: bool,
-    ku: Vec<Ku>,
-    eku: Vec<Eku>,
-    dns: Vec<&'static str>,
-    other_sans: Vec<rcgen::SanType>,
-    not_before: OffsetDateTime,
-    not_after: OffsetDateTime,
-    ski: bool,
-    aki: bool,
-    serial: Vec<u8>,
-    extra: Vec<CustomExtension>,
-}
-
-fn ca(cn: &'static str) -> Craft {
-    Craft {
-        cn,
-        ca: Some(None),
-        bc_critical: true,
-        ku: vec![Ku::KeyCertSign, Ku::CrlSign],
-        eku: vec![],
-        dns: vec![],
-        other_sans: vec![],
-        not_before: T0,
-        not_after: T0 + Duration::days(30),
-        ski: true,
-        aki: true,
-        serial: vec![0x42; 16],
-        extra: vec![],
-    }
-}
-
-fn leaf(dns: &'static str) -> Craft {
-    Craft {
-        cn: "",
-        ca: None,
-        ku: vec![Ku::DigitalSignature],
-        eku: vec![Eku::ServerAuth, Eku::ClientAuth],
-        dns: vec![dns],
-        not_after: T0 + Duration::days(1),
-        ..ca("leaf")
-    }
-}
-
-fn ext(oid: &[u64], critical: bool, content: Vec<u8>) -> CustomExtension {
-    let mut e = CustomExtension::from_oid_content(oid, content);
-    e.set_criticality(critical);
-    e
-}
-
-/// Signs `c` for `key`, issued by (`issuer_cn`, `issuer_key`) or self-signed.
-fn make(c: &Craft, key: &PrivateKey, issuer: Option<(&str, &PrivateKey)>) -> Certificate {
-    let mut p = rcgen::CertificateParams::default();
-    p.not_before = c.not_before;
-    p.not_after = c.not_after;
-    p.serial_number = Some(rcgen::SerialNumber::from_slice(&c.serial));
-    p.distinguished_name = rcgen::DistinguishedName::new();
-    if !c.cn.is_empty() {
-        p.distinguished_name.push(rcgen::DnType::CommonName, c.cn);
-    }
-    p.subject_alt_names = c
-        .dns
-        .iter()
-        .map(|d| rcgen::SanType::DnsName((*d).try_into().unwrap()))
-        .collect();
-    p.subject_alt_names.extend(c.other_sans.iter().cloned());
-    p.key_usages = c.ku.clone();
-    p.extended_key_usages = c.eku.clone();
-    p.is_ca = rcgen::IsCa::NoCa; // basicConstraints and key ids are written by hand below
-    if let Some(path_len) = c.ca {
-        let mut v = vec![0x01, 0x01, 0xff];
-        if let Some(n) = path_len {
-            v.extend([0x02, 0x01, n]);
-        }
-        let mut bc = vec![0x30, v.len() as u8];
-        bc.extend(v);
-        p.custom_extensions
-            .push(ext(&[2, 5, 29, 19], c.bc_critical, bc));
-    }
-    if c.ski {
-        let mut v = vec![0x04, 0x14];
-        v.extend(key.public_key().key_id());
-        p.custom_extensions.push(ext(&[2, 5, 29, 14], false, v));
-    }
-    let (issuer_cn, issuer_key) = issuer.unwrap_or((c.cn, key));
-    if c.aki {
-        let mut v = vec![0x30, 0x16, 0x80, 0x14];
-        v.extend(issuer_key.public_key().key_id());
-        p.custom_extensions.push(ext(&[2, 5, 29, 35], false, v));
-    }
-    p.custom_extensions.extend(c.extra.iter().cloned());
-    let mut ip = rcgen::CertificateParams::default();
-    ip.distinguished_name = rcgen::DistinguishedName::new();
-    if !issuer_cn.is_empty() {
-        ip.distinguished_name
-            .push(rcgen::DnType::CommonName, issuer_cn);
-    }
-    let der = p
-        .signed_by(
-            key.public_key(),
-            &rcgen::Issuer::from_params(&ip, issuer_key),
-        )
-        .unwrap()
-        .der()
-        .to_vec();
-    Certificate::from_der(der).unwrap()
-}
 
 struct Chain {
     root: Certificate,
@@ -695,7 +584,13 @@ fn hostile_inputs_are_bounded() {
     let bundle = TrustBundle::from_anchors([certcycle::TrustAnchor::new(root).unwrap()]);
     let opts = VerifyOptions::for_usage(Usage::ServerAuth);
     let e = verify(&leaf_c, &inters, &bundle, T0, &opts).unwrap_err();
-    assert_eq!(e, VerifyError::BudgetExhausted { checks: 64 });
+    assert_eq!(
+        e,
+        VerifyError::BudgetExhausted {
+            kind: BudgetKind::SignatureChecks,
+            limit: 64
+        }
+    );
 }
 
 #[test]
@@ -715,7 +610,7 @@ fn the_signature_cache_skips_repeated_checks() {
         .unwrap();
     }
     assert_eq!(cache.len(), 1); // the issuer → anchor link only
-    let all = SignatureCache::including_leaves();
+    let all = SignatureCache::including_leaves(16);
     verify_cached(
         &c.leaf,
         std::slice::from_ref(&c.ica),

@@ -1,6 +1,7 @@
 //! The per-certificate rules of path validation: validity, extensions, the RFC 5280 profile,
 //! CA rules, name constraints, usage and names.
 
+use super::budget::Budget;
 use super::{CertRef, ProfileRule, Usage, VerifyError, VerifyOptions};
 use crate::cert::Certificate;
 use time::OffsetDateTime;
@@ -143,7 +144,7 @@ pub(super) fn check_leaf(
         check_eku(leaf, 0, usage)?;
     }
     if let Some(name) = &options.name {
-        crate::names::check_name(leaf, name, options.wildcards)?;
+        super::names::check_name(leaf, name, options.wildcards)?;
     }
     Ok(())
 }
@@ -159,7 +160,7 @@ fn check_leaf_profile(leaf: &Certificate) -> Result<(), VerifyError> {
     let sans = leaf.subject_alt_names();
     for san in &sans {
         if let crate::SubjectAltName::Dns(d) = san {
-            if !crate::names::valid_presented_dns(d) {
+            if !super::names::valid_presented_dns(d) {
                 return profile(ProfileRule::InvalidDnsNameInSan);
             }
         }
@@ -222,6 +223,7 @@ pub(super) fn check_ca(
     at: OffsetDateTime,
     options: &VerifyOptions,
     is_anchor: bool,
+    budget: &mut Budget,
 ) -> Result<(), VerifyError> {
     let me = || CertRef::new(depth, issuer);
     check_validity(issuer, depth, at)?;
@@ -266,9 +268,10 @@ pub(super) fn check_ca(
             if d > 0 && cert.is_self_issued() {
                 continue;
             }
-            match crate::constraints::check(nc, cert) {
+            match super::constraints::check(nc, cert, budget) {
                 Ok(()) => {}
-                Err(crate::constraints::Violation::NotPermitted(name)) => {
+                Err(super::constraints::Violation::Budget(e)) => return Err(e),
+                Err(super::constraints::Violation::NotPermitted(name)) => {
                     return Err(VerifyError::NameConstraintViolation {
                         cert: CertRef::new(d, cert),
                         constrained_by: me(),
@@ -276,7 +279,7 @@ pub(super) fn check_ca(
                         excluded: false,
                     });
                 }
-                Err(crate::constraints::Violation::Excluded(name)) => {
+                Err(super::constraints::Violation::Excluded(name)) => {
                     return Err(VerifyError::NameConstraintViolation {
                         cert: CertRef::new(d, cert),
                         constrained_by: me(),
@@ -285,8 +288,8 @@ pub(super) fn check_ca(
                     });
                 }
                 Err(
-                    crate::constraints::Violation::Unsupported(reason)
-                    | crate::constraints::Violation::Malformed(reason),
+                    super::constraints::Violation::Unsupported(reason)
+                    | super::constraints::Violation::Malformed(reason),
                 ) => return Err(VerifyError::NameConstraintsUnsupported { cert: me(), reason }),
             }
         }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: a fixed clock, a seeded RNG, the openssl CLI.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub(crate) mod craft;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use time::OffsetDateTime;

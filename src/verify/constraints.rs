@@ -11,6 +11,7 @@
 //! otherName, …) is harmless while no certificate below carries a name of that form, and a
 //! rejection otherwise; so is a subtree with minimum or maximum set.
 
+use super::budget::Budget;
 use crate::asn1::{Reader, Tlv, tag};
 use crate::cert::Certificate;
 use std::net::IpAddr;
@@ -26,6 +27,8 @@ pub(crate) enum Violation {
     Unsupported(&'static str),
     /// The extension is malformed.
     Malformed(&'static str),
+    /// The verification's shared comparison budget ran out.
+    Budget(crate::verify::VerifyError),
 }
 
 #[derive(Debug, Default)]
@@ -157,22 +160,19 @@ fn names_of(cert: &Certificate) -> Names {
                 IpAddr::V4(v4) => v4.octets().to_vec(),
                 IpAddr::V6(v6) => v6.octets().to_vec(),
             });
-        } else if cn.contains('.') && crate::names::valid_presented_dns(&cn) {
+        } else if cn.contains('.') && super::names::valid_presented_dns(&cn) {
             names.dns.push(cn.to_ascii_lowercase());
         }
     }
     names
 }
 
-/// The most name-against-constraint comparisons one CA's check may make (x509-limbo's
-/// `nc-dos` cases have 2,048 names against 4,096 constraints; rustls-webpki's budget is of the
-/// same order).
-const COMPARISON_BUDGET: usize = 250_000;
-
 const EMAIL_ADDRESS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
 
-/// Checks the constraints of the CA `nc` (the extension's SEQUENCE contents) against `cert`.
-pub(crate) fn check(nc: &[u8], cert: &Certificate) -> Result<(), Violation> {
+/// Checks the constraints of the CA `nc` (the extension's SEQUENCE contents) against `cert`,
+/// charging the comparisons (names × constraints, at least one) to the verification's budget
+/// before making them.
+pub(crate) fn check(nc: &[u8], cert: &Certificate, budget: &mut Budget) -> Result<(), Violation> {
     let bad = |_| Violation::Malformed("malformed NameConstraints");
     let mut r = Reader::new(nc, 0);
     let permitted = match r.read_optional(0xa0).map_err(bad)? {
@@ -196,11 +196,14 @@ pub(crate) fn check(nc: &[u8], cert: &Certificate) -> Result<(), Violation> {
         .map(|s| s.dns.len() + s.ip.len() + s.email.len() + s.dn.len())
         .sum::<usize>();
     let count = names.dns.len() + names.ip.len() + names.email.len() + names.dn.len();
-    if constraints.saturating_mul(count) > COMPARISON_BUDGET {
-        return Err(Violation::Unsupported(
-            "too many names times constraints to compare",
-        ));
-    }
+    // The comparisons, plus the names and constraints just parsed (so that re-parsing a large
+    // extension for every candidate path is paid for too).
+    let cost = constraints
+        .saturating_mul(count)
+        .saturating_add(constraints)
+        .saturating_add(count)
+        .max(1);
+    budget.comparisons(cost).map_err(Violation::Budget)?;
     for form in &names.other {
         let constrained = permitted.as_ref().is_some_and(|p| p.has(*form))
             || excluded.as_ref().is_some_and(|e| e.has(*form));
