@@ -49,13 +49,74 @@ pub enum DurationError {
 pub struct GoDuration(pub Duration);
 
 /// Go's limit: a duration is an `int64` count of nanoseconds.
-const MAX_NANOS: u128 = i64::MAX as u128;
+const MAX_NANOS: u64 = i64::MAX as u64;
+
+/// `1 << 63`, the bound Go's parser checks against while accumulating.
+const BOUND: u64 = 1 << 63;
+
+impl GoDuration {
+    /// The largest duration Go can express: `2562047h47m16.854775807s` (`i64::MAX` ns).
+    pub const MAX: Duration = Duration::nanoseconds(i64::MAX);
+
+    /// `d` as a `GoDuration`, if Go can express it (non-negative, at most [`Self::MAX`]).
+    pub fn new(d: Duration) -> Option<Self> {
+        (d >= Duration::ZERO && d <= Self::MAX).then_some(Self(d))
+    }
+}
+
+/// Go's `leadingInt`: the leading digits of `s` as a `u64`, or `None` past `1 << 63`.
+fn leading_int(s: &str) -> Option<(u64, &str)> {
+    let mut x: u64 = 0;
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    for c in s.bytes().take(n) {
+        if x > BOUND / 10 {
+            return None;
+        }
+        x = x * 10 + u64::from(c - b'0');
+        if x > BOUND {
+            return None;
+        }
+    }
+    Some((x, &s[n..]))
+}
+
+/// Go's `leadingFraction`: the leading digits of `s` as a `u64` numerator and its `f64`
+/// scale, dropping digits (not failing) once the numerator would pass `1 << 63`.
+fn leading_fraction(s: &str) -> (u64, f64, &str) {
+    let mut x: u64 = 0;
+    let mut scale = 1.0f64;
+    let mut overflow = false;
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    for c in s.bytes().take(n) {
+        if overflow {
+            continue;
+        }
+        if x > (BOUND - 1) / 10 {
+            overflow = true;
+            continue;
+        }
+        let y = x * 10 + u64::from(c - b'0');
+        if y > BOUND {
+            overflow = true;
+            continue;
+        }
+        x = y;
+        scale *= 10.0;
+    }
+    (x, scale, &s[n..])
+}
 
 impl FromStr for GoDuration {
     type Err = DurationError;
 
+    /// Go's `time.ParseDuration` (src/time/format.go), step for step: the integer part
+    /// accumulates in a `u64` checked against `1 << 63`, the fraction is one `u64` numerator
+    /// rounded once through `f64` (`f · (unit / scale)`, so `0.999999999999h` is
+    /// 3599999999996 ns as in Go), and anything above `i64::MAX` ns is refused. Negative
+    /// durations other than zero are refused too: certcycle only takes lifetimes.
     fn from_str(input: &str) -> Result<Self, DurationError> {
         let invalid = || DurationError::Invalid(input.to_owned());
+        let overflow = || DurationError::Overflow(input.to_owned());
         let mut s = input;
         if s.is_empty() {
             return Err(DurationError::Empty);
@@ -77,28 +138,33 @@ impl FromStr for GoDuration {
         if s.is_empty() {
             return Err(invalid());
         }
-        let mut total: u128 = 0;
+        let mut total: u64 = 0;
         while !s.is_empty() {
-            let int_len = s.bytes().take_while(u8::is_ascii_digit).count();
-            let (int_part, rest) = s.split_at(int_len);
-            let (frac_part, rest) = match rest.strip_prefix('.') {
-                Some(r) => {
-                    let n = r.bytes().take_while(u8::is_ascii_digit).count();
-                    r.split_at(n)
-                }
-                None => ("", rest),
-            };
-            if int_part.is_empty() && frac_part.is_empty() {
+            if !(s.starts_with('.') || s.as_bytes()[0].is_ascii_digit()) {
                 return Err(invalid());
             }
-            let unit_len = rest
+            let before = s.len();
+            let (v, rest) = leading_int(s).ok_or_else(overflow)?;
+            let pre = rest.len() != before;
+            s = rest;
+            let (mut f, mut scale, mut post) = (0u64, 1.0f64, false);
+            if let Some(rest) = s.strip_prefix('.') {
+                let (ff, sc, rest2) = leading_fraction(rest);
+                post = rest2.len() != rest.len();
+                (f, scale, s) = (ff, sc, rest2);
+            }
+            if !pre && !post {
+                return Err(invalid());
+            }
+            let unit_len = s
                 .find(|c: char| c == '.' || c.is_ascii_digit())
-                .unwrap_or(rest.len());
-            let (unit, rest) = rest.split_at(unit_len);
+                .unwrap_or(s.len());
+            let (unit, rest) = s.split_at(unit_len);
+            s = rest;
             if unit.is_empty() {
                 return Err(DurationError::MissingUnit(input.to_owned()));
             }
-            let scale: u128 = match unit {
+            let unit: u64 = match unit {
                 "ns" => 1,
                 "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
                 "ms" => 1_000_000,
@@ -112,32 +178,26 @@ impl FromStr for GoDuration {
                     });
                 }
             };
-            let overflow = || DurationError::Overflow(input.to_owned());
-            let int: u128 = if int_part.is_empty() {
-                0
-            } else {
-                int_part.parse::<u128>().map_err(|_| overflow())?
-            };
-            let mut value = int.checked_mul(scale).ok_or_else(overflow)?;
-            // Fractional part: Go keeps as many digits as are meaningful and truncates.
-            let mut frac_scale = scale;
-            for d in frac_part.bytes() {
-                frac_scale /= 10;
-                if frac_scale == 0 {
-                    break;
-                }
-                value += (d - b'0') as u128 * frac_scale;
+            if v > BOUND / unit {
+                return Err(overflow());
             }
-            total = total
-                .checked_add(value)
-                .filter(|t| *t <= MAX_NANOS)
-                .ok_or_else(overflow)?;
-            s = rest;
+            let mut v = v * unit;
+            if f > 0 {
+                // Go: `v += uint64(float64(f) * (float64(unit) / scale))`; the product is
+                // below one unit (at most 3.6e12 ns), so the cast neither saturates nor wraps.
+                #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+                let frac = (f as f64 * (unit as f64 / scale)) as u64;
+                v = v.checked_add(frac).filter(|v| *v <= BOUND).ok_or_else(overflow)?;
+            }
+            total = total.checked_add(v).filter(|t| *t <= BOUND).ok_or_else(overflow)?;
         }
         if negative && total != 0 {
             return Err(DurationError::Negative(input.to_owned()));
         }
-        let nanos = i64::try_from(total).map_err(|_| DurationError::Overflow(input.to_owned()))?;
+        if total > MAX_NANOS {
+            return Err(overflow());
+        }
+        let nanos = i64::try_from(total).map_err(|_| overflow())?;
         Ok(GoDuration(Duration::nanoseconds(nanos)))
     }
 }

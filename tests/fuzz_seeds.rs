@@ -17,6 +17,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("bundle_merge", fuzz_logic::bundle_merge),
     ("cert_der", fuzz_logic::cert_der),
     ("verify_chain", fuzz_logic::verify_chain),
+    ("go_duration", fuzz_logic::go_duration),
 ];
 
 #[test]

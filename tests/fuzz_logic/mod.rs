@@ -189,3 +189,166 @@ pub(crate) fn verify_chain(data: &[u8]) {
         }
     }
 }
+
+/// Go's `time.ParseDuration` (src/time/format.go) transliterated line by line, independently
+/// of certcycle's parser: the reference the `go_duration` target compares against (and which
+/// `tests/renewal.rs` checks against Go's own output in `tests/data/go-durations.tsv`).
+/// `Err(())` where Go returns an error; negative values as Go gives them; the flag says the
+/// sum wrapped past 2^64 — Go's one quirk, which certcycle refuses as an overflow
+/// (`9223372036854775808ns9223372036854775808ns` is 0 in Go 1.19).
+pub(crate) fn go_parse_duration_reference(orig: &str) -> Result<(i64, bool), ()> {
+    fn leading_int(s: &[u8]) -> Result<(u64, &[u8]), ()> {
+        let mut i = 0;
+        let mut x: u64 = 0;
+        while i < s.len() {
+            let c = s[i];
+            if !c.is_ascii_digit() {
+                break;
+            }
+            if x > (1u64 << 63) / 10 {
+                return Err(());
+            }
+            x = x * 10 + u64::from(c) - u64::from(b'0');
+            if x > 1u64 << 63 {
+                return Err(());
+            }
+            i += 1;
+        }
+        Ok((x, &s[i..]))
+    }
+    fn leading_fraction(s: &[u8]) -> (u64, f64, &[u8]) {
+        let mut i = 0;
+        let mut scale = 1.0f64;
+        let mut x: u64 = 0;
+        let mut overflow = false;
+        while i < s.len() {
+            let c = s[i];
+            if !c.is_ascii_digit() {
+                break;
+            }
+            i += 1;
+            if overflow {
+                continue;
+            }
+            if x > ((1u64 << 63) - 1) / 10 {
+                overflow = true;
+                continue;
+            }
+            let y = x * 10 + u64::from(c) - u64::from(b'0');
+            if y > 1u64 << 63 {
+                overflow = true;
+                continue;
+            }
+            x = y;
+            scale *= 10.0;
+        }
+        (x, scale, &s[i..])
+    }
+    let mut s = orig.as_bytes();
+    let mut d: u64 = 0;
+    let mut wrapped = false;
+    let mut neg = false;
+    if !s.is_empty() {
+        let c = s[0];
+        if c == b'-' || c == b'+' {
+            neg = c == b'-';
+            s = &s[1..];
+        }
+    }
+    if s == b"0" {
+        return Ok((0, false));
+    }
+    if s.is_empty() {
+        return Err(());
+    }
+    while !s.is_empty() {
+        let (mut f, mut scale) = (0u64, 1.0f64);
+        if !(s[0] == b'.' || s[0].is_ascii_digit()) {
+            return Err(());
+        }
+        let pl = s.len();
+        let (mut v, rest) = leading_int(s)?;
+        s = rest;
+        let pre = pl != s.len();
+        let mut post = false;
+        if !s.is_empty() && s[0] == b'.' {
+            s = &s[1..];
+            let pl = s.len();
+            let (ff, sc, rest) = leading_fraction(s);
+            (f, scale, s) = (ff, sc, rest);
+            post = pl != s.len();
+        }
+        if !pre && !post {
+            return Err(());
+        }
+        let mut i = 0;
+        while i < s.len() {
+            let c = s[i];
+            if c == b'.' || c.is_ascii_digit() {
+                break;
+            }
+            i += 1;
+        }
+        if i == 0 {
+            return Err(());
+        }
+        let u = &s[..i];
+        s = &s[i..];
+        let unit: u64 = match u {
+            b"ns" => 1,
+            b"us" => 1_000,
+            b"\xc2\xb5s" => 1_000,
+            b"\xce\xbcs" => 1_000,
+            b"ms" => 1_000_000,
+            b"s" => 1_000_000_000,
+            b"m" => 60_000_000_000,
+            b"h" => 3_600_000_000_000,
+            _ => return Err(()),
+        };
+        if v > (1u64 << 63) / unit {
+            return Err(());
+        }
+        v *= unit;
+        if f > 0 {
+            v += (f as f64 * (unit as f64 / scale)) as u64;
+            if v > 1u64 << 63 {
+                return Err(());
+            }
+        }
+        wrapped |= d.checked_add(v).is_none();
+        d = d.wrapping_add(v);
+        if d > 1u64 << 63 {
+            return Err(());
+        }
+    }
+    if neg {
+        return Ok(((d as i64).wrapping_neg(), wrapped));
+    }
+    if d > (1u64 << 63) - 1 {
+        return Err(());
+    }
+    Ok((d as i64, wrapped))
+}
+
+/// `GoDuration` parsing never panics, agrees with Go's algorithm (certcycle refuses the
+/// negative values Go accepts, and nothing else), and `to_string` round-trips.
+pub(crate) fn go_duration(data: &[u8]) {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    let ours = s.parse::<certcycle::GoDuration>();
+    match (go_parse_duration_reference(s), &ours) {
+        (Ok((_, true)), Err(certcycle::DurationError::Overflow(_))) => {}
+        (Ok((n, false)), Ok(d)) if n >= 0 => {
+            assert_eq!(d.0.whole_nanoseconds(), i128::from(n), "{s:?}")
+        }
+        (Ok((n, false)), Err(certcycle::DurationError::Negative(_))) if n < 0 => {}
+        (Err(()), Err(_)) => {}
+        (go, ours) => panic!("{s:?}: Go {go:?}, certcycle {ours:?}"),
+    }
+    if let Ok(d) = ours {
+        let text = d.to_string();
+        let back: certcycle::GoDuration = text.parse().expect("its own output parses");
+        assert_eq!(back, d, "{s:?} -> {text:?}");
+    }
+}
