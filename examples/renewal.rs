@@ -103,8 +103,13 @@ fn main() -> std::process::ExitCode {
                 r.rule
             );
             if matches!(policy, RenewalPolicy::CertManager { .. }) {
-                for lint in renewal::lint_renew_before(cert.lifetime(), renew_before) {
-                    text.push_str(&format!("lint: {lint}\n"));
+                match renewal::lint_renew_before(cert.lifetime(), renew_before) {
+                    Ok(lints) => {
+                        for lint in lints {
+                            text.push_str(&format!("lint: {lint}\n"));
+                        }
+                    }
+                    Err(e) => text.push_str(&format!("lint: not linted: {e}\n")),
                 }
             }
             blocks.push(text);

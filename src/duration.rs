@@ -187,9 +187,15 @@ impl FromStr for GoDuration {
                 // below one unit (at most 3.6e12 ns), so the cast neither saturates nor wraps.
                 #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
                 let frac = (f as f64 * (unit as f64 / scale)) as u64;
-                v = v.checked_add(frac).filter(|v| *v <= BOUND).ok_or_else(overflow)?;
+                v = v
+                    .checked_add(frac)
+                    .filter(|v| *v <= BOUND)
+                    .ok_or_else(overflow)?;
             }
-            total = total.checked_add(v).filter(|t| *t <= BOUND).ok_or_else(overflow)?;
+            total = total
+                .checked_add(v)
+                .filter(|t| *t <= BOUND)
+                .ok_or_else(overflow)?;
         }
         if negative && total != 0 {
             return Err(DurationError::Negative(input.to_owned()));

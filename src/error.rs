@@ -86,6 +86,15 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A time plus a duration falls outside what `time` represents (years -9999 to 9999).
+    #[error("{from} + {by} is outside the representable range of times")]
+    TimeOutOfRange {
+        /// The starting time.
+        from: OffsetDateTime,
+        /// The duration added.
+        by: time::Duration,
+    },
+
     /// A PKCS#10 request's self-signature does not verify.
     #[error("the CSR's signature does not verify with its own public key")]
     CsrBadSignature,
@@ -105,6 +114,15 @@ impl Error {
             offset: e.offset,
             reason: e.kind.to_string(),
         }
+    }
+
+    /// `from + by`, or [`Error::TimeOutOfRange`].
+    pub(crate) fn add_time(
+        from: OffsetDateTime,
+        by: time::Duration,
+    ) -> Result<OffsetDateTime, Self> {
+        from.checked_add(by)
+            .ok_or(Error::TimeOutOfRange { from, by })
     }
 
     pub(crate) fn pem(what: &'static str) -> impl Fn(PemError) -> Self {

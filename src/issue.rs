@@ -68,6 +68,7 @@ impl Ca {
         rng: &mut impl CryptoRngCore,
     ) -> Result<Self, Error> {
         require_ca(spec)?;
+        spec.check_issuable()?;
         let now = truncate(now);
         let params = params_for(
             spec,
@@ -427,9 +428,7 @@ fn encoding(e: rcgen::Error) -> Error {
 
 /// `t + d`, or a typed error where the result leaves the representable range (year 9999).
 fn shift(t: OffsetDateTime, d: time::Duration) -> Result<OffsetDateTime, Error> {
-    t.checked_add(d).ok_or_else(|| Error::InvalidSpec {
-        reason: format!("validity bound {t} + {d} is out of range"),
-    })
+    Error::add_time(t, d)
 }
 
 fn truncate(t: OffsetDateTime) -> OffsetDateTime {

@@ -258,7 +258,7 @@ impl<R: CryptoRngCore> Mesh<R> {
         Ok((
             issued.certificate,
             vec![self.issuer.certificate().clone()],
-            self.now + refresh,
+            Error::add_time(self.now, refresh)?,
         ))
     }
 
@@ -312,10 +312,15 @@ impl<R: CryptoRngCore> Mesh<R> {
     /// Moves the clock forward by `by`, processing leaf refreshes and issuer renewals in time
     /// order as they fall due.
     ///
+    /// A leaf refresh that fails is retried every 10 seconds, as linkerd-proxy does — except
+    /// while the issuer has expired with no anchor to renew it: nothing in this call can
+    /// change that, so the next try is at the end of the call (one failure event per workload,
+    /// not one per 10 seconds of a long advance).
+    ///
     /// # Errors
-    /// Issuer renewal errors.
+    /// Issuer renewal errors; [`Error::TimeOutOfRange`] when `now + by` is not a time.
     pub fn advance(&mut self, by: Duration) -> Result<Vec<Event>, Error> {
-        let target = self.now + by;
+        let target = Error::add_time(self.now, by)?;
         let mut events = Vec::new();
         loop {
             let next_refresh = self.workloads.iter().map(|w| w.refresh_at).min();
@@ -362,8 +367,15 @@ impl<R: CryptoRngCore> Mesh<R> {
                         });
                     }
                     Err(error) => {
+                        let hopeless = self.anchor.is_none()
+                            && self.now > self.issuer.certificate().not_after();
+                        let retry = if hopeless && self.now < target {
+                            target
+                        } else {
+                            Error::add_time(self.now, Duration::seconds(10))?
+                        };
                         let w = &mut self.workloads[i];
-                        w.refresh_at = self.now + Duration::seconds(10);
+                        w.refresh_at = retry;
                         events.push(Event::LeafRefreshFailed {
                             at: self.now,
                             workload: w.name.clone(),

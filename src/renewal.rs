@@ -103,8 +103,12 @@ impl RenewalPolicy {
     }
 }
 
+/// `n` nanoseconds exactly (a `Duration` holds i64 seconds: any lifetime between years 1 and
+/// 9999 fits; beyond, it saturates instead of wrapping).
 fn nanos(n: i128) -> Duration {
-    Duration::nanoseconds(i64::try_from(n).unwrap_or(i64::MAX))
+    let secs = i64::try_from(n / 1_000_000_000).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX });
+    let sub = i32::try_from(n % 1_000_000_000).unwrap_or(0);
+    Duration::new(secs, sub)
 }
 
 /// cert-manager's `desiredRenewalTime`: how long before expiry to renew, and why.
@@ -384,6 +388,23 @@ pub enum SpecError {
     /// `renewBeforePercentage` outside (0, 100).
     #[error("renewBeforePercentage {0} must be between 0 and 100, exclusive")]
     PercentageOutOfRange(i64),
+    /// A duration Go (and so cert-manager and Linkerd) cannot express: negative, or above
+    /// `2562047h47m16.854775807s` (`i64::MAX` nanoseconds).
+    #[error("{field} {value} is outside what Go can express (0 to 2562047h47m16.854775807s)")]
+    NotExpressible {
+        /// Which field (`duration`, `renewBefore`, `backdate`, `lifetime`).
+        field: &'static str,
+        /// The value given.
+        value: Duration,
+    },
+}
+
+/// Refuses a duration Go cannot express.
+pub(crate) fn expressible(field: &'static str, value: Duration) -> Result<(), SpecError> {
+    match GoDuration::new(value) {
+        Some(_) => Ok(()),
+        None => Err(SpecError::NotExpressible { field, value }),
+    }
 }
 
 /// Checks `duration`, `renewBefore` and `renewBeforePercentage` as cert-manager's admission
@@ -396,10 +417,22 @@ pub fn validate(
     renew_before: Option<Duration>,
     renew_before_percentage: Option<i64>,
 ) -> Result<(), SpecError> {
+    if duration > GoDuration::MAX {
+        return Err(SpecError::NotExpressible {
+            field: "duration",
+            value: duration,
+        });
+    }
     if duration < MINIMUM_DURATION {
         return Err(SpecError::DurationTooShort(duration));
     }
     if let Some(rb) = renew_before {
+        if rb > GoDuration::MAX {
+            return Err(SpecError::NotExpressible {
+                field: "renewBefore",
+                value: rb,
+            });
+        }
         if rb < MINIMUM_RENEW_BEFORE {
             return Err(SpecError::RenewBeforeTooShort(rb));
         }
@@ -508,11 +541,25 @@ fn days(d: Duration) -> String {
 }
 
 /// Lints a lifetime and renewBefore (a spec, or a certificate's actual lifetime).
-pub fn lint_renew_before(lifetime: Duration, renew_before: Option<Duration>) -> Vec<Lint> {
+///
+/// # Errors
+/// [`SpecError::NotExpressible`] for a duration Go cannot express (negative, or beyond
+/// `2562047h47m16.854775807s`).
+pub fn lint_renew_before(
+    lifetime: Duration,
+    renew_before: Option<Duration>,
+) -> Result<Vec<Lint>, SpecError> {
+    expressible("lifetime", lifetime)?;
+    if let Some(rb) = renew_before {
+        expressible("renewBefore", rb)?;
+    }
     let mut out = Vec::new();
     // Two thirds, not one half: an issuer must renew more than one leaf lifetime before its
     // expiry, which for Linkerd's 48h issuer and 24h leaves is already over half (25h).
-    if let Some(rb) = renew_before.filter(|rb| *rb < lifetime && *rb * 3 > lifetime * 2) {
+    // Both are at most i64::MAX ns (about 9.2e9 s), so these products fit in i128 and i64.
+    let over_two_thirds =
+        |rb: &Duration| rb.whole_nanoseconds() * 3 > lifetime.whole_nanoseconds() * 2;
+    if let Some(rb) = renew_before.filter(|rb| *rb < lifetime && over_two_thirds(rb)) {
         let life_s = lifetime.whole_seconds().max(1);
         let pct = (rb.whole_seconds() * 100 + life_s / 2) / life_s;
         let after = lifetime - rb;
@@ -527,26 +574,41 @@ pub fn lint_renew_before(lifetime: Duration, renew_before: Option<Duration>) -> 
             ),
         });
     }
-    out
+    Ok(out)
 }
 
 /// Lints a spec on its own.
-pub fn lint_spec(spec: &CertSpec) -> Vec<Lint> {
+///
+/// # Errors
+/// [`SpecError::NotExpressible`] for a duration Go cannot express.
+pub fn lint_spec(spec: &CertSpec) -> Result<Vec<Lint>, SpecError> {
+    expressible("backdate", spec.backdate)?;
     lint_renew_before(spec.duration, spec.renew_before)
 }
 
 /// Lints a whole hierarchy of specs: anchor, issuer, and the workload leaf (its duration and
 /// backdate, the clock skew).
-pub fn lint_hierarchy(anchor: &CertSpec, issuer: &CertSpec, leaf: &CertSpec) -> Vec<Lint> {
-    let mut out = lint_spec(anchor);
-    out.extend(lint_spec(issuer));
+///
+/// # Errors
+/// [`SpecError::NotExpressible`] for a duration Go cannot express (every duration of the
+/// three specs is checked first, so the arithmetic below cannot overflow).
+pub fn lint_hierarchy(
+    anchor: &CertSpec,
+    issuer: &CertSpec,
+    leaf: &CertSpec,
+) -> Result<Vec<Lint>, SpecError> {
+    let mut out = lint_spec(anchor)?;
+    out.extend(lint_spec(issuer)?);
+    lint_spec(leaf)?;
     let life = |s: &CertSpec| s.duration;
+    // Every duration is within Go's range (under 293 years), so from 1970 nothing leaves
+    // `time`'s range and no sum of two overflows.
     let renew_window = |s: &CertSpec| {
         let nb = OffsetDateTime::UNIX_EPOCH;
-        let r = RenewalPolicy::from_spec(s).renewal_time(nb, nb + s.duration);
+        let r = RenewalPolicy::from_spec(s).renewal_time(nb, nb.saturating_add(s.duration));
         r.not_after - r.renew_at
     };
-    let leaf_need = leaf.duration + leaf.backdate;
+    let leaf_need = leaf.duration.saturating_add(leaf.backdate);
     if leaf.duration > issuer.duration {
         out.push(Lint {
             id: LintId::LeafOutlivesIssuer,
@@ -581,9 +643,9 @@ pub fn lint_hierarchy(anchor: &CertSpec, issuer: &CertSpec, leaf: &CertSpec) -> 
             ),
         });
     }
-    let rollout = issuer.duration + leaf.duration;
+    let rollout = issuer.duration.saturating_add(leaf.duration);
     let anchor_window = renew_window(anchor);
-    let anchor_interval = anchor.duration - anchor_window;
+    let anchor_interval = anchor.duration.saturating_sub(anchor_window);
     if anchor_interval < rollout || anchor_window < rollout {
         out.push(Lint {
             id: LintId::AnchorRenewsBeforeDistribution,
@@ -597,7 +659,7 @@ pub fn lint_hierarchy(anchor: &CertSpec, issuer: &CertSpec, leaf: &CertSpec) -> 
             ),
         });
     }
-    out
+    Ok(out)
 }
 
 /// Lints a real chain: an issuer outliving its anchor, a leaf outliving its issuer.

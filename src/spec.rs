@@ -195,6 +195,17 @@ impl CertSpec {
         if self.backdate < Duration::ZERO {
             return fail("backdate must not be negative");
         }
+        for (field, d) in [
+            ("duration", Some(self.duration)),
+            ("backdate", Some(self.backdate)),
+            ("renewBefore", self.renew_before),
+        ] {
+            if let Some(Err(e)) = d.map(|d| crate::renewal::expressible(field, d)) {
+                return Err(Error::InvalidSpec {
+                    reason: e.to_string(),
+                });
+            }
+        }
         if self.common_name.as_deref().unwrap_or("").is_empty()
             && self.dns_names.is_empty()
             && self.uri_names.is_empty()

@@ -43,7 +43,10 @@ fn certcycle_is_go_for_every_non_negative_duration() {
                 matches!(ours, Err(DurationError::Negative(_))),
                 "{input:?}: {ours:?}"
             ),
-            None => assert!(ours.is_err(), "{input:?}: Go refuses, certcycle gave {ours:?}"),
+            None => assert!(
+                ours.is_err(),
+                "{input:?}: Go refuses, certcycle gave {ours:?}"
+            ),
         }
         fuzz_logic::go_duration(input.as_bytes());
     }
