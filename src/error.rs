@@ -95,6 +95,30 @@ pub enum Error {
         by: time::Duration,
     },
 
+    /// The certificate a spec describes would be rejected by certcycle's own verifier (a
+    /// dNSName that is not a host name, a CN that is none of the SANs, keyCertSign on a leaf,
+    /// no or any extKeyUsage, an anchor with extKeyUsage, ...): certcycle never issues it.
+    #[error("refusing to issue a certificate certcycle's own verifier would reject: {reason}")]
+    WouldNotVerify {
+        /// The verifier's reason.
+        reason: crate::verify::VerifyError,
+    },
+
+    /// The parent's pathLenConstraint leaves no room for the CA asked for (RFC 5280 §4.2.1.9).
+    #[error("{issuer} has pathLenConstraint {parent_path_len}: {}", match requested {
+        _ if *parent_path_len == 0 => "it may issue no CA".to_owned(),
+        Some(n) => format!("a CA below it may have pathLen at most {}, not {n}", parent_path_len - 1),
+        None => "the CA below it must have a smaller pathLen".to_owned(),
+    })]
+    PathLenConstraint {
+        /// The parent CA's subject.
+        issuer: String,
+        /// Its pathLenConstraint.
+        parent_path_len: u8,
+        /// The pathLen asked for.
+        requested: Option<u8>,
+    },
+
     /// A PKCS#10 request's self-signature does not verify.
     #[error("the CSR's signature does not verify with its own public key")]
     CsrBadSignature,

@@ -5,6 +5,7 @@ use crate::cert::{Certificate, ExtendedKeyUsage, key_usage_to_rcgen};
 use crate::error::Error;
 use crate::key::{PrivateKey, PublicKey};
 use crate::spec::CertSpec;
+use crate::verify::{Role, check_issued};
 use rand_core::CryptoRngCore;
 use std::fmt;
 use time::OffsetDateTime;
@@ -80,6 +81,7 @@ impl Ca {
         )?;
         let cert = params.self_signed(&key).map_err(encoding)?;
         let cert = Certificate::from_der(cert.der().to_vec())?;
+        would_verify(&cert, now, Role::Anchor)?;
         Self::new(cert, key)
     }
 
@@ -91,6 +93,13 @@ impl Ca {
     /// P-256 certificate), [`Error::IssuerNameNotReproducible`].
     pub fn new(cert: Certificate, key: PrivateKey) -> Result<Self, Error> {
         let public = cert.public_key()?;
+        if cert.subject_key_id().is_none() {
+            return Err(Error::NotCa {
+                subject: cert.subject(),
+                reason: "no subjectKeyIdentifier: what it issued would carry no \
+                         authorityKeyIdentifier, and no strict verifier accepts that",
+            });
+        }
         if &public != key.public_key() {
             return Err(Error::KeyMismatch {
                 subject: cert.subject(),
@@ -140,7 +149,7 @@ impl Ca {
         now: OffsetDateTime,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Ca, Error> {
-        let issued = self.issue_inner(spec, key.public_key(), now, rng, false)?;
+        let issued = self.issue_inner(spec, key.public_key(), now, rng, None)?;
         let cert = issued.certificate;
         let rcgen_params = issuer_params(&cert)?;
         Ok(Self {
@@ -188,9 +197,15 @@ impl Ca {
     /// octets from `rng`, positive. The subjectKeyIdentifier is [`PublicKey::key_id`]; the
     /// authorityKeyIdentifier is this CA's actual SKI (omitted only if this CA has none).
     ///
+    /// Only end-entity certificates come from here: a CA spec is refused, since a CA made for
+    /// a key that someone else holds could sign anything ([`Ca::issue_ca`] makes CAs, holding
+    /// their key). What is issued passes certcycle's own strict verifier, or is not issued.
+    ///
     /// # Errors
-    /// [`Error::InvalidSpec`], [`Error::IssuerNotValid`] when `now` is outside this CA's
-    /// validity, [`Error::Encoding`].
+    /// [`Error::InvalidSpec`] (a CA spec, or a spec that cannot be issued),
+    /// [`Error::WouldNotVerify`] (the certificate would break a rule of the verifier's strict
+    /// profile), [`Error::IssuerNotValid`] when `now` is outside this CA's validity,
+    /// [`Error::Encoding`].
     pub fn issue(
         &self,
         spec: &CertSpec,
@@ -198,8 +213,15 @@ impl Ca {
         now: OffsetDateTime,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Issued, Error> {
+        if spec.is_ca {
+            return Err(Error::InvalidSpec {
+                reason: "a CA spec: CAs are issued with Ca::issue_ca, which holds the new CA's \
+                         key, never for a key someone else presents"
+                    .into(),
+            });
+        }
         spec.check_issuable()?;
-        self.issue_inner(spec, subject_key, now, rng, true)
+        self.issue_inner(spec, subject_key, now, rng, Some(Role::Leaf))
     }
 
     fn issue_inner(
@@ -208,7 +230,7 @@ impl Ca {
         subject_key: &PublicKey,
         now: OffsetDateTime,
         rng: &mut impl CryptoRngCore,
-        checked: bool,
+        role: Option<Role>,
     ) -> Result<Issued, Error> {
         let now = truncate(now);
         if !self.cert.is_valid_at(now) {
@@ -231,7 +253,7 @@ impl Ca {
             shift(now, -spec.backdate)?,
             not_after,
             rng,
-            checked,
+            role.is_some(),
         )?;
         params.use_authority_key_identifier_extension = self.cert.subject_key_id().is_some();
         let issuer = rcgen::Issuer::from_params(&self.rcgen_params, &self.key);
@@ -243,6 +265,9 @@ impl Ca {
                 reason: "the encoder wrote different name bytes",
             });
         }
+        if let Some(role) = role {
+            would_verify(&certificate, now, role)?;
+        }
         Ok(Issued {
             certificate,
             capped_from,
@@ -251,8 +276,13 @@ impl Ca {
 
     /// Issues a subordinate CA (such as Linkerd's identity issuer) holding `key`.
     ///
+    /// Under a parent with a pathLenConstraint of `n`, the new CA may have at most `n - 1`
+    /// (a parent with `0` issues no CA); a new CA without its own constraint is allowed there,
+    /// since the parent's still applies.
+    ///
     /// # Errors
-    /// As [`Ca::issue`]; [`Error::InvalidSpec`] if `spec` is not a CA spec.
+    /// As [`Ca::issue`]; [`Error::InvalidSpec`] if `spec` is not a CA spec;
+    /// [`Error::PathLenConstraint`] when the parent's pathLenConstraint leaves no room.
     pub fn issue_ca(
         &self,
         spec: &CertSpec,
@@ -261,7 +291,18 @@ impl Ca {
         rng: &mut impl CryptoRngCore,
     ) -> Result<IssuedCa, Error> {
         require_ca(spec)?;
-        let issued = self.issue(spec, key.public_key(), now, rng)?;
+        if let Some(parent) = self.cert.basic_constraints().and_then(|bc| bc.path_len) {
+            if parent == 0 || spec.path_len.is_some_and(|n| n >= parent) {
+                return Err(Error::PathLenConstraint {
+                    issuer: self.cert.subject(),
+                    parent_path_len: parent,
+                    requested: spec.path_len,
+                });
+            }
+        }
+        spec.check_issuable()?;
+        let issued =
+            self.issue_inner(spec, key.public_key(), now, rng, Some(Role::Intermediate))?;
         Ok(IssuedCa {
             ca: Ca::new(issued.certificate, key)?,
             capped_from: issued.capped_from,
@@ -408,6 +449,11 @@ fn issuer_params(cert: &Certificate) -> Result<rcgen::CertificateParams, Error> 
             .unwrap_or_default(),
     );
     Ok(params)
+}
+
+/// The verifier's own rules on a certificate just issued ([`Error::WouldNotVerify`]).
+fn would_verify(cert: &Certificate, now: OffsetDateTime, role: Role) -> Result<(), Error> {
+    check_issued(cert, now, role).map_err(|reason| Error::WouldNotVerify { reason })
 }
 
 fn require_ca(spec: &CertSpec) -> Result<(), Error> {

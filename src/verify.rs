@@ -52,6 +52,7 @@ mod constraints;
 mod names;
 use budget::Budget;
 pub use budget::BudgetKind;
+pub(crate) use checks::{Role, check_issued};
 use checks::{check_ca, check_leaf};
 
 /// What a certificate is needed for.

@@ -215,16 +215,15 @@ fn check_eku(cert: &Certificate, depth: usize, usage: Usage) -> Result<(), Verif
     Ok(())
 }
 
-/// Checks `issuer` as the CA at `depth` above `path` (leaf = path[0]).
-pub(super) fn check_ca(
+/// The rules a CA certificate must meet on its own, wherever it stands on a path: validity,
+/// extensions, the profile, basicConstraints `cA`, keyUsage with keyCertSign.
+fn check_ca_itself(
     issuer: &Certificate,
     depth: usize,
-    path: &[&Certificate],
     at: OffsetDateTime,
     options: &VerifyOptions,
     is_anchor: bool,
-    budget: &mut Budget,
-) -> Result<(), VerifyError> {
+) -> Result<crate::BasicConstraints, VerifyError> {
     let me = || CertRef::new(depth, issuer);
     check_validity(issuer, depth, at)?;
     check_common(issuer, depth, options, is_anchor)?;
@@ -257,6 +256,73 @@ pub(super) fn check_ca(
     {
         return Err(VerifyError::MissingKeyCertSign { cert: me() });
     }
+    Ok(bc)
+}
+
+/// What a certificate certcycle issues is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// An end entity.
+    Leaf,
+    /// A CA issued by another CA.
+    Intermediate,
+    /// A self-signed CA, a trust anchor.
+    Anchor,
+}
+
+/// The verifier's own per-certificate rules, strict profile on, applied to a certificate
+/// certcycle has just issued at `at`: one set of rules for issuing and verifying, so that
+/// certcycle never issues what its own verifier rejects. A leaf must also carry an
+/// extKeyUsage without anyExtendedKeyUsage, and pass as the end entity for every TLS usage it
+/// lists.
+pub(crate) fn check_issued(
+    cert: &Certificate,
+    at: OffsetDateTime,
+    role: Role,
+) -> Result<(), VerifyError> {
+    let strict = VerifyOptions::default();
+    match role {
+        Role::Leaf => {
+            check_leaf(cert, at, &strict)?;
+            let profile = |rule| {
+                Err(VerifyError::Profile {
+                    cert: CertRef::new(0, cert),
+                    rule,
+                })
+            };
+            let Some(ekus) = cert.extended_key_usage() else {
+                return profile(ProfileRule::MissingExtendedKeyUsage);
+            };
+            if ekus.contains(&crate::ExtendedKeyUsage::Any) {
+                return profile(ProfileRule::AnyExtendedKeyUsage);
+            }
+            for (eku, usage) in [
+                (crate::ExtendedKeyUsage::ServerAuth, Usage::ServerAuth),
+                (crate::ExtendedKeyUsage::ClientAuth, Usage::ClientAuth),
+            ] {
+                if ekus.contains(&eku) {
+                    check_leaf(cert, at, &VerifyOptions::for_usage(usage))?;
+                }
+            }
+            Ok(())
+        }
+        Role::Intermediate => check_ca_itself(cert, 1, at, &strict, false).map(|_| ()),
+        Role::Anchor => check_ca_itself(cert, 1, at, &strict, true).map(|_| ()),
+    }
+}
+
+/// Checks `issuer` as the CA at `depth` above `path` (leaf = path[0]).
+pub(super) fn check_ca(
+    issuer: &Certificate,
+    depth: usize,
+    path: &[&Certificate],
+    at: OffsetDateTime,
+    options: &VerifyOptions,
+    is_anchor: bool,
+    budget: &mut Budget,
+) -> Result<(), VerifyError> {
+    let me = || CertRef::new(depth, issuer);
+    let bc = check_ca_itself(issuer, depth, at, options, is_anchor)?;
     if let Some((nc, critical)) = issuer.name_constraints_raw() {
         if options.pedantic && !critical {
             return Err(VerifyError::Profile {
