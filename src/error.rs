@@ -101,7 +101,7 @@ pub enum Error {
     #[error("refusing to issue a certificate certcycle's own verifier would reject: {reason}")]
     WouldNotVerify {
         /// The verifier's reason.
-        reason: crate::verify::VerifyError,
+        reason: Box<crate::verify::VerifyError>,
     },
 
     /// The parent's pathLenConstraint leaves no room for the CA asked for (RFC 5280 §4.2.1.9).

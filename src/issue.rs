@@ -453,7 +453,9 @@ fn issuer_params(cert: &Certificate) -> Result<rcgen::CertificateParams, Error> 
 
 /// The verifier's own rules on a certificate just issued ([`Error::WouldNotVerify`]).
 fn would_verify(cert: &Certificate, now: OffsetDateTime, role: Role) -> Result<(), Error> {
-    check_issued(cert, now, role).map_err(|reason| Error::WouldNotVerify { reason })
+    check_issued(cert, now, role).map_err(|reason| Error::WouldNotVerify {
+        reason: Box::new(reason),
+    })
 }
 
 fn require_ca(spec: &CertSpec) -> Result<(), Error> {

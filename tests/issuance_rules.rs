@@ -121,7 +121,7 @@ fn refused(spec: &CertSpec) -> VerifyError {
     let (_, issuer) = hierarchy(1303);
     let r = &mut rng(1304);
     match issuer.issue(spec, PrivateKey::generate(r).public_key(), T0, r) {
-        Err(Error::WouldNotVerify { reason }) => reason,
+        Err(Error::WouldNotVerify { reason }) => *reason,
         other => panic!("{spec:?}: {other:?}"),
     }
 }
