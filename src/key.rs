@@ -204,8 +204,9 @@ impl PrivateKey {
     }
 
     /// Reads a PEM private key: `PRIVATE KEY` (PKCS#8, RFC 5958) or `EC PRIVATE KEY` (SEC1,
-    /// RFC 5915). An `EC PARAMETERS` block before it (as `openssl ecparam -genkey` writes) is
-    /// skipped; any other block is an error.
+    /// RFC 5915). An `EC PARAMETERS` block (as `openssl ecparam -genkey` writes) is skipped;
+    /// any other block is an error, and so is a second key block. The base64 is read by the
+    /// same line reader as certificates, in constant time.
     ///
     /// # Errors
     /// [`Error::Pem`] for malformed PEM or a wrong label (an `ENCRYPTED PRIVATE KEY` or
@@ -213,16 +214,29 @@ impl PrivateKey {
     /// not P-256; [`Error::Malformed`] for bad DER.
     pub fn from_pem(text: &str) -> Result<Self, Error> {
         let what = "private key";
-        let mut last = None;
+        let mut first = None;
+        let mut second = None;
+        let mut count = 0;
         for block in Blocks::new(text) {
             let block = block.map_err(Error::pem(what))?;
             if block.label == "EC PARAMETERS" {
                 continue;
             }
-            last = Some(block);
-            break;
+            count += 1;
+            if first.is_none() {
+                first = Some(block);
+            } else if second.is_none() {
+                second = Some(block);
+            }
         }
-        let Some(block) = last else {
+        if let Some(second) = second {
+            // Two keys in one text: which one was meant is not ours to guess.
+            return Err(Error::Pem {
+                what,
+                source: second.error(PemErrorKind::MoreThanOneBlock { count }),
+            });
+        }
+        let Some(block) = first else {
             return Err(Error::Pem {
                 what,
                 source: PemError {
@@ -327,7 +341,7 @@ impl PrivateKey {
 
     /// The key as PEM PKCS#8 (`-----BEGIN PRIVATE KEY-----`, LF, 64 columns).
     pub fn secret_pkcs8_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(crate::pem::encode("PRIVATE KEY", &self.secret_pkcs8_der()))
+        secret_pem("PRIVATE KEY", &self.secret_pkcs8_der())
     }
 
     /// The key as DER SEC1 `ECPrivateKey` (RFC 5915), with curve and public key.
@@ -348,10 +362,7 @@ impl PrivateKey {
 
     /// The key as PEM SEC1 (`-----BEGIN EC PRIVATE KEY-----`).
     pub fn secret_sec1_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(crate::pem::encode(
-            "EC PRIVATE KEY",
-            &self.secret_sec1_der(),
-        ))
+        secret_pem("EC PRIVATE KEY", &self.secret_sec1_der())
     }
 
     pub(crate) fn sign_der(&self, msg: &[u8]) -> Vec<u8> {
@@ -429,5 +440,16 @@ mod tests {
         assert_eq!(sec1.public_key(), key.public_key());
         let spki = key.public_key().to_spki_der();
         assert_eq!(&PublicKey::from_spki_der(&spki).unwrap(), key.public_key());
+    }
+}
+
+/// RFC 7468 PEM of a secret through pem-rfc7468's constant-time base64 encoder (LF, 64
+/// columns, like every PEM certcycle writes), in a buffer that is zeroized on drop.
+fn secret_pem(label: &str, der: &[u8]) -> Zeroizing<String> {
+    match pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der) {
+        Ok(s) => Zeroizing::new(s),
+        // Only a label outside RFC 7468 fails, and both labels here are fixed and valid; an
+        // empty text is refused by every reader.
+        Err(_) => Zeroizing::new(String::new()),
     }
 }

@@ -71,6 +71,13 @@ pub enum PemErrorKind {
         /// How many blocks there are.
         count: usize,
     },
+    /// A `-----BEGIN`/`-----END` boundary where none may stand: indented or prefixed
+    /// (`key: -----BEGIN ...`), or inside a block's base64. Never skipped as text, so a key
+    /// or a certificate cannot slip past unseen.
+    MisplacedBoundary {
+        /// 1-based line number.
+        line: usize,
+    },
 }
 
 impl fmt::Display for PemErrorKind {
@@ -94,8 +101,13 @@ impl fmt::Display for PemErrorKind {
             Self::Empty => f.write_str("block has no content"),
             Self::MoreThanOneBlock { count } => write!(
                 f,
-                "expected one CERTIFICATE block, found {count} (use Certificate::all_from_pem for \
-                 chains)"
+                "expected one block, found {count} (a key file holds one key; read a chain with \
+                 Certificate::all_from_pem)"
+            ),
+            Self::MisplacedBoundary { line } => write!(
+                f,
+                "line {line} holds a '-----BEGIN/END' boundary that is indented, prefixed or \
+                 inside a block"
             ),
         }
     }
@@ -112,8 +124,6 @@ pub(crate) struct RawBlock<'a> {
     pub(crate) line: usize,
     /// The text between the BEGIN and END lines.
     body: &'a str,
-    /// The whole block, BEGIN line to END line.
-    full: &'a str,
 }
 
 impl RawBlock<'_> {
@@ -125,19 +135,13 @@ impl RawBlock<'_> {
         }
     }
 
-    /// Decodes a secret payload with pem-rfc7468's constant-time decoder (RFC 7468 strict).
+    /// Decodes a secret payload (a private key) with the same line reader as
+    /// [`RawBlock::decode_into`], a constant-time alphabet lookup, and a buffer allocated once
+    /// (no reallocation leaves a copy behind) that is zeroized on drop.
     pub(crate) fn decode_secret(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, PemError> {
-        if self.body.contains(':') {
-            return Err(self.error(PemErrorKind::Headers));
-        }
-        let text = self.full.replace('\r', "");
-        let text = zeroize::Zeroizing::new(text);
-        match pem_rfc7468::decode_vec(text.as_bytes()) {
-            Ok((_, bytes)) => Ok(zeroize::Zeroizing::new(bytes)),
-            Err(_) => Err(self.error(PemErrorKind::Base64 {
-                line: self.line + 1,
-            })),
-        }
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(self.decoded_len_hint()));
+        self.decode_with(&mut out, true)?;
+        Ok(out)
     }
 
     /// An upper bound of the decoded size, for allocating once.
@@ -147,7 +151,14 @@ impl RawBlock<'_> {
 
     /// Decodes the base64 payload, appending to `out`.
     pub(crate) fn decode_into(&self, out: &mut Vec<u8>) -> Result<(), PemError> {
-        let mut dec = Base64Decoder::default();
+        self.decode_with(out, false)
+    }
+
+    /// The one line reader for every block: trailing CR, spaces and tabs are ignored, blank
+    /// lines skipped; a header line, a boundary out of place or a line over 76 characters is
+    /// an error naming its line; base64 is strict.
+    fn decode_with(&self, out: &mut Vec<u8>, secret: bool) -> Result<(), PemError> {
+        let mut dec = Base64Decoder::new(secret);
         let start_len = out.len();
         let mut last_line = self.line;
         for (i, raw_line) in self.body.split('\n').enumerate() {
@@ -158,6 +169,9 @@ impl RawBlock<'_> {
             }
             if line.contains(':') {
                 return Err(self.error(PemErrorKind::Headers));
+            }
+            if line.contains(DASHES) {
+                return Err(self.error(PemErrorKind::MisplacedBoundary { line: line_no }));
             }
             if line.len() > 76 {
                 return Err(self.error(PemErrorKind::LineTooLong { line: line_no }));
@@ -218,12 +232,21 @@ impl<'a> Iterator for Blocks<'a> {
             if self.rest.is_empty() {
                 return None;
             }
-            let block_start = self.rest;
             let (line, rest) = self.rest.split_once('\n').unwrap_or((self.rest, ""));
             let this_line = self.line;
             self.rest = rest;
             self.line += 1;
             if !line.starts_with(BEGIN) {
+                if line.contains(BEGIN) || line.contains(END) {
+                    // An indented or prefixed boundary, or an END with no BEGIN: never text.
+                    self.failed = true;
+                    self.block += 1;
+                    return Some(Err(PemError {
+                        block: self.block,
+                        line: this_line,
+                        kind: PemErrorKind::MisplacedBoundary { line: this_line },
+                    }));
+                }
                 continue;
             }
             self.block += 1;
@@ -277,7 +300,6 @@ impl<'a> Iterator for Blocks<'a> {
                         block,
                         line: this_line,
                         body: &body_start[..body_len],
-                        full: &block_start[..block_start.len() - self.rest.len()],
                     }));
                 }
                 if l.starts_with(BEGIN) {
@@ -383,14 +405,45 @@ const DECODE: [u8; 256] = {
 
 /// A strict streaming base64 decoder. Certificates are public, so this is a plain table
 /// decoder; private keys go through pem-rfc7468's constant-time decoder instead.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Base64Decoder {
     acc: u32,
     n: u8,
     padding: u8,
+    /// Decoding a secret: look characters up in constant time.
+    secret: bool,
+}
+
+impl Drop for Base64Decoder {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.acc);
+    }
+}
+
+/// The base64 value of `c` (0xff if outside the alphabet) without a secret-dependent branch
+/// or table index: range checks by sign-bit masks (the technique of RFC 7468 constant-time
+/// decoders such as base64ct).
+fn decode_ct(c: u8) -> u8 {
+    let c = i16::from(c);
+    let mut v: i16 = -1;
+    v += (((0x40 - c) & (c - 0x5b)) >> 8) & (c - 64); // A-Z → 0..25
+    v += (((0x60 - c) & (c - 0x7b)) >> 8) & (c - 70); // a-z → 26..51
+    v += (((0x2f - c) & (c - 0x3a)) >> 8) & (c + 5); // 0-9 → 52..61
+    v += (((0x2a - c) & (c - 0x2c)) >> 8) & 63; // + → 62
+    v += (((0x2e - c) & (c - 0x30)) >> 8) & 64; // / → 63
+    v.to_le_bytes()[0]
 }
 
 impl Base64Decoder {
+    fn new(secret: bool) -> Self {
+        Self {
+            acc: 0,
+            n: 0,
+            padding: 0,
+            secret,
+        }
+    }
+
     fn feed(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<(), ()> {
         for &c in line {
             if c == b'=' {
@@ -404,7 +457,11 @@ impl Base64Decoder {
             if self.padding > 0 {
                 return Err(());
             }
-            let v = DECODE[c as usize];
+            let v = if self.secret {
+                decode_ct(c)
+            } else {
+                DECODE[c as usize]
+            };
             if v == INVALID {
                 return Err(());
             }
@@ -423,7 +480,7 @@ impl Base64Decoder {
         Ok(())
     }
 
-    fn finish(self, out: &mut Vec<u8>) -> Result<(), ()> {
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), ()> {
         match (self.n, self.padding) {
             (0, 0) => Ok(()),
             (2, 2) if self.acc & 0xf == 0 => {
@@ -452,6 +509,13 @@ mod tests {
                 Ok((b.label.to_owned(), v))
             })
             .collect()
+    }
+
+    #[test]
+    fn constant_time_lookup_is_the_table() {
+        for c in 0..=255u8 {
+            assert_eq!(decode_ct(c), DECODE[c as usize], "{c:#04x}");
+        }
     }
 
     #[test]
