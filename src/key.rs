@@ -423,6 +423,17 @@ impl TryFrom<&rustls_pki_types::PrivateKeyDer<'_>> for PrivateKey {
     }
 }
 
+/// RFC 7468 PEM of a secret through pem-rfc7468's constant-time base64 encoder (LF, 64
+/// columns, like every PEM certcycle writes), in a buffer that is zeroized on drop.
+fn secret_pem(label: &str, der: &[u8]) -> Zeroizing<String> {
+    match pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der) {
+        Ok(s) => Zeroizing::new(s),
+        // Only a label outside RFC 7468 fails, and both labels here are fixed and valid; an
+        // empty text is refused by every reader.
+        Err(_) => Zeroizing::new(String::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,16 +451,5 @@ mod tests {
         assert_eq!(sec1.public_key(), key.public_key());
         let spki = key.public_key().to_spki_der();
         assert_eq!(&PublicKey::from_spki_der(&spki).unwrap(), key.public_key());
-    }
-}
-
-/// RFC 7468 PEM of a secret through pem-rfc7468's constant-time base64 encoder (LF, 64
-/// columns, like every PEM certcycle writes), in a buffer that is zeroized on drop.
-fn secret_pem(label: &str, der: &[u8]) -> Zeroizing<String> {
-    match pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der) {
-        Ok(s) => Zeroizing::new(s),
-        // Only a label outside RFC 7468 fails, and both labels here are fixed and valid; an
-        // empty text is refused by every reader.
-        Err(_) => Zeroizing::new(String::new()),
     }
 }
