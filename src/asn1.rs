@@ -142,6 +142,10 @@ impl<'a> Reader<'a> {
         if tag & 0x1f == 0x1f {
             return Err(self.error(start, DerErrorKind::Invalid("multi-byte tags are not used")));
         }
+        if tag == 0 {
+            // Universal 0 is BER's end-of-contents marker: it never stands in DER.
+            return Err(self.error(start, DerErrorKind::Invalid("tag 0x00 is not DER")));
+        }
         let len_at = start + 1;
         let first = *self
             .data
@@ -174,6 +178,10 @@ impl<'a> Reader<'a> {
             .checked_add(len)
             .filter(|end| *end <= self.data.len())
             .ok_or(self.error(start, DerErrorKind::Truncated))?;
+        if tag == tag::OID {
+            check_oid(&self.data[value_start..value_end])
+                .map_err(|(at, what)| self.error(value_start + at, DerErrorKind::Invalid(what)))?;
+        }
         self.pos = value_end;
         Ok(Tlv {
             tag,
@@ -214,6 +222,26 @@ impl<'a> Reader<'a> {
             Err(self.error(self.pos, DerErrorKind::TrailingData))
         }
     }
+}
+
+/// X.690 §8.19: an OBJECT IDENTIFIER's contents are one or more subidentifiers, each in
+/// base 128 with the high bit set on every octet but its last, and minimal (no leading 0x80
+/// octet). Returns the offset in `value` of the first bad octet.
+fn check_oid(value: &[u8]) -> Result<(), (usize, &'static str)> {
+    if value.is_empty() {
+        return Err((0, "empty OBJECT IDENTIFIER"));
+    }
+    let mut arc_start = true;
+    for (i, b) in value.iter().enumerate() {
+        if arc_start && *b == 0x80 {
+            return Err((i, "OBJECT IDENTIFIER arc is not minimally encoded"));
+        }
+        arc_start = b & 0x80 == 0;
+    }
+    if !arc_start {
+        return Err((value.len() - 1, "OBJECT IDENTIFIER ends inside an arc"));
+    }
+    Ok(())
 }
 
 /// Parses exactly one element with tag `expected` from `data`, with nothing after it.

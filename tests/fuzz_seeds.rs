@@ -18,6 +18,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("cert_der", fuzz_logic::cert_der),
     ("verify_chain", fuzz_logic::verify_chain),
     ("go_duration", fuzz_logic::go_duration),
+    ("cert_der_differential", fuzz_logic::cert_der_differential),
 ];
 
 #[test]

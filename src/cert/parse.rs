@@ -13,6 +13,9 @@ pub(super) fn parse(der: Box<[u8]>) -> Result<Parsed, DerError> {
     let sig_alg = r.read(tag::SEQUENCE)?;
     let sig = r.read(tag::BIT_STRING)?;
     r.finish()?;
+    // signatureAlgorithm: a whole AlgorithmIdentifier (OID, optional parameters, nothing
+    // after); whether it is one certcycle verifies is the verifier's question.
+    crate::key::algorithm_identifier(&sig_alg)?;
     let signature_oid = sig_alg.reader().read(tag::OID)?.value_range();
     let signature = {
         let octets = asn1::bit_string_octets(&sig)?;
@@ -39,6 +42,7 @@ pub(super) fn parse(der: Box<[u8]>) -> Result<Parsed, DerError> {
     let serial = t.read(tag::INTEGER)?;
     asn1::check_integer(&serial)?;
     let tbs_sig = t.read(tag::SEQUENCE)?;
+    crate::key::algorithm_identifier(&tbs_sig)?;
     let issuer = t.read(tag::SEQUENCE)?;
     crate::name::validate(&der[issuer.range()], issuer.start)?;
     let validity = t.read(tag::SEQUENCE)?;
@@ -53,7 +57,8 @@ pub(super) fn parse(der: Box<[u8]>) -> Result<Parsed, DerError> {
         let mut s = spki.reader();
         let alg = s.read(tag::SEQUENCE)?;
         crate::key::algorithm_identifier(&alg)?;
-        s.read(tag::BIT_STRING)?;
+        // subjectPublicKey: every key type certcycle or anyone uses is whole octets.
+        asn1::bit_string_octets(&s.read(tag::BIT_STRING)?)?;
         s.finish()?;
     }
     // issuerUniqueID [1] and subjectUniqueID [2] (v2/v3 only), then extensions [3] (v3).

@@ -352,3 +352,144 @@ pub(crate) fn go_duration(data: &[u8]) {
         assert_eq!(back, d, "{s:?} -> {text:?}");
     }
 }
+
+/// Why certcycle may refuse a certificate that x509-cert's decoder accepts: certcycle reads
+/// more of it, on purpose — x509-cert keeps every extnValue opaque and every name attribute
+/// value as ANY, certcycle parses the extensions it uses and checks names and strings. Each
+/// entry is a fragment of certcycle's error message and why the refusal is right. (Being
+/// stricter never makes a false accept; the other direction is the one that matters.)
+pub(crate) const STRICTER_THAN_X509_CERT: &[(&str, &str)] = &[
+    (
+        "explicit v1 version",
+        "RFC 5280 4.1: version DEFAULT v1 is omitted in DER",
+    ),
+    ("unknown certificate version", "only v1, v2, v3 exist"),
+    (
+        "not v3",
+        "extensions in a certificate whose version cannot carry them",
+    ),
+    ("v1 certificate", "unique identifiers in a v1 certificate"),
+    (
+        "duplicate extension",
+        "RFC 5280 4.2: at most one instance of an extension",
+    ),
+    (
+        "must be omitted in DER",
+        "X.690 11.5: a DEFAULT value (critical, cA FALSE) is omitted",
+    ),
+    (
+        "BIT STRING",
+        "whole-octet and named-bit BIT STRING rules (X.690 11.2) in extensions",
+    ),
+    (
+        "INTEGER",
+        "X.690 8.3: non-empty, minimal INTEGERs (pathLen, ...) in extensions",
+    ),
+    ("BOOLEAN", "X.690 11.1: DER BOOLEAN is 0x00 or 0xff"),
+    (
+        "OBJECT IDENTIFIER",
+        "X.690 8.19.2: minimal, terminated subidentifiers, also in extensions",
+    ),
+    (
+        "expected tag",
+        "a structure x509-cert keeps opaque (extension value, attribute value)",
+    ),
+    (
+        "trailing data",
+        "X.690 10.1 / RFC 5280: nothing after an extension value's structure",
+    ),
+    (
+        "ends inside",
+        "an element cut short inside an extension value",
+    ),
+    (
+        "length does not fit",
+        "a length over 4 octets inside an extension value",
+    ),
+    (
+        "indefinite length",
+        "X.690 10.1: DER lengths are definite, inside extensions too",
+    ),
+    (
+        "not minimally encoded",
+        "X.690 10.1: minimal lengths, inside extensions too",
+    ),
+    (
+        "multi-byte tags",
+        "no RFC 5280 structure uses high tag numbers",
+    ),
+    ("tag 0x00", "universal 0 is BER end-of-contents, never DER"),
+    (
+        "IA5String",
+        "RFC 5280 4.2.1.6: GeneralName strings are IA5 (ASCII)",
+    ),
+    ("GeneralName", "RFC 5280 4.2.1.6: GeneralName forms"),
+    (
+        "time",
+        "RFC 5280 4.1.2.5 times: UTCTime to 2049, GeneralizedTime from 2050, Z, seconds",
+    ),
+    ("Time", "RFC 5280 4.1.2.5 times"),
+    (
+        "string",
+        "RFC 5280 4.1.2.4 directory string types and their contents",
+    ),
+    ("UTF8", "invalid UTF-8 in a UTF8String"),
+    (
+        "name",
+        "RFC 5280 4.1.2.4 names: SET OF one or more attributes",
+    ),
+    ("RDN", "relative distinguished names"),
+    ("SET", "X.690 11.6: DER SET OF ordering"),
+    (
+        "empty",
+        "RFC 5280: an empty SEQUENCE where one element or more is required",
+    ),
+];
+
+/// Why x509-cert may refuse a certificate that certcycle accepts: limits of its decoder that
+/// are not DER rules (found by `tests/der_differential.rs`, each case inspected).
+pub(crate) fn laxer_than_x509_cert(cert: &Certificate, e: &der::Error) -> Option<&'static str> {
+    use der::ErrorKind;
+    match e.kind() {
+        // const-oid takes the first subidentifier in one octet, arcs up to 2^32 and at least
+        // three arcs; X.690 8.19 allows `ff 04 03` (2.16180.3), `55 04` (2.5.4) and 35-bit
+        // arcs. certcycle checks the X.690 rules and compares OIDs as bytes.
+        ErrorKind::OidMalformed => Some("const-oid's limits on valid DER OIDs"),
+        // ObjectDescriptor (7) and RELATIVE-OID (13) are valid universal types as attribute
+        // values or algorithm parameters; the der crate does not know them.
+        ErrorKind::TagUnknown { byte: 7 | 13 } => Some("universal tags der does not know"),
+        // der's UTCTime starts at 1970; RFC 5280 4.1.2.5.1 reads YY 50..99 as 1950..1999.
+        ErrorKind::Value { tag } if tag == der::Tag::UtcTime => {
+            let before_1970 = |t: time::OffsetDateTime| (1950..1970).contains(&t.year());
+            (before_1970(cert.not_before()) || before_1970(cert.not_after()))
+                .then_some("der's UTCTime starts at 1970")
+        }
+        _ => None,
+    }
+}
+
+/// certcycle's `Certificate::from_der` against x509-cert's `Certificate::from_der` on the same
+/// bytes: a certificate one accepts and the other refuses is a finding unless the reason is
+/// listed above.
+pub(crate) fn cert_der_differential(data: &[u8]) {
+    use der::Decode;
+    let ours = Certificate::from_der(data.to_vec());
+    let theirs = x509_cert::Certificate::from_der(data);
+    match (&ours, &theirs) {
+        (Ok(_), Ok(_)) | (Err(_), Err(_)) => {}
+        (Err(e), Ok(_)) => {
+            let msg = e.to_string();
+            assert!(
+                STRICTER_THAN_X509_CERT.iter().any(|(f, _)| msg.contains(f)),
+                "certcycle refuses what x509-cert accepts, for an unlisted reason: {msg}"
+            );
+        }
+        (Ok(cert), Err(e)) => {
+            assert!(
+                laxer_than_x509_cert(cert, e).is_some(),
+                "certcycle accepts what x509-cert refuses: {e} ({:?})",
+                e.kind()
+            );
+        }
+    }
+}
