@@ -459,7 +459,9 @@ pub(crate) fn laxer_than_x509_cert(cert: &Certificate, e: &der::Error) -> Option
         // values or algorithm parameters; the der crate does not know them.
         ErrorKind::TagUnknown { byte: 7 | 13 } => Some("universal tags der does not know"),
         // der's UTCTime starts at 1970; RFC 5280 4.1.2.5.1 reads YY 50..99 as 1950..1999.
-        ErrorKind::Value { tag } if tag == der::Tag::UtcTime => {
+        ErrorKind::Value {
+            tag: der::Tag::UtcTime,
+        } => {
             let before_1970 = |t: time::OffsetDateTime| (1950..1970).contains(&t.year());
             (before_1970(cert.not_before()) || before_1970(cert.not_after()))
                 .then_some("der's UTCTime starts at 1970")
