@@ -53,6 +53,13 @@ pub enum RotationError {
         /// The workloads whose leaves chain only to the old anchor.
         offenders: Vec<String>,
     },
+    /// An acknowledgement that names no workload: "everyone" cannot be nobody. List every
+    /// workload of the mesh (a mesh with no workload has nothing to rotate).
+    #[error("the acknowledgement of {step} names no workload")]
+    EmptyAcknowledgement {
+        /// Which acknowledgement (`bundle rollout`, `leaf rollout`).
+        step: &'static str,
+    },
     /// Issuing failed.
     #[error("issuing: {0}")]
     Issue(#[from] Error),
@@ -138,11 +145,18 @@ impl Staged {
         self,
         loaded: impl IntoIterator<Item = (&'a str, &'a TrustBundle)>,
     ) -> Result<BundleDistributed, RotationError> {
+        let mut seen = 0usize;
         let missing: Vec<String> = loaded
             .into_iter()
+            .inspect(|_| seen += 1)
             .filter(|(_, b)| self.bundle.certificates().any(|c| !b.contains(c)))
             .map(|(name, _)| name.to_owned())
             .collect();
+        if seen == 0 {
+            return Err(RotationError::EmptyAcknowledgement {
+                step: "bundle rollout",
+            });
+        }
         if !missing.is_empty() {
             return Err(RotationError::BundleNotLoaded { workloads: missing });
         }
@@ -244,13 +258,20 @@ impl IssuerResigned {
         at: OffsetDateTime,
     ) -> Result<LeavesRolledOut, RotationError> {
         let only_new = TrustBundle::from_anchors([self.distributed.staged.new.clone()]);
+        let mut seen = 0usize;
         let offenders: Vec<String> = live
             .into_iter()
+            .inspect(|_| seen += 1)
             .filter(|(_, leaf, chain)| {
                 verify(leaf, chain, &only_new, at, &VerifyOptions::default()).is_err()
             })
             .map(|(name, _, _)| name.to_owned())
             .collect();
+        if seen == 0 {
+            return Err(RotationError::EmptyAcknowledgement {
+                step: "leaf rollout",
+            });
+        }
         if !offenders.is_empty() {
             return Err(RotationError::OldAnchorStillNeeded { offenders });
         }

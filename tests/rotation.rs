@@ -243,3 +243,42 @@ fn an_issuer_renewal_inside_the_rotation_window_breaks_the_seven_steps() {
         .expect("the early re-signing breaks continuity");
     assert!(first.step <= 3, "broke at step {}", first.step);
 }
+
+#[test]
+fn an_acknowledgement_that_names_nobody_is_refused() {
+    let (m, _) = mesh(7, 1);
+    let r = &mut rng(8);
+    let new = support::linkerd_anchor(r, m.now());
+    let staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
+    let nobody: [(&str, &TrustBundle); 0] = [];
+    assert!(matches!(
+        staged.clone().confirm_bundle_rollout(nobody),
+        Err(RotationError::EmptyAcknowledgement {
+            step: "bundle rollout"
+        })
+    ));
+    let staged_bundle = staged.bundle().clone();
+    let distributed = staged
+        .confirm_bundle_rollout([("all", &staged_bundle)])
+        .unwrap();
+    let resigned = distributed
+        .resign_issuer(
+            &new,
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            m.now(),
+            r,
+        )
+        .unwrap();
+    let none: Vec<(&str, &certcycle::Certificate, &[certcycle::Certificate])> = Vec::new();
+    let e = resigned.confirm_leaf_rollout(none, m.now()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            RotationError::EmptyAcknowledgement {
+                step: "leaf rollout"
+            }
+        ),
+        "{e}"
+    );
+}

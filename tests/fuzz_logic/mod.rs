@@ -148,9 +148,13 @@ pub(crate) fn join_chain(
 }
 
 /// Verification never panics, and never accepts a chain whose every link it cannot show:
-/// an accepted path is re-checked link by link with the bare signature check.
+/// an accepted path is re-checked link by link with the bare signature check. Every input
+/// also goes through one cache shared by the whole run (warm with whatever earlier inputs
+/// left), which must give the same verdict as the uncached call and never grow past its bound.
 pub(crate) fn verify_chain(data: &[u8]) {
-    use certcycle::verify::{Usage, VerifyOptions, verify};
+    use certcycle::verify::{SignatureCache, Usage, VerifyOptions, verify, verify_cached};
+    static CACHE: std::sync::OnceLock<SignatureCache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(|| SignatureCache::with_capacity(64));
     let Some((anchors, inters, leaf, hours)) = split_chain(data) else {
         return;
     };
@@ -167,12 +171,21 @@ pub(crate) fn verify_chain(data: &[u8]) {
         return;
     };
     let bundle = TrustBundle::from_anchors(anchors);
-    let at = leaf.not_before() + time::Duration::hours(i64::from(hours));
+    let Some(at) = leaf
+        .not_before()
+        .checked_add(time::Duration::hours(i64::from(hours)))
+    else {
+        return;
+    };
     for options in [
         VerifyOptions::default(),
         VerifyOptions::for_usage(Usage::ClientAuth),
     ] {
-        if let Ok(chain) = verify(&leaf, &inters, &bundle, at, &options) {
+        let plain = verify(&leaf, &inters, &bundle, at, &options);
+        let cached = verify_cached(&leaf, &inters, &bundle, at, &options, Some(cache));
+        assert_eq!(plain, cached, "the cache changed the verdict");
+        assert!(cache.len() <= 64, "the cache outgrew its bound");
+        if let Ok(chain) = plain {
             let path = chain.certificates();
             assert!(path.len() >= 2);
             assert_eq!(&path[0], &leaf);
