@@ -10,50 +10,10 @@ use certcycle::verify::{
     BudgetKind, SignatureCache, Usage, VerifyError, VerifyOptions, verify, verify_cached,
 };
 use certcycle::{Certificate, PrivateKey, TrustAnchor, TrustBundle};
-use support::craft::{Craft, ca, ext, leaf, make};
+use support::craft::{Craft, ca, fan_out, leaf, make, nc_fan_out};
 use support::{T0, rng};
 
 const NAME: &str = "web.default.svc";
-
-fn serial(layer: usize, i: usize) -> Vec<u8> {
-    vec![0x10, layer as u8, i as u8, 0x01]
-}
-
-/// The cache-DoS shape: `layers` layers of `width` intermediates, each layer one subject and
-/// one key, differing only in serial; the top layer names the anchor but is signed under a key
-/// the bundle does not hold. Every path through the layers verifies until the very top.
-fn fan_out(layers: usize, width: usize) -> (Certificate, Vec<Certificate>, TrustBundle) {
-    let r = &mut rng(1100);
-    let root_key = PrivateKey::generate(r);
-    let root = make(&ca("root"), &root_key, None);
-    let stranger = PrivateKey::generate(r); // signs the top layer under the root's name
-    let keys: Vec<PrivateKey> = (0..layers).map(|_| PrivateKey::generate(r)).collect();
-    let names: Vec<&'static str> = (0..layers)
-        .map(|l| &*Box::leak(format!("layer{l}").into_boxed_str()))
-        .collect();
-    let mut inters = Vec::new();
-    for l in 0..layers {
-        let issuer = if l + 1 == layers {
-            ("root", &stranger)
-        } else {
-            (names[l + 1], &keys[l + 1])
-        };
-        for i in 0..width {
-            let c = Craft {
-                serial: serial(l, i),
-                ..ca(names[l])
-            };
-            inters.push(make(&c, &keys[l], Some(issuer)));
-        }
-    }
-    let leaf_c = make(
-        &leaf(NAME),
-        &PrivateKey::generate(r),
-        Some((names[0], &keys[0])),
-    );
-    let bundle = TrustBundle::from_anchors([TrustAnchor::new(root).unwrap()]);
-    (leaf_c, inters, bundle)
-}
 
 fn server() -> VerifyOptions {
     VerifyOptions::for_usage(Usage::ServerAuth)
@@ -143,78 +103,13 @@ fn the_cache_is_bounded() {
     assert!(!cache.is_empty());
 }
 
-/// DER length octets.
-fn der_len(n: usize) -> Vec<u8> {
-    match n {
-        0..=0x7f => vec![n as u8],
-        0x80..=0xff => vec![0x81, n as u8],
-        _ => vec![0x82, (n >> 8) as u8, n as u8],
-    }
-}
-
-fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    out.extend(der_len(value.len()));
-    out.extend(value);
-    out
-}
-
-/// NameConstraints permitting `n` DNS subtrees (the last one, `svc`, covers the leaf).
-fn many_permitted(n: usize) -> Vec<u8> {
-    let mut subtrees = Vec::new();
-    for i in 0..n {
-        let base = if i + 1 == n {
-            "svc".to_owned()
-        } else {
-            format!("n{i}.example")
-        };
-        subtrees.extend(tlv(0x30, &tlv(0x82, base.as_bytes())));
-    }
-    tlv(0x30, &tlv(0xa0, &subtrees))
-}
-
 #[test]
 fn name_constraint_work_is_one_budget_per_verification() {
     // A constrained anchor with 500 permitted subtrees, a leaf with 300 names under it, and 8
     // intermediates of one name and key that the anchor did not sign. Each check is 150,000
     // comparisons — under the per-pair limit this crate had — and the path builder tries the
     // anchor above each of the 8: 1.2 million comparisons before the fix, for one BadSignature.
-    let r = &mut rng(1103);
-    let root_key = PrivateKey::generate(r);
-    let root = make(
-        &Craft {
-            extra: vec![ext(&[2, 5, 29, 30], true, many_permitted(500))],
-            ..ca("root")
-        },
-        &root_key,
-        None,
-    );
-    let stranger = PrivateKey::generate(r);
-    let ica_key = PrivateKey::generate(r);
-    let inters: Vec<Certificate> = (0..8)
-        .map(|i| {
-            make(
-                &Craft {
-                    serial: serial(0, i),
-                    ..ca("ica")
-                },
-                &ica_key,
-                Some(("root", &stranger)),
-            )
-        })
-        .collect();
-    let names: Vec<&'static str> = (0..300)
-        .map(|i| &*Box::leak(format!("w{i}.default.svc").into_boxed_str()))
-        .collect();
-    let leaf_c = make(
-        &Craft {
-            dns: names,
-            ..leaf(NAME)
-        },
-        &PrivateKey::generate(r),
-        Some(("ica", &ica_key)),
-    );
-    let bundle = TrustBundle::from_anchors([TrustAnchor::new(root).unwrap()]);
+    let (leaf_c, inters, bundle) = nc_fan_out(500, 300, 8);
     let exhausted = VerifyError::BudgetExhausted {
         kind: BudgetKind::NameConstraintComparisons,
         limit: 250_000,

@@ -3,7 +3,7 @@
 //! tests' raw material.
 
 use super::T0;
-use certcycle::{Certificate, PrivateKey};
+use certcycle::{Certificate, PrivateKey, TrustAnchor, TrustBundle};
 use rcgen::{CustomExtension, ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
 use time::{Duration, OffsetDateTime};
 
@@ -121,4 +121,130 @@ pub(crate) fn make(
         .der()
         .to_vec();
     Certificate::from_der(der).unwrap()
+}
+
+// Hostile shapes (tests/hostile.rs and benches/hostile.rs).
+
+fn rng(seed: u64) -> rand_chacha::ChaCha20Rng {
+    use rand_core::SeedableRng;
+    rand_chacha::ChaCha20Rng::seed_from_u64(seed)
+}
+
+const NAME: &str = "web.default.svc";
+
+pub(crate) fn serial(layer: usize, i: usize) -> Vec<u8> {
+    vec![0x10, layer as u8, i as u8, 0x01]
+}
+
+/// The cache-DoS shape: `layers` layers of `width` intermediates, each layer one subject and
+/// one key, differing only in serial; the top layer names the anchor but is signed under a key
+/// the bundle does not hold. Every path through the layers verifies until the very top.
+pub(crate) fn fan_out(layers: usize, width: usize) -> (Certificate, Vec<Certificate>, TrustBundle) {
+    let r = &mut rng(1100);
+    let root_key = PrivateKey::generate(r);
+    let root = make(&ca("root"), &root_key, None);
+    let stranger = PrivateKey::generate(r); // signs the top layer under the root's name
+    let keys: Vec<PrivateKey> = (0..layers).map(|_| PrivateKey::generate(r)).collect();
+    let names: Vec<&'static str> = (0..layers)
+        .map(|l| &*Box::leak(format!("layer{l}").into_boxed_str()))
+        .collect();
+    let mut inters = Vec::new();
+    for l in 0..layers {
+        let issuer = if l + 1 == layers {
+            ("root", &stranger)
+        } else {
+            (names[l + 1], &keys[l + 1])
+        };
+        for i in 0..width {
+            let c = Craft {
+                serial: serial(l, i),
+                ..ca(names[l])
+            };
+            inters.push(make(&c, &keys[l], Some(issuer)));
+        }
+    }
+    let leaf_c = make(
+        &leaf(NAME),
+        &PrivateKey::generate(r),
+        Some((names[0], &keys[0])),
+    );
+    let bundle = TrustBundle::from_anchors([TrustAnchor::new(root).unwrap()]);
+    (leaf_c, inters, bundle)
+}
+
+/// DER length octets.
+pub(crate) fn der_len(n: usize) -> Vec<u8> {
+    match n {
+        0..=0x7f => vec![n as u8],
+        0x80..=0xff => vec![0x81, n as u8],
+        _ => vec![0x82, (n >> 8) as u8, n as u8],
+    }
+}
+
+pub(crate) fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    out.extend(der_len(value.len()));
+    out.extend(value);
+    out
+}
+
+/// NameConstraints permitting `n` DNS subtrees (the last one, `svc`, covers the leaf).
+pub(crate) fn many_permitted(n: usize) -> Vec<u8> {
+    let mut subtrees = Vec::new();
+    for i in 0..n {
+        let base = if i + 1 == n {
+            "svc".to_owned()
+        } else {
+            format!("n{i}.example")
+        };
+        subtrees.extend(tlv(0x30, &tlv(0x82, base.as_bytes())));
+    }
+    tlv(0x30, &tlv(0xa0, &subtrees))
+}
+
+/// The name-constraint fan-out: an anchor permitting `constraints` DNS subtrees, a leaf with
+/// `names` names under the last one, and `intermediates` intermediates of one name and key
+/// that the anchor did not sign (so every path is tried, and each try checks the constraints).
+pub(crate) fn nc_fan_out(
+    constraints: usize,
+    names: usize,
+    intermediates: usize,
+) -> (Certificate, Vec<Certificate>, TrustBundle) {
+    let r = &mut rng(1103);
+    let root_key = PrivateKey::generate(r);
+    let root = make(
+        &Craft {
+            extra: vec![ext(&[2, 5, 29, 30], true, many_permitted(constraints))],
+            ..ca("root")
+        },
+        &root_key,
+        None,
+    );
+    let stranger = PrivateKey::generate(r);
+    let ica_key = PrivateKey::generate(r);
+    let inters: Vec<Certificate> = (0..intermediates)
+        .map(|i| {
+            make(
+                &Craft {
+                    serial: serial(0, i),
+                    ..ca("ica")
+                },
+                &ica_key,
+                Some(("root", &stranger)),
+            )
+        })
+        .collect();
+    let names: Vec<&'static str> = (0..names)
+        .map(|i| &*Box::leak(format!("w{i}.default.svc").into_boxed_str()))
+        .collect();
+    let leaf_c = make(
+        &Craft {
+            dns: names,
+            ..leaf(NAME)
+        },
+        &PrivateKey::generate(r),
+        Some(("ica", &ica_key)),
+    );
+    let bundle = TrustBundle::from_anchors([TrustAnchor::new(root).unwrap()]);
+    (leaf_c, inters, bundle)
 }
