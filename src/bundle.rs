@@ -17,7 +17,7 @@
 //! - Expired certificates are dropped only on request, and each one dropped is reported.
 
 use crate::cert::{Certificate, Fingerprint};
-use crate::issue::TrustAnchor;
+use crate::anchor::TrustAnchor;
 use crate::pem::{Blocks, PemError};
 use std::collections::HashMap;
 use std::fmt;

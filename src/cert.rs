@@ -219,7 +219,7 @@ pub struct Fingerprint(pub [u8; 32]);
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::hex(&self.0))
+        f.write_str(&crate::display::hex(&self.0))
     }
 }
 
@@ -338,7 +338,7 @@ impl Certificate {
 
     /// The subject as an RFC 4514 string, most specific RDN first (`CN=…,O=…`).
     pub fn subject(&self) -> String {
-        crate::name::to_rfc4514(self.subject_der())
+        crate::dn::to_rfc4514(self.subject_der())
     }
 
     /// The subject Name, DER, exactly as encoded.
@@ -348,7 +348,7 @@ impl Certificate {
 
     /// The issuer as an RFC 4514 string.
     pub fn issuer(&self) -> String {
-        crate::name::to_rfc4514(self.issuer_der())
+        crate::dn::to_rfc4514(self.issuer_der())
     }
 
     /// The issuer Name, DER, exactly as encoded.
@@ -364,8 +364,8 @@ impl Certificate {
     /// The serial number as colon-free lowercase hex (leading zero octet dropped).
     pub fn serial_hex(&self) -> String {
         match self.serial() {
-            [0, rest @ ..] if !rest.is_empty() => crate::hex(rest),
-            s => crate::hex(s),
+            [0, rest @ ..] if !rest.is_empty() => crate::display::hex(rest),
+            s => crate::display::hex(s),
         }
     }
 
@@ -515,7 +515,7 @@ impl Certificate {
 
     /// The subject's common name values (for profile checks and messages).
     pub(crate) fn common_names(&self) -> Vec<String> {
-        crate::name::common_names(self.subject_der())
+        crate::dn::common_names(self.subject_der())
     }
 
     /// The dNSName entries of the subjectAltName.
@@ -613,9 +613,9 @@ impl Certificate {
     /// The seed document's two-line view (see [`Inspection`]).
     pub fn inspect(&self) -> Inspection {
         Inspection {
-            issuer_key_id: self.authority_key_id().map(crate::hex),
+            issuer_key_id: self.authority_key_id().map(crate::display::hex),
             issuer: self.issuer(),
-            subject_key_id: self.subject_key_id().map(crate::hex),
+            subject_key_id: self.subject_key_id().map(crate::display::hex),
             subject: self.subject(),
             not_before: self.not_before(),
             not_after: self.not_after(),
@@ -695,8 +695,8 @@ impl Inspection {
     pub fn validity_line(&self) -> String {
         format!(
             "Validity: {} .. {}",
-            crate::rfc3339(self.not_before),
-            crate::rfc3339(self.not_after)
+            crate::display::rfc3339(self.not_before),
+            crate::display::rfc3339(self.not_after)
         )
     }
 }

@@ -218,8 +218,8 @@ pub fn check(
         format!(
             "{} is valid {} .. {}",
             issuer.subject(),
-            crate::rfc3339(issuer.not_before()),
-            crate::rfc3339(issuer.not_after())
+            crate::display::rfc3339(issuer.not_before()),
+            crate::display::rfc3339(issuer.not_after())
         ),
     );
     match threshold.expiring(issuer, at) {
@@ -276,7 +276,7 @@ pub fn check(
             format!(
                 "a workload certificate cannot outlive its issuer: new ones are capped at {} \
                  (renew the issuer)",
-                crate::rfc3339(issuer.not_after())
+                crate::display::rfc3339(issuer.not_after())
             )
         },
     );

@@ -1,9 +1,9 @@
-//! Issuing certificates: [`Ca`] (the only type that can sign) and [`TrustAnchor`].
+//! Issuing certificates: [`Ca`], the only type that can sign.
 
-use crate::asn1::{self, tag};
 use crate::cert::{Certificate, ExtendedKeyUsage, key_usage_to_rcgen};
 use crate::error::Error;
 use crate::key::{PrivateKey, PublicKey};
+use crate::anchor::TrustAnchor;
 use crate::spec::CertSpec;
 use crate::verify::{Role, check_issued};
 use rand_core::CryptoRngCore;
@@ -180,9 +180,7 @@ impl Ca {
 
     /// The certificate as a public [`TrustAnchor`] (for a bundle).
     pub fn trust_anchor(&self) -> TrustAnchor {
-        TrustAnchor {
-            cert: self.cert.clone(),
-        }
+        TrustAnchor::new_unchecked(self.cert.clone())
     }
 
     /// Splits into certificate and key.
@@ -326,7 +324,7 @@ impl Ca {
         now: OffsetDateTime,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Issued, Error> {
-        let key = verify_csr(csr_der)?;
+        let key = crate::csr::verify_csr(csr_der)?;
         self.issue(spec, &key, now, rng)
     }
 }
@@ -340,102 +338,10 @@ impl fmt::Debug for Ca {
     }
 }
 
-/// Reads a PEM `CERTIFICATE REQUEST` (or `NEW CERTIFICATE REQUEST`) to DER.
-///
-/// # Errors
-/// [`Error::Pem`].
-pub fn csr_der_from_pem(text: &str) -> Result<Vec<u8>, Error> {
-    match crate::pem::decode_single(text, "CERTIFICATE REQUEST") {
-        Err(crate::pem::PemError {
-            kind: crate::pem::PemErrorKind::WrongLabel { found, .. },
-            ..
-        }) if found == "NEW CERTIFICATE REQUEST" => {
-            crate::pem::decode_single(text, "NEW CERTIFICATE REQUEST").map_err(Error::pem("CSR"))
-        }
-        other => other.map_err(Error::pem("CSR")),
-    }
-}
-
-/// Verifies a DER PKCS#10 request's self-signature and returns its public key.
-fn verify_csr(der: &[u8]) -> Result<PublicKey, Error> {
-    use der::Decode;
-    let what = "CSR";
-    // Structural validation by x509-cert (RFC 2986 ASN.1), then the raw signed bytes by the
-    // strict reader, so the signature is checked over the bytes as received.
-    x509_cert::request::CertReq::from_der(der).map_err(|e| Error::Malformed {
-        what,
-        offset: e
-            .position()
-            .map(|p| usize::try_from(u32::from(p)).unwrap_or(0))
-            .unwrap_or(0),
-        reason: e.kind().to_string(),
-    })?;
-    let m = |e| Error::malformed(what, e);
-    let outer = asn1::parse_one(der, tag::SEQUENCE).map_err(m)?;
-    let mut r = outer.reader();
-    let info = r.read(tag::SEQUENCE).map_err(m)?;
-    let alg = r.read(tag::SEQUENCE).map_err(m)?;
-    let sig = r.read(tag::BIT_STRING).map_err(m)?;
-    r.finish().map_err(m)?;
-    let mut i = info.reader();
-    i.read(tag::INTEGER).map_err(m)?;
-    i.read(tag::SEQUENCE).map_err(m)?;
-    let spki = i.read(tag::SEQUENCE).map_err(m)?;
-    let key = PublicKey::from_spki_tlv(&spki, what)?;
-    let (alg_oid, _) = crate::key::algorithm_identifier(&alg).map_err(m)?;
-    let sha384 = match alg_oid {
-        crate::oid::ECDSA_SHA256 => false,
-        crate::oid::ECDSA_SHA384 => true,
-        other => {
-            return Err(Error::UnsupportedAlgorithm {
-                what,
-                found: crate::oid::algorithm_name(other, None),
-            });
-        }
-    };
-    let sig = asn1::bit_string_octets(&sig).map_err(m)?;
-    if !key.verify(&der[info.range()], sig, sha384) {
-        return Err(Error::CsrBadSignature);
-    }
-    Ok(key)
-}
-
-/// A trust anchor: a CA certificate, public data only. This is what bundles hold.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TrustAnchor {
-    cert: Certificate,
-}
-
-impl TrustAnchor {
-    /// Wraps a CA certificate as a trust anchor.
-    ///
-    /// # Errors
-    /// [`Error::NotCa`] if it is not a CA certificate.
-    pub fn new(cert: Certificate) -> Result<Self, Error> {
-        if !cert.is_ca() {
-            return Err(Error::NotCa {
-                subject: cert.subject(),
-                reason: "basicConstraints does not say cA=TRUE",
-            });
-        }
-        Ok(Self { cert })
-    }
-
-    /// Wraps any certificate (for bundles that allow non-CA entries).
-    pub(crate) fn new_unchecked(cert: Certificate) -> Self {
-        Self { cert }
-    }
-
-    /// The certificate.
-    pub fn certificate(&self) -> &Certificate {
-        &self.cert
-    }
-}
-
 /// The issuer side of rcgen's encoder for `cert`: its subject name, re-encoded exactly, and
 /// its actual SKI (what every certificate it issues carries as AKI).
 fn issuer_params(cert: &Certificate) -> Result<rcgen::CertificateParams, Error> {
-    let distinguished_name = crate::name::to_rcgen(cert.subject_der()).map_err(|reason| {
+    let distinguished_name = crate::dn::to_rcgen(cert.subject_der()).map_err(|reason| {
         Error::IssuerNameNotReproducible {
             issuer: cert.subject(),
             reason,

@@ -128,7 +128,7 @@ impl PublicKey {
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PublicKey")
-            .field("key_id", &crate::hex(&self.key_id()))
+            .field("key_id", &crate::display::hex(&self.key_id()))
             .finish()
     }
 }
@@ -375,7 +375,7 @@ impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PrivateKey")
             .field("algorithm", &"ECDSA P-256")
-            .field("public_key_id", &crate::hex(&self.public.key_id()))
+            .field("public_key_id", &crate::display::hex(&self.public.key_id()))
             .finish_non_exhaustive()
     }
 }

@@ -58,16 +58,19 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub, missing_debug_implementations)]
 
+mod anchor;
 mod asn1;
 mod bundle;
 mod cert;
+mod csr;
 mod duration;
 mod error;
 pub mod health;
 mod issue;
 mod key;
 pub mod mesh;
-mod name;
+mod display;
+mod dn;
 mod oid;
 mod pem;
 pub mod presets;
@@ -87,34 +90,11 @@ pub use cert::{
 };
 pub use duration::{DurationError, GoDuration};
 pub use error::Error;
-pub use issue::{Ca, Issued, IssuedCa, TrustAnchor, csr_der_from_pem};
+pub use anchor::TrustAnchor;
+pub use csr::csr_der_from_pem;
+pub use issue::{Ca, Issued, IssuedCa};
 pub use key::{PrivateKey, PublicKey};
 pub use pem::{PemError, PemErrorKind};
 pub use renewal::{Lint, LintId, Renewal, RenewalPolicy, RenewalState, SpecError};
 pub use spec::{CertSpec, RotationPolicy};
 pub use verify::{PeerName, Usage, VerifiedChain, VerifyError, VerifyOptions, verify};
-
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 0xf) as usize] as char);
-    }
-    s
-}
-
-/// RFC 3339 with a `Z` offset, whole seconds.
-pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}

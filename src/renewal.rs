@@ -675,9 +675,9 @@ pub fn lint_chain(
             message: format!(
                 "issuer {} expires at {}, after its anchor {} ({})",
                 issuer.subject(),
-                crate::rfc3339(issuer.not_after()),
+                crate::display::rfc3339(issuer.not_after()),
                 anchor.subject(),
-                crate::rfc3339(anchor.not_after())
+                crate::display::rfc3339(anchor.not_after())
             ),
         });
     }
@@ -687,8 +687,8 @@ pub fn lint_chain(
             message: format!(
                 "workload certificate {} expires at {}, after its issuer ({})",
                 leaf.subject(),
-                crate::rfc3339(leaf.not_after()),
-                crate::rfc3339(issuer.not_after())
+                crate::display::rfc3339(leaf.not_after()),
+                crate::display::rfc3339(issuer.not_after())
             ),
         });
     }

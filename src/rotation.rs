@@ -19,7 +19,8 @@
 use crate::bundle::TrustBundle;
 use crate::cert::Certificate;
 use crate::error::Error;
-use crate::issue::{Ca, IssuedCa, TrustAnchor};
+use crate::anchor::TrustAnchor;
+use crate::issue::{Ca, IssuedCa};
 use crate::key::PrivateKey;
 use crate::renewal::{RenewalPolicy, RenewalState};
 use crate::spec::{CertSpec, RotationPolicy};

@@ -200,9 +200,12 @@ impl CertSpec {
             ("backdate", Some(self.backdate)),
             ("renewBefore", self.renew_before),
         ] {
-            if let Some(Err(e)) = d.map(|d| crate::renewal::expressible(field, d)) {
+            if let Some(d) = d.filter(|d| crate::duration::GoDuration::new(*d).is_none()) {
                 return Err(Error::InvalidSpec {
-                    reason: e.to_string(),
+                    reason: format!(
+                        "{field} {d} is outside what Go can express (0 to \
+                         2562047h47m16.854775807s)"
+                    ),
                 });
             }
         }

@@ -44,14 +44,14 @@ pub(super) fn parse(der: Box<[u8]>) -> Result<Parsed, DerError> {
     let tbs_sig = t.read(tag::SEQUENCE)?;
     crate::key::algorithm_identifier(&tbs_sig)?;
     let issuer = t.read(tag::SEQUENCE)?;
-    crate::name::validate(&der[issuer.range()], issuer.start)?;
+    crate::dn::validate(&der[issuer.range()], issuer.start)?;
     let validity = t.read(tag::SEQUENCE)?;
     let mut v = validity.reader();
     let not_before = asn1::time(&v.read_any()?)?;
     let not_after = asn1::time(&v.read_any()?)?;
     v.finish()?;
     let subject = t.read(tag::SEQUENCE)?;
-    crate::name::validate(&der[subject.range()], subject.start)?;
+    crate::dn::validate(&der[subject.range()], subject.start)?;
     let spki = t.read(tag::SEQUENCE)?;
     {
         let mut s = spki.reader();

@@ -153,7 +153,7 @@ fn names_of(cert: &Certificate) -> Names {
     }
     names
         .email
-        .extend(crate::name::attribute_values(subject, EMAIL_ADDRESS));
+        .extend(crate::dn::attribute_values(subject, EMAIL_ADDRESS));
     for cn in cert.common_names() {
         if let Ok(ip) = cn.parse::<IpAddr>() {
             names.ip.push(match ip {
@@ -233,7 +233,7 @@ pub(crate) fn check(nc: &[u8], cert: &Certificate, budget: &mut Budget) -> Resul
             if !p.dn.is_empty() && !p.dn.iter().any(|c| dn_within(dn, c)) {
                 return Err(Violation::NotPermitted(format!(
                     "DN:{}",
-                    crate::name::to_rfc4514(dn)
+                    crate::dn::to_rfc4514(dn)
                 )));
             }
         }
@@ -258,7 +258,7 @@ pub(crate) fn check(nc: &[u8], cert: &Certificate, budget: &mut Budget) -> Resul
             if x.dn.iter().any(|c| dn_within(dn, c)) {
                 return Err(Violation::Excluded(format!(
                     "DN:{}",
-                    crate::name::to_rfc4514(dn)
+                    crate::dn::to_rfc4514(dn)
                 )));
             }
         }
@@ -350,8 +350,8 @@ fn email_within(email: &str, constraint: &[u8]) -> bool {
 /// constraint's, compared after case folding and whitespace collapsing of string values.
 fn dn_within(name: &[u8], constraint: &[u8]) -> bool {
     let (Some(n), Some(c)) = (
-        crate::name::normalized_rdns(name),
-        crate::name::normalized_rdns(constraint),
+        crate::dn::normalized_rdns(name),
+        crate::dn::normalized_rdns(constraint),
     ) else {
         return false;
     };

@@ -250,7 +250,7 @@ pub(crate) fn normalized_rdns(name: &[u8]) -> Option<Vec<Vec<(Vec<u8>, String)>>
                         .collect::<Vec<_>>()
                         .join(" ")
                         .to_lowercase(),
-                    None => format!("#{}", crate::hex(a.value.value)),
+                    None => format!("#{}", crate::display::hex(a.value.value)),
                 };
                 (a.oid.to_vec(), v)
             })
