@@ -16,8 +16,8 @@
 //!   (a rotation's old and new anchor) next to each other, oldest first.
 //! - Expired certificates are dropped only on request, and each one dropped is reported.
 
-use crate::cert::{Certificate, Fingerprint};
 use crate::anchor::TrustAnchor;
+use crate::cert::{Certificate, Fingerprint};
 use crate::pem::{Blocks, PemError};
 use std::collections::HashMap;
 use std::fmt;

@@ -65,4 +65,3 @@ pub(crate) fn verify_csr(der: &[u8]) -> Result<PublicKey, Error> {
     }
     Ok(key)
 }
-

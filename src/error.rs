@@ -63,7 +63,12 @@ pub enum Error {
     },
 
     /// The issuer cannot issue at the requested time: it is expired or not yet valid.
-    #[error("issuer {issuer} is not valid at {at} (valid {not_before} .. {not_after})")]
+    #[error(
+        "issuer {issuer} is not valid at {} (valid {} .. {})",
+        crate::display::rfc3339(*at),
+        crate::display::rfc3339(*not_before),
+        crate::display::rfc3339(*not_after)
+    )]
     IssuerNotValid {
         /// The issuer's subject.
         issuer: String,
@@ -87,7 +92,11 @@ pub enum Error {
     },
 
     /// A time plus a duration falls outside what `time` represents (years -9999 to 9999).
-    #[error("{from} + {by} is outside the representable range of times")]
+    #[error(
+        "{} + {} is outside the representable range of times",
+        crate::display::rfc3339(*from),
+        crate::duration::GoDuration(*by)
+    )]
     TimeOutOfRange {
         /// The starting time.
         from: OffsetDateTime,

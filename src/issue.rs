@@ -1,9 +1,9 @@
 //! Issuing certificates: [`Ca`], the only type that can sign.
 
+use crate::anchor::TrustAnchor;
 use crate::cert::{Certificate, ExtendedKeyUsage, key_usage_to_rcgen};
 use crate::error::Error;
 use crate::key::{PrivateKey, PublicKey};
-use crate::anchor::TrustAnchor;
 use crate::spec::CertSpec;
 use crate::verify::{Role, check_issued};
 use rand_core::CryptoRngCore;

@@ -63,14 +63,14 @@ mod asn1;
 mod bundle;
 mod cert;
 mod csr;
+mod display;
+mod dn;
 mod duration;
 mod error;
 pub mod health;
 mod issue;
 mod key;
 pub mod mesh;
-mod display;
-mod dn;
 mod oid;
 mod pem;
 pub mod presets;
@@ -81,6 +81,7 @@ mod spec;
 pub mod testkit;
 pub mod verify;
 
+pub use anchor::TrustAnchor;
 pub use bundle::{
     Built, BundleDiff, BundleError, BundleOptions, BundleWarning, Dropped, Origin, TrustBundle,
 };
@@ -88,10 +89,9 @@ pub use cert::{
     BasicConstraints, Certificate, ExtendedKeyUsage, Fingerprint, Inspection, KeyUsage,
     SignatureAlgorithm, SubjectAltName,
 };
+pub use csr::csr_der_from_pem;
 pub use duration::{DurationError, GoDuration};
 pub use error::Error;
-pub use anchor::TrustAnchor;
-pub use csr::csr_der_from_pem;
 pub use issue::{Ca, Issued, IssuedCa};
 pub use key::{PrivateKey, PublicKey};
 pub use pem::{PemError, PemErrorKind};

@@ -16,10 +16,10 @@
 //! seed document's five-step order, which breaks mTLS), and the old anchor cannot be dropped
 //! while a live leaf still chains only to it.
 
+use crate::anchor::TrustAnchor;
 use crate::bundle::TrustBundle;
 use crate::cert::Certificate;
 use crate::error::Error;
-use crate::anchor::TrustAnchor;
 use crate::issue::{Ca, IssuedCa};
 use crate::key::PrivateKey;
 use crate::renewal::{RenewalPolicy, RenewalState};

@@ -157,32 +157,58 @@ impl VerifyOptions {
     }
 }
 
-/// Which certificate of a path an error is about: its depth (0 = leaf) and subject.
+/// Which certificate of a path an error is about: its depth (0 = leaf), its subject, and —
+/// for a certificate with an empty subject, as mesh leaves have — its first subjectAltName,
+/// which is what messages call it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CertRef {
     /// 0 for the leaf, 1 for its issuer, and so on.
     pub depth: usize,
-    /// The subject (RFC 4514).
+    /// The subject (RFC 4514), empty for a subject-less certificate.
     pub subject: String,
+    /// The first subjectAltName (`DNS:…`, `IP:…`, `URI:…`, `email:…`) when the subject is
+    /// empty.
+    pub san: Option<String>,
 }
 
 impl CertRef {
-    fn new(depth: usize, cert: &Certificate) -> Self {
+    /// The reference to `cert` at `depth` of a path.
+    pub fn of(depth: usize, cert: &Certificate) -> Self {
+        let subject = cert.subject();
+        let san = if subject.is_empty() {
+            cert.subject_alt_names()
+                .into_iter()
+                .find_map(|san| match san {
+                    crate::SubjectAltName::Dns(d) => Some(format!("DNS:{d}")),
+                    crate::SubjectAltName::Ip(ip) => Some(format!("IP:{ip}")),
+                    crate::SubjectAltName::Uri(u) => Some(format!("URI:{u}")),
+                    crate::SubjectAltName::Email(e) => Some(format!("email:{e}")),
+                    crate::SubjectAltName::Other(_) => None,
+                })
+        } else {
+            None
+        };
         Self {
             depth,
-            subject: cert.subject(),
+            subject,
+            san,
         }
+    }
+
+    fn new(depth: usize, cert: &Certificate) -> Self {
+        Self::of(depth, cert)
     }
 }
 
 impl fmt::Display for CertRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let subject = if self.subject.is_empty() {
-            "<empty subject>"
-        } else {
-            &self.subject
+        let name = match (&self.subject, &self.san) {
+            (s, _) if !s.is_empty() => s.as_str(),
+            (_, Some(san)) => san.as_str(),
+            _ => "no subject, no subjectAltName",
         };
-        write!(f, "certificate at depth {} ({subject})", self.depth)
+        write!(f, "certificate at depth {} ({name})", self.depth)
     }
 }
 
@@ -284,7 +310,7 @@ impl fmt::Display for ProfileRule {
 #[non_exhaustive]
 pub enum VerifyError {
     /// `at` is after notAfter.
-    #[error("{cert} expired at {not_after}")]
+    #[error("{cert} expired at {}", crate::display::rfc3339(*not_after))]
     Expired {
         /// The certificate.
         cert: CertRef,
@@ -292,7 +318,7 @@ pub enum VerifyError {
         not_after: OffsetDateTime,
     },
     /// `at` is before notBefore.
-    #[error("{cert} is not valid before {not_before}")]
+    #[error("{cert} is not valid before {}", crate::display::rfc3339(*not_before))]
     NotYetValid {
         /// The certificate.
         cert: CertRef,

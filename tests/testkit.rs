@@ -121,3 +121,22 @@ fn written_layouts_are_what_tools_read() {
         }
     }
 }
+
+#[test]
+fn a_subject_less_leaf_is_named_by_its_san_and_times_are_rfc3339() {
+    let s = certcycle::testkit::scenario::expired_leaf().unwrap();
+    let e = s.verify().unwrap_err();
+    let leaf = &s.workload.certificate;
+    assert!(leaf.subject().is_empty());
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "certificate at depth 0 (DNS:web.default.serviceaccount.identity.linkerd.cluster.local) \
+             expired at {}",
+            leaf.not_after()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        )
+    );
+    assert!(e.to_string().ends_with('Z'));
+}

@@ -58,11 +58,7 @@ fn server() -> VerifyOptions {
 }
 
 fn at(c: &Chain, depth: usize) -> CertRef {
-    let cert = [&c.leaf, &c.ica, &c.root][depth];
-    CertRef {
-        depth,
-        subject: cert.subject(),
-    }
+    CertRef::of(depth, [&c.leaf, &c.ica, &c.root][depth])
 }
 
 const T1: OffsetDateTime = T0;
@@ -545,12 +541,14 @@ fn rotation_two_anchors_two_issuers_one_name_any_order() {
     assert_eq!(
         e,
         VerifyError::BadSignature {
-            cert: CertRef {
-                depth: 1,
-                subject: "CN=identity.linkerd.cluster.local".into()
-            },
+            cert: CertRef::of(1, iss_new.certificate()),
             issuer: "CN=root.linkerd.cluster.local".into()
         }
+    );
+    assert_eq!(
+        e.to_string(),
+        "certificate at depth 1 (CN=identity.linkerd.cluster.local): signature does not verify \
+         with the key of CN=root.linkerd.cluster.local"
     );
 }
 
