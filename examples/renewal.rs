@@ -59,9 +59,10 @@ fn main() -> std::process::ExitCode {
             None => None,
         };
         let percentage = match args.get("--renew-before-percentage") {
-            Some(s) => Some(s.parse::<i64>().map_err(|_| {
+            Some(s) => Some(s.parse::<i32>().map_err(|_| {
                 Fail::usage(format!(
-                    "--renew-before-percentage: '{s}' is not a whole number"
+                    "--renew-before-percentage: '{s}' is not a whole number (an int32, as in \
+                     cert-manager's API)"
                 ))
             })?),
             None => None,
@@ -71,7 +72,7 @@ fn main() -> std::process::ExitCode {
         let policy = match args.get("--policy").unwrap_or("cert-manager") {
             "cert-manager" => RenewalPolicy::CertManager {
                 renew_before,
-                renew_before_percentage: percentage.and_then(|p| i32::try_from(p).ok()),
+                renew_before_percentage: percentage,
             },
             other => {
                 if renew_before.is_some() || percentage.is_some() {

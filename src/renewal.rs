@@ -51,9 +51,7 @@ impl RenewalPolicy {
     pub fn from_spec(spec: &CertSpec) -> Self {
         Self::CertManager {
             renew_before: spec.renew_before,
-            renew_before_percentage: spec
-                .renew_before_percentage
-                .map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
+            renew_before_percentage: spec.renew_before_percentage,
         }
     }
 
@@ -387,7 +385,7 @@ pub enum SpecError {
     MutuallyExclusive,
     /// `renewBeforePercentage` outside (0, 100).
     #[error("renewBeforePercentage {0} must be between 0 and 100, exclusive")]
-    PercentageOutOfRange(i64),
+    PercentageOutOfRange(i32),
     /// A duration Go (and so cert-manager and Linkerd) cannot express: negative, or above
     /// `2562047h47m16.854775807s` (`i64::MAX` nanoseconds).
     #[error("{field} {value} is outside what Go can express (0 to 2562047h47m16.854775807s)")]
@@ -415,7 +413,7 @@ pub(crate) fn expressible(field: &'static str, value: Duration) -> Result<(), Sp
 pub fn validate(
     duration: Duration,
     renew_before: Option<Duration>,
-    renew_before_percentage: Option<i64>,
+    renew_before_percentage: Option<i32>,
 ) -> Result<(), SpecError> {
     if duration > GoDuration::MAX {
         return Err(SpecError::NotExpressible {
@@ -452,7 +450,7 @@ pub fn validate(
 /// [`SpecError::MutuallyExclusive`], [`SpecError::PercentageOutOfRange`].
 pub fn validate_percentage(
     renew_before: Option<Duration>,
-    renew_before_percentage: Option<i64>,
+    renew_before_percentage: Option<i32>,
 ) -> Result<(), SpecError> {
     if let Some(p) = renew_before_percentage {
         if renew_before.is_some() {
@@ -473,7 +471,7 @@ pub fn validate_spec(spec: &CertSpec) -> Result<(), SpecError> {
     validate(
         spec.duration,
         spec.renew_before,
-        spec.renew_before_percentage.map(i64::from),
+        spec.renew_before_percentage,
     )
 }
 

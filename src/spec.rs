@@ -19,7 +19,8 @@ pub enum RotationPolicy {
 /// What to issue: names, lifetime, renewal, CA-ness, usages and key rotation policy.
 ///
 /// Required values go into the constructors ([`CertSpec::ca`], [`CertSpec::leaf`]); there is
-/// no default lifetime. Everything else has a documented default and a builder method.
+/// no default lifetime. Everything else has a documented default and a builder method; the
+/// getter for what a builder `x` set is `get_x` (the convention of jiff's builders).
 ///
 /// ```
 /// use certcycle::CertSpec;
@@ -37,7 +38,7 @@ pub struct CertSpec {
     pub(crate) duration: Duration,
     pub(crate) backdate: Duration,
     pub(crate) renew_before: Option<Duration>,
-    pub(crate) renew_before_percentage: Option<u32>,
+    pub(crate) renew_before_percentage: Option<i32>,
     pub(crate) is_ca: bool,
     pub(crate) path_len: Option<u8>,
     pub(crate) key_usage: KeyUsage,
@@ -108,8 +109,9 @@ impl CertSpec {
         self
     }
 
-    /// cert-manager's `renewBeforePercentage`.
-    pub fn renew_before_percentage(mut self, percentage: u32) -> Self {
+    /// cert-manager's `renewBeforePercentage` (an `int32` in its API, as here: admission
+    /// refuses values outside 1..=99, see [`crate::renewal::validate_spec`]).
+    pub fn renew_before_percentage(mut self, percentage: i32) -> Self {
         self.renew_before_percentage = Some(percentage);
         self
     }
@@ -138,23 +140,24 @@ impl CertSpec {
         self
     }
 
-    /// The requested lifetime (`duration`).
-    pub fn duration(&self) -> Duration {
+    /// The requested lifetime (the `duration` given to [`CertSpec::ca`] or
+    /// [`CertSpec::leaf`]).
+    pub fn get_duration(&self) -> Duration {
         self.duration
     }
 
-    /// The backdate.
-    pub fn backdate_duration(&self) -> Duration {
+    /// What [`CertSpec::backdate`] set.
+    pub fn get_backdate(&self) -> Duration {
         self.backdate
     }
 
-    /// `renewBefore`, if set.
-    pub fn renew_before_duration(&self) -> Option<Duration> {
+    /// What [`CertSpec::renew_before`] set (`renewBefore`).
+    pub fn get_renew_before(&self) -> Option<Duration> {
         self.renew_before
     }
 
-    /// `renewBeforePercentage`, if set.
-    pub fn renew_before_percent(&self) -> Option<u32> {
+    /// What [`CertSpec::renew_before_percentage`] set (`renewBeforePercentage`).
+    pub fn get_renew_before_percentage(&self) -> Option<i32> {
         self.renew_before_percentage
     }
 
@@ -163,18 +166,18 @@ impl CertSpec {
         self.is_ca
     }
 
-    /// The key rotation policy.
-    pub fn policy(&self) -> RotationPolicy {
+    /// What [`CertSpec::rotation_policy`] set.
+    pub fn get_rotation_policy(&self) -> RotationPolicy {
         self.rotation_policy
     }
 
-    /// The common name, if any.
-    pub fn cn(&self) -> Option<&str> {
+    /// What [`CertSpec::common_name`] set (or the CA constructor's name).
+    pub fn get_common_name(&self) -> Option<&str> {
         self.common_name.as_deref()
     }
 
-    /// The dNSName SANs.
-    pub fn dns_names(&self) -> &[String] {
+    /// What [`CertSpec::dns_name`] added.
+    pub fn get_dns_names(&self) -> &[String] {
         &self.dns_names
     }
 

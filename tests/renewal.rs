@@ -218,7 +218,7 @@ fn validation_errors() {
         &str,
         Duration,
         Option<Duration>,
-        Option<i64>,
+        Option<i32>,
         Result<(), SpecError>,
     )] = &[
         ("seed anchor", h(8760), Some(h(7320)), None, Ok(())),
@@ -474,4 +474,30 @@ fn extreme_dates_never_panic() {
         Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), late, r),
         Err(certcycle::Error::TimeOutOfRange { .. })
     ));
+}
+
+#[test]
+fn one_percentage_type_from_spec_to_policy_to_lints() {
+    // The same i32 through CertSpec → RenewalPolicy → validation and lints, as cert-manager's
+    // int32 field.
+    let p: i32 = 25;
+    let spec = CertSpec::ca("a", h(100)).renew_before_percentage(p);
+    assert_eq!(spec.get_renew_before_percentage(), Some(p));
+    let policy = RenewalPolicy::from_spec(&spec);
+    assert_eq!(
+        policy,
+        RenewalPolicy::CertManager {
+            renew_before: None,
+            renew_before_percentage: Some(p)
+        }
+    );
+    let r = policy.renewal_time(T0, T0 + h(100));
+    assert_eq!(r.renew_at, T0 + h(75));
+    assert!(renewal::validate_spec(&spec).is_ok());
+    assert!(renewal::lint_spec(&spec).unwrap().is_empty());
+    let bad = CertSpec::ca("a", h(100)).renew_before_percentage(-1);
+    assert_eq!(
+        renewal::validate_spec(&bad),
+        Err(SpecError::PercentageOutOfRange(-1))
+    );
 }
