@@ -146,6 +146,20 @@ impl<'a> Reader<'a> {
             // Universal 0 is BER's end-of-contents marker: it never stands in DER.
             return Err(self.error(start, DerErrorKind::Invalid("tag 0x00 is not DER")));
         }
+        if tag & 0xc0 == 0 {
+            // X.690 10.2 / 8.x: in DER a universal type has one form. SEQUENCE, SET and the
+            // other structured types are constructed; everything else (strings included) is
+            // primitive.
+            let must_construct = matches!(tag & 0x1f, 8 | 11 | 16 | 17 | 29);
+            if must_construct != (tag & 0x20 != 0) {
+                return Err(self.error(
+                    start,
+                    DerErrorKind::Invalid(
+                        "universal tag in the wrong form (primitive/constructed)",
+                    ),
+                ));
+            }
+        }
         let len_at = start + 1;
         let first = *self
             .data

@@ -127,3 +127,14 @@ fn tag_zero_is_not_der() {
     der[at + 5] = 0x00;
     refused(der, "tag 0x00");
 }
+
+#[test]
+fn fuzz_finding_a_primitive_sequence_as_parameters() {
+    // cert_der_differential's first finding: the SPKI AlgorithmIdentifier's parameters with
+    // tag 0x10 (SEQUENCE in primitive form), which x509-cert refuses and certcycle read.
+    let der =
+        std::fs::read("fuzz/seeds/cert_der_differential/finding-primitive-sequence-params.der")
+            .unwrap();
+    refused(der.clone(), "wrong form");
+    fuzz_logic::cert_der_differential(&der);
+}

@@ -433,6 +433,10 @@ pub(crate) const STRICTER_THAN_X509_CERT: &[(&str, &str)] = &[
     ),
     ("tag 0x00", "universal 0 is BER end-of-contents, never DER"),
     (
+        "wrong form",
+        "X.690 10.2: one form per universal type in DER, also in extensions",
+    ),
+    (
         "IA5String",
         "RFC 5280 4.2.1.6: GeneralName strings are IA5 (ASCII)",
     ),
