@@ -15,5 +15,5 @@ for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   echo "== $t for ${secs}s"
   cargo +nightly fuzz run "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
-    -max_total_time="$secs" -rss_limit_mb=4096 -timeout=10 2>&1 | tail -n 4
+    -max_total_time="$secs" -rss_limit_mb=4096 -timeout=10 2>&1 | grep -E "^Done|ERROR|panicked|SUMMARY|rc=" | tail -n 8
 done

@@ -43,7 +43,7 @@ pub enum RotationError {
     },
     /// The issuer brought for the new anchor does not chain to it.
     #[error("the new issuer does not chain to the new anchor: {0}")]
-    IssuerNotUnderNewAnchor(VerifyError),
+    IssuerNotUnderNewAnchor(Box<VerifyError>),
     /// Live leaves still chain only to the old anchor: dropping it would break them.
     #[error(
         "the old anchor is still needed by {} live leaf/leaves: {}",
@@ -221,7 +221,7 @@ impl BundleDistributed {
             now,
             &VerifyOptions::default(),
         )
-        .map_err(RotationError::IssuerNotUnderNewAnchor)?;
+        .map_err(|e| RotationError::IssuerNotUnderNewAnchor(Box::new(e)))?;
         Ok(IssuerResigned {
             distributed: self,
             issuer,

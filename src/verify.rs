@@ -169,7 +169,7 @@ pub struct CertRef {
     pub subject: String,
     /// The first subjectAltName (`DNS:…`, `IP:…`, `URI:…`, `email:…`) when the subject is
     /// empty.
-    pub san: Option<String>,
+    pub san: Option<Box<str>>,
 }
 
 impl CertRef {
@@ -192,7 +192,7 @@ impl CertRef {
         Self {
             depth,
             subject,
-            san,
+            san: san.map(String::into_boxed_str),
         }
     }
 
@@ -205,7 +205,7 @@ impl fmt::Display for CertRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match (&self.subject, &self.san) {
             (s, _) if !s.is_empty() => s.as_str(),
-            (_, Some(san)) => san.as_str(),
+            (_, Some(san)) => san,
             _ => "no subject, no subjectAltName",
         };
         write!(f, "certificate at depth {} ({name})", self.depth)
@@ -406,7 +406,7 @@ pub enum VerifyError {
         /// The CA whose constraints it breaks.
         constrained_by: CertRef,
         /// The name, prefixed by its form (`DNS:`, `IP:`, `email:`, `DN:`).
-        name: String,
+        name: Box<str>,
         /// Whether it is excluded (rather than outside every permitted subtree).
         excluded: bool,
     },

@@ -336,12 +336,12 @@ pub(super) fn check_ca(
             }
             match super::constraints::check(nc, cert, budget) {
                 Ok(()) => {}
-                Err(super::constraints::Violation::Budget(e)) => return Err(e),
+                Err(super::constraints::Violation::Budget(e)) => return Err(*e),
                 Err(super::constraints::Violation::NotPermitted(name)) => {
                     return Err(VerifyError::NameConstraintViolation {
                         cert: CertRef::new(d, cert),
                         constrained_by: me(),
-                        name,
+                        name: name.into(),
                         excluded: false,
                     });
                 }
@@ -349,7 +349,7 @@ pub(super) fn check_ca(
                     return Err(VerifyError::NameConstraintViolation {
                         cert: CertRef::new(d, cert),
                         constrained_by: me(),
-                        name,
+                        name: name.into(),
                         excluded: true,
                     });
                 }

@@ -28,7 +28,7 @@ pub(crate) enum Violation {
     /// The extension is malformed.
     Malformed(&'static str),
     /// The verification's shared comparison budget ran out.
-    Budget(crate::verify::VerifyError),
+    Budget(Box<crate::verify::VerifyError>),
 }
 
 #[derive(Debug, Default)]
@@ -203,7 +203,9 @@ pub(crate) fn check(nc: &[u8], cert: &Certificate, budget: &mut Budget) -> Resul
         .saturating_add(constraints)
         .saturating_add(count)
         .max(1);
-    budget.comparisons(cost).map_err(Violation::Budget)?;
+    budget
+        .comparisons(cost)
+        .map_err(|e| Violation::Budget(Box::new(e)))?;
     for form in &names.other {
         let constrained = permitted.as_ref().is_some_and(|p| p.has(*form))
             || excluded.as_ref().is_some_and(|e| e.has(*form));
