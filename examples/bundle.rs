@@ -25,13 +25,11 @@ fn main() -> std::process::ExitCode {
                 "usage: bundle [--drop-expired-at RFC3339] [--allow-non-ca] SOURCE...",
             ));
         }
-        let options = BundleOptions {
-            allow_non_ca: args.has("--allow-non-ca"),
-            drop_expired_at: args
-                .get("--drop-expired-at")
-                .map(common::parse_time)
-                .transpose()?,
-        };
+        let mut options = BundleOptions::new().allow_non_ca(args.has("--allow-non-ca"));
+        options.drop_expired_at = args
+            .get("--drop-expired-at")
+            .map(common::parse_time)
+            .transpose()?;
         let texts: Vec<(String, String)> = args
             .positional
             .iter()

@@ -198,6 +198,7 @@ fn main() -> std::process::ExitCode {
         let name = match procedure {
             Procedure::SevenStep => "seven-step (corrected)",
             Procedure::FiveStep => "five-step (as first published)",
+            _ => "another procedure",
         };
         println!("\n== anchor rotation, {name} procedure");
         println!(

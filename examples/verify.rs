@@ -53,17 +53,15 @@ fn main() -> std::process::ExitCode {
             Some(s) => common::parse_time(s)?,
             None => common::now(),
         };
-        let mut options = VerifyOptions {
-            usage: match args.get("--usage") {
-                None => None,
-                Some("server") => Some(Usage::ServerAuth),
-                Some("client") => Some(Usage::ClientAuth),
-                Some(other) => {
-                    eprintln!("error: unsupported --usage {other} (server, client)");
-                    return Ok(3);
-                }
-            },
-            ..VerifyOptions::default()
+        let mut options = VerifyOptions::default();
+        options.usage = match args.get("--usage") {
+            None => None,
+            Some("server") => Some(Usage::ServerAuth),
+            Some("client") => Some(Usage::ClientAuth),
+            Some(other) => {
+                eprintln!("error: unsupported --usage {other} (server, client)");
+                return Ok(3);
+            }
         };
         options.name = match (args.get("--dns-name"), args.get("--ip")) {
             (Some(_), Some(_)) => return Err(Fail::usage("--dns-name and --ip are exclusive")),
@@ -83,10 +81,7 @@ fn main() -> std::process::ExitCode {
         let trusted_text = common::read_input(trusted)?;
         let bundle = match TrustBundle::from_sources(
             [(trusted, trusted_text.as_str())],
-            BundleOptions {
-                allow_non_ca: true,
-                drop_expired_at: None,
-            },
+            BundleOptions::new().allow_non_ca(true),
         ) {
             Ok(b) => b.bundle,
             Err(e) => return invalid(format!("trusted certificates: {e}")),

@@ -26,6 +26,7 @@ use time::OffsetDateTime;
 
 /// Where a certificate was found: the source label and the 1-based block number in it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct Origin {
     /// The source's label (a file name, a Secret key, …).
     pub source: Arc<str>,
@@ -162,6 +163,7 @@ impl fmt::Display for BundleWarning {
 
 /// A certificate dropped because it was expired at the requested time.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Dropped {
     /// The certificate.
     pub certificate: Certificate,
@@ -171,6 +173,7 @@ pub struct Dropped {
 
 /// What building a bundle produced: the bundle, what was dropped, and warnings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Built {
     /// The bundle.
     pub bundle: TrustBundle,
@@ -184,11 +187,34 @@ pub struct Built {
 
 /// Options for building a bundle.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BundleOptions {
     /// Accept certificates that are not CAs (default: reject them).
     pub allow_non_ca: bool,
     /// Drop certificates whose notAfter is before this time, and report them.
     pub drop_expired_at: Option<OffsetDateTime>,
+}
+
+impl BundleOptions {
+    /// The defaults: CAs only, nothing dropped.
+    pub const fn new() -> Self {
+        Self {
+            allow_non_ca: false,
+            drop_expired_at: None,
+        }
+    }
+
+    /// Sets [`BundleOptions::allow_non_ca`].
+    pub const fn allow_non_ca(mut self, allow: bool) -> Self {
+        self.allow_non_ca = allow;
+        self
+    }
+
+    /// Sets [`BundleOptions::drop_expired_at`].
+    pub const fn drop_expired_at(mut self, at: OffsetDateTime) -> Self {
+        self.drop_expired_at = Some(at);
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +265,7 @@ impl Eq for TrustBundle {}
 
 /// Added and removed anchors between two bundles.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct BundleDiff {
     /// In the new bundle only.
     pub added: Vec<Certificate>,

@@ -89,6 +89,7 @@ pub(crate) struct ExtFlags {
 
 /// The basicConstraints extension (RFC 5280 §4.2.1.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BasicConstraints {
     /// `cA`.
     pub ca: bool,
@@ -675,6 +676,7 @@ impl TryFrom<&rustls_pki_types::CertificateDer<'_>> for Certificate {
 /// AKI prints as 16 dots, as `step certificate inspect` piped through the seed's `jq` does.
 /// [`Inspection::validity_line`] gives the `Validity:` line of the `inspect` example.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Inspection {
     /// Hex of the authorityKeyIdentifier, if present.
     pub issuer_key_id: Option<String>,

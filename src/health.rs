@@ -10,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Status {
     /// Fine.
     Ok,
@@ -21,6 +22,7 @@ pub enum Status {
 
 /// One check's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Check {
     /// A stable identifier, such as `issuer-not-expiring`.
     pub id: &'static str,
@@ -66,6 +68,7 @@ impl ExpiryThreshold {
 
 /// The checks of a trust bundle, an identity issuer and optionally workload certificates.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HealthReport {
     /// Every check, in a fixed order.
     pub checks: Vec<Check>,

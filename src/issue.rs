@@ -39,6 +39,7 @@ pub struct Ca {
 
 /// A certificate just issued, and whether its notAfter was capped at the issuer's.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Issued {
     /// The certificate.
     pub certificate: Certificate,
@@ -49,6 +50,7 @@ pub struct Issued {
 
 /// A CA just issued by another CA.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct IssuedCa {
     /// The new CA.
     pub ca: Ca,

@@ -116,6 +116,7 @@ pub enum Event {
 /// An ordered pair of workloads that cannot talk: `client`'s leaf does not verify under the
 /// bundle `server` loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BrokenPair {
     /// The workload presenting the certificate.
     pub presenter: String,
@@ -133,6 +134,7 @@ impl fmt::Display for BrokenPair {
 
 /// The result of [`Mesh::continuity`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Continuity {
     /// Ordered pairs checked.
     pub pairs: usize,
@@ -463,6 +465,7 @@ impl<R: CryptoRngCore> Mesh<R> {
 
 /// An anchor rotation procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Procedure {
     /// Linkerd's corrected procedure: new anchor (bundle {new, old}); restart the control
     /// plane; restart the data plane; re-sign the issuer with the new anchor; restart the
@@ -507,6 +510,7 @@ impl Procedure {
 
 /// A point of a rotation at which continuity was checked.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Checkpoint {
     /// The 1-based step.
     pub step: usize,
@@ -522,6 +526,7 @@ pub struct Checkpoint {
 
 /// The result of [`Mesh::rotate_anchor`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RotationReport {
     /// Every checkpoint, in order.
     pub checkpoints: Vec<Checkpoint>,

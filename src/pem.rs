@@ -19,6 +19,7 @@ use std::fmt;
 /// block's `-----BEGIN` line (or of the offending line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("PEM block {block} (line {line}): {kind}")]
+#[non_exhaustive]
 pub struct PemError {
     /// 1-based number of the block in its text (0 when the text has no block at all).
     pub block: usize,

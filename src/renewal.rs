@@ -154,6 +154,7 @@ fn truncate_to_second(t: OffsetDateTime) -> OffsetDateTime {
 
 /// A renewBefore that did not apply because it was not shorter than the actual lifetime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Fallback {
     /// The renewBefore asked for.
     pub renew_before: Duration,
@@ -250,6 +251,7 @@ impl fmt::Display for Rule {
 /// assert_eq!(r.state(nb), RenewalState::NotDue { renew_at: r.renew_at });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Renewal {
     /// The renewal time.
     pub renew_at: OffsetDateTime,
@@ -263,6 +265,7 @@ pub struct Renewal {
 
 /// A renewal answer at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RenewalState {
     /// Not due until `renew_at`.
     NotDue {
@@ -314,6 +317,7 @@ impl Renewal {
 
 /// The earliest next action over a set of certificates.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NextAction {
     /// Index of the certificate in the input.
     pub index: usize,
@@ -516,6 +520,7 @@ impl fmt::Display for LintId {
 
 /// A lint finding: which rule fired and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Lint {
     /// The rule.
     pub id: LintId,

@@ -305,6 +305,7 @@ impl LeavesRolledOut {
 
 /// The rotation is complete.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Rotated {
     /// The bundle to publish: the new anchor only.
     pub bundle: TrustBundle,

@@ -7,6 +7,7 @@ use time::Duration;
 /// What happens to the private key when a certificate is renewed (cert-manager's
 /// `privateKey.rotationPolicy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum RotationPolicy {
     /// A fresh key at every renewal (cert-manager's default since 1.18, and the seed
     /// document's advice).

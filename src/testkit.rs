@@ -154,6 +154,7 @@ impl HierarchyBuilder {
 
 /// A workload's credentials: leaf, key and the chain it presents.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Workload {
     /// The service account name.
     pub name: String,
@@ -168,6 +169,24 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// A workload from its parts: `name`, Linkerd `identity`, the leaf, its key and the chain
+    /// it presents (for example after re-issuing its leaf under a new issuer).
+    pub fn new(
+        name: impl Into<String>,
+        identity: impl Into<String>,
+        certificate: Certificate,
+        key: PrivateKey,
+        chain: Vec<Certificate>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            identity: identity.into(),
+            certificate,
+            key,
+            chain,
+        }
+    }
+
     fn issue(
         issuer: &Ca,
         name: &str,
@@ -226,6 +245,7 @@ impl Workload {
 
 /// A whole hierarchy: anchor, issuer, workloads.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Hierarchy {
     /// The time everything was issued at.
     pub at: OffsetDateTime,
@@ -332,6 +352,7 @@ fn write(path: &Path, text: &str, secret: bool) -> std::io::Result<()> {
 /// A failure shape: what to verify, when, and how; [`Scenario::verify`] gives the error each
 /// scenario documents.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Scenario {
     /// The bundle the verifier holds.
     pub bundle: TrustBundle,
@@ -591,6 +612,7 @@ pub mod scenario {
 
     /// The state of [`mid_rotation`].
     #[derive(Debug)]
+    #[non_exhaustive]
     pub struct MidRotation {
         /// When to verify.
         pub at: OffsetDateTime,

@@ -57,6 +57,7 @@ use checks::{check_ca, check_leaf};
 
 /// What a certificate is needed for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Usage {
     /// TLS server authentication (`id-kp-serverAuth`).
     ServerAuth,
@@ -103,6 +104,7 @@ impl fmt::Display for PeerName {
 
 /// Options for [`verify()`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifyOptions {
     /// The usage the leaf must allow; `None` checks the chain only.
     pub usage: Option<Usage>,
@@ -153,6 +155,48 @@ impl VerifyOptions {
     /// Adds a peer name to check.
     pub fn with_name(mut self, name: PeerName) -> Self {
         self.name = Some(name);
+        self
+    }
+
+    /// Sets the usage the leaf must allow ([`VerifyOptions::usage`]).
+    pub fn with_usage(mut self, usage: Usage) -> Self {
+        self.usage = Some(usage);
+        self
+    }
+
+    /// Sets [`VerifyOptions::max_intermediates`].
+    pub fn with_max_intermediates(mut self, max: usize) -> Self {
+        self.max_intermediates = max;
+        self
+    }
+
+    /// Sets [`VerifyOptions::max_signature_checks`].
+    pub fn with_max_signature_checks(mut self, max: usize) -> Self {
+        self.max_signature_checks = max;
+        self
+    }
+
+    /// Sets [`VerifyOptions::max_path_building_steps`].
+    pub fn with_max_path_building_steps(mut self, max: usize) -> Self {
+        self.max_path_building_steps = max;
+        self
+    }
+
+    /// Sets [`VerifyOptions::max_name_comparisons`].
+    pub fn with_max_name_comparisons(mut self, max: usize) -> Self {
+        self.max_name_comparisons = max;
+        self
+    }
+
+    /// Sets [`VerifyOptions::pedantic`].
+    pub fn with_pedantic(mut self, pedantic: bool) -> Self {
+        self.pedantic = pedantic;
+        self
+    }
+
+    /// Sets [`VerifyOptions::wildcards`].
+    pub fn with_wildcards(mut self, wildcards: bool) -> Self {
+        self.wildcards = wildcards;
         self
     }
 }

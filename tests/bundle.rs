@@ -137,10 +137,7 @@ fn every_bad_input_names_its_source_and_block() {
     );
     let ok = TrustBundle::from_sources(
         [("leaf.pem", leaf.to_pem().as_str())],
-        BundleOptions {
-            allow_non_ca: true,
-            drop_expired_at: None,
-        },
+        BundleOptions::new().allow_non_ca(true),
     )
     .unwrap();
     assert_eq!(ok.bundle.len(), 1);
@@ -230,10 +227,7 @@ fn expired_anchors_are_dropped_only_on_request_and_reported() {
     let at = T0 + Duration::hours(101) + Duration::minutes(30);
     let built = TrustBundle::from_sources(
         [("src", p.as_str())],
-        BundleOptions {
-            allow_non_ca: false,
-            drop_expired_at: Some(at),
-        },
+        BundleOptions::new().drop_expired_at(at),
     )
     .unwrap();
     assert_eq!(built.bundle.len(), 1);

@@ -102,13 +102,13 @@ fn an_mtls_pair_keeps_talking_through_an_anchor_rotation() {
             )
             .unwrap()
             .certificate;
-        Workload {
-            name: w.name.clone(),
-            identity: w.identity.clone(),
-            certificate: cert,
+        Workload::new(
+            w.name.clone(),
+            w.identity.clone(),
+            cert,
             key,
-            chain: vec![resigned.issuer().certificate().clone()],
-        }
+            vec![resigned.issuer().certificate().clone()],
+        )
     };
     let web2 = reissue(web);
     assert_eq!(

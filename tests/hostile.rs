@@ -59,10 +59,7 @@ fn cache_hits_count_against_the_signature_budget() {
     let cache = SignatureCache::new();
     verify_cached(&leaf_c, &inters, &bundle, T0, &server(), Some(&cache)).unwrap();
     assert_eq!(cache.len(), 2);
-    let tight = VerifyOptions {
-        max_signature_checks: 2,
-        ..server()
-    };
+    let tight = server().with_max_signature_checks(2);
     assert_eq!(
         verify_cached(&leaf_c, &inters, &bundle, T0, &tight, Some(&cache)).unwrap_err(),
         VerifyError::BudgetExhausted {
@@ -70,10 +67,7 @@ fn cache_hits_count_against_the_signature_budget() {
             limit: 2
         }
     );
-    let enough = VerifyOptions {
-        max_signature_checks: 3,
-        ..server()
-    };
+    let enough = server().with_max_signature_checks(3);
     verify_cached(&leaf_c, &inters, &bundle, T0, &enough, Some(&cache)).unwrap();
 }
 

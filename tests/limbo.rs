@@ -76,10 +76,7 @@ fn run(case: &Value) -> Result<(), Option<VerifyError>> {
     let trusted = certs(&case["trusted_certs"]).concat();
     let bundle = TrustBundle::from_sources(
         [("trusted", trusted.as_str())],
-        BundleOptions {
-            allow_non_ca: true,
-            drop_expired_at: None,
-        },
+        BundleOptions::new().allow_non_ca(true),
     )
     .map_err(|_| None)?
     .bundle;

@@ -225,10 +225,7 @@ fn ca_rules() {
     );
     // Max depth 0: the intermediate is one too many.
     let c = good(12);
-    let opts = VerifyOptions {
-        max_intermediates: 0,
-        ..server()
-    };
+    let opts = server().with_max_intermediates(0);
     assert_eq!(
         run(&c, T0, &opts).unwrap_err(),
         VerifyError::MaxDepthExceeded { max: 0 }
@@ -477,10 +474,7 @@ fn profile_rules() {
             "case: {name}"
         );
         // Not pedantic: the same chain passes (the rule was the only problem).
-        let lax = VerifyOptions {
-            pedantic: false,
-            ..opts
-        };
+        let lax = opts.clone().with_pedantic(false);
         assert_eq!(run(&c, T0, &lax), Ok(()), "case: {name} (not pedantic)");
     }
 }
@@ -904,10 +898,7 @@ fn email_uri_criticality_and_alternative_paths() {
             rule: ProfileRule::NameConstraintsNotCritical
         })
     );
-    let lax = VerifyOptions {
-        pedantic: false,
-        ..VerifyOptions::for_usage(Usage::ServerAuth)
-    };
+    let lax = VerifyOptions::for_usage(Usage::ServerAuth).with_pedantic(false);
     assert!(matches!(
         run(&c, T0, &lax),
         Err(VerifyError::NameConstraintViolation { .. })

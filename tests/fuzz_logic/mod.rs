@@ -11,10 +11,7 @@
 
 use certcycle::{BundleOptions, Certificate, PrivateKey, TrustBundle};
 
-const ANY: BundleOptions = BundleOptions {
-    allow_non_ca: true,
-    drop_expired_at: None,
-};
+const ANY: BundleOptions = BundleOptions::new().allow_non_ca(true);
 
 fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
