@@ -439,6 +439,26 @@ pub(crate) const STRICTER_THAN_X509_CERT: &[(&str, &str)] = &[
     ),
     ("GeneralName", "RFC 5280 4.2.1.6: GeneralName forms"),
     (
+        "PrintableString",
+        "X.680 41.4: the PrintableString alphabet",
+    ),
+    (
+        "attribute type",
+        "RFC 5280 4.1.2.4: an AttributeTypeAndValue's type is an OID",
+    ),
+    (
+        "authorityCertIssuer",
+        "RFC 5280 4.2.1.1: authorityCertIssuer and authorityCertSerialNumber go together",
+    ),
+    (
+        "pathLenConstraint",
+        "RFC 5280 4.2.1.9: a pathLenConstraint that fits",
+    ),
+    (
+        "iPAddress",
+        "RFC 5280 4.2.1.6: an iPAddress is 4 or 16 octets",
+    ),
+    (
         "time",
         "RFC 5280 4.1.2.5 times: UTCTime to 2049, GeneralizedTime from 2050, Z, seconds",
     ),
