@@ -33,14 +33,27 @@ pub(crate) struct DerError {
     pub(crate) kind: DerErrorKind,
 }
 
-/// The DER rule that was broken.
+/// The DER rule (X.690 §10, or the structure of RFC 5280 / 5915 / 5958 / 2986) that bytes
+/// broke, as [`crate::Error::Malformed`] reports it with the byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DerErrorKind {
+#[non_exhaustive]
+pub enum DerErrorKind {
+    /// The input ends inside an element.
     Truncated,
-    UnexpectedTag { expected: u8, found: u8 },
+    /// An element has another tag than the structure requires here.
+    UnexpectedTag {
+        /// The tag required.
+        expected: u8,
+        /// The tag found.
+        found: u8,
+    },
+    /// A length is not in its shortest form (X.690 §10.1).
     NonMinimalLength,
+    /// An indefinite length, which DER forbids (X.690 §10.1).
     IndefiniteLength,
+    /// Bytes after the element where none may be.
     TrailingData,
+    /// Any other rule, named.
     Invalid(&'static str),
 }
 

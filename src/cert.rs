@@ -194,8 +194,8 @@ pub enum ExtendedKeyUsage {
     ClientAuth,
     /// `anyExtendedKeyUsage`.
     Any,
-    /// Any other purpose, by dotted OID.
-    Other(String),
+    /// Any other purpose.
+    Other(crate::oid::Oid),
 }
 
 /// One subjectAltName entry (RFC 5280 §4.2.1.6).
@@ -272,7 +272,7 @@ impl Certificate {
                 .map_or((2, 0), |b| (b.block, b.line));
             return Err(Error::Pem {
                 what: WHAT,
-                source: PemError {
+                error: PemError {
                     block: second.0,
                     line: second.1,
                     kind: PemErrorKind::MoreThanOneBlock { count: all.len() },
@@ -281,7 +281,7 @@ impl Certificate {
         }
         all.pop().ok_or(Error::Pem {
             what: WHAT,
-            source: PemError {
+            error: PemError {
                 block: 0,
                 line: 1,
                 kind: PemErrorKind::NoBlock,
@@ -300,7 +300,7 @@ impl Certificate {
             if block.label != "CERTIFICATE" {
                 return Err(Error::Pem {
                     what: WHAT,
-                    source: block.error(PemErrorKind::WrongLabel {
+                    error: block.error(PemErrorKind::WrongLabel {
                         expected: "CERTIFICATE",
                         found: block.label.into(),
                     }),
@@ -313,7 +313,7 @@ impl Certificate {
         if out.is_empty() {
             return Err(Error::Pem {
                 what: WHAT,
-                source: PemError {
+                error: PemError {
                     block: 0,
                     line: 1,
                     kind: PemErrorKind::NoBlock,
@@ -443,7 +443,7 @@ impl Certificate {
                 oid::KP_SERVER_AUTH => ExtendedKeyUsage::ServerAuth,
                 oid::KP_CLIENT_AUTH => ExtendedKeyUsage::ClientAuth,
                 oid::ANY_EXT_KEY_USAGE => ExtendedKeyUsage::Any,
-                other => ExtendedKeyUsage::Other(oid::dotted(other)),
+                other => ExtendedKeyUsage::Other(oid::Oid::from_checked(other)),
             });
         }
         Some(out)
@@ -475,13 +475,13 @@ impl Certificate {
             .map(|(r, c)| (self.slice(r), *c))
     }
 
-    /// The first critical extension certcycle does not process, as a dotted OID.
-    pub fn unhandled_critical_extension(&self) -> Option<String> {
+    /// The first critical extension certcycle does not process.
+    pub fn unhandled_critical_extension(&self) -> Option<oid::Oid> {
         self.inner
             .ext
             .unhandled_critical
             .as_ref()
-            .map(|r| oid::dotted(self.slice(r)))
+            .map(|r| oid::Oid::from_checked(self.slice(r)))
     }
 
     /// The subjectAltName entries (empty when the extension is absent).

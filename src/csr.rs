@@ -34,7 +34,9 @@ pub(crate) fn verify_csr(der: &[u8]) -> Result<PublicKey, Error> {
             .position()
             .map(|p| usize::try_from(u32::from(p)).unwrap_or(0))
             .unwrap_or(0),
-        reason: e.kind().to_string(),
+        kind: crate::asn1::DerErrorKind::Invalid(
+            "not a PKCS#10 CertificationRequest (RFC 2986 structure, checked by x509-cert)",
+        ),
     })?;
     let m = |e| Error::malformed(what, e);
     let outer = asn1::parse_one(der, tag::SEQUENCE).map_err(m)?;

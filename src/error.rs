@@ -11,23 +11,24 @@ use time::OffsetDateTime;
 #[non_exhaustive]
 pub enum Error {
     /// PEM text was malformed or held the wrong kind of block.
-    #[error("{what}: {source}")]
+    #[error("{what}: {error}")]
     Pem {
         /// What was being read ("certificate", "private key", "CSR").
         what: &'static str,
-        /// The PEM problem with its block and line.
-        source: PemError,
+        /// The PEM problem with its block and line (part of this error's message, so not
+        /// repeated as its `source()`).
+        error: PemError,
     },
 
     /// DER bytes broke the encoding rules or the structure of RFC 5280 / RFC 5915 / RFC 2986.
-    #[error("malformed {what} at byte {offset}: {reason}")]
+    #[error("malformed {what} at byte {offset}: {kind}")]
     Malformed {
         /// What was being read ("certificate", "private key", "CSR").
         what: &'static str,
         /// Byte offset in the DER where the problem was found.
         offset: usize,
         /// The rule that was broken.
-        reason: String,
+        kind: crate::asn1::DerErrorKind,
     },
 
     /// The key or signature algorithm is not ECDSA P-256 (with SHA-256).
@@ -145,7 +146,7 @@ impl Error {
         Error::Malformed {
             what,
             offset: e.offset,
-            reason: e.kind.to_string(),
+            kind: e.kind,
         }
     }
 
@@ -159,6 +160,6 @@ impl Error {
     }
 
     pub(crate) fn pem(what: &'static str) -> impl Fn(PemError) -> Self {
-        move |source| Error::Pem { what, source }
+        move |error| Error::Pem { what, error }
     }
 }

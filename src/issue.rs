@@ -449,12 +449,10 @@ fn params_for(
             ExtendedKeyUsage::ClientAuth => Ok(rcgen::ExtendedKeyUsagePurpose::ClientAuth),
             ExtendedKeyUsage::Any => Ok(rcgen::ExtendedKeyUsagePurpose::Any),
             ExtendedKeyUsage::Other(oid) => oid
-                .split('.')
-                .map(|a| a.parse::<u64>())
-                .collect::<Result<Vec<_>, _>>()
+                .arcs()
                 .map(rcgen::ExtendedKeyUsagePurpose::Other)
-                .map_err(|_| Error::InvalidSpec {
-                    reason: format!("bad EKU OID {oid}"),
+                .ok_or_else(|| Error::InvalidSpec {
+                    reason: format!("EKU OID {oid} has an arc beyond 64 bits"),
                 }),
         })
         .collect::<Result<_, _>>()?;

@@ -62,7 +62,7 @@ impl PublicKey {
         Self::from_sec1_point(point).ok_or(Error::Malformed {
             what,
             offset: bits.start,
-            reason: "public key is not a valid P-256 point".into(),
+            kind: crate::asn1::DerErrorKind::Invalid("public key is not a valid P-256 point"),
         })
     }
 
@@ -233,13 +233,13 @@ impl PrivateKey {
             // Two keys in one text: which one was meant is not ours to guess.
             return Err(Error::Pem {
                 what,
-                source: second.error(PemErrorKind::MoreThanOneBlock { count }),
+                error: second.error(PemErrorKind::MoreThanOneBlock { count }),
             });
         }
         let Some(block) = first else {
             return Err(Error::Pem {
                 what,
-                source: PemError {
+                error: PemError {
                     block: 0,
                     line: 1,
                     kind: PemErrorKind::NoBlock,
@@ -256,7 +256,7 @@ impl PrivateKey {
             }),
             other => Err(Error::Pem {
                 what,
-                source: block.error(PemErrorKind::WrongLabel {
+                error: block.error(PemErrorKind::WrongLabel {
                     expected: "PRIVATE KEY",
                     found: other.into(),
                 }),
@@ -285,7 +285,7 @@ impl PrivateKey {
         let key = p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::Malformed {
             what,
             offset: 0,
-            reason: "not a valid PKCS#8 P-256 private key".into(),
+            kind: crate::asn1::DerErrorKind::Invalid("not a valid PKCS#8 P-256 private key"),
         })?;
         Ok(Self::from_signing_key(key))
     }
@@ -324,7 +324,7 @@ impl PrivateKey {
         let key = p256::SecretKey::from_sec1_der(der).map_err(|_| Error::Malformed {
             what,
             offset: 0,
-            reason: "not a valid SEC1 P-256 private key".into(),
+            kind: crate::asn1::DerErrorKind::Invalid("not a valid SEC1 P-256 private key"),
         })?;
         Ok(Self::from_signing_key(key.into()))
     }

@@ -71,7 +71,7 @@ pub mod health;
 mod issue;
 mod key;
 pub mod mesh;
-mod oid;
+pub(crate) mod oid;
 mod pem;
 pub mod presets;
 pub mod renewal;
@@ -82,6 +82,7 @@ pub mod testkit;
 pub mod verify;
 
 pub use anchor::TrustAnchor;
+pub use asn1::DerErrorKind;
 pub use bundle::{
     Built, BundleDiff, BundleError, BundleOptions, BundleWarning, Dropped, Origin, TrustBundle,
 };
@@ -94,6 +95,7 @@ pub use duration::{DurationError, GoDuration};
 pub use error::Error;
 pub use issue::{Ca, Issued, IssuedCa};
 pub use key::{PrivateKey, PublicKey};
+pub use oid::{Oid, OidParseError};
 pub use pem::{PemError, PemErrorKind};
 pub use renewal::{Lint, LintId, Renewal, RenewalPolicy, RenewalState, SpecError};
 pub use spec::{CertSpec, RotationPolicy};

@@ -1,5 +1,96 @@
 //! Object identifiers as DER content bytes, and their names for messages.
 
+use std::fmt;
+use std::str::FromStr;
+
+/// An OBJECT IDENTIFIER (X.690 §8.19), kept as its DER content bytes and compared as such.
+/// `Display` and `FromStr` use dotted decimal (`1.3.6.1.5.5.7.3.1`).
+///
+/// ```
+/// use certcycle::Oid;
+/// let oid: Oid = "1.3.6.1.5.5.7.3.4".parse().unwrap();
+/// assert_eq!(oid.to_string(), "1.3.6.1.5.5.7.3.4");
+/// assert_eq!(oid.as_bytes(), &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x04]);
+/// assert!("1".parse::<Oid>().is_err() && "3.1".parse::<Oid>().is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Oid(Box<[u8]>);
+
+/// A dotted-decimal string that is not an OBJECT IDENTIFIER.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a dotted-decimal OBJECT IDENTIFIER (two arcs or more, the first 0..=2)")]
+pub struct OidParseError(pub String);
+
+impl Oid {
+    /// An OID from DER content bytes already checked by the DER reader.
+    pub(crate) fn from_checked(bytes: &[u8]) -> Self {
+        Self(bytes.into())
+    }
+
+    /// The DER content bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The arcs, if each fits in a `u64`.
+    pub fn arcs(&self) -> Option<Vec<u64>> {
+        let text = dotted(&self.0);
+        text.split('.').map(|a| a.parse().ok()).collect()
+    }
+}
+
+impl fmt::Display for Oid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&dotted(&self.0))
+    }
+}
+
+impl fmt::Debug for Oid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Oid({self})")
+    }
+}
+
+impl FromStr for Oid {
+    type Err = OidParseError;
+
+    fn from_str(s: &str) -> Result<Self, OidParseError> {
+        let bad = || OidParseError(s.to_owned());
+        let arcs: Vec<u64> = s
+            .split('.')
+            .map(|a| {
+                if a.is_empty() || !a.bytes().all(|b| b.is_ascii_digit()) {
+                    None
+                } else {
+                    a.parse().ok()
+                }
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?;
+        let [first, second, rest @ ..] = arcs.as_slice() else {
+            return Err(bad());
+        };
+        if *first > 2 || (*first < 2 && *second >= 40) {
+            return Err(bad());
+        }
+        let head = first
+            .checked_mul(40)
+            .and_then(|f| f.checked_add(*second))
+            .ok_or_else(bad)?;
+        let mut out = Vec::new();
+        for arc in std::iter::once(head).chain(rest.iter().copied()) {
+            let mut groups = vec![(arc & 0x7f) as u8];
+            let mut v = arc >> 7;
+            while v > 0 {
+                groups.push((v & 0x7f) as u8 | 0x80);
+                v >>= 7;
+            }
+            out.extend(groups.iter().rev());
+        }
+        Ok(Self(out.into()))
+    }
+}
+
 pub(crate) const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 pub(crate) const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 pub(crate) const ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];

@@ -440,7 +440,7 @@ pub enum VerifyError {
         /// The certificate.
         cert: CertRef,
         /// The extension's OID.
-        oid: String,
+        oid: crate::oid::Oid,
     },
     /// A name of a certificate on the path breaks the name constraints of a CA above it.
     #[error("{cert}: {name} is {} the name constraints of {constrained_by}", if *.excluded { "excluded by" } else { "not permitted by" })]

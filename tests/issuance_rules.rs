@@ -225,7 +225,9 @@ fn any_eku() -> impl Strategy<Value = Vec<ExtendedKeyUsage>> {
             Just(ExtendedKeyUsage::ServerAuth),
             Just(ExtendedKeyUsage::ClientAuth),
             Just(ExtendedKeyUsage::Any),
-            Just(ExtendedKeyUsage::Other("1.3.6.1.5.5.7.3.4".to_owned())),
+            Just(ExtendedKeyUsage::Other(
+                "1.3.6.1.5.5.7.3.4".parse().unwrap()
+            )),
         ],
         0..3,
     )

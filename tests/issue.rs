@@ -542,7 +542,7 @@ fn bad_pem_gets_typed_errors() {
     ];
     for (text, kind) in cases {
         match Certificate::from_pem(&text) {
-            Err(Error::Pem { source, .. }) => assert_eq!(source.kind, kind, "{text}"),
+            Err(Error::Pem { error, .. }) => assert_eq!(error.kind, kind, "{text}"),
             other => panic!("{text}: {other:?}"),
         }
     }
@@ -581,7 +581,7 @@ fn one_certificate_expected_names_the_extra_block() {
         c.issuer.certificate().to_pem()
     );
     match Certificate::from_pem(&two) {
-        Err(Error::Pem { source, .. }) => {
+        Err(Error::Pem { error: source, .. }) => {
             assert_eq!(
                 source.kind,
                 certcycle::PemErrorKind::MoreThanOneBlock { count: 2 }

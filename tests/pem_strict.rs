@@ -98,7 +98,11 @@ fn an_indented_second_certificate_is_an_error_not_dropped() {
 fn a_key_text_holds_one_key() {
     let two = format!("{}{}", key_pem(1403), key_pem(1404));
     let e = PrivateKey::from_pem(&two).unwrap_err();
-    let Error::Pem { what, source } = e else {
+    let Error::Pem {
+        what,
+        error: source,
+    } = e
+    else {
         panic!("{e:?}")
     };
     assert_eq!(what, "private key");
@@ -133,7 +137,7 @@ fn keys_and_certificates_share_one_line_reader() {
     let e = PrivateKey::from_pem(&(lines.join("\n") + "\n")).unwrap_err();
     match e {
         Error::Pem {
-            source:
+            error:
                 PemError {
                     kind: PemErrorKind::Base64 { line: 4 },
                     ..
@@ -147,7 +151,7 @@ fn keys_and_certificates_share_one_line_reader() {
     assert!(matches!(
         PrivateKey::from_pem(&long),
         Err(Error::Pem {
-            source: PemError {
+            error: PemError {
                 kind: PemErrorKind::LineTooLong { line: 2 },
                 ..
             },

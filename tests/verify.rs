@@ -281,7 +281,7 @@ fn usage_names_and_extensions() {
         run(&c, T0, &server()).unwrap_err(),
         VerifyError::UnhandledCriticalExtension {
             cert: at(&c, 1),
-            oid: "1.3.6.1.4.1.99999.1".into()
+            oid: "1.3.6.1.4.1.99999.1".parse().unwrap()
         }
     );
     let noncrit = Craft {
