@@ -5,6 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(missing_docs)]
 
+/// The tests' fixed clock (`craft` reads it as `super::T0`).
+const T0: time::OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
+#[path = "../tests/support/craft.rs"]
+#[allow(dead_code)]
+mod craft;
+
 use certcycle::{Ca, CertSpec, PrivateKey, presets::linkerd};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use p256::ecdsa::signature::Signer;
@@ -22,7 +28,7 @@ fn issue(c: &mut Criterion) {
     let csr_key = PrivateKey::generate(rng);
     let csr = rcgen::CertificateParams::new(vec!["web".to_owned()])
         .unwrap()
-        .serialize_request(&csr_key)
+        .serialize_request(&craft::Signer::new(&csr_key))
         .unwrap()
         .der()
         .to_vec();

@@ -3,7 +3,7 @@
 use crate::anchor::TrustAnchor;
 use crate::cert::{Certificate, ExtendedKeyUsage, key_usage_to_rcgen};
 use crate::error::Error;
-use crate::key::{PrivateKey, PublicKey};
+use crate::key::{PrivateKey, PublicKey, Rcgen};
 use crate::spec::CertSpec;
 use crate::verify::{Role, check_issued};
 use rand_core::CryptoRngCore;
@@ -81,7 +81,7 @@ impl Ca {
             rng,
             true,
         )?;
-        let cert = params.self_signed(&key).map_err(encoding)?;
+        let cert = params.self_signed(&Rcgen(&key)).map_err(encoding)?;
         let cert = Certificate::from_der(cert.der().to_vec())?;
         would_verify(&cert, now, Role::Anchor)?;
         Self::new(cert, key)
@@ -256,8 +256,11 @@ impl Ca {
             role.is_some(),
         )?;
         params.use_authority_key_identifier_extension = self.cert.subject_key_id().is_some();
-        let issuer = rcgen::Issuer::from_params(&self.rcgen_params, &self.key);
-        let der = params.signed_by(subject_key, &issuer).map_err(encoding)?;
+        let signer = Rcgen(&self.key);
+        let issuer = rcgen::Issuer::from_params(&self.rcgen_params, &signer);
+        let der = params
+            .signed_by(&Rcgen(subject_key), &issuer)
+            .map_err(encoding)?;
         let certificate = Certificate::from_der(der.der().to_vec())?;
         if certificate.issuer_der() != self.cert.subject_der() {
             return Err(Error::IssuerNameNotReproducible {

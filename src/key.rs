@@ -133,9 +133,14 @@ impl fmt::Debug for PublicKey {
     }
 }
 
-impl rcgen::PublicKeyData for PublicKey {
+/// rcgen's view of a certcycle key, private to the crate: rcgen's traits are not part of
+/// certcycle's API, so nobody can sign arbitrary rcgen parameters with a certcycle key and
+/// bypass [`crate::Ca`]'s checks.
+pub(crate) struct Rcgen<'a, K>(pub(crate) &'a K);
+
+impl rcgen::PublicKeyData for Rcgen<'_, PublicKey> {
     fn der_bytes(&self) -> &[u8] {
-        &self.point
+        &self.0.point
     }
 
     fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
@@ -167,6 +172,22 @@ pub(crate) fn algorithm_identifier<'a>(
 /// It is zeroized on drop, is not `Clone` (use [`PrivateKey::clone_key`] where a copy is
 /// really meant), and its `Debug` shows only the public key id. Exports come as
 /// [`Zeroizing`] buffers.
+///
+/// It signs only through [`crate::Ca`]: it is not an rcgen signer, so no one can sign
+/// arbitrary rcgen parameters with it and skip `Ca`'s checks.
+///
+/// ```compile_fail
+/// fn rcgen_signer<T: rcgen::SigningKey>(_: &T) {}
+/// rcgen_signer(&certcycle::PrivateKey::generate_os());
+/// ```
+///
+/// ```
+/// fn rcgen_signer<T: rcgen::SigningKey>(_: &T) {}
+/// # struct Mine; impl rcgen::PublicKeyData for Mine { fn der_bytes(&self) -> &[u8] { &[] }
+/// # fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm { &rcgen::PKCS_ECDSA_P256_SHA256 } }
+/// # impl rcgen::SigningKey for Mine { fn sign(&self, _: &[u8]) -> Result<Vec<u8>, rcgen::Error> { Ok(vec![]) } }
+/// rcgen_signer(&Mine); // the same check compiles for a type that is one
+/// ```
 pub struct PrivateKey {
     key: p256::ecdsa::SigningKey,
     public: PublicKey,
@@ -380,9 +401,9 @@ impl fmt::Debug for PrivateKey {
     }
 }
 
-impl rcgen::PublicKeyData for PrivateKey {
+impl rcgen::PublicKeyData for Rcgen<'_, PrivateKey> {
     fn der_bytes(&self) -> &[u8] {
-        &self.public.point
+        &self.0.public.point
     }
 
     fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
@@ -390,9 +411,9 @@ impl rcgen::PublicKeyData for PrivateKey {
     }
 }
 
-impl rcgen::SigningKey for PrivateKey {
+impl rcgen::SigningKey for Rcgen<'_, PrivateKey> {
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
-        Ok(self.sign_der(msg))
+        Ok(self.0.sign_der(msg))
     }
 }
 

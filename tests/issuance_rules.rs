@@ -41,7 +41,11 @@ fn leaf_paths_refuse_ca_specs() {
     assert!(matches!(e, Error::InvalidSpec { .. }), "{e}");
     // The same through a CSR (its requested extensions are ignored anyway).
     let params = rcgen::CertificateParams::new(vec!["evil.example".to_owned()]).unwrap();
-    let csr = params.serialize_request(&requester).unwrap().der().to_vec();
+    let csr = params
+        .serialize_request(&support::craft::Signer::new(&requester))
+        .unwrap()
+        .der()
+        .to_vec();
     let e = issuer
         .issue_from_csr(&csr, &CertSpec::ca("evil", Duration::hours(24)), T0, r)
         .unwrap_err();

@@ -112,11 +112,9 @@ pub(crate) fn make(
         ip.distinguished_name
             .push(rcgen::DnType::CommonName, issuer_cn);
     }
+    let signer = Signer::new(issuer_key);
     let der = p
-        .signed_by(
-            key.public_key(),
-            &rcgen::Issuer::from_params(&ip, issuer_key),
-        )
+        .signed_by(&Signer::new(key), &rcgen::Issuer::from_params(&ip, &signer))
         .unwrap()
         .der()
         .to_vec();
@@ -247,4 +245,42 @@ pub(crate) fn nc_fan_out(
     );
     let bundle = TrustBundle::from_anchors([TrustAnchor::new(root).unwrap()]);
     (leaf_c, inters, bundle)
+}
+
+/// rcgen's signer for a certcycle key, so tests can craft certificates certcycle itself would
+/// refuse to issue (certcycle's key types do not expose rcgen's traits).
+pub(crate) struct Signer {
+    key: p256::ecdsa::SigningKey,
+    public: Vec<u8>,
+}
+
+impl Signer {
+    pub(crate) fn new(key: &PrivateKey) -> Self {
+        use p256::pkcs8::DecodePrivateKey;
+        let key = p256::ecdsa::SigningKey::from_pkcs8_der(&key.secret_pkcs8_der()).unwrap();
+        let public = key
+            .verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec();
+        Self { key, public }
+    }
+}
+
+impl rcgen::PublicKeyData for Signer {
+    fn der_bytes(&self) -> &[u8] {
+        &self.public
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for Signer {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        use p256::ecdsa::signature::Signer as _;
+        let sig: p256::ecdsa::DerSignature = self.key.sign(msg);
+        Ok(sig.as_bytes().to_vec())
+    }
 }

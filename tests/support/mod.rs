@@ -165,9 +165,10 @@ pub(crate) fn realistic_ca_pems(n: usize, seed: u64) -> Vec<String> {
                 .push(rcgen::DnType::CommonName, "Example Cross-Signing Root");
             ip.key_identifier_method =
                 rcgen::KeyIdMethod::PreSpecified(signer.public_key().key_id().to_vec());
-            let issuer = rcgen::Issuer::from_params(&ip, &signer);
+            let rcgen_signer = craft::Signer::new(&signer);
+            let issuer = rcgen::Issuer::from_params(&ip, &rcgen_signer);
             let der = p
-                .signed_by(key.public_key(), &issuer)
+                .signed_by(&craft::Signer::new(&key), &issuer)
                 .unwrap()
                 .der()
                 .to_vec();
