@@ -489,9 +489,12 @@ pub(crate) fn laxer_than_x509_cert(cert: &Certificate, e: &der::Error) -> Option
         // three arcs; X.690 8.19 allows `ff 04 03` (2.16180.3), `55 04` (2.5.4) and 35-bit
         // arcs. certcycle checks the X.690 rules and compares OIDs as bytes.
         ErrorKind::OidMalformed => Some("const-oid's limits on valid DER OIDs"),
-        // ObjectDescriptor (7) and RELATIVE-OID (13) are valid universal types as attribute
-        // values or algorithm parameters; the der crate does not know them.
-        ErrorKind::TagUnknown { byte: 7 | 13 } => Some("universal tags der does not know"),
+        // ObjectDescriptor (7), RELATIVE-OID (13), CHARACTER STRING (29, constructed), ... are
+        // valid universal types as attribute values or algorithm parameters, in the one form
+        // DER allows (certcycle checks it); the der crate does not know them.
+        ErrorKind::TagUnknown { byte } if byte & 0xc0 == 0 => {
+            Some("universal tags der does not know")
+        }
         // der's UTCTime starts at 1970; RFC 5280 4.1.2.5.1 reads YY 50..99 as 1950..1999.
         ErrorKind::Value {
             tag: der::Tag::UtcTime,
