@@ -66,6 +66,76 @@ pub enum RotationError {
     Issue(#[from] Error),
 }
 
+/// A refused rotation step: the error, and the state the step was called on, handed back
+/// unchanged so the caller can retry (a controller polling "has everyone restarted yet?"
+/// keeps its staged bundle and its new issuer). `?` turns it into its [`RotationError`].
+///
+/// ```
+/// # use certcycle::{rotation::{AnchorRotation, RotationError}, TrustBundle, Ca, PrivateKey, presets::linkerd};
+/// # let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+/// # let rng = &mut rand_core::OsRng;
+/// # let old = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(rng), now, rng)?;
+/// # let new = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(rng), now, rng)?;
+/// let current = TrustBundle::from_anchors([old.trust_anchor()]);
+/// let staged = AnchorRotation::stage(&current, new.trust_anchor())?;
+/// // "web" still holds the old bundle: refused, and the staged state comes back.
+/// let refused = staged.confirm_bundle_rollout([("web", &current)]).unwrap_err();
+/// assert!(matches!(refused.error(), RotationError::BundleNotLoaded { .. }));
+/// let staged = refused.into_state();
+/// let both = staged.bundle().clone();
+/// let distributed = staged.confirm_bundle_rollout([("web", &both)])?; // web restarted
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Refused<S> {
+    state: S,
+    error: RotationError,
+}
+
+impl<S> Refused<S> {
+    fn new(state: S, error: RotationError) -> Self {
+        Self { state, error }
+    }
+
+    /// Why the step was refused.
+    pub fn error(&self) -> &RotationError {
+        &self.error
+    }
+
+    /// The state the step was called on, to retry from.
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// The state back, to retry from.
+    pub fn into_state(self) -> S {
+        self.state
+    }
+
+    /// Both parts.
+    pub fn into_parts(self) -> (S, RotationError) {
+        (self.state, self.error)
+    }
+}
+
+impl<S> std::fmt::Display for Refused<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rotation step refused: {}", self.error)
+    }
+}
+
+impl<S: std::fmt::Debug> std::error::Error for Refused<S> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<S> From<Refused<S>> for RotationError {
+    fn from(r: Refused<S>) -> Self {
+        r.error
+    }
+}
+
 /// Renews the issuer if `policy` says it is due (or expired) at `now`: a new issuer signed by
 /// `anchor`, with a fresh key under [`RotationPolicy::Always`] (from `rng`) or the current key
 /// under [`RotationPolicy::Never`]. The old issuer stays valid for the leaves it issued.
@@ -141,11 +211,12 @@ impl Staged {
     /// loaded bundle (labelled by workload) must contain every anchor of it.
     ///
     /// # Errors
-    /// [`RotationError::BundleNotLoaded`] naming the workloads that have not.
+    /// [`RotationError::BundleNotLoaded`] naming the workloads that have not,
+    /// [`RotationError::EmptyAcknowledgement`]; the [`Refused`] error hands this state back.
     pub fn confirm_bundle_rollout<'a>(
         self,
         loaded: impl IntoIterator<Item = (&'a str, &'a TrustBundle)>,
-    ) -> Result<BundleDistributed, RotationError> {
+    ) -> Result<BundleDistributed, Refused<Self>> {
         let mut seen = 0usize;
         let missing: Vec<String> = loaded
             .into_iter()
@@ -154,12 +225,14 @@ impl Staged {
             .map(|(name, _)| name.to_owned())
             .collect();
         if seen == 0 {
-            return Err(RotationError::EmptyAcknowledgement {
+            let error = RotationError::EmptyAcknowledgement {
                 step: "bundle rollout",
-            });
+            };
+            return Err(Refused::new(self, error));
         }
         if !missing.is_empty() {
-            return Err(RotationError::BundleNotLoaded { workloads: missing });
+            let error = RotationError::BundleNotLoaded { workloads: missing };
+            return Err(Refused::new(self, error));
         }
         Ok(BundleDistributed { staged: self })
     }
@@ -182,7 +255,7 @@ impl BundleDistributed {
     ///
     /// # Errors
     /// [`RotationError::BadNewAnchor`] if `new_anchor` is not the staged anchor; issuing
-    /// errors.
+    /// errors. The [`Refused`] error hands this state back.
     pub fn resign_issuer(
         self,
         new_anchor: &Ca,
@@ -190,13 +263,15 @@ impl BundleDistributed {
         key: PrivateKey,
         now: OffsetDateTime,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<IssuerResigned, RotationError> {
+    ) -> Result<IssuerResigned, Refused<Self>> {
         if new_anchor.certificate() != self.staged.new.certificate() {
-            return Err(RotationError::BadNewAnchor(
-                "that CA is not the staged anchor".into(),
-            ));
+            let error = RotationError::BadNewAnchor("that CA is not the staged anchor".into());
+            return Err(Refused::new(self, error));
         }
-        let issued = new_anchor.issue_ca(spec, key, now, rng)?;
+        let issued = match new_anchor.issue_ca(spec, key, now, rng) {
+            Ok(issued) => issued,
+            Err(e) => return Err(Refused::new(self, e.into())),
+        };
         Ok(IssuerResigned {
             distributed: self,
             issuer: issued.ca,
@@ -204,27 +279,31 @@ impl BundleDistributed {
     }
 
     /// Adopts an issuer made off-line by the new anchor (the anchor's key never comes near
-    /// certcycle); it must chain to the new anchor at `now`.
+    /// certcycle); it must chain to the new anchor at `now`. A copy of it is kept.
     ///
     /// # Errors
-    /// [`RotationError::IssuerNotUnderNewAnchor`].
+    /// [`RotationError::IssuerNotUnderNewAnchor`]; the [`Refused`] error hands this state
+    /// back.
     pub fn adopt_issuer(
         self,
-        issuer: Ca,
+        issuer: &Ca,
         now: OffsetDateTime,
-    ) -> Result<IssuerResigned, RotationError> {
+    ) -> Result<IssuerResigned, Refused<Self>> {
         let only_new = TrustBundle::from_anchors([self.staged.new.clone()]);
-        verify(
+        let checked = verify(
             issuer.certificate(),
             &[],
             &only_new,
             now,
             &VerifyOptions::default(),
-        )
-        .map_err(|e| RotationError::IssuerNotUnderNewAnchor(Box::new(e)))?;
+        );
+        if let Err(e) = checked {
+            let error = RotationError::IssuerNotUnderNewAnchor(Box::new(e));
+            return Err(Refused::new(self, error));
+        }
         Ok(IssuerResigned {
             distributed: self,
-            issuer,
+            issuer: issuer.clone_ca(),
         })
     }
 }
@@ -252,12 +331,13 @@ impl IssuerResigned {
     /// intermediates it presents): each must verify under the new anchor alone at `at`.
     ///
     /// # Errors
-    /// [`RotationError::OldAnchorStillNeeded`] naming the leaves that do not.
+    /// [`RotationError::OldAnchorStillNeeded`] naming the leaves that do not,
+    /// [`RotationError::EmptyAcknowledgement`]; the [`Refused`] error hands this state back.
     pub fn confirm_leaf_rollout<'a>(
         self,
         live: impl IntoIterator<Item = (&'a str, &'a Certificate, &'a [Certificate])>,
         at: OffsetDateTime,
-    ) -> Result<LeavesRolledOut, RotationError> {
+    ) -> Result<LeavesRolledOut, Refused<Self>> {
         let only_new = TrustBundle::from_anchors([self.distributed.staged.new.clone()]);
         let mut seen = 0usize;
         let offenders: Vec<String> = live
@@ -269,12 +349,14 @@ impl IssuerResigned {
             .map(|(name, _, _)| name.to_owned())
             .collect();
         if seen == 0 {
-            return Err(RotationError::EmptyAcknowledgement {
+            let error = RotationError::EmptyAcknowledgement {
                 step: "leaf rollout",
-            });
+            };
+            return Err(Refused::new(self, error));
         }
         if !offenders.is_empty() {
-            return Err(RotationError::OldAnchorStillNeeded { offenders });
+            let error = RotationError::OldAnchorStillNeeded { offenders };
+            return Err(Refused::new(self, error));
         }
         Ok(LeavesRolledOut { resigned: self })
     }

@@ -121,7 +121,7 @@ fn the_typed_steps_refuse_unsafe_orders() {
         .confirm_bundle_rollout(loaded.iter().map(|(n, b)| (n.as_str(), b)))
         .unwrap_err();
     assert!(
-        matches!(&err, RotationError::BundleNotLoaded { workloads } if workloads.len() == 5),
+        matches!(err.error(), RotationError::BundleNotLoaded { workloads } if workloads.len() == 5),
         "{err}"
     );
     // Pretend everyone loaded it, re-sign, then try to drop the old anchor while the old
@@ -144,7 +144,7 @@ fn the_typed_steps_refuse_unsafe_orders() {
         .map(|w| (w.name(), w.leaf(), w.chain()))
         .collect();
     let err = resigned.confirm_leaf_rollout(live, m.now()).unwrap_err();
-    match err {
+    match err.error() {
         RotationError::OldAnchorStillNeeded { offenders } => assert_eq!(offenders.len(), 5),
         other => panic!("{other:?}"),
     }
@@ -152,7 +152,9 @@ fn the_typed_steps_refuse_unsafe_orders() {
     let distributed = staged.confirm_bundle_rollout(everyone).unwrap();
     let wrong = support::linkerd_issuer(&old_anchor, r, m.now());
     assert!(matches!(
-        distributed.adopt_issuer(wrong, m.now()),
+        distributed
+            .adopt_issuer(&wrong, m.now())
+            .map_err(RotationError::from),
         Err(RotationError::IssuerNotUnderNewAnchor(_))
     ));
     // Staging an anchor already in the bundle is refused.
@@ -252,7 +254,10 @@ fn an_acknowledgement_that_names_nobody_is_refused() {
     let staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
     let nobody: [(&str, &TrustBundle); 0] = [];
     assert!(matches!(
-        staged.clone().confirm_bundle_rollout(nobody),
+        staged
+            .clone()
+            .confirm_bundle_rollout(nobody)
+            .map_err(RotationError::from),
         Err(RotationError::EmptyAcknowledgement {
             step: "bundle rollout"
         })
@@ -274,11 +279,77 @@ fn an_acknowledgement_that_names_nobody_is_refused() {
     let e = resigned.confirm_leaf_rollout(none, m.now()).unwrap_err();
     assert!(
         matches!(
-            e,
+            e.error(),
             RotationError::EmptyAcknowledgement {
                 step: "leaf rollout"
             }
         ),
         "{e}"
     );
+}
+
+#[test]
+fn a_refused_step_hands_its_state_back_and_a_retry_succeeds() {
+    // A controller polls "has everyone restarted?": each refusal keeps the staged bundle and,
+    // later, the new issuer — no new issuer is needed for the retry.
+    let (mut m, _) = mesh(9, 2);
+    let r = &mut rng(10);
+    let new = support::linkerd_anchor(r, m.now());
+    let mut staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
+    m.set_bundle(staged.bundle().clone());
+    let names: Vec<String> = m.workloads().iter().map(|w| w.name().to_owned()).collect();
+    let mut refusals = 0;
+    let distributed = loop {
+        let loaded: Vec<(String, TrustBundle)> = m
+            .workloads()
+            .iter()
+            .map(|w| (w.name().to_owned(), w.loaded_bundle().clone()))
+            .collect();
+        match staged.confirm_bundle_rollout(loaded.iter().map(|(n, b)| (n.as_str(), b))) {
+            Ok(d) => break d,
+            Err(refused) => {
+                assert!(matches!(
+                    refused.error(),
+                    RotationError::BundleNotLoaded { .. }
+                ));
+                staged = refused.into_state();
+                m.restart(&names[refusals]).unwrap(); // one more workload restarts
+                refusals += 1;
+            }
+        }
+    };
+    assert_eq!(refusals, names.len());
+    let resigned = distributed
+        .resign_issuer(
+            &new,
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            m.now(),
+            r,
+        )
+        .unwrap();
+    let issuer_der = resigned.issuer().certificate().der().to_vec();
+    m.set_issuer(resigned.issuer().clone_ca());
+    let live: Vec<_> = m
+        .workloads()
+        .iter()
+        .map(|w| (w.name(), w.leaf(), w.chain()))
+        .collect();
+    let refused = resigned.confirm_leaf_rollout(live, m.now()).unwrap_err();
+    // The same issuer comes back with the state.
+    let resigned = refused.into_state();
+    assert_eq!(resigned.issuer().certificate().der(), issuer_der.as_slice());
+    for name in &names {
+        m.restart(name).unwrap();
+    }
+    let live: Vec<_> = m
+        .workloads()
+        .iter()
+        .map(|w| (w.name(), w.leaf(), w.chain()))
+        .collect();
+    let rotated = resigned
+        .confirm_leaf_rollout(live, m.now())
+        .unwrap()
+        .drop_old_anchor();
+    assert_eq!(rotated.bundle.len(), 1);
 }
