@@ -88,13 +88,17 @@ pub enum RotationError {
 /// ```
 #[derive(Debug)]
 pub struct Refused<S> {
-    state: S,
+    /// Boxed: the states are large, and an error travels by value.
+    state: Box<S>,
     error: RotationError,
 }
 
 impl<S> Refused<S> {
     fn new(state: S, error: RotationError) -> Self {
-        Self { state, error }
+        Self {
+            state: Box::new(state),
+            error,
+        }
     }
 
     /// Why the step was refused.
@@ -109,12 +113,12 @@ impl<S> Refused<S> {
 
     /// The state back, to retry from.
     pub fn into_state(self) -> S {
-        self.state
+        *self.state
     }
 
     /// Both parts.
     pub fn into_parts(self) -> (S, RotationError) {
-        (self.state, self.error)
+        (*self.state, self.error)
     }
 }
 
