@@ -60,6 +60,18 @@ pub struct HierarchyBuilder {
     namespace: String,
 }
 
+/// The seeded RNG of one workload: SHA-256 of a label, the seed, the namespace and the name.
+fn leaf_rng(seed: u64, namespace: &str, name: &str) -> ChaCha20Rng {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"certcycle testkit leaf\0");
+    h.update(seed.to_be_bytes());
+    h.update(namespace.as_bytes());
+    h.update([0]);
+    h.update(name.as_bytes());
+    ChaCha20Rng::from_seed(h.finalize().into())
+}
+
 impl HierarchyBuilder {
     /// Seeds the RNG: the same seed (and the same calls) give byte-identical certificates and
     /// keys on every run and machine.
@@ -135,12 +147,20 @@ impl HierarchyBuilder {
             .ca;
         let mut workloads = Vec::with_capacity(self.leaves.len());
         for name in &self.leaves {
+            // Each leaf has its own RNG, derived from the seed, the namespace and its name:
+            // `.leaves(["web", "api"])` and `.leaves(["api", "web"])` give the same `web`.
+            let mut leaf_rng = match self.seed {
+                Some(seed) => leaf_rng(seed, &self.namespace, name),
+                None => ChaCha20Rng::from_rng(&mut rng).map_err(|_| Error::InvalidSpec {
+                    reason: "the operating system's RNG failed".into(),
+                })?,
+            };
             workloads.push(Workload::issue(
                 &issuer,
                 name,
                 &self.namespace,
                 self.at,
-                &mut rng,
+                &mut leaf_rng,
             )?);
         }
         Ok(Hierarchy {

@@ -140,3 +140,30 @@ fn a_subject_less_leaf_is_named_by_its_san_and_times_are_rfc3339() {
     );
     assert!(e.to_string().ends_with('Z'));
 }
+
+#[test]
+fn leaves_do_not_depend_on_their_order() {
+    let a = certcycle::testkit::hierarchy()
+        .leaves(["web", "api"])
+        .build()
+        .unwrap();
+    let b = certcycle::testkit::hierarchy()
+        .leaves(["api", "web", "db"])
+        .build()
+        .unwrap();
+    for name in ["web", "api"] {
+        assert_eq!(
+            a.workload(name).certificate.der(),
+            b.workload(name).certificate.der(),
+            "{name}"
+        );
+        assert_eq!(
+            a.workload(name).key.public_key(),
+            b.workload(name).key.public_key()
+        );
+    }
+    assert_ne!(
+        a.workload("web").certificate.der(),
+        a.workload("api").certificate.der()
+    );
+}
