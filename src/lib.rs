@@ -40,6 +40,11 @@
 //! ```
 //!
 //! ## What is where
+//! The crate root re-exports the core values, the functions over them, and every type that
+//! appears in their fields and errors (so `certcycle::CertRef` and `certcycle::Rule` are there
+//! beside `VerifyError` and `Renewal`); the lifecycle modules [`health`], [`rotation`],
+//! [`mesh`] and `testkit` keep their own types in their namespaces.
+//!
 //! - [`Certificate`], [`PrivateKey`], [`PublicKey`]: parsing and encoding (PEM per RFC 7468,
 //!   DER per X.690, structures per RFC 5280 / RFC 5915 / RFC 5958).
 //! - [`CertSpec`], [`presets`]: what to issue; [`Ca`]: the only type that signs.
@@ -97,6 +102,17 @@ pub use issue::{Ca, Issued, IssuedCa};
 pub use key::{PrivateKey, PublicKey};
 pub use oid::{Oid, OidParseError};
 pub use pem::{PemError, PemErrorKind};
-pub use renewal::{Lint, LintId, Renewal, RenewalPolicy, RenewalState, SpecError};
+pub use renewal::{
+    Fallback, Lint, LintId, NextAction, Renewal, RenewalPolicy, RenewalState, Rule, SpecError,
+};
 pub use spec::{CertSpec, RotationPolicy};
-pub use verify::{PeerName, Usage, VerifiedChain, VerifyError, VerifyOptions, verify};
+pub use verify::{
+    BudgetKind, CertRef, PeerName, ProfileRule, SignatureCache, Usage, VerifiedChain, VerifyError,
+    VerifyOptions, verify, verify_cached,
+};
+
+/// The README's code blocks, compiled and run as doctests (`cargo test --doc`), so what a
+/// newcomer copies works as written.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
