@@ -133,6 +133,11 @@ impl<'a> Reader<'a> {
         self.pos >= self.data.len()
     }
 
+    /// How many bytes are left to read.
+    pub(crate) fn remaining(&self) -> usize {
+        self.data.len().saturating_sub(self.pos)
+    }
+
     fn error(&self, at: usize, kind: DerErrorKind) -> DerError {
         DerError {
             offset: self.base + at,
@@ -319,6 +324,22 @@ pub(crate) fn bit_string_octets<'a>(tlv: &Tlv<'a>) -> DerResult<&'a [u8]> {
         [0, rest @ ..] => Ok(rest),
         _ => Err(tlv.err("BIT STRING with unused bits where whole octets are required")),
     }
+}
+
+/// Checks any BIT STRING's contents (X.690 §8.6.2, §11.2.1): an initial octet of 0..=7 unused
+/// bits, 0 when there are no further octets, and those unused bits zero in DER.
+pub(crate) fn check_bit_string(tlv: &Tlv<'_>) -> DerResult<()> {
+    let (unused, bytes) = tlv.value.split_first().ok_or(tlv.err("empty BIT STRING"))?;
+    if *unused > 7 || (bytes.is_empty() && *unused != 0) {
+        return Err(tlv.err("malformed BIT STRING (unused-bits octet)"));
+    }
+    if bytes
+        .last()
+        .is_some_and(|last| last & ((1u8 << unused) - 1) != 0)
+    {
+        return Err(tlv.err("BIT STRING has non-zero unused bits"));
+    }
+    Ok(())
 }
 
 /// A named-bit BIT STRING (such as keyUsage) as a number with bit 0 as the most significant

@@ -47,8 +47,15 @@ pub(crate) fn for_each_rdn<'a>(
         if attrs.is_empty() {
             return Err(set.err("empty RelativeDistinguishedName"));
         }
+        let mut previous: Option<&[u8]> = None;
         while !attrs.is_empty() {
+            let start = set.value.len() - attrs.remaining();
             let atv = attrs.read(tag::SEQUENCE)?;
+            let encoding = &set.value[start..set.value.len() - attrs.remaining()];
+            if previous.is_some_and(|p| set_of_order(p, encoding) == std::cmp::Ordering::Greater) {
+                return Err(atv.err("RDN SET OF is not in DER order (X.690 11.6)"));
+            }
+            previous = Some(encoding);
             let mut r = atv.reader();
             let oid = r.read(tag::OID)?;
             let value = r.read_any()?;
@@ -61,6 +68,16 @@ pub(crate) fn for_each_rdn<'a>(
         f(out);
     }
     Ok(())
+}
+
+/// X.690 §11.6: SET OF components compare as octet strings, the shorter padded with zeros.
+fn set_of_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().max(b.len());
+    let pad = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    (0..n)
+        .map(|i| pad(a, i).cmp(&pad(b, i)))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
 }
 
 /// Checks that `name` is a well-formed Name.
@@ -260,4 +277,28 @@ pub(crate) fn normalized_rdns(name: &[u8]) -> Option<Vec<Vec<(Vec<u8>, String)>>
     })
     .ok()?;
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_valued_rdns_must_be_in_der_order() {
+        let cn = [0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x01, 0x62];
+        let o = [0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x0c, 0x01, 0x61];
+        let name = |first: &[u8], second: &[u8]| {
+            let mut set = vec![0x31, 0x14];
+            set.extend(first);
+            set.extend(second);
+            let mut seq = vec![0x30, 0x16];
+            seq.extend(set);
+            seq
+        };
+        assert!(validate(&name(&cn, &o), 0).is_ok());
+        let e = validate(&name(&o, &cn), 0).unwrap_err();
+        assert_eq!(e.offset, 14);
+        assert_eq!(set_of_order(&[1, 0], &[1]), std::cmp::Ordering::Equal);
+        assert_eq!(set_of_order(&[1, 1], &[1]), std::cmp::Ordering::Greater);
+    }
 }

@@ -138,3 +138,13 @@ fn fuzz_finding_a_primitive_sequence_as_parameters() {
     refused(der.clone(), "wrong form");
     fuzz_logic::cert_der_differential(&der);
 }
+
+#[test]
+fn fuzz_finding_a_unique_identifier_that_is_no_bit_string() {
+    // cert_der_differential's fourth run: extensions turned into a subjectUniqueID [2] whose
+    // first octet (48 unused bits) makes it no BIT STRING; x509-cert refused, certcycle read.
+    let der =
+        std::fs::read("fuzz/seeds/cert_der_differential/finding-unique-id-bit-string.der").unwrap();
+    refused(der.clone(), "BIT STRING");
+    fuzz_logic::cert_der_differential(&der);
+}

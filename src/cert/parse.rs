@@ -67,6 +67,8 @@ pub(super) fn parse(der: Box<[u8]>) -> Result<Parsed, DerError> {
             if version < min_version {
                 return Err(uid.err("unique identifier in a v1 certificate"));
             }
+            // UniqueIdentifier ::= BIT STRING (RFC 5280 §4.1.2.8), here IMPLICIT.
+            asn1::check_bit_string(&uid)?;
         }
     }
     let ext = match t.read_optional(0xa3)? {
