@@ -1,6 +1,8 @@
 //! Verification speed beside a peer and the limit, over one 3-certificate Linkerd chain.
 //!
-//! `cargo bench --bench verify` — group `verify`: `certcycle` (a full verification),
+//! `cargo bench --bench verify` — group `verify`: `ring_one_verify`, `p256_one_verify` and
+//! `prepared_one_verify` (one certificate signature: ring, p256, certcycle's prepared key
+//! with its table built), `prepare_key` (building one table), `certcycle` (a full verification),
 //! `certcycle_prepared` (the same with a warm `SignatureCache`: the issuer → anchor link is
 //! not re-checked, the leaf's signature and every other rule are), `webpki` (rustls-webpki's
 //! end-entity verification of the same chain, with ring), and `p256_two_verifies` (the two bare
@@ -62,7 +64,36 @@ fn bench(c: &mut Criterion) {
     let cache = SignatureCache::new();
     verify_cached(&leaf, &inters, &bundle, at, &options, Some(&cache)).unwrap();
 
+    // One certificate signature (the leaf's, under the issuer's key), four ways.
+    let issuer_pub = issuer.certificate().public_key().unwrap();
+    let prepared = certcycle::PreparedKey::new(issuer_pub.clone());
+    let ring_key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::ECDSA_P256_SHA256_ASN1,
+        issuer_pub.sec1_bytes().to_vec(),
+    );
+    assert!(prepared.verify_sha256(leaf.tbs_der(), leaf.signature()));
+    ring_key.verify(leaf.tbs_der(), leaf.signature()).unwrap();
+
     let mut g = c.benchmark_group("verify");
+    g.bench_function("ring_one_verify", |b| {
+        b.iter(|| {
+            ring_key
+                .verify(black_box(leaf.tbs_der()), leaf.signature())
+                .unwrap()
+        })
+    });
+    g.bench_function("p256_one_verify", |b| {
+        b.iter(|| {
+            let sig = p256::ecdsa::DerSignature::from_bytes(leaf.signature()).unwrap();
+            issuer_key.verify(black_box(leaf.tbs_der()), &sig).unwrap()
+        })
+    });
+    g.bench_function("prepared_one_verify", |b| {
+        b.iter(|| assert!(prepared.verify_sha256(black_box(leaf.tbs_der()), leaf.signature())))
+    });
+    g.bench_function("prepare_key", |b| {
+        b.iter(|| certcycle::PreparedKey::new(black_box(issuer_pub.clone())))
+    });
     g.bench_function("p256_two_verifies", |b| {
         b.iter(|| {
             issuer_key

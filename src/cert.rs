@@ -611,6 +611,19 @@ impl Certificate {
         }
     }
 
+    /// [`Certificate::is_signed_by`] with a [`crate::PreparedKey`]: the same verdict, faster.
+    pub fn is_signed_by_prepared(&self, issuer_key: &crate::PreparedKey) -> bool {
+        match self.signature_algorithm() {
+            SignatureAlgorithm::EcdsaSha256 => {
+                issuer_key.verify(self.tbs_der(), self.signature(), false)
+            }
+            SignatureAlgorithm::EcdsaSha384 => {
+                issuer_key.verify(self.tbs_der(), self.signature(), true)
+            }
+            SignatureAlgorithm::Other => false,
+        }
+    }
+
     /// The seed document's two-line view (see [`Inspection`]).
     pub fn inspect(&self) -> Inspection {
         Inspection {

@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use zeroize::Zeroizing;
 
+mod prepared;
+pub use prepared::PreparedKey;
+
 /// An ECDSA P-256 public key (an uncompressed SEC1 point), as a certificate or CSR carries it.
 /// The point is validated once, when the key is made.
 #[derive(Clone)]

@@ -99,7 +99,7 @@ pub use csr::csr_der_from_pem;
 pub use duration::{DurationError, GoDuration};
 pub use error::Error;
 pub use issue::{Ca, Issued, IssuedCa};
-pub use key::{PrivateKey, PublicKey};
+pub use key::{PreparedKey, PrivateKey, PublicKey};
 pub use oid::{Oid, OidParseError};
 pub use pem::{PemError, PemErrorKind};
 pub use renewal::{

@@ -39,11 +39,12 @@
 
 use crate::bundle::TrustBundle;
 use crate::cert::{Certificate, SignatureAlgorithm};
+use crate::key::PreparedKey;
 use crate::oid;
 use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 mod budget;
@@ -582,10 +583,89 @@ type SignatureKey = ([u8; 32], [u8; 32]);
 /// workload leaf's own signature is still checked on every call.
 /// [`SignatureCache::including_leaves`] also keeps leaf links, for one batch that verifies
 /// the same leaves many times (such as checking every pair of a mesh).
+///
+/// It also keeps [`PreparedKey`]s (DESIGN §13) for issuer keys it meets again: a key that
+/// signed a link of a path that verified is remembered; the second such path builds its
+/// table, and from then on signatures under it (each workload leaf's, under its issuer) are
+/// checked on the prepared path, several times faster. Only keys of verified paths qualify,
+/// so a peer cannot make it build tables for keys of its own. At most
+/// [`SignatureCache::DEFAULT_PREPARED_KEYS`] tables are kept (unless set with
+/// [`SignatureCache::with_limits`]), each [`PreparedKey::TABLE_BYTES`] (about 400 KB); the
+/// least recently used goes first.
 #[derive(Debug)]
 pub struct SignatureCache {
     links: Mutex<Generations>,
     leaves: bool,
+    prepared: Mutex<PreparedKeys>,
+}
+
+/// The prepared-key side of a [`SignatureCache`].
+#[derive(Debug)]
+struct PreparedKeys {
+    /// (SEC1 point, table, last use), at most `max`.
+    tables: Vec<([u8; 65], Arc<PreparedKey>, u64)>,
+    /// Keys seen once on a verified path (bounded: cleared past 1,024).
+    seen: HashSet<[u8; 65]>,
+    tick: u64,
+    max: usize,
+}
+
+impl PreparedKeys {
+    fn new(max: usize) -> Self {
+        Self {
+            tables: Vec::new(),
+            seen: HashSet::new(),
+            tick: 0,
+            max,
+        }
+    }
+
+    fn get(&mut self, point: &[u8; 65]) -> Option<Arc<PreparedKey>> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.tables
+            .iter_mut()
+            .find(|(p, _, _)| p == point)
+            .map(|(_, t, used)| {
+                *used = tick;
+                Arc::clone(t)
+            })
+    }
+
+    /// Whether `point` was seen before (and so deserves a table now); remembers it.
+    fn second_sighting(&mut self, point: &[u8; 65]) -> bool {
+        if self.max == 0 || self.tables.iter().any(|(p, _, _)| p == point) {
+            return false;
+        }
+        if self.seen.contains(point) {
+            return true;
+        }
+        if self.seen.len() >= 1_024 {
+            self.seen.clear();
+        }
+        self.seen.insert(*point);
+        false
+    }
+
+    fn insert(&mut self, point: [u8; 65], table: Arc<PreparedKey>) {
+        self.seen.remove(&point);
+        if self.tables.iter().any(|(p, _, _)| *p == point) {
+            return;
+        }
+        if self.tables.len() >= self.max {
+            if let Some(oldest) = self
+                .tables
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (_, _, used))| *used)
+                .map(|(i, _)| i)
+            {
+                self.tables.swap_remove(oldest);
+            }
+        }
+        self.tick += 1;
+        self.tables.push((point, table, self.tick));
+    }
 }
 
 #[derive(Debug)]
@@ -630,7 +710,7 @@ impl Generations {
 
 impl Default for SignatureCache {
     fn default() -> Self {
-        Self::with_capacity(Self::DEFAULT_CAPACITY)
+        Self::with_limits(Self::DEFAULT_CAPACITY, Self::DEFAULT_PREPARED_KEYS)
     }
 }
 
@@ -643,12 +723,31 @@ impl SignatureCache {
         Self::default()
     }
 
+    /// The default bound on prepared keys: 8 tables (about 3.2 MB).
+    pub const DEFAULT_PREPARED_KEYS: usize = 8;
+
     /// An empty cache of CA links holding at most `capacity` (at least 2).
     pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_limits(capacity, Self::DEFAULT_PREPARED_KEYS)
+    }
+
+    /// An empty cache of CA links holding at most `links` links and `prepared_keys` prepared
+    /// keys (0: none, every signature on p256's plain path).
+    pub fn with_limits(links: usize, prepared_keys: usize) -> Self {
         Self {
-            links: Mutex::new(Generations::with_capacity(capacity)),
+            links: Mutex::new(Generations::with_capacity(links)),
             leaves: false,
+            prepared: Mutex::new(PreparedKeys::new(prepared_keys)),
         }
+    }
+
+    /// How many prepared keys are held.
+    pub fn prepared_keys(&self) -> usize {
+        self.prepared.lock().map(|p| p.tables.len()).unwrap_or(0)
+    }
+
+    fn prepared_key(&self, point: &[u8; 65]) -> Option<Arc<PreparedKey>> {
+        self.prepared.lock().ok().and_then(|mut p| p.get(point))
     }
 
     /// An empty cache that also keeps leaf → issuer links, holding at most `capacity`.
@@ -677,15 +776,31 @@ impl SignatureCache {
         self.links.lock().is_ok_and(|mut m| m.contains(key))
     }
 
-    /// Keeps the links of a path that verified (leaf first, anchor last).
+    /// Keeps the links of a path that verified (leaf first, anchor last), and prepares the
+    /// issuer keys met on a verified path for the second time.
     fn keep_path(&self, path: &[&Certificate], anchor: &Certificate) {
-        let Ok(mut m) = self.links.lock() else {
+        let issuers: Vec<&Certificate> = path.iter().skip(1).copied().chain([anchor]).collect();
+        if let Ok(mut m) = self.links.lock() {
+            for (child, issuer) in path.iter().zip(&issuers) {
+                if self.keeps(child) {
+                    m.insert((child.fingerprint().0, issuer.fingerprint().0));
+                }
+            }
+        }
+        // Only the leaf's issuer signs many signatures worth a table (CA links are cached).
+        let Some(key) = issuers.first().and_then(|i| i.public_key().ok()) else {
             return;
         };
-        let issuers = path.iter().skip(1).copied().chain([anchor]);
-        for (child, issuer) in path.iter().zip(issuers) {
-            if self.keeps(child) {
-                m.insert((child.fingerprint().0, issuer.fingerprint().0));
+        let point = *key.sec1_bytes();
+        let build = self
+            .prepared
+            .lock()
+            .is_ok_and(|mut p| p.second_sighting(&point));
+        if build {
+            // Built outside the lock: other verifications go on meanwhile.
+            let table = Arc::new(PreparedKey::new(key));
+            if let Ok(mut p) = self.prepared.lock() {
+                p.insert(point, table);
             }
         }
     }
@@ -931,7 +1046,11 @@ impl<'a> Builder<'a> {
                 return Ok(true);
             }
         }
-        let ok = child.is_signed_by(&key);
+        let prepared = self.cache.and_then(|c| c.prepared_key(key.sec1_bytes()));
+        let ok = match prepared {
+            Some(p) => child.is_signed_by_prepared(&p),
+            None => child.is_signed_by(&key),
+        };
         Ok(ok)
     }
 }

@@ -19,6 +19,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("verify_chain", fuzz_logic::verify_chain),
     ("go_duration", fuzz_logic::go_duration),
     ("cert_der_differential", fuzz_logic::cert_der_differential),
+    ("prepared_verify", fuzz_logic::prepared_verify),
 ];
 
 #[test]

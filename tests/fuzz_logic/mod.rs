@@ -532,3 +532,46 @@ pub(crate) fn cert_der_differential(data: &[u8]) {
         }
     }
 }
+
+/// The prepared path against p256's own `VerifyingKey::verify`, on the same key, message and
+/// signature: any disagreement is a finding. Input: byte 0 picks one of four fixed keys
+/// (tables built once), byte 1 the mode, byte 2 the message length; then the message, then
+/// bytes that are either the signature itself (mode even) or XORed into the key's real
+/// signature of the message (mode odd: tampered and re-used signatures).
+pub(crate) fn prepared_verify(data: &[u8]) {
+    use p256::ecdsa::signature::{Signer, Verifier};
+    static KEYS: std::sync::OnceLock<Vec<(p256::ecdsa::SigningKey, certcycle::PreparedKey)>> =
+        std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        (1u8..=4)
+            .map(|i| {
+                let signer = p256::ecdsa::SigningKey::from_slice(&[i; 32]).unwrap();
+                let point = signer.verifying_key().to_encoded_point(false);
+                let public = certcycle::PublicKey::from_sec1_point(point.as_bytes()).unwrap();
+                (signer, certcycle::PreparedKey::new(public))
+            })
+            .collect()
+    });
+    let [k, mode, len, rest @ ..] = data else {
+        return;
+    };
+    let (signer, prepared) = &keys[usize::from(*k) % keys.len()];
+    let (msg, tail) = rest.split_at(usize::from(*len).min(rest.len()));
+    let sig: Vec<u8> = if mode % 2 == 1 {
+        let real: p256::ecdsa::DerSignature = signer.sign(msg);
+        let mut s = real.as_bytes().to_vec();
+        for (b, x) in s.iter_mut().zip(tail) {
+            *b ^= x;
+        }
+        s
+    } else {
+        tail.to_vec()
+    };
+    let theirs = p256::ecdsa::DerSignature::from_bytes(&sig)
+        .is_ok_and(|s| signer.verifying_key().verify(msg, &s).is_ok());
+    assert_eq!(
+        prepared.verify_sha256(msg, &sig),
+        theirs,
+        "prepared path disagrees with p256"
+    );
+}
