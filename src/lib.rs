@@ -84,6 +84,8 @@ pub mod rotation;
 mod spec;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+#[cfg(feature = "rustls")]
+pub mod tls;
 pub mod verify;
 
 pub use anchor::TrustAnchor;

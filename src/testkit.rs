@@ -661,7 +661,7 @@ pub mod tls {
     use super::Workload;
     use crate::bundle::TrustBundle;
     use rustls::crypto::CryptoProvider;
-    use rustls::pki_types::{CertificateDer, UnixTime};
+    use rustls::pki_types::UnixTime;
     use std::sync::Arc;
     use time::OffsetDateTime;
 
@@ -684,25 +684,9 @@ pub mod tls {
         }
     }
 
-    fn roots(bundle: &TrustBundle) -> Result<Arc<rustls::RootCertStore>, rustls::Error> {
-        let mut store = rustls::RootCertStore::empty();
-        for c in bundle.certificates() {
-            store
-                .add(CertificateDer::from(c))
-                .map_err(|e| rustls::Error::General(e.to_string()))?;
-        }
-        Ok(Arc::new(store))
-    }
-
-    fn chain(w: &Workload) -> Vec<CertificateDer<'static>> {
-        std::iter::once(&w.certificate)
-            .chain(&w.chain)
-            .map(CertificateDer::from)
-            .collect()
-    }
-
     /// A server config presenting `w`'s chain and requiring client certificates that verify
-    /// under `bundle`.
+    /// under `bundle` — with certcycle's own verifier ([`crate::tls::CertcycleVerifier`]), so
+    /// a handshake and [`crate::verify()`] can never disagree.
     ///
     /// # Errors
     /// rustls errors.
@@ -712,19 +696,12 @@ pub mod tls {
         provider: Arc<CryptoProvider>,
         at: OffsetDateTime,
     ) -> Result<rustls::ServerConfig, rustls::Error> {
-        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-            roots(bundle)?,
-            provider.clone(),
-        )
-        .build()
-        .map_err(|e| rustls::Error::General(e.to_string()))?;
-        rustls::ServerConfig::builder_with_details(provider, FixedTime::at(at))
-            .with_safe_default_protocol_versions()?
-            .with_client_cert_verifier(verifier)
-            .with_single_cert(chain(w), (&w.key).into())
+        let (verifier, identity) = stores(w, bundle, &provider)?;
+        crate::tls::server_config_at(verifier, identity, provider, FixedTime::at(at))
     }
 
-    /// A client config presenting `w`'s chain and trusting `bundle`.
+    /// A client config presenting `w`'s chain and trusting `bundle`, with certcycle's own
+    /// verifier.
     ///
     /// # Errors
     /// rustls errors.
@@ -734,9 +711,28 @@ pub mod tls {
         provider: Arc<CryptoProvider>,
         at: OffsetDateTime,
     ) -> Result<rustls::ClientConfig, rustls::Error> {
-        rustls::ClientConfig::builder_with_details(provider, FixedTime::at(at))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots(bundle)?)
-            .with_client_auth_cert(chain(w), (&w.key).into())
+        let (verifier, identity) = stores(w, bundle, &provider)?;
+        crate::tls::client_config_at(verifier, identity, provider, FixedTime::at(at))
+    }
+
+    type Stores = (
+        Arc<crate::tls::CertcycleVerifier>,
+        Arc<crate::tls::IdentityStore>,
+    );
+
+    fn stores(
+        w: &Workload,
+        bundle: &TrustBundle,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<Stores, rustls::Error> {
+        let trust = Arc::new(crate::tls::TrustStore::new(bundle.clone()));
+        let verifier = Arc::new(crate::tls::CertcycleVerifier::new(trust, provider.clone()));
+        let identity = Arc::new(crate::tls::IdentityStore::new(
+            &w.certificate,
+            &w.chain,
+            &w.key,
+            provider,
+        )?);
+        Ok((verifier, identity))
     }
 }
