@@ -51,7 +51,12 @@ fn start(
     let identity = linkerd::workload_identity(name, "default");
     let key = PrivateKey::generate_os();
     let leaf = issuer
-        .issue(&linkerd::workload(&identity), key.public_key(), now, &mut rand_core::OsRng)?
+        .issue(
+            &linkerd::workload(&identity),
+            key.public_key(),
+            now,
+            &mut rand_core::OsRng,
+        )?
         .certificate;
     let trust = Arc::new(TrustStore::new(bundle.clone()));
     let ids = Arc::new(IdentityStore::new(
@@ -118,23 +123,22 @@ impl Conn {
         tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
             .map_err(|e| e.to_string())?;
         let name = ServerName::try_from(server.identity.clone()).map_err(|e| e.to_string())?;
-        let conn =
-            rustls::ClientConnection::new(client.client.clone(), name).map_err(|e| e.to_string())?;
+        let conn = rustls::ClientConnection::new(client.client.clone(), name)
+            .map_err(|e| e.to_string())?;
         let mut c = Self(BufReader::new(rustls::StreamOwned::new(conn, tcp)));
         c.echo("hello")?;
         Ok(c)
     }
 
     fn echo(&mut self, text: &str) -> Result<(), String> {
-        let reason = |e: std::io::Error| match e
-            .get_ref()
-            .and_then(|i| i.downcast_ref::<rustls::Error>())
-        {
-            Some(tls) => tls.to_string(),
-            None => e.to_string(),
-        };
+        let reason =
+            |e: std::io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                Some(tls) => tls.to_string(),
+                None => e.to_string(),
+            };
         let s = self.0.get_mut();
-        s.write_all(format!("{text}\n").as_bytes()).map_err(reason)?;
+        s.write_all(format!("{text}\n").as_bytes())
+            .map_err(reason)?;
         s.flush().map_err(reason)?;
         let mut back = String::new();
         self.0.read_line(&mut back).map_err(reason)?;
@@ -180,7 +184,12 @@ fn refresh(w: &Workload, issuer: &Ca, provider: &CryptoProvider) -> Result<Certi
     let key = PrivateKey::generate_os();
     let now = time::OffsetDateTime::now_utc();
     let leaf = issuer
-        .issue(&linkerd::workload(&w.identity), key.public_key(), now, &mut rand_core::OsRng)?
+        .issue(
+            &linkerd::workload(&w.identity),
+            key.public_key(),
+            now,
+            &mut rand_core::OsRng,
+        )?
         .certificate;
     w.ids
         .replace(&leaf, &[issuer.certificate().clone()], &key, provider)?;
@@ -307,7 +316,9 @@ fn main() -> std::process::ExitCode {
         }
         println!();
         if failed == 0 && as_predicted {
-            println!("every handshake of the rotation succeeded; the wrong order failed where predicted");
+            println!(
+                "every handshake of the rotation succeeded; the wrong order failed where predicted"
+            );
             Ok(0)
         } else {
             println!("{failed} handshake(s) of the rotation failed");
