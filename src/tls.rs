@@ -636,6 +636,15 @@ pub fn root_cert_store(bundle: &TrustBundle) -> Result<rustls::RootCertStore, ru
     Ok(store)
 }
 
+impl TryFrom<&TrustBundle> for rustls::RootCertStore {
+    type Error = rustls::Error;
+
+    /// [`root_cert_store`].
+    fn try_from(bundle: &TrustBundle) -> Result<Self, rustls::Error> {
+        root_cert_store(bundle)
+    }
+}
+
 /// Whether every store holds every anchor of `staged`: the "everyone loaded the two-anchor
 /// bundle" fact the typed rotation needs, reported by the stores themselves. The pairs are
 /// what [`crate::rotation::Staged::confirm_bundle_rollout`] takes.

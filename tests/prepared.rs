@@ -150,3 +150,81 @@ fn fuzz_seeds_of_prepared_verify_run() {
         fuzz_logic::prepared_verify(&std::fs::read(entry.unwrap().path()).unwrap());
     }
 }
+
+/// DER `SEQUENCE { INTEGER r, INTEGER s }` from big-endian magnitudes.
+fn der_sig(r: &[u8], s: &[u8]) -> Vec<u8> {
+    let int = |v: &[u8]| {
+        let v: Vec<u8> = v.iter().copied().skip_while(|b| *b == 0).collect();
+        let mut body = if v.first().is_none_or(|b| b & 0x80 != 0) {
+            vec![0]
+        } else {
+            vec![]
+        };
+        body.extend(v);
+        let mut out = vec![0x02, body.len() as u8];
+        out.extend(body);
+        out
+    };
+    let mut inner = int(r);
+    inner.extend(int(s));
+    let mut out = vec![0x30, inner.len() as u8];
+    out.extend(inner);
+    out
+}
+
+const N: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+
+/// n - x for a 32-byte big-endian x < n.
+fn n_minus(x: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let d = i16::from(N[i]) - i16::from(x[i]) - borrow;
+        borrow = i16::from(d < 0);
+        out[i] = (d + 256 * borrow) as u8;
+    }
+    out
+}
+
+#[test]
+fn edge_cases_r_s_zero_or_n_and_high_s_match_p256() {
+    use p256::ecdsa::signature::Signer;
+    let signer = p256::ecdsa::SigningKey::from_slice(&[9; 32]).unwrap();
+    let point = signer.verifying_key().to_encoded_point(false);
+    let prepared = PreparedKey::new(PublicKey::from_sec1_point(point.as_bytes()).unwrap());
+    let msg = b"edge cases";
+    let sig: p256::ecdsa::Signature = signer.sign(msg);
+    let (r, s): ([u8; 32], [u8; 32]) = (sig.r().to_bytes().into(), sig.s().to_bytes().into());
+    let one = {
+        let mut o = [0u8; 32];
+        o[31] = 1;
+        o
+    };
+    let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+        ("valid", der_sig(&r, &s), true),
+        // p256 verifies a high s (n - s) as valid: no low-s rule for P-256.
+        ("high s", der_sig(&r, &n_minus(&s)), true),
+        ("r = 0", der_sig(&[0], &s), false),
+        ("s = 0", der_sig(&r, &[0]), false),
+        ("r = n", der_sig(&N, &s), false),
+        ("s = n", der_sig(&r, &N), false),
+        ("r = n - 1", der_sig(&n_minus(&one), &s), false),
+        (
+            "r + 2^256 (33 octets)",
+            der_sig(&[[1u8].as_slice(), &r].concat(), &s),
+            false,
+        ),
+    ];
+    for (name, der, expected) in cases {
+        let ours = prepared.verify_sha256(msg, &der);
+        assert_eq!(
+            ours,
+            plain(point.as_bytes(), msg, &der),
+            "{name}: prepared vs p256"
+        );
+        assert_eq!(ours, expected, "{name}");
+    }
+}
