@@ -645,9 +645,9 @@ impl TryFrom<&TrustBundle> for rustls::RootCertStore {
     }
 }
 
-/// Whether every store holds every anchor of `staged`: the "everyone loaded the two-anchor
-/// bundle" fact the typed rotation needs, reported by the stores themselves. The pairs are
-/// what [`crate::rotation::Staged::confirm_bundle_rollout`] takes.
+/// What each store holds now, labelled: the "everyone loaded the two-anchor bundle" fact the
+/// typed rotation needs, reported by the stores themselves rather than promised. Pass the
+/// pairs to [`crate::rotation::Staged::confirm_bundle_rollout`].
 pub fn loaded_bundles<'a>(
     stores: impl IntoIterator<Item = (&'a str, &'a TrustStore)>,
 ) -> Vec<(String, TrustBundle)> {
