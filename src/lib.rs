@@ -50,12 +50,16 @@
 //! - [`CertSpec`], [`presets`]: what to issue; [`Ca`]: the only type that signs.
 //! - [`TrustAnchor`]: a CA certificate with no key; [`TrustBundle`]: merged, de-duplicated,
 //!   canonically ordered anchors from labelled PEM sources.
-//! - [`verify()`]: strict RFC 5280 path validation with path building ([`verify`](mod@verify) module).
+//! - [`verify()`]: strict RFC 5280 path validation with path building ([`verify`](mod@verify)
+//!   module), one work budget per call; [`SignatureCache`] keeps verified links and
+//!   [`PreparedKey`]s (precomputed tables: P-256 verification faster than ring, pure Rust).
 //! - [`health`]: `linkerd check`'s identity checks as data, with stable ids.
 //! - [`rotation`]: issuer renewal and the typed seven-step anchor rotation; [`mesh`]: a
 //!   simulator that checks mTLS continuity between every pair of workloads.
 //! - `testkit` (feature `testkit`, and `rustls` for rustls configs): whole hierarchies in a
 //!   line, seeded, with failure scenarios — the way to use certcycle in tests.
+//! - `tls` (feature `rustls`): live trust for rustls services — trust and identity stores
+//!   swapped while the process runs, certcycle's verifier in the handshake.
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
