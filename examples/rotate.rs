@@ -234,7 +234,14 @@ fn main() -> std::process::ExitCode {
             println!("stopped after step {} (--stop-after)", rotation.last_step);
         }
         if let Some(dir) = &out {
-            write_out(dir, &mesh, &new_anchor, &rotation.previous_anchor)?;
+            // The seed's last step copies the new anchor into linkerd-previous-anchor: after
+            // it, trust-manager builds the one-anchor bundle from two identical sources.
+            let previous = if rotation.last_step == titles.len() {
+                new_anchor.certificate()
+            } else {
+                &rotation.previous_anchor
+            };
+            write_out(dir, &mesh, &new_anchor, previous)?;
             eprintln!("wrote {}", dir.display());
         }
         match rotation.first_break() {

@@ -60,6 +60,9 @@
 //!   line, seeded, with failure scenarios — the way to use certcycle in tests.
 //! - `tls` (feature `rustls`): live trust for rustls services — trust and identity stores
 //!   swapped while the process runs, certcycle's verifier in the handshake.
+//! - `k8s` (feature `k8s`): cert-manager, trust-manager and Linkerd objects from YAML/JSON
+//!   (`kubectl get -o yaml|json`) or a `rotate --out` directory, resolved, linted, and the
+//!   rotation [`Phase`](rotation::Phase) they show.
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
@@ -78,6 +81,8 @@ mod duration;
 mod error;
 pub mod health;
 mod issue;
+#[cfg(feature = "k8s")]
+pub mod k8s;
 mod key;
 pub mod mesh;
 pub(crate) mod oid;

@@ -28,6 +28,9 @@ use crate::verify::{VerifyError, VerifyOptions, verify};
 use rand_core::CryptoRngCore;
 use time::OffsetDateTime;
 
+mod phase;
+pub use phase::{Broken, NextStep, Observed, Phase};
+
 /// Why a rotation step was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -194,6 +197,58 @@ impl AnchorRotation {
             old,
             new: new_anchor,
         })
+    }
+
+    /// Resumes a rotation observed in [`Phase::AnchorStaged`]: `published` already holds
+    /// `new_anchor` and the old anchors (every other certificate of it).
+    ///
+    /// # Errors
+    /// [`RotationError::BadNewAnchor`] if `published` does not hold `new_anchor` and at least
+    /// one other anchor, or `new_anchor` is not self-issued.
+    pub fn resume_staged(
+        published: &TrustBundle,
+        new_anchor: TrustAnchor,
+    ) -> Result<Staged, RotationError> {
+        let cert = new_anchor.certificate();
+        if !published.contains(cert) || published.len() < 2 {
+            return Err(RotationError::BadNewAnchor(
+                "the published bundle must hold the new anchor and the old one".into(),
+            ));
+        }
+        if !cert.is_self_issued() {
+            return Err(RotationError::BadNewAnchor(format!(
+                "{} is not self-issued",
+                cert.subject()
+            )));
+        }
+        let old = published
+            .certificates()
+            .filter(|c| *c != cert)
+            .cloned()
+            .collect();
+        Ok(Staged {
+            bundle: published.clone(),
+            old,
+            new: new_anchor,
+        })
+    }
+
+    /// Resumes a rotation observed in [`Phase::IssuerResigned`]: the bundle holds both
+    /// anchors and `issuer` already chains to `new_anchor` at `at` (so the bundle rollout it
+    /// needed is behind it). Next: [`IssuerResigned::confirm_leaf_rollout`].
+    ///
+    /// # Errors
+    /// As [`AnchorRotation::resume_staged`], and [`RotationError::IssuerNotUnderNewAnchor`].
+    pub fn resume_resigned(
+        published: &TrustBundle,
+        new_anchor: TrustAnchor,
+        issuer: &Ca,
+        at: OffsetDateTime,
+    ) -> Result<IssuerResigned, RotationError> {
+        let staged = Self::resume_staged(published, new_anchor)?;
+        BundleDistributed { staged }
+            .adopt_issuer(issuer, at)
+            .map_err(RotationError::from)
     }
 }
 

@@ -1,0 +1,69 @@
+//! Where a cluster's Linkerd certificates stand today, from its Kubernetes objects:
+//!
+//! ```text
+//! cargo run --example check -- FILE... [--at RFC3339] [--format text|json] [--cert-manager-before-1.18]
+//! ```
+//!
+//! FILE is YAML or JSON as written by hand or by `kubectl get -o yaml|json` (a `List` too:
+//! `kubectl get secret,configmap -A -o yaml`), or a `rotate --out` directory. Prints
+//! `phase: <phase>`, `next: <what to do> (first: <precondition>)`, the health checks and the
+//! cross-object lints as `[ok|warn|error] <id>: <message>`, and `renews: <object> at
+//! <RFC3339> (<rule>)` for each certificate; `assume:` lines say what was assumed (the
+//! rotationPolicy default, a Bundle not given). `--format json`: one JSON document with the
+//! same content (fields documented on `certcycle::k8s::CheckReport::to_json`).
+//! Exit 0 no error, 1 an error check (or a broken phase), 2 input error (`error:
+//! <file>:<line>:<col>: ...`). `--at` absent means now (read here, never by the library).
+
+#[path = "common/mod.rs"]
+mod common;
+
+use certcycle::k8s::{CheckReport, Cluster, Objects, ResolveOptions};
+use common::{Args, Fail};
+use std::path::Path;
+
+fn main() -> std::process::ExitCode {
+    common::run(|| {
+        let args = Args::parse(&["--at", "--format"], &["--cert-manager-before-1.18"])?;
+        if args.positional.is_empty() {
+            return Err(Fail::usage(
+                "usage: check FILE... [--at RFC3339] [--format text|json]",
+            ));
+        }
+        let json = match args.get("--format").unwrap_or("text") {
+            "text" => false,
+            "json" => true,
+            other => {
+                return Err(Fail::usage(format!(
+                    "--format: '{other}' is not text or json"
+                )));
+            }
+        };
+        let at = match args.get("--at") {
+            Some(t) => common::parse_time(t)?,
+            None => common::now(),
+        };
+        let mut objects = Objects::default();
+        for file in &args.positional {
+            if file == "-" {
+                objects.add("-", &common::read_input("-")?)?;
+            } else {
+                objects.add_path(Path::new(file))?;
+            }
+        }
+        let mut options = ResolveOptions::default();
+        if args.has("--cert-manager-before-1.18") {
+            options = options.cert_manager_before_1_18();
+        }
+        let cluster = Cluster::resolve(objects, &options);
+        let report = CheckReport::new(&cluster, at);
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report.to_json()).map_err(Fail::from)?
+            );
+        } else {
+            print!("{report}");
+        }
+        Ok(u8::from(report.has_error()))
+    })
+}

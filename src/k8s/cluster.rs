@@ -1,0 +1,752 @@
+//! Resolution as cert-manager and trust-manager do it, cross-object lints, and the Linkerd
+//! certificates a rotation phase is read from.
+
+use super::objects::{
+    BundleObject, BundleSource, CertificateObject, IssuerKind, Object, ObjectRef, Objects,
+    Resource, SecretObject,
+};
+use crate::bundle::{BundleOptions, TrustBundle};
+use crate::cert::Certificate;
+use crate::duration::GoDuration;
+use crate::presets::linkerd;
+use crate::renewal::RenewalPolicy;
+use crate::rotation::{Observed, Phase};
+use crate::spec::{CertSpec, RotationPolicy};
+use std::collections::BTreeSet;
+use std::fmt;
+use time::{Duration, OffsetDateTime};
+
+/// How the cluster's controllers are assumed to be set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResolveOptions {
+    /// cert-manager's `--cluster-resource-namespace`: where a ClusterIssuer's `ca.secretName`
+    /// lives (`cert-manager` by default).
+    pub cluster_resource_namespace: String,
+    /// trust-manager's trust namespace: where Bundle `secret`/`configMap` sources live
+    /// (`cert-manager` by default).
+    pub trust_namespace: String,
+    /// The `privateKey.rotationPolicy` a Certificate gets when it sets none: `Always` since
+    /// cert-manager 1.18, `Never` in 1.17 and before.
+    pub default_rotation_policy: RotationPolicy,
+    /// The namespace Linkerd's control plane runs in (`linkerd`).
+    pub linkerd_namespace: String,
+}
+
+impl Default for ResolveOptions {
+    fn default() -> Self {
+        Self {
+            cluster_resource_namespace: "cert-manager".into(),
+            trust_namespace: "cert-manager".into(),
+            default_rotation_policy: RotationPolicy::Always,
+            linkerd_namespace: "linkerd".into(),
+        }
+    }
+}
+
+impl ResolveOptions {
+    /// Assumes cert-manager 1.17 or older (`rotationPolicy` defaults to `Never`).
+    pub fn cert_manager_before_1_18(mut self) -> Self {
+        self.default_rotation_policy = RotationPolicy::Never;
+        self
+    }
+}
+
+/// Where a Certificate's issuer signs from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssuerResolution {
+    /// A `selfSigned` issuer: the certificate is its own anchor.
+    SelfSigned,
+    /// A `ca` issuer: signs with the Secret `namespace/name` as it is at issuance.
+    Ca {
+        /// The Secret's namespace.
+        namespace: String,
+        /// The Secret's name.
+        name: String,
+    },
+    /// Another issuer type, named.
+    Other(String),
+    /// cert-manager cannot resolve the reference (the reason says why).
+    Unresolved(String),
+    /// No such issuer among the inputs (it may exist in the cluster).
+    NotInInput,
+}
+
+/// A Certificate, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ManagedCertificate {
+    /// The Certificate object.
+    pub object: ObjectRef,
+    /// Its namespace (`default` if it names none).
+    pub namespace: String,
+    /// What cert-manager issues, with the rotation policy in force.
+    pub spec: CertSpec,
+    /// Whether `rotationPolicy` was written (else the assumed default applies).
+    pub explicit_rotation_policy: bool,
+    /// `spec.privateKey.algorithm` (cert-manager's default is `RSA`).
+    pub algorithm: Option<String>,
+    /// The Secret it writes: `(namespace, name)`.
+    pub secret: (String, String),
+    /// Its issuer.
+    pub issuer: IssuerResolution,
+    /// The certificate its Secret holds today, if that Secret was given.
+    pub current: Option<Certificate>,
+}
+
+impl ManagedCertificate {
+    /// `namespace/name` of the Certificate.
+    pub fn key(&self) -> String {
+        self.object.key()
+    }
+
+    /// An anchor: a self-signed CA.
+    pub fn is_anchor(&self) -> bool {
+        self.spec.is_ca() && self.issuer == IssuerResolution::SelfSigned
+    }
+}
+
+/// A trust-manager Bundle, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResolvedBundle {
+    /// The Bundle object (`None`: not given; the seed's Bundle is assumed).
+    pub object: Option<ObjectRef>,
+    /// The Bundle's (and target ConfigMap's) name.
+    pub name: String,
+    /// Each source: a label (`secret cert-manager/linkerd-trust-anchor tls.crt`) and its
+    /// certificates, or `None` where the source is not among the inputs.
+    pub sources: Vec<(String, Option<Vec<Certificate>>)>,
+    /// The target key (`ca-bundle.crt`).
+    pub target_key: String,
+    /// The bundle trust-manager builds from the sources, when every source was given.
+    pub built: Option<TrustBundle>,
+    /// The published ConfigMaps of that name: `(namespace, bundle)`; `None` where the key
+    /// is missing or holds no certificate.
+    pub published: Vec<(String, Option<TrustBundle>)>,
+}
+
+/// How serious a lint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Severity {
+    /// Works today, breaks later or by surprise.
+    Warning,
+    /// cert-manager, trust-manager or Linkerd cannot do what the objects ask.
+    Error,
+}
+
+impl Severity {
+    /// `warn` or `error`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Warning => "warn",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// A finding across objects, with a stable id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClusterLint {
+    /// Stable id (`anchor-early-rekey`, `issuer-ref-other-namespace`, ...).
+    pub id: &'static str,
+    /// How serious.
+    pub severity: Severity,
+    /// The object it is about (`Certificate/cert-manager/linkerd-trust-anchor`).
+    pub object: String,
+    /// What is wrong and what follows, in words a user can act on.
+    pub message: String,
+}
+
+impl fmt::Display for ClusterLint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{}] {}: {}: {}",
+            self.severity.as_str(),
+            self.id,
+            self.object,
+            self.message
+        )
+    }
+}
+
+/// The certificates Linkerd's identity depends on, found in the objects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct LinkerdState {
+    /// The anchor Secret's certificate (what the identity issuer's CA issuer signs with).
+    pub anchor: Option<Certificate>,
+    /// The previous-anchor Secret's certificate.
+    pub previous: Option<Certificate>,
+    /// The published trust bundle (`linkerd-identity-trust-roots`).
+    pub bundle: Option<TrustBundle>,
+    /// The identity issuer (`linkerd/linkerd-identity-issuer`).
+    pub issuer: Option<Certificate>,
+    /// Where each came from, for messages (`anchor: Secret/cert-manager/linkerd-trust-anchor`).
+    pub sources: Vec<(&'static str, String)>,
+}
+
+impl LinkerdState {
+    /// The rotation phase at `at`, when the anchor, bundle and issuer were all found.
+    pub fn phase(&self, at: OffsetDateTime) -> Option<Phase> {
+        let (anchor, bundle, issuer) = (
+            self.anchor.as_ref()?,
+            self.bundle.as_ref()?,
+            self.issuer.as_ref()?,
+        );
+        Some(Phase::observe(
+            &Observed::new(anchor, self.previous.as_ref(), bundle, issuer),
+            at,
+        ))
+    }
+}
+
+/// Objects resolved as cert-manager and trust-manager would: Certificates with their issuers
+/// and Secrets, Bundles with their sources and ConfigMaps.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Cluster {
+    /// Everything read.
+    pub objects: Objects,
+    /// Every Certificate, resolved, in input order.
+    pub certificates: Vec<ManagedCertificate>,
+    /// Every Bundle, resolved (and the seed's Bundle, assumed, when a
+    /// `linkerd-identity-trust-roots` ConfigMap is given without any Bundle).
+    pub bundles: Vec<ResolvedBundle>,
+    /// What was assumed, one line each (`rotationPolicy: Always assumed for ...`).
+    pub assumptions: Vec<String>,
+    /// The options used.
+    pub options: ResolveOptions,
+}
+
+impl Cluster {
+    /// Resolves `objects` under `options`. Never fails: what cert-manager or trust-manager
+    /// could not resolve becomes a lint.
+    pub fn resolve(objects: Objects, options: &ResolveOptions) -> Self {
+        let mut cluster = Self {
+            certificates: Vec::new(),
+            bundles: Vec::new(),
+            assumptions: Vec::new(),
+            options: options.clone(),
+            objects,
+        };
+        cluster.resolve_certificates();
+        cluster.resolve_bundles();
+        cluster
+    }
+
+    fn resolve_certificates(&mut self) {
+        let mut out = Vec::new();
+        for o in &self.objects.objects {
+            let Resource::Certificate(c) = &o.resource else {
+                continue;
+            };
+            let namespace = o.at.namespace.clone().unwrap_or_else(|| "default".into());
+            let issuer = self.resolve_issuer(&namespace, c);
+            let mut spec = c.spec.clone();
+            if c.rotation_policy.is_none() {
+                spec = spec.rotation_policy(self.options.default_rotation_policy);
+                let (policy, since) = match self.options.default_rotation_policy {
+                    RotationPolicy::Never => ("Never", "cert-manager 1.17 and before"),
+                    _ => ("Always", "cert-manager 1.18 and later"),
+                };
+                self.assumptions.push(format!(
+                    "rotationPolicy: {policy} for Certificate/{} (not set; the default of {since})",
+                    o.at.key()
+                ));
+            }
+            let current = self
+                .secret(&namespace, &c.secret_name)
+                .and_then(|s| s.certs(linkerd::TLS_CRT).first().cloned());
+            out.push(ManagedCertificate {
+                object: o.at.clone(),
+                secret: (namespace.clone(), c.secret_name.clone()),
+                namespace,
+                spec,
+                explicit_rotation_policy: c.rotation_policy.is_some(),
+                algorithm: c.algorithm.clone(),
+                issuer,
+                current,
+            });
+        }
+        self.certificates = out;
+    }
+
+    fn resolve_issuer(&self, namespace: &str, c: &CertificateObject) -> IssuerResolution {
+        let r = &c.issuer_ref;
+        if r.group != "cert-manager.io" {
+            return IssuerResolution::Other(format!("{} ({})", r.kind, r.group));
+        }
+        let cluster_scoped = match r.kind.as_str() {
+            "ClusterIssuer" => true,
+            "Issuer" => false,
+            other => return IssuerResolution::Unresolved(format!("unknown issuer kind {other}")),
+        };
+        let found = self.objects.objects.iter().find(|o| match &o.resource {
+            Resource::ClusterIssuer(_) if cluster_scoped => o.at.name == r.name,
+            Resource::Issuer(_) if !cluster_scoped => {
+                o.at.name == r.name && o.at.namespace.as_deref().unwrap_or("default") == namespace
+            }
+            _ => false,
+        });
+        let Some(found) = found else {
+            if !cluster_scoped {
+                if let Some(elsewhere) = self
+                    .objects
+                    .objects
+                    .iter()
+                    .find(|o| matches!(o.resource, Resource::Issuer(_)) && o.at.name == r.name)
+                {
+                    return IssuerResolution::Unresolved(format!(
+                        "issuerRef names the Issuer {name}, which is in namespace {ns}: an Issuer only serves Certificates of its own namespace ({namespace}); use a ClusterIssuer",
+                        name = r.name,
+                        ns = elsewhere.at.namespace.as_deref().unwrap_or("default"),
+                    ));
+                }
+            }
+            return IssuerResolution::NotInInput;
+        };
+        let (Resource::Issuer(i) | Resource::ClusterIssuer(i)) = &found.resource else {
+            return IssuerResolution::NotInInput;
+        };
+        match &i.kind {
+            IssuerKind::SelfSigned => IssuerResolution::SelfSigned,
+            IssuerKind::Ca { secret_name } => IssuerResolution::Ca {
+                namespace: if cluster_scoped {
+                    self.options.cluster_resource_namespace.clone()
+                } else {
+                    namespace.to_owned()
+                },
+                name: secret_name.clone(),
+            },
+            IssuerKind::Other(o) => IssuerResolution::Other(o.clone()),
+        }
+    }
+
+    fn resolve_bundles(&mut self) {
+        let mut out = Vec::new();
+        for o in &self.objects.objects {
+            if let Resource::Bundle(b) = &o.resource {
+                out.push(self.resolve_bundle(Some(o.at.clone()), &o.at.name, b));
+            }
+        }
+        let roots = linkerd::TRUST_ROOTS_CONFIGMAP;
+        if out.is_empty() && self.config_maps(roots).next().is_some() {
+            let assumed = seed_bundle();
+            self.assumptions.push(format!(
+                "Bundle/{roots}: not given; the seed's Bundle assumed (sources: secret {ns}/linkerd-trust-anchor and {ns}/linkerd-previous-anchor, key tls.crt)",
+                ns = self.options.trust_namespace
+            ));
+            out.push(self.resolve_bundle(None, roots, &assumed));
+        }
+        for b in &out {
+            if b.object.is_some() {
+                for (label, certs) in &b.sources {
+                    if certs.is_none() && label.contains("linkerd-previous-anchor") {
+                        self.assumptions.push(format!(
+                            "{label}: managed by nothing and not given; a copy of the anchor made at install, as the seed instructs"
+                        ));
+                    }
+                }
+            }
+        }
+        self.bundles = out;
+    }
+
+    fn resolve_bundle(
+        &self,
+        object: Option<ObjectRef>,
+        name: &str,
+        b: &BundleObject,
+    ) -> ResolvedBundle {
+        let ns = &self.options.trust_namespace;
+        let mut sources = Vec::new();
+        for s in &b.sources {
+            let (label, certs) = match s {
+                BundleSource::Secret { name, key } => (
+                    format!("secret {ns}/{name} {key}"),
+                    self.secret(ns, name).map(|s| s.certs(key).to_vec()),
+                ),
+                BundleSource::ConfigMap { name, key } => (
+                    format!("configMap {ns}/{name} {key}"),
+                    self.config_map_certs(ns, name, key),
+                ),
+                BundleSource::InLine(text) => {
+                    ("inLine".to_owned(), Certificate::all_from_pem(text).ok())
+                }
+                BundleSource::DefaultCas => ("useDefaultCAs".to_owned(), None),
+            };
+            sources.push((label, certs));
+        }
+        let built = sources
+            .iter()
+            .map(|(_, c)| c.clone())
+            .collect::<Option<Vec<Vec<Certificate>>>>()
+            .and_then(|all| {
+                let certs: Vec<Certificate> = all.into_iter().flatten().collect();
+                let pem: String = certs.iter().map(Certificate::to_pem).collect();
+                TrustBundle::from_sources([(name, pem.as_str())], BundleOptions::default())
+                    .ok()
+                    .map(|b| b.bundle)
+            });
+        let target_key = b
+            .target_key
+            .clone()
+            .unwrap_or_else(|| linkerd::CA_BUNDLE_CRT.to_owned());
+        let published = self
+            .objects
+            .objects
+            .iter()
+            .filter_map(|o| match &o.resource {
+                Resource::ConfigMap(cm) if o.at.name == name => Some((
+                    o.at.namespace.clone().unwrap_or_else(|| "default".into()),
+                    cm.data
+                        .get(&target_key)
+                        .and_then(|t| TrustBundle::from_pem(t).ok()),
+                )),
+                _ => None,
+            })
+            .collect();
+        ResolvedBundle {
+            object,
+            name: name.to_owned(),
+            sources,
+            target_key,
+            built,
+            published,
+        }
+    }
+
+    fn config_maps<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Object> + 's {
+        self.objects
+            .objects
+            .iter()
+            .filter(move |o| matches!(o.resource, Resource::ConfigMap(_)) && o.at.name == name)
+    }
+
+    fn config_map_certs(&self, ns: &str, name: &str, key: &str) -> Option<Vec<Certificate>> {
+        self.objects.objects.iter().find_map(|o| match &o.resource {
+            Resource::ConfigMap(cm)
+                if o.at.name == name && o.at.namespace.as_deref() == Some(ns) =>
+            {
+                cm.data
+                    .get(key)
+                    .and_then(|t| Certificate::all_from_pem(t).ok())
+            }
+            _ => None,
+        })
+    }
+
+    /// The Secret `namespace/name`, if given.
+    pub fn secret(&self, namespace: &str, name: &str) -> Option<&SecretObject> {
+        self.objects.objects.iter().find_map(|o| match &o.resource {
+            Resource::Secret(s)
+                if o.at.name == name
+                    && o.at.namespace.as_deref().unwrap_or("default") == namespace =>
+            {
+                Some(s)
+            }
+            _ => None,
+        })
+    }
+
+    /// The Certificate `namespace/name`, resolved.
+    pub fn certificate(&self, namespace: &str, name: &str) -> Option<&ManagedCertificate> {
+        self.certificates
+            .iter()
+            .find(|c| c.namespace == namespace && c.object.name == name)
+    }
+
+    /// The identity issuer's Certificate: the one writing `linkerd-identity-issuer` in the
+    /// Linkerd namespace.
+    pub fn identity_issuer(&self) -> Option<&ManagedCertificate> {
+        self.certificates.iter().find(|c| {
+            c.secret.0 == self.options.linkerd_namespace && c.secret.1 == linkerd::ISSUER_SECRET
+        })
+    }
+
+    /// The Bundle Linkerd reads (`linkerd-identity-trust-roots`), else the first.
+    pub fn trust_roots(&self) -> Option<&ResolvedBundle> {
+        self.bundles
+            .iter()
+            .find(|b| b.name == linkerd::TRUST_ROOTS_CONFIGMAP)
+            .or_else(|| self.bundles.first())
+    }
+
+    /// The anchor Secret: the one the identity issuer's CA issuer signs with, else
+    /// `cert-manager/linkerd-trust-anchor`.
+    pub fn anchor_secret(&self) -> (String, String) {
+        match self.identity_issuer().map(|c| &c.issuer) {
+            Some(IssuerResolution::Ca { namespace, name }) => (namespace.clone(), name.clone()),
+            _ => (
+                self.options.cluster_resource_namespace.clone(),
+                linkerd::TRUST_ANCHOR_SECRET.to_owned(),
+            ),
+        }
+    }
+
+    /// The previous-anchor Secret: the trust-roots Bundle's other Secret source, else
+    /// `cert-manager/linkerd-previous-anchor`.
+    pub fn previous_anchor_secret(&self) -> (String, String) {
+        let (_, anchor) = self.anchor_secret();
+        let ns = self.options.trust_namespace.clone();
+        let from_bundle = self.objects.objects.iter().find_map(|o| match &o.resource {
+            Resource::Bundle(b) if o.at.name == linkerd::TRUST_ROOTS_CONFIGMAP => {
+                b.sources.iter().find_map(|s| match s {
+                    BundleSource::Secret { name, .. } if *name != anchor => Some(name.clone()),
+                    _ => None,
+                })
+            }
+            _ => None,
+        });
+        (
+            ns,
+            from_bundle.unwrap_or_else(|| linkerd::PREVIOUS_ANCHOR_SECRET.into()),
+        )
+    }
+
+    /// The certificates Linkerd's identity depends on, as far as the inputs hold them.
+    pub fn linkerd(&self) -> LinkerdState {
+        let mut state = LinkerdState::default();
+        let (ans, an) = self.anchor_secret();
+        if let Some(c) = self
+            .secret(&ans, &an)
+            .and_then(|s| s.certs(linkerd::TLS_CRT).first())
+        {
+            state.anchor = Some(c.clone());
+            state.sources.push(("anchor", format!("Secret/{ans}/{an}")));
+        }
+        let (pns, pn) = self.previous_anchor_secret();
+        if let Some(c) = self
+            .secret(&pns, &pn)
+            .and_then(|s| s.certs(linkerd::TLS_CRT).first())
+        {
+            state.previous = Some(c.clone());
+            state
+                .sources
+                .push(("previous", format!("Secret/{pns}/{pn}")));
+        }
+        let lns = &self.options.linkerd_namespace;
+        if let Some(c) = self
+            .secret(lns, linkerd::ISSUER_SECRET)
+            .and_then(|s| s.certs(linkerd::TLS_CRT).first())
+        {
+            state.issuer = Some(c.clone());
+            state
+                .sources
+                .push(("issuer", format!("Secret/{lns}/{}", linkerd::ISSUER_SECRET)));
+        }
+        if let Some(b) = self.trust_roots() {
+            let published = b
+                .published
+                .iter()
+                .find(|(ns, _)| ns == lns)
+                .or_else(|| b.published.first());
+            if let Some((ns, Some(bundle))) = published {
+                state.bundle = Some(bundle.clone());
+                state.sources.push((
+                    "bundle",
+                    format!("ConfigMap/{ns}/{} {}", b.name, b.target_key),
+                ));
+            }
+        }
+        state
+    }
+
+    /// Cross-object lints (stable ids), in a fixed order: `issuer-ref-other-namespace`,
+    /// `issuer-ref-unresolved`, `identity-issuer-not-ca`, `issuer-lifetime-too-short`,
+    /// `ca-key-not-ecdsa`, `anchor-early-rekey`, `ca-rotation-policy-implicit`,
+    /// `bundle-single-source`, `bundle-target-key`, `bundle-configmap-mismatch`.
+    pub fn lints(&self) -> Vec<ClusterLint> {
+        let mut out = Vec::new();
+        let mut lint = |id, severity, object: String, message: String| {
+            out.push(ClusterLint {
+                id,
+                severity,
+                object,
+                message,
+            });
+        };
+        for c in &self.certificates {
+            let obj = format!("Certificate/{}", c.key());
+            match &c.issuer {
+                IssuerResolution::Unresolved(why) if why.contains("its own namespace") => lint(
+                    "issuer-ref-other-namespace",
+                    Severity::Error,
+                    obj.clone(),
+                    format!("cert-manager cannot resolve it: {why}"),
+                ),
+                IssuerResolution::Unresolved(why) => lint(
+                    "issuer-ref-unresolved",
+                    Severity::Error,
+                    obj.clone(),
+                    format!("cert-manager cannot resolve it: {why}"),
+                ),
+                _ => {}
+            }
+            let spec = &c.spec;
+            let duration = spec.get_duration();
+            let renews_after = renewal_offset(spec);
+            let renew_before = duration - renews_after;
+            let is_identity_issuer = self.identity_issuer().is_some_and(|i| i.object == c.object);
+            if is_identity_issuer && !spec.is_ca() {
+                lint(
+                    "identity-issuer-not-ca",
+                    Severity::Error,
+                    obj.clone(),
+                    "the identity issuer must set isCA: true: Linkerd's identity controller signs workload certificates with it".into(),
+                );
+            }
+            if is_identity_issuer && renew_before < linkerd::WORKLOAD_DURATION {
+                lint(
+                    "issuer-lifetime-too-short",
+                    Severity::Warning,
+                    obj.clone(),
+                    format!(
+                        "duration {} renewing {} before expiry cannot cover one {} workload certificate: leaves issued before the renewal are cut short at the issuer's notAfter (set renewBefore to at least {} and duration above it)",
+                        GoDuration(duration),
+                        GoDuration(renew_before),
+                        GoDuration(linkerd::WORKLOAD_DURATION),
+                        GoDuration(linkerd::WORKLOAD_DURATION),
+                    ),
+                );
+            }
+            let linkerd_ca =
+                is_identity_issuer || (c.is_anchor() && c.secret.1 == self.anchor_secret().1);
+            if linkerd_ca
+                && !c
+                    .algorithm
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case("ECDSA"))
+            {
+                lint(
+                    "ca-key-not-ecdsa",
+                    Severity::Error,
+                    obj.clone(),
+                    format!(
+                        "privateKey.algorithm is {}: Linkerd needs ECDSA P-256 (set privateKey.algorithm: ECDSA)",
+                        c.algorithm
+                            .as_deref()
+                            .unwrap_or("not set (cert-manager's default: RSA)")
+                    ),
+                );
+            }
+            if c.is_anchor()
+                && spec.get_rotation_policy() == RotationPolicy::Always
+                && renews_after < duration / 2
+            {
+                let days = renews_after.whole_days();
+                lint(
+                    "anchor-early-rekey",
+                    Severity::Warning,
+                    obj.clone(),
+                    format!(
+                        "renewBefore {} of {} makes cert-manager re-key this anchor automatically on day {days}, an unplanned anchor rotation: trust-manager publishes {{new, old}}, but proxies load anchors only when their pod starts, and the identity issuer renewed under the new anchor is refused by the identity controller; keep the renewal past the planned rotation (a renewBefore under half the duration) and rotate by the procedure",
+                        GoDuration(renew_before),
+                        GoDuration(duration),
+                    ),
+                );
+            }
+            if spec.is_ca() && !c.explicit_rotation_policy {
+                lint(
+                    "ca-rotation-policy-implicit",
+                    Severity::Warning,
+                    obj.clone(),
+                    "a CA Certificate without privateKey.rotationPolicy: cert-manager 1.18 changed the default from Never to Always, so an upgrade starts re-keying this CA; set it explicitly".into(),
+                );
+            }
+        }
+        for b in &self.bundles {
+            let obj = format!("Bundle/{}", b.name);
+            if b.object.is_some() {
+                let kept = b
+                    .sources
+                    .iter()
+                    .filter(|(l, _)| l.starts_with("secret ") || l.starts_with("configMap "))
+                    .count();
+                if kept < 2 {
+                    lint(
+                        "bundle-single-source",
+                        Severity::Warning,
+                        obj.clone(),
+                        "one anchor source: when the anchor changes, the bundle loses the old anchor at once and every workload that has not restarted stops verifying the others; add a second source holding the previous anchor (the seed's linkerd-previous-anchor Secret)".into(),
+                    );
+                }
+            }
+            if b.target_key != linkerd::CA_BUNDLE_CRT {
+                lint(
+                    "bundle-target-key",
+                    Severity::Error,
+                    obj.clone(),
+                    format!(
+                        "target key {}: Linkerd reads {} from the {} ConfigMap",
+                        b.target_key,
+                        linkerd::CA_BUNDLE_CRT,
+                        b.name
+                    ),
+                );
+            }
+            if let Some(built) = &b.built {
+                for (ns, published) in &b.published {
+                    let same = published.as_ref().is_some_and(|p| same_set(p, built));
+                    if !same {
+                        lint(
+                            "bundle-configmap-mismatch",
+                            Severity::Error,
+                            format!("ConfigMap/{ns}/{}", b.name),
+                            format!(
+                                "holds {} anchor(s), but the Bundle's sources give {}: trust-manager will rewrite it to what the sources hold (is a source Secret stale?)",
+                                published.as_ref().map_or(0, TrustBundle::len),
+                                built.len()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The seed's Bundle: the anchor and previous-anchor Secrets, key `tls.crt`, target
+/// `ca-bundle.crt`.
+fn seed_bundle() -> BundleObject {
+    BundleObject {
+        sources: vec![
+            BundleSource::Secret {
+                name: linkerd::TRUST_ANCHOR_SECRET.into(),
+                key: linkerd::TLS_CRT.into(),
+            },
+            BundleSource::Secret {
+                name: linkerd::PREVIOUS_ANCHOR_SECRET.into(),
+                key: linkerd::TLS_CRT.into(),
+            },
+        ],
+        target_key: Some(linkerd::CA_BUNDLE_CRT.into()),
+        namespace_selector: [("linkerd.io/is-control-plane".to_owned(), "true".to_owned())]
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn same_set(a: &TrustBundle, b: &TrustBundle) -> bool {
+    let set = |x: &TrustBundle| -> BTreeSet<Vec<u8>> {
+        x.certificates().map(|c| c.der().to_vec()).collect()
+    };
+    set(a) == set(b)
+}
+
+/// How long after notBefore cert-manager renews a certificate of `spec` (its rule on the
+/// spec's own duration).
+fn renewal_offset(spec: &CertSpec) -> Duration {
+    let start = OffsetDateTime::UNIX_EPOCH;
+    let end = start.checked_add(spec.get_duration()).unwrap_or(start);
+    RenewalPolicy::from_spec(spec)
+        .renewal_time(start, end)
+        .renew_at
+        - start
+}

@@ -1,0 +1,886 @@
+//! The kinds certcycle reads, as small typed values (no k8s-openapi): only the fields used.
+
+use super::node::{self, Node, Value};
+use super::{FieldError, K8sError, Location};
+use crate::cert::Certificate;
+use crate::duration::GoDuration;
+use crate::error::Error;
+use crate::key::PrivateKey;
+use crate::renewal;
+use crate::spec::{CertSpec, RotationPolicy};
+use base64ct::Encoding;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use time::Duration;
+use zeroize::Zeroizing;
+
+/// Which object, in which file: `Secret/cert-manager/linkerd-trust-anchor`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub struct ObjectRef {
+    /// The file (or directory) it was read from.
+    pub file: String,
+    /// The document, 1-based, counting the items of `List`s one by one.
+    pub document: usize,
+    /// The object's `kind`.
+    pub kind: String,
+    /// `metadata.namespace`, if any (Bundles and ClusterIssuers are cluster-scoped).
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// `namespace/name`, or `name` for a cluster-scoped object.
+    pub fn key(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "document {} ({}/{})",
+            self.document,
+            self.kind,
+            self.key()
+        )
+    }
+}
+
+/// A cert-manager `issuerRef`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IssuerRef {
+    /// `issuerRef.name`.
+    pub name: String,
+    /// `issuerRef.kind`: `Issuer` (the default) or `ClusterIssuer`.
+    pub kind: String,
+    /// `issuerRef.group`: `cert-manager.io` by default.
+    pub group: String,
+}
+
+/// A cert-manager `Certificate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CertificateObject {
+    /// `spec.secretName`: where cert-manager writes the certificate (same namespace).
+    pub secret_name: String,
+    /// `spec.issuerRef`.
+    pub issuer_ref: IssuerRef,
+    /// What cert-manager issues: names, lifetime, renewal, CA-ness. Its rotation policy is the
+    /// explicit one, else the default [`ResolveOptions`](super::ResolveOptions) assumes.
+    pub spec: CertSpec,
+    /// `spec.privateKey.rotationPolicy` as written (`None`: not set, a default applies).
+    pub rotation_policy: Option<RotationPolicy>,
+    /// `spec.privateKey.algorithm` as written (cert-manager's default is `RSA`).
+    pub algorithm: Option<String>,
+    /// `spec.privateKey.size` as written.
+    pub key_size: Option<i64>,
+    /// Where `spec.renewBefore` (or `spec.duration`) stands, for messages.
+    pub renewal_at: Location,
+}
+
+/// What an `Issuer` or `ClusterIssuer` does (the kinds certcycle follows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssuerKind {
+    /// `spec.selfSigned`: each certificate signs itself (a fresh anchor at every re-key).
+    SelfSigned,
+    /// `spec.ca.secretName`: signs with whatever that Secret holds at the moment of issuance.
+    Ca {
+        /// The Secret (an Issuer's namespace; a ClusterIssuer's cluster resource namespace).
+        secret_name: String,
+    },
+    /// Another issuer type (`acme`, `vault`, ...), named: certcycle does not follow it.
+    Other(String),
+}
+
+/// An `Issuer` or `ClusterIssuer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IssuerObject {
+    /// What it does.
+    pub kind: IssuerKind,
+}
+
+/// One source of a trust-manager `Bundle`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BundleSource {
+    /// `secret: {name, key}` in the trust namespace.
+    Secret {
+        /// The Secret's name.
+        name: String,
+        /// The data key.
+        key: String,
+    },
+    /// `configMap: {name, key}` in the trust namespace.
+    ConfigMap {
+        /// The ConfigMap's name.
+        name: String,
+        /// The data key.
+        key: String,
+    },
+    /// `inLine`: PEM text in the Bundle itself.
+    InLine(String),
+    /// `useDefaultCAs: true`: trust-manager's public CA set (not modelled: named only).
+    DefaultCas,
+}
+
+/// A trust-manager `Bundle` (cluster-scoped; its name is the target ConfigMap's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BundleObject {
+    /// `spec.sources`, in order.
+    pub sources: Vec<BundleSource>,
+    /// `spec.target.configMap.key`.
+    pub target_key: Option<String>,
+    /// `spec.target.namespaceSelector.matchLabels`.
+    pub namespace_selector: BTreeMap<String, String>,
+}
+
+/// Private key text from a Secret: zeroized on drop, never printed.
+#[derive(Clone, PartialEq, Eq)]
+struct KeyText(Zeroizing<String>);
+
+impl fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyText([redacted])")
+    }
+}
+
+/// A `Secret`: its certificates (`tls.crt`, `ca.crt`, any `*.crt` / `*.pem` entry), and its
+/// `tls.key` kept as zeroized text, parsed only by [`SecretObject::private_key`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SecretObject {
+    /// `type`, if given (`kubernetes.io/tls`).
+    pub secret_type: Option<String>,
+    /// The certificates of each entry that holds some, by data key.
+    pub certificates: BTreeMap<String, Vec<Certificate>>,
+    /// Entries whose certificates certcycle cannot use (another algorithm), with the reason.
+    pub unsupported: BTreeMap<String, String>,
+    /// The other data keys (values not kept).
+    pub other_keys: Vec<String>,
+    key: Option<KeyText>,
+}
+
+impl SecretObject {
+    /// The certificates of `key` (`tls.crt`, `ca.crt`), empty when absent.
+    pub fn certs(&self, key: &str) -> &[Certificate] {
+        self.certificates.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the Secret holds a `tls.key`.
+    pub fn has_private_key(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// Parses `tls.key` (only a CA that signs needs this).
+    ///
+    /// # Errors
+    /// As [`PrivateKey::from_pem`]; `None` when the Secret has no `tls.key`.
+    pub fn private_key(&self) -> Option<Result<PrivateKey, Error>> {
+        self.key.as_ref().map(|k| PrivateKey::from_pem(&k.0))
+    }
+}
+
+/// A `ConfigMap`: its text data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigMapObject {
+    /// `data`, by key.
+    pub data: BTreeMap<String, String>,
+}
+
+/// A kind certcycle reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resource {
+    /// cert-manager `Certificate`.
+    Certificate(CertificateObject),
+    /// cert-manager `Issuer` (namespaced).
+    Issuer(IssuerObject),
+    /// cert-manager `ClusterIssuer`.
+    ClusterIssuer(IssuerObject),
+    /// trust-manager `Bundle`.
+    Bundle(BundleObject),
+    /// `Secret`.
+    Secret(SecretObject),
+    /// `ConfigMap`.
+    ConfigMap(ConfigMapObject),
+}
+
+/// One object read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Object {
+    /// Which object.
+    pub at: ObjectRef,
+    /// Where its document starts.
+    pub location: Location,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// What it is.
+    pub resource: Resource,
+}
+
+/// Every object of some inputs, and the ones of other kinds (listed, never an error).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Objects {
+    /// The objects of the kinds certcycle reads, in input order.
+    pub objects: Vec<Object>,
+    /// Objects of other kinds (ServiceAccount, Role, ...), in input order.
+    pub ignored: Vec<ObjectRef>,
+}
+
+impl Objects {
+    /// Reads one file's text: YAML (one or many documents) or JSON (one object or a `List`).
+    /// `file` names it in errors.
+    ///
+    /// # Errors
+    /// The first [`K8sError`]: syntax (with line:column), a document that is no object, or a
+    /// field of a known kind that cannot be read (object, field path, line:column).
+    pub fn read(file: &str, text: &str) -> Result<Self, K8sError> {
+        let mut out = Self::default();
+        out.add(file, text)?;
+        Ok(out)
+    }
+
+    /// Reads another file's text into these objects.
+    ///
+    /// # Errors
+    /// As [`Objects::read`]; on error nothing of this file is added.
+    pub fn add(&mut self, file: &str, text: &str) -> Result<(), K8sError> {
+        let mut docs = Vec::new();
+        for d in node::read_documents(file, text)? {
+            node::flatten_lists(d, &mut docs, 0);
+        }
+        let mut objects = Vec::new();
+        let mut ignored = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            match object(file, i + 1, doc)? {
+                Read::Known(o) => objects.push(*o),
+                Read::Ignored(r) => ignored.push(r),
+            }
+        }
+        self.objects.append(&mut objects);
+        self.ignored.append(&mut ignored);
+        Ok(())
+    }
+
+    /// Reads a file, or a `rotate --out` directory (`DIR/<namespace>/<name>/<key>` files are
+    /// the data of Secret `namespace/name`; a directory holding `ca-bundle.crt` only is a
+    /// ConfigMap). Text files inside a directory are read as YAML/JSON otherwise.
+    ///
+    /// # Errors
+    /// As [`Objects::read`], and [`K8sError::Io`].
+    pub fn read_path(path: &Path) -> Result<Self, K8sError> {
+        let mut out = Self::default();
+        out.add_path(path)?;
+        Ok(out)
+    }
+
+    /// Adds a file or `rotate --out` directory, as [`Objects::read_path`].
+    ///
+    /// # Errors
+    /// As [`Objects::read_path`].
+    pub fn add_path(&mut self, path: &Path) -> Result<(), K8sError> {
+        let label = path.display().to_string();
+        let io = |e: std::io::Error| K8sError::Io {
+            file: label.clone(),
+            message: e.to_string(),
+        };
+        if !path.is_dir() {
+            let text = std::fs::read_to_string(path).map_err(io)?;
+            return self.add(&label, &text);
+        }
+        let mut namespaces: Vec<_> = std::fs::read_dir(path)
+            .map_err(io)?
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        namespaces.sort_by_key(std::fs::DirEntry::file_name);
+        let mut document = 0;
+        for ns in namespaces {
+            if !ns.path().is_dir() {
+                continue;
+            }
+            let mut names: Vec<_> = std::fs::read_dir(ns.path())
+                .map_err(io)?
+                .collect::<Result<_, _>>()
+                .map_err(io)?;
+            names.sort_by_key(std::fs::DirEntry::file_name);
+            for name in names {
+                if !name.path().is_dir() {
+                    continue;
+                }
+                let mut files: Vec<_> = std::fs::read_dir(name.path())
+                    .map_err(io)?
+                    .collect::<Result<_, _>>()
+                    .map_err(io)?;
+                files.sort_by_key(std::fs::DirEntry::file_name);
+                let mut data = BTreeMap::new();
+                for f in files {
+                    let key = f.file_name().to_string_lossy().into_owned();
+                    let text = std::fs::read_to_string(f.path()).map_err(|e| K8sError::Io {
+                        file: f.path().display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                    data.insert(key, text);
+                }
+                document += 1;
+                let at = ObjectRef {
+                    file: name.path().display().to_string(),
+                    document,
+                    kind: String::new(),
+                    namespace: Some(ns.file_name().to_string_lossy().into_owned()),
+                    name: name.file_name().to_string_lossy().into_owned(),
+                };
+                let is_config_map = data.keys().all(|k| k == "ca-bundle.crt");
+                let resource = if is_config_map {
+                    let at = ObjectRef {
+                        kind: "ConfigMap".into(),
+                        ..at.clone()
+                    };
+                    self.objects.push(Object {
+                        at,
+                        location: Location::UNKNOWN,
+                        api_version: "v1".into(),
+                        resource: Resource::ConfigMap(ConfigMapObject { data }),
+                    });
+                    continue;
+                } else {
+                    let at = ObjectRef {
+                        kind: "Secret".into(),
+                        ..at.clone()
+                    };
+                    let secret = secret_from_text(&at, data)?;
+                    (at, Resource::Secret(secret))
+                };
+                self.objects.push(Object {
+                    at: resource.0,
+                    location: Location::UNKNOWN,
+                    api_version: "v1".into(),
+                    resource: resource.1,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Read {
+    Known(Box<Object>),
+    Ignored(ObjectRef),
+}
+
+/// Field access naming the object and the path.
+struct Ctx<'a> {
+    obj: &'a ObjectRef,
+}
+
+impl Ctx<'_> {
+    fn err(&self, path: &str, at: Location, error: FieldError) -> K8sError {
+        K8sError::Field {
+            object: Box::new(self.obj.clone()),
+            path: path.to_owned(),
+            at,
+            error,
+        }
+    }
+
+    fn wrong(&self, path: &str, n: &Node, expected: &'static str) -> K8sError {
+        self.err(
+            path,
+            n.at,
+            FieldError::WrongType {
+                expected,
+                found: n.type_name(),
+            },
+        )
+    }
+
+    /// An optional string (null = absent).
+    fn opt_str(&self, parent: &Node, key: &str, path: &str) -> Result<Option<String>, K8sError> {
+        match parent.get(key) {
+            None => Ok(None),
+            Some(n) if n.is_null() => Ok(None),
+            Some(n) => match &n.value {
+                Value::Str(s) => Ok(Some(s.clone())),
+                _ => Err(self.wrong(path, n, "a string")),
+            },
+        }
+    }
+
+    fn req_str(&self, parent: &Node, key: &str, path: &str) -> Result<String, K8sError> {
+        self.opt_str(parent, key, path)?
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| self.err(path, parent.at, FieldError::Missing))
+    }
+
+    fn opt_bool(&self, parent: &Node, key: &str, path: &str) -> Result<Option<bool>, K8sError> {
+        match parent.get(key) {
+            None => Ok(None),
+            Some(n) if n.is_null() => Ok(None),
+            Some(n) => match n.value {
+                Value::Bool(b) => Ok(Some(b)),
+                _ => Err(self.wrong(path, n, "a boolean")),
+            },
+        }
+    }
+
+    fn opt_int(&self, parent: &Node, key: &str, path: &str) -> Result<Option<i128>, K8sError> {
+        match parent.get(key) {
+            None => Ok(None),
+            Some(n) if n.is_null() => Ok(None),
+            Some(n) => match n.value {
+                Value::Int(i) => Ok(Some(i)),
+                _ => Err(self.wrong(path, n, "an integer")),
+            },
+        }
+    }
+
+    fn opt_map<'n>(
+        &self,
+        parent: &'n Node,
+        key: &str,
+        path: &str,
+    ) -> Result<Option<&'n Node>, K8sError> {
+        match parent.get(key) {
+            None => Ok(None),
+            Some(n) if n.is_null() => Ok(None),
+            Some(n) => match n.value {
+                Value::Map(_) => Ok(Some(n)),
+                _ => Err(self.wrong(path, n, "a mapping")),
+            },
+        }
+    }
+
+    fn opt_seq<'n>(&self, parent: &'n Node, key: &str, path: &str) -> Result<&'n [Node], K8sError> {
+        match parent.get(key) {
+            None => Ok(&[]),
+            Some(n) if n.is_null() => Ok(&[]),
+            Some(n) => match &n.value {
+                Value::Seq(items) => Ok(items),
+                _ => Err(self.wrong(path, n, "a sequence")),
+            },
+        }
+    }
+
+    fn string_map(
+        &self,
+        parent: &Node,
+        key: &str,
+        path: &str,
+    ) -> Result<Vec<(String, String, Location)>, K8sError> {
+        let Some(m) = self.opt_map(parent, key, path)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        if let Value::Map(entries) = &m.value {
+            for (k, v) in entries {
+                let p = format!("{path}[{k:?}]");
+                match &v.value {
+                    Value::Str(s) => out.push((k.clone(), s.clone(), v.at)),
+                    Value::Null => out.push((k.clone(), String::new(), v.at)),
+                    _ => return Err(self.wrong(&p, v, "a string")),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn duration(&self, parent: &Node, key: &str, path: &str) -> Result<Option<Duration>, K8sError> {
+        let Some(text) = self.opt_str(parent, key, path)? else {
+            return Ok(None);
+        };
+        let at = parent.get(key).map_or(parent.at, |n| n.at);
+        text.parse::<GoDuration>()
+            .map(|d| Some(d.0))
+            .map_err(|e| self.err(path, at, FieldError::Duration(e)))
+    }
+}
+
+const CERT_MANAGER_GROUP: &str = "cert-manager.io";
+
+fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
+    let not_object = |what| K8sError::NotAnObject {
+        file: file.to_owned(),
+        document,
+        at: doc.at,
+        what,
+    };
+    if !matches!(doc.value, Value::Map(_)) {
+        return Err(not_object("a document must be a mapping"));
+    }
+    let kind = doc
+        .get("kind")
+        .and_then(Node::as_str)
+        .ok_or_else(|| not_object("no kind"))?
+        .to_owned();
+    let api_version = doc
+        .get("apiVersion")
+        .and_then(Node::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let meta = doc
+        .get("metadata")
+        .ok_or_else(|| not_object("no metadata"))?;
+    let name = meta
+        .get("name")
+        .and_then(Node::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| not_object("no metadata.name"))?
+        .to_owned();
+    let namespace = meta
+        .get("namespace")
+        .and_then(Node::as_str)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    let group = api_version.split('/').next().unwrap_or_default();
+    let core = !api_version.contains('/');
+    let at = ObjectRef {
+        file: file.to_owned(),
+        document,
+        kind: kind.clone(),
+        namespace,
+        name,
+    };
+    let c = Ctx { obj: &at };
+    let resource = match (kind.as_str(), group) {
+        ("Certificate", CERT_MANAGER_GROUP) => Resource::Certificate(certificate(&c, doc)?),
+        ("Issuer", CERT_MANAGER_GROUP) => Resource::Issuer(issuer(&c, doc)?),
+        ("ClusterIssuer", CERT_MANAGER_GROUP) => Resource::ClusterIssuer(issuer(&c, doc)?),
+        ("Bundle", "trust.cert-manager.io") => Resource::Bundle(bundle(&c, doc)?),
+        ("Secret", _) if core => Resource::Secret(secret(&c, doc)?),
+        ("ConfigMap", _) if core => Resource::ConfigMap(ConfigMapObject {
+            data: c
+                .string_map(doc, "data", "data")?
+                .into_iter()
+                .map(|(k, v, _)| (k, v))
+                .collect(),
+        }),
+        _ => return Ok(Read::Ignored(at)),
+    };
+    Ok(Read::Known(Box::new(Object {
+        location: doc.at,
+        api_version,
+        resource,
+        at,
+    })))
+}
+
+/// cert-manager's default `spec.duration` (90 days).
+const DEFAULT_DURATION: Duration = Duration::hours(2160);
+
+fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, K8sError> {
+    let spec_node = c
+        .opt_map(doc, "spec", "spec")?
+        .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
+    let secret_name = c.req_str(spec_node, "secretName", "spec.secretName")?;
+    let issuer_node = c
+        .opt_map(spec_node, "issuerRef", "spec.issuerRef")?
+        .ok_or_else(|| c.err("spec.issuerRef", spec_node.at, FieldError::Missing))?;
+    let issuer_ref = IssuerRef {
+        name: c.req_str(issuer_node, "name", "spec.issuerRef.name")?,
+        kind: c
+            .opt_str(issuer_node, "kind", "spec.issuerRef.kind")?
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| "Issuer".into()),
+        group: c
+            .opt_str(issuer_node, "group", "spec.issuerRef.group")?
+            .filter(|g| !g.is_empty())
+            .unwrap_or_else(|| CERT_MANAGER_GROUP.into()),
+    };
+    let is_ca = c.opt_bool(spec_node, "isCA", "spec.isCA")?.unwrap_or(false);
+    let common_name = c.opt_str(spec_node, "commonName", "spec.commonName")?;
+    let mut dns_names = Vec::new();
+    for (i, n) in c
+        .opt_seq(spec_node, "dnsNames", "spec.dnsNames")?
+        .iter()
+        .enumerate()
+    {
+        match n.as_str() {
+            Some(s) => dns_names.push(s.to_owned()),
+            None => return Err(c.wrong(&format!("spec.dnsNames[{i}]"), n, "a string")),
+        }
+    }
+    let duration = c
+        .duration(spec_node, "duration", "spec.duration")?
+        .unwrap_or(DEFAULT_DURATION);
+    let renew_before = c.duration(spec_node, "renewBefore", "spec.renewBefore")?;
+    let pct_node = spec_node.get("renewBeforePercentage");
+    let percentage = match c.opt_int(
+        spec_node,
+        "renewBeforePercentage",
+        "spec.renewBeforePercentage",
+    )? {
+        None => None,
+        Some(p) => Some(i32::try_from(p).map_err(|_| {
+            c.err(
+                "spec.renewBeforePercentage",
+                pct_node.map_or(spec_node.at, |n| n.at),
+                FieldError::WrongType {
+                    expected: "an int32",
+                    found: "a larger integer",
+                },
+            )
+        })?),
+    };
+    let renewal_at = spec_node
+        .get("renewBefore")
+        .or(pct_node)
+        .or(spec_node.get("duration"))
+        .map_or(spec_node.at, |n| n.at);
+    renewal::validate(duration, renew_before, percentage)
+        .map_err(|e| c.err("spec", renewal_at, FieldError::Spec(e)))?;
+    let (rotation_policy, algorithm, key_size) =
+        match c.opt_map(spec_node, "privateKey", "spec.privateKey")? {
+            None => (None, None, None),
+            Some(pk) => {
+                let policy =
+                    match c.opt_str(pk, "rotationPolicy", "spec.privateKey.rotationPolicy")? {
+                        None => None,
+                        Some(p) if p == "Always" => Some(RotationPolicy::Always),
+                        Some(p) if p == "Never" => Some(RotationPolicy::Never),
+                        Some(p) => {
+                            return Err(c.err(
+                                "spec.privateKey.rotationPolicy",
+                                pk.get("rotationPolicy").map_or(pk.at, |n| n.at),
+                                FieldError::NotOneOf {
+                                    value: p,
+                                    allowed: "Always, Never",
+                                },
+                            ));
+                        }
+                    };
+                let algorithm = c.opt_str(pk, "algorithm", "spec.privateKey.algorithm")?;
+                let size = c
+                    .opt_int(pk, "size", "spec.privateKey.size")?
+                    .and_then(|s| i64::try_from(s).ok());
+                (policy, algorithm, size)
+            }
+        };
+    let mut spec = if is_ca {
+        CertSpec::ca(common_name.clone().unwrap_or_default(), duration)
+    } else {
+        let mut s = CertSpec::leaf(duration);
+        if let Some(cn) = &common_name {
+            s = s.common_name(cn.clone());
+        }
+        s
+    };
+    for d in &dns_names {
+        spec = spec.dns_name(d.clone());
+    }
+    if let Some(rb) = renew_before {
+        spec = spec.renew_before(rb);
+    }
+    if let Some(p) = percentage {
+        spec = spec.renew_before_percentage(p);
+    }
+    spec = spec.rotation_policy(rotation_policy.unwrap_or(RotationPolicy::Always));
+    Ok(CertificateObject {
+        secret_name,
+        issuer_ref,
+        spec,
+        rotation_policy,
+        algorithm,
+        key_size,
+        renewal_at,
+    })
+}
+
+fn issuer(c: &Ctx<'_>, doc: &Node) -> Result<IssuerObject, K8sError> {
+    let spec = c
+        .opt_map(doc, "spec", "spec")?
+        .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
+    let kind = if spec.get("selfSigned").is_some() {
+        IssuerKind::SelfSigned
+    } else if let Some(ca) = c.opt_map(spec, "ca", "spec.ca")? {
+        IssuerKind::Ca {
+            secret_name: c.req_str(ca, "secretName", "spec.ca.secretName")?,
+        }
+    } else {
+        let other = match &spec.value {
+            Value::Map(entries) => entries.first().map(|(k, _)| k.clone()),
+            _ => None,
+        };
+        IssuerKind::Other(other.unwrap_or_else(|| "none".into()))
+    };
+    Ok(IssuerObject { kind })
+}
+
+fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> {
+    let spec = c
+        .opt_map(doc, "spec", "spec")?
+        .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
+    let mut sources = Vec::new();
+    for (i, s) in c
+        .opt_seq(spec, "sources", "spec.sources")?
+        .iter()
+        .enumerate()
+    {
+        let p = format!("spec.sources[{i}]");
+        if !matches!(s.value, Value::Map(_)) {
+            return Err(c.wrong(&p, s, "a mapping"));
+        }
+        if let Some(sec) = c.opt_map(s, "secret", &format!("{p}.secret"))? {
+            sources.push(BundleSource::Secret {
+                name: c.req_str(sec, "name", &format!("{p}.secret.name"))?,
+                key: c.req_str(sec, "key", &format!("{p}.secret.key"))?,
+            });
+        } else if let Some(cm) = c.opt_map(s, "configMap", &format!("{p}.configMap"))? {
+            sources.push(BundleSource::ConfigMap {
+                name: c.req_str(cm, "name", &format!("{p}.configMap.name"))?,
+                key: c.req_str(cm, "key", &format!("{p}.configMap.key"))?,
+            });
+        } else if let Some(text) = c.opt_str(s, "inLine", &format!("{p}.inLine"))? {
+            sources.push(BundleSource::InLine(text));
+        } else if c
+            .opt_bool(s, "useDefaultCAs", &format!("{p}.useDefaultCAs"))?
+            .unwrap_or(false)
+        {
+            sources.push(BundleSource::DefaultCas);
+        } else {
+            return Err(c.err(
+                &p,
+                s.at,
+                FieldError::NotOneOf {
+                    value: "another source".into(),
+                    allowed: "secret, configMap, inLine, useDefaultCAs",
+                },
+            ));
+        }
+    }
+    let (mut target_key, mut namespace_selector) = (None, BTreeMap::new());
+    if let Some(target) = c.opt_map(spec, "target", "spec.target")? {
+        if let Some(cm) = c.opt_map(target, "configMap", "spec.target.configMap")? {
+            target_key = c.opt_str(cm, "key", "spec.target.configMap.key")?;
+        }
+        if let Some(sel) =
+            c.opt_map(target, "namespaceSelector", "spec.target.namespaceSelector")?
+        {
+            namespace_selector = c
+                .string_map(
+                    sel,
+                    "matchLabels",
+                    "spec.target.namespaceSelector.matchLabels",
+                )?
+                .into_iter()
+                .map(|(k, v, _)| (k, v))
+                .collect();
+        }
+    }
+    Ok(BundleObject {
+        sources,
+        target_key,
+        namespace_selector,
+    })
+}
+
+/// Data keys that hold certificates.
+fn is_certificate_key(key: &str) -> bool {
+    key.ends_with(".crt") || key.ends_with(".pem")
+}
+
+fn secret(c: &Ctx<'_>, doc: &Node) -> Result<SecretObject, K8sError> {
+    let secret_type = c.opt_str(doc, "type", "type")?;
+    let mut data: BTreeMap<String, (Zeroizing<String>, Location)> = BTreeMap::new();
+    for (k, v, at) in c.string_map(doc, "data", "data")? {
+        let v = Zeroizing::new(v);
+        let path = format!("data[{k:?}]");
+        let compact: Zeroizing<String> =
+            Zeroizing::new(v.chars().filter(|ch| !ch.is_ascii_whitespace()).collect());
+        let bytes = Zeroizing::new(
+            base64ct::Base64::decode_vec(&compact)
+                .map_err(|_| c.err(&path, at, FieldError::NotBase64))?,
+        );
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| c.err(&path, at, FieldError::NotUtf8))?
+            .to_owned();
+        data.insert(k, (Zeroizing::new(text), at));
+    }
+    // stringData is merged over data on write, as the API server does.
+    for (k, v, at) in c.string_map(doc, "stringData", "stringData")? {
+        data.insert(k, (Zeroizing::new(v), at));
+    }
+    let mut out = SecretObject {
+        secret_type,
+        certificates: BTreeMap::new(),
+        unsupported: BTreeMap::new(),
+        other_keys: Vec::new(),
+        key: None,
+    };
+    for (k, (text, at)) in data {
+        let path = format!("data[{k:?}]");
+        add_entry(&mut out, k, text, |e| c.err(&path, at, e))?;
+    }
+    Ok(out)
+}
+
+fn add_entry(
+    out: &mut SecretObject,
+    key: String,
+    text: Zeroizing<String>,
+    err: impl Fn(FieldError) -> K8sError,
+) -> Result<(), K8sError> {
+    if key == "tls.key" {
+        if !text.trim().is_empty() {
+            out.key = Some(KeyText(text));
+        }
+        return Ok(());
+    }
+    if !is_certificate_key(&key) || text.trim().is_empty() {
+        out.other_keys.push(key);
+        return Ok(());
+    }
+    match Certificate::all_from_pem(&text) {
+        Ok(certs) => {
+            out.certificates.insert(key, certs);
+        }
+        Err(Error::UnsupportedAlgorithm { .. }) => {
+            // Another application's RSA or P-384 certificate: not certcycle's to use, and not
+            // an input error in a `kubectl get secret -A` dump.
+            out.unsupported
+                .insert(key, "not an ECDSA P-256 certificate".into());
+        }
+        Err(e) => return Err(err(FieldError::Certificate(Box::new(e)))),
+    }
+    Ok(())
+}
+
+fn secret_from_text(
+    at: &ObjectRef,
+    data: BTreeMap<String, String>,
+) -> Result<SecretObject, K8sError> {
+    let mut out = SecretObject {
+        secret_type: None,
+        certificates: BTreeMap::new(),
+        unsupported: BTreeMap::new(),
+        other_keys: Vec::new(),
+        key: None,
+    };
+    for (k, v) in data {
+        let file = format!("{}/{k}", at.file);
+        add_entry(&mut out, k.clone(), Zeroizing::new(v), |error| {
+            K8sError::Field {
+                object: Box::new(ObjectRef {
+                    file: file.clone(),
+                    ..at.clone()
+                }),
+                path: format!("data[{k:?}]"),
+                at: Location::UNKNOWN,
+                error,
+            }
+        })?;
+    }
+    Ok(out)
+}

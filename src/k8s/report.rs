@@ -1,0 +1,260 @@
+//! Where a cluster stands: the rotation phase and next step, the health checks, the lints,
+//! and when each certificate renews, as text or as one JSON document.
+
+use super::cluster::{Cluster, Severity};
+use super::objects::Resource;
+use crate::cert::Certificate;
+use crate::display::rfc3339;
+use crate::health::{self, ExpiryThreshold, Status};
+use crate::presets::linkerd;
+use crate::renewal::RenewalPolicy;
+use crate::rotation::Phase;
+use crate::spec::CertSpec;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// One line of the report's checks: a health check or a lint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportCheck {
+    /// `ok`, `warn` or `error`.
+    pub status: &'static str,
+    /// The stable id (health check or lint id).
+    pub id: &'static str,
+    /// The message (a lint's message starts with the object it is about).
+    pub message: String,
+}
+
+/// When one certificate renews.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportRenewal {
+    /// The object holding it (`Secret/cert-manager/linkerd-trust-anchor`).
+    pub object: String,
+    /// When cert-manager renews it.
+    pub at: OffsetDateTime,
+    /// The rule that decided it.
+    pub rule: String,
+}
+
+/// The answer to "where does my cluster stand?" at one time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckReport {
+    /// The time it is about.
+    pub at: OffsetDateTime,
+    /// Objects read, of the kinds certcycle reads.
+    pub objects: usize,
+    /// Objects of other kinds (`kind/namespace/name`).
+    pub ignored: Vec<String>,
+    /// What was assumed.
+    pub assumptions: Vec<String>,
+    /// Where the certificates came from (`anchor: Secret/cert-manager/linkerd-trust-anchor`).
+    pub sources: Vec<String>,
+    /// The rotation phase, when the anchor, bundle and issuer certificates were all found.
+    pub phase: Option<Phase>,
+    /// What is missing for a phase, when it is `None`.
+    pub missing: Vec<&'static str>,
+    /// The health checks, then the lints.
+    pub checks: Vec<ReportCheck>,
+    /// When each certificate renews.
+    pub renews: Vec<ReportRenewal>,
+}
+
+impl CheckReport {
+    /// Builds the report of `cluster` at `at`.
+    pub fn new(cluster: &Cluster, at: OffsetDateTime) -> Self {
+        let state = cluster.linkerd();
+        let phase = state.phase(at);
+        let mut missing = Vec::new();
+        for (what, present) in [
+            ("anchor", state.anchor.is_some()),
+            ("bundle", state.bundle.is_some()),
+            ("issuer", state.issuer.is_some()),
+        ] {
+            if !present {
+                missing.push(what);
+            }
+        }
+        let mut checks = Vec::new();
+        if let (Some(bundle), Some(issuer)) = (&state.bundle, &state.issuer) {
+            let report = health::check(
+                bundle,
+                issuer,
+                linkerd::WORKLOAD_DURATION,
+                &[],
+                at,
+                ExpiryThreshold::RelativeToLifetime,
+            );
+            for c in report.checks {
+                checks.push(ReportCheck {
+                    status: match c.status {
+                        Status::Ok => "ok",
+                        Status::Warning => "warn",
+                        _ => "error",
+                    },
+                    id: c.id,
+                    message: c.message,
+                });
+            }
+        }
+        for l in cluster.lints() {
+            checks.push(ReportCheck {
+                status: l.severity.as_str(),
+                id: l.id,
+                message: format!("{}: {}", l.object, l.message),
+            });
+        }
+        let mut assumptions = cluster.assumptions.clone();
+        let renews = renewals(cluster, &mut assumptions);
+        Self {
+            at,
+            objects: cluster.objects.objects.len(),
+            ignored: cluster
+                .objects
+                .ignored
+                .iter()
+                .map(|r| format!("{}/{}", r.kind, r.key()))
+                .collect(),
+            assumptions,
+            sources: state
+                .sources
+                .iter()
+                .map(|(what, from)| format!("{what}: {from}"))
+                .collect(),
+            phase,
+            missing,
+            checks,
+            renews,
+        }
+    }
+
+    /// Whether any check is an error or the phase is a broken one (exit 1).
+    pub fn has_error(&self) -> bool {
+        self.checks.iter().any(|c| c.status == "error") || self.phase.is_some_and(|p| p.is_broken())
+    }
+
+    /// The report as one JSON document. Fields: `at`, `objects`, `ignored[]`,
+    /// `assumptions[]`, `sources[]`, `phase` (string or null), `next` (`{action,
+    /// precondition}` or null), `missing[]`, `checks[]` (`{status, id, message}`),
+    /// `renews[]` (`{object, at, rule}`), `error` (bool). Times are RFC 3339.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        json!({
+            "at": rfc3339(self.at),
+            "objects": self.objects,
+            "ignored": self.ignored,
+            "assumptions": self.assumptions,
+            "sources": self.sources,
+            "phase": self.phase.map(|p| p.as_str()),
+            "next": self.phase.map(|p| {
+                let n = p.next();
+                json!({"action": n.action, "precondition": n.precondition})
+            }),
+            "missing": self.missing,
+            "checks": self.checks.iter().map(|c| json!({
+                "status": c.status, "id": c.id, "message": c.message,
+            })).collect::<Vec<_>>(),
+            "renews": self.renews.iter().map(|r| json!({
+                "object": r.object, "at": rfc3339(r.at), "rule": r.rule,
+            })).collect::<Vec<_>>(),
+            "error": self.has_error(),
+        })
+    }
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "at: {}", rfc3339(self.at))?;
+        writeln!(f, "read: {} object(s)", self.objects)?;
+        if !self.ignored.is_empty() {
+            writeln!(f, "ignored: {}", self.ignored.join(", "))?;
+        }
+        for a in &self.assumptions {
+            writeln!(f, "assume: {a}")?;
+        }
+        for s in &self.sources {
+            writeln!(f, "source: {s}")?;
+        }
+        match self.phase {
+            Some(p) => {
+                let next = p.next();
+                writeln!(f, "phase: {p}")?;
+                writeln!(f, "next: {} (first: {})", next.action, next.precondition)?;
+            }
+            None => {
+                writeln!(
+                    f,
+                    "phase: unknown (not among the inputs: the {} certificate(s); give the Secrets and ConfigMap too, e.g. kubectl get secret,configmap -A -o yaml)",
+                    self.missing.join(", ")
+                )?;
+            }
+        }
+        for c in &self.checks {
+            writeln!(f, "[{}] {}: {}", c.status, c.id, c.message)?;
+        }
+        for r in &self.renews {
+            writeln!(f, "renews: {} at {} ({})", r.object, rfc3339(r.at), r.rule)?;
+        }
+        Ok(())
+    }
+}
+
+/// When each certificate among the inputs renews: by its Certificate's spec where one manages
+/// it, else (the anchor and issuer Secrets of a `rotate --out` directory) by the seed's spec.
+fn renewals(cluster: &Cluster, assumptions: &mut Vec<String>) -> Vec<ReportRenewal> {
+    let mut out = Vec::new();
+    let (ans, an) = cluster.anchor_secret();
+    let lns = cluster.options.linkerd_namespace.clone();
+    for o in &cluster.objects.objects {
+        let Resource::Secret(s) = &o.resource else {
+            continue;
+        };
+        let Some(cert) = s.certs(linkerd::TLS_CRT).first() else {
+            continue;
+        };
+        let ns = o.at.namespace.clone().unwrap_or_else(|| "default".into());
+        let managed = cluster
+            .certificates
+            .iter()
+            .find(|c| c.secret == (ns.clone(), o.at.name.clone()));
+        let spec: Option<CertSpec> = match managed {
+            Some(c) => Some(c.spec.clone()),
+            None if ns == ans && o.at.name == an => {
+                assumptions.push(format!(
+                    "Secret/{ns}/{}: no Certificate given; the seed's anchor spec (8760h, renewBefore 7320h) assumed for its renewal",
+                    o.at.name
+                ));
+                Some(linkerd::trust_anchor())
+            }
+            None if ns == lns && o.at.name == linkerd::ISSUER_SECRET => {
+                assumptions.push(format!(
+                    "Secret/{ns}/{}: no Certificate given; the seed's issuer spec (48h, renewBefore 25h) assumed for its renewal",
+                    o.at.name
+                ));
+                Some(linkerd::identity_issuer())
+            }
+            None => None,
+        };
+        if let Some(spec) = spec {
+            out.push(renewal(format!("Secret/{ns}/{}", o.at.name), cert, &spec));
+        }
+    }
+    out
+}
+
+fn renewal(object: String, cert: &Certificate, spec: &CertSpec) -> ReportRenewal {
+    let r = RenewalPolicy::from_spec(spec).for_certificate(cert);
+    ReportRenewal {
+        object,
+        at: r.renew_at,
+        rule: r.rule.to_string(),
+    }
+}
+
+impl Severity {
+    /// Whether this is [`Severity::Error`].
+    pub fn is_error(&self) -> bool {
+        matches!(self, Self::Error)
+    }
+}
