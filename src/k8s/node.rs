@@ -308,6 +308,8 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
 fn yaml_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
+    // YAML 1.2's core schema: only true/false are booleans (`namespace: n` is the string "n").
+    options.strict_booleans = true;
     let docs: Vec<Node> = serde_saphyr::from_multiple_with_options(text, options)?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }

@@ -1,0 +1,666 @@
+//! Cluster objects in (feature `k8s`): the seed's manifests as the document gives them, real
+//! Secrets and ConfigMaps made by `kubectl create ... --dry-run=client` (YAML, JSON, and the
+//! `List` that `kubectl get` prints), each lint on its smallest manifest, each rotation phase
+//! read back from kubectl's YAML, and located input errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use certcycle::k8s::{
+    CheckReport, Cluster, FieldError, IssuerResolution, K8sError, Objects, ResolveOptions,
+};
+use certcycle::rotation::{AnchorRotation, Broken, Phase};
+use certcycle::{Ca, Certificate, PrivateKey, RotationPolicy, TrustBundle, presets::linkerd};
+use std::path::Path;
+use std::process::Command;
+use support::{T0, rng};
+use time::Duration;
+
+const SEED: &str = include_str!("../examples/data/seed.yaml");
+const SEED_2025: &str = include_str!("../examples/data/seed-corrected-2025-12.yaml");
+
+fn lint_ids(yaml: &str) -> Vec<&'static str> {
+    let cluster = Cluster::resolve(
+        Objects::read("t.yaml", yaml).unwrap(),
+        &ResolveOptions::default(),
+    );
+    cluster.lints().into_iter().map(|l| l.id).collect()
+}
+
+/// The seed's manifests with the one mistake that no line of them fixes for the reader: the
+/// anchor renewing 7320h before expiry (day 60). This is the corrected form the lints are
+/// silent on.
+fn corrected() -> String {
+    SEED.replace("renewBefore: 7320h0m0s", "renewBefore: 1440h0m0s")
+}
+
+#[test]
+fn the_seed_manifests_read_as_the_document_gives_them() {
+    let objects = Objects::read("seed.yaml", SEED).unwrap();
+    assert_eq!(objects.objects.len(), 5);
+    let ignored: Vec<_> = objects.ignored.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(ignored, ["ServiceAccount", "Role", "RoleBinding"]);
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let anchor = cluster
+        .certificate("cert-manager", "linkerd-trust-anchor")
+        .unwrap();
+    assert_eq!(anchor.issuer, IssuerResolution::SelfSigned);
+    assert!(anchor.is_anchor());
+    assert_eq!(anchor.spec.get_duration(), Duration::hours(8760));
+    assert_eq!(anchor.spec.get_renew_before(), Some(Duration::hours(7320)));
+    assert_eq!(anchor.spec.get_rotation_policy(), RotationPolicy::Always);
+    assert!(anchor.explicit_rotation_policy);
+    let issuer = cluster.identity_issuer().unwrap();
+    assert_eq!(
+        issuer.issuer,
+        IssuerResolution::Ca {
+            namespace: "cert-manager".into(),
+            name: "linkerd-trust-anchor".into()
+        }
+    );
+    assert_eq!(issuer.spec.get_duration(), Duration::hours(48));
+    assert_eq!(issuer.spec.get_renew_before(), Some(Duration::hours(25)));
+    assert_eq!(
+        issuer.spec.get_common_name(),
+        Some("identity.linkerd.cluster.local")
+    );
+    let b = cluster.trust_roots().unwrap();
+    assert_eq!(b.sources.len(), 2);
+    assert_eq!(b.target_key, "ca-bundle.crt");
+    // The previous-anchor Secret is managed by nothing: said as an assumption.
+    assert!(
+        cluster
+            .assumptions
+            .iter()
+            .any(|a| a.contains("linkerd-previous-anchor"))
+    );
+    // Only the re-key lint fires on the seed, and on its 2025-12 revision too.
+    assert_eq!(lint_ids(SEED), ["anchor-early-rekey"]);
+    assert_eq!(lint_ids(SEED_2025), ["anchor-early-rekey"]);
+    let lint = &cluster.lints()[0];
+    assert!(lint.message.contains("on day 60"), "{lint}");
+    assert!(lint_ids(&corrected()).is_empty());
+}
+
+#[test]
+fn each_lint_fires_on_its_smallest_manifest_and_not_on_the_corrected_form() {
+    let good = corrected();
+    let cases: [(&str, &str, &str); 8] = [
+        // A namespaced Issuer referenced from another namespace (the seed's own warning).
+        (
+            "issuer-ref-other-namespace",
+            "    name: linkerd-identity-issuer\n    kind: ClusterIssuer",
+            "    name: linkerd-trust-root-issuer\n    kind: Issuer",
+        ),
+        (
+            "bundle-single-source",
+            "    - secret:\n        name: \"linkerd-previous-anchor\"\n        key: \"tls.crt\"\n",
+            "",
+        ),
+        (
+            "anchor-early-rekey",
+            "renewBefore: 1440h0m0s",
+            "renewBefore: 7320h0m0s",
+        ),
+        (
+            "ca-rotation-policy-implicit",
+            "  duration: 48h0m0s\n  renewBefore: 25h0m0s\n  privateKey:\n    rotationPolicy: Always\n",
+            "  duration: 48h0m0s\n  renewBefore: 25h0m0s\n  privateKey:\n",
+        ),
+        (
+            "identity-issuer-not-ca",
+            "isCA: true\n  commonName: identity",
+            "isCA: false\n  commonName: identity",
+        ),
+        (
+            "issuer-lifetime-too-short",
+            "renewBefore: 25h0m0s",
+            "renewBefore: 16h0m0s",
+        ),
+        (
+            "bundle-target-key",
+            "key: \"ca-bundle.crt\"",
+            "key: \"ca.crt\"",
+        ),
+        (
+            "ca-key-not-ecdsa",
+            "  duration: 48h0m0s\n  renewBefore: 25h0m0s\n  privateKey:\n    rotationPolicy: Always\n    algorithm: ECDSA",
+            "  duration: 48h0m0s\n  renewBefore: 25h0m0s\n  privateKey:\n    rotationPolicy: Always",
+        ),
+    ];
+    for (id, right, wrong) in cases {
+        assert!(
+            good.contains(right),
+            "{id}: the corrected form holds {right:?}"
+        );
+        let bad = good.replacen(right, wrong, 1);
+        assert_eq!(lint_ids(&bad), [id], "{id} alone fires on its mistake");
+    }
+    assert!(lint_ids(&good).is_empty());
+}
+
+#[test]
+fn rotation_policy_default_is_stated_and_follows_the_assumed_release() {
+    let yaml = corrected().replace(
+        "  privateKey:\n    rotationPolicy: Always\n    algorithm: ECDSA\nEOF",
+        "",
+    );
+    let no_policy = corrected().replacen("    rotationPolicy: Always\n", "", 1);
+    for (options, expect) in [
+        (ResolveOptions::default(), RotationPolicy::Always),
+        (
+            ResolveOptions::default().cert_manager_before_1_18(),
+            RotationPolicy::Never,
+        ),
+    ] {
+        let c = Cluster::resolve(Objects::read("t", &no_policy).unwrap(), &options);
+        let anchor = c
+            .certificate("cert-manager", "linkerd-trust-anchor")
+            .unwrap();
+        assert!(!anchor.explicit_rotation_policy);
+        assert_eq!(anchor.spec.get_rotation_policy(), expect);
+        let said = c
+            .assumptions
+            .iter()
+            .find(|a| a.contains("Certificate/cert-manager/linkerd-trust-anchor"))
+            .unwrap();
+        assert!(
+            said.contains(if expect == RotationPolicy::Always {
+                "1.18 and later"
+            } else {
+                "1.17 and before"
+            }),
+            "{said}"
+        );
+        // Under Never the anchor renewal keeps its key: no unplanned re-key.
+        let ids: Vec<_> = c.lints().into_iter().map(|l| l.id).collect();
+        assert_eq!(ids.contains(&"ca-rotation-policy-implicit"), true);
+    }
+    drop(yaml);
+}
+
+// ---- real objects from kubectl ----
+
+fn kubectl(args: &[&str]) -> String {
+    let out = Command::new("kubectl")
+        .args(args)
+        .output()
+        .expect("kubectl must be installed (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `kubectl create secret generic NAME -n NS --from-file=KEY=FILE ... --dry-run=client`.
+fn secret(dir: &Path, ns: &str, name: &str, entries: &[(&str, &str)], format: &str) -> String {
+    let mut args = vec![
+        "create".to_owned(),
+        "secret".into(),
+        "generic".into(),
+        name.into(),
+        "-n".into(),
+        ns.into(),
+    ];
+    for (i, (key, text)) in entries.iter().enumerate() {
+        let path = dir.join(format!("{ns}-{name}-{i}"));
+        std::fs::write(&path, text).unwrap();
+        args.push(format!("--from-file={key}={}", path.display()));
+    }
+    args.extend(["--dry-run=client".into(), "-o".into(), format.into()]);
+    kubectl(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn config_map(dir: &Path, bundle: &TrustBundle, format: &str) -> String {
+    let path = dir.join("ca-bundle.crt");
+    std::fs::write(&path, bundle.to_pem()).unwrap();
+    kubectl(&[
+        "create",
+        "configmap",
+        linkerd::TRUST_ROOTS_CONFIGMAP,
+        "-n",
+        "linkerd",
+        &format!("--from-file=ca-bundle.crt={}", path.display()),
+        "--dry-run=client",
+        "-o",
+        format,
+    ])
+}
+
+/// kubectl's YAML objects as the `List` `kubectl get -o yaml` prints.
+fn yaml_list(objects: &[String]) -> String {
+    let mut out = String::from("apiVersion: v1\nitems:\n");
+    for o in objects {
+        for (i, line) in o.lines().enumerate() {
+            out.push_str(if i == 0 { "- " } else { "  " });
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+    out
+}
+
+fn json_list(objects: &[String]) -> String {
+    format!(
+        "{{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n{}\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {{\"resourceVersion\": \"\"}}\n}}\n",
+        objects.join(",\n")
+    )
+}
+
+struct State {
+    anchor: Ca,
+    previous: Certificate,
+    bundle: TrustBundle,
+    issuer: Ca,
+}
+
+/// The cluster's four Secrets/ConfigMap as kubectl makes them, in `format`, as a List.
+fn cluster_objects(dir: &Path, s: &State, format: &str) -> String {
+    let a = s.anchor.certificate().to_pem();
+    let key = s.anchor.private_key().secret_pkcs8_pem();
+    let objs = vec![
+        secret(
+            dir,
+            "cert-manager",
+            "linkerd-trust-anchor",
+            &[("tls.crt", &a), ("tls.key", &key), ("ca.crt", &a)],
+            format,
+        ),
+        secret(
+            dir,
+            "cert-manager",
+            "linkerd-previous-anchor",
+            &[("tls.crt", &s.previous.to_pem())],
+            format,
+        ),
+        secret(
+            dir,
+            "linkerd",
+            "linkerd-identity-issuer",
+            &[
+                ("tls.crt", &s.issuer.certificate().to_pem()),
+                ("tls.key", &s.issuer.private_key().secret_pkcs8_pem()),
+            ],
+            format,
+        ),
+        config_map(dir, &s.bundle, format),
+    ];
+    if format == "json" {
+        json_list(&objs)
+    } else {
+        yaml_list(&objs)
+    }
+}
+
+fn phase_of(text: &str, with_manifests: bool) -> (Phase, CheckReport) {
+    let mut objects = Objects::read("cluster", text).unwrap();
+    if with_manifests {
+        objects.add("seed.yaml", &corrected()).unwrap();
+    }
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let report = CheckReport::new(&cluster, T0 + Duration::hours(1));
+    (report.phase.unwrap(), report)
+}
+
+#[test]
+fn every_phase_reads_back_from_kubectl_yaml_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = &mut rng(13);
+    let anchor = |r: &mut _| {
+        Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap()
+    };
+    let old = anchor(r);
+    let new = anchor(r);
+    let issuer_under = |ca: &Ca, r: &mut _| {
+        ca.issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
+            .unwrap()
+            .ca
+    };
+    let (i_old, i_new) = (issuer_under(&old, r), issuer_under(&new, r));
+    let one = TrustBundle::from_anchors([old.trust_anchor()]);
+    let both = TrustBundle::from_anchors([old.trust_anchor(), new.trust_anchor()]);
+    let only_new = TrustBundle::from_anchors([new.trust_anchor()]);
+    let foreign = anchor(r);
+    let cases: Vec<(&str, State, Phase)> = vec![
+        (
+            "steady",
+            State {
+                anchor: old.clone_ca(),
+                previous: old.certificate().clone(),
+                bundle: one.clone(),
+                issuer: i_old.clone_ca(),
+            },
+            Phase::Steady,
+        ),
+        (
+            "staged",
+            State {
+                anchor: new.clone_ca(),
+                previous: old.certificate().clone(),
+                bundle: both.clone(),
+                issuer: i_old.clone_ca(),
+            },
+            Phase::AnchorStaged,
+        ),
+        (
+            "resigned",
+            State {
+                anchor: new.clone_ca(),
+                previous: old.certificate().clone(),
+                bundle: both.clone(),
+                issuer: i_new.clone_ca(),
+            },
+            Phase::IssuerResigned,
+        ),
+        (
+            "done",
+            State {
+                anchor: new.clone_ca(),
+                previous: new.certificate().clone(),
+                bundle: only_new.clone(),
+                issuer: i_new.clone_ca(),
+            },
+            Phase::Steady,
+        ),
+        // rotate --out's old end state: previous still the old anchor, bundle {new}.
+        (
+            "stale-previous",
+            State {
+                anchor: new.clone_ca(),
+                previous: old.certificate().clone(),
+                bundle: only_new.clone(),
+                issuer: i_new.clone_ca(),
+            },
+            Phase::Broken(Broken::BundleWithoutPreviousAnchor),
+        ),
+        (
+            "bundle-lacks-anchor",
+            State {
+                anchor: new.clone_ca(),
+                previous: new.certificate().clone(),
+                bundle: one.clone(),
+                issuer: i_new.clone_ca(),
+            },
+            Phase::Broken(Broken::BundleWithoutCurrentAnchor),
+        ),
+        (
+            "extra-anchor",
+            State {
+                anchor: new.clone_ca(),
+                previous: new.certificate().clone(),
+                bundle: both.clone(),
+                issuer: i_new.clone_ca(),
+            },
+            Phase::Broken(Broken::StaleAnchorInBundle),
+        ),
+        (
+            "foreign-issuer",
+            State {
+                anchor: old.clone_ca(),
+                previous: old.certificate().clone(),
+                bundle: one.clone(),
+                issuer: issuer_under(&foreign, r),
+            },
+            Phase::Broken(Broken::IssuerUnderAnchorNotInBundle),
+        ),
+    ];
+    for (name, state, expect) in &cases {
+        for format in ["yaml", "json"] {
+            let text = cluster_objects(dir.path(), state, format);
+            let (phase, report) = phase_of(&text, false);
+            assert_eq!(phase, *expect, "{name} ({format})");
+            assert!(!phase.next().action.is_empty());
+            // With the manifests, the Bundle is the seed's own; a ConfigMap that is not what
+            // its sources give is an error check.
+            let (phase2, report2) = phase_of(&text, true);
+            assert_eq!(phase2, *expect, "{name} with manifests ({format})");
+            let mismatch = report2
+                .checks
+                .iter()
+                .any(|c| c.id == "bundle-configmap-mismatch");
+            let healthy = matches!(name, &"steady" | &"staged" | &"resigned" | &"done");
+            let bundle_off = matches!(
+                name,
+                &"stale-previous" | &"bundle-lacks-anchor" | &"extra-anchor"
+            );
+            assert_eq!(mismatch, bundle_off, "{name}: mismatch check");
+            assert_eq!(report.has_error(), !healthy, "{name}: exit status");
+            // Private key material never reaches the report.
+            let printed = format!("{report}{}{report:?}", report.to_json());
+            assert!(
+                !printed.contains("PRIVATE KEY") && !printed.contains("MIG"),
+                "{name}"
+            );
+        }
+    }
+    // The health report runs on the objects' certificates: the anchor/issuer checks are there.
+    let (_, report) = phase_of(&cluster_objects(dir.path(), &cases[1].1, "yaml"), true);
+    for id in ["anchors-valid", "issuer-signed-by-anchor", "issuer-is-ca"] {
+        let c = report.checks.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(c.status, "ok", "{id}: {}", c.message);
+    }
+    assert_eq!(report.renews.len(), 2, "{report}");
+    assert!(report.renews.iter().all(|r| r.rule.contains("renewBefore")));
+}
+
+#[test]
+fn an_observed_phase_resumes_the_typed_rotation() {
+    let r = &mut rng(14);
+    let old = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
+    let new = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
+    let both = TrustBundle::from_anchors([old.trust_anchor(), new.trust_anchor()]);
+    let staged = AnchorRotation::resume_staged(&both, new.trust_anchor()).unwrap();
+    let distributed = staged.confirm_bundle_rollout([("web", &both)]).unwrap();
+    let resigned = distributed
+        .resign_issuer(
+            &new,
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            T0,
+            r,
+        )
+        .unwrap();
+    let again =
+        AnchorRotation::resume_resigned(&both, new.trust_anchor(), resigned.issuer(), T0).unwrap();
+    let rotated = again
+        .confirm_leaf_rollout(
+            std::iter::once(("identity", resigned.issuer().certificate(), &[][..])),
+            T0,
+        )
+        .unwrap()
+        .drop_old_anchor();
+    assert_eq!(rotated.bundle.len(), 1);
+    // An issuer still under the old anchor is not "resigned".
+    let i_old = old
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), T0, r)
+        .unwrap()
+        .ca;
+    assert!(AnchorRotation::resume_resigned(&both, new.trust_anchor(), &i_old, T0).is_err());
+    assert!(
+        AnchorRotation::resume_staged(
+            &TrustBundle::from_anchors([new.trust_anchor()]),
+            new.trust_anchor()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn kubectl_get_lists_with_managed_fields_status_and_annotations_read_in_yaml_and_json() {
+    let yaml = include_str!("data/k8s/kubectl-get-certificates.yaml");
+    let json = include_str!("data/k8s/kubectl-get-certificates.json");
+    for (name, text) in [("yaml", yaml), ("json", json)] {
+        let objects = Objects::read(name, text).unwrap();
+        let kinds: Vec<_> = objects.objects.iter().map(|o| o.at.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["Certificate", "Certificate", "ClusterIssuer", "Issuer"],
+            "{name}"
+        );
+        let c = Cluster::resolve(objects, &ResolveOptions::default());
+        let ids: Vec<_> = c.lints().into_iter().map(|l| l.id).collect();
+        assert_eq!(ids, ["anchor-early-rekey"], "{name}");
+        assert_eq!(
+            c.certificate("linkerd", "linkerd-identity-issuer")
+                .unwrap()
+                .spec
+                .get_renew_before(),
+            Some(Duration::hours(25))
+        );
+    }
+}
+
+// ---- located input errors ----
+
+fn read_err(text: &str) -> K8sError {
+    Objects::read("in.yaml", text).unwrap_err()
+}
+
+#[test]
+fn input_errors_name_file_object_field_and_line_column() {
+    // YAML syntax.
+    let e = read_err("kind: Secret\nmetadata: {name: x\n");
+    assert!(matches!(e, K8sError::Syntax { .. }), "{e}");
+    assert_eq!(e.file(), "in.yaml");
+    assert!(e.location().unwrap().line >= 2, "{e}");
+    // JSON syntax, with serde_json's line:column.
+    let e = Objects::read(
+        "in.json",
+        "{\n  \"kind\": \"Secret\",\n  \"metadata\": {\"name\": x}\n}",
+    )
+    .unwrap_err();
+    let K8sError::Syntax { at, .. } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!((at.line, at.column), (3, 24), "{e}");
+    // A Secret whose tls.crt is not base64: the object, the key and the value's place.
+    let e = read_err(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: linkerd-trust-anchor\n  namespace: cert-manager\ndata:\n  tls.crt: \"%%%not base64\"\n",
+    );
+    assert_eq!(
+        e.to_string(),
+        "in.yaml:7:12: document 1 (Secret/cert-manager/linkerd-trust-anchor): data[\"tls.crt\"]: not base64"
+    );
+    // Base64 that is not PEM.
+    let e = read_err(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\ndata:\n  tls.crt: aGVsbG8=\n",
+    );
+    let K8sError::Field {
+        path, error, at, ..
+    } = &e
+    else {
+        panic!("{e}")
+    };
+    assert_eq!(path, "data[\"tls.crt\"]");
+    assert!(matches!(error, FieldError::Certificate(_)), "{e}");
+    assert_eq!((at.line, at.column), (5, 12));
+    // Types and values in a Certificate, at the field's place.
+    let cert = |spec: &str| {
+        format!(
+            "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {{name: c, namespace: n}}\nspec:\n  secretName: s\n  issuerRef: {{name: i}}\n{spec}"
+        )
+    };
+    let e = read_err(&cert("  duration: 5\n"));
+    assert_eq!(
+        e.to_string(),
+        "in.yaml:7:13: document 1 (Certificate/n/c): spec.duration: expected a string, found an integer"
+    );
+    let e = read_err(&cert("  duration: 48x\n"));
+    assert!(
+        e.to_string()
+            .starts_with("in.yaml:7:13: document 1 (Certificate/n/c): spec.duration: "),
+        "{e}"
+    );
+    let e = read_err(&cert("  privateKey: {rotationPolicy: Sometimes}\n"));
+    assert!(
+        e.to_string()
+            .contains("spec.privateKey.rotationPolicy: \"Sometimes\" is not one of Always, Never"),
+        "{e}"
+    );
+    let e = read_err(&cert("  duration: 1h\n  renewBefore: 2h\n"));
+    assert!(e.to_string().contains("cert-manager would refuse it: certificate duration 1h0m0s must be greater than renewBefore 2h0m0s"), "{e}");
+    assert!(e.to_string().starts_with("in.yaml:8:16:"), "{e}");
+    let e = read_err(
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c}\nspec:\n  issuerRef: {name: i}\n",
+    );
+    assert!(e.to_string().contains("spec.secretName: missing"), "{e}");
+    // The second document is named as such.
+    let e = read_err("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: Secret\n");
+    assert!(
+        matches!(e, K8sError::NotAnObject { document: 2, .. }),
+        "{e}"
+    );
+    // Other kinds are listed, never an error; so are other applications' RSA certificates.
+    let o = Objects::read(
+        "x",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: many}\n",
+    )
+    .unwrap();
+    assert_eq!(o.ignored.len(), 1);
+}
+
+#[test]
+fn key_material_is_in_no_error_debug_or_report() {
+    let r = &mut rng(15);
+    let key = PrivateKey::generate(r).secret_pkcs8_pem();
+    let inner: String = key.lines().nth(1).unwrap().chars().take(30).collect();
+    // A key that is not base64-clean inside data: the error says where, not what.
+    let bad = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: n}}\nstringData:\n  tls.key: |\n{}\n  tls.crt: \"not pem {inner}\"\n",
+        key.lines()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let e = read_err(&bad);
+    assert!(
+        !e.to_string().contains(&inner) && !format!("{e:?}").contains(&inner),
+        "{e}"
+    );
+    // A good Secret: the key is kept, parsed on demand, and not in Debug.
+    let good = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: n}}\nstringData:\n  tls.key: |\n{}\n",
+        key.lines()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let o = Objects::read("s", &good).unwrap();
+    let certcycle::k8s::Resource::Secret(s) = &o.objects[0].resource else {
+        panic!()
+    };
+    assert!(s.has_private_key());
+    assert!(s.private_key().unwrap().is_ok());
+    assert!(!format!("{o:?}").contains(&inner));
+    // A YAML error quoting a long value shortens it.
+    let e = read_err(&format!(
+        "kind: Secret\nmetadata: {{name: \"{inner}{inner}\n"
+    ));
+    assert!(!e.to_string().contains(&inner), "{e}");
+}
+
+#[test]
+fn hostile_yaml_is_refused_within_budgets() {
+    // A billion laughs: aliases expanding exponentially.
+    let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        y.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    y.push_str("kind: Secret\nmetadata: {name: x}\n");
+    assert!(matches!(read_err(&y), K8sError::Syntax { .. }));
+    // Deep nesting.
+    let deep = format!(
+        "kind: Secret\nmetadata: {{name: x}}\nspec: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert!(matches!(read_err(&deep), K8sError::Syntax { .. }));
+    let deep_json = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert!(Objects::read("x.json", &deep_json).is_err());
+}
