@@ -5,9 +5,9 @@
 //! (one or many documents, `kind: List`s, managedFields and all) or that people apply by hand,
 //! and a `rotate --out` directory. From cert-manager `Certificate`, `Issuer` and
 //! `ClusterIssuer`, trust-manager `Bundle`, and the `Secret`s and `ConfigMap` they write, it
-//! builds [`Cluster`]: each Certificate as a [`CertSpec`] with its resolved issuer, each
+//! builds [`Cluster`]: each Certificate as a [`CertSpec`](crate::CertSpec) with its resolved issuer, each
 //! Secret's certificates, each Bundle's sources resolved as trust-manager does, and the
-//! ConfigMap as a [`TrustBundle`]. [`Cluster::lints`] names what cert-manager, trust-manager or
+//! ConfigMap as a [`TrustBundle`](crate::TrustBundle). [`Cluster::lints`] names what cert-manager, trust-manager or
 //! Linkerd will do wrong with these objects; [`Cluster::linkerd`] finds the anchor, previous
 //! anchor, bundle and issuer so that [`rotation::Phase`](crate::rotation::Phase) can say
 //! which rotation step the cluster is in.

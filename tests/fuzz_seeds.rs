@@ -20,6 +20,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("go_duration", fuzz_logic::go_duration),
     ("cert_der_differential", fuzz_logic::cert_der_differential),
     ("prepared_verify", fuzz_logic::prepared_verify),
+    ("k8s_objects", fuzz_logic::k8s_objects),
 ];
 
 #[test]

@@ -575,3 +575,32 @@ pub(crate) fn prepared_verify(data: &[u8]) {
         "prepared path disagrees with p256"
     );
 }
+
+/// Reading any text as Kubernetes objects (YAML or JSON) never panics and stays within its
+/// budgets; what reads resolves, lints and reports without panicking; an error names a place
+/// inside the text.
+pub(crate) fn k8s_objects(data: &[u8]) {
+    use certcycle::k8s::{CheckReport, Cluster, Objects, ResolveOptions};
+    let t = text(data);
+    match Objects::read("fuzz.yaml", &t) {
+        Ok(objects) => {
+            let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+            let _ = cluster.lints();
+            let at = time::macros::datetime!(2026-06-01 00:00 UTC);
+            let report = CheckReport::new(&cluster, at);
+            let _ = report.to_string();
+            let _ = report.to_json().to_string();
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            if let Some(at) = e.location() {
+                let lines = t.lines().count() + 1;
+                assert!(
+                    usize::try_from(at.line).unwrap() <= lines.max(1),
+                    "error at line {} of a {lines}-line text: {e}",
+                    at.line
+                );
+            }
+        }
+    }
+}
