@@ -168,6 +168,18 @@ pub fn renew_issuer_if_due(
     anchor.issue_ca(spec, key, now, rng).map(Some)
 }
 
+/// A new anchor must be self-issued.
+fn self_issued(cert: &Certificate) -> Result<(), RotationError> {
+    if cert.is_self_issued() {
+        Ok(())
+    } else {
+        Err(RotationError::BadNewAnchor(format!(
+            "{} is not self-issued",
+            cert.subject()
+        )))
+    }
+}
+
 /// The start of an anchor rotation.
 #[derive(Debug, Clone, Copy)]
 pub struct AnchorRotation;
@@ -185,12 +197,7 @@ impl AnchorRotation {
                 "it is already in the bundle".into(),
             ));
         }
-        if !cert.is_self_issued() {
-            return Err(RotationError::BadNewAnchor(format!(
-                "{} is not self-issued",
-                cert.subject()
-            )));
-        }
+        self_issued(cert)?;
         let old: Vec<Certificate> = current.certificates().cloned().collect();
         Ok(Staged {
             bundle: current.with(new_anchor.clone()),
@@ -215,12 +222,7 @@ impl AnchorRotation {
                 "the published bundle must hold the new anchor and the old one".into(),
             ));
         }
-        if !cert.is_self_issued() {
-            return Err(RotationError::BadNewAnchor(format!(
-                "{} is not self-issued",
-                cert.subject()
-            )));
-        }
+        self_issued(cert)?;
         let old = published
             .certificates()
             .filter(|c| *c != cert)

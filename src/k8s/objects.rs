@@ -302,30 +302,24 @@ impl Objects {
             let text = std::fs::read_to_string(path).map_err(io)?;
             return self.add(&label, &text);
         }
-        let mut namespaces: Vec<_> = std::fs::read_dir(path)
-            .map_err(io)?
-            .collect::<Result<_, _>>()
-            .map_err(io)?;
-        namespaces.sort_by_key(std::fs::DirEntry::file_name);
-        let mut document = 0;
-        for ns in namespaces {
-            if !ns.path().is_dir() {
-                continue;
-            }
-            let mut names: Vec<_> = std::fs::read_dir(ns.path())
+        let sorted = |dir: &Path| -> Result<Vec<std::fs::DirEntry>, K8sError> {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
                 .map_err(io)?
                 .collect::<Result<_, _>>()
                 .map_err(io)?;
-            names.sort_by_key(std::fs::DirEntry::file_name);
-            for name in names {
+            entries.sort_by_key(std::fs::DirEntry::file_name);
+            Ok(entries)
+        };
+        let mut document = 0;
+        for ns in sorted(path)? {
+            if !ns.path().is_dir() {
+                continue;
+            }
+            for name in sorted(&ns.path())? {
                 if !name.path().is_dir() {
                     continue;
                 }
-                let mut files: Vec<_> = std::fs::read_dir(name.path())
-                    .map_err(io)?
-                    .collect::<Result<_, _>>()
-                    .map_err(io)?;
-                files.sort_by_key(std::fs::DirEntry::file_name);
+                let files = sorted(&name.path())?;
                 let mut data = BTreeMap::new();
                 for f in files {
                     let key = f.file_name().to_string_lossy().into_owned();
