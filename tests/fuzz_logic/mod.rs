@@ -594,7 +594,12 @@ pub(crate) fn k8s_objects(data: &[u8]) {
         Err(e) => {
             let _ = e.to_string();
             if let Some(at) = e.location() {
-                let lines = t.lines().count() + 1;
+                // YAML's line breaks: LF, CRLF, and a lone CR (YAML 1.2 §5.4), so count those.
+                let b = t.as_bytes();
+                let breaks = (0..b.len())
+                    .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+                    .count();
+                let lines = breaks + 1;
                 assert!(
                     usize::try_from(at.line).unwrap() <= lines.max(1),
                     "error at line {} of a {lines}-line text: {e}",
