@@ -38,7 +38,7 @@ use std::fmt;
 
 pub use cluster::{
     Cluster, ClusterLint, IssuerResolution, LinkerdState, ManagedCertificate, ResolveOptions,
-    ResolvedBundle, Severity,
+    ResolvedBundle, Severity, SourceCerts,
 };
 pub use node::MAX_INPUT_BYTES;
 pub use objects::{

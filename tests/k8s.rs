@@ -434,7 +434,12 @@ fn every_phase_reads_back_from_kubectl_yaml_and_json() {
     let (_, report) = phase_of(&cluster_objects(dir.path(), &cases[1].1, "yaml"), true);
     for id in ["anchors-valid", "issuer-signed-by-anchor", "issuer-is-ca"] {
         let c = report.checks.iter().find(|c| c.id == id).unwrap();
-        assert_eq!(c.status, "ok", "{id}: {}", c.message);
+        assert_eq!(
+            c.status,
+            certcycle::health::Status::Ok,
+            "{id}: {}",
+            c.message
+        );
     }
     assert_eq!(report.renews.len(), 2, "{report}");
     assert!(report.renews.iter().all(|r| r.rule.contains("renewBefore")));

@@ -5,6 +5,7 @@ use super::objects::{
     BundleObject, BundleSource, CertificateObject, IssuerKind, Object, ObjectRef, Objects,
     Resource, SecretObject,
 };
+use crate::anchor::TrustAnchor;
 use crate::bundle::{BundleOptions, TrustBundle};
 use crate::cert::Certificate;
 use crate::duration::GoDuration;
@@ -107,6 +108,19 @@ impl ManagedCertificate {
     }
 }
 
+/// What one Bundle source holds among the inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SourceCerts {
+    /// The Secret or ConfigMap is not among the inputs (it may exist in the cluster), or the
+    /// source is `useDefaultCAs` (not modelled).
+    NotGiven,
+    /// Its certificates (possibly none: the key is absent or empty).
+    Certificates(Vec<Certificate>),
+    /// It is given but its PEM does not read: why.
+    Unreadable(String),
+}
+
 /// A trust-manager Bundle, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -115,16 +129,16 @@ pub struct ResolvedBundle {
     pub object: Option<ObjectRef>,
     /// The Bundle's (and target ConfigMap's) name.
     pub name: String,
-    /// Each source: a label (`secret cert-manager/linkerd-trust-anchor tls.crt`) and its
-    /// certificates, or `None` where the source is not among the inputs.
-    pub sources: Vec<(String, Option<Vec<Certificate>>)>,
+    /// Each source: a label (`secret cert-manager/linkerd-trust-anchor tls.crt`) and what it
+    /// holds.
+    pub sources: Vec<(String, SourceCerts)>,
     /// The target key (`ca-bundle.crt`).
     pub target_key: String,
     /// The bundle trust-manager builds from the sources, when every source was given.
     pub built: Option<TrustBundle>,
-    /// The published ConfigMaps of that name: `(namespace, bundle)`; `None` where the key
-    /// is missing or holds no certificate.
-    pub published: Vec<(String, Option<TrustBundle>)>,
+    /// The published ConfigMaps of that name: `(namespace, bundle)`, or why the target key
+    /// does not read as a bundle.
+    pub published: Vec<(String, Result<TrustBundle, String>)>,
 }
 
 /// How serious a lint is.
@@ -346,7 +360,9 @@ impl Cluster {
         for b in &out {
             if b.object.is_some() {
                 for (label, certs) in &b.sources {
-                    if certs.is_none() && label.contains("linkerd-previous-anchor") {
+                    if *certs == SourceCerts::NotGiven
+                        && label.contains(linkerd::PREVIOUS_ANCHOR_SECRET)
+                    {
                         self.assumptions.push(format!(
                             "{label}: managed by nothing and not given; a copy of the anchor made at install, as the seed instructs"
                         ));
@@ -369,29 +385,40 @@ impl Cluster {
             let (label, certs) = match s {
                 BundleSource::Secret { name, key } => (
                     format!("secret {ns}/{name} {key}"),
-                    self.secret(ns, name).map(|s| s.certs(key).to_vec()),
+                    self.secret(ns, name).map_or(SourceCerts::NotGiven, |s| {
+                        match s.unsupported.get(key) {
+                            Some(why) => SourceCerts::Unreadable(why.clone()),
+                            None => SourceCerts::Certificates(s.certs(key).to_vec()),
+                        }
+                    }),
                 ),
                 BundleSource::ConfigMap { name, key } => (
                     format!("configMap {ns}/{name} {key}"),
                     self.config_map_certs(ns, name, key),
                 ),
-                BundleSource::InLine(text) => {
-                    ("inLine".to_owned(), Certificate::all_from_pem(text).ok())
-                }
-                BundleSource::DefaultCas => ("useDefaultCAs".to_owned(), None),
+                BundleSource::InLine(certs) => (
+                    "inLine".to_owned(),
+                    SourceCerts::Certificates(certs.clone()),
+                ),
+                BundleSource::DefaultCas => ("useDefaultCAs".to_owned(), SourceCerts::NotGiven),
             };
             sources.push((label, certs));
         }
+        // trust-manager concatenates its sources (any certificate, CA or not), de-duplicated.
         let built = sources
             .iter()
-            .map(|(_, c)| c.clone())
-            .collect::<Option<Vec<Vec<Certificate>>>>()
-            .and_then(|all| {
-                let certs: Vec<Certificate> = all.into_iter().flatten().collect();
-                let pem: String = certs.iter().map(Certificate::to_pem).collect();
-                TrustBundle::from_sources([(name, pem.as_str())], BundleOptions::default())
-                    .ok()
-                    .map(|b| b.bundle)
+            .map(|(_, c)| match c {
+                SourceCerts::Certificates(certs) => Some(certs),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|all| {
+                TrustBundle::from_anchors(
+                    all.into_iter()
+                        .flatten()
+                        .cloned()
+                        .map(TrustAnchor::new_unchecked),
+                )
             });
         let target_key = b
             .target_key
@@ -404,9 +431,7 @@ impl Cluster {
             .filter_map(|o| match &o.resource {
                 Resource::ConfigMap(cm) if o.at.name == name => Some((
                     o.at.namespace.clone().unwrap_or_else(|| "default".into()),
-                    cm.data
-                        .get(&target_key)
-                        .and_then(|t| TrustBundle::from_pem(t).ok()),
+                    read_published(cm.data.get(&target_key), &target_key),
                 )),
                 _ => None,
             })
@@ -428,17 +453,23 @@ impl Cluster {
             .filter(move |o| matches!(o.resource, Resource::ConfigMap(_)) && o.at.name == name)
     }
 
-    fn config_map_certs(&self, ns: &str, name: &str, key: &str) -> Option<Vec<Certificate>> {
-        self.objects.objects.iter().find_map(|o| match &o.resource {
+    fn config_map_certs(&self, ns: &str, name: &str, key: &str) -> SourceCerts {
+        let found = self.objects.objects.iter().find_map(|o| match &o.resource {
             Resource::ConfigMap(cm)
                 if o.at.name == name && o.at.namespace.as_deref() == Some(ns) =>
             {
-                cm.data
-                    .get(key)
-                    .and_then(|t| Certificate::all_from_pem(t).ok())
+                Some(cm)
             }
             _ => None,
-        })
+        });
+        match found.map(|cm| cm.data.get(key)) {
+            None => SourceCerts::NotGiven,
+            Some(None) => SourceCerts::Certificates(Vec::new()),
+            Some(Some(text)) => match Certificate::all_from_pem(text) {
+                Ok(certs) => SourceCerts::Certificates(certs),
+                Err(e) => SourceCerts::Unreadable(e.to_string()),
+            },
+        }
     }
 
     /// The Secret `namespace/name`, if given.
@@ -546,7 +577,7 @@ impl Cluster {
                 .iter()
                 .find(|(ns, _)| ns == lns)
                 .or_else(|| b.published.first());
-            if let Some((ns, Some(bundle))) = published {
+            if let Some((ns, Ok(bundle))) = published {
                 state.bundle = Some(bundle.clone());
                 state.sources.push((
                     "bundle",
@@ -560,7 +591,8 @@ impl Cluster {
     /// Cross-object lints (stable ids), in a fixed order: `issuer-ref-other-namespace`,
     /// `issuer-ref-unresolved`, `identity-issuer-not-ca`, `issuer-lifetime-too-short`,
     /// `ca-key-not-ecdsa`, `anchor-early-rekey`, `ca-rotation-policy-implicit`,
-    /// `bundle-single-source`, `bundle-target-key`, `bundle-configmap-mismatch`.
+    /// `bundle-single-source`, `bundle-target-key`, `bundle-source-unreadable`,
+    /// `bundle-configmap-unreadable`, `bundle-configmap-mismatch`.
     pub fn lints(&self) -> Vec<ClusterLint> {
         let mut out = Vec::new();
         let mut lint = |id, severity, object: String, message: String| {
@@ -690,17 +722,39 @@ impl Cluster {
                     ),
                 );
             }
+            for (label, certs) in &b.sources {
+                if let SourceCerts::Unreadable(why) = certs {
+                    lint(
+                        "bundle-source-unreadable",
+                        Severity::Error,
+                        obj.clone(),
+                        format!("source {label} does not read: {why}"),
+                    );
+                }
+            }
+            for (ns, published) in &b.published {
+                if let Err(why) = published {
+                    lint(
+                        "bundle-configmap-unreadable",
+                        Severity::Error,
+                        format!("ConfigMap/{ns}/{}", b.name),
+                        format!("{why}: Linkerd cannot load its trust anchors from it"),
+                    );
+                }
+            }
             if let Some(built) = &b.built {
                 for (ns, published) in &b.published {
-                    let same = published.as_ref().is_some_and(|p| same_set(p, built));
-                    if !same {
+                    let Ok(published) = published else {
+                        continue;
+                    };
+                    if !same_set(published, built) {
                         lint(
                             "bundle-configmap-mismatch",
                             Severity::Error,
                             format!("ConfigMap/{ns}/{}", b.name),
                             format!(
                                 "holds {} anchor(s), but the Bundle's sources give {}: trust-manager will rewrite it to what the sources hold (is a source Secret stale?)",
-                                published.as_ref().map_or(0, TrustBundle::len),
+                                published.len(),
                                 built.len()
                             ),
                         );
@@ -710,6 +764,18 @@ impl Cluster {
         }
         out
     }
+}
+
+/// A published ConfigMap's target key as a bundle (any certificate, as trust-manager writes
+/// them), or why it is not one.
+fn read_published(text: Option<&String>, key: &str) -> Result<TrustBundle, String> {
+    let text = text.ok_or_else(|| format!("no key {key}"))?;
+    TrustBundle::from_sources(
+        [(key, text.as_str())],
+        BundleOptions::new().allow_non_ca(true),
+    )
+    .map(|b| b.bundle)
+    .map_err(|e| e.to_string())
 }
 
 /// The seed's Bundle: the anchor and previous-anchor Secrets, key `tls.crt`, target

@@ -272,7 +272,10 @@ pub(crate) fn read_documents(file: &str, text: &str) -> Result<Vec<Node>, K8sErr
         message: redact(&message),
     };
     if looks_like_json(text) {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        // serde_json checks the syntax (its messages and positions are JSON's) without
+        // building a tree; the located tree comes from the YAML reader (JSON is YAML's flow
+        // style), and serde_json's own tree, without positions, only where the two disagree.
+        let json_error = |e: serde_json::Error| {
             syntax(
                 Location {
                     line: u32::try_from(e.line()).unwrap_or(u32::MAX),
@@ -280,11 +283,15 @@ pub(crate) fn read_documents(file: &str, text: &str) -> Result<Vec<Node>, K8sErr
                 },
                 e.to_string(),
             )
-        })?;
-        return Ok(match yaml_documents(text) {
-            Ok(mut docs) if docs.len() == 1 => vec![docs.remove(0)],
-            _ => vec![from_json_value(value, Location { line: 1, column: 1 })],
-        });
+        };
+        serde_json::from_str::<de::IgnoredAny>(text).map_err(json_error)?;
+        return match yaml_documents(text) {
+            Ok(mut docs) if docs.len() == 1 => Ok(vec![docs.remove(0)]),
+            _ => {
+                let value: serde_json::Value = serde_json::from_str(text).map_err(json_error)?;
+                Ok(vec![from_json_value(value, Location::UNKNOWN)])
+            }
+        };
     }
     yaml_documents(text).map_err(|e| {
         let at = e.location().map_or(Location::UNKNOWN, |l| Location {

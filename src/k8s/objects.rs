@@ -1,11 +1,12 @@
 //! The kinds certcycle reads, as small typed values (no k8s-openapi): only the fields used.
 
-use super::node::{self, Node, Value};
+use super::node::{self, MAX_INPUT_BYTES, Node, Value};
 use super::{FieldError, K8sError, Location};
 use crate::cert::Certificate;
 use crate::duration::GoDuration;
 use crate::error::Error;
 use crate::key::PrivateKey;
+use crate::presets::linkerd;
 use crate::renewal;
 use crate::spec::{CertSpec, RotationPolicy};
 use base64ct::Encoding;
@@ -127,8 +128,8 @@ pub enum BundleSource {
         /// The data key.
         key: String,
     },
-    /// `inLine`: PEM text in the Bundle itself.
-    InLine(String),
+    /// `inLine`: PEM text in the Bundle itself, read with the Bundle.
+    InLine(Vec<Certificate>),
     /// `useDefaultCAs: true`: trust-manager's public CA set (not modelled: named only).
     DefaultCas,
 }
@@ -299,8 +300,7 @@ impl Objects {
             message: e.to_string(),
         };
         if !path.is_dir() {
-            let text = std::fs::read_to_string(path).map_err(io)?;
-            return self.add(&label, &text);
+            return self.add(&label, &read_bounded(path, &mut { MAX_INPUT_BYTES })?);
         }
         let sorted = |dir: &Path| -> Result<Vec<std::fs::DirEntry>, K8sError> {
             let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -311,6 +311,7 @@ impl Objects {
             Ok(entries)
         };
         let mut document = 0;
+        let mut left = MAX_INPUT_BYTES;
         for ns in sorted(path)? {
             if !ns.path().is_dir() {
                 continue;
@@ -323,11 +324,7 @@ impl Objects {
                 let mut data = BTreeMap::new();
                 for f in files {
                     let key = f.file_name().to_string_lossy().into_owned();
-                    let text = std::fs::read_to_string(f.path()).map_err(|e| K8sError::Io {
-                        file: f.path().display().to_string(),
-                        message: e.to_string(),
-                    })?;
-                    data.insert(key, text);
+                    data.insert(key, read_bounded(&f.path(), &mut left)?);
                 }
                 document += 1;
                 let at = ObjectRef {
@@ -337,37 +334,52 @@ impl Objects {
                     namespace: Some(ns.file_name().to_string_lossy().into_owned()),
                     name: name.file_name().to_string_lossy().into_owned(),
                 };
-                let is_config_map = data.keys().all(|k| k == "ca-bundle.crt");
-                let resource = if is_config_map {
-                    let at = ObjectRef {
-                        kind: "ConfigMap".into(),
-                        ..at.clone()
-                    };
-                    self.objects.push(Object {
-                        at,
-                        location: Location::UNKNOWN,
-                        api_version: "v1".into(),
-                        resource: Resource::ConfigMap(ConfigMapObject { data }),
-                    });
-                    continue;
+                let is_config_map =
+                    !data.is_empty() && data.keys().all(|k| k == linkerd::CA_BUNDLE_CRT);
+                let (kind, resource) = if is_config_map {
+                    ("ConfigMap", Resource::ConfigMap(ConfigMapObject { data }))
                 } else {
                     let at = ObjectRef {
                         kind: "Secret".into(),
                         ..at.clone()
                     };
-                    let secret = secret_from_text(&at, data)?;
-                    (at, Resource::Secret(secret))
+                    ("Secret", Resource::Secret(secret_from_text(&at, data)?))
                 };
                 self.objects.push(Object {
-                    at: resource.0,
+                    at: ObjectRef {
+                        kind: kind.into(),
+                        ..at
+                    },
                     location: Location::UNKNOWN,
                     api_version: "v1".into(),
-                    resource: resource.1,
+                    resource,
                 });
             }
         }
         Ok(())
     }
+}
+
+/// A file's text, refused before reading when larger than what is `left` of the
+/// [`MAX_INPUT_BYTES`] one call may read (a directory's files share it).
+fn read_bounded(path: &Path, left: &mut usize) -> Result<String, K8sError> {
+    let file = path.display().to_string();
+    let io = |e: std::io::Error| K8sError::Io {
+        file: file.clone(),
+        message: e.to_string(),
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if size > *left {
+        return Err(K8sError::TooLarge {
+            file: file.clone(),
+            size,
+            limit: *left,
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    *left = left.saturating_sub(text.len());
+    Ok(text)
 }
 
 enum Read {
@@ -401,16 +413,29 @@ impl Ctx<'_> {
         )
     }
 
-    /// An optional string (null = absent).
-    fn opt_str(&self, parent: &Node, key: &str, path: &str) -> Result<Option<String>, K8sError> {
+    /// An optional field of one type: absent and null are `None`; `pick` takes the value
+    /// out, and anything it refuses is a [`FieldError::WrongType`] naming `expected`.
+    fn opt<'n, T>(
+        &self,
+        parent: &'n Node,
+        key: &str,
+        path: &str,
+        expected: &'static str,
+        pick: impl FnOnce(&'n Node) -> Option<T>,
+    ) -> Result<Option<T>, K8sError> {
         match parent.get(key) {
             None => Ok(None),
             Some(n) if n.is_null() => Ok(None),
-            Some(n) => match &n.value {
-                Value::Str(s) => Ok(Some(s.clone())),
-                _ => Err(self.wrong(path, n, "a string")),
-            },
+            Some(n) => pick(n)
+                .map(Some)
+                .ok_or_else(|| self.wrong(path, n, expected)),
         }
+    }
+
+    fn opt_str(&self, parent: &Node, key: &str, path: &str) -> Result<Option<String>, K8sError> {
+        self.opt(parent, key, path, "a string", |n| {
+            n.as_str().map(str::to_owned)
+        })
     }
 
     fn req_str(&self, parent: &Node, key: &str, path: &str) -> Result<String, K8sError> {
@@ -420,25 +445,17 @@ impl Ctx<'_> {
     }
 
     fn opt_bool(&self, parent: &Node, key: &str, path: &str) -> Result<Option<bool>, K8sError> {
-        match parent.get(key) {
-            None => Ok(None),
-            Some(n) if n.is_null() => Ok(None),
-            Some(n) => match n.value {
-                Value::Bool(b) => Ok(Some(b)),
-                _ => Err(self.wrong(path, n, "a boolean")),
-            },
-        }
+        self.opt(parent, key, path, "a boolean", |n| match n.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        })
     }
 
     fn opt_int(&self, parent: &Node, key: &str, path: &str) -> Result<Option<i128>, K8sError> {
-        match parent.get(key) {
-            None => Ok(None),
-            Some(n) if n.is_null() => Ok(None),
-            Some(n) => match n.value {
-                Value::Int(i) => Ok(Some(i)),
-                _ => Err(self.wrong(path, n, "an integer")),
-            },
-        }
+        self.opt(parent, key, path, "an integer", |n| match n.value {
+            Value::Int(i) => Some(i),
+            _ => None,
+        })
     }
 
     fn opt_map<'n>(
@@ -447,25 +464,17 @@ impl Ctx<'_> {
         key: &str,
         path: &str,
     ) -> Result<Option<&'n Node>, K8sError> {
-        match parent.get(key) {
-            None => Ok(None),
-            Some(n) if n.is_null() => Ok(None),
-            Some(n) => match n.value {
-                Value::Map(_) => Ok(Some(n)),
-                _ => Err(self.wrong(path, n, "a mapping")),
-            },
-        }
+        self.opt(parent, key, path, "a mapping", |n| {
+            matches!(n.value, Value::Map(_)).then_some(n)
+        })
     }
 
     fn opt_seq<'n>(&self, parent: &'n Node, key: &str, path: &str) -> Result<&'n [Node], K8sError> {
-        match parent.get(key) {
-            None => Ok(&[]),
-            Some(n) if n.is_null() => Ok(&[]),
-            Some(n) => match &n.value {
-                Value::Seq(items) => Ok(items),
-                _ => Err(self.wrong(path, n, "a sequence")),
-            },
-        }
+        let items = self.opt(parent, key, path, "a sequence", |n| match &n.value {
+            Value::Seq(items) => Some(items.as_slice()),
+            _ => None,
+        })?;
+        Ok(items.unwrap_or_default())
     }
 
     fn string_map(
@@ -737,7 +746,15 @@ fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> {
                 key: c.req_str(cm, "key", &format!("{p}.configMap.key"))?,
             });
         } else if let Some(text) = c.opt_str(s, "inLine", &format!("{p}.inLine"))? {
-            sources.push(BundleSource::InLine(text));
+            let certs = Certificate::all_from_pem(&text).map_err(|e| {
+                let at = s.get("inLine").map_or(s.at, |n| n.at);
+                c.err(
+                    &format!("{p}.inLine"),
+                    at,
+                    FieldError::Certificate(Box::new(e)),
+                )
+            })?;
+            sources.push(BundleSource::InLine(certs));
         } else if c
             .opt_bool(s, "useDefaultCAs", &format!("{p}.useDefaultCAs"))?
             .unwrap_or(false)

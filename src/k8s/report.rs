@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReportCheck {
-    /// `ok`, `warn` or `error`.
-    pub status: &'static str,
+    /// The outcome (a lint is a warning or an error).
+    pub status: Status,
     /// The stable id (health check or lint id).
     pub id: &'static str,
     /// The message (a lint's message starts with the object it is about).
@@ -88,11 +88,7 @@ impl CheckReport {
             );
             for c in report.checks {
                 checks.push(ReportCheck {
-                    status: match c.status {
-                        Status::Ok => "ok",
-                        Status::Warning => "warn",
-                        _ => "error",
-                    },
+                    status: c.status,
                     id: c.id,
                     message: c.message,
                 });
@@ -100,7 +96,10 @@ impl CheckReport {
         }
         for l in cluster.lints() {
             checks.push(ReportCheck {
-                status: l.severity.as_str(),
+                status: match l.severity {
+                    Severity::Warning => Status::Warning,
+                    _ => Status::Error,
+                },
                 id: l.id,
                 message: format!("{}: {}", l.object, l.message),
             });
@@ -131,7 +130,8 @@ impl CheckReport {
 
     /// Whether any check is an error or the phase is a broken one (exit 1).
     pub fn has_error(&self) -> bool {
-        self.checks.iter().any(|c| c.status == "error") || self.phase.is_some_and(|p| p.is_broken())
+        self.checks.iter().any(|c| c.status == Status::Error)
+            || self.phase.is_some_and(|p| p.is_broken())
     }
 
     /// The report as one JSON document. Fields: `at`, `objects`, `ignored[]`,
@@ -153,7 +153,7 @@ impl CheckReport {
             }),
             "missing": self.missing,
             "checks": self.checks.iter().map(|c| json!({
-                "status": c.status, "id": c.id, "message": c.message,
+                "status": label(c.status), "id": c.id, "message": c.message,
             })).collect::<Vec<_>>(),
             "renews": self.renews.iter().map(|r| json!({
                 "object": r.object, "at": rfc3339(r.at), "rule": r.rule,
@@ -191,7 +191,7 @@ impl fmt::Display for CheckReport {
             }
         }
         for c in &self.checks {
-            writeln!(f, "[{}] {}: {}", c.status, c.id, c.message)?;
+            writeln!(f, "[{}] {}: {}", label(c.status), c.id, c.message)?;
         }
         for r in &self.renews {
             writeln!(f, "renews: {} at {} ({})", r.object, rfc3339(r.at), r.rule)?;
@@ -252,9 +252,11 @@ fn renewal(object: String, cert: &Certificate, spec: &CertSpec) -> ReportRenewal
     }
 }
 
-impl Severity {
-    /// Whether this is [`Severity::Error`].
-    pub fn is_error(&self) -> bool {
-        matches!(self, Self::Error)
+/// `ok`, `warn` or `error`, as the report prints a status.
+fn label(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "ok",
+        Status::Warning => "warn",
+        _ => "error",
     }
 }
