@@ -663,3 +663,66 @@ fn hostile_yaml_is_refused_within_budgets() {
     let deep_json = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert!(Objects::read("x.json", &deep_json).is_err());
 }
+
+#[test]
+fn unreadable_sources_and_configmaps_are_said_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = &mut rng(16);
+    let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
+    let pem = anchor.certificate().to_pem();
+    // inLine PEM that does not read is an input error at its place.
+    let bundle = |inline: &str| {
+        format!(
+            "apiVersion: trust.cert-manager.io/v1alpha1\nkind: Bundle\nmetadata: {{name: linkerd-identity-trust-roots}}\nspec:\n  sources:\n  - inLine: \"{inline}\"\n  - secret: {{name: linkerd-trust-anchor, key: tls.crt}}\n  target: {{configMap: {{key: ca-bundle.crt}}}}\n"
+        )
+    };
+    let e = read_err(&bundle(
+        "-----BEGIN CERTIFICATE-----\\nnope\\n-----END CERTIFICATE-----\\n",
+    ));
+    assert!(e.to_string().starts_with("in.yaml:6:13: document 1 (Bundle/linkerd-identity-trust-roots): spec.sources[0].inLine: "), "{e}");
+    // A published ConfigMap whose key is not PEM, and a source ConfigMap that is not PEM.
+    let secret = secret(
+        dir.path(),
+        "cert-manager",
+        "linkerd-trust-anchor",
+        &[("tls.crt", &pem)],
+        "yaml",
+    );
+    let broken_cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: linkerd-identity-trust-roots, namespace: linkerd}\ndata:\n  ca-bundle.crt: not pem\n";
+    let mut o = Objects::read("s.yaml", &secret).unwrap();
+    o.add("b.yaml", &bundle(&pem.replace('\n', "\\n"))).unwrap();
+    o.add("cm.yaml", broken_cm).unwrap();
+    let c = Cluster::resolve(o, &ResolveOptions::default());
+    let ids: Vec<_> = c.lints().into_iter().map(|l| l.id).collect();
+    assert!(ids.contains(&"bundle-configmap-unreadable"), "{ids:?}");
+    let report = CheckReport::new(&c, T0);
+    assert!(report.has_error());
+    let cm_source = "apiVersion: trust.cert-manager.io/v1alpha1\nkind: Bundle\nmetadata: {name: roots}\nspec:\n  sources:\n  - configMap: {name: extra, key: ca.crt}\n  - configMap: {name: extra2, key: ca.crt}\n  target: {configMap: {key: ca-bundle.crt}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: cert-manager}\ndata:\n  ca.crt: not pem\n";
+    let c = Cluster::resolve(
+        Objects::read("x", cm_source).unwrap(),
+        &ResolveOptions::default(),
+    );
+    let lint = c
+        .lints()
+        .into_iter()
+        .find(|l| l.id == "bundle-source-unreadable")
+        .unwrap();
+    assert!(
+        lint.message.contains("configMap cert-manager/extra ca.crt"),
+        "{lint}"
+    );
+}
+
+#[test]
+fn directory_reads_are_bounded_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("cert-manager/big");
+    std::fs::create_dir_all(&secret).unwrap();
+    let f = std::fs::File::create(secret.join("tls.crt")).unwrap();
+    f.set_len(u64::try_from(certcycle::k8s::MAX_INPUT_BYTES).unwrap() + 1)
+        .unwrap();
+    let e = Objects::read_path(dir.path()).unwrap_err();
+    assert!(matches!(e, K8sError::TooLarge { .. }), "{e}");
+    let e = Objects::read_path(&secret.join("tls.crt")).unwrap_err();
+    assert!(matches!(e, K8sError::TooLarge { .. }), "{e}");
+}
