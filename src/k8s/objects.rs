@@ -808,10 +808,15 @@ fn secret(c: &Ctx<'_>, doc: &Node) -> Result<SecretObject, K8sError> {
     for (k, v, at) in c.string_map(doc, "data", "data")? {
         let v = Zeroizing::new(v);
         let path = format!("data[{k:?}]");
-        let compact: Zeroizing<String> =
-            Zeroizing::new(v.chars().filter(|ch| !ch.is_ascii_whitespace()).collect());
+        // Folded (multi-line) values carry white space; the usual one-line value is decoded
+        // as it stands, without a copy.
+        let compact: Option<Zeroizing<String>> = v
+            .bytes()
+            .any(|b| b.is_ascii_whitespace())
+            .then(|| Zeroizing::new(v.chars().filter(|ch| !ch.is_ascii_whitespace()).collect()));
+        let encoded = compact.as_ref().map_or(v.as_str(), |c| c.as_str());
         let bytes = Zeroizing::new(
-            base64ct::Base64::decode_vec(&compact)
+            base64ct::Base64::decode_vec(encoded)
                 .map_err(|_| c.err(&path, at, FieldError::NotBase64))?,
         );
         let text = std::str::from_utf8(&bytes)
