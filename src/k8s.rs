@@ -32,6 +32,7 @@
 mod cluster;
 mod node;
 mod objects;
+mod plan;
 mod report;
 
 use std::fmt;
@@ -45,6 +46,7 @@ pub use objects::{
     BundleObject, BundleSource, CertificateObject, ConfigMapObject, IssuerKind, IssuerObject,
     IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject,
 };
+pub use plan::PlanInputError;
 pub use report::{CheckReport, ReportCheck, ReportRenewal};
 
 use crate::{BundleError, DurationError, Error, SpecError};

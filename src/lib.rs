@@ -87,6 +87,7 @@ mod key;
 pub mod mesh;
 pub(crate) mod oid;
 mod pem;
+pub mod plan;
 pub mod presets;
 pub mod renewal;
 pub mod rotation;

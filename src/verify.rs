@@ -127,6 +127,12 @@ pub struct VerifyOptions {
     /// `*.s3.amazonaws.com` SAN must not match), which certcycle does not ship, and mesh
     /// identities never use wildcards. Turn it on only for names under a domain you control.
     pub wildcards: bool,
+    /// Check the trust anchor's own validity period (default true, as RFC 5280 §6.1 leaves
+    /// to the implementation and as Go's `crypto/x509` and OpenSSL do). `false` is
+    /// rustls-webpki's semantics (a trust anchor is a name and a key; its certificate's dates
+    /// are not checked): Linkerd's proxies verify this way, its Go identity controller the
+    /// other.
+    pub anchor_validity: bool,
 }
 
 impl Default for VerifyOptions {
@@ -140,6 +146,7 @@ impl Default for VerifyOptions {
             max_name_comparisons: 250_000,
             pedantic: true,
             wildcards: false,
+            anchor_validity: true,
         }
     }
 }
@@ -192,6 +199,12 @@ impl VerifyOptions {
     /// Sets [`VerifyOptions::pedantic`].
     pub fn with_pedantic(mut self, pedantic: bool) -> Self {
         self.pedantic = pedantic;
+        self
+    }
+
+    /// Sets [`VerifyOptions::anchor_validity`] (`false`: rustls-webpki's semantics).
+    pub fn with_anchor_validity(mut self, check: bool) -> Self {
+        self.anchor_validity = check;
         self
     }
 

@@ -10,28 +10,10 @@ use certcycle::mesh::{Continuity, Mesh};
 use certcycle::rotation::AnchorRotation;
 use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
 use rand_chacha::ChaCha20Rng;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use rustls::pki_types::CertificateDer;
 use std::sync::Arc;
-use support::{T0, rng};
-use time::{Duration, OffsetDateTime};
-
-#[derive(Debug)]
-struct SimulatedTime(UnixTime);
-
-impl rustls::time_provider::TimeProvider for SimulatedTime {
-    fn current_time(&self) -> Option<UnixTime> {
-        Some(self.0)
-    }
-}
-
-struct Side {
-    chain: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
-    roots: Arc<rustls::RootCertStore>,
-    identity: String,
-}
+use support::{Side, T0, handshake, rng};
+use time::Duration;
 
 fn side(m: &Mesh<ChaCha20Rng>, name: &str) -> Side {
     let w = m.workloads().iter().find(|w| w.name() == name).unwrap();
@@ -47,56 +29,6 @@ fn side(m: &Mesh<ChaCha20Rng>, name: &str) -> Side {
         roots: Arc::new(roots),
         identity: w.identity().to_owned(),
     }
-}
-
-/// A full mTLS handshake, `client` → `server`, at `at`; then one byte each way. `true` if both
-/// sides completed.
-fn handshake(client: Side, server: Side, at: OffsetDateTime) -> bool {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let time: Arc<dyn rustls::time_provider::TimeProvider> = Arc::new(SimulatedTime(
-        UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix_timestamp() as u64)),
-    ));
-    let client_verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-        server.roots.clone(),
-        provider.clone(),
-    )
-    .build()
-    .unwrap();
-    let server_config = rustls::ServerConfig::builder_with_details(provider.clone(), time.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_client_cert_verifier(client_verifier)
-        .with_single_cert(server.chain, server.key)
-        .unwrap();
-    let client_config = rustls::ClientConfig::builder_with_details(provider, time)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(client.roots.clone())
-        .with_client_auth_cert(client.chain, client.key)
-        .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server_thread = std::thread::spawn(move || {
-        let (mut tcp, _) = listener.accept().unwrap();
-        tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
-            .unwrap();
-        let mut conn = rustls::ServerConnection::new(Arc::new(server_config)).unwrap();
-        let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
-        let mut buf = [0u8; 1];
-        tls.read_exact(&mut buf).is_ok() && tls.write_all(b"s").is_ok() && tls.flush().is_ok()
-    });
-    let mut tcp = TcpStream::connect(addr).unwrap();
-    tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
-        .unwrap();
-    let name = ServerName::try_from(server.identity).unwrap();
-    let mut conn = rustls::ClientConnection::new(Arc::new(client_config), name).unwrap();
-    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
-    let mut buf = [0u8; 1];
-    let client_ok =
-        tls.write_all(b"c").is_ok() && tls.flush().is_ok() && tls.read_exact(&mut buf).is_ok();
-    let _ = tcp.shutdown(std::net::Shutdown::Both);
-    let server_ok = server_thread.join().unwrap();
-    client_ok && server_ok
 }
 
 /// What continuity predicts for the pair: both directions must verify.

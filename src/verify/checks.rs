@@ -225,7 +225,9 @@ fn check_ca_itself(
     is_anchor: bool,
 ) -> Result<crate::BasicConstraints, VerifyError> {
     let me = || CertRef::new(depth, issuer);
-    check_validity(issuer, depth, at)?;
+    if !is_anchor || options.anchor_validity {
+        check_validity(issuer, depth, at)?;
+    }
     check_common(issuer, depth, options, is_anchor)?;
     let Some(bc) = issuer.basic_constraints().filter(|bc| bc.ca) else {
         return Err(VerifyError::NotCa { cert: me() });

@@ -3,8 +3,12 @@
 
 pub(crate) mod craft;
 
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::Arc;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -245,4 +249,73 @@ pub(crate) fn linkerd_issuer(
         .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), at, r)
         .unwrap()
         .ca
+}
+
+/// A fixed time for rustls.
+#[derive(Debug)]
+pub(crate) struct SimulatedTime(pub(crate) rustls::pki_types::UnixTime);
+
+impl rustls::time_provider::TimeProvider for SimulatedTime {
+    fn current_time(&self) -> Option<rustls::pki_types::UnixTime> {
+        Some(self.0)
+    }
+}
+
+/// One side of a handshake: what it presents and what it trusts (rustls' own verifiers,
+/// rustls-webpki: what Linkerd's proxies run).
+pub(crate) struct Side {
+    pub(crate) chain: Vec<CertificateDer<'static>>,
+    pub(crate) key: PrivateKeyDer<'static>,
+    pub(crate) roots: Arc<rustls::RootCertStore>,
+    pub(crate) identity: String,
+}
+
+/// A full mTLS handshake, `client` → `server`, at `at`; then one byte each way. `true` if both
+/// sides completed.
+pub(crate) fn handshake(client: Side, server: Side, at: OffsetDateTime) -> bool {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let time: Arc<dyn rustls::time_provider::TimeProvider> = Arc::new(SimulatedTime(
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix_timestamp() as u64)),
+    ));
+    let client_verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        server.roots.clone(),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    let server_config = rustls::ServerConfig::builder_with_details(provider.clone(), time.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(client_verifier)
+        .with_single_cert(server.chain, server.key)
+        .unwrap();
+    let client_config = rustls::ClientConfig::builder_with_details(provider, time)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(client.roots.clone())
+        .with_client_auth_cert(client.chain, client.key)
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server_thread = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut conn = rustls::ServerConnection::new(Arc::new(server_config)).unwrap();
+        let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+        let mut buf = [0u8; 1];
+        tls.read_exact(&mut buf).is_ok() && tls.write_all(b"s").is_ok() && tls.flush().is_ok()
+    });
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let name = ServerName::try_from(server.identity).unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(client_config), name).unwrap();
+    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+    let mut buf = [0u8; 1];
+    let client_ok =
+        tls.write_all(b"c").is_ok() && tls.flush().is_ok() && tls.read_exact(&mut buf).is_ok();
+    let _ = tcp.shutdown(std::net::Shutdown::Both);
+    let server_ok = server_thread.join().unwrap();
+    client_ok && server_ok
 }

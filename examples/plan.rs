@@ -1,0 +1,147 @@
+//! A year of your own cluster in a second: the first mTLS break, its causes, and fixes the
+//! simulator re-ran.
+//!
+//! ```text
+//! cargo run --example plan -- [FILE...] [--horizon DURATION] [--workloads N]
+//!     [--restart-every DURATION] [--rotate-at RFC3339 [--procedure seven-step|five-step]]
+//!     [--start RFC3339] [--format text|json] [--cert-manager-before-1.18]
+//! ```
+//!
+//! FILE: cert-manager / trust-manager manifests (YAML or JSON, `kubectl get -o yaml|json`
+//! Lists too); without FILE, the seed document's manifests (`examples/data/seed.yaml`,
+//! embedded). Prints `assume:` and `lint:` lines, the timeline `<RFC3339> <who>: <what>`,
+//! then `verdict: no break within <horizon>` or `first break: <RFC3339> (day <d>): <client>
+//! -> <server>: <reason>`, the `cause:` lines (oldest first) and the `fix:` lines — each fix
+//! re-simulated over the same horizon and printed only if it held. `--format json`: one JSON
+//! document (fields documented on `certcycle::plan::Report::to_json`). Defaults: horizon
+//! 400d, 6 workloads, no routine restarts, start 2026-01-01T00:00:00Z. The output depends
+//! only on the input (keys are random, but nothing printed depends on them).
+//! Exit 0 no break, 1 a break (or a configuration cert-manager/Linkerd cannot run), 2 input
+//! error (`error: <file>:<line>:<col>: ...`).
+
+#[path = "common/mod.rs"]
+mod common;
+
+use certcycle::GoDuration;
+use certcycle::k8s::{Cluster, Objects, ResolveOptions};
+use certcycle::mesh::Procedure;
+use certcycle::plan::Report;
+use common::{Args, Fail};
+use std::path::Path;
+
+const SEED: &str = include_str!("data/seed.yaml");
+
+fn duration(args: &Args, flag: &str) -> Result<Option<time::Duration>, Fail> {
+    args.get(flag)
+        .map(|v| {
+            v.parse::<GoDuration>()
+                .map(|d| d.0)
+                .map_err(|e| Fail::usage(format!("{flag}: {e}")))
+        })
+        .transpose()
+}
+
+fn main() -> std::process::ExitCode {
+    common::run(|| {
+        let args = Args::parse(
+            &[
+                "--horizon",
+                "--workloads",
+                "--restart-every",
+                "--rotate-at",
+                "--procedure",
+                "--start",
+                "--format",
+            ],
+            &["--cert-manager-before-1.18"],
+        )?;
+        let json = match args.get("--format").unwrap_or("text") {
+            "text" => false,
+            "json" => true,
+            other => {
+                return Err(Fail::usage(format!(
+                    "--format: '{other}' is not text or json"
+                )));
+            }
+        };
+        let mut objects = Objects::default();
+        if args.positional.is_empty() {
+            objects.add("examples/data/seed.yaml", SEED)?;
+        }
+        for file in &args.positional {
+            objects.add_path(Path::new(file))?;
+        }
+        let mut options = ResolveOptions::default();
+        if args.has("--cert-manager-before-1.18") {
+            options = options.cert_manager_before_1_18();
+        }
+        let cluster = Cluster::resolve(objects, &options);
+        let start = match args.get("--start") {
+            Some(t) => common::parse_time(t)?,
+            None => time::macros::datetime!(2026-01-01 00:00 UTC),
+        };
+        let mut lines = Vec::new();
+        for a in &cluster.assumptions {
+            lines.push(format!("assume: {a}"));
+        }
+        for l in cluster.lints() {
+            lines.push(format!("lint: {}: {}: {}", l.id, l.object, l.message));
+        }
+        let mut cfg = match cluster.plan_config(start) {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                for l in &lines {
+                    println!("{l}");
+                }
+                eprintln!("error: {e}");
+                return Ok(1);
+            }
+        };
+        if let Some(h) = duration(&args, "--horizon")? {
+            cfg = cfg.horizon(h);
+        }
+        if let Some(n) = args.get("--workloads") {
+            let n: usize = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| Fail::usage("--workloads: a number from 1 to 100000"))?;
+            cfg = cfg.workloads(n);
+        }
+        if let Some(every) = duration(&args, "--restart-every")? {
+            if every < time::Duration::minutes(1) {
+                return Err(Fail::usage("--restart-every: at least 1m"));
+            }
+            cfg = cfg.restart_every(Some(every));
+        }
+        let procedure = match args.get("--procedure").unwrap_or("seven-step") {
+            "seven-step" => Procedure::SevenStep,
+            "five-step" => Procedure::FiveStep,
+            other => return Err(Fail::usage(format!("--procedure: unknown '{other}'"))),
+        };
+        if let Some(at) = args.get("--rotate-at") {
+            cfg = cfg.rotate_at(common::parse_time(at)?, procedure);
+        }
+        let report = Report::new(&cfg, &mut rand_core::OsRng)?;
+        if json {
+            let mut doc = report.to_json();
+            doc["assumptions"] = cluster.assumptions.clone().into();
+            doc["lints"] = cluster
+                .lints()
+                .iter()
+                .map(|l| serde_json::json!({"id": l.id, "object": l.object, "message": l.message}))
+                .collect::<Vec<_>>()
+                .into();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(Fail::from)?
+            );
+        } else {
+            for l in &lines {
+                println!("{l}");
+            }
+            print!("{report}");
+        }
+        Ok(u8::from(report.run.first_break.is_some()))
+    })
+}

@@ -1,0 +1,1422 @@
+//! Lifecycle plans (DESIGN §11): a year of a cluster's own configuration in a second, with
+//! the first mTLS break, the events that caused it, and fixes the simulator re-ran.
+//!
+//! The engine models what the components do (DESIGN §6, from Linkerd's and cert-manager's
+//! sources), not a simplification:
+//! - **cert-manager** renews the anchor and the identity issuer by their own rules (the
+//!   anchor too: the seed's renewBefore 7320h re-keys it on day 60), with a fresh key under
+//!   `rotationPolicy: Always` and the same key under `Never`; its CA issuer signs the identity
+//!   issuer with whatever the anchor Secret holds at that moment.
+//! - **trust-manager** rebuilds the bundle from its sources (the anchor Secret and, where the
+//!   Bundle has one, the previous-anchor Secret) as soon as a source changes.
+//! - **identity** (Linkerd's identity controller) loads the anchors once, at start, and the
+//!   issuer; an issuer that does not verify against them is fatal at start (it stays down
+//!   until its inputs change); a changed issuer Secret is verified against the loaded anchors
+//!   (`IssuerUpdated`, or `IssuerUpdateSkipped` keeping the old one); before each CSR it
+//!   re-verifies its issuer (`IssuerValidationFailed` fails the CSR). It verifies as Go's
+//!   `crypto/x509` does: an expired anchor certificate is rejected.
+//! - **proxies** load the bundle when their pod is created, refresh their leaf at 70% of its
+//!   remaining life (clamped to [10s, 24h]), retry failed CSRs, and keep their leaf until it
+//!   expires. Leaves are 24h, backdated 20s, capped at the issuer's notAfter. Proxies verify
+//!   peers as rustls-webpki does: a trust anchor certificate's dates are not checked.
+//!
+//! Continuity is checked with the real verifier after every change of a chain, a loaded
+//! bundle or a validity boundary, over equivalence classes: workloads holding leaves of the
+//! same issuer generation (valid or not at that moment) under the same loaded bundle behave
+//! alike, and each issuer generation has one real representative leaf. So the cost grows
+//! with the number of distinct states, not with workloads² × events.
+//!
+//! ```
+//! use certcycle::plan::{Config, simulate};
+//! use time::{Duration, macros::datetime};
+//! // The seed document's manifests: anchor 8760h renewBefore 7320h, issuer 48h / 25h.
+//! let config = Config::seed(datetime!(2026-01-01 0:00 UTC)).horizon(Duration::days(100));
+//! let run = simulate(&config, &mut rand_core::OsRng)?;
+//! let brk = run.first_break.as_ref().expect("the seed's manifests break");
+//! assert_eq!(brk.day, 61); // the unplanned re-key on day 60, the issuer skipped, then expired
+//! # Ok::<(), certcycle::Error>(())
+//! ```
+
+use crate::bundle::TrustBundle;
+use crate::cert::Certificate;
+use crate::display::rfc3339;
+use crate::duration::GoDuration;
+use crate::error::Error;
+use crate::issue::Ca;
+use crate::key::PrivateKey;
+use crate::mesh::Procedure;
+use crate::presets::linkerd;
+use crate::renewal::{RenewalPolicy, linkerd_proxy_refresh_in};
+use crate::spec::{CertSpec, RotationPolicy};
+use crate::verify::{SignatureCache, Usage, VerifyError, VerifyOptions, verify_cached};
+use rand_core::CryptoRngCore;
+use std::collections::HashMap;
+use std::fmt;
+use time::{Duration, OffsetDateTime};
+
+/// What to simulate: the Linkerd layout of the seed document, with the user's numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// When the simulation starts (the anchor and issuer are issued then).
+    pub start: OffsetDateTime,
+    /// How long to simulate.
+    pub horizon: Duration,
+    /// The anchor Certificate's spec (self-signed; its renewal rule and rotation policy).
+    pub anchor: CertSpec,
+    /// The identity issuer Certificate's spec (signed by the anchor Secret).
+    pub issuer: CertSpec,
+    /// Whether the Bundle has a second source holding the previous anchor (the seed's
+    /// `linkerd-previous-anchor` Secret, a copy of the anchor made at install).
+    pub previous_anchor_source: bool,
+    /// How many meshed workloads (proxies).
+    pub workloads: usize,
+    /// Routine restarts: every workload, and the control plane, restart this often,
+    /// staggered evenly.
+    pub restart_every: Option<Duration>,
+    /// A planned anchor rotation: when it starts and by which procedure (steps 5 minutes
+    /// apart, each restart step restarting everything it names at once).
+    pub rotation: Option<(OffsetDateTime, Procedure)>,
+    /// Names for messages: the anchor's, issuer's and bundle's objects.
+    pub names: Names,
+}
+
+/// The objects' names, as the report prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Names {
+    /// The anchor Certificate (`cert-manager/linkerd-trust-anchor`).
+    pub anchor: String,
+    /// The identity issuer Certificate (`linkerd/linkerd-identity-issuer`).
+    pub issuer: String,
+    /// The Bundle (`linkerd-identity-trust-roots`).
+    pub bundle: String,
+    /// The previous-anchor Secret (`cert-manager/linkerd-previous-anchor`).
+    pub previous: String,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Self {
+            anchor: format!("cert-manager/{}", linkerd::TRUST_ANCHOR_SECRET),
+            issuer: format!("linkerd/{}", linkerd::ISSUER_SECRET),
+            bundle: linkerd::TRUST_ROOTS_CONFIGMAP.to_owned(),
+            previous: format!("cert-manager/{}", linkerd::PREVIOUS_ANCHOR_SECRET),
+        }
+    }
+}
+
+impl Config {
+    /// The seed document's configuration: anchor 8760h renewBefore 7320h `Always`, issuer
+    /// 48h renewBefore 25h `Always`, a Bundle with the previous-anchor source, 6 workloads,
+    /// no routine restarts, 400 days.
+    pub fn seed(start: OffsetDateTime) -> Self {
+        Self {
+            start,
+            horizon: Duration::days(400),
+            anchor: linkerd::trust_anchor(),
+            issuer: linkerd::identity_issuer(),
+            previous_anchor_source: true,
+            workloads: 6,
+            restart_every: None,
+            rotation: None,
+            names: Names::default(),
+        }
+    }
+
+    /// Sets the horizon.
+    pub fn horizon(mut self, horizon: Duration) -> Self {
+        self.horizon = horizon;
+        self
+    }
+
+    /// Sets the number of workloads.
+    pub fn workloads(mut self, n: usize) -> Self {
+        self.workloads = n;
+        self
+    }
+
+    /// Sets routine restarts.
+    pub fn restart_every(mut self, every: Option<Duration>) -> Self {
+        self.restart_every = every;
+        self
+    }
+
+    /// Plans an anchor rotation.
+    pub fn rotate_at(mut self, at: OffsetDateTime, procedure: Procedure) -> Self {
+        self.rotation = Some((at, procedure));
+        self
+    }
+
+    /// Replaces the anchor's spec.
+    pub fn anchor_spec(mut self, spec: CertSpec) -> Self {
+        self.anchor = spec;
+        self
+    }
+
+    /// Replaces the issuer's spec.
+    pub fn issuer_spec(mut self, spec: CertSpec) -> Self {
+        self.issuer = spec;
+        self
+    }
+}
+
+/// Who did something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Who {
+    /// cert-manager's controllers.
+    CertManager,
+    /// trust-manager.
+    TrustManager,
+    /// Linkerd's identity controller.
+    Identity,
+    /// The proxies.
+    Proxy,
+    /// A person running a planned procedure.
+    Operator,
+}
+
+impl Who {
+    /// `cert-manager`, `trust-manager`, `identity`, `proxy`, `operator`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::CertManager => "cert-manager",
+            Self::TrustManager => "trust-manager",
+            Self::Identity => "identity",
+            Self::Proxy => "proxy",
+            Self::Operator => "operator",
+        }
+    }
+}
+
+/// One event of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlanEvent {
+    /// When.
+    pub at: OffsetDateTime,
+    /// Which component.
+    pub who: Who,
+    /// What happened, as the component names it (`IssuerUpdateSkipped: ...`).
+    pub what: String,
+    /// The events (indices into the timeline) that caused it.
+    pub causes: Vec<usize>,
+}
+
+impl fmt::Display for PlanEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            rfc3339(self.at),
+            self.who.as_str(),
+            self.what
+        )
+    }
+}
+
+/// The first break: a pair of workloads whose mTLS fails.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Break {
+    /// When.
+    pub at: OffsetDateTime,
+    /// Whole days since the start.
+    pub day: i64,
+    /// The workload whose connection fails (it presents the refused certificate).
+    pub client: String,
+    /// The workload that refuses it.
+    pub server: String,
+    /// The real verifier's answer.
+    pub error: VerifyError,
+    /// The events that led to it, oldest first (indices into the timeline).
+    pub causes: Vec<usize>,
+    /// The refused leaf and chain, and the bundle the server loaded (for a real handshake).
+    pub evidence: Evidence,
+}
+
+/// The certificates of a break: what the client presents, and what the server trusts — for
+/// replaying the break in a real handshake. It holds the client leaf's private key (a key
+/// made for this evidence, zeroized on drop, never printed): it is no part of the report.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Evidence {
+    /// The client's leaf.
+    pub leaf: Certificate,
+    /// The leaf's private key.
+    pub key: PrivateKey,
+    /// Its chain (the issuer).
+    pub chain: Vec<Certificate>,
+    /// The bundle the server loaded at its start.
+    pub server_bundle: TrustBundle,
+}
+
+/// A simulation run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Run {
+    /// Every notable event, in time order.
+    pub timeline: Vec<PlanEvent>,
+    /// The first break within the horizon, if any.
+    pub first_break: Option<Break>,
+    /// The end of the horizon.
+    pub end: OffsetDateTime,
+    /// How many real verifications the run made.
+    pub verifications: usize,
+    /// How many continuity checks (over equivalence classes) it made.
+    pub checks: usize,
+}
+
+impl Run {
+    /// The cause lines of the first break, oldest first.
+    pub fn causes(&self) -> Vec<&PlanEvent> {
+        self.first_break
+            .iter()
+            .flat_map(|b| b.causes.iter().map(|&i| &self.timeline[i]))
+            .collect()
+    }
+}
+
+/// One workload's state (the leaf as numbers; one real leaf per issuer generation).
+#[derive(Debug, Clone)]
+struct Proxy {
+    name: String,
+    bundle: usize,
+    generation: Option<usize>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    refresh_at: OffsetDateTime,
+    /// A failed CSR waits for the identity controller's state to change.
+    waiting: bool,
+    next_restart: Option<OffsetDateTime>,
+}
+
+/// An issuer generation: the Secret's content at one time, and a representative leaf.
+#[derive(Debug)]
+struct Generation {
+    ca: Ca,
+    rep: Certificate,
+    event: usize,
+}
+
+#[derive(Debug)]
+struct Identity {
+    anchors: Option<usize>,
+    generation: Option<usize>,
+    /// The event that explains the controller's state (start, update, skip, failure).
+    why: Option<usize>,
+    next_restart: Option<OffsetDateTime>,
+}
+
+struct Sim<'r, R> {
+    cfg: &'r Config,
+    rng: &'r mut R,
+    now: OffsetDateTime,
+    end: OffsetDateTime,
+    timeline: Vec<PlanEvent>,
+    anchor: Ca,
+    anchor_event: usize,
+    previous: Option<(Certificate, usize)>,
+    bundles: Vec<TrustBundle>,
+    published: usize,
+    published_event: usize,
+    gens: Vec<Generation>,
+    issuer_secret: usize,
+    identity: Identity,
+    proxies: Vec<Proxy>,
+    steps: Vec<(OffsetDateTime, usize, &'static str)>,
+    /// Pending restarts of a rolling restart, latest first.
+    rollout: Vec<(OffsetDateTime, usize)>,
+    cache: SignatureCache,
+    results: HashMap<(usize, usize, bool), Result<(), VerifyError>>,
+    controller_results: HashMap<(usize, usize, Vec<bool>), Result<(), VerifyError>>,
+    verifications: usize,
+    checks: usize,
+    dirty: bool,
+    /// The issuer could not be signed; retried when the anchor changes.
+    issuer_blocked: bool,
+    /// Events that changed what proxies hold since the last check.
+    last_change: Vec<usize>,
+    proxy_failure_logged: Option<usize>,
+    /// A break found in the middle of a step (a rolling restart).
+    pending_break: Option<Break>,
+}
+
+/// The longest horizon simulated: ten years.
+pub const MAX_HORIZON: Duration = Duration::days(3660);
+
+/// The most event times one run processes (a run is bounded whatever its configuration:
+/// a year of the seed with 1,000 workloads takes about 3,000).
+pub const MAX_STEPS: usize = 2_000_000;
+
+/// Runs the configuration forward to its horizon, stopping at the first break.
+///
+/// # Errors
+/// Issuing errors at the start (a spec certcycle refuses), [`Error::TimeOutOfRange`],
+/// [`Error::InvalidSpec`] for a horizon over [`MAX_HORIZON`] or a negative one, and a run
+/// past [`MAX_STEPS`] event times (routine restarts every minute of 100,000 workloads).
+pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Error> {
+    if cfg.horizon > MAX_HORIZON || cfg.horizon < Duration::ZERO {
+        return Err(Error::InvalidSpec {
+            reason: format!(
+                "horizon {} is outside 0 to {} days",
+                GoDuration(cfg.horizon),
+                MAX_HORIZON.whole_days()
+            ),
+        });
+    }
+    if cfg.restart_every.is_some_and(|e| e < Duration::MINUTE) {
+        return Err(Error::InvalidSpec {
+            reason: "routine restarts must be at least a minute apart".into(),
+        });
+    }
+    let end = Error::add_time(cfg.start, cfg.horizon)?;
+    let anchor = Ca::self_signed(&cfg.anchor, PrivateKey::generate(rng), cfg.start, rng)?;
+    let mut sim = Sim {
+        cfg,
+        now: cfg.start,
+        end,
+        timeline: Vec::new(),
+        anchor_event: 0,
+        previous: None,
+        bundles: Vec::new(),
+        published: 0,
+        published_event: 0,
+        gens: Vec::new(),
+        issuer_secret: 0,
+        identity: Identity {
+            anchors: None,
+            generation: None,
+            why: None,
+            next_restart: None,
+        },
+        proxies: Vec::new(),
+        steps: Vec::new(),
+        rollout: Vec::new(),
+        cache: SignatureCache::with_limits(4096, SignatureCache::DEFAULT_PREPARED_KEYS),
+        results: HashMap::new(),
+        controller_results: HashMap::new(),
+        verifications: 0,
+        checks: 0,
+        dirty: true,
+        issuer_blocked: false,
+        last_change: Vec::new(),
+        proxy_failure_logged: None,
+        pending_break: None,
+        anchor,
+        rng,
+    };
+    sim.install()?;
+    let brk = sim.run()?;
+    Ok(Run {
+        timeline: sim.timeline,
+        first_break: brk,
+        end,
+        verifications: sim.verifications,
+        checks: sim.checks,
+    })
+}
+
+impl<R: CryptoRngCore> Sim<'_, R> {
+    fn log(&mut self, who: Who, what: String, causes: Vec<usize>) -> usize {
+        self.timeline.push(PlanEvent {
+            at: self.now,
+            who,
+            what,
+            causes,
+        });
+        self.timeline.len() - 1
+    }
+
+    fn install(&mut self) -> Result<(), Error> {
+        let cfg = self.cfg;
+        self.anchor_event = self.log(
+            Who::CertManager,
+            format!(
+                "Issued Certificate {}: trust anchor {} (notAfter {})",
+                cfg.names.anchor,
+                self.anchor.certificate().subject(),
+                rfc3339(self.anchor.certificate().not_after())
+            ),
+            vec![],
+        );
+        if cfg.previous_anchor_source {
+            let e = self.log(
+                Who::Operator,
+                format!(
+                    "copied the anchor into {} (the seed's install step)",
+                    cfg.names.previous
+                ),
+                vec![self.anchor_event],
+            );
+            self.previous = Some((self.anchor.certificate().clone(), e));
+        }
+        self.publish(vec![self.anchor_event])?;
+        self.issue_issuer(vec![self.anchor_event], "Issued")?;
+        if self.gens.is_empty() {
+            return Err(Error::InvalidSpec {
+                reason: "the identity issuer cannot be issued under the anchor".into(),
+            });
+        }
+        self.start_identity(vec![], false)?;
+        let n = cfg.workloads;
+        for i in 0..n {
+            let next_restart = match cfg.restart_every {
+                Some(every) => Some(Error::add_time(
+                    self.now,
+                    every * (i32::try_from(i + 1).unwrap_or(i32::MAX))
+                        / i32::try_from(n + 1).unwrap_or(i32::MAX),
+                )?),
+                None => None,
+            };
+            self.proxies.push(Proxy {
+                name: format!("default/w{i}"),
+                bundle: self.published,
+                generation: None,
+                not_before: self.now,
+                not_after: self.now,
+                refresh_at: self.now,
+                waiting: false,
+                next_restart,
+            });
+        }
+        self.identity.next_restart = match cfg.restart_every {
+            Some(every) => Some(Error::add_time(self.now, every)?),
+            None => None,
+        };
+        if let Some((at, procedure)) = cfg.rotation {
+            let mut t = at;
+            for (i, title) in procedure.steps().iter().enumerate() {
+                self.steps.push((t, i + 1, title));
+                t = Error::add_time(t, Duration::minutes(5))?;
+            }
+            self.steps.reverse();
+        }
+        for i in 0..self.proxies.len() {
+            self.csr(i)?;
+        }
+        Ok(())
+    }
+
+    /// trust-manager: the bundle from the sources, published if it changed.
+    fn publish(&mut self, causes: Vec<usize>) -> Result<(), Error> {
+        let mut anchors = vec![self.anchor.trust_anchor()];
+        if let Some((prev, _)) = &self.previous {
+            anchors.push(crate::anchor::TrustAnchor::new(prev.clone())?);
+        }
+        let bundle = TrustBundle::from_anchors(anchors);
+        if self.bundles.last().is_some_and(|b| *b == bundle) && !self.bundles.is_empty() {
+            return Ok(());
+        }
+        let subjects = bundle.len();
+        self.bundles.push(bundle);
+        self.published = self.bundles.len() - 1;
+        self.published_event = self.log(
+            Who::TrustManager,
+            format!(
+                "Synced Bundle {}: {subjects} anchor(s) from its sources",
+                self.cfg.names.bundle
+            ),
+            causes,
+        );
+        if self.identity.anchors.is_some() && self.identity.generation.is_none() {
+            self.start_identity(vec![self.published_event], false)?;
+        }
+        Ok(())
+    }
+
+    /// cert-manager issues the identity issuer with the anchor Secret as it is now.
+    fn issue_issuer(&mut self, causes: Vec<usize>, verb: &str) -> Result<(), Error> {
+        let cfg = self.cfg;
+        let key = match (
+            self.gens.get(self.issuer_secret),
+            cfg.issuer.get_rotation_policy(),
+        ) {
+            (Some(g), RotationPolicy::Never) => g.ca.private_key().clone_key(),
+            _ => PrivateKey::generate(self.rng),
+        };
+        let issued = match self.anchor.issue_ca(&cfg.issuer, key, self.now, self.rng) {
+            Ok(i) => i.ca,
+            Err(e) => {
+                // cert-manager retries; nothing changes until the anchor Secret does.
+                self.issuer_blocked = true;
+                self.log(
+                    Who::CertManager,
+                    format!(
+                        "Certificate {}: the CA issuer cannot sign: {e}",
+                        cfg.names.issuer
+                    ),
+                    causes,
+                );
+                return Ok(());
+            }
+        };
+        // The representative leaf spans the issuer's whole validity: at any moment inside it,
+        // it verifies exactly as every real leaf of this generation that is valid then.
+        let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
+        spec.duration = issued.certificate().lifetime();
+        spec.backdate = Duration::ZERO;
+        let rep = issued
+            .issue(
+                &spec,
+                PrivateKey::generate(self.rng).public_key(),
+                issued.certificate().not_before(),
+                self.rng,
+            )?
+            .certificate;
+        let event = self.log(
+            Who::CertManager,
+            format!(
+                "{verb} Certificate {}: identity issuer #{} signed by the anchor Secret's certificate (notBefore {}), notAfter {}",
+                cfg.names.issuer,
+                self.gens.len() + 1,
+                rfc3339(self.anchor.certificate().not_before()),
+                rfc3339(issued.certificate().not_after())
+            ),
+            causes,
+        );
+        self.issuer_blocked = false;
+        self.gens.push(Generation {
+            ca: issued,
+            rep,
+            event,
+        });
+        self.issuer_secret = self.gens.len() - 1;
+        Ok(())
+    }
+
+    /// Go crypto/x509's verdict on generation `generation` under loaded bundle `anchors`, now.
+    fn controller_verifies(
+        &mut self,
+        generation: usize,
+        anchors: usize,
+    ) -> Result<(), VerifyError> {
+        let now = self.now;
+        let valid: Vec<bool> = std::iter::once(&self.gens[generation].ca.certificate().clone())
+            .chain(self.bundles[anchors].certificates())
+            .map(|c| c.is_valid_at(now))
+            .collect();
+        let key = (generation, anchors, valid);
+        if let Some(r) = self.controller_results.get(&key) {
+            return r.clone();
+        }
+        self.verifications += 1;
+        let r = verify_cached(
+            self.gens[generation].ca.certificate(),
+            &[],
+            &self.bundles[anchors],
+            now,
+            &VerifyOptions::default(),
+            Some(&self.cache),
+        )
+        .map(|_| ());
+        self.controller_results.insert(key, r.clone());
+        r
+    }
+
+    /// (Re)starts the identity controller; a routine restart that changes nothing is not
+    /// logged.
+    fn start_identity(&mut self, causes: Vec<usize>, routine: bool) -> Result<(), Error> {
+        let anchors = self.published;
+        let generation = self.issuer_secret;
+        if routine
+            && self.identity.anchors == Some(anchors)
+            && self.identity.generation == Some(generation)
+        {
+            return Ok(());
+        }
+        let mut causes = causes;
+        causes.extend([self.published_event, self.gens[generation].event]);
+        match self.controller_verifies(generation, anchors) {
+            Ok(()) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "started: loaded {} anchor(s) and identity issuer #{}",
+                        self.bundles[anchors].len(),
+                        generation + 1
+                    ),
+                    causes,
+                );
+                self.identity = Identity {
+                    anchors: Some(anchors),
+                    generation: Some(generation),
+                    why: Some(e),
+                    next_restart: self.identity.next_restart,
+                };
+            }
+            Err(err) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "CrashLoopBackOff: identity issuer #{} does not verify against the loaded anchors: {err}",
+                        generation + 1
+                    ),
+                    causes,
+                );
+                self.identity = Identity {
+                    anchors: Some(anchors),
+                    generation: None,
+                    why: Some(e),
+                    next_restart: self.identity.next_restart,
+                };
+            }
+        }
+        self.wake_proxies();
+        Ok(())
+    }
+
+    fn wake_proxies(&mut self) {
+        self.proxy_failure_logged = None;
+        for p in &mut self.proxies {
+            if p.waiting {
+                p.waiting = false;
+                p.refresh_at = self.now;
+            }
+        }
+    }
+
+    /// The identity controller sees the issuer Secret change.
+    fn identity_sees_issuer(&mut self) {
+        let generation = self.issuer_secret;
+        let (Some(anchors), Some(_)) = (self.identity.anchors, self.identity.generation) else {
+            // Crash-looping: each retry reads its inputs again.
+            let cause = self.gens[generation].event;
+            let _ = self.start_identity(vec![cause], false);
+            return;
+        };
+        let cause = self.gens[generation].event;
+        match self.controller_verifies(generation, anchors) {
+            Ok(()) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!("IssuerUpdated: identity issuer #{} loaded", generation + 1),
+                    vec![cause],
+                );
+                self.identity.generation = Some(generation);
+                self.identity.why = Some(e);
+                self.wake_proxies();
+            }
+            Err(err) => {
+                let mut causes = vec![cause];
+                causes.extend(self.identity.why);
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "IssuerUpdateSkipped: identity issuer #{} does not verify against the anchors loaded at start ({err}); keeping #{}",
+                        generation + 1,
+                        self.identity.generation.map_or(0, |g| g + 1)
+                    ),
+                    causes,
+                );
+                self.identity.why = Some(e);
+            }
+        }
+    }
+
+    /// One proxy's CSR.
+    fn csr(&mut self, i: usize) -> Result<(), Error> {
+        let now = self.now;
+        let outcome = match (self.identity.anchors, self.identity.generation) {
+            (Some(anchors), Some(generation)) => {
+                match self.controller_verifies(generation, anchors) {
+                    Ok(()) => Ok(generation),
+                    Err(e) => Err(Some(e)),
+                }
+            }
+            _ => Err(None),
+        };
+        match outcome {
+            Ok(generation) => {
+                let issuer = self.gens[generation].ca.certificate();
+                let not_before = now - linkerd::WORKLOAD_CLOCK_SKEW;
+                let not_after =
+                    Error::add_time(now, linkerd::WORKLOAD_DURATION)?.min(issuer.not_after());
+                // Whole seconds, as certificates count time.
+                let (refresh, _) = linkerd_proxy_refresh_in(not_after - now);
+                let refresh = Duration::seconds(refresh.whole_seconds().max(1));
+                let p = &mut self.proxies[i];
+                if p.generation != Some(generation) {
+                    self.last_change.push(self.gens[generation].event);
+                }
+                *p = Proxy {
+                    generation: Some(generation),
+                    not_before,
+                    not_after,
+                    refresh_at: Error::add_time(now, refresh)?,
+                    waiting: false,
+                    ..p.clone()
+                };
+                self.dirty = true;
+            }
+            Err(err) => {
+                if self.proxy_failure_logged.is_none() {
+                    let what = match err {
+                        Some(e) => format!(
+                            "IssuerValidationFailed: CSRs fail, the identity issuer does not verify against the controller's anchors: {e}; proxies keep their leaves until they expire"
+                        ),
+                        None => "CSRs fail: the identity controller is not running".to_owned(),
+                    };
+                    let causes = self.identity.why.into_iter().collect();
+                    self.proxy_failure_logged = Some(self.log(Who::Identity, what, causes));
+                }
+                let p = &mut self.proxies[i];
+                p.waiting = true;
+                p.refresh_at = self.end;
+                // The leaf's expiry is a validity boundary to check at.
+                self.dirty = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn restart_proxy(&mut self, i: usize) -> Result<(), Error> {
+        self.proxies[i].bundle = self.published;
+        self.dirty = true;
+        self.csr(i)
+    }
+
+    /// The next time anything is due.
+    fn next_time(&self) -> OffsetDateTime {
+        let cfg = self.cfg;
+        let anchor_renewal = RenewalPolicy::from_spec(&cfg.anchor)
+            .for_certificate(self.anchor.certificate())
+            .renew_at;
+        let issuer_renewal = self
+            .gens
+            .get(self.issuer_secret)
+            .filter(|_| !self.issuer_blocked)
+            .map(|g| {
+                RenewalPolicy::from_spec(&cfg.issuer)
+                    .for_certificate(g.ca.certificate())
+                    .renew_at
+            });
+        // A leaf's expiry is a validity boundary: the first second past its notAfter.
+        let leaf_boundary = self
+            .proxies
+            .iter()
+            .filter(|p| p.not_after >= self.now)
+            .map(|p| p.not_after + Duration::SECOND);
+        [
+            Some(anchor_renewal),
+            issuer_renewal,
+            self.identity.next_restart,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.proxies.iter().map(|p| p.refresh_at))
+        .chain(self.proxies.iter().filter_map(|p| p.next_restart))
+        .chain(leaf_boundary)
+        .chain(self.steps.last().map(|s| s.0))
+        .chain(self.rollout.last().map(|r| r.0))
+        .chain(std::iter::once(self.end))
+        .filter(|t| *t >= self.now)
+        .min()
+        .unwrap_or(self.end)
+        .max(self.now)
+    }
+
+    fn continuity_now(&mut self) -> Result<Option<Break>, Error> {
+        self.dirty = false;
+        self.continuity()
+    }
+
+    fn run(&mut self) -> Result<Option<Break>, Error> {
+        let mut same_time = 0u32;
+        let mut steps = 0usize;
+        loop {
+            steps += 1;
+            if steps > MAX_STEPS {
+                return Err(Error::InvalidSpec {
+                    reason: format!(
+                        "the plan needs more than {MAX_STEPS} event times (at {}): fewer workloads or rarer restarts",
+                        rfc3339(self.now)
+                    ),
+                });
+            }
+            if let Some(b) = self.pending_break.take() {
+                return Ok(Some(b));
+            }
+            if self.dirty {
+                self.dirty = false;
+                if let Some(b) = self.continuity()? {
+                    return Ok(Some(b));
+                }
+            }
+            let t = self.next_time();
+            same_time = if t == self.now { same_time + 1 } else { 0 };
+            if same_time > 1_000 {
+                return Err(Error::InvalidSpec {
+                    reason: format!("the simulation makes no progress at {}", rfc3339(t)),
+                });
+            }
+            self.now = t;
+            self.step()?;
+            if let Some(b) = self.pending_break.take() {
+                return Ok(Some(b));
+            }
+            if self.now >= self.end {
+                if self.dirty {
+                    self.dirty = false;
+                    return self.continuity();
+                }
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Everything due now, in the components' order.
+    fn step(&mut self) -> Result<(), Error> {
+        let cfg = self.cfg;
+        let now = self.now;
+        // Planned steps.
+        while self.steps.last().is_some_and(|s| s.0 <= now) {
+            let Some((_, n, title)) = self.steps.pop() else {
+                break;
+            };
+            self.operator_step(n, title)?;
+        }
+        // cert-manager: the anchor, then the issuer (which signs with the anchor as it is).
+        if RenewalPolicy::from_spec(&cfg.anchor)
+            .for_certificate(self.anchor.certificate())
+            .renew_at
+            <= now
+        {
+            self.renew_anchor("Renewed (renewal time reached)")?;
+        }
+        if let Some(g) = self
+            .gens
+            .get(self.issuer_secret)
+            .filter(|_| !self.issuer_blocked)
+        {
+            if RenewalPolicy::from_spec(&cfg.issuer)
+                .for_certificate(g.ca.certificate())
+                .renew_at
+                <= now
+            {
+                let causes = vec![self.anchor_event];
+                self.issue_issuer(causes, "Renewed")?;
+                self.identity_sees_issuer();
+            }
+        }
+        while self.rollout.last().is_some_and(|r| r.0 <= now) {
+            let Some((_, i)) = self.rollout.pop() else {
+                break;
+            };
+            self.restart_proxy(i)?;
+            // Each replaced pod is a moment to check: the mix of old and new is the risk.
+            if let Some(b) = self.continuity_now()? {
+                self.pending_break = Some(b);
+                return Ok(());
+            }
+        }
+        // Routine restarts: the control plane, then the proxies.
+        if self.identity.next_restart.is_some_and(|t| t <= now) {
+            let every = cfg.restart_every.unwrap_or(Duration::DAY);
+            self.identity.next_restart = Some(Error::add_time(now, every)?);
+            self.start_identity(vec![], true)?;
+        }
+        for i in 0..self.proxies.len() {
+            if self.proxies[i].next_restart.is_some_and(|t| t <= now) {
+                let every = cfg.restart_every.unwrap_or(Duration::DAY);
+                self.proxies[i].next_restart = Some(Error::add_time(now, every)?);
+                self.restart_proxy(i)?;
+            }
+        }
+        for i in 0..self.proxies.len() {
+            if self.proxies[i].refresh_at <= now && !self.proxies[i].waiting {
+                self.csr(i)?;
+            }
+            if self.proxies[i].not_after + Duration::SECOND == now {
+                self.dirty = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn renew_anchor(&mut self, verb: &str) -> Result<(), Error> {
+        let cfg = self.cfg;
+        let key = match cfg.anchor.get_rotation_policy() {
+            RotationPolicy::Never => self.anchor.private_key().clone_key(),
+            _ => PrivateKey::generate(self.rng),
+        };
+        let policy = match cfg.anchor.get_rotation_policy() {
+            RotationPolicy::Never => "same key: rotationPolicy Never",
+            _ => "new key: rotationPolicy Always",
+        };
+        let rule = RenewalPolicy::from_spec(&cfg.anchor)
+            .for_certificate(self.anchor.certificate())
+            .rule;
+        self.anchor = Ca::self_signed(&cfg.anchor, key, self.now, self.rng)?;
+        self.anchor_event = self.log(
+            Who::CertManager,
+            format!(
+                "{verb} Certificate {}: new trust anchor ({policy}; {rule})",
+                cfg.names.anchor
+            ),
+            vec![],
+        );
+        self.issuer_blocked = false;
+        self.publish(vec![self.anchor_event])
+    }
+
+    fn operator_step(&mut self, n: usize, title: &str) -> Result<(), Error> {
+        let procedure = self.cfg.rotation.map(|r| r.1);
+        let e = self.log(Who::Operator, format!("step {n}: {title}"), vec![]);
+        let seven = matches!(procedure, Some(Procedure::SevenStep));
+        let action = match (seven, n) {
+            (_, 1) => "anchor",
+            (true, 2 | 5) | (false, 3) => "control-plane",
+            (true, 3 | 6) | (false, 4) => "data-plane",
+            (true, 4) | (false, 2) => "issuer",
+            _ => "drop",
+        };
+        match action {
+            "anchor" => self.renew_anchor("Renewed (kubectl cert-manager renew)")?,
+            "issuer" => {
+                self.issue_issuer(
+                    vec![e, self.anchor_event],
+                    "Renewed (kubectl cert-manager renew)",
+                )?;
+                self.identity_sees_issuer();
+            }
+            "control-plane" => self.start_identity(vec![e], false)?,
+            "data-plane" => self.rolling_restart()?,
+            _ => {
+                if let Some((_, ev)) = &mut self.previous {
+                    *ev = e;
+                }
+                if let Some((prev, _)) = &mut self.previous {
+                    *prev = self.anchor.certificate().clone();
+                }
+                self.publish(vec![e])?;
+                self.start_identity(vec![e], false)?;
+                self.rolling_restart()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A rolling restart of the data plane: one workload after another, evenly over the
+    /// 5 minutes to the next step (as `kubectl rollout restart` replaces pods).
+    fn rolling_restart(&mut self) -> Result<(), Error> {
+        let n = i32::try_from(self.proxies.len() + 1).unwrap_or(i32::MAX);
+        for i in 0..self.proxies.len() {
+            let k = i32::try_from(i).unwrap_or(i32::MAX);
+            let at = Error::add_time(self.now, Duration::minutes(5) * k / n)?;
+            self.rollout.push((at, i));
+        }
+        self.rollout.sort_by(|a, b| b.cmp(a));
+        Ok(())
+    }
+
+    /// Every ordered pair, by class: (presenter's generation and leaf validity, verifier's
+    /// bundle).
+    fn continuity(&mut self) -> Result<Option<Break>, Error> {
+        self.checks += 1;
+        let now = self.now;
+        let mut presenters: Vec<(Option<usize>, bool, usize)> = Vec::new();
+        let mut verifiers: Vec<(usize, usize)> = Vec::new();
+        for (i, p) in self.proxies.iter().enumerate() {
+            let valid = p.not_before <= now && now <= p.not_after;
+            if !presenters
+                .iter()
+                .any(|c| c.0 == p.generation && c.1 == valid)
+            {
+                presenters.push((p.generation, valid, i));
+            }
+            if !verifiers.iter().any(|v| v.0 == p.bundle) {
+                verifiers.push((p.bundle, i));
+            }
+        }
+        let options = VerifyOptions::for_usage(Usage::ClientAuth).with_anchor_validity(false);
+        let mut first: Option<(usize, usize, VerifyError)> = None;
+        for &(generation, valid, pi) in &presenters {
+            let Some(generation) = generation else {
+                continue;
+            };
+            for &(bundle, vi) in &verifiers {
+                let key = (generation, bundle, valid);
+                let r = if valid {
+                    if let Some(r) = self.results.get(&key) {
+                        r.clone()
+                    } else {
+                        self.verifications += 1;
+                        let g = &self.gens[generation];
+                        let r = verify_cached(
+                            &g.rep,
+                            std::slice::from_ref(g.ca.certificate()),
+                            &self.bundles[bundle],
+                            now,
+                            &options,
+                            Some(&self.cache),
+                        )
+                        .map(|_| ());
+                        self.results.insert(key, r.clone());
+                        r
+                    }
+                } else {
+                    Err(self.expired_leaf_error(pi, generation, bundle, &options)?)
+                };
+                if let Err(e) = r {
+                    // The server: another workload holding this bundle (any, if the presenter
+                    // is the only one).
+                    let server = self
+                        .proxies
+                        .iter()
+                        .position(|p| p.bundle == bundle && p.name != self.proxies[pi].name)
+                        .unwrap_or(vi);
+                    if server == pi {
+                        continue;
+                    }
+                    let better = first.as_ref().is_none_or(|f| (pi, server) < (f.0, f.1));
+                    if better {
+                        first = Some((pi, server, e));
+                    }
+                }
+            }
+        }
+        let Some((client, server, error)) = first else {
+            self.last_change.clear();
+            return Ok(None);
+        };
+        let generation = self.proxies[client].generation.unwrap_or(0);
+        let (leaf, key) = self.leaf_with_key(client, generation)?;
+        let mut roots: Vec<usize> = self.last_change.clone();
+        roots.extend(self.proxy_failure_logged);
+        roots.extend(self.identity.why);
+        // The controller's issuer ran out: the moment every CSR starts to fail and every leaf
+        // it signed (capped at its notAfter) expires. Linkerd logs the failure at the next CSR;
+        // the report names the moment itself.
+        let issuer_end = self.gens[generation].ca.certificate().not_after();
+        if self.identity.generation == Some(generation)
+            && issuer_end < now
+            && self.proxy_failure_logged.is_none()
+            && self.timeline.last().is_none_or(|e| e.at <= issuer_end)
+        {
+            let causes = self.identity.why.into_iter().collect();
+            let at = std::mem::replace(&mut self.now, issuer_end);
+            let e = self.log(
+                Who::Identity,
+                format!(
+                    "identity issuer #{} expired: from now every CSR fails (IssuerValidationFailed), and every leaf it signed, capped at its notAfter, expires with it",
+                    generation + 1
+                ),
+                causes,
+            );
+            self.now = at;
+            roots.push(e);
+        }
+        roots.push(self.gens[generation].event);
+        let causes = self.cause_chain(&roots);
+        Ok(Some(Break {
+            at: now,
+            day: (now - self.cfg.start).whole_days(),
+            client: self.proxies[client].name.clone(),
+            server: self.proxies[server].name.clone(),
+            error,
+            causes,
+            evidence: Evidence {
+                leaf,
+                key,
+                chain: vec![self.gens[generation].ca.certificate().clone()],
+                server_bundle: self.bundles[self.proxies[server].bundle].clone(),
+            },
+        }))
+    }
+
+    /// The real leaf of proxy `i` (its own validity, under generation `generation`).
+    fn leaf_of(&mut self, i: usize, generation: usize) -> Result<Certificate, Error> {
+        Ok(self.leaf_with_key(i, generation)?.0)
+    }
+
+    fn leaf_with_key(
+        &mut self,
+        i: usize,
+        generation: usize,
+    ) -> Result<(Certificate, PrivateKey), Error> {
+        let p = &self.proxies[i];
+        let (not_before, not_after) = (p.not_before, p.not_after);
+        let issued_at = not_before + linkerd::WORKLOAD_CLOCK_SKEW;
+        let g = &self.gens[generation];
+        let spec = linkerd::workload(&linkerd::workload_identity(
+            p.name.rsplit('/').next().unwrap_or("w"),
+            "default",
+        ));
+        let key = PrivateKey::generate(self.rng);
+        let leaf =
+            g.ca.issue(&spec, key.public_key(), issued_at, self.rng)?
+                .certificate;
+        debug_assert!(leaf.not_after() <= not_after + Duration::SECOND);
+        Ok((leaf, key))
+    }
+
+    fn expired_leaf_error(
+        &mut self,
+        i: usize,
+        generation: usize,
+        bundle: usize,
+        options: &VerifyOptions,
+    ) -> Result<VerifyError, Error> {
+        let leaf = self.leaf_of(i, generation)?;
+        self.verifications += 1;
+        let g = &self.gens[generation];
+        match verify_cached(
+            &leaf,
+            std::slice::from_ref(g.ca.certificate()),
+            &self.bundles[bundle],
+            self.now,
+            options,
+            Some(&self.cache),
+        ) {
+            Err(e) => Ok(e),
+            Ok(_) => Err(Error::InvalidSpec {
+                reason: "a leaf past its notAfter verified".into(),
+            }),
+        }
+    }
+
+    /// The events behind `roots`, transitively, oldest first.
+    fn cause_chain(&self, roots: &[usize]) -> Vec<usize> {
+        let mut seen = vec![false; self.timeline.len()];
+        let mut stack: Vec<usize> = roots.to_vec();
+        while let Some(i) = stack.pop() {
+            if i >= seen.len() || seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            stack.extend(self.timeline[i].causes.iter().copied());
+        }
+        (0..seen.len()).filter(|&i| seen[i]).collect()
+    }
+}
+
+/// A fix the simulator re-ran over the same horizon, and whether it held.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Fix {
+    /// What to change, in manifest terms.
+    pub change: String,
+    /// The re-run's first break, if it did not hold.
+    pub first_break: Option<(OffsetDateTime, i64)>,
+}
+
+impl Fix {
+    /// Whether the re-run held over the horizon.
+    pub fn held(&self) -> bool {
+        self.first_break.is_none()
+    }
+}
+
+/// Candidate fixes for a configuration that breaks, each re-simulated over the same
+/// horizon: a renewBefore that keeps the anchor's renewal past the horizon (where its
+/// lifetime allows), `rotationPolicy: Never` on the anchor, routine restarts every 24h or 6h,
+/// and renewBefore 1440h with the seven-step procedure started one minute after the issuer
+/// renewal a week before the anchor's automatic renewal.
+///
+/// # Errors
+/// As [`simulate`].
+pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Error> {
+    let mut out = Vec::new();
+    let mut attempt = |change: String, c: Config, rng: &mut R| -> Result<(), Error> {
+        let run = simulate(&c, rng)?;
+        out.push(Fix {
+            change,
+            first_break: run.first_break.map(|b| (b.at, b.day)),
+        });
+        Ok(())
+    };
+    let d = cfg.anchor.get_duration();
+    let past = cfg.horizon + Duration::days(1);
+    if d > past + crate::renewal::MINIMUM_RENEW_BEFORE {
+        let rb = d - past;
+        attempt(
+            format!(
+                "renewBefore: {} on {} (its renewal falls after the horizon)",
+                GoDuration(Duration::hours(rb.whole_hours())),
+                cfg.names.anchor
+            ),
+            cfg.clone().anchor_spec(
+                cfg.anchor
+                    .clone()
+                    .renew_before(Duration::hours(rb.whole_hours())),
+            ),
+            rng,
+        )?;
+    }
+    if cfg.anchor.get_rotation_policy() != RotationPolicy::Never {
+        attempt(
+            format!(
+                "privateKey.rotationPolicy: Never on {} (renewals keep the key; the anchor certificate proxies loaded still expires at its notAfter)",
+                cfg.names.anchor
+            ),
+            cfg.clone()
+                .anchor_spec(cfg.anchor.clone().rotation_policy(RotationPolicy::Never)),
+            rng,
+        )?;
+    }
+    for every in [Duration::hours(24), Duration::hours(6)] {
+        if cfg.restart_every.is_none_or(|e| e > every) {
+            attempt(
+                format!(
+                    "restart the control plane and every workload every {} (staggered)",
+                    GoDuration(every)
+                ),
+                cfg.clone().restart_every(Some(every)),
+                rng,
+            )?;
+        }
+    }
+    let intended = cfg
+        .anchor
+        .clone()
+        .renew_before(linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED);
+    let probe = Config {
+        rotation: None,
+        ..cfg.clone().anchor_spec(intended.clone())
+    };
+    let auto = Error::add_time(probe.start, d - linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED)?;
+    if let Some(at) = issuer_renewal_before(&probe, auto - Duration::days(7)) {
+        let at = at + Duration::MINUTE;
+        attempt(
+            format!(
+                "renewBefore: 1440h0m0s on {}, and the seven-step rotation started at {} (one minute after an issuer renewal, a week before the anchor's automatic renewal)",
+                cfg.names.anchor,
+                rfc3339(at)
+            ),
+            probe.rotate_at(at, Procedure::SevenStep),
+            rng,
+        )?;
+    }
+    Ok(out)
+}
+
+/// The last automatic issuer renewal at or before `before`, for a configuration without
+/// planned operations (its schedule is fixed: notBefore + duration - renewBefore, again).
+pub fn issuer_renewal_before(cfg: &Config, before: OffsetDateTime) -> Option<OffsetDateTime> {
+    let period = RenewalPolicy::from_spec(&cfg.issuer)
+        .renewal_time(cfg.start, cfg.start.checked_add(cfg.issuer.get_duration())?)
+        .renew_at
+        - cfg.start;
+    if period <= Duration::ZERO || before < cfg.start {
+        return None;
+    }
+    let n = ((before - cfg.start).whole_seconds() / period.whole_seconds().max(1)).max(1);
+    cfg.start.checked_add(period * i32::try_from(n).ok()?)
+}
+
+/// The report of a plan: the run, and the fixes (only those that held are printed).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Report {
+    /// The configuration's own run.
+    pub run: Run,
+    /// The fixes tried (empty when the run held).
+    pub fixes: Vec<Fix>,
+    /// The horizon, for the verdict line.
+    pub horizon: Duration,
+    /// The start.
+    pub start: OffsetDateTime,
+}
+
+impl Report {
+    /// Simulates `cfg` and, if it breaks, tries the fixes.
+    ///
+    /// # Errors
+    /// As [`simulate`].
+    pub fn new<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Self, Error> {
+        let run = simulate(cfg, rng)?;
+        let fixes = if run.first_break.is_some() {
+            fixes(cfg, rng)?
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            run,
+            fixes,
+            horizon: cfg.horizon,
+            start: cfg.start,
+        })
+    }
+
+    /// The report as one JSON document: `start`, `horizon`, `timeline[]` (`{at, who, what}`),
+    /// `verdict` (`"no-break"` or `"break"`), `first_break` (`{at, day, client, server,
+    /// reason}` or null), `causes[]` (timeline entries), `fixes[]` (`{change, held,
+    /// first_break_day}` — every fix tried), `verifications`.
+    #[cfg(feature = "k8s")]
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let ev =
+            |e: &PlanEvent| json!({"at": rfc3339(e.at), "who": e.who.as_str(), "what": e.what});
+        json!({
+            "start": rfc3339(self.start),
+            "horizon": horizon_text(self.horizon),
+            "timeline": self.run.timeline.iter().map(ev).collect::<Vec<_>>(),
+            "verdict": if self.run.first_break.is_some() { "break" } else { "no-break" },
+            "first_break": self.run.first_break.as_ref().map(|b| json!({
+                "at": rfc3339(b.at), "day": b.day, "client": b.client, "server": b.server,
+                "reason": b.error.to_string(),
+            })),
+            "causes": self.run.causes().into_iter().map(ev).collect::<Vec<_>>(),
+            "fixes": self.fixes.iter().map(|f| json!({
+                "change": f.change, "held": f.held(),
+                "first_break_day": f.first_break.map(|b| b.1),
+            })).collect::<Vec<_>>(),
+            "verifications": self.run.verifications,
+        })
+    }
+}
+
+/// `400d` for whole days, else Go's form.
+fn horizon_text(h: Duration) -> String {
+    if h.whole_seconds() % 86_400 == 0 {
+        format!("{}d", h.whole_days())
+    } else {
+        GoDuration(h).to_string()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.run.timeline {
+            writeln!(f, "{e}")?;
+        }
+        match &self.run.first_break {
+            None => writeln!(f, "verdict: no break within {}", horizon_text(self.horizon))?,
+            Some(b) => {
+                writeln!(
+                    f,
+                    "first break: {} (day {}): {} -> {}: {} refuses {}'s certificate: {}",
+                    rfc3339(b.at),
+                    b.day,
+                    b.client,
+                    b.server,
+                    b.server,
+                    b.client,
+                    b.error
+                )?;
+                for c in self.run.causes() {
+                    writeln!(f, "cause: {c}")?;
+                }
+                let held: Vec<&Fix> = self.fixes.iter().filter(|x| x.held()).collect();
+                for x in &held {
+                    writeln!(
+                        f,
+                        "fix: {} (re-simulated: no break within {})",
+                        x.change,
+                        horizon_text(self.horizon)
+                    )?;
+                }
+                if held.is_empty() {
+                    writeln!(
+                        f,
+                        "fix: none of the {} fixes tried held over the horizon",
+                        self.fixes.len()
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

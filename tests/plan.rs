@@ -1,0 +1,305 @@
+//! Lifecycle plans: the seed's manifests simulated forward find the day-61 outage by its real
+//! mechanism; the variants the issue names give their answers from YAML and from the JSON
+//! List; the rotation hazard appears at the wrong hour only; each component's behaviour has
+//! its test; the break replays in a real rustls handshake; proxies verify as rustls-webpki.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use certcycle::k8s::{Cluster, Objects, PlanInputError, ResolveOptions};
+use certcycle::mesh::Procedure;
+use certcycle::plan::{Config, Report, Run, Who, issuer_renewal_before, simulate};
+use certcycle::verify::{VerifyError, VerifyOptions, verify};
+use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use std::sync::Arc;
+use support::{Side, T0, handshake, rng};
+use time::Duration;
+
+const SEED: &str = include_str!("../examples/data/seed.yaml");
+const SEED_LIST: &str = include_str!("../examples/data/seed-list.json");
+
+fn config(text: &str) -> Result<Config, PlanInputError> {
+    let cluster = Cluster::resolve(
+        Objects::read("in", text).unwrap(),
+        &ResolveOptions::default(),
+    );
+    cluster.plan_config(T0)
+}
+
+fn run(cfg: &Config) -> Run {
+    simulate(cfg, &mut rng(1)).unwrap()
+}
+
+fn with_policy_never(text: &str) -> String {
+    text.replacen("rotationPolicy: Always", "rotationPolicy: Never", 1)
+        .replacen(
+            "\"rotationPolicy\": \"Always\"",
+            "\"rotationPolicy\": \"Never\"",
+            1,
+        )
+}
+
+#[test]
+fn the_seed_breaks_on_day_61_by_the_real_mechanism_from_yaml_and_json() {
+    for text in [SEED, SEED_LIST] {
+        let r = run(&config(text).unwrap());
+        let b = r.first_break.as_ref().expect("the seed's manifests break");
+        assert_eq!(b.day, 61);
+        // Every leaf was capped at the old issuer's notAfter and expired with it.
+        assert!(
+            matches!(b.error, VerifyError::Expired { .. }),
+            "{}",
+            b.error
+        );
+        let causes: Vec<String> = r.causes().iter().map(ToString::to_string).collect();
+        let has = |s: &str| causes.iter().any(|c| c.contains(s));
+        assert!(
+            has(
+                "cert-manager: Renewed (renewal time reached) Certificate cert-manager/linkerd-trust-anchor: new trust anchor (new key"
+            ),
+            "{causes:#?}"
+        );
+        assert!(has("IssuerUpdateSkipped"), "{causes:#?}");
+        assert!(has("IssuerValidationFailed"), "{causes:#?}");
+        // The anchor re-key is on day 60, the skip within 23h of it.
+        let rekey = r
+            .timeline
+            .iter()
+            .find(|e| e.what.contains("new trust anchor"))
+            .unwrap();
+        assert_eq!((rekey.at - T0).whole_days(), 60);
+        let skip = r
+            .timeline
+            .iter()
+            .find(|e| e.what.starts_with("IssuerUpdateSkipped"))
+            .unwrap();
+        assert!(skip.at - rekey.at <= Duration::hours(23));
+        assert_eq!(skip.who, Who::Identity);
+        // trust-manager published {new, old} at once.
+        let sync = r
+            .timeline
+            .iter()
+            .find(|e| e.who == Who::TrustManager && e.at == rekey.at)
+            .unwrap();
+        assert!(sync.what.contains("2 anchor(s)"));
+    }
+}
+
+#[test]
+fn the_issue_variants_give_their_answers() {
+    for text in [SEED, SEED_LIST] {
+        let rb = text.replacen("7320h0m0s", "1440h0m0s", 1);
+        let r = run(&config(&rb).unwrap().horizon(Duration::days(200)));
+        assert!(r.first_break.is_none(), "renewBefore 1440h holds 200 days");
+        let never = with_policy_never(text);
+        let r = run(&config(&never).unwrap().horizon(Duration::days(300)));
+        assert!(
+            r.first_break.is_none(),
+            "rotationPolicy Never holds 300 days"
+        );
+        let r = run(&config(&never).unwrap());
+        let b = r.first_break.as_ref().unwrap();
+        assert!(b.day == 365 || b.day == 366, "day {}", b.day);
+        // The identity controller (Go semantics) stops at the anchor certificate's expiry;
+        // the proxies (webpki semantics) do not: the break is the leaves running out after.
+        let anchor_end = T0 + Duration::hours(8760);
+        assert!(b.at > anchor_end);
+        let failed = r
+            .timeline
+            .iter()
+            .find(|e| e.what.starts_with("IssuerValidationFailed"))
+            .unwrap();
+        assert!(
+            failed.at >= anchor_end && failed.what.contains("CN=root.linkerd.cluster.local"),
+            "{failed}"
+        );
+    }
+    // A namespaced Issuer referenced from the linkerd namespace: cert-manager cannot run it.
+    let wrong = SEED.replace(
+        "    name: linkerd-identity-issuer\n    kind: ClusterIssuer",
+        "    name: linkerd-trust-root-issuer\n    kind: Issuer",
+    );
+    let e = config(&wrong).unwrap_err();
+    assert!(matches!(e, PlanInputError::Unresolvable { .. }));
+    assert!(
+        e.to_string()
+            .contains("Issuer linkerd-trust-root-issuer, which is in namespace cert-manager"),
+        "{e}"
+    );
+}
+
+#[test]
+fn fixes_are_printed_only_when_their_re_run_holds() {
+    let cfg = config(SEED).unwrap();
+    let report = Report::new(&cfg, &mut rng(2)).unwrap();
+    assert!(!report.fixes.is_empty());
+    let text = report.to_string();
+    for f in &report.fixes {
+        let printed = text.contains(&format!("fix: {}", f.change));
+        assert_eq!(printed, f.held(), "{}", f.change);
+    }
+    assert!(report.fixes.iter().any(|f| f.held()));
+    // Never alone does not hold over 400 days (day 365); it is tried and not printed.
+    let never = report
+        .fixes
+        .iter()
+        .find(|f| f.change.contains("rotationPolicy: Never"))
+        .unwrap();
+    assert_eq!(never.first_break.map(|b| b.1), Some(365));
+    // Byte-identical output for the same input, whatever the keys.
+    let again = Report::new(&cfg, &mut rng(3)).unwrap();
+    assert_eq!(again.to_string(), text);
+}
+
+#[test]
+fn the_rotation_hazard_appears_at_the_wrong_hour_only() {
+    let rb = SEED.replacen("7320h0m0s", "1440h0m0s", 1);
+    let base = config(&rb).unwrap().horizon(Duration::days(120));
+    let renewal = issuer_renewal_before(&base, T0 + Duration::days(100)).unwrap();
+    // Right after an issuer renewal: the seven steps hold.
+    let right = base
+        .clone()
+        .rotate_at(renewal + Duration::minutes(1), Procedure::SevenStep);
+    let r = run(&right);
+    assert!(
+        r.first_break.is_none(),
+        "{:?}",
+        r.first_break.map(|b| b.error.to_string())
+    );
+    assert!(
+        r.timeline
+            .iter()
+            .any(|e| e.who == Who::Operator && e.what.starts_with("step 7"))
+    );
+    // Three minutes before it: the automatic renewal lands between steps 1 and 3 and signs
+    // the issuer with the new anchor while proxies trust only the old one.
+    let wrong = base
+        .clone()
+        .rotate_at(renewal - Duration::minutes(3), Procedure::SevenStep);
+    let r = run(&wrong);
+    let b = r.first_break.as_ref().expect("the hazard breaks");
+    assert!((b.at - renewal).abs() < Duration::hours(1), "{}", b.at);
+    // The five steps break wherever they start.
+    let five = base.rotate_at(renewal + Duration::minutes(1), Procedure::FiveStep);
+    assert!(run(&five).first_break.is_some());
+}
+
+#[test]
+fn the_first_break_replays_in_a_real_rustls_handshake() {
+    let r = run(&config(SEED).unwrap());
+    let b = r.first_break.unwrap();
+    let ev = &b.evidence;
+    // The server: its own certificate from another hierarchy the client trusts; it verifies
+    // clients against the bundle it loaded in the simulation.
+    let server_pki = certcycle::testkit::hierarchy()
+        .at(b.at - Duration::hours(12))
+        .leaf("srv")
+        .build()
+        .unwrap();
+    let srv = server_pki.workload("srv");
+    let roots = |bundle: &TrustBundle| {
+        let mut s = rustls::RootCertStore::empty();
+        for c in bundle.certificates() {
+            s.add(CertificateDer::from(c)).unwrap();
+        }
+        Arc::new(s)
+    };
+    let client = || Side {
+        chain: std::iter::once(&ev.leaf)
+            .chain(&ev.chain)
+            .map(CertificateDer::from)
+            .collect(),
+        key: PrivateKeyDer::from(&ev.key),
+        roots: roots(&server_pki.bundle()),
+        identity: String::new(),
+    };
+    let server = || Side {
+        chain: std::iter::once(&srv.certificate)
+            .chain(&srv.chain)
+            .map(CertificateDer::from)
+            .collect(),
+        key: PrivateKeyDer::from(&srv.key),
+        roots: roots(&ev.server_bundle),
+        identity: srv.identity.clone(),
+    };
+    assert!(
+        !handshake(client(), server(), b.at),
+        "at the break the handshake fails"
+    );
+    // One step before: inside the leaf's validity (it was issued shortly before the break).
+    let before = ev.leaf.not_before() + (ev.leaf.not_after() - ev.leaf.not_before()) / 2;
+    assert!(before < b.at);
+    assert!(
+        handshake(client(), server(), before),
+        "before the break, it succeeds"
+    );
+}
+
+#[test]
+fn proxies_ignore_an_anchors_dates_as_rustls_webpki_does_and_the_controller_does_not() {
+    // rotationPolicy Never: the anchor renewed with the same key; proxies still hold the old
+    // anchor certificate, expired, while the issuer and leaf come from the renewed one.
+    let r = &mut rng(5);
+    let key = PrivateKey::generate(r);
+    let old = Ca::self_signed(&linkerd::trust_anchor(), key.clone_key(), T0, r).unwrap();
+    let renewed =
+        Ca::self_signed(&linkerd::trust_anchor(), key, T0 + Duration::days(300), r).unwrap();
+    let at = T0 + Duration::days(366);
+    let issuer = renewed
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), at, r)
+        .unwrap()
+        .ca;
+    let id = linkerd::workload_identity("web", "default");
+    let leaf = issuer
+        .issue(
+            &linkerd::workload(&id),
+            PrivateKey::generate(r).public_key(),
+            at,
+            r,
+        )
+        .unwrap()
+        .certificate;
+    let bundle = TrustBundle::from_anchors([old.trust_anchor()]);
+    let chain = [issuer.certificate().clone()];
+    let now = at + Duration::hours(1);
+    let go = verify(&leaf, &chain, &bundle, now, &VerifyOptions::default());
+    assert!(
+        matches!(&go, Err(VerifyError::Expired { cert, .. }) if cert.depth == 2),
+        "{go:?}"
+    );
+    let proxy = verify(
+        &leaf,
+        &chain,
+        &bundle,
+        now,
+        &VerifyOptions::default().with_anchor_validity(false),
+    );
+    assert!(proxy.is_ok(), "{proxy:?}");
+    // rustls-webpki itself.
+    let anchor_der = CertificateDer::from(old.certificate());
+    let anchors = [webpki::anchor_from_trusted_cert(&anchor_der)
+        .unwrap()
+        .to_owned()];
+    let leaf_der = CertificateDer::from(&leaf);
+    let inter = [CertificateDer::from(issuer.certificate())];
+    let ee = webpki::EndEntityCert::try_from(&leaf_der).unwrap();
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        u64::try_from(now.unix_timestamp()).unwrap(),
+    ));
+    let webpki_ok = ee
+        .verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &anchors,
+            &inter,
+            time,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )
+        .is_ok();
+    assert!(
+        webpki_ok,
+        "rustls-webpki accepts a chain to an expired anchor certificate"
+    );
+}
