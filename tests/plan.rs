@@ -303,3 +303,29 @@ fn proxies_ignore_an_anchors_dates_as_rustls_webpki_does_and_the_controller_does
         "rustls-webpki accepts a chain to an expired anchor certificate"
     );
 }
+
+#[test]
+fn the_identity_controller_cannot_start_with_an_issuer_that_does_not_verify() {
+    // No previous-anchor source: the re-key leaves the bundle {new}; a routine restart before
+    // the issuer renews loads {new} with the old-anchor issuer: fatal at start, until the
+    // issuer Secret changes (each crash-loop retry reads its inputs again).
+    // No workloads: nothing to break, so the run shows the controller alone.
+    let mut cfg = Config::seed(T0)
+        .horizon(Duration::days(62))
+        .restart_every(Some(Duration::hours(1)))
+        .workloads(0);
+    cfg.previous_anchor_source = false;
+    let r = run(&cfg);
+    let crash = r
+        .timeline
+        .iter()
+        .find(|e| e.what.starts_with("CrashLoopBackOff"))
+        .expect("it crash-loops");
+    assert_eq!((crash.at - T0).whole_days(), 60);
+    let back = r
+        .timeline
+        .iter()
+        .find(|e| e.at > crash.at && e.who == Who::Identity && e.what.starts_with("started"))
+        .expect("it starts once the issuer is re-signed under the new anchor");
+    assert!(back.at - crash.at <= Duration::hours(23));
+}

@@ -1,0 +1,72 @@
+//! Lifecycle plans beside one chain verification.
+//!
+//! `cargo bench --bench plan` — group `plan`: `year_1000` (the seed's configuration with the
+//! anchor on `rotationPolicy: Never`, 1,000 workloads, 360 days: no break, the whole horizon
+//! runs), `seed_6` (the seed's own configuration, 6 workloads, to its first break on day 61),
+//! and `verify_one` (one certcycle verification of a Linkerd chain, the unit the target is
+//! stated in: `year_1000` ≤ 5,000 × `verify_one`). The number of real verifications each run
+//! makes is printed once.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use certcycle::plan::{Config, simulate};
+use certcycle::verify::{PeerName, Usage, VerifyOptions, verify};
+use certcycle::{PrivateKey, RotationPolicy, TrustBundle, presets::linkerd};
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use time::{Duration, macros::datetime};
+
+fn bench(c: &mut Criterion) {
+    let start = datetime!(2026-01-01 00:00 UTC);
+    let year = Config::seed(start)
+        .anchor_spec(linkerd::trust_anchor().rotation_policy(RotationPolicy::Never))
+        .workloads(1000)
+        .horizon(Duration::days(360));
+    let seed = Config::seed(start);
+    let rng = &mut rand_core::OsRng;
+    let run = simulate(&year, rng).unwrap();
+    assert!(run.first_break.is_none());
+    eprintln!(
+        "year_1000: {} real verifications, {} continuity checks, {} timeline events",
+        run.verifications,
+        run.checks,
+        run.timeline.len()
+    );
+    let run = simulate(&seed, rng).unwrap();
+    assert_eq!(run.first_break.as_ref().map(|b| b.day), Some(61));
+    eprintln!(
+        "seed_6: {} real verifications, {} continuity checks",
+        run.verifications, run.checks
+    );
+
+    let pki = certcycle::testkit::hierarchy().at(start).build().unwrap();
+    let id = linkerd::workload_identity("web", "default");
+    let leaf = pki
+        .issuer
+        .issue(
+            &linkerd::workload(&id),
+            PrivateKey::generate(rng).public_key(),
+            start,
+            rng,
+        )
+        .unwrap()
+        .certificate;
+    let bundle = TrustBundle::from_anchors([pki.anchor.trust_anchor()]);
+    let chain = vec![pki.issuer.certificate().clone()];
+    let at = start + Duration::hours(1);
+    let options = VerifyOptions::for_usage(Usage::ServerAuth).with_name(PeerName::Dns(id));
+
+    let mut g = c.benchmark_group("plan");
+    g.sample_size(10);
+    g.bench_function("verify_one", |b| {
+        b.iter(|| verify(black_box(&leaf), &chain, &bundle, at, &options).unwrap())
+    });
+    g.bench_function("year_1000", |b| {
+        b.iter(|| simulate(black_box(&year), rng).unwrap())
+    });
+    g.bench_function("seed_6", |b| {
+        b.iter(|| simulate(black_box(&seed), rng).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
