@@ -346,16 +346,17 @@ struct Sim<'r, R> {
 /// The longest horizon simulated: ten years.
 pub const MAX_HORIZON: Duration = Duration::days(3660);
 
-/// The most event times one run processes (a run is bounded whatever its configuration:
-/// a year of the seed with 1,000 workloads takes about 3,000).
-pub const MAX_STEPS: usize = 2_000_000;
+/// The most work one run does, counted as workloads visited per event time (a run is bounded
+/// whatever its configuration: a year of the seed with 1,000 workloads takes about 3 million).
+pub const MAX_WORK: usize = 20_000_000;
 
 /// Runs the configuration forward to its horizon, stopping at the first break.
 ///
 /// # Errors
 /// Issuing errors at the start (a spec certcycle refuses), [`Error::TimeOutOfRange`],
-/// [`Error::InvalidSpec`] for a horizon over [`MAX_HORIZON`] or a negative one, and a run
-/// past [`MAX_STEPS`] event times (routine restarts every minute of 100,000 workloads).
+/// [`Error::InvalidSpec`] for a horizon over [`MAX_HORIZON`] or a negative one, restarts
+/// less than a minute apart, and a run past [`MAX_WORK`] (routine restarts every minute of
+/// 100,000 workloads).
 pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Error> {
     if cfg.horizon > MAX_HORIZON || cfg.horizon < Duration::ZERO {
         return Err(Error::InvalidSpec {
@@ -824,13 +825,13 @@ impl<R: CryptoRngCore> Sim<'_, R> {
 
     fn run(&mut self) -> Result<Option<Break>, Error> {
         let mut same_time = 0u32;
-        let mut steps = 0usize;
+        let mut work = 0usize;
         loop {
-            steps += 1;
-            if steps > MAX_STEPS {
+            work = work.saturating_add(self.proxies.len().max(1));
+            if work > MAX_WORK {
                 return Err(Error::InvalidSpec {
                     reason: format!(
-                        "the plan needs more than {MAX_STEPS} event times (at {}): fewer workloads or rarer restarts",
+                        "the plan needs more than its work budget ({MAX_WORK} workload visits, reached at {}): fewer workloads or rarer restarts",
                         rfc3339(self.now)
                     ),
                 });

@@ -329,3 +329,32 @@ fn the_identity_controller_cannot_start_with_an_issuer_that_does_not_verify() {
         .expect("it starts once the issuer is re-signed under the new anchor");
     assert!(back.at - crash.at <= Duration::hours(23));
 }
+
+#[test]
+fn a_plan_costs_a_bounded_amount_whatever_it_is_given() {
+    let r = &mut rng(9);
+    let too_long = Config::seed(T0).horizon(Duration::days(5000));
+    assert!(simulate(&too_long, r).is_err());
+    let too_often = Config::seed(T0).restart_every(Some(Duration::SECOND));
+    assert!(simulate(&too_often, r).is_err());
+    // 20,000 workloads restarted every minute for ten years: refused by the work budget,
+    // early, not run.
+    let huge = Config::seed(T0)
+        .horizon(certcycle::plan::MAX_HORIZON)
+        .workloads(20_000)
+        .restart_every(Some(Duration::MINUTE));
+    let e = simulate(&huge, r).unwrap_err();
+    assert!(e.to_string().contains("work budget"), "{e}");
+}
+
+#[test]
+fn a_year_of_a_thousand_workloads_fits_the_work_budget() {
+    let cfg = Config::seed(T0)
+        .anchor_spec(linkerd::trust_anchor().rotation_policy(certcycle::RotationPolicy::Never))
+        .workloads(1000)
+        .horizon(Duration::days(360));
+    let r = run(&cfg);
+    assert!(r.first_break.is_none());
+    // One real leaf per issuer generation, not per workload: a few per generation.
+    assert!(r.verifications < 2_000, "{}", r.verifications);
+}
