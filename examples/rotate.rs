@@ -54,6 +54,10 @@ fn report(e: &Event) {
                 rfc3339(*at)
             )
         }
+        Event::IssuerUpdateSkipped { at, error, .. } => println!(
+            "  [{}] identity: IssuerUpdateSkipped: the new issuer does not verify against the anchors it loaded at start ({error}); keeping the old one",
+            rfc3339(*at)
+        ),
         _ => {}
     }
 }

@@ -114,6 +114,16 @@ pub enum Error {
         reason: Box<crate::verify::VerifyError>,
     },
 
+    /// The identity controller's issuer no longer verifies against the anchors it loaded
+    /// (Linkerd's `IssuerValidationFailed`): the CSR fails.
+    #[error(
+        "IssuerValidationFailed: the identity issuer does not verify against the controller's anchors: {reason}"
+    )]
+    IssuerValidationFailed {
+        /// The verifier's reason.
+        reason: Box<crate::verify::VerifyError>,
+    },
+
     /// The parent's pathLenConstraint leaves no room for the CA asked for (RFC 5280 §4.2.1.9).
     #[error("{issuer} has pathLenConstraint {parent_path_len}: {}", match requested {
         _ if *parent_path_len == 0 => "it may issue no CA".to_owned(),

@@ -104,6 +104,16 @@ pub enum Event {
         /// Why.
         error: Error,
     },
+    /// The identity controller refused a new issuer: it does not verify against the anchors
+    /// the controller loaded at start (Linkerd's `IssuerUpdateSkipped`); it keeps the old one.
+    IssuerUpdateSkipped {
+        /// When.
+        at: OffsetDateTime,
+        /// The refused issuer's inspect view.
+        issuer: Inspection,
+        /// Why it does not verify.
+        error: Box<VerifyError>,
+    },
     /// A workload restarted: it reloaded the bundle and got a new key and leaf.
     Restarted {
         /// When.
@@ -161,11 +171,26 @@ impl fmt::Display for Continuity {
 }
 
 /// The simulated mesh.
+///
+/// The identity controller behaves as Linkerd's (`pkg/identity/service.go`): it loads the
+/// anchors when it starts (at [`Mesh::new`], and when the control-plane workload named
+/// `linkerd/identity` restarts); a new issuer (cert-manager's renewal, or
+/// [`Mesh::set_issuer`]) is taken only if it verifies against those anchors at that moment,
+/// else it is skipped ([`Event::IssuerUpdateSkipped`]) and the old one kept; before every leaf
+/// it re-verifies its issuer, and a failure fails the CSR. It verifies as Go's `crypto/x509`
+/// (the anchors' own dates count).
 #[derive(Debug)]
 pub struct Mesh<R> {
     now: OffsetDateTime,
     bundle_source: TrustBundle,
+    /// The issuer Secret (what cert-manager wrote).
     issuer: Ca,
+    /// The issuer the controller signs with, and the anchors it loaded at start.
+    signing: Ca,
+    controller_anchors: TrustBundle,
+    /// The signing issuer verified against the anchors, and stays so until this time (the
+    /// first notAfter among them); cleared when either changes.
+    signing_ok_until: Option<OffsetDateTime>,
     issuer_spec: CertSpec,
     anchor: Option<Ca>,
     workloads: Vec<Workload>,
@@ -185,6 +210,9 @@ impl<R: CryptoRngCore> Mesh<R> {
     ) -> Self {
         Self {
             now,
+            signing: issuer.clone_ca(),
+            controller_anchors: bundle.clone(),
+            signing_ok_until: None,
             bundle_source: bundle,
             issuer,
             issuer_spec: linkerd::identity_issuer(),
@@ -204,9 +232,47 @@ impl<R: CryptoRngCore> Mesh<R> {
         &self.bundle_source
     }
 
-    /// The issuer the identity controller currently signs with.
+    /// The issuer Secret: the newest issuer cert-manager (or [`Mesh::set_issuer`]) wrote.
     pub fn issuer(&self) -> &Ca {
         &self.issuer
+    }
+
+    /// The issuer the identity controller signs with (the Secret's, unless it skipped it).
+    pub fn signing_issuer(&self) -> &Ca {
+        &self.signing
+    }
+
+    /// The anchors the identity controller loaded when it started.
+    pub fn controller_anchors(&self) -> &TrustBundle {
+        &self.controller_anchors
+    }
+
+    /// The identity controller sees the issuer Secret change: it takes the new issuer only if
+    /// it verifies against its loaded anchors now.
+    fn controller_sees_issuer(&mut self) -> Option<Event> {
+        match self.controller_verifies(&self.issuer) {
+            Ok(()) => {
+                self.signing = self.issuer.clone_ca();
+                self.signing_ok_until = None;
+                None
+            }
+            Err(error) => Some(Event::IssuerUpdateSkipped {
+                at: self.now,
+                issuer: self.issuer.certificate().inspect(),
+                error: Box::new(error),
+            }),
+        }
+    }
+
+    fn controller_verifies(&self, issuer: &Ca) -> Result<(), VerifyError> {
+        crate::verify::verify(
+            issuer.certificate(),
+            &[],
+            &self.controller_anchors,
+            self.now,
+            &VerifyOptions::default(),
+        )
+        .map(|_| ())
     }
 
     /// The anchor cert-manager renews the issuer with, if its key is held.
@@ -250,7 +316,24 @@ impl<R: CryptoRngCore> Mesh<R> {
         identity: &str,
         key: &PrivateKey,
     ) -> Result<(Certificate, Vec<Certificate>, OffsetDateTime), Error> {
-        let issued = self.issuer.issue(
+        // ensureIssuerStillValid: the controller's issuer must still verify against its
+        // anchors, or the CSR fails.
+        if self.signing_ok_until.is_none_or(|until| self.now > until) {
+            if let Err(e) = self.controller_verifies(&self.signing) {
+                self.signing_ok_until = None;
+                return Err(Error::IssuerValidationFailed {
+                    reason: Box::new(e),
+                });
+            }
+            let first_expiry = self
+                .controller_anchors
+                .certificates()
+                .map(Certificate::not_after)
+                .chain(std::iter::once(self.signing.certificate().not_after()))
+                .min();
+            self.signing_ok_until = first_expiry;
+        }
+        let issued = self.signing.issue(
             &linkerd::workload(identity),
             key.public_key(),
             self.now,
@@ -259,7 +342,7 @@ impl<R: CryptoRngCore> Mesh<R> {
         let (refresh, _) = linkerd_proxy_refresh_in(issued.certificate.not_after() - self.now);
         Ok((
             issued.certificate,
-            vec![self.issuer.certificate().clone()],
+            vec![self.signing.certificate().clone()],
             Error::add_time(self.now, refresh)?,
         ))
     }
@@ -269,9 +352,11 @@ impl<R: CryptoRngCore> Mesh<R> {
         self.bundle_source = bundle;
     }
 
-    /// Replaces the issuer; the controller picks it up at once.
-    pub fn set_issuer(&mut self, issuer: Ca) {
+    /// Writes a new issuer into the issuer Secret; the controller takes it if it verifies
+    /// against the anchors it loaded (else the returned [`Event::IssuerUpdateSkipped`]).
+    pub fn set_issuer(&mut self, issuer: Ca) -> Option<Event> {
         self.issuer = issuer;
+        self.controller_sees_issuer()
     }
 
     /// Replaces the anchor cert-manager renews the issuer with (`None`: no auto-renewal).
@@ -289,6 +374,15 @@ impl<R: CryptoRngCore> Mesh<R> {
                 reason: format!("no workload named {name}"),
             });
         };
+        if name == CONTROLLER {
+            // The controller starts again: it loads the published anchors and the issuer
+            // Secret (one that does not verify is fatal at start: it keeps signing nothing new
+            // until it does; modelled as keeping the previous issuer, whose CSRs then fail
+            // if it no longer verifies either).
+            self.controller_anchors = self.bundle_source.clone();
+            self.signing_ok_until = None;
+            let _ = self.controller_sees_issuer();
+        }
         let key = PrivateKey::generate(&mut self.rng);
         let identity = self.workloads[i].identity.clone();
         let (leaf, chain, refresh_at) = self.issue_leaf(&identity, &key)?;
@@ -350,6 +444,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                         at: self.now,
                         issuer: self.issuer.certificate().inspect(),
                     });
+                    events.extend(self.controller_sees_issuer());
                     continue;
                 }
             }
@@ -370,7 +465,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                     }
                     Err(error) => {
                         let hopeless = self.anchor.is_none()
-                            && self.now > self.issuer.certificate().not_after();
+                            && self.now > self.signing.certificate().not_after();
                         let retry = if hopeless && self.now < target {
                             target
                         } else {
@@ -462,6 +557,9 @@ impl<R: CryptoRngCore> Mesh<R> {
             .collect()
     }
 }
+
+/// The control-plane workload that is Linkerd's identity controller.
+pub const CONTROLLER: &str = "linkerd/identity";
 
 /// An anchor rotation procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -662,7 +760,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                         self.now,
                         &mut self.rng,
                     )?;
-                    self.set_issuer(r.issuer().clone_ca());
+                    events.extend(self.set_issuer(r.issuer().clone_ca()));
                     resigned = Some(r);
                     cps.push(self.checkpoint(
                         step,
@@ -676,10 +774,10 @@ impl<R: CryptoRngCore> Mesh<R> {
                     let issuer = new_anchor
                         .issue_ca(&self.issuer_spec.clone(), key, self.now, &mut self.rng)?
                         .ca;
-                    self.set_issuer(issuer);
+                    events.extend(self.set_issuer(issuer));
                     cps.push(self.checkpoint(
                         step,
-                        "the identity controller picked up the new issuer".into(),
+                        "the new issuer is in the issuer Secret".into(),
                         &mut events,
                         &mut observe,
                     ));

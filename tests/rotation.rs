@@ -5,7 +5,7 @@
 
 mod support;
 
-use certcycle::mesh::{Mesh, Procedure};
+use certcycle::mesh::{Event, Mesh, Procedure};
 use certcycle::rotation::{AnchorRotation, RotationError, renew_issuer_if_due};
 use certcycle::verify::VerifyError;
 use certcycle::{Ca, PrivateKey, RotationPolicy, TrustBundle, presets::linkerd};
@@ -352,4 +352,59 @@ fn a_refused_step_hands_its_state_back_and_a_retry_succeeds() {
         .unwrap()
         .drop_old_anchor();
     assert_eq!(rotated.bundle.len(), 1);
+}
+
+#[test]
+fn the_mesh_controller_skips_an_issuer_its_anchors_do_not_verify_and_takes_it_after_a_restart() {
+    let (mut m, _) = mesh(21, 2);
+    let r = &mut rng(22);
+    let new = support::linkerd_anchor(r, m.now());
+    let foreign_issuer = support::linkerd_issuer(&new, r, m.now());
+    let before = m.signing_issuer().certificate().clone();
+    // Linkerd's identity controller verifies a changed issuer against the anchors it loaded.
+    let skipped = m.set_issuer(foreign_issuer.clone_ca());
+    assert!(
+        matches!(skipped, Some(Event::IssuerUpdateSkipped { .. })),
+        "{skipped:?}"
+    );
+    assert_eq!(m.signing_issuer().certificate(), &before);
+    assert_eq!(m.issuer().certificate(), foreign_issuer.certificate());
+    // Leaves still come from the old issuer.
+    m.restart("default/web-0").unwrap();
+    let w = m
+        .workloads()
+        .iter()
+        .find(|w| w.name() == "default/web-0")
+        .unwrap();
+    assert_eq!(w.chain()[0], before);
+    // Once the bundle holds the new anchor and the controller restarts, it takes the issuer.
+    m.set_bundle(m.bundle_source().with(new.trust_anchor()));
+    m.restart(certcycle::mesh::CONTROLLER).unwrap();
+    assert_eq!(
+        m.signing_issuer().certificate(),
+        foreign_issuer.certificate()
+    );
+}
+
+#[test]
+fn the_mesh_controller_fails_csrs_once_its_issuer_no_longer_verifies() {
+    let r = &mut rng(23);
+    let anchor = support::linkerd_anchor(r, T0);
+    let issuer = support::linkerd_issuer(&anchor, r, T0);
+    let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
+    // No anchor key: nothing renews the issuer.
+    let mut m = Mesh::new(T0, bundle, issuer, None, rng(24));
+    m.add_workload("web", "default", false).unwrap();
+    let events = m.advance(Duration::hours(49)).unwrap();
+    let failed = events.iter().find_map(|e| match e {
+        Event::LeafRefreshFailed { error, .. } => Some(error),
+        _ => None,
+    });
+    assert!(
+        matches!(
+            failed,
+            Some(certcycle::Error::IssuerValidationFailed { .. })
+        ),
+        "{failed:?}"
+    );
 }
