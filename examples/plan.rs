@@ -14,8 +14,10 @@
 //! -> <server>: <reason>`, the `cause:` lines (oldest first) and the `fix:` lines — each fix
 //! re-simulated over the same horizon and printed only if it held. `--format json`: one JSON
 //! document (fields documented on `certcycle::plan::Report::to_json`). Defaults: horizon
-//! 400d, 6 workloads, no routine restarts, start 2026-01-01T00:00:00Z. The output depends
-//! only on the input (keys are random, but nothing printed depends on them).
+//! 400d, 6 workloads, no routine restarts, start 2026-01-01T00:00:00Z (or the newest notBefore). The output depends
+//! only on the input (keys are random, but nothing printed depends on them). With the anchor
+//! and issuer Secrets among the inputs (`kubectl get secret -A -o yaml`), the plan starts from
+//! today's certificates, at the newest notBefore unless `--start` says otherwise.
 //! Exit 0 no break, 1 a break (or a configuration cert-manager/Linkerd cannot run), 2 input
 //! error (`error: <file>:<line>:<col>: ...`).
 
@@ -77,8 +79,8 @@ fn main() -> std::process::ExitCode {
         }
         let cluster = Cluster::resolve(objects, &options);
         let start = match args.get("--start") {
-            Some(t) => common::parse_time(t)?,
-            None => time::macros::datetime!(2026-01-01 00:00 UTC),
+            Some(t) => Some(common::parse_time(t)?),
+            None => None,
         };
         let mut lines = Vec::new();
         for a in &cluster.assumptions {

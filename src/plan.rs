@@ -79,7 +79,54 @@ pub struct Config {
     pub rotation: Option<(OffsetDateTime, Procedure)>,
     /// Names for messages: the anchor's, issuer's and bundle's objects.
     pub names: Names,
+    /// Today's certificates to start from (the Secrets' anchor and issuer, with keys, and
+    /// the previous-anchor Secret's certificate); `None`: both are issued at `start`.
+    pub state: Option<std::sync::Arc<State>>,
 }
+
+/// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
+/// and issuer's private keys (cert-manager signs with them), zeroized on drop, never printed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct State {
+    /// The anchor Secret's certificate and key.
+    pub anchor: Ca,
+    /// The identity issuer Secret's certificate and key.
+    pub issuer: Ca,
+    /// The previous-anchor Secret's certificate, if the Bundle has that source.
+    pub previous: Option<Certificate>,
+}
+
+impl State {
+    /// Today's state from its parts.
+    pub fn new(anchor: Ca, issuer: Ca, previous: Option<Certificate>) -> Self {
+        Self {
+            anchor,
+            issuer,
+            previous,
+        }
+    }
+
+    /// The newest notBefore among its certificates: the default start of a plan.
+    pub fn newest_not_before(&self) -> OffsetDateTime {
+        [self.anchor.certificate(), self.issuer.certificate()]
+            .into_iter()
+            .chain(self.previous.as_ref())
+            .map(Certificate::not_before)
+            .max()
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        self.anchor.certificate() == other.anchor.certificate()
+            && self.issuer.certificate() == other.issuer.certificate()
+            && self.previous == other.previous
+    }
+}
+
+impl Eq for State {}
 
 /// The objects' names, as the report prints them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +168,14 @@ impl Config {
             restart_every: None,
             rotation: None,
             names: Names::default(),
+            state: None,
         }
+    }
+
+    /// Starts from today's certificates instead of issuing new ones at `start`.
+    pub fn from_state(mut self, state: State) -> Self {
+        self.state = Some(std::sync::Arc::new(state));
+        self
     }
 
     /// Sets the horizon.
@@ -373,7 +427,10 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
         });
     }
     let end = Error::add_time(cfg.start, cfg.horizon)?;
-    let anchor = Ca::self_signed(&cfg.anchor, PrivateKey::generate(rng), cfg.start, rng)?;
+    let anchor = match &cfg.state {
+        Some(state) => state.anchor.clone_ca(),
+        None => Ca::self_signed(&cfg.anchor, PrivateKey::generate(rng), cfg.start, rng)?,
+    };
     let mut sim = Sim {
         cfg,
         now: cfg.start,
@@ -432,17 +489,40 @@ impl<R: CryptoRngCore> Sim<'_, R> {
 
     fn install(&mut self) -> Result<(), Error> {
         let cfg = self.cfg;
+        let verb = if cfg.state.is_some() {
+            "Secret holds (today)"
+        } else {
+            "Issued"
+        };
         self.anchor_event = self.log(
             Who::CertManager,
             format!(
-                "Issued Certificate {}: trust anchor {} (notAfter {})",
+                "{verb} Certificate {}: trust anchor {} (notBefore {}, notAfter {})",
                 cfg.names.anchor,
                 self.anchor.certificate().subject(),
+                rfc3339(self.anchor.certificate().not_before()),
                 rfc3339(self.anchor.certificate().not_after())
             ),
             vec![],
         );
-        if cfg.previous_anchor_source {
+        if let Some(prev) = cfg.state.as_ref().and_then(|s| s.previous.clone()) {
+            let e = self.log(
+                Who::Operator,
+                format!(
+                    "{} holds {} (notAfter {}){}",
+                    cfg.names.previous,
+                    prev.subject(),
+                    rfc3339(prev.not_after()),
+                    if prev == *self.anchor.certificate() {
+                        ": the current anchor"
+                    } else {
+                        ": an older anchor"
+                    }
+                ),
+                vec![],
+            );
+            self.previous = Some((prev, e));
+        } else if cfg.previous_anchor_source {
             let e = self.log(
                 Who::Operator,
                 format!(
@@ -454,7 +534,10 @@ impl<R: CryptoRngCore> Sim<'_, R> {
             self.previous = Some((self.anchor.certificate().clone(), e));
         }
         self.publish(vec![self.anchor_event])?;
-        self.issue_issuer(vec![self.anchor_event], "Issued")?;
+        match &cfg.state {
+            Some(state) => self.adopt_issuer(state.issuer.clone_ca())?,
+            None => self.issue_issuer(vec![self.anchor_event], "Issued")?,
+        }
         if self.gens.is_empty() {
             return Err(Error::InvalidSpec {
                 reason: "the identity issuer cannot be issued under the anchor".into(),
@@ -584,6 +667,39 @@ impl<R: CryptoRngCore> Sim<'_, R> {
             event,
         });
         self.issuer_secret = self.gens.len() - 1;
+        Ok(())
+    }
+
+    /// Today's issuer Secret as the first generation.
+    fn adopt_issuer(&mut self, issuer: Ca) -> Result<(), Error> {
+        let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
+        spec.duration = issuer.certificate().lifetime();
+        spec.backdate = Duration::ZERO;
+        let at = issuer.certificate().not_before();
+        let rep = issuer
+            .issue(
+                &spec,
+                PrivateKey::generate(self.rng).public_key(),
+                at,
+                self.rng,
+            )?
+            .certificate;
+        let event = self.log(
+            Who::CertManager,
+            format!(
+                "Secret holds (today) Certificate {}: identity issuer #1, notBefore {}, notAfter {}",
+                self.cfg.names.issuer,
+                rfc3339(issuer.certificate().not_before()),
+                rfc3339(issuer.certificate().not_after())
+            ),
+            vec![],
+        );
+        self.gens.push(Generation {
+            ca: issuer,
+            rep,
+            event,
+        });
+        self.issuer_secret = 0;
         Ok(())
     }
 

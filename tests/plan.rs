@@ -24,7 +24,7 @@ fn config(text: &str) -> Result<Config, PlanInputError> {
         Objects::read("in", text).unwrap(),
         &ResolveOptions::default(),
     );
-    cluster.plan_config(T0)
+    cluster.plan_config(Some(T0))
 }
 
 fn run(cfg: &Config) -> Run {
@@ -357,4 +357,89 @@ fn a_year_of_a_thousand_workloads_fits_the_work_budget() {
     assert!(r.first_break.is_none());
     // One real leaf per issuer generation, not per workload: a few per generation.
     assert!(r.verifications < 2_000, "{}", r.verifications);
+}
+
+#[test]
+fn a_plan_starts_from_todays_secrets() {
+    // Today's Secrets (a rotate --out layout) beside the seed's manifests: the plan starts at
+    // the newest notBefore with the certificates the cluster holds.
+    let dir = tempfile::tempdir().unwrap();
+    let today = T0 + Duration::days(30);
+    let r = &mut rng(31);
+    let anchor =
+        Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), today, r).unwrap();
+    let issuer = anchor
+        .issue_ca(
+            &linkerd::identity_issuer(),
+            PrivateKey::generate(r),
+            today + Duration::hours(5),
+            r,
+        )
+        .unwrap()
+        .ca;
+    let put = |path: &str, text: &str| {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    put(
+        "cert-manager/linkerd-trust-anchor/tls.crt",
+        &anchor.certificate().to_pem(),
+    );
+    put(
+        "cert-manager/linkerd-trust-anchor/tls.key",
+        &anchor.private_key().secret_pkcs8_pem(),
+    );
+    put(
+        "cert-manager/linkerd-previous-anchor/tls.crt",
+        &anchor.certificate().to_pem(),
+    );
+    put(
+        "linkerd/linkerd-identity-issuer/tls.crt",
+        &issuer.certificate().to_pem(),
+    );
+    put(
+        "linkerd/linkerd-identity-issuer/tls.key",
+        &issuer.private_key().secret_pkcs8_pem(),
+    );
+    let mut objects = Objects::read_path(dir.path()).unwrap();
+    objects.add("seed.yaml", SEED).unwrap();
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let cfg = cluster.plan_config(None).unwrap();
+    assert_eq!(cfg.start, today + Duration::hours(5));
+    let plan = run(&cfg);
+    assert!(
+        plan.timeline[0]
+            .what
+            .starts_with("Secret holds (today) Certificate cert-manager/linkerd-trust-anchor")
+    );
+    // The seed's re-key comes 60 days after *this* anchor's notBefore.
+    let b = plan.first_break.unwrap();
+    let rekey = plan
+        .timeline
+        .iter()
+        .find(|e| e.what.contains("new trust anchor"))
+        .unwrap();
+    assert_eq!(rekey.at, today + Duration::days(60));
+    assert!(
+        b.at > rekey.at && b.at - rekey.at < Duration::days(3),
+        "{}",
+        b.at
+    );
+    // A key that does not match its certificate is named, without its content.
+    put(
+        "linkerd/linkerd-identity-issuer/tls.key",
+        &PrivateKey::generate(r).secret_pkcs8_pem(),
+    );
+    let mut objects = Objects::read_path(dir.path()).unwrap();
+    objects.add("seed.yaml", SEED).unwrap();
+    let e = Cluster::resolve(objects, &ResolveOptions::default())
+        .plan_config(None)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("Secret/linkerd/linkerd-identity-issuer: "),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("PRIVATE"));
 }

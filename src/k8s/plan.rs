@@ -1,7 +1,8 @@
 //! A cluster's objects as a plan configuration (DESIGN §11).
 
 use super::cluster::{Cluster, IssuerResolution};
-use crate::plan::{Config, Names};
+use crate::issue::Ca;
+use crate::plan::{Config, Names, State};
 use crate::presets::linkerd;
 use time::OffsetDateTime;
 
@@ -16,6 +17,14 @@ pub enum PlanInputError {
     /// No Certificate writes the identity issuer Secret.
     #[error("no Certificate writes the identity issuer Secret {0}")]
     NoIssuer(String),
+    /// A Secret's certificate and key do not make a CA (the key does not parse or match).
+    #[error("Secret/{secret}: {error}")]
+    Secret {
+        /// The Secret.
+        secret: String,
+        /// Why (never the key's content).
+        error: Box<crate::Error>,
+    },
     /// cert-manager cannot resolve the identity issuer's issuerRef.
     #[error("Certificate/{certificate}: cert-manager cannot issue it: {reason}")]
     Unresolvable {
@@ -27,15 +36,19 @@ pub enum PlanInputError {
 }
 
 impl Cluster {
-    /// The plan configuration of these objects, starting at `start`: the anchor and identity
-    /// issuer Certificates' specs (rotation policies as resolved), whether the trust-roots
-    /// Bundle has a previous-anchor source, and the objects' names. Every other setting is
-    /// the [`Config::seed`] default, to be set by the caller.
+    /// The plan configuration of these objects: the anchor and identity issuer Certificates'
+    /// specs (rotation policies as resolved), whether the trust-roots Bundle has a
+    /// previous-anchor source, the objects' names, and — when the anchor and issuer Secrets
+    /// are among the objects with their `tls.crt` and `tls.key` — today's certificates as the
+    /// starting [`State`]. It starts at `start`, else at the newest notBefore of today's
+    /// certificates, else at 2026-01-01T00:00:00Z. Every other setting is the
+    /// [`Config::seed`] default, to be set by the caller.
     ///
     /// # Errors
-    /// [`PlanInputError`]: no anchor, no identity issuer, or an issuerRef cert-manager cannot
-    /// resolve (an `Issuer` in another namespace, ...).
-    pub fn plan_config(&self, start: OffsetDateTime) -> Result<Config, PlanInputError> {
+    /// [`PlanInputError`]: no anchor, no identity issuer, an issuerRef cert-manager cannot
+    /// resolve (an `Issuer` in another namespace, ...), a Secret whose key does not parse or
+    /// match its certificate.
+    pub fn plan_config(&self, start: Option<OffsetDateTime>) -> Result<Config, PlanInputError> {
         let issuer = self.identity_issuer().ok_or_else(|| {
             PlanInputError::NoIssuer(format!(
                 "{}/{}",
@@ -68,7 +81,14 @@ impl Cluster {
             .ok_or(PlanInputError::NoAnchor)?;
         let bundle = self.trust_roots();
         let previous = bundle.is_some_and(|b| b.sources.len() >= 2);
+        let state = self.plan_state(&anchor_secret, &issuer.secret)?;
+        let start = start
+            .or_else(|| state.as_ref().map(State::newest_not_before))
+            .unwrap_or(time::macros::datetime!(2026-01-01 00:00 UTC));
         let mut cfg = Config::seed(start);
+        if let Some(state) = state {
+            cfg = cfg.from_state(state);
+        }
         cfg.anchor = anchor.spec.clone();
         cfg.issuer = issuer.spec.clone();
         cfg.previous_anchor_source = previous;
@@ -83,5 +103,37 @@ impl Cluster {
             previous: format!("{pns}/{pn}"),
         };
         Ok(cfg)
+    }
+
+    /// Today's anchor and issuer (with keys) and previous anchor, when their Secrets are given.
+    fn plan_state(
+        &self,
+        anchor: &(String, String),
+        issuer: &(String, String),
+    ) -> Result<Option<State>, PlanInputError> {
+        let ca = |(ns, name): &(String, String)| -> Result<Option<Ca>, PlanInputError> {
+            let Some(secret) = self.secret(ns, name) else {
+                return Ok(None);
+            };
+            let (Some(cert), Some(key)) =
+                (secret.certs(linkerd::TLS_CRT).first(), secret.private_key())
+            else {
+                return Ok(None);
+            };
+            let err = |e| PlanInputError::Secret {
+                secret: format!("{ns}/{name}"),
+                error: Box::new(e),
+            };
+            let key = key.map_err(err)?;
+            Ca::new(cert.clone(), key).map(Some).map_err(err)
+        };
+        let (Some(anchor), Some(issuer)) = (ca(anchor)?, ca(issuer)?) else {
+            return Ok(None);
+        };
+        let (pns, pn) = self.previous_anchor_secret();
+        let previous = self
+            .secret(&pns, &pn)
+            .and_then(|s| s.certs(linkerd::TLS_CRT).first().cloned());
+        Ok(Some(State::new(anchor, issuer, previous)))
     }
 }
