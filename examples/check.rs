@@ -17,7 +17,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use certcycle::k8s::{CheckReport, Cluster, Objects, ResolveOptions};
+use certcycle::k8s::{CheckReport, Cluster, Objects};
 use common::{Args, Fail};
 use std::path::Path;
 
@@ -29,15 +29,7 @@ fn main() -> std::process::ExitCode {
                 "usage: check FILE... [--at RFC3339] [--format text|json]",
             ));
         }
-        let json = match args.get("--format").unwrap_or("text") {
-            "text" => false,
-            "json" => true,
-            other => {
-                return Err(Fail::usage(format!(
-                    "--format: '{other}' is not text or json"
-                )));
-            }
-        };
+        let json = common::json_format(&args)?;
         let at = match args.get("--at") {
             Some(t) => common::parse_time(t)?,
             None => common::now(),
@@ -50,10 +42,7 @@ fn main() -> std::process::ExitCode {
                 objects.add_path(Path::new(file))?;
             }
         }
-        let mut options = ResolveOptions::default();
-        if args.has("--cert-manager-before-1.18") {
-            options = options.cert_manager_before_1_18();
-        }
+        let options = common::resolve_options(&args);
         let cluster = Cluster::resolve(objects, &options);
         let report = CheckReport::new(&cluster, at);
         if json {

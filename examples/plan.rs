@@ -25,7 +25,7 @@
 mod common;
 
 use certcycle::GoDuration;
-use certcycle::k8s::{Cluster, Objects, ResolveOptions};
+use certcycle::k8s::{Cluster, Objects};
 use certcycle::mesh::Procedure;
 use certcycle::plan::Report;
 use common::{Args, Fail};
@@ -57,15 +57,7 @@ fn main() -> std::process::ExitCode {
             ],
             &["--cert-manager-before-1.18"],
         )?;
-        let json = match args.get("--format").unwrap_or("text") {
-            "text" => false,
-            "json" => true,
-            other => {
-                return Err(Fail::usage(format!(
-                    "--format: '{other}' is not text or json"
-                )));
-            }
-        };
+        let json = common::json_format(&args)?;
         let mut objects = Objects::default();
         if args.positional.is_empty() {
             objects.add("examples/data/seed.yaml", SEED)?;
@@ -73,10 +65,7 @@ fn main() -> std::process::ExitCode {
         for file in &args.positional {
             objects.add_path(Path::new(file))?;
         }
-        let mut options = ResolveOptions::default();
-        if args.has("--cert-manager-before-1.18") {
-            options = options.cert_manager_before_1_18();
-        }
+        let options = common::resolve_options(&args);
         let cluster = Cluster::resolve(objects, &options);
         let start = match args.get("--start") {
             Some(t) => Some(common::parse_time(t)?),

@@ -636,19 +636,7 @@ impl<R: CryptoRngCore> Sim<'_, R> {
                 return Ok(());
             }
         };
-        // The representative leaf spans the issuer's whole validity: at any moment inside it,
-        // it verifies exactly as every real leaf of this generation that is valid then.
-        let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
-        spec.duration = issued.certificate().lifetime();
-        spec.backdate = Duration::ZERO;
-        let rep = issued
-            .issue(
-                &spec,
-                PrivateKey::generate(self.rng).public_key(),
-                issued.certificate().not_before(),
-                self.rng,
-            )?
-            .certificate;
+        let rep = self.representative(&issued)?;
         let event = self.log(
             Who::CertManager,
             format!(
@@ -670,20 +658,27 @@ impl<R: CryptoRngCore> Sim<'_, R> {
         Ok(())
     }
 
-    /// Today's issuer Secret as the first generation.
-    fn adopt_issuer(&mut self, issuer: Ca) -> Result<(), Error> {
+    /// A generation's representative leaf: it spans the issuer's whole validity, so at any
+    /// moment inside it, it verifies exactly as every real leaf of this generation that is
+    /// valid then.
+    fn representative(&mut self, issuer: &Ca) -> Result<Certificate, Error> {
         let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
         spec.duration = issuer.certificate().lifetime();
         spec.backdate = Duration::ZERO;
         let at = issuer.certificate().not_before();
-        let rep = issuer
+        Ok(issuer
             .issue(
                 &spec,
                 PrivateKey::generate(self.rng).public_key(),
                 at,
                 self.rng,
             )?
-            .certificate;
+            .certificate)
+    }
+
+    /// Today's issuer Secret as the first generation.
+    fn adopt_issuer(&mut self, issuer: Ca) -> Result<(), Error> {
+        let rep = self.representative(&issuer)?;
         let event = self.log(
             Who::CertManager,
             format!(

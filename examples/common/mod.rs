@@ -147,3 +147,24 @@ pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
+
+/// `--format text|json`: whether JSON was asked for.
+pub(crate) fn json_format(args: &Args) -> Result<bool, Fail> {
+    match args.get("--format").unwrap_or("text") {
+        "text" => Ok(false),
+        "json" => Ok(true),
+        other => Err(Fail::usage(format!(
+            "--format: '{other}' is not text or json"
+        ))),
+    }
+}
+
+/// `--cert-manager-before-1.18`: which rotationPolicy default cert-manager has.
+pub(crate) fn resolve_options(args: &Args) -> certcycle::k8s::ResolveOptions {
+    let options = certcycle::k8s::ResolveOptions::default();
+    if args.has("--cert-manager-before-1.18") {
+        options.cert_manager_before_1_18()
+    } else {
+        options
+    }
+}
