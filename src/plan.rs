@@ -401,8 +401,13 @@ struct Sim<'r, R> {
 pub const MAX_HORIZON: Duration = Duration::days(3660);
 
 /// The most work one run does, counted as workloads visited per event time (a run is bounded
-/// whatever its configuration: a year of the seed with 1,000 workloads takes about 3 million).
-pub const MAX_WORK: usize = 20_000_000;
+/// whatever its configuration: a year of the seed with 1,000 workloads takes about 3 million;
+/// 1,000 workloads restarted daily for 100 days about 100 million, some 20 s in release).
+pub const MAX_WORK: usize = 500_000_000;
+
+/// The most issuer generations one run issues (each costs real keys and signatures): ten years
+/// of the seed's 48h issuer renewed every 23h is about 3,800.
+pub const MAX_GENERATIONS: usize = 5_000;
 
 /// Runs the configuration forward to its horizon, stopping at the first break.
 ///
@@ -410,7 +415,7 @@ pub const MAX_WORK: usize = 20_000_000;
 /// Issuing errors at the start (a spec certcycle refuses), [`Error::TimeOutOfRange`],
 /// [`Error::InvalidSpec`] for a horizon over [`MAX_HORIZON`] or a negative one, restarts
 /// less than a minute apart, and a run past [`MAX_WORK`] (routine restarts every minute of
-/// 100,000 workloads).
+/// 100,000 workloads) or past [`MAX_GENERATIONS`] issuers (a 1h issuer over a year).
 pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Error> {
     if cfg.horizon > MAX_HORIZON || cfg.horizon < Duration::ZERO {
         return Err(Error::InvalidSpec {
@@ -425,6 +430,41 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
         return Err(Error::InvalidSpec {
             reason: "routine restarts must be at least a minute apart".into(),
         });
+    }
+    // The issuer renews on a fixed period: refuse before working when that alone passes the
+    // generation budget.
+    let period = RenewalPolicy::from_spec(&cfg.issuer)
+        .renewal_time(
+            cfg.start,
+            Error::add_time(cfg.start, cfg.issuer.get_duration())?,
+        )
+        .renew_at
+        - cfg.start;
+    let expected = cfg.horizon.whole_seconds() / period.whole_seconds().max(1);
+    if usize::try_from(expected).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
+        return Err(Error::InvalidSpec {
+            reason: format!(
+                "the plan needs about {expected} identity issuers (one every {}), more than {MAX_GENERATIONS}: a shorter horizon or a longer-lived issuer",
+                GoDuration(period)
+            ),
+        });
+    }
+    // Staggered routine restarts are an event time each, and each event time visits every
+    // workload: refuse before working when that alone passes the work budget.
+    if let Some(every) = cfg.restart_every {
+        let per_workload = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
+        let n = i64::try_from(cfg.workloads).unwrap_or(i64::MAX);
+        let work = n.saturating_mul(n).saturating_mul(per_workload.max(1));
+        if usize::try_from(work).unwrap_or(usize::MAX) > MAX_WORK {
+            return Err(Error::InvalidSpec {
+                reason: format!(
+                    "the plan needs more than its work budget ({MAX_WORK} workload visits): {} workloads restarting every {} over {} days; fewer workloads or rarer restarts",
+                    cfg.workloads,
+                    GoDuration(every),
+                    cfg.horizon.whole_days()
+                ),
+            });
+        }
     }
     let end = Error::add_time(cfg.start, cfg.horizon)?;
     let anchor = match &cfg.state {
@@ -613,6 +653,14 @@ impl<R: CryptoRngCore> Sim<'_, R> {
     /// cert-manager issues the identity issuer with the anchor Secret as it is now.
     fn issue_issuer(&mut self, causes: Vec<usize>, verb: &str) -> Result<(), Error> {
         let cfg = self.cfg;
+        if self.gens.len() >= MAX_GENERATIONS {
+            return Err(Error::InvalidSpec {
+                reason: format!(
+                    "the plan needs more than {MAX_GENERATIONS} identity issuers (at {}): a shorter horizon or a longer-lived issuer",
+                    rfc3339(self.now)
+                ),
+            });
+        }
         let key = match (
             self.gens.get(self.issuer_secret),
             cfg.issuer.get_rotation_policy(),

@@ -345,6 +345,17 @@ fn a_plan_costs_a_bounded_amount_whatever_it_is_given() {
         .restart_every(Some(Duration::MINUTE));
     let e = simulate(&huge, r).unwrap_err();
     assert!(e.to_string().contains("work budget"), "{e}");
+    // A 1h issuer renewing every 55 minutes for ten years: refused by the issuer budget.
+    let hourly = certcycle::CertSpec::ca("identity.linkerd.cluster.local", Duration::hours(1))
+        .renew_before(Duration::minutes(5));
+    // (The anchor keeps its key, so nothing breaks before the budget is reached.)
+    let cfg = Config::seed(T0)
+        .anchor_spec(linkerd::trust_anchor().rotation_policy(certcycle::RotationPolicy::Never))
+        .issuer_spec(hourly)
+        .workloads(1)
+        .horizon(certcycle::plan::MAX_HORIZON);
+    let e = simulate(&cfg, r).unwrap_err();
+    assert!(e.to_string().contains("identity issuers"), "{e}");
 }
 
 #[test]
