@@ -433,13 +433,10 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
     }
     // The issuer renews on a fixed period: refuse before working when that alone passes the
     // generation budget.
-    let period = RenewalPolicy::from_spec(&cfg.issuer)
-        .renewal_time(
-            cfg.start,
-            Error::add_time(cfg.start, cfg.issuer.get_duration())?,
-        )
-        .renew_at
-        - cfg.start;
+    let period = issuer_period(cfg).ok_or(Error::TimeOutOfRange {
+        from: cfg.start,
+        by: cfg.issuer.get_duration(),
+    })?;
     let expected = cfg.horizon.whole_seconds() / period.whole_seconds().max(1);
     if usize::try_from(expected).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
         return Err(Error::InvalidSpec {
@@ -1452,13 +1449,16 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
     Ok(out)
 }
 
+/// How long an issuer of `cfg` serves before cert-manager renews it: the period of the
+/// automatic renewals.
+fn issuer_period(cfg: &Config) -> Option<Duration> {
+    crate::renewal::renews_after(&cfg.issuer)
+}
+
 /// The last automatic issuer renewal at or before `before`, for a configuration without
 /// planned operations (its schedule is fixed: notBefore + duration - renewBefore, again).
 pub fn issuer_renewal_before(cfg: &Config, before: OffsetDateTime) -> Option<OffsetDateTime> {
-    let period = RenewalPolicy::from_spec(&cfg.issuer)
-        .renewal_time(cfg.start, cfg.start.checked_add(cfg.issuer.get_duration())?)
-        .renew_at
-        - cfg.start;
+    let period = issuer_period(cfg)?;
     if period <= Duration::ZERO || before < cfg.start {
         return None;
     }

@@ -361,6 +361,19 @@ pub fn next_action<'a>(
         .map(|(_, _, a)| a)
 }
 
+/// How long after its notBefore cert-manager renews a certificate issued from `spec` (its
+/// rule on the spec's own duration); `None` past the end of time.
+pub(crate) fn renews_after(spec: &CertSpec) -> Option<Duration> {
+    let start = OffsetDateTime::UNIX_EPOCH;
+    let end = start.checked_add(spec.get_duration())?;
+    Some(
+        RenewalPolicy::from_spec(spec)
+            .renewal_time(start, end)
+            .renew_at
+            - start,
+    )
+}
+
 /// cert-manager's admission limits (`MinimumCertificateDuration`, `MinimumRenewBefore`).
 pub const MINIMUM_DURATION: Duration = Duration::hours(1);
 /// The smallest renewBefore cert-manager admits.

@@ -10,12 +10,11 @@ use crate::bundle::{BundleOptions, TrustBundle};
 use crate::cert::Certificate;
 use crate::duration::GoDuration;
 use crate::presets::linkerd;
-use crate::renewal::RenewalPolicy;
 use crate::rotation::{Observed, Phase};
 use crate::spec::{CertSpec, RotationPolicy};
 use std::collections::BTreeSet;
 use std::fmt;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 /// How the cluster's controllers are assumed to be set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -622,7 +621,7 @@ impl Cluster {
             }
             let spec = &c.spec;
             let duration = spec.get_duration();
-            let renews_after = renewal_offset(spec);
+            let renews_after = crate::renewal::renews_after(spec).unwrap_or(duration);
             let renew_before = duration - renews_after;
             let is_identity_issuer = self.identity_issuer().is_some_and(|i| i.object == c.object);
             if is_identity_issuer && !spec.is_ca() {
@@ -804,15 +803,4 @@ fn same_set(a: &TrustBundle, b: &TrustBundle) -> bool {
         x.certificates().map(|c| c.der().to_vec()).collect()
     };
     set(a) == set(b)
-}
-
-/// How long after notBefore cert-manager renews a certificate of `spec` (its rule on the
-/// spec's own duration).
-fn renewal_offset(spec: &CertSpec) -> Duration {
-    let start = OffsetDateTime::UNIX_EPOCH;
-    let end = start.checked_add(spec.get_duration()).unwrap_or(start);
-    RenewalPolicy::from_spec(spec)
-        .renewal_time(start, end)
-        .renew_at
-        - start
 }
