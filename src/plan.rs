@@ -44,7 +44,7 @@ use crate::duration::GoDuration;
 use crate::error::Error;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
-use crate::mesh::Procedure;
+use crate::mesh::{BrokenPair, CONTROLLER, Procedure};
 use crate::presets::linkerd;
 use crate::renewal::{RenewalPolicy, linkerd_proxy_refresh_in};
 use crate::spec::{CertSpec, RotationPolicy};
@@ -82,6 +82,20 @@ pub struct Config {
     /// Today's certificates to start from (the Secrets' anchor and issuer, with keys, and
     /// the previous-anchor Secret's certificate); `None`: both are issued at `start`.
     pub state: Option<std::sync::Arc<State>>,
+    /// The control plane's meshed pods (`linkerd/identity`, `linkerd/destination`, ...), in
+    /// restart order, besides the [`workloads`](Self::workloads). Their proxies are proxies
+    /// like any other, restarted by the procedure's control-plane steps; restarting the one
+    /// named [`CONTROLLER`](crate::mesh::CONTROLLER) restarts the identity controller. Empty
+    /// (the default): the controller is modelled alone and a control-plane step restarts it.
+    pub control_plane: Vec<String>,
+    /// Record a [`Checkpoint`] (pair counts) after each planned step, after each pod a
+    /// rolling restart replaces, and every this often otherwise; `None` (the default): none.
+    pub checkpoints: Option<Duration>,
+    /// Run the planned procedure only up to this step (1-based).
+    pub stop_after: Option<usize>,
+    /// Keep simulating after the first break (to the horizon); the run's
+    /// [`first_break`](Run::first_break) is still the first. Default `false`: stop there.
+    pub through_breaks: bool,
 }
 
 /// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
@@ -140,6 +154,8 @@ pub struct Names {
     pub bundle: String,
     /// The previous-anchor Secret (`cert-manager/linkerd-previous-anchor`).
     pub previous: String,
+    /// The workloads' names: this prefix and their number (`default/w0`, `default/w1`, ...).
+    pub workload: String,
 }
 
 impl Default for Names {
@@ -149,6 +165,7 @@ impl Default for Names {
             issuer: format!("linkerd/{}", linkerd::ISSUER_SECRET),
             bundle: linkerd::TRUST_ROOTS_CONFIGMAP.to_owned(),
             previous: format!("cert-manager/{}", linkerd::PREVIOUS_ANCHOR_SECRET),
+            workload: "default/w".to_owned(),
         }
     }
 }
@@ -169,7 +186,41 @@ impl Config {
             rotation: None,
             names: Names::default(),
             state: None,
+            control_plane: Vec::new(),
+            checkpoints: None,
+            stop_after: None,
+            through_breaks: false,
         }
+    }
+
+    /// Adds the control plane's meshed pods (see [`Config::control_plane`]).
+    pub fn control_plane<S: Into<String>>(mut self, pods: impl IntoIterator<Item = S>) -> Self {
+        self.control_plane = pods.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Names the workloads `{prefix}0`, `{prefix}1`, ... (default `default/w`).
+    pub fn workload_prefix(mut self, prefix: &str) -> Self {
+        prefix.clone_into(&mut self.names.workload);
+        self
+    }
+
+    /// Records checkpoints (see [`Config::checkpoints`]).
+    pub fn checkpoints(mut self, every: Option<Duration>) -> Self {
+        self.checkpoints = every;
+        self
+    }
+
+    /// Runs the planned procedure only up to step `n`.
+    pub fn stop_after(mut self, n: Option<usize>) -> Self {
+        self.stop_after = n;
+        self
+    }
+
+    /// Keeps simulating after the first break.
+    pub fn through_breaks(mut self, on: bool) -> Self {
+        self.through_breaks = on;
+        self
     }
 
     /// Starts from today's certificates instead of issuing new ones at `start`.
@@ -320,6 +371,65 @@ pub struct Run {
     pub verifications: usize,
     /// How many continuity checks (over equivalence classes) it made.
     pub checks: usize,
+    /// The checkpoints recorded (when [`Config::checkpoints`] asks for them), in time order.
+    pub checkpoints: Vec<Checkpoint>,
+    /// The last planned step run (0: none).
+    pub last_step: usize,
+    /// What the Secrets hold where the run stopped: the anchor and identity issuer (with
+    /// their keys) and the previous-anchor Secret's certificate.
+    pub secrets: State,
+    /// The bundle trust-manager published last.
+    pub published: TrustBundle,
+    /// The pods whose loaded bundle still holds an anchor the published bundle no longer has.
+    pub trusting_dropped_anchors: Vec<String>,
+}
+
+/// A moment at which the whole mesh was counted: every ordered pair of distinct pods (the
+/// control plane's and the workloads'), one presenting its leaf and chain, the other
+/// verifying them under the bundle it loaded, with the real verifier — over equivalence
+/// classes, so the count costs one verification per distinct (leaf class, bundle).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Checkpoint {
+    /// When.
+    pub at: OffsetDateTime,
+    /// The planned step it belongs to (1-based), if any.
+    pub step: Option<usize>,
+    /// What just happened (`restarted linkerd/identity`, `6h0m0s later`, ...).
+    pub what: String,
+    /// Ordered pairs counted (pods holding a leaf, times the other pods).
+    pub pairs: usize,
+    /// How many of them fail.
+    pub broken: usize,
+    /// The first failing pairs in pod order, at most [`Checkpoint::EXAMPLES`].
+    pub examples: Vec<BrokenPair>,
+    /// The timeline entries since the previous checkpoint (indices into
+    /// [`Run::timeline`]).
+    pub events: std::ops::Range<usize>,
+    /// Leaves the identity controller issued since the previous checkpoint.
+    pub leaves_issued: usize,
+}
+
+impl Checkpoint {
+    /// How many failing pairs a checkpoint names.
+    pub const EXAMPLES: usize = 3;
+
+    /// Whether every pair verifies.
+    pub fn holds(&self) -> bool {
+        self.broken == 0
+    }
+}
+
+impl fmt::Display for Checkpoint {
+    /// `continuity: K/N workload pairs verify`, as [`mesh::Continuity`](crate::mesh::Continuity).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "continuity: {}/{} workload pairs verify",
+            self.pairs - self.broken,
+            self.pairs
+        )
+    }
 }
 
 impl Run {
@@ -344,6 +454,7 @@ struct Proxy {
     /// A failed CSR waits for the identity controller's state to change.
     waiting: bool,
     next_restart: Option<OffsetDateTime>,
+    control_plane: bool,
 }
 
 /// An issuer generation: the Secret's content at one time, and a representative leaf.
@@ -380,8 +491,9 @@ struct Sim<'r, R> {
     identity: Identity,
     proxies: Vec<Proxy>,
     steps: Vec<(OffsetDateTime, usize, &'static str)>,
-    /// Pending restarts of a rolling restart, latest first.
-    rollout: Vec<(OffsetDateTime, usize)>,
+    /// Pending restarts of a rolling restart, latest first: when, which proxy, the step's
+    /// event and number.
+    rollout: Vec<(OffsetDateTime, usize, usize, usize)>,
     cache: SignatureCache,
     results: HashMap<(usize, usize, bool), Result<(), VerifyError>>,
     controller_results: HashMap<(usize, usize, Vec<bool>), Result<(), VerifyError>>,
@@ -393,8 +505,16 @@ struct Sim<'r, R> {
     /// Events that changed what proxies hold since the last check.
     last_change: Vec<usize>,
     proxy_failure_logged: Option<usize>,
-    /// A break found in the middle of a step (a rolling restart).
-    pending_break: Option<Break>,
+    /// The first break found.
+    first_break: Option<Break>,
+    /// A break was found and the run stops there.
+    stopped: bool,
+    checkpoints: Vec<Checkpoint>,
+    next_checkpoint: Option<OffsetDateTime>,
+    /// The first timeline entry after the last checkpoint.
+    checkpoint_from: usize,
+    leaves_issued: usize,
+    last_step: usize,
 }
 
 /// The longest horizon simulated: ten years.
@@ -404,6 +524,9 @@ pub const MAX_HORIZON: Duration = Duration::days(3660);
 /// whatever its configuration: a year of the seed with 1,000 workloads takes about 3 million;
 /// 1,000 workloads restarted daily for 100 days about 100 million, some 20 s in release).
 pub const MAX_WORK: usize = 500_000_000;
+
+/// The most periodic checkpoints one run records (a year every 6 minutes is 87,600).
+pub const MAX_CHECKPOINTS: usize = 100_000;
 
 /// The most issuer generations one run issues (each costs real keys and signatures): ten years
 /// of the seed's 48h issuer renewed every 23h is about 3,800.
@@ -425,6 +548,18 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
                 MAX_HORIZON.whole_days()
             ),
         });
+    }
+    if let Some(every) = cfg.checkpoints {
+        let n = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
+        if every < Duration::MINUTE || n > MAX_CHECKPOINTS as i64 {
+            return Err(Error::InvalidSpec {
+                reason: format!(
+                    "checkpoints every {} over {} days: at least a minute apart and at most {MAX_CHECKPOINTS} of them",
+                    GoDuration(every),
+                    cfg.horizon.whole_days()
+                ),
+            });
+        }
     }
     if cfg.restart_every.is_some_and(|e| e < Duration::MINUTE) {
         return Err(Error::InvalidSpec {
@@ -450,7 +585,8 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
     // workload: refuse before working when that alone passes the work budget.
     if let Some(every) = cfg.restart_every {
         let per_workload = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
-        let n = i64::try_from(cfg.workloads).unwrap_or(i64::MAX);
+        let n = i64::try_from(cfg.workloads.saturating_add(cfg.control_plane.len()))
+            .unwrap_or(i64::MAX);
         let work = n.saturating_mul(n).saturating_mul(per_workload.max(1));
         if usize::try_from(work).unwrap_or(usize::MAX) > MAX_WORK {
             return Err(Error::InvalidSpec {
@@ -498,18 +634,44 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
         issuer_blocked: false,
         last_change: Vec::new(),
         proxy_failure_logged: None,
-        pending_break: None,
+        first_break: None,
+        stopped: false,
+        checkpoints: Vec::new(),
+        next_checkpoint: None,
+        checkpoint_from: 0,
+        leaves_issued: 0,
+        last_step: 0,
         anchor,
         rng,
     };
     sim.install()?;
-    let brk = sim.run()?;
+    sim.run()?;
+    let published = sim.bundles[sim.published].clone();
+    let trusting_dropped_anchors = sim
+        .proxies
+        .iter()
+        .filter(|p| {
+            sim.bundles[p.bundle]
+                .certificates()
+                .any(|c| !published.contains(c))
+        })
+        .map(|p| p.name.clone())
+        .collect();
     Ok(Run {
+        secrets: State::new(
+            sim.anchor.clone_ca(),
+            sim.gens[sim.issuer_secret].ca.clone_ca(),
+            sim.previous.as_ref().map(|p| p.0.clone()),
+        ),
+        published,
+        trusting_dropped_anchors,
         timeline: sim.timeline,
-        first_break: brk,
+        first_break: sim.first_break,
         end,
         verifications: sim.verifications,
         checks: sim.checks,
+        checkpoints: sim.checkpoints,
+        last_step: sim.last_step,
     })
 }
 
@@ -581,8 +743,14 @@ impl<R: CryptoRngCore> Sim<'_, R> {
             });
         }
         self.start_identity(vec![], false)?;
-        let n = cfg.workloads;
-        for i in 0..n {
+        let names: Vec<(String, bool)> = cfg
+            .control_plane
+            .iter()
+            .map(|c| (c.clone(), true))
+            .chain((0..cfg.workloads).map(|i| (format!("{}{i}", cfg.names.workload), false)))
+            .collect();
+        let n = names.len();
+        for (i, (name, control_plane)) in names.into_iter().enumerate() {
             let next_restart = match cfg.restart_every {
                 Some(every) => Some(Error::add_time(
                     self.now,
@@ -592,7 +760,7 @@ impl<R: CryptoRngCore> Sim<'_, R> {
                 None => None,
             };
             self.proxies.push(Proxy {
-                name: format!("default/w{i}"),
+                name,
                 bundle: self.published,
                 generation: None,
                 not_before: self.now,
@@ -600,15 +768,18 @@ impl<R: CryptoRngCore> Sim<'_, R> {
                 refresh_at: self.now,
                 waiting: false,
                 next_restart,
+                control_plane,
             });
         }
+        // The controller restarts with its pod when that is modelled, else on its own.
         self.identity.next_restart = match cfg.restart_every {
-            Some(every) => Some(Error::add_time(self.now, every)?),
-            None => None,
+            Some(every) if !self.controller_has_pod() => Some(Error::add_time(self.now, every)?),
+            _ => None,
         };
         if let Some((at, procedure)) = cfg.rotation {
             let mut t = at;
-            for (i, title) in procedure.steps().iter().enumerate() {
+            let last = cfg.stop_after.unwrap_or(usize::MAX);
+            for (i, title) in procedure.steps().iter().enumerate().take(last) {
                 self.steps.push((t, i + 1, title));
                 t = Error::add_time(t, Duration::minutes(5))?;
             }
@@ -617,7 +788,139 @@ impl<R: CryptoRngCore> Sim<'_, R> {
         for i in 0..self.proxies.len() {
             self.csr(i)?;
         }
+        if let Some(every) = cfg.checkpoints {
+            self.next_checkpoint = Some(Error::add_time(self.now, every)?);
+            let control = cfg.control_plane.len();
+            self.checkpoint(
+                None,
+                format!(
+                    "{control} control-plane and {} data-plane workloads started",
+                    cfg.workloads
+                ),
+            )?;
+        }
         Ok(())
+    }
+
+    fn controller_has_pod(&self) -> bool {
+        self.cfg.control_plane.iter().any(|c| c == CONTROLLER)
+    }
+
+    /// Records a checkpoint, if the configuration asks for them.
+    fn checkpoint(&mut self, step: Option<usize>, what: String) -> Result<(), Error> {
+        if self.cfg.checkpoints.is_none() {
+            return Ok(());
+        }
+        let (pairs, broken, examples) = self.census()?;
+        let events = self.checkpoint_from..self.timeline.len();
+        self.checkpoint_from = self.timeline.len();
+        self.checkpoints.push(Checkpoint {
+            at: self.now,
+            step,
+            what,
+            pairs,
+            broken,
+            examples,
+            events,
+            leaves_issued: std::mem::take(&mut self.leaves_issued),
+        });
+        Ok(())
+    }
+
+    /// Every ordered pair of distinct pods counted by class: (ordered pairs, failing ones,
+    /// the first failing ones named).
+    fn census(&mut self) -> Result<(usize, usize, Vec<BrokenPair>), Error> {
+        let now = self.now;
+        let mut presenters: Vec<((usize, bool), Vec<usize>)> = Vec::new();
+        let mut holders: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (i, p) in self.proxies.iter().enumerate() {
+            if let Some(g) = p.generation {
+                let key = (g, p.not_before <= now && now <= p.not_after);
+                match presenters.iter_mut().find(|c| c.0 == key) {
+                    Some(c) => c.1.push(i),
+                    None => presenters.push((key, vec![i])),
+                }
+            }
+            match holders.iter_mut().find(|h| h.0 == p.bundle) {
+                Some(h) => h.1.push(i),
+                None => holders.push((p.bundle, vec![i])),
+            }
+        }
+        let n = self.proxies.len();
+        let (mut pairs, mut broken) = (0usize, 0usize);
+        let mut examples: Vec<(usize, usize, VerifyError)> = Vec::new();
+        for ((generation, valid), members) in &presenters {
+            pairs += members.len() * n.saturating_sub(1);
+            for (bundle, verifiers) in &holders {
+                let r = self.class_verdict(*generation, *bundle, *valid, members[0])?;
+                let Err(e) = r else {
+                    continue;
+                };
+                let overlap = members
+                    .iter()
+                    .filter(|&&m| self.proxies[m].bundle == *bundle)
+                    .count();
+                broken += members.len() * verifiers.len() - overlap;
+                let mut named = 0;
+                'pairs: for &m in members {
+                    for &v in verifiers {
+                        if m == v {
+                            continue;
+                        }
+                        if named == Checkpoint::EXAMPLES {
+                            break 'pairs;
+                        }
+                        examples.push((m, v, e.clone()));
+                        named += 1;
+                    }
+                }
+            }
+        }
+        examples.sort_by_key(|x| (x.0, x.1));
+        examples.truncate(Checkpoint::EXAMPLES);
+        let examples = examples
+            .into_iter()
+            .map(|(m, v, error)| BrokenPair {
+                presenter: self.proxies[m].name.clone(),
+                verifier: self.proxies[v].name.clone(),
+                error,
+            })
+            .collect();
+        Ok((pairs, broken, examples))
+    }
+
+    /// The proxies' verdict on a leaf of `generation` (valid now or not; `pi` holds one)
+    /// under loaded bundle `bundle`, as rustls-webpki gives it.
+    fn class_verdict(
+        &mut self,
+        generation: usize,
+        bundle: usize,
+        valid: bool,
+        pi: usize,
+    ) -> Result<Result<(), VerifyError>, Error> {
+        let options = VerifyOptions::for_usage(Usage::ClientAuth).with_anchor_validity(false);
+        let key = (generation, bundle, valid);
+        if let Some(r) = self.results.get(&key) {
+            return Ok(r.clone());
+        }
+        if !valid {
+            return Ok(Err(
+                self.expired_leaf_error(pi, generation, bundle, &options)?
+            ));
+        }
+        self.verifications += 1;
+        let g = &self.gens[generation];
+        let r = verify_cached(
+            &g.rep,
+            std::slice::from_ref(g.ca.certificate()),
+            &self.bundles[bundle],
+            self.now,
+            &options,
+            Some(&self.cache),
+        )
+        .map(|_| ());
+        self.results.insert(key, r.clone());
+        Ok(r)
     }
 
     /// trust-manager: the bundle from the sources, published if it changed.
@@ -897,6 +1200,7 @@ impl<R: CryptoRngCore> Sim<'_, R> {
                 if p.generation != Some(generation) {
                     self.last_change.push(self.gens[generation].event);
                 }
+                self.leaves_issued += 1;
                 *p = Proxy {
                     generation: Some(generation),
                     not_before,
@@ -928,7 +1232,17 @@ impl<R: CryptoRngCore> Sim<'_, R> {
         Ok(())
     }
 
-    fn restart_proxy(&mut self, i: usize) -> Result<(), Error> {
+    /// Restarts proxy `i`'s pod: it loads the published bundle and asks for a leaf; the
+    /// identity controller's own pod restarts the controller first.
+    fn restart_proxy(
+        &mut self,
+        i: usize,
+        cause: Option<usize>,
+        routine: bool,
+    ) -> Result<(), Error> {
+        if self.proxies[i].name == CONTROLLER && self.proxies[i].control_plane {
+            self.start_identity(cause.into_iter().collect(), routine)?;
+        }
         self.proxies[i].bundle = self.published;
         self.dirty = true;
         self.csr(i)
@@ -967,6 +1281,7 @@ impl<R: CryptoRngCore> Sim<'_, R> {
         .chain(leaf_boundary)
         .chain(self.steps.last().map(|s| s.0))
         .chain(self.rollout.last().map(|r| r.0))
+        .chain(self.next_checkpoint)
         .chain(std::iter::once(self.end))
         .filter(|t| *t >= self.now)
         .min()
@@ -974,12 +1289,7 @@ impl<R: CryptoRngCore> Sim<'_, R> {
         .max(self.now)
     }
 
-    fn continuity_now(&mut self) -> Result<Option<Break>, Error> {
-        self.dirty = false;
-        self.continuity()
-    }
-
-    fn run(&mut self) -> Result<Option<Break>, Error> {
+    fn run(&mut self) -> Result<(), Error> {
         let mut same_time = 0u32;
         let mut work = 0usize;
         loop {
@@ -992,14 +1302,12 @@ impl<R: CryptoRngCore> Sim<'_, R> {
                     ),
                 });
             }
-            if let Some(b) = self.pending_break.take() {
-                return Ok(Some(b));
+            if self.stopped {
+                return Ok(());
             }
-            if self.dirty {
-                self.dirty = false;
-                if let Some(b) = self.continuity()? {
-                    return Ok(Some(b));
-                }
+            self.check_if_dirty()?;
+            if self.stopped {
+                return Ok(());
             }
             let t = self.next_time();
             same_time = if t == self.now { same_time + 1 } else { 0 };
@@ -1010,17 +1318,37 @@ impl<R: CryptoRngCore> Sim<'_, R> {
             }
             self.now = t;
             self.step()?;
-            if let Some(b) = self.pending_break.take() {
-                return Ok(Some(b));
+            if self.stopped {
+                return Ok(());
             }
             if self.now >= self.end {
-                if self.dirty {
-                    self.dirty = false;
-                    return self.continuity();
-                }
-                return Ok(None);
+                return self.check_if_dirty();
             }
         }
+    }
+
+    /// Checks continuity if anything changed since the last check (while no break is known:
+    /// after the first, a run that goes on only counts at its checkpoints).
+    fn check_if_dirty(&mut self) -> Result<(), Error> {
+        if !self.dirty {
+            return Ok(());
+        }
+        self.dirty = false;
+        if self.first_break.is_some() {
+            return Ok(());
+        }
+        if let Some(b) = self.continuity()? {
+            self.found(b);
+        }
+        Ok(())
+    }
+
+    /// The first break: recorded, and the run stops unless it goes on through breaks.
+    fn found(&mut self, b: Break) {
+        if self.first_break.is_none() {
+            self.first_break = Some(b);
+        }
+        self.stopped = !self.cfg.through_breaks;
     }
 
     /// Everything due now, in the components' order.
@@ -1058,13 +1386,16 @@ impl<R: CryptoRngCore> Sim<'_, R> {
             }
         }
         while self.rollout.last().is_some_and(|r| r.0 <= now) {
-            let Some((_, i)) = self.rollout.pop() else {
+            let Some((_, i, cause, step)) = self.rollout.pop() else {
                 break;
             };
-            self.restart_proxy(i)?;
+            self.restart_proxy(i, Some(cause), false)?;
+            let what = format!("restarted {}", self.proxies[i].name);
+            self.checkpoint(Some(step), what)?;
             // Each replaced pod is a moment to check: the mix of old and new is the risk.
-            if let Some(b) = self.continuity_now()? {
-                self.pending_break = Some(b);
+            self.dirty = true;
+            self.check_if_dirty()?;
+            if self.stopped {
                 return Ok(());
             }
         }
@@ -1078,7 +1409,7 @@ impl<R: CryptoRngCore> Sim<'_, R> {
             if self.proxies[i].next_restart.is_some_and(|t| t <= now) {
                 let every = cfg.restart_every.unwrap_or(Duration::DAY);
                 self.proxies[i].next_restart = Some(Error::add_time(now, every)?);
-                self.restart_proxy(i)?;
+                self.restart_proxy(i, None, true)?;
             }
         }
         for i in 0..self.proxies.len() {
@@ -1087,6 +1418,12 @@ impl<R: CryptoRngCore> Sim<'_, R> {
             }
             if self.proxies[i].not_after + Duration::SECOND == now {
                 self.dirty = true;
+            }
+        }
+        if let (Some(at), Some(every)) = (self.next_checkpoint, cfg.checkpoints) {
+            if at <= now {
+                self.next_checkpoint = Some(Error::add_time(now, every)?);
+                self.checkpoint(None, format!("{} later", GoDuration(every)))?;
             }
         }
         Ok(())
@@ -1121,6 +1458,7 @@ impl<R: CryptoRngCore> Sim<'_, R> {
     fn operator_step(&mut self, n: usize, title: &str) -> Result<(), Error> {
         let procedure = self.cfg.rotation.map(|r| r.1);
         let e = self.log(Who::Operator, format!("step {n}: {title}"), vec![]);
+        self.last_step = n;
         let seven = matches!(procedure, Some(Procedure::SevenStep));
         let action = match (seven, n) {
             (_, 1) => "anchor",
@@ -1129,40 +1467,62 @@ impl<R: CryptoRngCore> Sim<'_, R> {
             (true, 4) | (false, 2) => "issuer",
             _ => "drop",
         };
-        match action {
-            "anchor" => self.renew_anchor("Renewed (kubectl cert-manager renew)")?,
+        let control: Vec<usize> = (0..self.proxies.len())
+            .filter(|&i| self.proxies[i].control_plane)
+            .collect();
+        let data: Vec<usize> = (0..self.proxies.len())
+            .filter(|&i| !self.proxies[i].control_plane)
+            .collect();
+        let what = match action {
+            "anchor" => {
+                self.renew_anchor("Renewed (kubectl cert-manager renew)")?;
+                "the bundle {new, old} is published; nobody reloaded it"
+            }
             "issuer" => {
                 self.issue_issuer(
                     vec![e, self.anchor_event],
                     "Renewed (kubectl cert-manager renew)",
                 )?;
                 self.identity_sees_issuer();
+                "the identity issuer Secret holds the new issuer"
             }
-            "control-plane" => self.start_identity(vec![e], false)?,
-            "data-plane" => self.rolling_restart()?,
+            "control-plane" if control.is_empty() => {
+                self.start_identity(vec![e], false)?;
+                "the identity controller restarted"
+            }
+            "control-plane" => {
+                self.rolling_restart(&control, e, n)?;
+                "before the restarts"
+            }
+            "data-plane" => {
+                self.rolling_restart(&data, e, n)?;
+                "before the restarts"
+            }
             _ => {
-                if let Some((_, ev)) = &mut self.previous {
+                if let Some((prev, ev)) = &mut self.previous {
                     *ev = e;
-                }
-                if let Some((prev, _)) = &mut self.previous {
                     *prev = self.anchor.certificate().clone();
                 }
                 self.publish(vec![e])?;
-                self.start_identity(vec![e], false)?;
-                self.rolling_restart()?;
+                if control.is_empty() {
+                    self.start_identity(vec![e], false)?;
+                }
+                let all: Vec<usize> = control.iter().chain(&data).copied().collect();
+                self.rolling_restart(&all, e, n)?;
+                "the bundle {new} is published"
             }
-        }
-        Ok(())
+        };
+        self.checkpoint(Some(n), what.to_owned())
     }
 
-    /// A rolling restart of the data plane: one workload after another, evenly over the
-    /// 5 minutes to the next step (as `kubectl rollout restart` replaces pods).
-    fn rolling_restart(&mut self) -> Result<(), Error> {
-        let n = i32::try_from(self.proxies.len() + 1).unwrap_or(i32::MAX);
-        for i in 0..self.proxies.len() {
-            let k = i32::try_from(i).unwrap_or(i32::MAX);
+    /// A rolling restart of `pods`: one after another, evenly over the 5 minutes to the next
+    /// step (as `kubectl rollout restart` replaces pods).
+    fn rolling_restart(&mut self, pods: &[usize], cause: usize, step: usize) -> Result<(), Error> {
+        let n = i32::try_from(pods.len() + 1).unwrap_or(i32::MAX);
+        for (k, &i) in pods.iter().enumerate() {
+            let k = i32::try_from(k).unwrap_or(i32::MAX);
             let at = Error::add_time(self.now, Duration::minutes(5) * k / n)?;
-            self.rollout.push((at, i));
+            self.rollout.push((at, i, cause, step));
         }
         self.rollout.sort_by(|a, b| b.cmp(a));
         Ok(())
@@ -1187,35 +1547,13 @@ impl<R: CryptoRngCore> Sim<'_, R> {
                 verifiers.push((p.bundle, i));
             }
         }
-        let options = VerifyOptions::for_usage(Usage::ClientAuth).with_anchor_validity(false);
         let mut first: Option<(usize, usize, VerifyError)> = None;
         for &(generation, valid, pi) in &presenters {
             let Some(generation) = generation else {
                 continue;
             };
             for &(bundle, vi) in &verifiers {
-                let key = (generation, bundle, valid);
-                let r = if valid {
-                    if let Some(r) = self.results.get(&key) {
-                        r.clone()
-                    } else {
-                        self.verifications += 1;
-                        let g = &self.gens[generation];
-                        let r = verify_cached(
-                            &g.rep,
-                            std::slice::from_ref(g.ca.certificate()),
-                            &self.bundles[bundle],
-                            now,
-                            &options,
-                            Some(&self.cache),
-                        )
-                        .map(|_| ());
-                        self.results.insert(key, r.clone());
-                        r
-                    }
-                } else {
-                    Err(self.expired_leaf_error(pi, generation, bundle, &options)?)
-                };
+                let r = self.class_verdict(generation, bundle, valid, pi)?;
                 if let Err(e) = r {
                     // The server: another workload holding this bundle (any, if the presenter
                     // is the only one).

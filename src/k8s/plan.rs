@@ -101,6 +101,7 @@ impl Cluster {
                 |b| b.name.clone(),
             ),
             previous: format!("{pns}/{pn}"),
+            ..Names::default()
         };
         Ok(cfg)
     }
