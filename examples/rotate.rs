@@ -1,6 +1,9 @@
-//! The main job: the seed document's certificate lifecycle on a simulated clock and a
+//! The rotation demo: the seed document's certificate lifecycle on a simulated clock and a
 //! simulated mesh, ending in an anchor rotation — by the corrected seven-step procedure (the
-//! default) or by the original five steps, which break mTLS.
+//! default) or by the original five steps, which break mTLS. It runs on the same engine as
+//! `plan` ([`certcycle::plan`]): cert-manager renews and signs as it does, trust-manager
+//! publishes, Linkerd's identity controller loads its anchors at start and skips an issuer
+//! that does not verify, and proxies load the bundle when their pod starts.
 //!
 //! ```text
 //! cargo run --example rotate -- [--procedure seven-step|five-step] [--workloads N]
@@ -8,12 +11,13 @@
 //! ```
 //!
 //! It creates the trust anchor and identity issuer of the seed document, starts the control
-//! plane and N workloads (default 6), runs D days (default 3) of automatic issuer renewals
-//! (cert-manager, renewBefore 25h) and leaf refreshes (linkerd-proxy, 70% of the remaining
-//! life), then rotates the anchor. After every step, and after every single restart, it
-//! prints `continuity: K/K workload pairs verify` — every ordered pair of workloads checked
-//! with certcycle's verifier against the bundle the verifying workload loaded — and each
-//! broken pair with its reason.
+//! plane's three pods and N workloads (default 6), runs D days (default 3) of automatic
+//! issuer renewals (cert-manager, renewBefore 25h) and leaf refreshes (linkerd-proxy, 70% of
+//! the remaining life), then rotates the anchor, one step every 5 minutes, rolling restarts
+//! replacing one pod after another. Every 6 hours, after every step and after every single
+//! restart it prints `continuity: K/K workload pairs verify` — every ordered pair of pods
+//! checked with certcycle's verifier against the bundle the verifying pod loaded — and the
+//! first broken pairs with their reason.
 //!
 //! `--out DIR` writes the Secret/ConfigMap data of the state reached (key files mode 0600);
 //! `--stop-after N` stops after step N. Exit 0 only if continuity held at every step; 1 with
@@ -22,13 +26,21 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use certcycle::mesh::{Checkpoint, Event, Mesh, Procedure};
-use certcycle::{Ca, Certificate, PrivateKey, TrustBundle, presets::linkerd};
+use certcycle::mesh::Procedure;
+use certcycle::plan::{self, Checkpoint, Config, State};
+use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
 use common::{Args, Fail, rfc3339};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::path::{Path, PathBuf};
 use time::{Duration, macros::datetime};
+
+/// The control plane's meshed pods, in restart order.
+const CONTROL_PLANE: [&str; 3] = [
+    certcycle::mesh::CONTROLLER,
+    "linkerd/destination",
+    "linkerd/proxy-injector",
+];
 
 fn indent(s: &str) -> String {
     s.lines()
@@ -37,40 +49,15 @@ fn indent(s: &str) -> String {
         .join("\n")
 }
 
-fn report(e: &Event) {
-    match e {
-        Event::IssuerRenewed { at, issuer } => println!(
-            "  [{}] cert-manager renewed the identity issuer:\n{}",
-            rfc3339(*at),
-            indent(&issuer.to_string())
-        ),
-        Event::LeafRefreshFailed {
-            at,
-            workload,
-            error,
-        } => {
-            println!(
-                "  [{}] {workload} could not refresh its leaf: {error}",
-                rfc3339(*at)
-            )
-        }
-        Event::IssuerUpdateSkipped { at, error, .. } => println!(
-            "  [{}] identity: IssuerUpdateSkipped: the new issuer does not verify against the anchors it loaded at start ({error}); keeping the old one",
-            rfc3339(*at)
-        ),
-        _ => {}
-    }
-}
-
-fn show(what: &str, at: time::OffsetDateTime, continuity: &certcycle::mesh::Continuity) {
-    println!("  [{}] {what}: {continuity}", rfc3339(at));
-    for b in continuity.broken.iter().take(3) {
+fn show(what: &str, cp: &Checkpoint) {
+    println!("  [{}] {what}: {cp}", rfc3339(cp.at));
+    for b in &cp.examples {
         println!("    broken: {b}");
     }
-    if continuity.broken.len() > 3 {
+    if cp.broken > cp.examples.len() {
         println!(
             "    ... and {} more broken pairs",
-            continuity.broken.len() - 3
+            cp.broken - cp.examples.len()
         );
     }
 }
@@ -106,15 +93,28 @@ fn main() -> std::process::ExitCode {
                 )));
             }
         };
-        let workloads = number("--workloads", 6)? as usize;
+        let workloads = usize::try_from(number("--workloads", 6)?)
+            .map_err(|_| Fail::usage("--workloads is too large"))?;
         if workloads == 0 {
             return Err(Fail::usage("--workloads must be at least 1"));
         }
+        let titles = procedure.steps();
         let stop_after = match args.get("--stop-after") {
-            Some(_) => Some(number("--stop-after", 0)? as usize),
+            Some(_) => match usize::try_from(number("--stop-after", 0)?) {
+                Ok(n @ 1..) if n <= titles.len() => Some(n),
+                _ => {
+                    return Err(Fail::usage(format!(
+                        "--stop-after: a step from 1 to {}",
+                        titles.len()
+                    )));
+                }
+            },
             None => None,
         };
-        let days = number("--days", 3)? as i64;
+        let days = i32::try_from(number("--days", 3)?)
+            .ok()
+            .filter(|d| *d <= 3650)
+            .ok_or_else(|| Fail::usage("--days: at most 3650"))?;
         let mut rng = ChaCha20Rng::seed_from_u64(number("--seed", 1)?);
         let out = args.get("--out").map(PathBuf::from);
 
@@ -142,128 +142,125 @@ fn main() -> std::process::ExitCode {
             "identity issuer (Certificate linkerd-identity-issuer: 48h, renewBefore 25h):\n{}",
             indent(&issuer.certificate().inspect().to_string())
         );
-        let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
-        let mesh_rng = ChaCha20Rng::from_rng(&mut rng).map_err(|e| Fail::usage(e.to_string()))?;
-        let mut mesh = Mesh::new(t0, bundle, issuer, Some(anchor.clone_ca()), mesh_rng);
-        for name in ["identity", "destination", "proxy-injector"] {
-            mesh.add_workload(name, "linkerd", true)?;
-        }
-        for i in 0..workloads {
-            mesh.advance(Duration::minutes(7))?;
-            mesh.add_workload(&format!("web-{i}"), "default", false)?;
-        }
-        let mut held = true;
-        let c = mesh.continuity();
-        held &= c.holds();
-        show(
-            &format!("3 control-plane and {workloads} data-plane workloads started"),
-            mesh.now(),
-            &c,
-        );
-
-        println!("\n== {days} days of automatic issuer renewals and leaf refreshes");
-        for _ in 0..days * 4 {
-            let events = mesh.advance(Duration::hours(6))?;
-            events.iter().for_each(report);
-            let refreshed = events
-                .iter()
-                .filter(|e| matches!(e, Event::LeafRefreshed { .. }))
-                .count();
-            let c = mesh.continuity();
-            held &= c.holds();
-            show(
-                &format!("6h later, {refreshed} leaf refreshes"),
-                mesh.now(),
-                &c,
-            );
-        }
+        let previous = anchor.certificate().clone();
+        let config = Config::seed(t0)
+            .from_state(State::new(anchor, issuer, Some(previous)))
+            .control_plane(CONTROL_PLANE)
+            .workload_prefix("default/web-")
+            .workloads(workloads)
+            .checkpoints(Some(Duration::hours(6)))
+            .stop_after(stop_after)
+            .through_breaks(true);
 
         // cert-manager signs the issuer with whatever the anchor Secret holds: an issuer
-        // renewal inside the rotation window would re-sign it under the new anchor before
-        // everyone trusts it. Rotate right after a renewal, not just before one.
-        let next_renewal = certcycle::RenewalPolicy::from_spec(&linkerd::identity_issuer())
-            .for_certificate(mesh.issuer().certificate())
-            .renew_at;
-        if next_renewal - mesh.now() < Duration::hours(3) {
-            println!(
-                "\n(the issuer renews at {}: waiting for it before rotating the anchor)",
-                rfc3339(next_renewal)
-            );
-            let events = mesh.advance(next_renewal - mesh.now() + Duration::minutes(1))?;
-            events.iter().for_each(report);
+        // renewal inside steps 1-3 would re-sign it under the new anchor before everyone
+        // trusts it. Rotate right after a renewal, not just before one.
+        let mut rotate_at = t0 + Duration::days(1) * days;
+        let wait = plan::issuer_renewal_before(&config, rotate_at + Duration::hours(3))
+            .filter(|renewal| *renewal > rotate_at);
+        if let Some(renewal) = wait {
+            rotate_at = renewal + Duration::MINUTE;
         }
-        let now = mesh.now();
-        let new_anchor = Ca::self_signed(
-            &linkerd::trust_anchor(),
-            PrivateKey::generate(&mut rng),
-            now,
-            &mut rng,
-        )?;
+        let steps = stop_after.unwrap_or(titles.len());
+        let steps_i32 = i32::try_from(steps).unwrap_or(i32::MAX);
+        let config = config
+            .rotate_at(rotate_at, procedure)
+            .horizon(rotate_at - t0 + Duration::minutes(5) * steps_i32 + Duration::MINUTE);
+        let run = plan::simulate(&config, &mut rng)?;
+
         let name = match procedure {
             Procedure::SevenStep => "seven-step (corrected)",
             Procedure::FiveStep => "five-step (as first published)",
             _ => "another procedure",
         };
-        println!("\n== anchor rotation, {name} procedure");
-        println!(
-            "new trust anchor:\n{}",
-            indent(&new_anchor.certificate().inspect().to_string())
-        );
-        let titles = procedure.steps();
+        let mut rotating = false;
         let mut step_seen = 0;
-        let report_cp = |cp: &Checkpoint| {
-            if cp.step != step_seen {
-                step_seen = cp.step;
-                println!("\n== step {}: {}", cp.step, titles[cp.step - 1]);
+        let mut held = true;
+        for (i, cp) in run.checkpoints.iter().enumerate() {
+            if let Some(step) = cp.step {
+                if !rotating {
+                    rotating = true;
+                    if let Some(renewal) = wait {
+                        println!(
+                            "\n(the issuer renews at {}: waited for it before rotating the anchor)",
+                            rfc3339(renewal)
+                        );
+                    }
+                    println!("\n== anchor rotation, {name} procedure");
+                }
+                if step != step_seen {
+                    step_seen = step;
+                    println!("\n== step {step}: {}", titles[step - 1]);
+                }
             }
-            cp.events.iter().for_each(report);
-            show(&cp.what, cp.at, &cp.continuity);
-        };
-        let rotation = mesh.rotate_anchor(
-            procedure,
-            &new_anchor,
-            Duration::minutes(5),
-            stop_after,
-            report_cp,
-        )?;
+            for e in &run.timeline[cp.events.clone()] {
+                println!("  {e}");
+            }
+            if i == 0 || cp.step.is_some() {
+                show(&cp.what, cp);
+            } else {
+                show(
+                    &format!("{}, {} leaves issued", cp.what, cp.leaves_issued),
+                    cp,
+                );
+            }
+            if !rotating {
+                held &= cp.holds();
+            }
+            if i == 0 {
+                println!("\n== {days} days of automatic issuer renewals and leaf refreshes");
+            }
+        }
+        for e in run
+            .timeline
+            .iter()
+            .skip(run.checkpoints.last().map_or(0, |c| c.events.end))
+        {
+            println!("  {e}");
+        }
         println!(
-            "\nnew identity issuer:\n{}",
-            indent(&mesh.issuer().certificate().inspect().to_string())
+            "\ntrust anchor now:\n{}",
+            indent(&run.secrets.anchor.certificate().inspect().to_string())
+        );
+        println!(
+            "identity issuer now:\n{}",
+            indent(&run.secrets.issuer.certificate().inspect().to_string())
         );
         println!(
             "workloads still trusting a dropped anchor: {}",
-            mesh.trusting_dropped_anchors().len()
+            run.trusting_dropped_anchors.len()
         );
-        if rotation.last_step < titles.len() {
-            println!("stopped after step {} (--stop-after)", rotation.last_step);
+        if run.last_step < titles.len() {
+            println!("stopped after step {} (--stop-after)", run.last_step);
         }
         if let Some(dir) = &out {
-            // The seed's last step copies the new anchor into linkerd-previous-anchor: after
-            // it, trust-manager builds the one-anchor bundle from two identical sources.
-            let previous = if rotation.last_step == titles.len() {
-                new_anchor.certificate()
-            } else {
-                &rotation.previous_anchor
-            };
-            write_out(dir, &mesh, &new_anchor, previous)?;
+            write_out(dir, &run.secrets, &run.published)?;
             eprintln!("wrote {}", dir.display());
         }
-        match rotation.first_break() {
+        let broke = run
+            .checkpoints
+            .iter()
+            .find(|c| c.step.is_some() && !c.holds());
+        match broke {
             Some(cp) if held => {
                 let pair = cp
-                    .continuity
-                    .broken
+                    .examples
                     .first()
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 eprintln!(
                     "error: mTLS continuity broke at step {} ({}): {pair}",
-                    cp.step, cp.what
+                    cp.step.unwrap_or(0),
+                    cp.what
                 );
                 Ok(1)
             }
             _ if !held => {
                 eprintln!("error: mTLS continuity broke before the rotation");
+                Ok(1)
+            }
+            _ if run.last_step == 0 => {
+                eprintln!("error: the rotation did not run");
                 Ok(1)
             }
             _ => {
@@ -275,10 +272,8 @@ fn main() -> std::process::ExitCode {
 }
 
 /// The Secret/ConfigMap data files of the state reached.
-fn write_out<R>(dir: &Path, mesh: &Mesh<R>, anchor: &Ca, previous: &Certificate) -> Result<(), Fail>
-where
-    R: rand_core::CryptoRngCore,
-{
+fn write_out(dir: &Path, secrets: &State, bundle: &TrustBundle) -> Result<(), Fail> {
+    let anchor = &secrets.anchor;
     let a = dir.join("cert-manager/linkerd-trust-anchor");
     common::write_file(
         &a.join(linkerd::TLS_CRT),
@@ -295,14 +290,17 @@ where
         &anchor.certificate().to_pem(),
         false,
     )?;
+    // The seed's last step copies the new anchor into linkerd-previous-anchor: after it,
+    // trust-manager builds the one-anchor bundle from two identical sources.
+    let previous = secrets.previous.as_ref().unwrap_or(anchor.certificate());
     let p = dir.join("cert-manager/linkerd-previous-anchor");
     common::write_file(&p.join(linkerd::TLS_CRT), &previous.to_pem(), false)?;
     common::write_file(&p.join(linkerd::CA_CRT), &previous.to_pem(), false)?;
-    let issuer = mesh.issuer();
+    let issuer = &secrets.issuer;
     let signer = [anchor.certificate(), previous]
         .into_iter()
         .find(|c| issuer.certificate().authority_key_id() == c.subject_key_id())
-        .map(Certificate::to_pem)
+        .map(certcycle::Certificate::to_pem)
         .unwrap_or_default();
     let i = dir.join("linkerd/linkerd-identity-issuer");
     common::write_file(
@@ -317,10 +315,6 @@ where
     )?;
     common::write_file(&i.join(linkerd::CA_CRT), &signer, false)?;
     let r = dir.join("linkerd/linkerd-identity-trust-roots");
-    common::write_file(
-        &r.join(linkerd::CA_BUNDLE_CRT),
-        &mesh.bundle_source().to_pem(),
-        false,
-    )?;
+    common::write_file(&r.join(linkerd::CA_BUNDLE_CRT), &bundle.to_pem(), false)?;
     Ok(())
 }

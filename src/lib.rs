@@ -78,6 +78,7 @@ mod csr;
 mod display;
 mod dn;
 mod duration;
+mod engine;
 mod error;
 pub mod health;
 mod issue;

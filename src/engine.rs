@@ -1,0 +1,1192 @@
+//! The one simulation engine behind [`plan`](crate::plan), [`mesh`](crate::mesh) and the
+//! `rotate` example: cert-manager, trust-manager, Linkerd's identity controller and the
+//! proxies as their sources behave (DESIGN §6). `plan` runs it over a configuration to a
+//! horizon, checking continuity over equivalence classes; `mesh` drives it by hand, with a
+//! real leaf and key per pod.
+
+use crate::bundle::TrustBundle;
+use crate::cert::Certificate;
+use crate::display::rfc3339;
+use crate::duration::GoDuration;
+use crate::error::Error;
+use crate::issue::Ca;
+use crate::key::PrivateKey;
+use crate::mesh::{BrokenPair, CONTROLLER, Procedure};
+use crate::plan::{
+    Break, Checkpoint, Config, Evidence, MAX_GENERATIONS, MAX_WORK, PlanEvent, Run, State, Who,
+};
+use crate::presets::linkerd;
+use crate::renewal::{RenewalPolicy, linkerd_proxy_refresh_in};
+use crate::spec::RotationPolicy;
+use crate::verify::{SignatureCache, Usage, VerifyError, VerifyOptions, verify_cached};
+use rand_core::CryptoRngCore;
+use std::collections::HashMap;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// One workload's state (the leaf as numbers; one real leaf per issuer generation).
+#[derive(Debug, Clone)]
+struct Proxy {
+    name: String,
+    bundle: usize,
+    generation: Option<usize>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    refresh_at: OffsetDateTime,
+    /// A failed CSR waits for the identity controller's state to change.
+    waiting: bool,
+    next_restart: Option<OffsetDateTime>,
+    control_plane: bool,
+}
+
+/// An issuer generation: the Secret's content at one time, and a representative leaf.
+#[derive(Debug)]
+struct Generation {
+    ca: Ca,
+    rep: Certificate,
+    event: usize,
+}
+
+#[derive(Debug)]
+struct Identity {
+    anchors: Option<usize>,
+    generation: Option<usize>,
+    /// The event that explains the controller's state (start, update, skip, failure).
+    why: Option<usize>,
+    next_restart: Option<OffsetDateTime>,
+}
+
+pub(crate) struct Engine<R> {
+    cfg: Arc<Config>,
+    rng: R,
+    now: OffsetDateTime,
+    end: OffsetDateTime,
+    timeline: Vec<PlanEvent>,
+    anchor: Ca,
+    anchor_event: usize,
+    previous: Option<(Certificate, usize)>,
+    bundles: Vec<TrustBundle>,
+    published: usize,
+    published_event: usize,
+    gens: Vec<Generation>,
+    issuer_secret: usize,
+    identity: Identity,
+    proxies: Vec<Proxy>,
+    steps: Vec<(OffsetDateTime, usize, &'static str)>,
+    /// Pending restarts of a rolling restart, latest first: when, which proxy, the step's
+    /// event and number.
+    rollout: Vec<(OffsetDateTime, usize, usize, usize)>,
+    cache: SignatureCache,
+    results: HashMap<(usize, usize, bool), Result<(), VerifyError>>,
+    controller_results: HashMap<(usize, usize, Vec<bool>), Result<(), VerifyError>>,
+    verifications: usize,
+    checks: usize,
+    dirty: bool,
+    /// The issuer could not be signed; retried when the anchor changes.
+    issuer_blocked: bool,
+    /// Events that changed what proxies hold since the last check.
+    last_change: Vec<usize>,
+    proxy_failure_logged: Option<usize>,
+    /// The first break found.
+    first_break: Option<Break>,
+    /// A break was found and the run stops there.
+    stopped: bool,
+    checkpoints: Vec<Checkpoint>,
+    next_checkpoint: Option<OffsetDateTime>,
+    /// The first timeline entry after the last checkpoint.
+    checkpoint_from: usize,
+    leaves_issued: usize,
+    last_step: usize,
+}
+
+impl<R: CryptoRngCore> Engine<R> {
+    /// An engine at `cfg.start` with the anchor Secret's content, before anything runs.
+    pub(crate) fn new(cfg: Arc<Config>, end: OffsetDateTime, anchor: Ca, rng: R) -> Self {
+        Self {
+            now: cfg.start,
+            cfg,
+            end,
+            timeline: Vec::new(),
+            anchor_event: 0,
+            previous: None,
+            bundles: Vec::new(),
+            published: 0,
+            published_event: 0,
+            gens: Vec::new(),
+            issuer_secret: 0,
+            identity: Identity {
+                anchors: None,
+                generation: None,
+                why: None,
+                next_restart: None,
+            },
+            proxies: Vec::new(),
+            steps: Vec::new(),
+            rollout: Vec::new(),
+            cache: SignatureCache::with_limits(4096, SignatureCache::DEFAULT_PREPARED_KEYS),
+            results: HashMap::new(),
+            controller_results: HashMap::new(),
+            verifications: 0,
+            checks: 0,
+            dirty: true,
+            issuer_blocked: false,
+            last_change: Vec::new(),
+            proxy_failure_logged: None,
+            first_break: None,
+            stopped: false,
+            checkpoints: Vec::new(),
+            next_checkpoint: None,
+            checkpoint_from: 0,
+            leaves_issued: 0,
+            last_step: 0,
+            anchor,
+            rng,
+        }
+    }
+
+    /// The run, once it stopped.
+    pub(crate) fn into_run(self) -> Run {
+        let published = self.bundles[self.published].clone();
+        let trusting_dropped_anchors = self
+            .proxies
+            .iter()
+            .filter(|p| {
+                self.bundles[p.bundle]
+                    .certificates()
+                    .any(|c| !published.contains(c))
+            })
+            .map(|p| p.name.clone())
+            .collect();
+        Run {
+            secrets: State::new(
+                self.anchor.clone_ca(),
+                self.gens[self.issuer_secret].ca.clone_ca(),
+                self.previous.as_ref().map(|p| p.0.clone()),
+            ),
+            published,
+            trusting_dropped_anchors,
+            timeline: self.timeline,
+            first_break: self.first_break,
+            end: self.end,
+            verifications: self.verifications,
+            checks: self.checks,
+            checkpoints: self.checkpoints,
+            last_step: self.last_step,
+        }
+    }
+}
+
+impl<R: CryptoRngCore> Engine<R> {
+    fn log(&mut self, who: Who, what: String, causes: Vec<usize>) -> usize {
+        self.timeline.push(PlanEvent {
+            at: self.now,
+            who,
+            what,
+            causes,
+        });
+        self.timeline.len() - 1
+    }
+
+    pub(crate) fn install(&mut self) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        let verb = if cfg.state.is_some() {
+            "Secret holds (today)"
+        } else {
+            "Issued"
+        };
+        self.anchor_event = self.log(
+            Who::CertManager,
+            format!(
+                "{verb} Certificate {}: trust anchor {} (notBefore {}, notAfter {})",
+                cfg.names.anchor,
+                self.anchor.certificate().subject(),
+                rfc3339(self.anchor.certificate().not_before()),
+                rfc3339(self.anchor.certificate().not_after())
+            ),
+            vec![],
+        );
+        if let Some(prev) = cfg.state.as_ref().and_then(|s| s.previous.clone()) {
+            let e = self.log(
+                Who::Operator,
+                format!(
+                    "{} holds {} (notAfter {}){}",
+                    cfg.names.previous,
+                    prev.subject(),
+                    rfc3339(prev.not_after()),
+                    if prev == *self.anchor.certificate() {
+                        ": the current anchor"
+                    } else {
+                        ": an older anchor"
+                    }
+                ),
+                vec![],
+            );
+            self.previous = Some((prev, e));
+        } else if cfg.previous_anchor_source {
+            let e = self.log(
+                Who::Operator,
+                format!(
+                    "copied the anchor into {} (the seed's install step)",
+                    cfg.names.previous
+                ),
+                vec![self.anchor_event],
+            );
+            self.previous = Some((self.anchor.certificate().clone(), e));
+        }
+        self.publish(vec![self.anchor_event])?;
+        match &cfg.state {
+            Some(state) => self.adopt_issuer(state.issuer.clone_ca())?,
+            None => self.issue_issuer(vec![self.anchor_event], "Issued")?,
+        }
+        if self.gens.is_empty() {
+            return Err(Error::InvalidSpec {
+                reason: "the identity issuer cannot be issued under the anchor".into(),
+            });
+        }
+        self.start_identity(vec![], false)?;
+        let names: Vec<(String, bool)> = cfg
+            .control_plane
+            .iter()
+            .map(|c| (c.clone(), true))
+            .chain((0..cfg.workloads).map(|i| (format!("{}{i}", cfg.names.workload), false)))
+            .collect();
+        let n = names.len();
+        for (i, (name, control_plane)) in names.into_iter().enumerate() {
+            let next_restart = match cfg.restart_every {
+                Some(every) => Some(Error::add_time(
+                    self.now,
+                    every * (i32::try_from(i + 1).unwrap_or(i32::MAX))
+                        / i32::try_from(n + 1).unwrap_or(i32::MAX),
+                )?),
+                None => None,
+            };
+            self.proxies.push(Proxy {
+                name,
+                bundle: self.published,
+                generation: None,
+                not_before: self.now,
+                not_after: self.now,
+                refresh_at: self.now,
+                waiting: false,
+                next_restart,
+                control_plane,
+            });
+        }
+        // The controller restarts with its pod when that is modelled, else on its own.
+        self.identity.next_restart = match cfg.restart_every {
+            Some(every) if !self.controller_has_pod() => Some(Error::add_time(self.now, every)?),
+            _ => None,
+        };
+        if let Some((at, procedure)) = cfg.rotation {
+            let mut t = at;
+            let last = cfg.stop_after.unwrap_or(usize::MAX);
+            for (i, title) in procedure.steps().iter().enumerate().take(last) {
+                self.steps.push((t, i + 1, title));
+                t = Error::add_time(t, Duration::minutes(5))?;
+            }
+            self.steps.reverse();
+        }
+        for i in 0..self.proxies.len() {
+            self.csr(i)?;
+        }
+        if let Some(every) = cfg.checkpoints {
+            self.next_checkpoint = Some(Error::add_time(self.now, every)?);
+            let control = cfg.control_plane.len();
+            self.checkpoint(
+                None,
+                format!(
+                    "{control} control-plane and {} data-plane workloads started",
+                    cfg.workloads
+                ),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn controller_has_pod(&self) -> bool {
+        self.cfg.control_plane.iter().any(|c| c == CONTROLLER)
+    }
+
+    /// Records a checkpoint, if the configuration asks for them.
+    fn checkpoint(&mut self, step: Option<usize>, what: String) -> Result<(), Error> {
+        if self.cfg.checkpoints.is_none() {
+            return Ok(());
+        }
+        let (pairs, broken, examples) = self.census()?;
+        let events = self.checkpoint_from..self.timeline.len();
+        self.checkpoint_from = self.timeline.len();
+        self.checkpoints.push(Checkpoint {
+            at: self.now,
+            step,
+            what,
+            pairs,
+            broken,
+            examples,
+            events,
+            leaves_issued: std::mem::take(&mut self.leaves_issued),
+        });
+        Ok(())
+    }
+
+    /// Every ordered pair of distinct pods counted by class: (ordered pairs, failing ones,
+    /// the first failing ones named).
+    fn census(&mut self) -> Result<(usize, usize, Vec<BrokenPair>), Error> {
+        let now = self.now;
+        let mut presenters: Vec<((usize, bool), Vec<usize>)> = Vec::new();
+        let mut holders: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (i, p) in self.proxies.iter().enumerate() {
+            if let Some(g) = p.generation {
+                let key = (g, p.not_before <= now && now <= p.not_after);
+                match presenters.iter_mut().find(|c| c.0 == key) {
+                    Some(c) => c.1.push(i),
+                    None => presenters.push((key, vec![i])),
+                }
+            }
+            match holders.iter_mut().find(|h| h.0 == p.bundle) {
+                Some(h) => h.1.push(i),
+                None => holders.push((p.bundle, vec![i])),
+            }
+        }
+        let n = self.proxies.len();
+        let (mut pairs, mut broken) = (0usize, 0usize);
+        let mut examples: Vec<(usize, usize, VerifyError)> = Vec::new();
+        for ((generation, valid), members) in &presenters {
+            pairs += members.len() * n.saturating_sub(1);
+            for (bundle, verifiers) in &holders {
+                let r = self.class_verdict(*generation, *bundle, *valid, members[0])?;
+                let Err(e) = r else {
+                    continue;
+                };
+                let overlap = members
+                    .iter()
+                    .filter(|&&m| self.proxies[m].bundle == *bundle)
+                    .count();
+                broken += members.len() * verifiers.len() - overlap;
+                let mut named = 0;
+                'pairs: for &m in members {
+                    for &v in verifiers {
+                        if m == v {
+                            continue;
+                        }
+                        if named == Checkpoint::EXAMPLES {
+                            break 'pairs;
+                        }
+                        examples.push((m, v, e.clone()));
+                        named += 1;
+                    }
+                }
+            }
+        }
+        examples.sort_by_key(|x| (x.0, x.1));
+        examples.truncate(Checkpoint::EXAMPLES);
+        let examples = examples
+            .into_iter()
+            .map(|(m, v, error)| BrokenPair {
+                presenter: self.proxies[m].name.clone(),
+                verifier: self.proxies[v].name.clone(),
+                error,
+            })
+            .collect();
+        Ok((pairs, broken, examples))
+    }
+
+    /// The proxies' verdict on a leaf of `generation` (valid now or not; `pi` holds one)
+    /// under loaded bundle `bundle`, as rustls-webpki gives it.
+    fn class_verdict(
+        &mut self,
+        generation: usize,
+        bundle: usize,
+        valid: bool,
+        pi: usize,
+    ) -> Result<Result<(), VerifyError>, Error> {
+        let options = VerifyOptions::for_usage(Usage::ClientAuth).with_anchor_validity(false);
+        let key = (generation, bundle, valid);
+        if let Some(r) = self.results.get(&key) {
+            return Ok(r.clone());
+        }
+        if !valid {
+            return Ok(Err(
+                self.expired_leaf_error(pi, generation, bundle, &options)?
+            ));
+        }
+        self.verifications += 1;
+        let g = &self.gens[generation];
+        let r = verify_cached(
+            &g.rep,
+            std::slice::from_ref(g.ca.certificate()),
+            &self.bundles[bundle],
+            self.now,
+            &options,
+            Some(&self.cache),
+        )
+        .map(|_| ());
+        self.results.insert(key, r.clone());
+        Ok(r)
+    }
+
+    /// trust-manager: the bundle from the sources, published if it changed.
+    fn publish(&mut self, causes: Vec<usize>) -> Result<(), Error> {
+        let mut anchors = vec![self.anchor.trust_anchor()];
+        if let Some((prev, _)) = &self.previous {
+            anchors.push(crate::anchor::TrustAnchor::new(prev.clone())?);
+        }
+        let bundle = TrustBundle::from_anchors(anchors);
+        if self.bundles.last().is_some_and(|b| *b == bundle) && !self.bundles.is_empty() {
+            return Ok(());
+        }
+        let subjects = bundle.len();
+        self.bundles.push(bundle);
+        self.published = self.bundles.len() - 1;
+        self.published_event = self.log(
+            Who::TrustManager,
+            format!(
+                "Synced Bundle {}: {subjects} anchor(s) from its sources",
+                self.cfg.names.bundle
+            ),
+            causes,
+        );
+        if self.identity.anchors.is_some() && self.identity.generation.is_none() {
+            self.start_identity(vec![self.published_event], false)?;
+        }
+        Ok(())
+    }
+
+    /// cert-manager issues the identity issuer with the anchor Secret as it is now.
+    fn issue_issuer(&mut self, causes: Vec<usize>, verb: &str) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        if self.gens.len() >= MAX_GENERATIONS {
+            return Err(Error::InvalidSpec {
+                reason: format!(
+                    "the plan needs more than {MAX_GENERATIONS} identity issuers (at {}): a shorter horizon or a longer-lived issuer",
+                    rfc3339(self.now)
+                ),
+            });
+        }
+        let key = match (
+            self.gens.get(self.issuer_secret),
+            cfg.issuer.get_rotation_policy(),
+        ) {
+            (Some(g), RotationPolicy::Never) => g.ca.private_key().clone_key(),
+            _ => PrivateKey::generate(&mut self.rng),
+        };
+        let issued = match self
+            .anchor
+            .issue_ca(&cfg.issuer, key, self.now, &mut self.rng)
+        {
+            Ok(i) => i.ca,
+            Err(e) => {
+                // cert-manager retries; nothing changes until the anchor Secret does.
+                self.issuer_blocked = true;
+                self.log(
+                    Who::CertManager,
+                    format!(
+                        "Certificate {}: the CA issuer cannot sign: {e}",
+                        cfg.names.issuer
+                    ),
+                    causes,
+                );
+                return Ok(());
+            }
+        };
+        let rep = self.representative(&issued)?;
+        let event = self.log(
+            Who::CertManager,
+            format!(
+                "{verb} Certificate {}: identity issuer #{} signed by the anchor Secret's certificate (notBefore {}), notAfter {}",
+                cfg.names.issuer,
+                self.gens.len() + 1,
+                rfc3339(self.anchor.certificate().not_before()),
+                rfc3339(issued.certificate().not_after())
+            ),
+            causes,
+        );
+        self.issuer_blocked = false;
+        self.gens.push(Generation {
+            ca: issued,
+            rep,
+            event,
+        });
+        self.issuer_secret = self.gens.len() - 1;
+        Ok(())
+    }
+
+    /// A generation's representative leaf: it spans the issuer's whole validity, so at any
+    /// moment inside it, it verifies exactly as every real leaf of this generation that is
+    /// valid then.
+    fn representative(&mut self, issuer: &Ca) -> Result<Certificate, Error> {
+        let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
+        spec.duration = issuer.certificate().lifetime();
+        spec.backdate = Duration::ZERO;
+        let at = issuer.certificate().not_before();
+        Ok(issuer
+            .issue(
+                &spec,
+                PrivateKey::generate(&mut self.rng).public_key(),
+                at,
+                &mut self.rng,
+            )?
+            .certificate)
+    }
+
+    /// Today's issuer Secret as the first generation.
+    fn adopt_issuer(&mut self, issuer: Ca) -> Result<(), Error> {
+        let rep = self.representative(&issuer)?;
+        let event = self.log(
+            Who::CertManager,
+            format!(
+                "Secret holds (today) Certificate {}: identity issuer #1, notBefore {}, notAfter {}",
+                self.cfg.names.issuer,
+                rfc3339(issuer.certificate().not_before()),
+                rfc3339(issuer.certificate().not_after())
+            ),
+            vec![],
+        );
+        self.gens.push(Generation {
+            ca: issuer,
+            rep,
+            event,
+        });
+        self.issuer_secret = 0;
+        Ok(())
+    }
+
+    /// Go crypto/x509's verdict on generation `generation` under loaded bundle `anchors`, now.
+    fn controller_verifies(
+        &mut self,
+        generation: usize,
+        anchors: usize,
+    ) -> Result<(), VerifyError> {
+        let now = self.now;
+        let valid: Vec<bool> = std::iter::once(&self.gens[generation].ca.certificate().clone())
+            .chain(self.bundles[anchors].certificates())
+            .map(|c| c.is_valid_at(now))
+            .collect();
+        let key = (generation, anchors, valid);
+        if let Some(r) = self.controller_results.get(&key) {
+            return r.clone();
+        }
+        self.verifications += 1;
+        let r = verify_cached(
+            self.gens[generation].ca.certificate(),
+            &[],
+            &self.bundles[anchors],
+            now,
+            &VerifyOptions::default(),
+            Some(&self.cache),
+        )
+        .map(|_| ());
+        self.controller_results.insert(key, r.clone());
+        r
+    }
+
+    /// (Re)starts the identity controller; a routine restart that changes nothing is not
+    /// logged.
+    fn start_identity(&mut self, causes: Vec<usize>, routine: bool) -> Result<(), Error> {
+        let anchors = self.published;
+        let generation = self.issuer_secret;
+        if routine
+            && self.identity.anchors == Some(anchors)
+            && self.identity.generation == Some(generation)
+        {
+            return Ok(());
+        }
+        let mut causes = causes;
+        causes.extend([self.published_event, self.gens[generation].event]);
+        match self.controller_verifies(generation, anchors) {
+            Ok(()) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "started: loaded {} anchor(s) and identity issuer #{}",
+                        self.bundles[anchors].len(),
+                        generation + 1
+                    ),
+                    causes,
+                );
+                self.identity = Identity {
+                    anchors: Some(anchors),
+                    generation: Some(generation),
+                    why: Some(e),
+                    next_restart: self.identity.next_restart,
+                };
+            }
+            Err(err) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "CrashLoopBackOff: identity issuer #{} does not verify against the loaded anchors: {err}",
+                        generation + 1
+                    ),
+                    causes,
+                );
+                self.identity = Identity {
+                    anchors: Some(anchors),
+                    generation: None,
+                    why: Some(e),
+                    next_restart: self.identity.next_restart,
+                };
+            }
+        }
+        self.wake_proxies();
+        Ok(())
+    }
+
+    fn wake_proxies(&mut self) {
+        self.proxy_failure_logged = None;
+        for p in &mut self.proxies {
+            if p.waiting {
+                p.waiting = false;
+                p.refresh_at = self.now;
+            }
+        }
+    }
+
+    /// The identity controller sees the issuer Secret change.
+    fn identity_sees_issuer(&mut self) {
+        let generation = self.issuer_secret;
+        let (Some(anchors), Some(_)) = (self.identity.anchors, self.identity.generation) else {
+            // Crash-looping: each retry reads its inputs again.
+            let cause = self.gens[generation].event;
+            let _ = self.start_identity(vec![cause], false);
+            return;
+        };
+        let cause = self.gens[generation].event;
+        match self.controller_verifies(generation, anchors) {
+            Ok(()) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!("IssuerUpdated: identity issuer #{} loaded", generation + 1),
+                    vec![cause],
+                );
+                self.identity.generation = Some(generation);
+                self.identity.why = Some(e);
+                self.wake_proxies();
+            }
+            Err(err) => {
+                let mut causes = vec![cause];
+                causes.extend(self.identity.why);
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "IssuerUpdateSkipped: identity issuer #{} does not verify against the anchors loaded at start ({err}); keeping #{}",
+                        generation + 1,
+                        self.identity.generation.map_or(0, |g| g + 1)
+                    ),
+                    causes,
+                );
+                self.identity.why = Some(e);
+            }
+        }
+    }
+
+    /// One proxy's CSR.
+    fn csr(&mut self, i: usize) -> Result<(), Error> {
+        let now = self.now;
+        let outcome = match (self.identity.anchors, self.identity.generation) {
+            (Some(anchors), Some(generation)) => {
+                match self.controller_verifies(generation, anchors) {
+                    Ok(()) => Ok(generation),
+                    Err(e) => Err(Some(e)),
+                }
+            }
+            _ => Err(None),
+        };
+        match outcome {
+            Ok(generation) => {
+                let issuer = self.gens[generation].ca.certificate();
+                let not_before = now - linkerd::WORKLOAD_CLOCK_SKEW;
+                let not_after =
+                    Error::add_time(now, linkerd::WORKLOAD_DURATION)?.min(issuer.not_after());
+                // Whole seconds, as certificates count time.
+                let (refresh, _) = linkerd_proxy_refresh_in(not_after - now);
+                let refresh = Duration::seconds(refresh.whole_seconds().max(1));
+                let p = &mut self.proxies[i];
+                if p.generation != Some(generation) {
+                    self.last_change.push(self.gens[generation].event);
+                }
+                self.leaves_issued += 1;
+                *p = Proxy {
+                    generation: Some(generation),
+                    not_before,
+                    not_after,
+                    refresh_at: Error::add_time(now, refresh)?,
+                    waiting: false,
+                    ..p.clone()
+                };
+                self.dirty = true;
+            }
+            Err(err) => {
+                if self.proxy_failure_logged.is_none() {
+                    let what = match err {
+                        Some(e) => format!(
+                            "IssuerValidationFailed: CSRs fail, the identity issuer does not verify against the controller's anchors: {e}; proxies keep their leaves until they expire"
+                        ),
+                        None => "CSRs fail: the identity controller is not running".to_owned(),
+                    };
+                    let causes = self.identity.why.into_iter().collect();
+                    self.proxy_failure_logged = Some(self.log(Who::Identity, what, causes));
+                }
+                let p = &mut self.proxies[i];
+                p.waiting = true;
+                p.refresh_at = self.end;
+                // The leaf's expiry is a validity boundary to check at.
+                self.dirty = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Restarts proxy `i`'s pod: it loads the published bundle and asks for a leaf; the
+    /// identity controller's own pod restarts the controller first.
+    fn restart_proxy(
+        &mut self,
+        i: usize,
+        cause: Option<usize>,
+        routine: bool,
+    ) -> Result<(), Error> {
+        if self.proxies[i].name == CONTROLLER && self.proxies[i].control_plane {
+            self.start_identity(cause.into_iter().collect(), routine)?;
+        }
+        self.proxies[i].bundle = self.published;
+        self.dirty = true;
+        self.csr(i)
+    }
+
+    /// The next time anything is due.
+    fn next_time(&self) -> OffsetDateTime {
+        let cfg = Arc::clone(&self.cfg);
+        let anchor_renewal = RenewalPolicy::from_spec(&cfg.anchor)
+            .for_certificate(self.anchor.certificate())
+            .renew_at;
+        let issuer_renewal = self
+            .gens
+            .get(self.issuer_secret)
+            .filter(|_| !self.issuer_blocked)
+            .map(|g| {
+                RenewalPolicy::from_spec(&cfg.issuer)
+                    .for_certificate(g.ca.certificate())
+                    .renew_at
+            });
+        // A leaf's expiry is a validity boundary: the first second past its notAfter.
+        let leaf_boundary = self
+            .proxies
+            .iter()
+            .filter(|p| p.not_after >= self.now)
+            .map(|p| p.not_after + Duration::SECOND);
+        [
+            Some(anchor_renewal),
+            issuer_renewal,
+            self.identity.next_restart,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.proxies.iter().map(|p| p.refresh_at))
+        .chain(self.proxies.iter().filter_map(|p| p.next_restart))
+        .chain(leaf_boundary)
+        .chain(self.steps.last().map(|s| s.0))
+        .chain(self.rollout.last().map(|r| r.0))
+        .chain(self.next_checkpoint)
+        .chain(std::iter::once(self.end))
+        .filter(|t| *t >= self.now)
+        .min()
+        .unwrap_or(self.end)
+        .max(self.now)
+    }
+
+    pub(crate) fn run(&mut self) -> Result<(), Error> {
+        let mut same_time = 0u32;
+        let mut work = 0usize;
+        loop {
+            work = work.saturating_add(self.proxies.len().max(1));
+            if work > MAX_WORK {
+                return Err(Error::InvalidSpec {
+                    reason: format!(
+                        "the plan needs more than its work budget ({MAX_WORK} workload visits, reached at {}): fewer workloads or rarer restarts",
+                        rfc3339(self.now)
+                    ),
+                });
+            }
+            if self.stopped {
+                return Ok(());
+            }
+            self.check_if_dirty()?;
+            if self.stopped {
+                return Ok(());
+            }
+            let t = self.next_time();
+            same_time = if t == self.now { same_time + 1 } else { 0 };
+            if same_time > 1_000 {
+                return Err(Error::InvalidSpec {
+                    reason: format!("the simulation makes no progress at {}", rfc3339(t)),
+                });
+            }
+            self.now = t;
+            self.step()?;
+            if self.stopped {
+                return Ok(());
+            }
+            if self.now >= self.end {
+                return self.check_if_dirty();
+            }
+        }
+    }
+
+    /// Checks continuity if anything changed since the last check (while no break is known:
+    /// after the first, a run that goes on only counts at its checkpoints).
+    fn check_if_dirty(&mut self) -> Result<(), Error> {
+        if !self.dirty {
+            return Ok(());
+        }
+        self.dirty = false;
+        if self.first_break.is_some() {
+            return Ok(());
+        }
+        if let Some(b) = self.continuity()? {
+            self.found(b);
+        }
+        Ok(())
+    }
+
+    /// The first break: recorded, and the run stops unless it goes on through breaks.
+    fn found(&mut self, b: Break) {
+        if self.first_break.is_none() {
+            self.first_break = Some(b);
+        }
+        self.stopped = !self.cfg.through_breaks;
+    }
+
+    /// Everything due now, in the components' order.
+    fn step(&mut self) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        let now = self.now;
+        // Planned steps.
+        while self.steps.last().is_some_and(|s| s.0 <= now) {
+            let Some((_, n, title)) = self.steps.pop() else {
+                break;
+            };
+            self.operator_step(n, title)?;
+        }
+        // cert-manager: the anchor, then the issuer (which signs with the anchor as it is).
+        if RenewalPolicy::from_spec(&cfg.anchor)
+            .for_certificate(self.anchor.certificate())
+            .renew_at
+            <= now
+        {
+            self.renew_anchor("Renewed (renewal time reached)")?;
+        }
+        if let Some(g) = self
+            .gens
+            .get(self.issuer_secret)
+            .filter(|_| !self.issuer_blocked)
+        {
+            if RenewalPolicy::from_spec(&cfg.issuer)
+                .for_certificate(g.ca.certificate())
+                .renew_at
+                <= now
+            {
+                let causes = vec![self.anchor_event];
+                self.issue_issuer(causes, "Renewed")?;
+                self.identity_sees_issuer();
+            }
+        }
+        while self.rollout.last().is_some_and(|r| r.0 <= now) {
+            let Some((_, i, cause, step)) = self.rollout.pop() else {
+                break;
+            };
+            self.restart_proxy(i, Some(cause), false)?;
+            let what = format!("restarted {}", self.proxies[i].name);
+            self.checkpoint(Some(step), what)?;
+            // Each replaced pod is a moment to check: the mix of old and new is the risk.
+            self.dirty = true;
+            self.check_if_dirty()?;
+            if self.stopped {
+                return Ok(());
+            }
+        }
+        // Routine restarts: the control plane, then the proxies.
+        if self.identity.next_restart.is_some_and(|t| t <= now) {
+            let every = cfg.restart_every.unwrap_or(Duration::DAY);
+            self.identity.next_restart = Some(Error::add_time(now, every)?);
+            self.start_identity(vec![], true)?;
+        }
+        for i in 0..self.proxies.len() {
+            if self.proxies[i].next_restart.is_some_and(|t| t <= now) {
+                let every = cfg.restart_every.unwrap_or(Duration::DAY);
+                self.proxies[i].next_restart = Some(Error::add_time(now, every)?);
+                self.restart_proxy(i, None, true)?;
+            }
+        }
+        for i in 0..self.proxies.len() {
+            if self.proxies[i].refresh_at <= now && !self.proxies[i].waiting {
+                self.csr(i)?;
+            }
+            if self.proxies[i].not_after + Duration::SECOND == now {
+                self.dirty = true;
+            }
+        }
+        if let (Some(at), Some(every)) = (self.next_checkpoint, cfg.checkpoints) {
+            if at <= now {
+                self.next_checkpoint = Some(Error::add_time(now, every)?);
+                self.checkpoint(None, format!("{} later", GoDuration(every)))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn renew_anchor(&mut self, verb: &str) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        let key = match cfg.anchor.get_rotation_policy() {
+            RotationPolicy::Never => self.anchor.private_key().clone_key(),
+            _ => PrivateKey::generate(&mut self.rng),
+        };
+        let policy = match cfg.anchor.get_rotation_policy() {
+            RotationPolicy::Never => "same key: rotationPolicy Never",
+            _ => "new key: rotationPolicy Always",
+        };
+        let rule = RenewalPolicy::from_spec(&cfg.anchor)
+            .for_certificate(self.anchor.certificate())
+            .rule;
+        self.anchor = Ca::self_signed(&cfg.anchor, key, self.now, &mut self.rng)?;
+        self.anchor_event = self.log(
+            Who::CertManager,
+            format!(
+                "{verb} Certificate {}: new trust anchor ({policy}; {rule})",
+                cfg.names.anchor
+            ),
+            vec![],
+        );
+        self.issuer_blocked = false;
+        self.publish(vec![self.anchor_event])
+    }
+
+    fn operator_step(&mut self, n: usize, title: &str) -> Result<(), Error> {
+        let procedure = self.cfg.rotation.map(|r| r.1);
+        let e = self.log(Who::Operator, format!("step {n}: {title}"), vec![]);
+        self.last_step = n;
+        let seven = matches!(procedure, Some(Procedure::SevenStep));
+        let action = match (seven, n) {
+            (_, 1) => "anchor",
+            (true, 2 | 5) | (false, 3) => "control-plane",
+            (true, 3 | 6) | (false, 4) => "data-plane",
+            (true, 4) | (false, 2) => "issuer",
+            _ => "drop",
+        };
+        let control: Vec<usize> = (0..self.proxies.len())
+            .filter(|&i| self.proxies[i].control_plane)
+            .collect();
+        let data: Vec<usize> = (0..self.proxies.len())
+            .filter(|&i| !self.proxies[i].control_plane)
+            .collect();
+        let what = match action {
+            "anchor" => {
+                self.renew_anchor("Renewed (kubectl cert-manager renew)")?;
+                "the bundle {new, old} is published; nobody reloaded it"
+            }
+            "issuer" => {
+                self.issue_issuer(
+                    vec![e, self.anchor_event],
+                    "Renewed (kubectl cert-manager renew)",
+                )?;
+                self.identity_sees_issuer();
+                "the identity issuer Secret holds the new issuer"
+            }
+            "control-plane" if control.is_empty() => {
+                self.start_identity(vec![e], false)?;
+                "the identity controller restarted"
+            }
+            "control-plane" => {
+                self.rolling_restart(&control, e, n)?;
+                "before the restarts"
+            }
+            "data-plane" => {
+                self.rolling_restart(&data, e, n)?;
+                "before the restarts"
+            }
+            _ => {
+                if let Some((prev, ev)) = &mut self.previous {
+                    *ev = e;
+                    *prev = self.anchor.certificate().clone();
+                }
+                self.publish(vec![e])?;
+                if control.is_empty() {
+                    self.start_identity(vec![e], false)?;
+                }
+                let all: Vec<usize> = control.iter().chain(&data).copied().collect();
+                self.rolling_restart(&all, e, n)?;
+                "the bundle {new} is published"
+            }
+        };
+        self.checkpoint(Some(n), what.to_owned())
+    }
+
+    /// A rolling restart of `pods`: one after another, evenly over the 5 minutes to the next
+    /// step (as `kubectl rollout restart` replaces pods).
+    fn rolling_restart(&mut self, pods: &[usize], cause: usize, step: usize) -> Result<(), Error> {
+        let n = i32::try_from(pods.len() + 1).unwrap_or(i32::MAX);
+        for (k, &i) in pods.iter().enumerate() {
+            let k = i32::try_from(k).unwrap_or(i32::MAX);
+            let at = Error::add_time(self.now, Duration::seconds(i64::from(300 * k / n)))?;
+            self.rollout.push((at, i, cause, step));
+        }
+        self.rollout.sort_by(|a, b| b.cmp(a));
+        Ok(())
+    }
+
+    /// Every ordered pair, by class: (presenter's generation and leaf validity, verifier's
+    /// bundle).
+    fn continuity(&mut self) -> Result<Option<Break>, Error> {
+        self.checks += 1;
+        let now = self.now;
+        let mut presenters: Vec<(Option<usize>, bool, usize)> = Vec::new();
+        let mut verifiers: Vec<(usize, usize)> = Vec::new();
+        for (i, p) in self.proxies.iter().enumerate() {
+            let valid = p.not_before <= now && now <= p.not_after;
+            if !presenters
+                .iter()
+                .any(|c| c.0 == p.generation && c.1 == valid)
+            {
+                presenters.push((p.generation, valid, i));
+            }
+            if !verifiers.iter().any(|v| v.0 == p.bundle) {
+                verifiers.push((p.bundle, i));
+            }
+        }
+        let mut first: Option<(usize, usize, VerifyError)> = None;
+        for &(generation, valid, pi) in &presenters {
+            let Some(generation) = generation else {
+                continue;
+            };
+            for &(bundle, vi) in &verifiers {
+                let r = self.class_verdict(generation, bundle, valid, pi)?;
+                if let Err(e) = r {
+                    // The server: another workload holding this bundle (any, if the presenter
+                    // is the only one).
+                    let server = self
+                        .proxies
+                        .iter()
+                        .position(|p| p.bundle == bundle && p.name != self.proxies[pi].name)
+                        .unwrap_or(vi);
+                    if server == pi {
+                        continue;
+                    }
+                    let better = first.as_ref().is_none_or(|f| (pi, server) < (f.0, f.1));
+                    if better {
+                        first = Some((pi, server, e));
+                    }
+                }
+            }
+        }
+        let Some((client, server, error)) = first else {
+            self.last_change.clear();
+            return Ok(None);
+        };
+        let generation = self.proxies[client].generation.unwrap_or(0);
+        let (leaf, key) = self.leaf_with_key(client, generation)?;
+        let mut roots: Vec<usize> = self.last_change.clone();
+        roots.extend(self.proxy_failure_logged);
+        roots.extend(self.identity.why);
+        // The controller's issuer ran out: the moment every CSR starts to fail and every leaf
+        // it signed (capped at its notAfter) expires. Linkerd logs the failure at the next CSR;
+        // the report names the moment itself.
+        let issuer_end = self.gens[generation].ca.certificate().not_after();
+        if self.identity.generation == Some(generation)
+            && issuer_end < now
+            && self.proxy_failure_logged.is_none()
+            && self.timeline.last().is_none_or(|e| e.at <= issuer_end)
+        {
+            let causes = self.identity.why.into_iter().collect();
+            let at = std::mem::replace(&mut self.now, issuer_end);
+            let e = self.log(
+                Who::Identity,
+                format!(
+                    "identity issuer #{} expired: from now every CSR fails (IssuerValidationFailed), and every leaf it signed, capped at its notAfter, expires with it",
+                    generation + 1
+                ),
+                causes,
+            );
+            self.now = at;
+            roots.push(e);
+        }
+        roots.push(self.gens[generation].event);
+        let causes = self.cause_chain(&roots);
+        Ok(Some(Break {
+            at: now,
+            day: (now - self.cfg.start).whole_days(),
+            client: self.proxies[client].name.clone(),
+            server: self.proxies[server].name.clone(),
+            error,
+            causes,
+            evidence: Evidence {
+                leaf,
+                key,
+                chain: vec![self.gens[generation].ca.certificate().clone()],
+                server_bundle: self.bundles[self.proxies[server].bundle].clone(),
+            },
+        }))
+    }
+
+    /// The real leaf of proxy `i` (its own validity, under generation `generation`).
+    fn leaf_of(&mut self, i: usize, generation: usize) -> Result<Certificate, Error> {
+        Ok(self.leaf_with_key(i, generation)?.0)
+    }
+
+    fn leaf_with_key(
+        &mut self,
+        i: usize,
+        generation: usize,
+    ) -> Result<(Certificate, PrivateKey), Error> {
+        let p = &self.proxies[i];
+        let (not_before, not_after) = (p.not_before, p.not_after);
+        let issued_at = not_before + linkerd::WORKLOAD_CLOCK_SKEW;
+        let g = &self.gens[generation];
+        let spec = linkerd::workload(&linkerd::workload_identity(
+            p.name.rsplit('/').next().unwrap_or("w"),
+            "default",
+        ));
+        let key = PrivateKey::generate(&mut self.rng);
+        let leaf =
+            g.ca.issue(&spec, key.public_key(), issued_at, &mut self.rng)?
+                .certificate;
+        debug_assert!(leaf.not_after() <= not_after + Duration::SECOND);
+        Ok((leaf, key))
+    }
+
+    fn expired_leaf_error(
+        &mut self,
+        i: usize,
+        generation: usize,
+        bundle: usize,
+        options: &VerifyOptions,
+    ) -> Result<VerifyError, Error> {
+        let leaf = self.leaf_of(i, generation)?;
+        self.verifications += 1;
+        let g = &self.gens[generation];
+        match verify_cached(
+            &leaf,
+            std::slice::from_ref(g.ca.certificate()),
+            &self.bundles[bundle],
+            self.now,
+            options,
+            Some(&self.cache),
+        ) {
+            Err(e) => Ok(e),
+            Ok(_) => Err(Error::InvalidSpec {
+                reason: "a leaf past its notAfter verified".into(),
+            }),
+        }
+    }
+
+    /// The events behind `roots`, transitively, oldest first.
+    fn cause_chain(&self, roots: &[usize]) -> Vec<usize> {
+        let mut seen = vec![false; self.timeline.len()];
+        let mut stack: Vec<usize> = roots.to_vec();
+        while let Some(i) = stack.pop() {
+            if i >= seen.len() || seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            stack.extend(self.timeline[i].causes.iter().copied());
+        }
+        (0..seen.len()).filter(|&i| seen[i]).collect()
+    }
+}
