@@ -24,10 +24,31 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
-/// One workload's state (the leaf as numbers; one real leaf per issuer generation).
-#[derive(Debug, Clone)]
+/// Who drives the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// [`plan`](crate::plan): a configuration to its horizon. cert-manager also renews the
+    /// anchor and trust-manager builds the bundle from its sources; leaves are numbers, one
+    /// real representative leaf per issuer generation; continuity is checked over classes
+    /// after every change.
+    Plan,
+    /// [`Mesh`](crate::mesh::Mesh): driven by hand (bundles and issuers written, pods added
+    /// and restarted). Every pod holds a real key and leaf; the engine reports typed
+    /// [`mesh::Event`](crate::mesh::Event)s and checks nothing by itself.
+    Mesh,
+}
+
+/// One pod's proxy: its leaf as numbers (and, in [`Mode::Mesh`], the real leaf and key).
+#[derive(Debug)]
 struct Proxy {
     name: String,
+    /// The DNS SAN of its leaf.
+    identity: String,
+    /// Its real key and leaf ([`Mode::Mesh`]).
+    key: Option<PrivateKey>,
+    leaf: Option<Certificate>,
+    /// The key of a restarted pod, taken at its first answered CSR ([`Mode::Mesh`]).
+    fresh_key: Option<PrivateKey>,
     bundle: usize,
     generation: Option<usize>,
     not_before: OffsetDateTime,
@@ -39,11 +60,12 @@ struct Proxy {
     control_plane: bool,
 }
 
-/// An issuer generation: the Secret's content at one time, and a representative leaf.
+/// An issuer generation: the Secret's content at one time, and a representative leaf (made
+/// when a check first needs it).
 #[derive(Debug)]
 struct Generation {
     ca: Ca,
-    rep: Certificate,
+    rep: Option<Certificate>,
     event: usize,
 }
 
@@ -54,15 +76,21 @@ struct Identity {
     /// The event that explains the controller's state (start, update, skip, failure).
     why: Option<usize>,
     next_restart: Option<OffsetDateTime>,
+    /// Why it is down (crash-looping), if it is.
+    down: Option<VerifyError>,
 }
 
+/// The engine: every component's state, the clock and the timeline.
 pub(crate) struct Engine<R> {
+    mode: Mode,
     cfg: Arc<Config>,
     rng: R,
     now: OffsetDateTime,
     end: OffsetDateTime,
     timeline: Vec<PlanEvent>,
-    anchor: Ca,
+    /// The anchor Secret cert-manager's CA issuer signs with (`None` in [`Mode::Mesh`]: the
+    /// anchor key is off-line and nothing renews the identity issuer).
+    anchor: Option<Ca>,
     anchor_event: usize,
     previous: Option<(Certificate, usize)>,
     bundles: Vec<TrustBundle>,
@@ -97,12 +125,29 @@ pub(crate) struct Engine<R> {
     checkpoint_from: usize,
     leaves_issued: usize,
     last_step: usize,
+    /// The typed events of [`Mode::Mesh`] since they were last taken.
+    events: Vec<crate::mesh::Event>,
+    /// Why the last CSR failed.
+    last_csr_error: Option<Error>,
 }
 
 impl<R: CryptoRngCore> Engine<R> {
     /// An engine at `cfg.start` with the anchor Secret's content, before anything runs.
     pub(crate) fn new(cfg: Arc<Config>, end: OffsetDateTime, anchor: Ca, rng: R) -> Self {
+        Self::with_mode(Mode::Plan, cfg, end, Some(anchor), rng)
+    }
+
+    fn with_mode(
+        mode: Mode,
+        cfg: Arc<Config>,
+        end: OffsetDateTime,
+        anchor: Option<Ca>,
+        rng: R,
+    ) -> Self {
         Self {
+            mode,
+            events: Vec::new(),
+            last_csr_error: None,
             now: cfg.start,
             cfg,
             end,
@@ -119,6 +164,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 generation: None,
                 why: None,
                 next_restart: None,
+                down: None,
             },
             proxies: Vec::new(),
             steps: Vec::new(),
@@ -145,7 +191,8 @@ impl<R: CryptoRngCore> Engine<R> {
     }
 
     /// The run, once it stopped.
-    pub(crate) fn into_run(self) -> Run {
+    pub(crate) fn into_run(self) -> Result<Run, Error> {
+        let anchor = self.anchor_ca()?.clone_ca();
         let published = self.bundles[self.published].clone();
         let trusting_dropped_anchors = self
             .proxies
@@ -157,9 +204,9 @@ impl<R: CryptoRngCore> Engine<R> {
             })
             .map(|p| p.name.clone())
             .collect();
-        Run {
+        Ok(Run {
             secrets: State::new(
-                self.anchor.clone_ca(),
+                anchor,
                 self.gens[self.issuer_secret].ca.clone_ca(),
                 self.previous.as_ref().map(|p| p.0.clone()),
             ),
@@ -172,7 +219,13 @@ impl<R: CryptoRngCore> Engine<R> {
             checks: self.checks,
             checkpoints: self.checkpoints,
             last_step: self.last_step,
-        }
+        })
+    }
+
+    fn anchor_ca(&self) -> Result<&Ca, Error> {
+        self.anchor.as_ref().ok_or_else(|| Error::InvalidSpec {
+            reason: "the plan has no anchor Secret".into(),
+        })
     }
 }
 
@@ -194,14 +247,15 @@ impl<R: CryptoRngCore> Engine<R> {
         } else {
             "Issued"
         };
+        let anchor = self.anchor_ca()?.certificate().clone();
         self.anchor_event = self.log(
             Who::CertManager,
             format!(
                 "{verb} Certificate {}: trust anchor {} (notBefore {}, notAfter {})",
                 cfg.names.anchor,
-                self.anchor.certificate().subject(),
-                rfc3339(self.anchor.certificate().not_before()),
-                rfc3339(self.anchor.certificate().not_after())
+                anchor.subject(),
+                rfc3339(anchor.not_before()),
+                rfc3339(anchor.not_after())
             ),
             vec![],
         );
@@ -213,7 +267,7 @@ impl<R: CryptoRngCore> Engine<R> {
                     cfg.names.previous,
                     prev.subject(),
                     rfc3339(prev.not_after()),
-                    if prev == *self.anchor.certificate() {
+                    if prev == anchor {
                         ": the current anchor"
                     } else {
                         ": an older anchor"
@@ -231,7 +285,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 ),
                 vec![self.anchor_event],
             );
-            self.previous = Some((self.anchor.certificate().clone(), e));
+            self.previous = Some((anchor, e));
         }
         self.publish(vec![self.anchor_event])?;
         match &cfg.state {
@@ -243,7 +297,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 reason: "the identity issuer cannot be issued under the anchor".into(),
             });
         }
-        self.start_identity(vec![], false)?;
+        self.start_identity(vec![], false);
         let names: Vec<(String, bool)> = cfg
             .control_plane
             .iter()
@@ -260,8 +314,13 @@ impl<R: CryptoRngCore> Engine<R> {
                 )?),
                 None => None,
             };
+            let identity = pod_identity(&name);
             self.proxies.push(Proxy {
                 name,
+                identity,
+                key: None,
+                leaf: None,
+                fresh_key: None,
                 bundle: self.published,
                 generation: None,
                 not_before: self.now,
@@ -301,6 +360,11 @@ impl<R: CryptoRngCore> Engine<R> {
             )?;
         }
         Ok(())
+    }
+
+    /// The anchor cert-manager renews ([`Mode::Plan`] only: by hand, the anchor is given).
+    fn managed_anchor(&self) -> Option<&Ca> {
+        self.anchor.as_ref().filter(|_| self.mode == Mode::Plan)
     }
 
     fn controller_has_pod(&self) -> bool {
@@ -410,9 +474,10 @@ impl<R: CryptoRngCore> Engine<R> {
             ));
         }
         self.verifications += 1;
+        let rep = self.representative(generation)?;
         let g = &self.gens[generation];
         let r = verify_cached(
-            &g.rep,
+            &rep,
             std::slice::from_ref(g.ca.certificate()),
             &self.bundles[bundle],
             self.now,
@@ -426,7 +491,7 @@ impl<R: CryptoRngCore> Engine<R> {
 
     /// trust-manager: the bundle from the sources, published if it changed.
     fn publish(&mut self, causes: Vec<usize>) -> Result<(), Error> {
-        let mut anchors = vec![self.anchor.trust_anchor()];
+        let mut anchors: Vec<_> = self.anchor.iter().map(Ca::trust_anchor).collect();
         if let Some((prev, _)) = &self.previous {
             anchors.push(crate::anchor::TrustAnchor::new(prev.clone())?);
         }
@@ -446,7 +511,7 @@ impl<R: CryptoRngCore> Engine<R> {
             causes,
         );
         if self.identity.anchors.is_some() && self.identity.generation.is_none() {
-            self.start_identity(vec![self.published_event], false)?;
+            self.start_identity(vec![self.published_event], false);
         }
         Ok(())
     }
@@ -469,10 +534,13 @@ impl<R: CryptoRngCore> Engine<R> {
             (Some(g), RotationPolicy::Never) => g.ca.private_key().clone_key(),
             _ => PrivateKey::generate(&mut self.rng),
         };
-        let issued = match self
-            .anchor
-            .issue_ca(&cfg.issuer, key, self.now, &mut self.rng)
-        {
+        let signed = match &self.anchor {
+            Some(anchor) => anchor.issue_ca(&cfg.issuer, key, self.now, &mut self.rng),
+            None => Err(Error::InvalidSpec {
+                reason: "no anchor Secret".into(),
+            }),
+        };
+        let issued = match signed {
             Ok(i) => i.ca,
             Err(e) => {
                 // cert-manager retries; nothing changes until the anchor Secret does.
@@ -488,49 +556,63 @@ impl<R: CryptoRngCore> Engine<R> {
                 return Ok(());
             }
         };
-        let rep = self.representative(&issued)?;
+        let signer_since = self
+            .anchor
+            .as_ref()
+            .map_or(self.now, |a| a.certificate().not_before());
         let event = self.log(
             Who::CertManager,
             format!(
                 "{verb} Certificate {}: identity issuer #{} signed by the anchor Secret's certificate (notBefore {}), notAfter {}",
                 cfg.names.issuer,
                 self.gens.len() + 1,
-                rfc3339(self.anchor.certificate().not_before()),
+                rfc3339(signer_since),
                 rfc3339(issued.certificate().not_after())
             ),
             causes,
         );
         self.issuer_blocked = false;
+        if self.mode == Mode::Mesh {
+            self.events.push(crate::mesh::Event::IssuerRenewed {
+                at: self.now,
+                issuer: issued.certificate().inspect(),
+            });
+        }
         self.gens.push(Generation {
             ca: issued,
-            rep,
+            rep: None,
             event,
         });
         self.issuer_secret = self.gens.len() - 1;
         Ok(())
     }
 
-    /// A generation's representative leaf: it spans the issuer's whole validity, so at any
-    /// moment inside it, it verifies exactly as every real leaf of this generation that is
-    /// valid then.
-    fn representative(&mut self, issuer: &Ca) -> Result<Certificate, Error> {
+    /// A generation's representative leaf, made on first use: it spans the issuer's whole
+    /// validity, so at any moment inside it, it verifies exactly as every real leaf of this
+    /// generation that is valid then.
+    fn representative(&mut self, generation: usize) -> Result<Certificate, Error> {
+        if let Some(rep) = &self.gens[generation].rep {
+            return Ok(rep.clone());
+        }
+        let issuer = self.gens[generation].ca.clone_ca();
         let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
         spec.duration = issuer.certificate().lifetime();
         spec.backdate = Duration::ZERO;
         let at = issuer.certificate().not_before();
-        Ok(issuer
+        let rep = issuer
             .issue(
                 &spec,
                 PrivateKey::generate(&mut self.rng).public_key(),
                 at,
                 &mut self.rng,
             )?
-            .certificate)
+            .certificate;
+        self.gens[generation].rep = Some(rep.clone());
+        Ok(rep)
     }
 
     /// Today's issuer Secret as the first generation.
     fn adopt_issuer(&mut self, issuer: Ca) -> Result<(), Error> {
-        let rep = self.representative(&issuer)?;
         let event = self.log(
             Who::CertManager,
             format!(
@@ -543,7 +625,7 @@ impl<R: CryptoRngCore> Engine<R> {
         );
         self.gens.push(Generation {
             ca: issuer,
-            rep,
+            rep: None,
             event,
         });
         self.issuer_secret = 0;
@@ -581,14 +663,14 @@ impl<R: CryptoRngCore> Engine<R> {
 
     /// (Re)starts the identity controller; a routine restart that changes nothing is not
     /// logged.
-    fn start_identity(&mut self, causes: Vec<usize>, routine: bool) -> Result<(), Error> {
+    fn start_identity(&mut self, causes: Vec<usize>, routine: bool) {
         let anchors = self.published;
         let generation = self.issuer_secret;
         if routine
             && self.identity.anchors == Some(anchors)
             && self.identity.generation == Some(generation)
         {
-            return Ok(());
+            return;
         }
         let mut causes = causes;
         causes.extend([self.published_event, self.gens[generation].event]);
@@ -608,6 +690,7 @@ impl<R: CryptoRngCore> Engine<R> {
                     generation: Some(generation),
                     why: Some(e),
                     next_restart: self.identity.next_restart,
+                    down: None,
                 };
             }
             Err(err) => {
@@ -624,11 +707,11 @@ impl<R: CryptoRngCore> Engine<R> {
                     generation: None,
                     why: Some(e),
                     next_restart: self.identity.next_restart,
+                    down: Some(err),
                 };
             }
         }
         self.wake_proxies();
-        Ok(())
     }
 
     fn wake_proxies(&mut self) {
@@ -647,7 +730,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let (Some(anchors), Some(_)) = (self.identity.anchors, self.identity.generation) else {
             // Crash-looping: each retry reads its inputs again.
             let cause = self.gens[generation].event;
-            let _ = self.start_identity(vec![cause], false);
+            self.start_identity(vec![cause], false);
             return;
         };
         let cause = self.gens[generation].event;
@@ -675,6 +758,14 @@ impl<R: CryptoRngCore> Engine<R> {
                     causes,
                 );
                 self.identity.why = Some(e);
+                if self.mode == Mode::Mesh {
+                    let issuer = self.gens[generation].ca.certificate().inspect();
+                    self.events.push(crate::mesh::Event::IssuerUpdateSkipped {
+                        at: self.now,
+                        issuer,
+                        error: Box::new(err),
+                    });
+                }
             }
         }
     }
@@ -694,9 +785,34 @@ impl<R: CryptoRngCore> Engine<R> {
         match outcome {
             Ok(generation) => {
                 let issuer = self.gens[generation].ca.certificate();
-                let not_before = now - linkerd::WORKLOAD_CLOCK_SKEW;
-                let not_after =
+                let mut not_before = now - linkerd::WORKLOAD_CLOCK_SKEW;
+                let mut not_after =
                     Error::add_time(now, linkerd::WORKLOAD_DURATION)?.min(issuer.not_after());
+                if self.mode == Mode::Mesh {
+                    // A real leaf for the pod's key: the numbers are the certificate's own.
+                    let key = match self.proxies[i].fresh_key.take() {
+                        Some(k) => k,
+                        None => match self.proxies[i].key.take() {
+                            Some(k) => k,
+                            None => PrivateKey::generate(&mut self.rng),
+                        },
+                    };
+                    let spec = linkerd::workload(&self.proxies[i].identity);
+                    let issued =
+                        self.gens[generation]
+                            .ca
+                            .issue(&spec, key.public_key(), now, &mut self.rng);
+                    let leaf = match issued {
+                        Ok(issued) => issued.certificate,
+                        Err(e) => {
+                            self.proxies[i].key = Some(key);
+                            return Err(e);
+                        }
+                    };
+                    (not_before, not_after) = (leaf.not_before(), leaf.not_after());
+                    self.proxies[i].key = Some(key);
+                    self.proxies[i].leaf = Some(leaf);
+                }
                 // Whole seconds, as certificates count time.
                 let (refresh, _) = linkerd_proxy_refresh_in(not_after - now);
                 let refresh = Duration::seconds(refresh.whole_seconds().max(1));
@@ -705,19 +821,15 @@ impl<R: CryptoRngCore> Engine<R> {
                     self.last_change.push(self.gens[generation].event);
                 }
                 self.leaves_issued += 1;
-                *p = Proxy {
-                    generation: Some(generation),
-                    not_before,
-                    not_after,
-                    refresh_at: Error::add_time(now, refresh)?,
-                    waiting: false,
-                    ..p.clone()
-                };
+                p.generation = Some(generation);
+                (p.not_before, p.not_after) = (not_before, not_after);
+                p.refresh_at = Error::add_time(now, refresh)?;
+                p.waiting = false;
                 self.dirty = true;
             }
             Err(err) => {
                 if self.proxy_failure_logged.is_none() {
-                    let what = match err {
+                    let what = match &err {
                         Some(e) => format!(
                             "IssuerValidationFailed: CSRs fail, the identity issuer does not verify against the controller's anchors: {e}; proxies keep their leaves until they expire"
                         ),
@@ -726,6 +838,18 @@ impl<R: CryptoRngCore> Engine<R> {
                     let causes = self.identity.why.into_iter().collect();
                     self.proxy_failure_logged = Some(self.log(Who::Identity, what, causes));
                 }
+                let reason = match err {
+                    Some(e) => Some(e),
+                    None => self.identity.down.clone(),
+                };
+                self.last_csr_error = Some(match reason {
+                    Some(e) => Error::IssuerValidationFailed {
+                        reason: Box::new(e),
+                    },
+                    None => Error::InvalidSpec {
+                        reason: "the identity controller is not running".into(),
+                    },
+                });
                 let p = &mut self.proxies[i];
                 p.waiting = true;
                 p.refresh_at = self.end;
@@ -745,7 +869,7 @@ impl<R: CryptoRngCore> Engine<R> {
         routine: bool,
     ) -> Result<(), Error> {
         if self.proxies[i].name == CONTROLLER && self.proxies[i].control_plane {
-            self.start_identity(cause.into_iter().collect(), routine)?;
+            self.start_identity(cause.into_iter().collect(), routine);
         }
         self.proxies[i].bundle = self.published;
         self.dirty = true;
@@ -755,13 +879,15 @@ impl<R: CryptoRngCore> Engine<R> {
     /// The next time anything is due.
     fn next_time(&self) -> OffsetDateTime {
         let cfg = Arc::clone(&self.cfg);
-        let anchor_renewal = RenewalPolicy::from_spec(&cfg.anchor)
-            .for_certificate(self.anchor.certificate())
-            .renew_at;
+        let anchor_renewal = self.managed_anchor().map(|a| {
+            RenewalPolicy::from_spec(&cfg.anchor)
+                .for_certificate(a.certificate())
+                .renew_at
+        });
         let issuer_renewal = self
             .gens
             .get(self.issuer_secret)
-            .filter(|_| !self.issuer_blocked)
+            .filter(|_| !self.issuer_blocked && self.anchor.is_some())
             .map(|g| {
                 RenewalPolicy::from_spec(&cfg.issuer)
                     .for_certificate(g.ca.certificate())
@@ -773,24 +899,20 @@ impl<R: CryptoRngCore> Engine<R> {
             .iter()
             .filter(|p| p.not_after >= self.now)
             .map(|p| p.not_after + Duration::SECOND);
-        [
-            Some(anchor_renewal),
-            issuer_renewal,
-            self.identity.next_restart,
-        ]
-        .into_iter()
-        .flatten()
-        .chain(self.proxies.iter().map(|p| p.refresh_at))
-        .chain(self.proxies.iter().filter_map(|p| p.next_restart))
-        .chain(leaf_boundary)
-        .chain(self.steps.last().map(|s| s.0))
-        .chain(self.rollout.last().map(|r| r.0))
-        .chain(self.next_checkpoint)
-        .chain(std::iter::once(self.end))
-        .filter(|t| *t >= self.now)
-        .min()
-        .unwrap_or(self.end)
-        .max(self.now)
+        [anchor_renewal, issuer_renewal, self.identity.next_restart]
+            .into_iter()
+            .flatten()
+            .chain(self.proxies.iter().map(|p| p.refresh_at))
+            .chain(self.proxies.iter().filter_map(|p| p.next_restart))
+            .chain(leaf_boundary)
+            .chain(self.steps.last().map(|s| s.0))
+            .chain(self.rollout.last().map(|r| r.0))
+            .chain(self.next_checkpoint)
+            .chain(std::iter::once(self.end))
+            .filter(|t| *t >= self.now)
+            .min()
+            .unwrap_or(self.end)
+            .max(self.now)
     }
 
     pub(crate) fn run(&mut self) -> Result<(), Error> {
@@ -838,6 +960,10 @@ impl<R: CryptoRngCore> Engine<R> {
             return Ok(());
         }
         self.dirty = false;
+        if self.mode == Mode::Mesh {
+            // By hand, the caller checks (`Mesh::continuity`, over the real leaves).
+            return Ok(());
+        }
         if self.first_break.is_some() {
             return Ok(());
         }
@@ -867,17 +993,18 @@ impl<R: CryptoRngCore> Engine<R> {
             self.operator_step(n, title)?;
         }
         // cert-manager: the anchor, then the issuer (which signs with the anchor as it is).
-        if RenewalPolicy::from_spec(&cfg.anchor)
-            .for_certificate(self.anchor.certificate())
-            .renew_at
-            <= now
-        {
+        if self.managed_anchor().is_some_and(|a| {
+            RenewalPolicy::from_spec(&cfg.anchor)
+                .for_certificate(a.certificate())
+                .renew_at
+                <= now
+        }) {
             self.renew_anchor("Renewed (renewal time reached)")?;
         }
         if let Some(g) = self
             .gens
             .get(self.issuer_secret)
-            .filter(|_| !self.issuer_blocked)
+            .filter(|_| !self.issuer_blocked && self.anchor.is_some())
         {
             if RenewalPolicy::from_spec(&cfg.issuer)
                 .for_certificate(g.ca.certificate())
@@ -907,7 +1034,7 @@ impl<R: CryptoRngCore> Engine<R> {
         if self.identity.next_restart.is_some_and(|t| t <= now) {
             let every = cfg.restart_every.unwrap_or(Duration::DAY);
             self.identity.next_restart = Some(Error::add_time(now, every)?);
-            self.start_identity(vec![], true)?;
+            self.start_identity(vec![], true);
         }
         for i in 0..self.proxies.len() {
             if self.proxies[i].next_restart.is_some_and(|t| t <= now) {
@@ -919,6 +1046,18 @@ impl<R: CryptoRngCore> Engine<R> {
         for i in 0..self.proxies.len() {
             if self.proxies[i].refresh_at <= now && !self.proxies[i].waiting {
                 self.csr(i)?;
+                if self.mode == Mode::Mesh {
+                    let workload = self.proxies[i].name.clone();
+                    let event = match (self.proxies[i].waiting, self.last_csr_error.take()) {
+                        (true, Some(error)) => crate::mesh::Event::LeafRefreshFailed {
+                            at: now,
+                            workload,
+                            error,
+                        },
+                        _ => crate::mesh::Event::LeafRefreshed { at: now, workload },
+                    };
+                    self.events.push(event);
+                }
             }
             if self.proxies[i].not_after + Duration::SECOND == now {
                 self.dirty = true;
@@ -936,7 +1075,7 @@ impl<R: CryptoRngCore> Engine<R> {
     fn renew_anchor(&mut self, verb: &str) -> Result<(), Error> {
         let cfg = Arc::clone(&self.cfg);
         let key = match cfg.anchor.get_rotation_policy() {
-            RotationPolicy::Never => self.anchor.private_key().clone_key(),
+            RotationPolicy::Never => self.anchor_ca()?.private_key().clone_key(),
             _ => PrivateKey::generate(&mut self.rng),
         };
         let policy = match cfg.anchor.get_rotation_policy() {
@@ -944,9 +1083,9 @@ impl<R: CryptoRngCore> Engine<R> {
             _ => "new key: rotationPolicy Always",
         };
         let rule = RenewalPolicy::from_spec(&cfg.anchor)
-            .for_certificate(self.anchor.certificate())
+            .for_certificate(self.anchor_ca()?.certificate())
             .rule;
-        self.anchor = Ca::self_signed(&cfg.anchor, key, self.now, &mut self.rng)?;
+        self.anchor = Some(Ca::self_signed(&cfg.anchor, key, self.now, &mut self.rng)?);
         self.anchor_event = self.log(
             Who::CertManager,
             format!(
@@ -991,7 +1130,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 "the identity issuer Secret holds the new issuer"
             }
             "control-plane" if control.is_empty() => {
-                self.start_identity(vec![e], false)?;
+                self.start_identity(vec![e], false);
                 "the identity controller restarted"
             }
             "control-plane" => {
@@ -1005,11 +1144,13 @@ impl<R: CryptoRngCore> Engine<R> {
             _ => {
                 if let Some((prev, ev)) = &mut self.previous {
                     *ev = e;
-                    *prev = self.anchor.certificate().clone();
+                    if let Some(a) = &self.anchor {
+                        *prev = a.certificate().clone();
+                    }
                 }
                 self.publish(vec![e])?;
                 if control.is_empty() {
-                    self.start_identity(vec![e], false)?;
+                    self.start_identity(vec![e], false);
                 }
                 let all: Vec<usize> = control.iter().chain(&data).copied().collect();
                 self.rolling_restart(&all, e, n)?;
@@ -1190,3 +1331,217 @@ impl<R: CryptoRngCore> Engine<R> {
         (0..seen.len()).filter(|&i| seen[i]).collect()
     }
 }
+
+/// The identity (DNS SAN) of the pod `namespace/name`.
+fn pod_identity(pod: &str) -> String {
+    let (namespace, name) = pod.split_once('/').unwrap_or(("default", pod));
+    linkerd::workload_identity(name, namespace)
+}
+
+/// One pod as [`Mesh`](crate::mesh::Mesh) shows it.
+pub(crate) struct Pod<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) identity: &'a str,
+    pub(crate) control_plane: bool,
+    pub(crate) bundle: &'a TrustBundle,
+    pub(crate) key: &'a PrivateKey,
+    pub(crate) leaf: &'a Certificate,
+    pub(crate) issuer: &'a Certificate,
+    pub(crate) refresh_at: OffsetDateTime,
+}
+
+/// Driving the engine by hand ([`Mode::Mesh`]).
+impl<R: CryptoRngCore> Engine<R> {
+    /// An engine at `now` with a published bundle and an issuer Secret, and the anchor
+    /// cert-manager's CA issuer renews the issuer with (`None`: nothing renews it). The
+    /// identity controller starts with them.
+    pub(crate) fn by_hand(
+        now: OffsetDateTime,
+        bundle: TrustBundle,
+        issuer: Ca,
+        anchor: Option<Ca>,
+        rng: R,
+    ) -> Self {
+        let cfg = Config::seed(now).workloads(0).horizon(Duration::ZERO);
+        let mut engine = Self::with_mode(Mode::Mesh, Arc::new(cfg), now, anchor, rng);
+        engine.write_bundle(bundle);
+        engine.write_issuer(issuer);
+        engine.start_identity(vec![], false);
+        engine
+    }
+
+    fn write_bundle(&mut self, bundle: TrustBundle) {
+        let n = bundle.len();
+        self.bundles.push(bundle);
+        self.published = self.bundles.len() - 1;
+        self.published_event = self.log(
+            Who::Operator,
+            format!(
+                "wrote the trust bundle {} ({n} anchor(s))",
+                self.cfg.names.bundle
+            ),
+            vec![],
+        );
+    }
+
+    fn write_issuer(&mut self, issuer: Ca) {
+        let event = self.log(
+            Who::Operator,
+            format!(
+                "wrote the identity issuer Secret {}: identity issuer #{}",
+                self.cfg.names.issuer,
+                self.gens.len() + 1
+            ),
+            vec![],
+        );
+        self.gens.push(Generation {
+            ca: issuer,
+            rep: None,
+            event,
+        });
+        self.issuer_secret = self.gens.len() - 1;
+    }
+
+    /// Publishes a bundle; a crash-looping controller retries with it.
+    pub(crate) fn set_bundle(&mut self, bundle: TrustBundle) {
+        self.write_bundle(bundle);
+        if self.identity.anchors.is_some() && self.identity.generation.is_none() {
+            self.start_identity(vec![self.published_event], false);
+        }
+    }
+
+    /// Writes the issuer Secret; the controller sees it (the skip, if it refuses it).
+    pub(crate) fn set_issuer(&mut self, issuer: Ca) -> Option<crate::mesh::Event> {
+        self.write_issuer(issuer);
+        let before = self.events.len();
+        self.identity_sees_issuer();
+        if self.events.len() > before {
+            self.events.pop()
+        } else {
+            None
+        }
+    }
+
+    /// Replaces the anchor cert-manager's CA issuer signs with.
+    pub(crate) fn set_anchor(&mut self, anchor: Option<Ca>) {
+        self.anchor = anchor;
+        self.issuer_blocked = false;
+    }
+
+    /// Starts a pod; if its first CSR fails, it is not added and the CSR's error returned.
+    pub(crate) fn add_pod(&mut self, name: String, control_plane: bool) -> Result<(), Error> {
+        if self.proxies.len() >= MAX_PODS {
+            return Err(Error::InvalidSpec {
+                reason: format!("a mesh holds at most {MAX_PODS} workloads"),
+            });
+        }
+        let identity = pod_identity(&name);
+        let key = PrivateKey::generate(&mut self.rng);
+        self.proxies.push(Proxy {
+            name,
+            identity,
+            key: Some(key),
+            leaf: None,
+            fresh_key: None,
+            bundle: self.published,
+            generation: None,
+            not_before: self.now,
+            not_after: self.now,
+            refresh_at: self.now,
+            waiting: false,
+            next_restart: None,
+            control_plane,
+        });
+        let i = self.proxies.len() - 1;
+        let answered = self.csr(i);
+        if answered.is_err() || self.proxies[i].waiting {
+            self.proxies.pop();
+            answered?;
+            return Err(self.csr_error());
+        }
+        Ok(())
+    }
+
+    fn csr_error(&mut self) -> Error {
+        self.last_csr_error.take().unwrap_or(Error::InvalidSpec {
+            reason: "the CSR failed".into(),
+        })
+    }
+
+    /// The index of the pod named `name`.
+    pub(crate) fn pod_index(&self, name: &str) -> Option<usize> {
+        self.proxies.iter().position(|p| p.name == name)
+    }
+
+    /// Restarts pod `i` with a new key; the CSR's error if it gets no leaf (it keeps the one it
+    /// had, with its old key, until a CSR is answered).
+    pub(crate) fn restart_pod(&mut self, i: usize) -> Result<(), Error> {
+        self.proxies[i].fresh_key = Some(PrivateKey::generate(&mut self.rng));
+        self.restart_proxy(i, None, false)?;
+        if self.proxies[i].waiting {
+            return Err(self.csr_error());
+        }
+        Ok(())
+    }
+
+    /// Runs to `target`, returning the typed events on the way.
+    pub(crate) fn advance_to(
+        &mut self,
+        target: OffsetDateTime,
+    ) -> Result<Vec<crate::mesh::Event>, Error> {
+        self.end = target;
+        self.run()?;
+        self.now = self.now.max(target);
+        Ok(std::mem::take(&mut self.events))
+    }
+
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    pub(crate) fn published_bundle(&self) -> &TrustBundle {
+        &self.bundles[self.published]
+    }
+
+    pub(crate) fn issuer_secret(&self) -> &Ca {
+        &self.gens[self.issuer_secret].ca
+    }
+
+    /// The issuer the controller signs with (`None` while it is down).
+    pub(crate) fn signing_issuer(&self) -> Option<&Ca> {
+        self.identity.generation.map(|g| &self.gens[g].ca)
+    }
+
+    /// The anchors the controller loaded when it last started.
+    pub(crate) fn controller_anchors(&self) -> Option<&TrustBundle> {
+        self.identity.anchors.map(|b| &self.bundles[b])
+    }
+
+    pub(crate) fn anchor(&self) -> Option<&Ca> {
+        self.anchor.as_ref()
+    }
+
+    pub(crate) fn rng(&mut self) -> &mut R {
+        &mut self.rng
+    }
+
+    /// The pods holding a leaf, in the order they were added.
+    pub(crate) fn pods(&self) -> impl Iterator<Item = Pod<'_>> {
+        self.proxies.iter().filter_map(|p| {
+            Some(Pod {
+                name: &p.name,
+                identity: &p.identity,
+                control_plane: p.control_plane,
+                bundle: &self.bundles[p.bundle],
+                key: p.key.as_ref()?,
+                leaf: p.leaf.as_ref()?,
+                issuer: self.gens.get(p.generation?)?.ca.certificate(),
+                refresh_at: p.refresh_at,
+            })
+        })
+    }
+}
+
+/// The most pods a hand-driven mesh holds (each holds a real key and leaf, and continuity
+/// checks every ordered pair).
+pub(crate) const MAX_PODS: usize = 10_000;

@@ -1,21 +1,22 @@
-//! A mesh simulator: workloads holding the trust bundle they loaded at their last start and a
-//! leaf from the issuer of that moment, a clock, the events of a rotation, and
-//! [`Mesh::continuity`], which checks every ordered pair of workloads with the real verifier.
+//! A mesh driven by hand: workloads holding the trust bundle they loaded at their last start
+//! and a real leaf and key, a clock, the events of a rotation, and [`Mesh::continuity`], which
+//! checks every ordered pair of workloads with the real verifier.
 //!
-//! The model is Linkerd's: a proxy reads the trust bundle when it starts and keeps it; the
-//! identity controller reloads the issuer live, so a proxy that refreshes its leaf mid-life
-//! gets one from the *current* issuer; a proxy refreshes at 70% of its leaf's remaining life
-//! (clamped to [10s, 24h]); cert-manager renews the issuer when its renewal time comes.
+//! It runs on the same engine as [`plan`](crate::plan) and the `rotate` example (DESIGN §6):
+//! a proxy reads the trust bundle when its pod starts and keeps it; it refreshes its leaf at
+//! 70% of the remaining life (clamped to [10s, 24h]); Linkerd's identity controller loads its
+//! anchors at start, takes a changed issuer only if it verifies against them, and fails a CSR
+//! when its issuer no longer verifies; cert-manager renews the issuer when its renewal time
+//! comes, signing with the anchor it holds. Here the bundles, issuers and restarts are the
+//! caller's: nothing renews the anchor and trust-manager does not run.
 
 use crate::bundle::TrustBundle;
 use crate::cert::{Certificate, Fingerprint, Inspection};
+use crate::engine::Engine;
 use crate::error::Error;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
 use crate::presets::linkerd;
-use crate::renewal::linkerd_proxy_refresh_in;
-use crate::rotation::renew_issuer_if_due;
-use crate::spec::CertSpec;
 use crate::verify::{PeerName, SignatureCache, Usage, VerifyError, VerifyOptions, verify_cached};
 use rand_core::CryptoRngCore;
 use std::collections::HashMap;
@@ -177,30 +178,46 @@ impl fmt::Display for Continuity {
 /// `linkerd/identity` restarts); a new issuer (cert-manager's renewal, or
 /// [`Mesh::set_issuer`]) is taken only if it verifies against those anchors at that moment,
 /// else it is skipped ([`Event::IssuerUpdateSkipped`]) and the old one kept; before every leaf
-/// it re-verifies its issuer, and a failure fails the CSR. It verifies as Go's `crypto/x509`
-/// (the anchors' own dates count).
-#[derive(Debug)]
+/// it re-verifies its issuer, and a failure fails the CSR. An issuer that does not verify when
+/// it starts keeps it down (CrashLoopBackOff: every CSR fails) until a new bundle or issuer is
+/// written. It verifies as Go's `crypto/x509` (the anchors' own dates count).
 pub struct Mesh<R> {
-    now: OffsetDateTime,
-    bundle_source: TrustBundle,
-    /// The issuer Secret (what cert-manager wrote).
-    issuer: Ca,
-    /// The issuer the controller signs with, and the anchors it loaded at start.
-    signing: Ca,
-    controller_anchors: TrustBundle,
-    /// The signing issuer verified against the anchors, and stays so until this time (the
-    /// first notAfter among them); cleared when either changes.
-    signing_ok_until: Option<OffsetDateTime>,
-    issuer_spec: CertSpec,
-    anchor: Option<Ca>,
+    engine: Engine<R>,
+    /// The pods as the engine holds them, materialized after every change.
     workloads: Vec<Workload>,
-    rng: R,
+}
+
+impl<R> fmt::Debug for Mesh<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mesh")
+            .field("workloads", &self.workloads)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<R: CryptoRngCore> Mesh<R> {
     /// A mesh at `now` with a published bundle, a current issuer, and optionally the anchor
     /// whose key cert-manager uses to renew the issuer automatically (`None`: the anchor key
-    /// is off-line and the issuer is only replaced by [`Mesh::set_issuer`]).
+    /// is off-line and the issuer is only replaced by [`Mesh::set_issuer`]). The identity
+    /// controller starts with the bundle and the issuer.
+    ///
+    /// ```
+    /// use certcycle::{Ca, PrivateKey, TrustBundle, mesh::Mesh, presets::linkerd};
+    /// use time::{Duration, macros::datetime};
+    /// let rng = &mut rand_core::OsRng;
+    /// let t0 = datetime!(2026-01-01 0:00 UTC);
+    /// let anchor = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(rng), t0, rng)?;
+    /// let issuer = anchor
+    ///     .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(rng), t0, rng)?
+    ///     .ca;
+    /// let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
+    /// let mut mesh = Mesh::new(t0, bundle, issuer, Some(anchor), rand_core::OsRng);
+    /// mesh.add_workload("identity", "linkerd", true)?;
+    /// mesh.add_workload("web", "default", false)?;
+    /// mesh.advance(Duration::days(3))?; // issuer renewals and leaf refreshes
+    /// assert!(mesh.continuity().holds());
+    /// # Ok::<(), certcycle::Error>(())
+    /// ```
     pub fn new(
         now: OffsetDateTime,
         bundle: TrustBundle,
@@ -209,75 +226,60 @@ impl<R: CryptoRngCore> Mesh<R> {
         rng: R,
     ) -> Self {
         Self {
-            now,
-            signing: issuer.clone_ca(),
-            controller_anchors: bundle.clone(),
-            signing_ok_until: None,
-            bundle_source: bundle,
-            issuer,
-            issuer_spec: linkerd::identity_issuer(),
-            anchor,
+            engine: Engine::by_hand(now, bundle, issuer, anchor, rng),
             workloads: Vec::new(),
-            rng,
         }
+    }
+
+    /// Materializes the pods after a change.
+    fn sync(&mut self) {
+        self.workloads = self
+            .engine
+            .pods()
+            .map(|p| Workload {
+                name: p.name.to_owned(),
+                identity: p.identity.to_owned(),
+                control_plane: p.control_plane,
+                bundle: p.bundle.clone(),
+                key: p.key.clone_key(),
+                leaf: p.leaf.clone(),
+                chain: vec![p.issuer.clone()],
+                refresh_at: p.refresh_at,
+            })
+            .collect();
     }
 
     /// The current time.
     pub fn now(&self) -> OffsetDateTime {
-        self.now
+        self.engine.now()
     }
 
     /// The published bundle (the trust-roots ConfigMap).
     pub fn bundle_source(&self) -> &TrustBundle {
-        &self.bundle_source
+        self.engine.published_bundle()
     }
 
     /// The issuer Secret: the newest issuer cert-manager (or [`Mesh::set_issuer`]) wrote.
     pub fn issuer(&self) -> &Ca {
-        &self.issuer
+        self.engine.issuer_secret()
     }
 
-    /// The issuer the identity controller signs with (the Secret's, unless it skipped it).
-    pub fn signing_issuer(&self) -> &Ca {
-        &self.signing
+    /// The issuer the identity controller signs with (the Secret's, unless it skipped it);
+    /// `None` while the controller is down (it started with an issuer that does not verify).
+    pub fn signing_issuer(&self) -> Option<&Ca> {
+        self.engine.signing_issuer()
     }
 
-    /// The anchors the identity controller loaded when it started.
+    /// The anchors the identity controller loaded when it last started.
     pub fn controller_anchors(&self) -> &TrustBundle {
-        &self.controller_anchors
-    }
-
-    /// The identity controller sees the issuer Secret change: it takes the new issuer only if
-    /// it verifies against its loaded anchors now.
-    fn controller_sees_issuer(&mut self) -> Option<Event> {
-        match self.controller_verifies(&self.issuer) {
-            Ok(()) => {
-                self.signing = self.issuer.clone_ca();
-                self.signing_ok_until = None;
-                None
-            }
-            Err(error) => Some(Event::IssuerUpdateSkipped {
-                at: self.now,
-                issuer: self.issuer.certificate().inspect(),
-                error: Box::new(error),
-            }),
-        }
-    }
-
-    fn controller_verifies(&self, issuer: &Ca) -> Result<(), VerifyError> {
-        crate::verify::verify(
-            issuer.certificate(),
-            &[],
-            &self.controller_anchors,
-            self.now,
-            &VerifyOptions::default(),
-        )
-        .map(|_| ())
+        self.engine
+            .controller_anchors()
+            .unwrap_or(self.engine.published_bundle())
     }
 
     /// The anchor cert-manager renews the issuer with, if its key is held.
     pub fn anchor(&self) -> Option<&Ca> {
-        self.anchor.as_ref()
+        self.engine.anchor()
     }
 
     /// The workloads.
@@ -288,109 +290,56 @@ impl<R: CryptoRngCore> Mesh<R> {
     /// Starts a workload with service account `name` in `namespace`.
     ///
     /// # Errors
-    /// Issuing errors (the issuer is not valid now).
+    /// [`Error::IssuerValidationFailed`] when the identity controller cannot answer its CSR
+    /// (the workload is not added); issuing errors.
     pub fn add_workload(
         &mut self,
         name: &str,
         namespace: &str,
         control_plane: bool,
     ) -> Result<(), Error> {
-        let identity = linkerd::workload_identity(name, namespace);
-        let key = PrivateKey::generate(&mut self.rng);
-        let (leaf, chain, refresh_at) = self.issue_leaf(&identity, &key)?;
-        self.workloads.push(Workload {
-            name: format!("{namespace}/{name}"),
-            identity,
-            control_plane,
-            bundle: self.bundle_source.clone(),
-            key,
-            leaf,
-            chain,
-            refresh_at,
-        });
-        Ok(())
-    }
-
-    fn issue_leaf(
-        &mut self,
-        identity: &str,
-        key: &PrivateKey,
-    ) -> Result<(Certificate, Vec<Certificate>, OffsetDateTime), Error> {
-        // ensureIssuerStillValid: the controller's issuer must still verify against its
-        // anchors, or the CSR fails.
-        if self.signing_ok_until.is_none_or(|until| self.now > until) {
-            if let Err(e) = self.controller_verifies(&self.signing) {
-                self.signing_ok_until = None;
-                return Err(Error::IssuerValidationFailed {
-                    reason: Box::new(e),
-                });
-            }
-            let first_expiry = self
-                .controller_anchors
-                .certificates()
-                .map(Certificate::not_after)
-                .chain(std::iter::once(self.signing.certificate().not_after()))
-                .min();
-            self.signing_ok_until = first_expiry;
-        }
-        let issued = self.signing.issue(
-            &linkerd::workload(identity),
-            key.public_key(),
-            self.now,
-            &mut self.rng,
-        )?;
-        let (refresh, _) = linkerd_proxy_refresh_in(issued.certificate.not_after() - self.now);
-        Ok((
-            issued.certificate,
-            vec![self.signing.certificate().clone()],
-            Error::add_time(self.now, refresh)?,
-        ))
+        let added = self
+            .engine
+            .add_pod(format!("{namespace}/{name}"), control_plane);
+        self.sync();
+        added
     }
 
     /// Publishes a new bundle. Nobody loads it until restarted.
     pub fn set_bundle(&mut self, bundle: TrustBundle) {
-        self.bundle_source = bundle;
+        self.engine.set_bundle(bundle);
     }
 
     /// Writes a new issuer into the issuer Secret; the controller takes it if it verifies
     /// against the anchors it loaded (else the returned [`Event::IssuerUpdateSkipped`]).
     pub fn set_issuer(&mut self, issuer: Ca) -> Option<Event> {
-        self.issuer = issuer;
-        self.controller_sees_issuer()
+        self.engine.set_issuer(issuer)
     }
 
     /// Replaces the anchor cert-manager renews the issuer with (`None`: no auto-renewal).
     pub fn set_anchor(&mut self, anchor: Option<Ca>) {
-        self.anchor = anchor;
+        self.engine.set_anchor(anchor);
     }
 
     /// Restarts one workload: it loads the published bundle and gets a new key and leaf.
+    /// Restarting [`CONTROLLER`] restarts the identity controller first: it loads the
+    /// published bundle and the issuer Secret.
     ///
     /// # Errors
-    /// Issuing errors.
+    /// [`Error::InvalidSpec`] naming an unknown workload; [`Error::IssuerValidationFailed`]
+    /// when its CSR fails (it loaded the bundle, and keeps its old leaf and key until a CSR is
+    /// answered).
     pub fn restart(&mut self, name: &str) -> Result<Event, Error> {
-        let Some(i) = self.workloads.iter().position(|w| w.name == name) else {
+        let Some(i) = self.engine.pod_index(name) else {
             return Err(Error::InvalidSpec {
                 reason: format!("no workload named {name}"),
             });
         };
-        if name == CONTROLLER {
-            // The controller starts again: it loads the published anchors and the issuer
-            // Secret (one that does not verify is fatal at start: it keeps signing nothing new
-            // until it does; modelled as keeping the previous issuer, whose CSRs then fail
-            // if it no longer verifies either).
-            self.controller_anchors = self.bundle_source.clone();
-            self.signing_ok_until = None;
-            let _ = self.controller_sees_issuer();
-        }
-        let key = PrivateKey::generate(&mut self.rng);
-        let identity = self.workloads[i].identity.clone();
-        let (leaf, chain, refresh_at) = self.issue_leaf(&identity, &key)?;
-        let bundle = self.bundle_source.clone();
-        let w = &mut self.workloads[i];
-        (w.bundle, w.key, w.leaf, w.chain, w.refresh_at) = (bundle, key, leaf, chain, refresh_at);
+        let restarted = self.engine.restart_pod(i);
+        self.sync();
+        restarted?;
         Ok(Event::Restarted {
-            at: self.now,
+            at: self.now(),
             workload: name.to_owned(),
         })
     }
@@ -405,85 +354,25 @@ impl<R: CryptoRngCore> Mesh<R> {
             .collect()
     }
 
-    /// Moves the clock forward by `by`, processing leaf refreshes and issuer renewals in time
-    /// order as they fall due.
+    /// Moves the clock forward by `by`, processing issuer renewals and leaf refreshes in time
+    /// order as they fall due (a renewal first, so a refresh due at the same moment gets the
+    /// new issuer).
     ///
-    /// A leaf refresh that fails is retried every 10 seconds, as linkerd-proxy does — except
-    /// while the issuer has expired with no anchor to renew it: nothing in this call can
-    /// change that, so the next try is at the end of the call (one failure event per workload,
-    /// not one per 10 seconds of a long advance).
+    /// A leaf refresh that fails ([`Event::LeafRefreshFailed`]) is retried when the identity
+    /// controller's state changes (it restarts, or takes a new issuer), which is what decides
+    /// the answer: linkerd-proxy retries every few seconds, and each retry would fail alike.
+    /// So a long outage is one failure event per workload, not one per retry.
     ///
     /// # Errors
-    /// Issuer renewal errors; [`Error::TimeOutOfRange`] when `now + by` is not a time.
+    /// Issuer renewal errors; [`Error::TimeOutOfRange`] when `now + by` is not a time;
+    /// [`Error::InvalidSpec`] past the engine's work budget
+    /// ([`plan::MAX_WORK`](crate::plan::MAX_WORK) workload visits in one call) or
+    /// [`plan::MAX_GENERATIONS`](crate::plan::MAX_GENERATIONS) issuers.
     pub fn advance(&mut self, by: Duration) -> Result<Vec<Event>, Error> {
-        let target = Error::add_time(self.now, by)?;
-        let mut events = Vec::new();
-        loop {
-            let next_refresh = self.workloads.iter().map(|w| w.refresh_at).min();
-            let next_renewal = self.anchor.as_ref().map(|_| {
-                crate::renewal::RenewalPolicy::from_spec(&self.issuer_spec)
-                    .for_certificate(self.issuer.certificate())
-                    .renew_at
-            });
-            let next = [next_refresh, next_renewal].into_iter().flatten().min();
-            let Some(t) = next.filter(|t| *t <= target) else {
-                break;
-            };
-            self.now = self.now.max(t);
-            // Issuer first: a refresh due at the same moment gets the new issuer.
-            if let Some(anchor) = &self.anchor {
-                if let Some(new) = renew_issuer_if_due(
-                    anchor,
-                    &self.issuer,
-                    &self.issuer_spec,
-                    self.now,
-                    &mut self.rng,
-                )? {
-                    self.issuer = new.ca;
-                    events.push(Event::IssuerRenewed {
-                        at: self.now,
-                        issuer: self.issuer.certificate().inspect(),
-                    });
-                    events.extend(self.controller_sees_issuer());
-                    continue;
-                }
-            }
-            for i in 0..self.workloads.len() {
-                if self.workloads[i].refresh_at > self.now {
-                    continue;
-                }
-                let identity = self.workloads[i].identity.clone();
-                let key = self.workloads[i].key.clone_key();
-                match self.issue_leaf(&identity, &key) {
-                    Ok((leaf, chain, refresh_at)) => {
-                        let w = &mut self.workloads[i];
-                        (w.leaf, w.chain, w.refresh_at) = (leaf, chain, refresh_at);
-                        events.push(Event::LeafRefreshed {
-                            at: self.now,
-                            workload: w.name.clone(),
-                        });
-                    }
-                    Err(error) => {
-                        let hopeless = self.anchor.is_none()
-                            && self.now > self.signing.certificate().not_after();
-                        let retry = if hopeless && self.now < target {
-                            target
-                        } else {
-                            Error::add_time(self.now, Duration::seconds(10))?
-                        };
-                        let w = &mut self.workloads[i];
-                        w.refresh_at = retry;
-                        events.push(Event::LeafRefreshFailed {
-                            at: self.now,
-                            workload: w.name.clone(),
-                            error,
-                        });
-                    }
-                }
-            }
-        }
-        self.now = target;
-        Ok(events)
+        let target = Error::add_time(self.now(), by)?;
+        let events = self.engine.advance_to(target);
+        self.sync();
+        events
     }
 
     /// Checks every ordered pair (A, B) of distinct workloads at the current time: A's leaf and
@@ -525,7 +414,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                         &wa.leaf,
                         &wa.chain,
                         &wb.bundle,
-                        self.now,
+                        self.now(),
                         &options,
                         Some(&cache),
                     )
@@ -551,7 +440,7 @@ impl<R: CryptoRngCore> Mesh<R> {
             .filter(|w| {
                 w.bundle
                     .certificates()
-                    .any(|c| !self.bundle_source.contains(c))
+                    .any(|c| !self.bundle_source().contains(c))
             })
             .map(|w| w.name.clone())
             .collect()
@@ -652,7 +541,7 @@ impl<R: CryptoRngCore> Mesh<R> {
         let cp = Checkpoint {
             step,
             what,
-            at: self.now,
+            at: self.now(),
             continuity: self.continuity(),
             events: std::mem::take(events),
         };
@@ -695,7 +584,7 @@ impl<R: CryptoRngCore> Mesh<R> {
     ) -> Result<RotationReport, crate::rotation::RotationError> {
         use crate::rotation::AnchorRotation;
         let previous_anchor = self
-            .bundle_source
+            .bundle_source()
             .certificates()
             .next()
             .cloned()
@@ -712,7 +601,7 @@ impl<R: CryptoRngCore> Mesh<R> {
             last_step = step;
             match (procedure, step) {
                 (_, 1) => {
-                    let s = AnchorRotation::stage(&self.bundle_source, new_anchor.trust_anchor())?;
+                    let s = AnchorRotation::stage(self.bundle_source(), new_anchor.trust_anchor())?;
                     self.set_bundle(s.bundle().clone());
                     self.set_anchor(Some(new_anchor.clone_ca()));
                     staged = Some(s);
@@ -752,14 +641,11 @@ impl<R: CryptoRngCore> Mesh<R> {
                         .collect();
                     let d =
                         s.confirm_bundle_rollout(loaded.iter().map(|(n, b)| (n.as_str(), b)))?;
-                    let key = PrivateKey::generate(&mut self.rng);
-                    let r = d.resign_issuer(
-                        new_anchor,
-                        &self.issuer_spec.clone(),
-                        key,
-                        self.now,
-                        &mut self.rng,
-                    )?;
+                    let now = self.now();
+                    let rng = self.engine.rng();
+                    let key = PrivateKey::generate(rng);
+                    let r =
+                        d.resign_issuer(new_anchor, &linkerd::identity_issuer(), key, now, rng)?;
                     events.extend(self.set_issuer(r.issuer().clone_ca()));
                     resigned = Some(r);
                     cps.push(self.checkpoint(
@@ -770,9 +656,11 @@ impl<R: CryptoRngCore> Mesh<R> {
                     ));
                 }
                 (Procedure::FiveStep, 2) => {
-                    let key = PrivateKey::generate(&mut self.rng);
+                    let now = self.now();
+                    let rng = self.engine.rng();
+                    let key = PrivateKey::generate(rng);
                     let issuer = new_anchor
-                        .issue_ca(&self.issuer_spec.clone(), key, self.now, &mut self.rng)?
+                        .issue_ca(&linkerd::identity_issuer(), key, now, rng)?
                         .ca;
                     events.extend(self.set_issuer(issuer));
                     cps.push(self.checkpoint(
@@ -793,7 +681,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                         .collect();
                     let rolled = r.confirm_leaf_rollout(
                         live.iter().map(|(n, l, c)| (n.as_str(), l, c.as_slice())),
-                        self.now,
+                        self.now(),
                     )?;
                     let rotated = rolled.drop_old_anchor();
                     self.set_bundle(rotated.bundle);
@@ -807,7 +695,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                     self.rolling(step, false, &mut cps, &mut observe)?;
                 }
                 (Procedure::FiveStep, 5) => {
-                    let b = self.bundle_source.without(&previous_anchor);
+                    let b = self.bundle_source().without(&previous_anchor);
                     self.set_bundle(b);
                     cps.push(self.checkpoint(
                         step,

@@ -532,7 +532,7 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
     let mut sim = Engine::new(Arc::new(cfg.clone()), end, anchor, rng);
     sim.install()?;
     sim.run()?;
-    Ok(sim.into_run())
+    sim.into_run()
 }
 
 /// A fix the simulator re-ran over the same horizon, and whether it held.

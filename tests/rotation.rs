@@ -360,14 +360,14 @@ fn the_mesh_controller_skips_an_issuer_its_anchors_do_not_verify_and_takes_it_af
     let r = &mut rng(22);
     let new = support::linkerd_anchor(r, m.now());
     let foreign_issuer = support::linkerd_issuer(&new, r, m.now());
-    let before = m.signing_issuer().certificate().clone();
+    let before = m.signing_issuer().unwrap().certificate().clone();
     // Linkerd's identity controller verifies a changed issuer against the anchors it loaded.
     let skipped = m.set_issuer(foreign_issuer.clone_ca());
     assert!(
         matches!(skipped, Some(Event::IssuerUpdateSkipped { .. })),
         "{skipped:?}"
     );
-    assert_eq!(m.signing_issuer().certificate(), &before);
+    assert_eq!(m.signing_issuer().unwrap().certificate(), &before);
     assert_eq!(m.issuer().certificate(), foreign_issuer.certificate());
     // Leaves still come from the old issuer.
     m.restart("default/web-0").unwrap();
@@ -381,7 +381,7 @@ fn the_mesh_controller_skips_an_issuer_its_anchors_do_not_verify_and_takes_it_af
     m.set_bundle(m.bundle_source().with(new.trust_anchor()));
     m.restart(certcycle::mesh::CONTROLLER).unwrap();
     assert_eq!(
-        m.signing_issuer().certificate(),
+        m.signing_issuer().unwrap().certificate(),
         foreign_issuer.certificate()
     );
 }
