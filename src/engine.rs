@@ -1149,11 +1149,15 @@ impl<R: CryptoRngCore> Engine<R> {
                     }
                 }
                 self.publish(vec![e])?;
-                if control.is_empty() {
-                    self.start_identity(vec![e], false);
+                // The corrected procedure restarts everything once more, so nobody trusts the
+                // old anchor; the seed's original fifth step stops at the bundle.
+                if seven {
+                    if control.is_empty() {
+                        self.start_identity(vec![e], false);
+                    }
+                    let all: Vec<usize> = control.iter().chain(&data).copied().collect();
+                    self.rolling_restart(&all, e, n)?;
                 }
-                let all: Vec<usize> = control.iter().chain(&data).copied().collect();
-                self.rolling_restart(&all, e, n)?;
                 "the bundle {new} is published"
             }
         };
@@ -1280,10 +1284,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let (not_before, not_after) = (p.not_before, p.not_after);
         let issued_at = not_before + linkerd::WORKLOAD_CLOCK_SKEW;
         let g = &self.gens[generation];
-        let spec = linkerd::workload(&linkerd::workload_identity(
-            p.name.rsplit('/').next().unwrap_or("w"),
-            "default",
-        ));
+        let spec = linkerd::workload(&p.identity);
         let key = PrivateKey::generate(&mut self.rng);
         let leaf =
             g.ca.issue(&spec, key.public_key(), issued_at, &mut self.rng)?

@@ -291,7 +291,8 @@ impl<R: CryptoRngCore> Mesh<R> {
     ///
     /// # Errors
     /// [`Error::IssuerValidationFailed`] when the identity controller cannot answer its CSR
-    /// (the workload is not added); issuing errors.
+    /// (the workload is not added); [`Error::InvalidSpec`] past 10,000 workloads; issuing
+    /// errors.
     pub fn add_workload(
         &mut self,
         name: &str,

@@ -450,6 +450,9 @@ pub const MAX_HORIZON: Duration = Duration::days(3660);
 /// 1,000 workloads restarted daily for 100 days about 100 million, some 20 s in release).
 pub const MAX_WORK: usize = 500_000_000;
 
+/// The most pods (workloads and control-plane pods) one run simulates.
+pub const MAX_PODS: usize = 100_000;
+
 /// The most periodic checkpoints one run records (a year every 6 minutes is 87,600).
 pub const MAX_CHECKPOINTS: usize = 100_000;
 
@@ -461,8 +464,9 @@ pub const MAX_GENERATIONS: usize = 5_000;
 ///
 /// # Errors
 /// Issuing errors at the start (a spec certcycle refuses), [`Error::TimeOutOfRange`],
-/// [`Error::InvalidSpec`] for a horizon over [`MAX_HORIZON`] or a negative one, restarts
-/// less than a minute apart, and a run past [`MAX_WORK`] (routine restarts every minute of
+/// [`Error::InvalidSpec`] for a horizon over [`MAX_HORIZON`] or a negative one, more than
+/// [`MAX_PODS`] pods, restarts or checkpoints less than a minute apart, more than
+/// [`MAX_CHECKPOINTS`] checkpoints, and a run past [`MAX_WORK`] (routine restarts every minute of
 /// 100,000 workloads) or past [`MAX_GENERATIONS`] issuers (a 1h issuer over a year).
 pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Error> {
     if cfg.horizon > MAX_HORIZON || cfg.horizon < Duration::ZERO {
@@ -472,6 +476,12 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
                 GoDuration(cfg.horizon),
                 MAX_HORIZON.whole_days()
             ),
+        });
+    }
+    let pods = cfg.workloads.saturating_add(cfg.control_plane.len());
+    if pods > MAX_PODS {
+        return Err(Error::InvalidSpec {
+            reason: format!("{pods} pods: a plan simulates at most {MAX_PODS}"),
         });
     }
     if let Some(every) = cfg.checkpoints {
