@@ -20,7 +20,8 @@ use crate::renewal::{RenewalPolicy, linkerd_proxy_refresh_in};
 use crate::spec::RotationPolicy;
 use crate::verify::{SignatureCache, Usage, VerifyError, VerifyOptions, verify_cached};
 use rand_core::CryptoRngCore;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
@@ -58,6 +59,10 @@ struct Proxy {
     waiting: bool,
     next_restart: Option<OffsetDateTime>,
     control_plane: bool,
+    /// The classes it is counted in: as a presenter (issuer generation, leaf valid) and as a
+    /// verifier (the bundle it loaded).
+    class: Option<(usize, bool)>,
+    held: Option<usize>,
 }
 
 /// An issuer generation: the Secret's content at one time, and a representative leaf (made
@@ -79,6 +84,8 @@ struct Identity {
     /// Why it is down (crash-looping), if it is.
     down: Option<VerifyError>,
 }
+
+type Memo = Option<((OffsetDateTime, OffsetDateTime), OffsetDateTime)>;
 
 /// The engine: every component's state, the clock and the timeline.
 pub(crate) struct Engine<R> {
@@ -127,6 +134,20 @@ pub(crate) struct Engine<R> {
     last_step: usize,
     /// The typed events of [`Mode::Mesh`] since they were last taken.
     events: Vec<crate::mesh::Event>,
+    /// When each proxy is next due (a refresh, a routine restart, its leaf's expiry): an
+    /// entry per change, stale ones skipped, so a moment costs what is due then, not a visit
+    /// of every proxy.
+    /// The anchor's and the issuer's renewal times, by the validity they were computed for.
+    renewal_memo: (Memo, Memo),
+    /// Keyed by Unix nanoseconds (cheap to compare).
+    due: BinaryHeap<Reverse<(i128, usize)>>,
+    /// Work done (proxies visited), against [`MAX_WORK`].
+    work: usize,
+    /// The equivalence classes ([`Mode::Plan`]), kept as proxies change: presenters by
+    /// (issuer generation, leaf valid), verifiers by loaded bundle; so a check costs the
+    /// number of classes, not of proxies.
+    presenters: BTreeMap<(usize, bool), BTreeSet<usize>>,
+    holders: BTreeMap<usize, BTreeSet<usize>>,
     /// Why the last CSR failed.
     last_csr_error: Option<Error>,
 }
@@ -147,6 +168,11 @@ impl<R: CryptoRngCore> Engine<R> {
         Self {
             mode,
             events: Vec::new(),
+            due: BinaryHeap::new(),
+            renewal_memo: (None, None),
+            work: 0,
+            presenters: BTreeMap::new(),
+            holders: BTreeMap::new(),
             last_csr_error: None,
             now: cfg.start,
             cfg,
@@ -307,10 +333,15 @@ impl<R: CryptoRngCore> Engine<R> {
         let n = names.len();
         for (i, (name, control_plane)) in names.into_iter().enumerate() {
             let next_restart = match cfg.restart_every {
+                // Staggered evenly, in whole seconds (as certificates count time).
                 Some(every) => Some(Error::add_time(
                     self.now,
-                    every * (i32::try_from(i + 1).unwrap_or(i32::MAX))
-                        / i32::try_from(n + 1).unwrap_or(i32::MAX),
+                    Duration::seconds(
+                        i64::try_from(
+                            i128::from(every.whole_seconds()) * (i as i128 + 1) / (n as i128 + 1),
+                        )
+                        .unwrap_or(i64::MAX),
+                    ),
                 )?),
                 None => None,
             };
@@ -329,6 +360,8 @@ impl<R: CryptoRngCore> Engine<R> {
                 waiting: false,
                 next_restart,
                 control_plane,
+                class: None,
+                held: None,
             });
         }
         // The controller restarts with its pod when that is modelled, else on its own.
@@ -347,6 +380,7 @@ impl<R: CryptoRngCore> Engine<R> {
         }
         for i in 0..self.proxies.len() {
             self.csr(i)?;
+            self.schedule_restart(i);
         }
         if let Some(every) = cfg.checkpoints {
             self.next_checkpoint = Some(Error::add_time(self.now, every)?);
@@ -396,6 +430,7 @@ impl<R: CryptoRngCore> Engine<R> {
     /// the first failing ones named).
     fn census(&mut self) -> Result<(usize, usize, Vec<BrokenPair>), Error> {
         let now = self.now;
+        self.work = self.work.saturating_add(self.proxies.len());
         let mut presenters: Vec<((usize, bool), Vec<usize>)> = Vec::new();
         let mut holders: Vec<(usize, Vec<usize>)> = Vec::new();
         for (i, p) in self.proxies.iter().enumerate() {
@@ -716,12 +751,51 @@ impl<R: CryptoRngCore> Engine<R> {
 
     fn wake_proxies(&mut self) {
         self.proxy_failure_logged = None;
-        for p in &mut self.proxies {
+        self.work = self.work.saturating_add(self.proxies.len());
+        for (i, p) in self.proxies.iter_mut().enumerate() {
             if p.waiting {
                 p.waiting = false;
                 p.refresh_at = self.now;
+                self.due.push(Reverse((self.now.unix_timestamp_nanos(), i)));
             }
         }
+    }
+
+    /// Queues proxy `i`'s next routine restart.
+    fn schedule_restart(&mut self, i: usize) {
+        if let Some(t) = self.proxies[i].next_restart {
+            self.due.push(Reverse((t.unix_timestamp_nanos(), i)));
+        }
+    }
+
+    /// Queues proxy `i`'s refresh and its new leaf's expiry.
+    fn schedule(&mut self, i: usize) {
+        let p = &self.proxies[i];
+        if !p.waiting {
+            self.due
+                .push(Reverse((p.refresh_at.unix_timestamp_nanos(), i)));
+        }
+        // A leaf's expiry is a validity boundary: the first second past its notAfter.
+        if let Some(t) = p.not_after.checked_add(Duration::SECOND) {
+            self.due.push(Reverse((t.unix_timestamp_nanos(), i)));
+        }
+    }
+
+    /// The proxies with something due by `now` (sorted, each once).
+    fn pop_due(&mut self, now: OffsetDateTime, into: &mut Vec<usize>) {
+        let now = now.unix_timestamp_nanos();
+        while let Some(Reverse((t, i))) = self.due.peek().copied() {
+            if t > now {
+                break;
+            }
+            self.due.pop();
+            if i < self.proxies.len() {
+                into.push(i);
+            }
+        }
+        into.sort_unstable();
+        into.dedup();
+        self.work = self.work.saturating_add(into.len());
     }
 
     /// The identity controller sees the issuer Secret change.
@@ -825,7 +899,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 (p.not_before, p.not_after) = (not_before, not_after);
                 p.refresh_at = Error::add_time(now, refresh)?;
                 p.waiting = false;
-                self.dirty = true;
+                self.schedule(i);
             }
             Err(err) => {
                 if self.proxy_failure_logged.is_none() {
@@ -853,11 +927,54 @@ impl<R: CryptoRngCore> Engine<R> {
                 let p = &mut self.proxies[i];
                 p.waiting = true;
                 p.refresh_at = self.end;
-                // The leaf's expiry is a validity boundary to check at.
-                self.dirty = true;
             }
         }
+        self.reclass(i);
         Ok(())
+    }
+
+    /// Moves proxy `i` to the classes it is in now; continuity is due when that changes.
+    fn reclass(&mut self, i: usize) {
+        if self.mode == Mode::Mesh {
+            return;
+        }
+        let now = self.now;
+        let p = &self.proxies[i];
+        let class = p
+            .generation
+            .map(|g| (g, p.not_before <= now && now <= p.not_after));
+        let held = Some(p.bundle);
+        if class != p.class {
+            if let Some(old) = p.class {
+                if let Some(set) = self.presenters.get_mut(&old) {
+                    set.remove(&i);
+                    if set.is_empty() {
+                        self.presenters.remove(&old);
+                    }
+                }
+            }
+            if let Some(new) = class {
+                self.presenters.entry(new).or_default().insert(i);
+            }
+            self.proxies[i].class = class;
+            self.dirty = true;
+        }
+        let p = &self.proxies[i];
+        if held != p.held {
+            if let Some(old) = p.held {
+                if let Some(set) = self.holders.get_mut(&old) {
+                    set.remove(&i);
+                    if set.is_empty() {
+                        self.holders.remove(&old);
+                    }
+                }
+            }
+            if let Some(new) = held {
+                self.holders.entry(new).or_default().insert(i);
+            }
+            self.proxies[i].held = held;
+            self.dirty = true;
+        }
     }
 
     /// Restarts proxy `i`'s pod: it loads the published bundle and asks for a leaf; the
@@ -872,39 +989,62 @@ impl<R: CryptoRngCore> Engine<R> {
             self.start_identity(cause.into_iter().collect(), routine);
         }
         self.proxies[i].bundle = self.published;
-        self.dirty = true;
         self.csr(i)
     }
 
-    /// The next time anything is due.
-    fn next_time(&self) -> OffsetDateTime {
+    /// When cert-manager renews the anchor (if it manages it) and the identity issuer (if it
+    /// can sign it), by their specs: memoized per certificate validity, as every moment asks.
+    fn renewals(&mut self) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
         let cfg = Arc::clone(&self.cfg);
-        let anchor_renewal = self.managed_anchor().map(|a| {
-            RenewalPolicy::from_spec(&cfg.anchor)
-                .for_certificate(a.certificate())
-                .renew_at
-        });
-        let issuer_renewal = self
+        let anchor = self
+            .managed_anchor()
+            .map(|a| (a.certificate().not_before(), a.certificate().not_after()));
+        let issuer = self
             .gens
             .get(self.issuer_secret)
             .filter(|_| !self.issuer_blocked && self.anchor.is_some())
             .map(|g| {
-                RenewalPolicy::from_spec(&cfg.issuer)
-                    .for_certificate(g.ca.certificate())
-                    .renew_at
+                (
+                    g.ca.certificate().not_before(),
+                    g.ca.certificate().not_after(),
+                )
             });
-        // A leaf's expiry is a validity boundary: the first second past its notAfter.
-        let leaf_boundary = self
-            .proxies
-            .iter()
-            .filter(|p| p.not_after >= self.now)
-            .map(|p| p.not_after + Duration::SECOND);
+        let at = |memo: &mut Memo,
+                  spec: &crate::spec::CertSpec,
+                  validity: Option<(OffsetDateTime, OffsetDateTime)>| {
+            let validity = validity?;
+            match memo {
+                Some((v, t)) if *v == validity => Some(*t),
+                _ => {
+                    let t = RenewalPolicy::from_spec(spec)
+                        .renewal_time(validity.0, validity.1)
+                        .renew_at;
+                    *memo = Some((validity, t));
+                    Some(t)
+                }
+            }
+        };
+        (
+            at(&mut self.renewal_memo.0, &cfg.anchor, anchor),
+            at(&mut self.renewal_memo.1, &cfg.issuer, issuer),
+        )
+    }
+
+    /// The next time anything is due.
+    fn next_time(&mut self) -> OffsetDateTime {
+        let now = self.now.unix_timestamp_nanos();
+        while self.due.peek().is_some_and(|Reverse((t, _))| *t < now) {
+            self.due.pop();
+        }
+        let due = self
+            .due
+            .peek()
+            .and_then(|Reverse((t, _))| OffsetDateTime::from_unix_timestamp_nanos(*t).ok());
+        let (anchor_renewal, issuer_renewal) = self.renewals();
         [anchor_renewal, issuer_renewal, self.identity.next_restart]
             .into_iter()
             .flatten()
-            .chain(self.proxies.iter().map(|p| p.refresh_at))
-            .chain(self.proxies.iter().filter_map(|p| p.next_restart))
-            .chain(leaf_boundary)
+            .chain(due)
             .chain(self.steps.last().map(|s| s.0))
             .chain(self.rollout.last().map(|r| r.0))
             .chain(self.next_checkpoint)
@@ -917,10 +1057,9 @@ impl<R: CryptoRngCore> Engine<R> {
 
     pub(crate) fn run(&mut self) -> Result<(), Error> {
         let mut same_time = 0u32;
-        let mut work = 0usize;
         loop {
-            work = work.saturating_add(self.proxies.len().max(1));
-            if work > MAX_WORK {
+            self.work = self.work.saturating_add(1);
+            if self.work > MAX_WORK {
                 return Err(Error::InvalidSpec {
                     reason: format!(
                         "the plan needs more than its work budget ({MAX_WORK} workload visits, reached at {}): fewer workloads or rarer restarts",
@@ -993,28 +1132,13 @@ impl<R: CryptoRngCore> Engine<R> {
             self.operator_step(n, title)?;
         }
         // cert-manager: the anchor, then the issuer (which signs with the anchor as it is).
-        if self.managed_anchor().is_some_and(|a| {
-            RenewalPolicy::from_spec(&cfg.anchor)
-                .for_certificate(a.certificate())
-                .renew_at
-                <= now
-        }) {
+        if self.renewals().0.is_some_and(|t| t <= now) {
             self.renew_anchor("Renewed (renewal time reached)")?;
         }
-        if let Some(g) = self
-            .gens
-            .get(self.issuer_secret)
-            .filter(|_| !self.issuer_blocked && self.anchor.is_some())
-        {
-            if RenewalPolicy::from_spec(&cfg.issuer)
-                .for_certificate(g.ca.certificate())
-                .renew_at
-                <= now
-            {
-                let causes = vec![self.anchor_event];
-                self.issue_issuer(causes, "Renewed")?;
-                self.identity_sees_issuer();
-            }
+        if self.renewals().1.is_some_and(|t| t <= now) {
+            let causes = vec![self.anchor_event];
+            self.issue_issuer(causes, "Renewed")?;
+            self.identity_sees_issuer();
         }
         while self.rollout.last().is_some_and(|r| r.0 <= now) {
             let Some((_, i, cause, step)) = self.rollout.pop() else {
@@ -1036,14 +1160,19 @@ impl<R: CryptoRngCore> Engine<R> {
             self.identity.next_restart = Some(Error::add_time(now, every)?);
             self.start_identity(vec![], true);
         }
-        for i in 0..self.proxies.len() {
+        let mut due = Vec::new();
+        self.pop_due(now, &mut due);
+        for &i in &due {
             if self.proxies[i].next_restart.is_some_and(|t| t <= now) {
                 let every = cfg.restart_every.unwrap_or(Duration::DAY);
                 self.proxies[i].next_restart = Some(Error::add_time(now, every)?);
                 self.restart_proxy(i, None, true)?;
+                self.schedule_restart(i);
             }
         }
-        for i in 0..self.proxies.len() {
+        // Proxies woken on the way (the controller restarted, or took an issuer).
+        self.pop_due(now, &mut due);
+        for i in due {
             if self.proxies[i].refresh_at <= now && !self.proxies[i].waiting {
                 self.csr(i)?;
                 if self.mode == Mode::Mesh {
@@ -1060,7 +1189,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 }
             }
             if self.proxies[i].not_after + Duration::SECOND == now {
-                self.dirty = true;
+                self.reclass(i);
             }
         }
         if let (Some(at), Some(every)) = (self.next_checkpoint, cfg.checkpoints) {
@@ -1182,42 +1311,47 @@ impl<R: CryptoRngCore> Engine<R> {
     fn continuity(&mut self) -> Result<Option<Break>, Error> {
         self.checks += 1;
         let now = self.now;
-        let mut presenters: Vec<(Option<usize>, bool, usize)> = Vec::new();
-        let mut verifiers: Vec<(usize, usize)> = Vec::new();
-        for (i, p) in self.proxies.iter().enumerate() {
-            let valid = p.not_before <= now && now <= p.not_after;
-            if !presenters
-                .iter()
-                .any(|c| c.0 == p.generation && c.1 == valid)
-            {
-                presenters.push((p.generation, valid, i));
-            }
-            if !verifiers.iter().any(|v| v.0 == p.bundle) {
-                verifiers.push((p.bundle, i));
-            }
-        }
+        // Each class by its first two members: the first break names the lowest (client,
+        // server) pair of distinct proxies.
+        let two = |set: &BTreeSet<usize>| {
+            let mut it = set.iter().copied();
+            (it.next(), it.next())
+        };
+        let presenters: Vec<((usize, bool), usize, Option<usize>)> = self
+            .presenters
+            .iter()
+            .filter_map(|(k, set)| match two(set) {
+                (Some(a), b) => Some((*k, a, b)),
+                _ => None,
+            })
+            .collect();
+        let holders: Vec<(usize, usize, Option<usize>)> = self
+            .holders
+            .iter()
+            .filter_map(|(k, set)| match two(set) {
+                (Some(a), b) => Some((*k, a, b)),
+                _ => None,
+            })
+            .collect();
+        self.work = self
+            .work
+            .saturating_add(presenters.len().saturating_mul(holders.len()));
         let mut first: Option<(usize, usize, VerifyError)> = None;
-        for &(generation, valid, pi) in &presenters {
-            let Some(generation) = generation else {
-                continue;
-            };
-            for &(bundle, vi) in &verifiers {
-                let r = self.class_verdict(generation, bundle, valid, pi)?;
-                if let Err(e) = r {
-                    // The server: another workload holding this bundle (any, if the presenter
-                    // is the only one).
-                    let server = self
-                        .proxies
-                        .iter()
-                        .position(|p| p.bundle == bundle && p.name != self.proxies[pi].name)
-                        .unwrap_or(vi);
-                    if server == pi {
-                        continue;
-                    }
-                    let better = first.as_ref().is_none_or(|f| (pi, server) < (f.0, f.1));
-                    if better {
-                        first = Some((pi, server, e));
-                    }
+        for &((generation, valid), p0, p1) in &presenters {
+            for &(bundle, v0, v1) in &holders {
+                let r = self.class_verdict(generation, bundle, valid, p0)?;
+                let Err(e) = r else {
+                    continue;
+                };
+                let pair = match (v0 != p0, v1, p1) {
+                    (true, _, _) => (p0, v0),
+                    (false, Some(v1), _) => (p0, v1),
+                    (false, None, Some(p1)) => (p1, v0),
+                    // The class and the bundle's holders are the same one proxy.
+                    (false, None, None) => continue,
+                };
+                if first.as_ref().is_none_or(|f| pair < (f.0, f.1)) {
+                    first = Some((pair.0, pair.1, e));
                 }
             }
         }
@@ -1452,6 +1586,8 @@ impl<R: CryptoRngCore> Engine<R> {
             waiting: false,
             next_restart: None,
             control_plane,
+            class: None,
+            held: None,
         });
         let i = self.proxies.len() - 1;
         let answered = self.csr(i);

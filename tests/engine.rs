@@ -25,7 +25,10 @@ fn secrets(seed: u64) -> (Ca, Ca) {
 }
 
 /// (step, what, broken pairs, pairs) of every restart checkpoint of a planned rotation.
-fn planned(procedure: Procedure, seed: u64) -> (Vec<(usize, String, usize, usize)>, Vec<Checkpoint>) {
+fn planned(
+    procedure: Procedure,
+    seed: u64,
+) -> (Vec<(usize, String, usize, usize)>, Vec<Checkpoint>) {
     let (anchor, issuer) = secrets(seed);
     let previous = anchor.certificate().clone();
     let at = T0 + Duration::hours(30);
@@ -109,7 +112,11 @@ fn the_seven_steps_hold_at_every_checkpoint_and_the_five_break_at_the_controller
     // The controller's own pod presents a new-anchor leaf; the 8 others loaded {old}.
     assert_eq!(first.broken, 8);
     assert_eq!(first.examples[0].presenter, CONTROLLER);
-    assert!(five.iter().take_while(|c| c.step != Some(3)).all(Checkpoint::holds));
+    assert!(
+        five.iter()
+            .take_while(|c| c.step != Some(3))
+            .all(Checkpoint::holds)
+    );
 }
 
 #[test]
