@@ -3,7 +3,9 @@
 //! `cargo bench --bench plan` — group `plan`: `year_1000` (the seed's configuration with the
 //! anchor on `rotationPolicy: Never`, 1,000 workloads, 360 days: no break, the whole horizon
 //! runs), `seed_6` (the seed's own configuration, 6 workloads, to its first break on day 61),
-//! and `verify_one` (one certcycle verification of a Linkerd chain, the unit the target is
+//! `restarts_1000` (1,000 workloads restarted daily, staggered, for 100 days, to its first
+//! break: what each moment costs when every proxy has its own), and `verify_one` (one
+//! certcycle verification of a Linkerd chain, the unit the target is
 //! stated in: `year_1000` ≤ 5,000 × `verify_one`). The number of real verifications each run
 //! makes is printed once.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -21,6 +23,10 @@ fn bench(c: &mut Criterion) {
         .workloads(1000)
         .horizon(Duration::days(360));
     let seed = Config::seed(start);
+    let restarts = Config::seed(start)
+        .workloads(1000)
+        .restart_every(Some(Duration::hours(24)))
+        .horizon(Duration::days(100));
     let rng = &mut rand_core::OsRng;
     let run = simulate(&year, rng).unwrap();
     assert!(run.first_break.is_none());
@@ -64,6 +70,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("seed_6", |b| {
         b.iter(|| simulate(black_box(&seed), rng).unwrap())
+    });
+    g.bench_function("restarts_1000", |b| {
+        b.iter(|| simulate(black_box(&restarts), rng).unwrap())
     });
     g.finish();
 }

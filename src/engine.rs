@@ -775,9 +775,12 @@ impl<R: CryptoRngCore> Engine<R> {
             self.due
                 .push(Reverse((p.refresh_at.unix_timestamp_nanos(), i)));
         }
-        // A leaf's expiry is a validity boundary: the first second past its notAfter.
-        if let Some(t) = p.not_after.checked_add(Duration::SECOND) {
-            self.due.push(Reverse((t.unix_timestamp_nanos(), i)));
+        // A leaf's expiry is a validity boundary: the first second past its notAfter. A proxy
+        // that refreshes first never reaches it (its next CSR queues the next one).
+        if p.waiting || p.refresh_at > p.not_after {
+            if let Some(t) = p.not_after.checked_add(Duration::SECOND) {
+                self.due.push(Reverse((t.unix_timestamp_nanos(), i)));
+            }
         }
     }
 
@@ -927,6 +930,8 @@ impl<R: CryptoRngCore> Engine<R> {
                 let p = &mut self.proxies[i];
                 p.waiting = true;
                 p.refresh_at = self.end;
+                // It keeps its leaf until that expires.
+                self.schedule(i);
             }
         }
         self.reclass(i);
