@@ -21,6 +21,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("cert_der_differential", fuzz_logic::cert_der_differential),
     ("prepared_verify", fuzz_logic::prepared_verify),
     ("k8s_objects", fuzz_logic::k8s_objects),
+    ("k8s_plan", fuzz_logic::k8s_plan),
 ];
 
 #[test]

@@ -609,3 +609,39 @@ pub(crate) fn k8s_objects(data: &[u8]) {
         }
     }
 }
+
+/// Fuzz target `k8s_plan`: whatever manifests read, a plan of them (a week, at most three
+/// workloads, their own fixes) never panics, stays within its budgets, keeps its timeline in
+/// time order, breaks (if it does) inside the horizon, and is deterministic: the same input and
+/// RNG seed give the same report, byte for byte.
+pub(crate) fn k8s_plan(data: &[u8]) {
+    use certcycle::k8s::{Cluster, Objects, ResolveOptions};
+    use certcycle::plan::{Report, simulate};
+    use rand_core::SeedableRng;
+    let t = text(data);
+    let Ok(objects) = Objects::read("fuzz.yaml", &t) else {
+        return;
+    };
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let start = time::macros::datetime!(2026-01-01 00:00 UTC);
+    let Ok(cfg) = cluster.plan_config(Some(start)) else {
+        return;
+    };
+    let (horizon, workloads) = (cfg.horizon.min(time::Duration::days(7)), cfg.workloads.min(3));
+    let cfg = cfg.horizon(horizon).workloads(workloads);
+    let rng = || rand_chacha::ChaCha20Rng::seed_from_u64(7);
+    let Ok(run) = simulate(&cfg, &mut rng()) else {
+        return;
+    };
+    assert!(
+        run.timeline.windows(2).all(|w| w[0].at <= w[1].at),
+        "timeline out of order"
+    );
+    if let Some(b) = &run.first_break {
+        assert!(b.at <= run.end, "a break after the horizon");
+        assert!(b.causes.iter().all(|&i| i < run.timeline.len()));
+    }
+    let once = Report::new(&cfg, &mut rng()).map(|r| r.to_string());
+    let again = Report::new(&cfg, &mut rng()).map(|r| r.to_string());
+    assert_eq!(once.ok(), again.ok(), "the same plan gave two reports");
+}
