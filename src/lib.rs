@@ -54,8 +54,12 @@
 //!   module), one work budget per call; [`SignatureCache`] keeps verified links and
 //!   [`PreparedKey`]s (precomputed tables: P-256 verification faster than ring, pure Rust).
 //! - [`health`]: `linkerd check`'s identity checks as data, with stable ids.
-//! - [`rotation`]: issuer renewal and the typed seven-step anchor rotation; [`mesh`]: a
-//!   simulator that checks mTLS continuity between every pair of workloads.
+//! - [`rotation`]: issuer renewal and the typed seven-step anchor rotation.
+//! - [`plan`] and [`mesh`]: one simulation engine with cert-manager, trust-manager, Linkerd's
+//!   identity controller and the proxies as their sources behave. [`plan`] runs a cluster's
+//!   configuration forward to its first mTLS break, its causes and re-run fixes; [`mesh`] is
+//!   the same engine driven by hand, with a real key and leaf per workload and continuity
+//!   checked between every pair.
 //! - `testkit` (feature `testkit`, and `rustls` for rustls configs): whole hierarchies in a
 //!   line, seeded, with failure scenarios — the way to use certcycle in tests.
 //! - `tls` (feature `rustls`): live trust for rustls services — trust and identity stores
