@@ -150,7 +150,38 @@ fn the_controller_crash_loops_on_an_issuer_its_anchors_do_not_verify_by_hand_and
         m.signing_issuer().unwrap().certificate(),
         foreign.certificate()
     );
-    m.restart("default/web").unwrap();
+    // The pod whose CSR failed retries once the controller is back, and gets a leaf of the
+    // issuer it took.
+    let events = m.advance(Duration::seconds(1)).unwrap();
+    assert!(
+        events.iter().any(
+            |e| matches!(e, Event::LeafRefreshed { workload, .. } if workload == "default/web")
+        ),
+        "{events:?}"
+    );
+    let web = m
+        .workloads()
+        .iter()
+        .find(|w| w.name() == "default/web")
+        .unwrap();
+    assert_eq!(&web.chain()[0], foreign.certificate());
+    // Both pods got new-anchor leaves, and both loaded the bundle before it gained that
+    // anchor: each refuses the other's (the same-name old anchor's key does not verify it).
+    let c = m.continuity();
+    let pairs: Vec<(&str, &str)> = c
+        .broken
+        .iter()
+        .map(|b| (b.presenter.as_str(), b.verifier.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [(CONTROLLER, "default/web"), ("default/web", CONTROLLER)]
+    );
+    assert!(
+        c.broken
+            .iter()
+            .all(|b| matches!(b.error, certcycle::verify::VerifyError::BadSignature { .. }))
+    );
 
     // Planned: today's issuer Secret was signed by an anchor the bundle does not hold.
     let (anchor, _) = secrets(46);

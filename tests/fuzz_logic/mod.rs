@@ -627,7 +627,10 @@ pub(crate) fn k8s_plan(data: &[u8]) {
     let Ok(cfg) = cluster.plan_config(Some(start)) else {
         return;
     };
-    let (horizon, workloads) = (cfg.horizon.min(time::Duration::days(7)), cfg.workloads.min(3));
+    let (horizon, workloads) = (
+        cfg.horizon.min(time::Duration::days(7)),
+        cfg.workloads.min(3),
+    );
     let cfg = cfg.horizon(horizon).workloads(workloads);
     let rng = || rand_chacha::ChaCha20Rng::seed_from_u64(7);
     let Ok(run) = simulate(&cfg, &mut rng()) else {
