@@ -429,23 +429,17 @@ impl<R: CryptoRngCore> Engine<R> {
     /// Every ordered pair of distinct pods counted by class: (ordered pairs, failing ones,
     /// the first failing ones named).
     fn census(&mut self) -> Result<(usize, usize, Vec<BrokenPair>), Error> {
-        let now = self.now;
         self.work = self.work.saturating_add(self.proxies.len());
-        let mut presenters: Vec<((usize, bool), Vec<usize>)> = Vec::new();
-        let mut holders: Vec<(usize, Vec<usize>)> = Vec::new();
-        for (i, p) in self.proxies.iter().enumerate() {
-            if let Some(g) = p.generation {
-                let key = (g, p.not_before <= now && now <= p.not_after);
-                match presenters.iter_mut().find(|c| c.0 == key) {
-                    Some(c) => c.1.push(i),
-                    None => presenters.push((key, vec![i])),
-                }
-            }
-            match holders.iter_mut().find(|h| h.0 == p.bundle) {
-                Some(h) => h.1.push(i),
-                None => holders.push((p.bundle, vec![i])),
-            }
-        }
+        let presenters: Vec<((usize, bool), Vec<usize>)> = self
+            .presenters
+            .iter()
+            .map(|(k, set)| (*k, set.iter().copied().collect()))
+            .collect();
+        let holders: Vec<(usize, Vec<usize>)> = self
+            .holders
+            .iter()
+            .map(|(k, set)| (*k, set.iter().copied().collect()))
+            .collect();
         let n = self.proxies.len();
         let (mut pairs, mut broken) = (0usize, 0usize);
         let mut examples: Vec<(usize, usize, VerifyError)> = Vec::new();
@@ -458,22 +452,15 @@ impl<R: CryptoRngCore> Engine<R> {
                 };
                 let overlap = members
                     .iter()
-                    .filter(|&&m| self.proxies[m].bundle == *bundle)
+                    .filter(|&&m| self.proxies[m].held == Some(*bundle))
                     .count();
                 broken += members.len() * verifiers.len() - overlap;
-                let mut named = 0;
-                'pairs: for &m in members {
-                    for &v in verifiers {
-                        if m == v {
-                            continue;
-                        }
-                        if named == Checkpoint::EXAMPLES {
-                            break 'pairs;
-                        }
-                        examples.push((m, v, e.clone()));
-                        named += 1;
-                    }
-                }
+                let distinct = members
+                    .iter()
+                    .flat_map(|&m| verifiers.iter().map(move |&v| (m, v)))
+                    .filter(|(m, v)| m != v)
+                    .take(Checkpoint::EXAMPLES);
+                examples.extend(distinct.map(|(m, v)| (m, v, e.clone())));
             }
         }
         examples.sort_by_key(|x| (x.0, x.1));
@@ -950,33 +937,13 @@ impl<R: CryptoRngCore> Engine<R> {
             .map(|g| (g, p.not_before <= now && now <= p.not_after));
         let held = Some(p.bundle);
         if class != p.class {
-            if let Some(old) = p.class {
-                if let Some(set) = self.presenters.get_mut(&old) {
-                    set.remove(&i);
-                    if set.is_empty() {
-                        self.presenters.remove(&old);
-                    }
-                }
-            }
-            if let Some(new) = class {
-                self.presenters.entry(new).or_default().insert(i);
-            }
+            move_member(&mut self.presenters, p.class, class, i);
             self.proxies[i].class = class;
             self.dirty = true;
         }
         let p = &self.proxies[i];
         if held != p.held {
-            if let Some(old) = p.held {
-                if let Some(set) = self.holders.get_mut(&old) {
-                    set.remove(&i);
-                    if set.is_empty() {
-                        self.holders.remove(&old);
-                    }
-                }
-            }
-            if let Some(new) = held {
-                self.holders.entry(new).or_default().insert(i);
-            }
+            move_member(&mut self.holders, p.held, held, i);
             self.proxies[i].held = held;
             self.dirty = true;
         }
@@ -1687,3 +1654,23 @@ impl<R: CryptoRngCore> Engine<R> {
 /// The most pods a hand-driven mesh holds (each holds a real key and leaf, and continuity
 /// checks every ordered pair).
 pub(crate) const MAX_PODS: usize = 10_000;
+
+/// Moves proxy `i` from class `old` to class `new` of `map` (a class with no one left goes).
+fn move_member<K: Ord + Copy>(
+    map: &mut BTreeMap<K, BTreeSet<usize>>,
+    old: Option<K>,
+    new: Option<K>,
+    i: usize,
+) {
+    if let Some(old) = old {
+        if let Some(set) = map.get_mut(&old) {
+            set.remove(&i);
+            if set.is_empty() {
+                map.remove(&old);
+            }
+        }
+    }
+    if let Some(new) = new {
+        map.entry(new).or_default().insert(i);
+    }
+}
