@@ -17,6 +17,7 @@ use crate::plan::{
 };
 use crate::presets::linkerd;
 use crate::renewal::{RenewalPolicy, linkerd_proxy_refresh_in};
+use crate::rotation::renewal_key;
 use crate::spec::RotationPolicy;
 use crate::verify::{SignatureCache, Usage, VerifyError, VerifyOptions, verify_cached};
 use rand_core::CryptoRngCore;
@@ -549,13 +550,11 @@ impl<R: CryptoRngCore> Engine<R> {
                 ),
             });
         }
-        let key = match (
-            self.gens.get(self.issuer_secret),
-            cfg.issuer.get_rotation_policy(),
-        ) {
-            (Some(g), RotationPolicy::Never) => g.ca.private_key().clone_key(),
-            _ => PrivateKey::generate(&mut self.rng),
-        };
+        let current = self
+            .gens
+            .get(self.issuer_secret)
+            .map(|g| g.ca.private_key());
+        let key = renewal_key(&cfg.issuer, current, &mut self.rng);
         let signed = match &self.anchor {
             Some(anchor) => anchor.issue_ca(&cfg.issuer, key, self.now, &mut self.rng),
             None => Err(Error::InvalidSpec {
@@ -854,12 +853,10 @@ impl<R: CryptoRngCore> Engine<R> {
                     Error::add_time(now, linkerd::WORKLOAD_DURATION)?.min(issuer.not_after());
                 if self.mode == Mode::Mesh {
                     // A real leaf for the pod's key: the numbers are the certificate's own.
-                    let key = match self.proxies[i].fresh_key.take() {
+                    let p = &mut self.proxies[i];
+                    let key = match p.fresh_key.take().or_else(|| p.key.take()) {
                         Some(k) => k,
-                        None => match self.proxies[i].key.take() {
-                            Some(k) => k,
-                            None => PrivateKey::generate(&mut self.rng),
-                        },
+                        None => PrivateKey::generate(&mut self.rng),
                     };
                     let spec = linkerd::workload(&self.proxies[i].identity);
                     let issued =
@@ -1175,10 +1172,8 @@ impl<R: CryptoRngCore> Engine<R> {
 
     fn renew_anchor(&mut self, verb: &str) -> Result<(), Error> {
         let cfg = Arc::clone(&self.cfg);
-        let key = match cfg.anchor.get_rotation_policy() {
-            RotationPolicy::Never => self.anchor_ca()?.private_key().clone_key(),
-            _ => PrivateKey::generate(&mut self.rng),
-        };
+        let current = self.anchor.as_ref().map(Ca::private_key);
+        let key = renewal_key(&cfg.anchor, current, &mut self.rng);
         let policy = match cfg.anchor.get_rotation_policy() {
             RotationPolicy::Never => "same key: rotationPolicy Never",
             _ => "new key: rotationPolicy Always",

@@ -161,11 +161,21 @@ pub fn renew_issuer_if_due(
     if let RenewalState::NotDue { .. } = renewal.state(now) {
         return Ok(None);
     }
-    let key = match spec.rotation_policy {
-        RotationPolicy::Always => PrivateKey::generate(rng),
-        RotationPolicy::Never => current.private_key().clone_key(),
-    };
+    let key = renewal_key(spec, Some(current.private_key()), rng);
     anchor.issue_ca(spec, key, now, rng).map(Some)
+}
+
+/// The key cert-manager renews a certificate with: a new one under `rotationPolicy: Always`
+/// (or when there is no current key), the current one under `Never`.
+pub(crate) fn renewal_key(
+    spec: &CertSpec,
+    current: Option<&PrivateKey>,
+    rng: &mut impl CryptoRngCore,
+) -> PrivateKey {
+    match (spec.rotation_policy, current) {
+        (RotationPolicy::Never, Some(key)) => key.clone_key(),
+        _ => PrivateKey::generate(rng),
+    }
 }
 
 /// A new anchor must be self-issued.
