@@ -445,7 +445,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let (mut pairs, mut broken) = (0usize, 0usize);
         let mut examples: Vec<(usize, usize, VerifyError)> = Vec::new();
         for ((generation, valid), members) in &presenters {
-            pairs += members.len() * n.saturating_sub(1);
+            pairs = pairs.saturating_add(members.len().saturating_mul(n.saturating_sub(1)));
             for (bundle, verifiers) in &holders {
                 let r = self.class_verdict(*generation, *bundle, *valid, members[0])?;
                 let Err(e) = r else {
@@ -455,7 +455,12 @@ impl<R: CryptoRngCore> Engine<R> {
                     .iter()
                     .filter(|&&m| self.proxies[m].held == Some(*bundle))
                     .count();
-                broken += members.len() * verifiers.len() - overlap;
+                broken = broken.saturating_add(
+                    members
+                        .len()
+                        .saturating_mul(verifiers.len())
+                        .saturating_sub(overlap),
+                );
                 let distinct = members
                     .iter()
                     .flat_map(|&m| verifiers.iter().map(move |&v| (m, v)))
