@@ -426,7 +426,7 @@ impl fmt::Display for Checkpoint {
         write!(
             f,
             "continuity: {}/{} workload pairs verify",
-            self.pairs - self.broken,
+            self.pairs.saturating_sub(self.broken),
             self.pairs
         )
     }
