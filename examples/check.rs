@@ -37,7 +37,7 @@ fn main() -> std::process::ExitCode {
         let mut objects = Objects::default();
         for file in &args.positional {
             if file == "-" {
-                objects.add("-", &common::read_input("-")?)?;
+                objects.add_reader("-", std::io::stdin().lock())?;
             } else {
                 objects.add_path(Path::new(file))?;
             }

@@ -34,6 +34,22 @@ pub struct Origin {
     pub block: usize,
 }
 
+impl Origin {
+    /// Block `block` (1-based) of the source labelled `source` (to build the expected value of
+    /// an `assert_eq!`).
+    ///
+    /// ```
+    /// use certcycle::Origin;
+    /// assert_eq!(Origin::new("ca.crt", 2).to_string(), "ca.crt block 2");
+    /// ```
+    pub fn new(source: &str, block: usize) -> Self {
+        Self {
+            source: Arc::from(source),
+            block,
+        }
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} block {}", self.source, self.block)

@@ -11,7 +11,7 @@ use crate::duration::GoDuration;
 use crate::error::Error;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
-use crate::mesh::{BrokenPair, CONTROLLER, Procedure};
+use crate::mesh::{BrokenPair, Procedure};
 use crate::plan::{
     Break, Checkpoint, Config, Evidence, MAX_GENERATIONS, MAX_WORK, PlanEvent, Run, State, Who,
 };
@@ -144,6 +144,11 @@ pub(crate) struct Engine<R> {
     due: BinaryHeap<Reverse<(i128, usize)>>,
     /// Work done (proxies visited), against [`MAX_WORK`].
     work: usize,
+    /// The identity controller's pod, when named (else Linkerd's names are recognised).
+    controller: Option<String>,
+    /// Anchors cert-manager renewed, counted with the issuer generations against
+    /// [`MAX_GENERATIONS`].
+    anchor_renewals: usize,
     /// The equivalence classes ([`Mode::Plan`]), kept as proxies change: presenters by
     /// (issuer generation, leaf valid), verifiers by loaded bundle; so a check costs the
     /// number of classes, not of proxies.
@@ -172,6 +177,8 @@ impl<R: CryptoRngCore> Engine<R> {
             due: BinaryHeap::new(),
             renewal_memo: (None, None),
             work: 0,
+            controller: None,
+            anchor_renewals: 0,
             presenters: BTreeMap::new(),
             holders: BTreeMap::new(),
             last_csr_error: None,
@@ -403,7 +410,20 @@ impl<R: CryptoRngCore> Engine<R> {
     }
 
     fn controller_has_pod(&self) -> bool {
-        self.cfg.control_plane.iter().any(|c| c == CONTROLLER)
+        self.cfg.control_plane.iter().any(|c| self.is_controller(c))
+    }
+
+    /// Whether the control-plane pod `name` is the identity controller: the one named, else
+    /// one of Linkerd's names.
+    pub(crate) fn is_controller(&self, name: &str) -> bool {
+        match &self.controller {
+            Some(c) => c == name,
+            None => crate::mesh::is_identity_controller(name),
+        }
+    }
+
+    pub(crate) fn set_controller(&mut self, name: String) {
+        self.controller = Some(name);
     }
 
     /// Records a checkpoint, if the configuration asks for them.
@@ -547,7 +567,7 @@ impl<R: CryptoRngCore> Engine<R> {
     /// cert-manager issues the identity issuer with the anchor Secret as it is now.
     fn issue_issuer(&mut self, causes: Vec<usize>, verb: &str) -> Result<(), Error> {
         let cfg = Arc::clone(&self.cfg);
-        if self.gens.len() >= MAX_GENERATIONS {
+        if self.gens.len().saturating_add(self.anchor_renewals) >= MAX_GENERATIONS {
             return Err(Error::InvalidSpec {
                 reason: format!(
                     "the plan needs more than {MAX_GENERATIONS} identity issuers (at {}): a shorter horizon or a longer-lived issuer",
@@ -743,35 +763,75 @@ impl<R: CryptoRngCore> Engine<R> {
     fn wake_proxies(&mut self) {
         self.proxy_failure_logged = None;
         self.work = self.work.saturating_add(self.proxies.len());
+        let (due, now) = (&mut self.due, self.now.unix_timestamp_nanos());
         for (i, p) in self.proxies.iter_mut().enumerate() {
             if p.waiting {
                 p.waiting = false;
                 p.refresh_at = self.now;
-                self.due.push(Reverse((self.now.unix_timestamp_nanos(), i)));
+                due.push(Reverse((now, i)));
             }
         }
+        self.compact_due();
     }
 
     /// Queues proxy `i`'s next routine restart.
     fn schedule_restart(&mut self, i: usize) {
         if let Some(t) = self.proxies[i].next_restart {
-            self.due.push(Reverse((t.unix_timestamp_nanos(), i)));
+            self.push_due(t, i);
         }
+    }
+
+    /// Queues proxy `i` at `t`, keeping the queue bounded (see [`Engine::compact_due`]).
+    fn push_due(&mut self, t: OffsetDateTime, i: usize) {
+        self.due.push(Reverse((t.unix_timestamp_nanos(), i)));
+        self.compact_due();
+    }
+
+    /// Keeps the due queue within [`DUE_PER_POD`] entries a pod: past that, drops every entry
+    /// that no longer matches one of its proxy's due times (a refresh superseded by a restart's
+    /// new leaf, the expiry of a leaf replaced since) and duplicates. A dropped entry would have
+    /// found nothing due for its proxy (every action in [`Engine::step`] is gated on the
+    /// proxy's own times), so behaviour is unchanged; memory stays linear in the pods, whatever
+    /// the restart cadence (a stale refresh per restart grew it without bound: 1.97 GB for
+    /// 100,000 workloads restarted every minute over 10 hours).
+    fn compact_due(&mut self) {
+        let limit = self
+            .proxies
+            .len()
+            .saturating_mul(DUE_PER_POD)
+            .saturating_add(1024);
+        if self.due.len() <= limit {
+            return;
+        }
+        let now = self.now.unix_timestamp_nanos();
+        let proxies = &self.proxies;
+        let mut entries = std::mem::take(&mut self.due).into_vec();
+        entries.retain(|Reverse((t, i))| {
+            *t >= now
+                && proxies.get(*i).is_some_and(|p| {
+                    let at = |d: OffsetDateTime| d.unix_timestamp_nanos() == *t;
+                    p.next_restart.is_some_and(at)
+                        || (!p.waiting && at(p.refresh_at))
+                        || ((p.waiting || p.refresh_at > p.not_after)
+                            && p.not_after.checked_add(Duration::SECOND).is_some_and(at))
+                })
+        });
+        entries.sort_unstable();
+        entries.dedup();
+        self.due = BinaryHeap::from(entries);
     }
 
     /// Queues proxy `i`'s refresh and its new leaf's expiry.
     fn schedule(&mut self, i: usize) {
         let p = &self.proxies[i];
-        if !p.waiting {
-            self.due
-                .push(Reverse((p.refresh_at.unix_timestamp_nanos(), i)));
-        }
+        let refresh = (!p.waiting).then_some(p.refresh_at);
         // A leaf's expiry is a validity boundary: the first second past its notAfter. A proxy
         // that refreshes first never reaches it (its next CSR queues the next one).
-        if p.waiting || p.refresh_at > p.not_after {
-            if let Some(t) = p.not_after.checked_add(Duration::SECOND) {
-                self.due.push(Reverse((t.unix_timestamp_nanos(), i)));
-            }
+        let expiry = (p.waiting || p.refresh_at > p.not_after)
+            .then(|| p.not_after.checked_add(Duration::SECOND))
+            .flatten();
+        for t in refresh.into_iter().chain(expiry) {
+            self.push_due(t, i);
         }
     }
 
@@ -959,7 +1019,7 @@ impl<R: CryptoRngCore> Engine<R> {
         cause: Option<usize>,
         routine: bool,
     ) -> Result<(), Error> {
-        if self.proxies[i].name == CONTROLLER && self.proxies[i].control_plane {
+        if self.proxies[i].control_plane && self.is_controller(&self.proxies[i].name) {
             self.start_identity(cause.into_iter().collect(), routine);
         }
         self.proxies[i].bundle = self.published;
@@ -1177,6 +1237,17 @@ impl<R: CryptoRngCore> Engine<R> {
 
     fn renew_anchor(&mut self, verb: &str) -> Result<(), Error> {
         let cfg = Arc::clone(&self.cfg);
+        self.anchor_renewals = self.anchor_renewals.saturating_add(1);
+        if self.gens.len().saturating_add(self.anchor_renewals) > MAX_GENERATIONS {
+            return Err(Error::InvalidSpec {
+                reason: format!(
+                    "the plan needs more than {MAX_GENERATIONS} certificate generations (at {}: {} trust anchors, {} identity issuers): a shorter horizon or a later anchor renewal",
+                    rfc3339(self.now),
+                    self.anchor_renewals,
+                    self.gens.len()
+                ),
+            });
+        }
         let current = self.anchor.as_ref().map(Ca::private_key);
         let key = renewal_key(&cfg.anchor, current, &mut self.rng);
         let policy = match cfg.anchor.get_rotation_policy() {
@@ -1654,6 +1725,10 @@ impl<R: CryptoRngCore> Engine<R> {
 /// The most pods a hand-driven mesh holds (each holds a real key and leaf, and continuity
 /// checks every ordered pair).
 pub(crate) const MAX_PODS: usize = 10_000;
+
+/// The due-queue entries kept per pod before stale ones are dropped (each pod has at most
+/// three live ones: its refresh, its restart and its leaf's expiry).
+const DUE_PER_POD: usize = 6;
 
 /// Moves proxy `i` from class `old` to class `new` of `map` (a class with no one left goes).
 fn move_member<K: Ord + Copy>(

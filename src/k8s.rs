@@ -38,13 +38,13 @@ mod report;
 use std::fmt;
 
 pub use cluster::{
-    Cluster, ClusterLint, IssuerResolution, LinkerdState, ManagedCertificate, ResolveOptions,
-    ResolvedBundle, Severity, SourceCerts,
+    Cluster, ClusterLint, IssuerResolution, IssuerSecretProblem, LinkerdState, ManagedCertificate,
+    ResolveOptions, ResolvedBundle, Severity, SourceCerts,
 };
-pub use node::MAX_INPUT_BYTES;
+pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
-    BundleObject, BundleSource, CertificateObject, ConfigMapObject, IssuerKind, IssuerObject,
-    IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject,
+    BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, IssuerKind,
+    IssuerObject, IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject,
 };
 pub use plan::PlanInputError;
 pub use report::{CheckReport, ReportCheck, ReportRenewal};
@@ -65,6 +65,11 @@ pub struct Location {
 impl Location {
     /// An unknown place.
     pub const UNKNOWN: Self = Self { line: 0, column: 0 };
+
+    /// Line `line`, column `column` (1-based).
+    pub const fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
 }
 
 impl fmt::Display for Location {
@@ -139,6 +144,15 @@ pub enum K8sError {
         /// The limit.
         limit: usize,
     },
+    /// Not a regular file (after links): a FIFO, a device such as `/dev/zero`, a socket, or
+    /// a directory where a file was expected. Refused before it is read.
+    #[error("{file}: {found}, not a regular file: give a file (or a `rotate --out` directory)")]
+    NotAFile {
+        /// The path.
+        file: String,
+        /// What it is (`a FIFO`, `a character device`, ...).
+        found: &'static str,
+    },
     /// Not YAML or JSON (or over the parser's budgets).
     #[error("{file}:{at}: {message}")]
     Syntax {
@@ -180,6 +194,7 @@ impl K8sError {
     pub fn file(&self) -> &str {
         match self {
             Self::Io { file, .. }
+            | Self::NotAFile { file, .. }
             | Self::TooLarge { file, .. }
             | Self::Syntax { file, .. }
             | Self::NotAnObject { file, .. } => file,

@@ -306,6 +306,21 @@ impl<R: CryptoRngCore> Mesh<R> {
         added
     }
 
+    /// Names the control-plane workload (`namespace/name`) that is Linkerd's identity
+    /// controller: restarting it restarts the controller, which reloads its anchors and the
+    /// issuer Secret. Without this, [`is_identity_controller`] recognises Linkerd's names.
+    pub fn set_identity_controller(&mut self, name: &str) {
+        self.engine.set_controller(name.to_owned());
+    }
+
+    /// The control-plane workload that is the identity controller, if the mesh has one.
+    pub fn identity_controller(&self) -> Option<&str> {
+        self.workloads
+            .iter()
+            .find(|w| w.control_plane && self.engine.is_controller(&w.name))
+            .map(|w| w.name.as_str())
+    }
+
     /// Publishes a new bundle. Nobody loads it until restarted.
     pub fn set_bundle(&mut self, bundle: TrustBundle) {
         self.engine.set_bundle(bundle);
@@ -448,8 +463,27 @@ impl<R: CryptoRngCore> Mesh<R> {
     }
 }
 
-/// The control-plane workload that is Linkerd's identity controller.
+/// The control-plane workload that is Linkerd's identity controller, as certcycle's own
+/// examples name it. Linkerd's own names are recognised too: see [`is_identity_controller`].
 pub const CONTROLLER: &str = "linkerd/identity";
+
+/// Whether a control-plane pod named `name` (`namespace/name`) is Linkerd's identity
+/// controller when none was named with [`Mesh::set_identity_controller`]: [`CONTROLLER`], or
+/// a pod of Linkerd's `linkerd-identity` Deployment in any namespace
+/// (`linkerd/linkerd-identity`, `linkerd-prod/linkerd-identity`).
+///
+/// ```
+/// use certcycle::mesh::is_identity_controller;
+/// assert!(is_identity_controller("linkerd/identity"));
+/// assert!(is_identity_controller("linkerd-prod/linkerd-identity"));
+/// assert!(!is_identity_controller("linkerd/destination"));
+/// ```
+pub fn is_identity_controller(name: &str) -> bool {
+    name == CONTROLLER
+        || name
+            .split_once('/')
+            .is_some_and(|(_, n)| n == "linkerd-identity")
+}
 
 /// An anchor rotation procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -584,6 +618,13 @@ impl<R: CryptoRngCore> Mesh<R> {
         mut observe: impl FnMut(&Checkpoint),
     ) -> Result<RotationReport, crate::rotation::RotationError> {
         use crate::rotation::AnchorRotation;
+        if self.identity_controller().is_none() {
+            // Without a controller pod nobody reloads the anchors: the simulation would show a
+            // rotation that never reaches the identity controller.
+            return Err(crate::rotation::RotationError::NoIdentityController {
+                control_plane: self.names(true),
+            });
+        }
         let previous_anchor = self
             .bundle_source()
             .certificates()

@@ -29,6 +29,20 @@ pub struct PemError {
     pub kind: PemErrorKind,
 }
 
+impl PemError {
+    /// The error `kind` in block `block` at line `line` (to build the expected value of an
+    /// `assert_eq!`).
+    ///
+    /// ```
+    /// use certcycle::{PemError, PemErrorKind};
+    /// let e = PemError::new(1, 1, PemErrorKind::Unterminated);
+    /// assert_eq!(e.block, 1);
+    /// ```
+    pub fn new(block: usize, line: usize, kind: PemErrorKind) -> Self {
+        Self { block, line, kind }
+    }
+}
+
 /// What was wrong with a PEM block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

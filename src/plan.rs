@@ -456,8 +456,9 @@ pub const MAX_PODS: usize = 100_000;
 /// The most periodic checkpoints one run records (a year every 6 minutes is 87,600).
 pub const MAX_CHECKPOINTS: usize = 100_000;
 
-/// The most issuer generations one run issues (each costs real keys and signatures): ten years
-/// of the seed's 48h issuer renewed every 23h is about 3,800.
+/// The most certificate generations one run issues, anchors and identity issuers together
+/// (each costs real keys and signatures): ten years of the seed's 48h issuer renewed every
+/// 23h is about 3,800.
 pub const MAX_GENERATIONS: usize = 5_000;
 
 /// Runs the configuration forward to its horizon, stopping at the first break.
@@ -513,6 +514,22 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
             reason: format!(
                 "the plan needs about {expected} identity issuers (one every {}), more than {MAX_GENERATIONS}: a shorter horizon or a longer-lived issuer",
                 GoDuration(period)
+            ),
+        });
+    }
+    // So does the anchor (cert-manager accepts any renewBefore under the duration: 87600h
+    // renewing 87599h59m59s before expiry re-keys it every second). Every managed CA counts
+    // against the same budget, refused before working.
+    let anchor_period = crate::renewal::renews_after(&cfg.anchor).ok_or(Error::TimeOutOfRange {
+        from: cfg.start,
+        by: cfg.anchor.get_duration(),
+    })?;
+    let anchors = cfg.horizon.whole_seconds() / anchor_period.whole_seconds().max(1);
+    if usize::try_from(expected.saturating_add(anchors)).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
+        return Err(Error::InvalidSpec {
+            reason: format!(
+                "the plan needs about {anchors} trust anchors (one every {}) and {expected} identity issuers, more than {MAX_GENERATIONS} certificate generations: a shorter horizon or a later anchor renewal",
+                GoDuration(anchor_period)
             ),
         });
     }

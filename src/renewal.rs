@@ -162,6 +162,24 @@ pub struct Fallback {
     pub lifetime: Duration,
 }
 
+impl Fallback {
+    /// The fallback for `renew_before` on a certificate that lives `lifetime` (to build the
+    /// expected value of an `assert_eq!`).
+    ///
+    /// ```
+    /// use certcycle::renewal::Fallback;
+    /// use time::Duration;
+    /// let f = Fallback::new(Duration::hours(60), Duration::hours(48));
+    /// assert_eq!(f.renew_before, Duration::hours(60));
+    /// ```
+    pub fn new(renew_before: Duration, lifetime: Duration) -> Self {
+        Self {
+            renew_before,
+            lifetime,
+        }
+    }
+}
+
 /// Which rule decided a renewal time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -64,6 +64,17 @@ pub enum RotationError {
         /// Which acknowledgement (`bundle rollout`, `leaf rollout`).
         step: &'static str,
     },
+    /// A mesh with no identity-controller pod: restarting the control plane would reload no
+    /// anchors, so the rotation cannot be simulated (name it with
+    /// [`Mesh::set_identity_controller`](crate::mesh::Mesh::set_identity_controller)).
+    #[error(
+        "the mesh has no identity-controller pod among its control plane ({}): name it with Mesh::set_identity_controller (Linkerd's is linkerd/linkerd-identity)",
+        if .control_plane.is_empty() { "none".to_owned() } else { .control_plane.join(", ") }
+    )]
+    NoIdentityController {
+        /// The control-plane workloads the mesh has.
+        control_plane: Vec<String>,
+    },
     /// Issuing failed.
     #[error("issuing: {0}")]
     Issue(#[from] Error),

@@ -291,9 +291,10 @@ fn certificate_error(
         VerifyError::UnknownIssuer { .. } | VerifyError::MaxDepthExceeded { .. } => {
             CertificateError::UnknownIssuer
         }
-        VerifyError::BadSignature { cert, .. } if cert.depth == 0 => CertificateError::BadSignature,
-        // A signature that does not verify above the leaf: no trusted issuer was found.
-        VerifyError::BadSignature { .. } => CertificateError::UnknownIssuer,
+        // At any depth, as rustls-webpki answers (its `InvalidSignatureForPublicKey` outranks
+        // `UnknownIssuer`): an issuer of the right name was found, and its signature does not
+        // verify (an anchor of the same name with another key, as during a rotation).
+        VerifyError::BadSignature { .. } => CertificateError::BadSignature,
         VerifyError::NameMismatch { .. } => {
             let expected = match name {
                 Some(PeerName::Dns(d)) => ServerName::try_from(d.clone()).ok(),

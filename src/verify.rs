@@ -231,6 +231,23 @@ pub struct CertRef {
 }
 
 impl CertRef {
+    /// The reference to the certificate at `depth` with `subject` (RFC 4514) and, for a
+    /// subject-less one, its first subjectAltName: to build the expected value of an
+    /// `assert_eq!` (match with `CertRef { depth, .. }` otherwise: the struct may grow).
+    ///
+    /// ```
+    /// use certcycle::CertRef;
+    /// let r = CertRef::new(1, "CN=identity.linkerd.cluster.local", None);
+    /// assert_eq!(r.depth, 1);
+    /// ```
+    pub fn new(depth: usize, subject: &str, san: Option<&str>) -> Self {
+        Self {
+            depth,
+            subject: subject.to_owned(),
+            san: san.map(Box::from),
+        }
+    }
+
     /// The reference to `cert` at `depth` of a path.
     pub fn of(depth: usize, cert: &Certificate) -> Self {
         let subject = cert.subject();
@@ -252,10 +269,6 @@ impl CertRef {
             subject,
             san: san.map(String::into_boxed_str),
         }
-    }
-
-    fn new(depth: usize, cert: &Certificate) -> Self {
-        Self::of(depth, cert)
     }
 }
 
@@ -926,7 +939,7 @@ impl<'a> Builder<'a> {
         let depth = path.len();
         let child = path[depth - 1];
         let unknown = || VerifyError::UnknownIssuer {
-            cert: CertRef::new(depth - 1, child),
+            cert: CertRef::of(depth - 1, child),
             issuer: child.issuer(),
         };
         let mut result = Err(unknown());
@@ -1006,7 +1019,7 @@ impl<'a> Builder<'a> {
             Ok(true) => {}
             Ok(false) => {
                 return Step::Failed(VerifyError::BadSignature {
-                    cert: CertRef::new(depth - 1, child),
+                    cert: CertRef::of(depth - 1, child),
                     issuer: issuer.subject(),
                 });
             }
@@ -1033,19 +1046,19 @@ impl<'a> Builder<'a> {
     ) -> Result<bool, VerifyError> {
         if !child.signature_algorithms_match() {
             return Err(VerifyError::SignatureAlgorithmMismatch {
-                cert: CertRef::new(depth, child),
+                cert: CertRef::of(depth, child),
             });
         }
         if child.signature_algorithm() == SignatureAlgorithm::Other {
             return Err(VerifyError::UnsupportedAlgorithm {
-                cert: CertRef::new(depth, child),
+                cert: CertRef::of(depth, child),
                 algorithm: child.signature_algorithm_name(),
             });
         }
         let key = issuer
             .public_key()
             .map_err(|e| VerifyError::UnsupportedAlgorithm {
-                cert: CertRef::new(depth + 1, issuer),
+                cert: CertRef::of(depth + 1, issuer),
                 algorithm: match e {
                     crate::Error::UnsupportedAlgorithm { found, .. } => found,
                     other => other.to_string(),

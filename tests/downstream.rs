@@ -139,3 +139,170 @@ fn an_mtls_pair_keeps_talking_through_an_anchor_rotation() {
         Some(&b"pong"[..])
     );
 }
+
+/// Every public error and option type built the way a downstream crate builds them: the
+/// expected value of an `assert_eq!`, a pattern with `..` where a struct may grow, and a helper
+/// that returns `RotationError` from a step that refuses with `Refused<S>`. If a release makes
+/// one of these impossible, this stops compiling (and CHANGELOG must say so).
+#[test]
+fn every_public_error_and_option_type_builds_as_a_downstream_crate_builds_it() {
+    use certcycle::k8s::{
+        FieldError, K8sError, Location, ObjectRef, PlanInputError, ResolveOptions,
+    };
+    use certcycle::renewal::Fallback;
+    use certcycle::rotation::RotationError;
+    use certcycle::{
+        BudgetKind, BundleError, BundleOptions, CertRef, DurationError, Error, Origin, PemError,
+        PemErrorKind, RotationPolicy, SpecError, Usage, VerifyError, VerifyOptions,
+    };
+    use time::Duration;
+
+    // Values with constructors, for assert_eq!.
+    let origin = Origin::new("ca.crt", 2);
+    assert_eq!(origin.to_string(), "ca.crt block 2");
+    let fallback = Fallback::new(Duration::hours(60), Duration::hours(48));
+    assert_eq!(
+        certcycle::Rule::TwoThirds {
+            fallback: Some(fallback)
+        },
+        certcycle::Rule::TwoThirds {
+            fallback: Some(Fallback::new(Duration::hours(60), Duration::hours(48)))
+        }
+    );
+    let cert = CertRef::new(1, "CN=identity.linkerd.cluster.local", None);
+    let verify = VerifyError::BadSignature {
+        cert: cert.clone(),
+        issuer: "CN=root.linkerd.cluster.local".into(),
+    };
+    // CertRef patterns need `..`: it may grow.
+    assert!(matches!(
+        &verify,
+        VerifyError::BadSignature {
+            cert: CertRef { depth: 1, .. },
+            ..
+        }
+    ));
+    let budget = VerifyError::BudgetExhausted {
+        kind: BudgetKind::SignatureChecks,
+        limit: 64,
+    };
+    assert!(budget.to_string().contains("64"));
+    // RotationError's issuer variant boxes its VerifyError.
+    let rotation = RotationError::IssuerNotUnderNewAnchor(Box::new(verify.clone()));
+    assert_eq!(
+        rotation.clone(),
+        RotationError::IssuerNotUnderNewAnchor(Box::new(verify))
+    );
+    let no_controller = RotationError::NoIdentityController {
+        control_plane: vec!["linkerd/destination".into()],
+    };
+    assert!(no_controller.to_string().contains("linkerd/destination"));
+    let pem = PemError::new(1, 3, PemErrorKind::Unterminated);
+    let bundle = BundleError::Pem {
+        input: "ca.crt".into(),
+        error: pem.clone(),
+    };
+    assert_eq!(bundle.to_string(), format!("source 'ca.crt': {pem}"));
+    let error = Error::Pem {
+        what: "certificate",
+        error: pem,
+    };
+    assert!(error.to_string().starts_with("certificate: "));
+    let key_mismatch = Error::KeyMismatch {
+        subject: "CN=x".into(),
+    };
+    let duration = DurationError::MissingUnit("90".into());
+    let spec = SpecError::DurationTooShort(Duration::minutes(30));
+    let at = Location::new(7, 12);
+    let object = ObjectRef::new(
+        "in.yaml",
+        1,
+        "Secret",
+        Some("linkerd"),
+        "linkerd-identity-issuer",
+    );
+    let k8s = K8sError::Field {
+        object: Box::new(object.clone()),
+        path: "data[\"tls.crt\"]".into(),
+        at,
+        error: FieldError::NotBase64,
+    };
+    assert_eq!(
+        k8s.to_string(),
+        "in.yaml:7:12: document 1 (Secret/linkerd/linkerd-identity-issuer): data[\"tls.crt\"]: not base64"
+    );
+    let durations = K8sError::Field {
+        object: Box::new(object),
+        path: "spec.duration".into(),
+        at,
+        error: FieldError::Duration(duration),
+    };
+    assert!(matches!(
+        durations,
+        K8sError::Field {
+            error: FieldError::Duration(_),
+            ..
+        }
+    ));
+    let not_a_file = K8sError::NotAFile {
+        file: "/dev/zero".into(),
+        found: "a character device",
+    };
+    assert_eq!(not_a_file.file(), "/dev/zero");
+    let plan = PlanInputError::Secret {
+        secret: "linkerd/linkerd-identity-issuer".into(),
+        error: Box::new(key_mismatch),
+    };
+    assert!(
+        plan.to_string()
+            .starts_with("Secret/linkerd/linkerd-identity-issuer: ")
+    );
+    assert!(FieldError::Spec(spec).to_string().contains("at least 1h"));
+
+    // Options: defaults and builders, never struct literals (they are non-exhaustive).
+    let options = VerifyOptions::for_usage(Usage::ServerAuth)
+        .with_max_signature_checks(16)
+        .with_anchor_validity(false);
+    assert_eq!(options.max_signature_checks, 16);
+    let _ = VerifyOptions::default();
+    let _ = BundleOptions::new().allow_non_ca(true);
+    let resolve = ResolveOptions::default().cert_manager_before_1_18();
+    assert_eq!(resolve.default_rotation_policy, RotationPolicy::Never);
+    let _ = certcycle::plan::Config::seed(time::macros::datetime!(2026-01-01 0:00 UTC))
+        .workloads(3)
+        .horizon(Duration::days(2));
+
+    // A helper returning RotationError that ends on a step call: `Refused<S>` is not a
+    // RotationError, so the step's error is converted (`?` does it where the helper's error
+    // type is `RotationError` and the call is not the tail expression).
+    fn distribute(
+        staged: certcycle::rotation::Staged,
+        loaded: &[(&str, &TrustBundle)],
+    ) -> Result<certcycle::rotation::BundleDistributed, RotationError> {
+        staged
+            .confirm_bundle_rollout(loaded.iter().copied())
+            .map_err(RotationError::from)
+    }
+    let rng = &mut rand_chacha::ChaCha20Rng::seed_from_u64(15);
+    let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+    let old = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(rng),
+        now,
+        rng,
+    )
+    .unwrap();
+    let new = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(rng),
+        now,
+        rng,
+    )
+    .unwrap();
+    let current = TrustBundle::from_anchors([old.trust_anchor()]);
+    let staged = AnchorRotation::stage(&current, new.trust_anchor()).unwrap();
+    assert!(matches!(
+        distribute(staged, &[("web", &current)]),
+        Err(RotationError::BundleNotLoaded { .. })
+    ));
+}

@@ -229,7 +229,9 @@ fn a_dropped_anchor_refuses_its_leaves_on_the_next_handshake() {
     assert_eq!(every_pair(&[web, api], at).len(), 0);
     let web = Live::new(&pki, "web");
     let api = Live::new(&pki, "api");
-    // web drops the anchor api's leaf chains to (say, after a rotation api missed).
+    // web drops the anchor api's leaf chains to (say, after a rotation api missed). The new
+    // anchor has the same name, so the issuer's signature is checked against it and fails:
+    // BadSignature, as rustls-webpki answers.
     let r = &mut support::rng(1501);
     let other = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), at, r).unwrap();
     web.trust
@@ -239,7 +241,7 @@ fn a_dropped_anchor_refuses_its_leaves_on_the_next_handshake() {
     assert_eq!(
         handshake(client, server, &web.identity_name),
         Err(rustls::Error::InvalidCertificate(
-            CertificateError::UnknownIssuer
+            CertificateError::BadSignature
         ))
     );
 }
@@ -562,4 +564,89 @@ fn hostile_client_chains_are_refused_within_the_per_handshake_budget() {
             "{seen:?}"
         );
     }
+}
+
+/// certcycle's rustls verifier and rustls's own webpki verifier, given the same chain and
+/// anchors, answer with the same `CertificateError`: users match on these in alerts and tests.
+#[test]
+fn signature_failures_give_the_error_rustls_webpki_gives() {
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::pki_types::{CertificateDer, UnixTime};
+    let scenarios = [
+        // The issuer is signed by another anchor of the same name: a bad signature at depth 1.
+        (
+            "foreign_anchor",
+            certcycle::testkit::scenario::foreign_anchor().unwrap(),
+        ),
+        // An issuer past its notAfter.
+        (
+            "expired_issuer",
+            certcycle::testkit::scenario::expired_issuer().unwrap(),
+        ),
+    ];
+    for (name, s) in scenarios {
+        let leaf = CertificateDer::from(s.workload.certificate.der().to_vec());
+        let chain: Vec<CertificateDer<'static>> = s
+            .workload
+            .chain
+            .iter()
+            .map(|c| CertificateDer::from(c.der().to_vec()))
+            .collect();
+        let server = ServerName::try_from(s.workload.identity.clone()).unwrap();
+        let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            u64::try_from(s.at.unix_timestamp()).unwrap(),
+        ));
+        let mut roots = rustls::RootCertStore::empty();
+        for a in s.bundle.certificates() {
+            roots.add(CertificateDer::from(a.der().to_vec())).unwrap();
+        }
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider(),
+        )
+        .build()
+        .unwrap();
+        let theirs = webpki
+            .verify_server_cert(&leaf, &chain, &server, &[], now)
+            .map(|_| ());
+        let ours = CertcycleVerifier::new(Arc::new(TrustStore::new(s.bundle.clone())), provider())
+            .verify_server_cert(&leaf, &chain, &server, &[], now)
+            .map(|_| ());
+        assert!(theirs.is_err(), "{name}: webpki accepted it");
+        // Context variants carry times; compare the kind.
+        let kind = |r: &Result<(), rustls::Error>| match r {
+            Err(rustls::Error::InvalidCertificate(e)) => format!("{e:?}")
+                .split(['(', ' ', '{'])
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(kind(&ours), kind(&theirs), "{name}");
+    }
+    // The case this is about, by name.
+    let s = certcycle::testkit::scenario::foreign_anchor().unwrap();
+    let leaf = CertificateDer::from(s.workload.certificate.der().to_vec());
+    let chain: Vec<_> = s
+        .workload
+        .chain
+        .iter()
+        .map(|c| CertificateDer::from(c.der().to_vec()))
+        .collect();
+    let ours = CertcycleVerifier::new(Arc::new(TrustStore::new(s.bundle.clone())), provider())
+        .verify_server_cert(
+            &leaf,
+            &chain,
+            &ServerName::try_from(s.workload.identity.clone()).unwrap(),
+            &[],
+            UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                u64::try_from(s.at.unix_timestamp()).unwrap(),
+            )),
+        );
+    assert_eq!(
+        ours.map(|_| ()),
+        Err(rustls::Error::InvalidCertificate(
+            CertificateError::BadSignature
+        ))
+    );
 }

@@ -41,14 +41,30 @@ pub(crate) fn run(main: impl FnOnce() -> Result<u8, Fail>) -> ExitCode {
 
 /// Reads a file, or stdin for `-`.
 pub(crate) fn read_input(path: &str) -> Result<String, Fail> {
-    if path == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| Fail::usage(format!("reading stdin: {e}")))?;
-        Ok(s)
+    use std::io::Read;
+    // Bounded by what is read, not by the size a file reports (0 for /dev/zero or a FIFO).
+    const LIMIT: u64 = 64 * 1024 * 1024;
+    let mut bytes = Vec::new();
+    let read = if path == "-" {
+        std::io::stdin()
+            .lock()
+            .take(LIMIT + 1)
+            .read_to_end(&mut bytes)
     } else {
-        std::fs::read_to_string(path).map_err(|e| Fail::usage(format!("reading {path}: {e}")))
+        std::fs::File::open(path).and_then(|f| f.take(LIMIT + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| Fail::usage(format!("reading {path}: {e}")))?;
+    if bytes.len() as u64 > LIMIT {
+        return Err(Fail::usage(format!(
+            "reading {path}: more than {LIMIT} bytes"
+        )));
     }
+    String::from_utf8(bytes).map_err(|e| {
+        Fail::usage(format!(
+            "reading {path}: not UTF-8 text (byte offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// Writes `text` to `path`; with `secret`, the file is created with mode 0600.

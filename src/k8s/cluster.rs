@@ -9,8 +9,10 @@ use crate::anchor::TrustAnchor;
 use crate::bundle::{BundleOptions, TrustBundle};
 use crate::cert::Certificate;
 use crate::duration::GoDuration;
+use crate::error::Error;
+use crate::issue::Ca;
 use crate::presets::linkerd;
-use crate::rotation::{Observed, Phase};
+use crate::rotation::{Broken, Observed, Phase};
 use crate::spec::{CertSpec, RotationPolicy};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -201,11 +203,60 @@ pub struct LinkerdState {
     pub issuer: Option<Certificate>,
     /// Where each came from, for messages (`anchor: Secret/cert-manager/linkerd-trust-anchor`).
     pub sources: Vec<(&'static str, String)>,
+    /// What is wrong with the identity issuer Secret, when it is among the inputs and Linkerd's
+    /// identity controller could not start with it.
+    pub issuer_problem: Option<IssuerSecretProblem>,
+}
+
+/// Why Linkerd's identity controller cannot start with the identity issuer Secret it is given
+/// (as `linkerd check` reports it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssuerSecretProblem {
+    /// `tls.crt` is absent or empty.
+    NoCertificate,
+    /// `tls.crt` holds no usable certificate (the reason: another algorithm, a key too, ...).
+    CertificateUnreadable(String),
+    /// `tls.key` is absent or empty.
+    NoKey,
+    /// `tls.key` does not parse as an ECDSA P-256 key (the reason).
+    KeyUnreadable(String),
+    /// `tls.key` is not the key of `tls.crt` (another CA's key, such as the anchor's).
+    KeyMismatch,
+}
+
+impl IssuerSecretProblem {
+    /// The broken rotation phase this puts the cluster in.
+    pub fn broken(&self) -> Broken {
+        match self {
+            Self::NoCertificate | Self::CertificateUnreadable(_) => {
+                Broken::IssuerSecretWithoutCertificate
+            }
+            Self::NoKey | Self::KeyUnreadable(_) | Self::KeyMismatch => Broken::IssuerKeyUnusable,
+        }
+    }
+}
+
+impl fmt::Display for IssuerSecretProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoCertificate => f.write_str("no tls.crt (absent or empty)"),
+            Self::CertificateUnreadable(why) => write!(f, "tls.crt is unusable: {why}"),
+            Self::NoKey => f.write_str("no tls.key (absent or empty)"),
+            Self::KeyUnreadable(why) => write!(f, "tls.key does not parse: {why}"),
+            Self::KeyMismatch => f.write_str("tls.key is not the key of tls.crt"),
+        }
+    }
 }
 
 impl LinkerdState {
-    /// The rotation phase at `at`, when the anchor, bundle and issuer were all found.
+    /// The rotation phase at `at`, when the anchor, bundle and issuer were all found; a
+    /// broken phase whenever the identity issuer Secret is unusable
+    /// ([`LinkerdState::issuer_problem`]).
     pub fn phase(&self, at: OffsetDateTime) -> Option<Phase> {
+        if let Some(problem) = &self.issuer_problem {
+            return Some(Phase::Broken(problem.broken()));
+        }
         let (anchor, bundle, issuer) = (
             self.anchor.as_ref()?,
             self.bundle.as_ref()?,
@@ -473,14 +524,19 @@ impl Cluster {
 
     /// The Secret `namespace/name`, if given.
     pub fn secret(&self, namespace: &str, name: &str) -> Option<&SecretObject> {
-        self.objects.objects.iter().find_map(|o| match &o.resource {
-            Resource::Secret(s)
-                if o.at.name == name
-                    && o.at.namespace.as_deref().unwrap_or("default") == namespace =>
-            {
-                Some(s)
-            }
-            _ => None,
+        self.secret_object(namespace, name)
+            .and_then(|o| match &o.resource {
+                Resource::Secret(s) => Some(s),
+                _ => None,
+            })
+    }
+
+    /// The object of the Secret `namespace/name`, if given.
+    fn secret_object(&self, namespace: &str, name: &str) -> Option<&Object> {
+        self.objects.objects.iter().find(|o| {
+            matches!(o.resource, Resource::Secret(_))
+                && o.at.name == name
+                && o.at.namespace.as_deref().unwrap_or("default") == namespace
         })
     }
 
@@ -561,21 +617,27 @@ impl Cluster {
                 .push(("previous", format!("Secret/{pns}/{pn}")));
         }
         let lns = &self.options.linkerd_namespace;
-        if let Some(c) = self
-            .secret(lns, linkerd::ISSUER_SECRET)
-            .and_then(|s| s.certs(linkerd::TLS_CRT).first())
-        {
-            state.issuer = Some(c.clone());
-            state
-                .sources
-                .push(("issuer", format!("Secret/{lns}/{}", linkerd::ISSUER_SECRET)));
+        if let Some(secret) = self.secret(lns, linkerd::ISSUER_SECRET) {
+            match secret.certs(linkerd::TLS_CRT).first() {
+                Some(c) => {
+                    state.issuer = Some(c.clone());
+                    state
+                        .sources
+                        .push(("issuer", format!("Secret/{lns}/{}", linkerd::ISSUER_SECRET)));
+                    state.issuer_problem = key_problem(secret, c);
+                }
+                None => {
+                    state.issuer_problem = Some(match secret.entry_error(linkerd::TLS_CRT) {
+                        Some(e) => IssuerSecretProblem::CertificateUnreadable(e.to_string()),
+                        None => IssuerSecretProblem::NoCertificate,
+                    });
+                }
+            }
         }
         if let Some(b) = self.trust_roots() {
-            let published = b
-                .published
-                .iter()
-                .find(|(ns, _)| ns == lns)
-                .or_else(|| b.published.first());
+            // Only the Linkerd namespace's copy is what Linkerd loads; a copy elsewhere (a
+            // Bundle targets many namespaces) is named by a lint, never used in its place.
+            let published = b.published.iter().find(|(ns, _)| ns == lns);
             if let Some((ns, Ok(bundle))) = published {
                 state.bundle = Some(bundle.clone());
                 state.sources.push((
@@ -591,7 +653,8 @@ impl Cluster {
     /// `issuer-ref-unresolved`, `identity-issuer-not-ca`, `issuer-lifetime-too-short`,
     /// `ca-key-not-ecdsa`, `anchor-early-rekey`, `ca-rotation-policy-implicit`,
     /// `bundle-single-source`, `bundle-target-key`, `bundle-source-unreadable`,
-    /// `bundle-configmap-unreadable`, `bundle-configmap-mismatch`.
+    /// `bundle-configmap-unreadable`, `bundle-configmap-mismatch`,
+    /// `trust-roots-other-namespace`, `linkerd-secret-unreadable`, `duplicate-object`.
     pub fn lints(&self) -> Vec<ClusterLint> {
         let mut out = Vec::new();
         let mut lint = |id, severity, object: String, message: String| {
@@ -602,6 +665,73 @@ impl Cluster {
                 message,
             });
         };
+        self.certificate_lints(&mut lint);
+        self.bundle_lints(&mut lint);
+        self.linkerd_lints(&mut lint);
+        for d in &self.objects.duplicates {
+            lint(
+                "duplicate-object",
+                Severity::Warning,
+                format!("{}/{}", d.kept.kind, d.kept.key()),
+                format!(
+                    "given twice: {}:{} and {}:{}; kubectl apply keeps the last one given, and so does certcycle (the first is ignored)",
+                    d.dropped.file, d.dropped_at, d.kept.file, d.kept_at
+                ),
+            );
+        }
+        out
+    }
+
+    /// The Linkerd namespace's trust roots given only in other namespaces; Linkerd's anchor
+    /// Secrets holding data certcycle cannot read.
+    fn linkerd_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
+        let lns = &self.options.linkerd_namespace;
+        if let Some(b) = self.trust_roots() {
+            if !b.published.is_empty() && !b.published.iter().any(|(ns, _)| ns == lns) {
+                let elsewhere: Vec<String> = b
+                    .published
+                    .iter()
+                    .map(|(ns, _)| format!("ConfigMap/{ns}/{}", b.name))
+                    .collect();
+                lint(
+                    "trust-roots-other-namespace",
+                    Severity::Warning,
+                    format!("ConfigMap/{lns}/{}", b.name),
+                    format!(
+                        "not among the inputs, but {} is: Linkerd loads its trust anchors only from namespace {lns}, so that copy is not used in its place",
+                        elsewhere.join(", ")
+                    ),
+                );
+            }
+        }
+        let (ans, an) = self.anchor_secret();
+        let (pns, pn) = self.previous_anchor_secret();
+        let mut seen = BTreeSet::new();
+        for (ns, name) in [(ans, an), (pns, pn)] {
+            if !seen.insert((ns.clone(), name.clone())) {
+                continue;
+            }
+            let Some(object) = self.secret_object(&ns, &name) else {
+                continue;
+            };
+            let Resource::Secret(secret) = &object.resource else {
+                continue;
+            };
+            for (key, why) in &secret.unsupported {
+                lint(
+                    "linkerd-secret-unreadable",
+                    Severity::Error,
+                    format!("Secret/{ns}/{name}"),
+                    format!(
+                        "data[{key:?}] (in {}:{}) is unusable: {why}",
+                        object.at.file, object.location
+                    ),
+                );
+            }
+        }
+    }
+
+    fn certificate_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
         for c in &self.certificates {
             let obj = format!("Certificate/{}", c.key());
             match &c.issuer {
@@ -691,6 +821,9 @@ impl Cluster {
                 );
             }
         }
+    }
+
+    fn bundle_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
         for b in &self.bundles {
             let obj = format!("Bundle/{}", b.name);
             if b.object.is_some() {
@@ -761,7 +894,21 @@ impl Cluster {
                 }
             }
         }
-        out
+    }
+}
+
+/// Whether Linkerd's identity controller can start with this issuer Secret's key: present,
+/// parsing, and the key of `cert`. (`Ca::new` checks the pairing; its other refusals are not
+/// the controller's.)
+fn key_problem(secret: &SecretObject, cert: &Certificate) -> Option<IssuerSecretProblem> {
+    let key = match secret.private_key() {
+        None => return Some(IssuerSecretProblem::NoKey),
+        Some(Err(e)) => return Some(IssuerSecretProblem::KeyUnreadable(e.to_string())),
+        Some(Ok(key)) => key,
+    };
+    match Ca::new(cert.clone(), key) {
+        Err(Error::KeyMismatch { .. }) => Some(IssuerSecretProblem::KeyMismatch),
+        _ => None,
     }
 }
 

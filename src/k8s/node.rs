@@ -18,6 +18,15 @@ pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 /// How deep `items` of `List`s may nest (kubectl prints one level).
 const MAX_LIST_DEPTH: usize = 4;
 
+/// The most nodes (mappings, sequences and scalars) one input may hold, YAML or JSON alike:
+/// a `kubectl get secret -A -o yaml` of a thousand Secrets, managedFields and all, is about
+/// 60,000. One budget for both syntaxes: JSON that the YAML reader refuses is read by
+/// `serde_json` under the same count, never into an unbounded tree.
+pub const MAX_NODES: usize = 250_000;
+
+/// The deepest nesting one input may hold, YAML or JSON alike.
+pub const MAX_DEPTH: usize = 64;
+
 /// One located value.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Node {
@@ -186,26 +195,98 @@ impl<'de> Deserialize<'de> for Key {
     }
 }
 
-fn from_json_value(v: serde_json::Value, at: Location) -> Node {
-    let value = match v {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Value::Int(i.into()),
-            (_, Some(u)) => Value::Int(u.into()),
-            _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        serde_json::Value::String(s) => Value::Str(s),
-        serde_json::Value::Array(a) => {
-            Value::Seq(a.into_iter().map(|v| from_json_value(v, at)).collect())
+/// A JSON value read by `serde_json` into the located tree (at an unknown place), counting
+/// every node against what is `left` of [`MAX_NODES`] and refusing nesting past [`MAX_DEPTH`].
+struct JsonSeed<'b> {
+    left: &'b mut usize,
+    depth: usize,
+}
+
+impl JsonSeed<'_> {
+    fn child(&mut self) -> JsonSeed<'_> {
+        JsonSeed {
+            left: self.left,
+            depth: self.depth + 1,
         }
-        serde_json::Value::Object(o) => Value::Map(
-            o.into_iter()
-                .map(|(k, v)| (k, from_json_value(v, at)))
-                .collect(),
-        ),
-    };
-    Node { at, value }
+    }
+
+    fn node<E: de::Error>(&mut self, value: Value) -> Result<Node, E> {
+        Ok(Node {
+            at: Location::UNKNOWN,
+            value,
+        })
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for JsonSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        if self.depth > MAX_DEPTH {
+            return Err(de::Error::custom(format_args!(
+                "nested deeper than {MAX_DEPTH} levels: over the reader's budget"
+            )));
+        }
+        *self.left = self.left.checked_sub(1).ok_or_else(|| {
+            de::Error::custom(format_args!(
+                "more than {MAX_NODES} nodes: over the reader's budget"
+            ))
+        })?;
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(self.child())? {
+            items.push(self.node(v)?);
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries: Vec<(String, Node)> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value_seed(self.child())?;
+            let v = self.node(v)?;
+            // Go's encoding/json (kubectl, the API server): the last of duplicate keys wins.
+            match index.get(&k) {
+                Some(&i) => entries[i].1 = v,
+                None => {
+                    index.insert(k.clone(), entries.len());
+                    entries.push((k, v));
+                }
+            }
+        }
+        Ok(Value::Map(entries))
+    }
 }
 
 /// Is this text JSON (its first non-blank character opens an object or an array)?
@@ -266,6 +347,9 @@ pub(crate) fn read_documents(file: &str, text: &str) -> Result<Vec<Node>, K8sErr
             limit: MAX_INPUT_BYTES,
         });
     }
+    // A UTF-8 byte order mark, as some Windows editors write: kubectl and YAML skip it, and
+    // so does JSON here (serde_json alone would call it "expected value").
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let syntax = |at: Location, message: String| K8sError::Syntax {
         file: file.to_owned(),
         at,
@@ -288,8 +372,24 @@ pub(crate) fn read_documents(file: &str, text: &str) -> Result<Vec<Node>, K8sErr
         return match yaml_documents(text) {
             Ok(mut docs) if docs.len() == 1 => Ok(vec![docs.remove(0)]),
             _ => {
-                let value: serde_json::Value = serde_json::from_str(text).map_err(json_error)?;
-                Ok(vec![from_json_value(value, Location::UNKNOWN)])
+                // Where YAML's reading of the flow style differs (duplicate keys, which Go's
+                // encoding/json accepts, the last winning), or YAML's budget refused it:
+                // serde_json under the same node and depth budget.
+                let mut left = MAX_NODES;
+                let mut d = serde_json::Deserializer::from_str(text);
+                let value = de::DeserializeSeed::deserialize(
+                    JsonSeed {
+                        left: &mut left,
+                        depth: 0,
+                    },
+                    &mut d,
+                )
+                .and_then(|v| d.end().map(|()| v))
+                .map_err(json_error)?;
+                Ok(vec![Node {
+                    at: Location::UNKNOWN,
+                    value,
+                }])
             }
         };
     }
@@ -317,13 +417,25 @@ fn yaml_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
     options.with_snippet = false;
     // YAML 1.2's core schema: only true/false are booleans (`namespace: n` is the string "n").
     options.strict_booleans = true;
+    let mut budget = serde_saphyr::budget::Budget::default();
+    budget.max_nodes = MAX_NODES;
+    budget.max_depth = MAX_DEPTH;
+    options.budget = Some(budget);
     let docs: Vec<Node> = serde_saphyr::from_multiple_with_options(text, options)?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 
 /// A document's objects: the document itself, or the `items` of a `kind: List` (as `kubectl
 /// get -o yaml|json` prints several objects), flattened.
-pub(crate) fn flatten_lists(doc: Node, out: &mut Vec<Node>, depth: usize) {
+///
+/// # Errors
+/// A `List` whose `items` is not a sequence (or null): its objects would vanish otherwise.
+pub(crate) fn flatten_lists(
+    file: &str,
+    doc: Node,
+    out: &mut Vec<Node>,
+    depth: usize,
+) -> Result<(), K8sError> {
     let is_list = doc
         .get("kind")
         .and_then(Node::as_str)
@@ -331,17 +443,30 @@ pub(crate) fn flatten_lists(doc: Node, out: &mut Vec<Node>, depth: usize) {
         && doc.get("items").is_some();
     if !is_list || depth >= MAX_LIST_DEPTH {
         out.push(doc);
-        return;
+        return Ok(());
     }
     if let Value::Map(entries) = doc.value {
         for (k, v) in entries {
-            if k == "items" {
-                if let Value::Seq(items) = v.value {
+            if k != "items" {
+                continue;
+            }
+            match v.value {
+                Value::Seq(items) => {
                     for item in items {
-                        flatten_lists(item, out, depth + 1);
+                        flatten_lists(file, item, out, depth + 1)?;
                     }
+                }
+                Value::Null => {}
+                _ => {
+                    return Err(K8sError::NotAnObject {
+                        file: file.to_owned(),
+                        document: out.len() + 1,
+                        at: v.at,
+                        what: "a List's items must be a sequence",
+                    });
                 }
             }
         }
     }
+    Ok(())
 }

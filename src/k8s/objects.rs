@@ -33,6 +33,30 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
+    /// Object `kind` `namespace/name` of document `document` (1-based) of `file` (to build the
+    /// expected value of an `assert_eq!`).
+    ///
+    /// ```
+    /// use certcycle::k8s::ObjectRef;
+    /// let r = ObjectRef::new("seed.yaml", 2, "Secret", Some("linkerd"), "linkerd-identity-issuer");
+    /// assert_eq!(r.key(), "linkerd/linkerd-identity-issuer");
+    /// ```
+    pub fn new(
+        file: &str,
+        document: usize,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Self {
+        Self {
+            file: file.to_owned(),
+            document,
+            kind: kind.to_owned(),
+            namespace: namespace.map(str::to_owned),
+            name: name.to_owned(),
+        }
+    }
+
     /// `namespace/name`, or `name` for a cluster-scoped object.
     pub fn key(&self) -> String {
         match &self.namespace {
@@ -170,6 +194,7 @@ pub struct SecretObject {
     /// The other data keys (values not kept).
     pub other_keys: Vec<String>,
     key: Option<KeyText>,
+    errors: BTreeMap<String, Error>,
 }
 
 impl SecretObject {
@@ -181,6 +206,15 @@ impl SecretObject {
     /// Whether the Secret holds a `tls.key`.
     pub fn has_private_key(&self) -> bool {
         self.key.is_some()
+    }
+
+    /// Why the certificate entry `key` (listed in [`SecretObject::unsupported`]) could not be
+    /// used: another algorithm, a certificate and a private key together, a `TRUSTED
+    /// CERTIFICATE` block, PEM that does not parse. Another application's Secret may hold any
+    /// of these; only where Linkerd's own objects hold one is it an error (a `check` error, a
+    /// `plan` input error).
+    pub fn entry_error(&self, key: &str) -> Option<&Error> {
+        self.errors.get(key)
     }
 
     /// Parses `tls.key` (only a CA that signs needs this).
@@ -240,6 +274,24 @@ pub struct Objects {
     pub objects: Vec<Object>,
     /// Objects of other kinds (ServiceAccount, Role, ...), in input order.
     pub ignored: Vec<ObjectRef>,
+    /// Objects given more than once (the same kind, API group, namespace and name): as
+    /// `kubectl apply` does, the last one given is kept in [`Objects::objects`], here with the
+    /// one it replaced.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// An object given twice: `kept` (the later) replaced `dropped`, as `kubectl apply` would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Duplicate {
+    /// The object kept (given later).
+    pub kept: ObjectRef,
+    /// Where the kept object's document starts.
+    pub kept_at: Location,
+    /// The object it replaced.
+    pub dropped: ObjectRef,
+    /// Where the replaced object's document starts.
+    pub dropped_at: Location,
 }
 
 impl Objects {
@@ -262,7 +314,7 @@ impl Objects {
     pub fn add(&mut self, file: &str, text: &str) -> Result<(), K8sError> {
         let mut docs = Vec::new();
         for d in node::read_documents(file, text)? {
-            node::flatten_lists(d, &mut docs, 0);
+            node::flatten_lists(file, d, &mut docs, 0)?;
         }
         let mut objects = Vec::new();
         let mut ignored = Vec::new();
@@ -274,7 +326,63 @@ impl Objects {
         }
         self.objects.append(&mut objects);
         self.ignored.append(&mut ignored);
+        self.apply_duplicates();
         Ok(())
+    }
+
+    /// Reads at most [`MAX_INPUT_BYTES`] from `reader` (standard input, a pipe) and adds it as
+    /// [`Objects::add`] does; `file` names it in errors.
+    ///
+    /// # Errors
+    /// [`K8sError::TooLarge`] past the limit (read no further than one byte over it),
+    /// [`K8sError::Io`] (not UTF-8 text, a read error), and as [`Objects::add`].
+    pub fn add_reader(&mut self, file: &str, reader: impl std::io::Read) -> Result<(), K8sError> {
+        let text = read_limited(file, reader, MAX_INPUT_BYTES)?;
+        self.add(file, &text)
+    }
+
+    /// `kubectl apply`'s rule for an object given twice: the last one wins. Each one replaced
+    /// is recorded in [`Objects::duplicates`] (and [`Cluster::lints`](super::Cluster::lints)
+    /// names both places).
+    fn apply_duplicates(&mut self) {
+        let identity = |o: &Object| {
+            let group = match o.api_version.split_once('/') {
+                Some((g, _)) => g.to_owned(),
+                None => String::new(),
+            };
+            (
+                o.at.kind.clone(),
+                group,
+                o.at.namespace.clone(),
+                o.at.name.clone(),
+            )
+        };
+        let mut last = std::collections::HashMap::new();
+        for (i, o) in self.objects.iter().enumerate() {
+            last.insert(identity(o), i);
+        }
+        if last.len() == self.objects.len() {
+            return;
+        }
+        let winners: Vec<Option<usize>> = self
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| last.get(&identity(o)).copied().filter(|&j| j != i))
+            .collect();
+        for (o, winner) in self.objects.iter().zip(&winners) {
+            if let Some(&j) = winner.as_ref() {
+                self.duplicates.push(Duplicate {
+                    kept: self.objects[j].at.clone(),
+                    kept_at: self.objects[j].location,
+                    dropped: o.at.clone(),
+                    dropped_at: o.location,
+                });
+            }
+        }
+        let mut winners = winners.into_iter();
+        self.objects
+            .retain(|_| winners.next().is_some_and(|w| w.is_none()));
     }
 
     /// Reads a file, or a `rotate --out` directory (`DIR/<namespace>/<name>/<key>` files are
@@ -339,11 +447,7 @@ impl Objects {
                 let (kind, resource) = if is_config_map {
                     ("ConfigMap", Resource::ConfigMap(ConfigMapObject { data }))
                 } else {
-                    let at = ObjectRef {
-                        kind: "Secret".into(),
-                        ..at.clone()
-                    };
-                    ("Secret", Resource::Secret(secret_from_text(&at, data)?))
+                    ("Secret", Resource::Secret(secret_from_text(data)))
                 };
                 self.objects.push(Object {
                     at: ObjectRef {
@@ -356,30 +460,90 @@ impl Objects {
                 });
             }
         }
+        self.apply_duplicates();
         Ok(())
     }
 }
 
-/// A file's text, refused before reading when larger than what is `left` of the
-/// [`MAX_INPUT_BYTES`] one call may read (a directory's files share it).
+/// A regular file's text, at most what is `left` of the [`MAX_INPUT_BYTES`] one call may read
+/// (a directory's files share it). The read itself is bounded (at most one byte past the
+/// limit), never the size the file reports: `/dev/zero`, a FIFO or a link to one report 0.
+/// Anything but a regular file (after links) is refused by name before it is opened.
 fn read_bounded(path: &Path, left: &mut usize) -> Result<String, K8sError> {
     let file = path.display().to_string();
     let io = |e: std::io::Error| K8sError::Io {
         file: file.clone(),
         message: e.to_string(),
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
-    if size > *left {
-        return Err(K8sError::TooLarge {
+    let not_a_file = |meta: &std::fs::Metadata| {
+        (!meta.is_file()).then(|| K8sError::NotAFile {
             file: file.clone(),
-            size,
-            limit: *left,
-        });
+            found: file_kind(meta),
+        })
+    };
+    if let Some(e) = not_a_file(&std::fs::metadata(path).map_err(io)?) {
+        return Err(e);
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
+    let handle = std::fs::File::open(path).map_err(io)?;
+    // Checked again on the open handle: the path may have been swapped in between.
+    if let Some(e) = not_a_file(&handle.metadata().map_err(io)?) {
+        return Err(e);
+    }
+    let text = read_limited(&file, handle, *left)?;
     *left = left.saturating_sub(text.len());
     Ok(text)
+}
+
+/// Reads at most `limit` bytes of UTF-8 text (one more to tell that it is over).
+fn read_limited(file: &str, reader: impl std::io::Read, limit: usize) -> Result<String, K8sError> {
+    use std::io::Read as _;
+    let io = |e: std::io::Error| K8sError::Io {
+        file: file.to_owned(),
+        message: e.to_string(),
+    };
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    reader.take(cap).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() > limit {
+        return Err(K8sError::TooLarge {
+            file: file.to_owned(),
+            size: bytes.len(),
+            limit,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| K8sError::Io {
+        file: file.to_owned(),
+        message: format!(
+            "not UTF-8 text (byte offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// What a path is, when it is not a regular file.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
 }
 
 enum Read {
@@ -816,8 +980,7 @@ fn secret(c: &Ctx<'_>, doc: &Node) -> Result<SecretObject, K8sError> {
             .then(|| Zeroizing::new(v.chars().filter(|ch| !ch.is_ascii_whitespace()).collect()));
         let encoded = compact.as_ref().map_or(v.as_str(), |c| c.as_str());
         let bytes = Zeroizing::new(
-            base64ct::Base64::decode_vec(encoded)
-                .map_err(|_| c.err(&path, at, FieldError::NotBase64))?,
+            decode_go_std_base64(encoded).ok_or_else(|| c.err(&path, at, FieldError::NotBase64))?,
         );
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| c.err(&path, at, FieldError::NotUtf8))?
@@ -834,69 +997,87 @@ fn secret(c: &Ctx<'_>, doc: &Node) -> Result<SecretObject, K8sError> {
         unsupported: BTreeMap::new(),
         other_keys: Vec::new(),
         key: None,
+        errors: BTreeMap::new(),
     };
-    for (k, (text, at)) in data {
-        let path = format!("data[{k:?}]");
-        add_entry(&mut out, k, text, |e| c.err(&path, at, e))?;
+    for (k, (text, _)) in data {
+        add_entry(&mut out, k, text);
     }
     Ok(out)
 }
 
-fn add_entry(
-    out: &mut SecretObject,
-    key: String,
-    text: Zeroizing<String>,
-    err: impl Fn(FieldError) -> K8sError,
-) -> Result<(), K8sError> {
+/// Decodes base64 as Go's `base64.StdEncoding` does (the API server decodes Secret `data`
+/// with it): the standard alphabet, padding required, and the unused low bits of the last
+/// character before the padding ignored (Go is not strict about them; base64ct is). Unpadded
+/// and URL-safe text stay refused, as the API server refuses them. Decoding stays base64ct's
+/// constant-time code: only the one character holding unused bits is canonicalized first.
+fn decode_go_std_base64(encoded: &str) -> Option<Vec<u8>> {
+    if let Ok(bytes) = base64ct::Base64::decode_vec(encoded) {
+        return Some(bytes);
+    }
+    let b = encoded.as_bytes();
+    // `xx==` holds 4 unused bits in its second character, `xxx=` 2 in its third.
+    let (at, keep) = if b.len() >= 4 && b.ends_with(b"==") {
+        (b.len() - 3, 0b11_0000)
+    } else if b.len() >= 4 && b.ends_with(b"=") {
+        (b.len() - 2, 0b11_1100)
+    } else {
+        return None;
+    };
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let value = ALPHABET.iter().position(|&c| c == b[at])?;
+    let canonical = ALPHABET[value & keep];
+    if canonical == b[at] {
+        return None; // the failure was something else
+    }
+    let mut fixed = Zeroizing::new(b.to_vec());
+    fixed[at] = canonical;
+    let fixed = std::str::from_utf8(&fixed).ok()?;
+    base64ct::Base64::decode_vec(fixed).ok()
+}
+
+/// Files one data entry of a Secret: `tls.key` as key text, certificates by key, anything
+/// unreadable as [`SecretObject::unsupported`].
+fn add_entry(out: &mut SecretObject, key: String, text: Zeroizing<String>) {
     if key == "tls.key" {
         if !text.trim().is_empty() {
             out.key = Some(KeyText(text));
         }
-        return Ok(());
+        return;
     }
     if !is_certificate_key(&key) || text.trim().is_empty() {
         out.other_keys.push(key);
-        return Ok(());
+        return;
     }
     match Certificate::all_from_pem(&text) {
         Ok(certs) => {
             out.certificates.insert(key, certs);
         }
-        Err(Error::UnsupportedAlgorithm { .. }) => {
-            // Another application's RSA or P-384 certificate: not certcycle's to use, and not
-            // an input error in a `kubectl get secret -A` dump.
-            out.unsupported
-                .insert(key, "not an ECDSA P-256 certificate".into());
+        Err(e) => {
+            // Another application's data (an RSA or P-384 certificate, a certificate and its
+            // key in one `tls-combined.pem`, a `TRUSTED CERTIFICATE` block): not certcycle's
+            // to use, and not an input error in a `kubectl get secret -A` dump. Where Linkerd's
+            // own objects hold it, `Cluster` reports it.
+            let reason = match &e {
+                Error::UnsupportedAlgorithm { .. } => "not an ECDSA P-256 certificate".to_owned(),
+                other => other.to_string(),
+            };
+            out.unsupported.insert(key.clone(), reason);
+            out.errors.insert(key, e);
         }
-        Err(e) => return Err(err(FieldError::Certificate(Box::new(e)))),
     }
-    Ok(())
 }
 
-fn secret_from_text(
-    at: &ObjectRef,
-    data: BTreeMap<String, String>,
-) -> Result<SecretObject, K8sError> {
+fn secret_from_text(data: BTreeMap<String, String>) -> SecretObject {
     let mut out = SecretObject {
         secret_type: None,
         certificates: BTreeMap::new(),
         unsupported: BTreeMap::new(),
         other_keys: Vec::new(),
         key: None,
+        errors: BTreeMap::new(),
     };
     for (k, v) in data {
-        let file = format!("{}/{k}", at.file);
-        add_entry(&mut out, k.clone(), Zeroizing::new(v), |error| {
-            K8sError::Field {
-                object: Box::new(ObjectRef {
-                    file: file.clone(),
-                    ..at.clone()
-                }),
-                path: format!("data[{k:?}]"),
-                at: Location::UNKNOWN,
-                error,
-            }
-        })?;
+        add_entry(&mut out, k, Zeroizing::new(v));
     }
-    Ok(out)
+    out
 }

@@ -116,6 +116,14 @@ impl Cluster {
             let Some(secret) = self.secret(ns, name) else {
                 return Ok(None);
             };
+            // Another application's Secret may hold what certcycle cannot read; Linkerd's own
+            // may not.
+            if let Some(e) = secret.entry_error(linkerd::TLS_CRT) {
+                return Err(PlanInputError::Secret {
+                    secret: format!("{ns}/{name}"),
+                    error: Box::new(e.clone()),
+                });
+            }
             let (Some(cert), Some(key)) =
                 (secret.certs(linkerd::TLS_CRT).first(), secret.private_key())
             else {

@@ -77,6 +77,17 @@ impl CheckReport {
             }
         }
         let mut checks = Vec::new();
+        if let Some(problem) = &state.issuer_problem {
+            checks.push(ReportCheck {
+                status: Status::Error,
+                id: "identity-issuer-secret",
+                message: format!(
+                    "Secret/{}/{}: {problem}: Linkerd's identity controller cannot start with it",
+                    cluster.options.linkerd_namespace,
+                    linkerd::ISSUER_SECRET
+                ),
+            });
+        }
         if let (Some(bundle), Some(issuer)) = (&state.bundle, &state.issuer) {
             let report = health::check(
                 bundle,

@@ -60,6 +60,13 @@ pub enum Broken {
     /// The previous-anchor Secret equals the current anchor, but the bundle still holds
     /// another anchor: no source names it any longer.
     StaleAnchorInBundle,
+    /// The identity issuer Secret is there but holds no usable certificate (`tls.crt` empty,
+    /// absent, or not an ECDSA P-256 certificate): Linkerd's identity controller cannot start.
+    IssuerSecretWithoutCertificate,
+    /// The identity issuer Secret's `tls.key` is absent, does not parse, or is not the key of
+    /// its `tls.crt` (the anchor's key in its place): Linkerd's identity controller cannot
+    /// start.
+    IssuerKeyUnusable,
 }
 
 /// Where a rotation stands (DESIGN §10), with [`Phase::next`] saying what to do.
@@ -164,6 +171,10 @@ impl Phase {
                 Broken::IssuerUnderUnknownAnchor => "broken:issuer-under-unknown-anchor",
                 Broken::IssuerUnderAnchorNotInBundle => "broken:issuer-under-anchor-not-in-bundle",
                 Broken::StaleAnchorInBundle => "broken:stale-anchor-in-bundle",
+                Broken::IssuerSecretWithoutCertificate => {
+                    "broken:issuer-secret-without-certificate"
+                }
+                Broken::IssuerKeyUnusable => "broken:issuer-key-unusable",
             },
         }
     }
@@ -220,6 +231,14 @@ impl Phase {
                 Broken::StaleAnchorInBundle => (
                     "remove the extra anchor's source from the Bundle (or let trust-manager re-sync), then restart so nobody trusts it",
                     "no live leaf chains to that anchor",
+                ),
+                Broken::IssuerSecretWithoutCertificate => (
+                    "write the identity issuer's certificate (tls.crt, ECDSA P-256, isCA, signed by the current anchor) and its key into the issuer Secret (see its cert-manager Certificate's status), then restart the control plane",
+                    "none: the identity controller cannot start, and CSRs fail once the control plane restarts",
+                ),
+                Broken::IssuerKeyUnusable => (
+                    "write the identity issuer's own private key (tls.key, the key of tls.crt) into the issuer Secret, or re-issue the issuer, then restart the control plane",
+                    "none: the identity controller cannot start, and CSRs fail once the control plane restarts",
                 ),
             },
         };

@@ -9,13 +9,13 @@ use time::OffsetDateTime;
 fn check_validity(cert: &Certificate, depth: usize, at: OffsetDateTime) -> Result<(), VerifyError> {
     if at < cert.not_before() {
         return Err(VerifyError::NotYetValid {
-            cert: CertRef::new(depth, cert),
+            cert: CertRef::of(depth, cert),
             not_before: cert.not_before(),
         });
     }
     if at > cert.not_after() {
         return Err(VerifyError::Expired {
-            cert: CertRef::new(depth, cert),
+            cert: CertRef::of(depth, cert),
             not_after: cert.not_after(),
         });
     }
@@ -30,7 +30,7 @@ fn check_common(
 ) -> Result<(), VerifyError> {
     if let Some(oid) = cert.unhandled_critical_extension() {
         return Err(VerifyError::UnhandledCriticalExtension {
-            cert: CertRef::new(depth, cert),
+            cert: CertRef::of(depth, cert),
             oid,
         });
     }
@@ -43,7 +43,7 @@ fn check_common(
 fn check_profile(cert: &Certificate, depth: usize, is_anchor: bool) -> Result<(), VerifyError> {
     let fail = |rule| {
         Err(VerifyError::Profile {
-            cert: CertRef::new(depth, cert),
+            cert: CertRef::of(depth, cert),
             rule,
         })
     };
@@ -109,7 +109,7 @@ pub(super) fn check_leaf(
 ) -> Result<(), VerifyError> {
     let profile = |rule| {
         Err(VerifyError::Profile {
-            cert: CertRef::new(0, leaf),
+            cert: CertRef::of(0, leaf),
             rule,
         })
     };
@@ -124,7 +124,7 @@ pub(super) fn check_leaf(
     if let Some(usage) = options.usage {
         if leaf.is_ca() {
             return Err(VerifyError::CaUsedAsEndEntity {
-                cert: CertRef::new(0, leaf),
+                cert: CertRef::of(0, leaf),
             });
         }
         if options.pedantic {
@@ -153,7 +153,7 @@ pub(super) fn check_leaf(
 fn check_leaf_profile(leaf: &Certificate) -> Result<(), VerifyError> {
     let profile = |rule| {
         Err(VerifyError::Profile {
-            cert: CertRef::new(0, leaf),
+            cert: CertRef::of(0, leaf),
             rule,
         })
     };
@@ -208,7 +208,7 @@ fn check_eku(cert: &Certificate, depth: usize, usage: Usage) -> Result<(), Verif
             }
         }
         return Err(VerifyError::WrongUsage {
-            cert: CertRef::new(depth, cert),
+            cert: CertRef::of(depth, cert),
             usage,
         });
     }
@@ -224,7 +224,7 @@ fn check_ca_itself(
     options: &VerifyOptions,
     is_anchor: bool,
 ) -> Result<crate::BasicConstraints, VerifyError> {
-    let me = || CertRef::new(depth, issuer);
+    let me = || CertRef::of(depth, issuer);
     if !is_anchor || options.anchor_validity {
         check_validity(issuer, depth, at)?;
     }
@@ -288,7 +288,7 @@ pub(crate) fn check_issued(
             check_leaf(cert, at, &strict)?;
             let profile = |rule| {
                 Err(VerifyError::Profile {
-                    cert: CertRef::new(0, cert),
+                    cert: CertRef::of(0, cert),
                     rule,
                 })
             };
@@ -323,7 +323,7 @@ pub(super) fn check_ca(
     is_anchor: bool,
     budget: &mut Budget,
 ) -> Result<(), VerifyError> {
-    let me = || CertRef::new(depth, issuer);
+    let me = || CertRef::of(depth, issuer);
     let bc = check_ca_itself(issuer, depth, at, options, is_anchor)?;
     if let Some((nc, critical)) = issuer.name_constraints_raw() {
         if options.pedantic && !critical {
@@ -341,7 +341,7 @@ pub(super) fn check_ca(
                 Err(super::constraints::Violation::Budget(e)) => return Err(*e),
                 Err(super::constraints::Violation::NotPermitted(name)) => {
                     return Err(VerifyError::NameConstraintViolation {
-                        cert: CertRef::new(d, cert),
+                        cert: CertRef::of(d, cert),
                         constrained_by: me(),
                         name: name.into(),
                         excluded: false,
@@ -349,7 +349,7 @@ pub(super) fn check_ca(
                 }
                 Err(super::constraints::Violation::Excluded(name)) => {
                     return Err(VerifyError::NameConstraintViolation {
-                        cert: CertRef::new(d, cert),
+                        cert: CertRef::of(d, cert),
                         constrained_by: me(),
                         name: name.into(),
                         excluded: true,

@@ -319,3 +319,70 @@ pub(crate) fn handshake(client: Side, server: Side, at: OffsetDateTime) -> bool 
     let server_ok = server_thread.join().unwrap();
     client_ok && server_ok
 }
+
+/// Runs `kubectl` with `args` (no cluster: `create ... --dry-run=client`), returning its
+/// standard output (panics if kubectl is missing: .ci/run installs it).
+pub(crate) fn kubectl(args: &[&str]) -> String {
+    let out = Command::new("kubectl")
+        .args(args)
+        .output()
+        .expect("kubectl must be installed (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `kubectl create secret generic NAME -n NS --from-file=KEY=FILE ... --dry-run=client`.
+pub(crate) fn secret(
+    dir: &Path,
+    ns: &str,
+    name: &str,
+    entries: &[(&str, &str)],
+    format: &str,
+) -> String {
+    let mut args = vec![
+        "create".to_owned(),
+        "secret".into(),
+        "generic".into(),
+        name.into(),
+        "-n".into(),
+        ns.into(),
+    ];
+    for (i, (key, text)) in entries.iter().enumerate() {
+        let path = dir.join(format!("{ns}-{name}-{i}"));
+        std::fs::write(&path, text).unwrap();
+        args.push(format!("--from-file={key}={}", path.display()));
+    }
+    args.extend(["--dry-run=client".into(), "-o".into(), format.into()]);
+    kubectl(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard, padded base64 (as `kubectl` writes Secret data).
+pub(crate) fn base64_std(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `b64` with the unused low bits of its last character before the padding set: text Go's
+/// `base64.StdEncoding` decodes to the same bytes, and a strict decoder refuses. `None` when
+/// there is no padding (no unused bits).
+pub(crate) fn set_unused_base64_bits(b64: &str) -> Option<String> {
+    let b = b64.as_bytes();
+    let (at, unused) = if b64.ends_with("==") {
+        (b.len() - 3, 0b1111)
+    } else if b64.ends_with('=') {
+        (b.len() - 2, 0b11)
+    } else {
+        return None;
+    };
+    let value = BASE64_ALPHABET.iter().position(|&c| c == b[at])?;
+    let mut out = b.to_vec();
+    out[at] = BASE64_ALPHABET[value | unused];
+    Some(String::from_utf8(out).unwrap())
+}
