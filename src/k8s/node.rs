@@ -20,9 +20,13 @@ const MAX_LIST_DEPTH: usize = 4;
 
 /// The most nodes (mappings, sequences and scalars) one input may hold, YAML or JSON alike:
 /// a `kubectl get secret -A -o yaml` of a thousand Secrets, managedFields and all, is about
-/// 60,000. One budget for both syntaxes: JSON that the YAML reader refuses is read by
+/// 60,000; [`MAX_INPUT_BYTES`] of Secrets without managedFields about 250,000. A node costs
+/// about 64 bytes in the tree, so the budget holds the tree under 100 MB. One budget for both syntaxes: JSON that the YAML reader refuses is read by
 /// `serde_json` under the same count, never into an unbounded tree.
-pub const MAX_NODES: usize = 250_000;
+pub const MAX_NODES: usize = 1_000_000;
+
+/// The most YAML parser events one input may cause (about two a node).
+const MAX_EVENTS: usize = 2 * MAX_NODES;
 
 /// The deepest nesting one input may hold, YAML or JSON alike.
 pub const MAX_DEPTH: usize = 64;
@@ -403,6 +407,24 @@ pub(crate) fn read_documents(file: &str, text: &str) -> Result<Vec<Node>, K8sErr
 }
 
 fn yaml_message(e: &serde_saphyr::Error) -> String {
+    use serde_saphyr::budget::BudgetBreach;
+    if let serde_saphyr::Error::Budget { breach, .. } = e {
+        // In words (serde-saphyr prints the breach with `Debug`).
+        let what = match breach {
+            BudgetBreach::Nodes { .. } => format!("more than {MAX_NODES} nodes"),
+            BudgetBreach::Depth { .. } => format!("nested deeper than {MAX_DEPTH} levels"),
+            BudgetBreach::Events { .. } => format!("more than {MAX_EVENTS} parser events"),
+            BudgetBreach::Documents { .. } => "too many YAML documents".to_owned(),
+            BudgetBreach::Aliases { .. }
+            | BudgetBreach::Anchors { .. }
+            | BudgetBreach::AliasAnchorRatio { .. } => {
+                "too many aliases or anchors (an alias expansion)".to_owned()
+            }
+            BudgetBreach::ScalarBytes { .. } => "too much scalar text".to_owned(),
+            _ => "too much work".to_owned(),
+        };
+        return format!("{what}: over the reader's budget");
+    }
     // The first line: serde-saphyr may add a source excerpt below it, which could quote a
     // Secret's value.
     e.to_string()
@@ -420,6 +442,7 @@ fn yaml_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
     let mut budget = serde_saphyr::budget::Budget::default();
     budget.max_nodes = MAX_NODES;
     budget.max_depth = MAX_DEPTH;
+    budget.max_events = MAX_EVENTS;
     options.budget = Some(budget);
     let docs: Vec<Node> = serde_saphyr::from_multiple_with_options(text, options)?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
