@@ -111,7 +111,7 @@ pub enum Error {
     #[error("refusing to issue a certificate certcycle's own verifier would reject: {reason}")]
     WouldNotVerify {
         /// The verifier's reason.
-        reason: Box<crate::verify::VerifyError>,
+        reason: Box<crate::verify::error::VerifyError>,
     },
 
     /// The identity controller's issuer no longer verifies against the anchors it loaded
@@ -121,7 +121,7 @@ pub enum Error {
     )]
     IssuerValidationFailed {
         /// The verifier's reason.
-        reason: Box<crate::verify::VerifyError>,
+        reason: Box<crate::verify::error::VerifyError>,
     },
 
     /// The parent's pathLenConstraint leaves no room for the CA asked for (RFC 5280 §4.2.1.9).

@@ -533,20 +533,22 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
             ),
         });
     }
-    // Staggered routine restarts are an event time each: refuse before working when they
-    // alone pass the work budget.
+    // Staggered routine restarts are an event time each, and each costs about two workload
+    // visits (the restart, and the queue entry its new leaf's refresh leaves behind): refuse
+    // before working when they alone pass the work budget (100,000 workloads restarting every
+    // minute: about 41 hours).
     if let Some(every) = cfg.restart_every {
         let per_workload = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
         let n = i64::try_from(cfg.workloads.saturating_add(cfg.control_plane.len()))
             .unwrap_or(i64::MAX);
-        let work = n.saturating_mul(per_workload.max(1));
+        let work = n.saturating_mul(per_workload.max(1)).saturating_mul(2);
         if usize::try_from(work).unwrap_or(usize::MAX) > MAX_WORK {
             return Err(Error::InvalidSpec {
                 reason: format!(
-                    "the plan needs more than its work budget ({MAX_WORK} workload visits): {} workloads restarting every {} over {} days; fewer workloads or rarer restarts",
+                    "the plan needs more than its work budget ({MAX_WORK} workload visits): {} workloads restarting every {} over {}; fewer workloads or rarer restarts",
                     cfg.workloads,
                     GoDuration(every),
-                    cfg.horizon.whole_days()
+                    GoDuration(cfg.horizon)
                 ),
             });
         }
