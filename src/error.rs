@@ -63,6 +63,11 @@ pub enum Error {
         reason: String,
     },
 
+    /// A simulation ([`plan`](crate::plan), [`mesh`](crate::mesh)) refused its configuration
+    /// or passed one of its bounds.
+    #[error("{0}")]
+    Sim(#[from] crate::sim::error::SimError),
+
     /// The issuer cannot issue at the requested time: it is expired or not yet valid.
     #[error(
         "issuer {issuer} is not valid at {} (valid {} .. {})",

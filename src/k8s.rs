@@ -30,6 +30,7 @@
 //! any message, `Debug` output or report.
 
 mod cluster;
+mod lints;
 mod node;
 mod objects;
 mod plan;

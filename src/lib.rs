@@ -82,7 +82,6 @@ mod csr;
 mod display;
 mod dn;
 mod duration;
-mod engine;
 mod error;
 pub mod health;
 mod issue;
@@ -96,6 +95,7 @@ pub mod plan;
 pub mod presets;
 pub mod renewal;
 pub mod rotation;
+mod sim;
 mod spec;
 #[cfg(feature = "testkit")]
 pub mod testkit;

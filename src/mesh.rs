@@ -10,14 +10,18 @@
 //! comes, signing with the anchor it holds. Here the bundles, issuers and restarts are the
 //! caller's: nothing renews the anchor and trust-manager does not run.
 
+pub use crate::rotation::{CONTROLLER, Procedure, is_identity_controller};
+pub use crate::sim::{BrokenPair, Event, MAX_MESH_PODS};
+
 use crate::bundle::TrustBundle;
-use crate::cert::{Certificate, Fingerprint, Inspection};
-use crate::engine::Engine;
+use crate::cert::{Certificate, Fingerprint};
 use crate::error::Error;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
 use crate::presets::linkerd;
-use crate::verify::{PeerName, SignatureCache, Usage, VerifyError, VerifyOptions, verify_cached};
+use crate::rotation::Step;
+use crate::sim::{Engine, SimError, proxy_verify_options};
+use crate::verify::{PeerName, SignatureCache, VerifyError, verify_cached};
 use rand_core::CryptoRngCore;
 use std::collections::HashMap;
 use std::fmt;
@@ -75,71 +79,6 @@ impl Workload {
     /// When it will next refresh its leaf.
     pub fn refresh_at(&self) -> OffsetDateTime {
         self.refresh_at
-    }
-}
-
-/// Something that happened in the mesh.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Event {
-    /// cert-manager renewed the issuer; the controller picked it up.
-    IssuerRenewed {
-        /// When.
-        at: OffsetDateTime,
-        /// The new issuer's inspect view.
-        issuer: Inspection,
-    },
-    /// A workload refreshed its leaf.
-    LeafRefreshed {
-        /// When.
-        at: OffsetDateTime,
-        /// The workload.
-        workload: String,
-    },
-    /// A workload could not get a leaf (the issuer was not valid); it retries in 10s.
-    LeafRefreshFailed {
-        /// When.
-        at: OffsetDateTime,
-        /// The workload.
-        workload: String,
-        /// Why.
-        error: Error,
-    },
-    /// The identity controller refused a new issuer: it does not verify against the anchors
-    /// the controller loaded at start (Linkerd's `IssuerUpdateSkipped`); it keeps the old one.
-    IssuerUpdateSkipped {
-        /// When.
-        at: OffsetDateTime,
-        /// The refused issuer's inspect view.
-        issuer: Inspection,
-        /// Why it does not verify.
-        error: Box<VerifyError>,
-    },
-    /// A workload restarted: it reloaded the bundle and got a new key and leaf.
-    Restarted {
-        /// When.
-        at: OffsetDateTime,
-        /// The workload.
-        workload: String,
-    },
-}
-
-/// An ordered pair of workloads that cannot talk: `client`'s leaf does not verify under the
-/// bundle `server` loaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BrokenPair {
-    /// The workload presenting the certificate.
-    pub presenter: String,
-    /// The workload verifying it.
-    pub verifier: String,
-    /// Why it fails.
-    pub error: VerifyError,
-}
-
-impl fmt::Display for BrokenPair {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} -> {}: {}", self.presenter, self.verifier, self.error)
     }
 }
 
@@ -291,7 +230,7 @@ impl<R: CryptoRngCore> Mesh<R> {
     ///
     /// # Errors
     /// [`Error::IssuerValidationFailed`] when the identity controller cannot answer its CSR
-    /// (the workload is not added); [`Error::InvalidSpec`] past 10,000 workloads; issuing
+    /// (the workload is not added); [`SimError::TooManyPods`] past [`MAX_MESH_PODS`]; issuing
     /// errors.
     pub fn add_workload(
         &mut self,
@@ -342,14 +281,14 @@ impl<R: CryptoRngCore> Mesh<R> {
     /// published bundle and the issuer Secret.
     ///
     /// # Errors
-    /// [`Error::InvalidSpec`] naming an unknown workload; [`Error::IssuerValidationFailed`]
+    /// [`SimError::UnknownWorkload`]; [`Error::IssuerValidationFailed`]
     /// when its CSR fails (it loaded the bundle, and keeps its old leaf and key until a CSR is
     /// answered).
     pub fn restart(&mut self, name: &str) -> Result<Event, Error> {
         let Some(i) = self.engine.pod_index(name) else {
-            return Err(Error::InvalidSpec {
-                reason: format!("no workload named {name}"),
-            });
+            return Err(Error::Sim(SimError::UnknownWorkload {
+                name: name.to_owned(),
+            }));
         };
         let restarted = self.engine.restart_pod(i);
         self.sync();
@@ -381,7 +320,7 @@ impl<R: CryptoRngCore> Mesh<R> {
     ///
     /// # Errors
     /// Issuer renewal errors; [`Error::TimeOutOfRange`] when `now + by` is not a time;
-    /// [`Error::InvalidSpec`] past the engine's work budget
+    /// [`Error::Sim`] past the simulator's work budget
     /// ([`plan::MAX_WORK`](crate::plan::MAX_WORK) workload visits in one call) or
     /// [`plan::MAX_GENERATIONS`](crate::plan::MAX_GENERATIONS) issuers.
     pub fn advance(&mut self, by: Duration) -> Result<Vec<Event>, Error> {
@@ -392,8 +331,9 @@ impl<R: CryptoRngCore> Mesh<R> {
     }
 
     /// Checks every ordered pair (A, B) of distinct workloads at the current time: A's leaf and
-    /// chain must verify under the bundle B loaded, for server authentication with A's
-    /// identity as the name (the leaves allow client authentication too). Each distinct
+    /// chain must verify under the bundle B loaded, as a proxy verifies a peer
+    /// ([`plan::proxy_verify_options`](crate::plan::proxy_verify_options), the plan's check
+    /// too) with A's identity as the name. Each distinct
     /// (leaf, bundle) is verified once and signature checks are shared, so the cost is close
     /// to one verification per distinct leaf.
     pub fn continuity(&self) -> Continuity {
@@ -418,8 +358,7 @@ impl<R: CryptoRngCore> Mesh<R> {
         let mut broken = Vec::new();
         let mut pairs = 0;
         for (a, wa) in self.workloads.iter().enumerate() {
-            let options = VerifyOptions::for_usage(Usage::ServerAuth)
-                .with_name(PeerName::Dns(wa.identity.clone()));
+            let options = proxy_verify_options().with_name(PeerName::Dns(wa.identity.clone()));
             for (b, wb) in self.workloads.iter().enumerate() {
                 if a == b {
                     continue;
@@ -460,73 +399,6 @@ impl<R: CryptoRngCore> Mesh<R> {
             })
             .map(|w| w.name.clone())
             .collect()
-    }
-}
-
-/// The control-plane workload that is Linkerd's identity controller, as certcycle's own
-/// examples name it. Linkerd's own names are recognised too: see [`is_identity_controller`].
-pub const CONTROLLER: &str = "linkerd/identity";
-
-/// Whether a control-plane pod named `name` (`namespace/name`) is Linkerd's identity
-/// controller when none was named with [`Mesh::set_identity_controller`]: [`CONTROLLER`], or
-/// a pod of Linkerd's `linkerd-identity` Deployment in any namespace
-/// (`linkerd/linkerd-identity`, `linkerd-prod/linkerd-identity`).
-///
-/// ```
-/// use certcycle::mesh::is_identity_controller;
-/// assert!(is_identity_controller("linkerd/identity"));
-/// assert!(is_identity_controller("linkerd-prod/linkerd-identity"));
-/// assert!(!is_identity_controller("linkerd/destination"));
-/// ```
-pub fn is_identity_controller(name: &str) -> bool {
-    name == CONTROLLER
-        || name
-            .split_once('/')
-            .is_some_and(|(_, n)| n == "linkerd-identity")
-}
-
-/// An anchor rotation procedure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Procedure {
-    /// Linkerd's corrected procedure: new anchor (bundle {new, old}); restart the control
-    /// plane; restart the data plane; re-sign the issuer with the new anchor; restart the
-    /// control plane; restart the data plane; drop the old anchor and restart everything.
-    /// Driven through the typed [`AnchorRotation`](crate::rotation::AnchorRotation).
-    ///
-    /// One hazard remains outside the seven steps: cert-manager's CA issuer signs with
-    /// whatever the anchor Secret holds, so an identity-issuer renewal that falls between
-    /// step 1 and the end of step 3 re-signs the issuer under the new anchor early — the
-    /// five-step break. Start the rotation right after an issuer renewal (a 48h issuer renews
-    /// every 23h), or point the issuer's CA at the previous anchor until step 4.
-    SevenStep,
-    /// The seed document's original procedure: new anchor (bundle {new, old}); re-sign the
-    /// issuer; restart the control plane; restart the data plane; drop the old anchor. It
-    /// cannot be written with the typed rotation, so it drives the mesh directly.
-    FiveStep,
-}
-
-impl Procedure {
-    /// The steps' titles.
-    pub fn steps(&self) -> &'static [&'static str] {
-        match self {
-            Self::SevenStep => &[
-                "renew the trust anchor (new key); publish the bundle {new, old}",
-                "restart the control plane",
-                "restart the data plane (rolling)",
-                "re-sign the identity issuer with the new anchor",
-                "restart the control plane",
-                "restart the data plane (rolling)",
-                "drop the old anchor from the bundle, then restart everything",
-            ],
-            Self::FiveStep => &[
-                "renew the trust anchor (new key); publish the bundle {new, old}",
-                "renew the identity issuer (signed by the new anchor)",
-                "restart the control plane",
-                "restart the data plane (rolling)",
-                "remove the old anchor from the trust bundle",
-            ],
-        }
     }
 }
 
@@ -636,13 +508,13 @@ impl<R: CryptoRngCore> Mesh<R> {
         let mut cps = Vec::new();
         let mut staged = None;
         let mut resigned = None;
-        let steps = procedure.steps().len();
         let mut last_step = 0;
-        for step in 1..=steps {
+        for (k, &kind) in procedure.steps().iter().enumerate() {
+            let step = k + 1;
             let mut events = self.advance(gap)?;
             last_step = step;
-            match (procedure, step) {
-                (_, 1) => {
+            match kind {
+                Step::StageAnchor => {
                     let s = AnchorRotation::stage(self.bundle_source(), new_anchor.trust_anchor())?;
                     self.set_bundle(s.bundle().clone());
                     self.set_anchor(Some(new_anchor.clone_ca()));
@@ -654,7 +526,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                         &mut observe,
                     ));
                 }
-                (Procedure::SevenStep, 2 | 5) | (Procedure::FiveStep, 3) => {
+                Step::RestartControlPlane => {
                     cps.push(self.checkpoint(
                         step,
                         "before the restarts".into(),
@@ -663,7 +535,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                     ));
                     self.rolling(step, true, &mut cps, &mut observe)?;
                 }
-                (Procedure::SevenStep, 3 | 6) | (Procedure::FiveStep, 4) => {
+                Step::RestartDataPlane => {
                     cps.push(self.checkpoint(
                         step,
                         "before the restarts".into(),
@@ -672,7 +544,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                     ));
                     self.rolling(step, false, &mut cps, &mut observe)?;
                 }
-                (Procedure::SevenStep, 4) => {
+                Step::ResignIssuer => {
                     let s = staged.take().ok_or_else(|| {
                         crate::rotation::RotationError::BadNewAnchor("not staged".into())
                     })?;
@@ -697,7 +569,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                         &mut observe,
                     ));
                 }
-                (Procedure::FiveStep, 2) => {
+                Step::RenewIssuerEarly => {
                     let now = self.now();
                     let rng = self.engine.rng();
                     let key = PrivateKey::generate(rng);
@@ -712,7 +584,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                         &mut observe,
                     ));
                 }
-                (Procedure::SevenStep, 7) => {
+                Step::DropOldAnchorAndRestart => {
                     let r = resigned.take().ok_or_else(|| {
                         crate::rotation::RotationError::BadNewAnchor("issuer not re-signed".into())
                     })?;
@@ -736,7 +608,7 @@ impl<R: CryptoRngCore> Mesh<R> {
                     self.rolling(step, true, &mut cps, &mut observe)?;
                     self.rolling(step, false, &mut cps, &mut observe)?;
                 }
-                (Procedure::FiveStep, 5) => {
+                Step::DropOldAnchor => {
                     let b = self.bundle_source().without(&previous_anchor);
                     self.set_bundle(b);
                     cps.push(self.checkpoint(
@@ -746,7 +618,6 @@ impl<R: CryptoRngCore> Mesh<R> {
                         &mut observe,
                     ));
                 }
-                _ => {}
             }
             if stop_after == Some(step) {
                 break;

@@ -37,470 +37,75 @@
 //! # Ok::<(), certcycle::Error>(())
 //! ```
 
-use crate::bundle::TrustBundle;
-use crate::cert::Certificate;
+pub use crate::sim::{
+    Break, Checkpoint, Config, Evidence, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_PODS,
+    MAX_WORK, Names, PlanEvent, Run, SimError, State, Who, proxy_verify_options,
+};
+
 use crate::display::rfc3339;
 use crate::duration::GoDuration;
-use crate::engine::Engine;
 use crate::error::Error;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
-use crate::mesh::{BrokenPair, Procedure};
 use crate::presets::linkerd;
-use crate::spec::{CertSpec, RotationPolicy};
-use crate::verify::VerifyError;
+use crate::rotation::Procedure;
+use crate::sim::Engine;
+use crate::spec::RotationPolicy;
 use rand_core::CryptoRngCore;
 use std::fmt;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
-/// What to simulate: the Linkerd layout of the seed document, with the user's numbers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Config {
-    /// When the simulation starts (the anchor and issuer are issued then).
-    pub start: OffsetDateTime,
-    /// How long to simulate.
-    pub horizon: Duration,
-    /// The anchor Certificate's spec (self-signed; its renewal rule and rotation policy).
-    pub anchor: CertSpec,
-    /// The identity issuer Certificate's spec (signed by the anchor Secret).
-    pub issuer: CertSpec,
-    /// Whether the Bundle has a second source holding the previous anchor (the seed's
-    /// `linkerd-previous-anchor` Secret, a copy of the anchor made at install).
-    pub previous_anchor_source: bool,
-    /// How many meshed workloads (proxies).
-    pub workloads: usize,
-    /// Routine restarts: every workload, and the control plane, restart this often,
-    /// staggered evenly.
-    pub restart_every: Option<Duration>,
-    /// A planned anchor rotation: when it starts and by which procedure (steps 5 minutes
-    /// apart, each restart step restarting everything it names at once).
-    pub rotation: Option<(OffsetDateTime, Procedure)>,
-    /// Names for messages: the anchor's, issuer's and bundle's objects.
-    pub names: Names,
-    /// Today's certificates to start from (the Secrets' anchor and issuer, with keys, and
-    /// the previous-anchor Secret's certificate); `None`: both are issued at `start`.
-    pub state: Option<std::sync::Arc<State>>,
-    /// The control plane's meshed pods (`linkerd/identity`, `linkerd/destination`, ...), in
-    /// restart order, besides the [`workloads`](Self::workloads). Their proxies are proxies
-    /// like any other, restarted by the procedure's control-plane steps; restarting the one
-    /// named [`CONTROLLER`](crate::mesh::CONTROLLER) restarts the identity controller. Empty
-    /// (the default): the controller is modelled alone and a control-plane step restarts it.
-    pub control_plane: Vec<String>,
-    /// Record a [`Checkpoint`] (pair counts) after each planned step, after each pod a
-    /// rolling restart replaces, and every this often otherwise; `None` (the default): none.
-    pub checkpoints: Option<Duration>,
-    /// Run the planned procedure only up to this step (1-based).
-    pub stop_after: Option<usize>,
-    /// Keep simulating after the first break (to the horizon); the run's
-    /// [`first_break`](Run::first_break) is still the first. Default `false`: stop there.
-    pub through_breaks: bool,
-}
-
-/// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
-/// and issuer's private keys (cert-manager signs with them), zeroized on drop, never printed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct State {
-    /// The anchor Secret's certificate and key.
-    pub anchor: Ca,
-    /// The identity issuer Secret's certificate and key.
-    pub issuer: Ca,
-    /// The previous-anchor Secret's certificate, if the Bundle has that source.
-    pub previous: Option<Certificate>,
-}
-
-impl State {
-    /// Today's state from its parts.
-    pub fn new(anchor: Ca, issuer: Ca, previous: Option<Certificate>) -> Self {
-        Self {
-            anchor,
-            issuer,
-            previous,
-        }
-    }
-
-    /// The newest notBefore among its certificates: the default start of a plan.
-    pub fn newest_not_before(&self) -> OffsetDateTime {
-        [self.anchor.certificate(), self.issuer.certificate()]
-            .into_iter()
-            .chain(self.previous.as_ref())
-            .map(Certificate::not_before)
-            .max()
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-    }
-}
-
-impl PartialEq for State {
-    fn eq(&self, other: &Self) -> bool {
-        self.anchor.certificate() == other.anchor.certificate()
-            && self.issuer.certificate() == other.issuer.certificate()
-            && self.previous == other.previous
-    }
-}
-
-impl Eq for State {}
-
-/// The objects' names, as the report prints them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Names {
-    /// The anchor Certificate (`cert-manager/linkerd-trust-anchor`).
-    pub anchor: String,
-    /// The identity issuer Certificate (`linkerd/linkerd-identity-issuer`).
-    pub issuer: String,
-    /// The Bundle (`linkerd-identity-trust-roots`).
-    pub bundle: String,
-    /// The previous-anchor Secret (`cert-manager/linkerd-previous-anchor`).
-    pub previous: String,
-    /// The workloads' names: this prefix and their number (`default/w0`, `default/w1`, ...).
-    pub workload: String,
-}
-
-impl Default for Names {
-    fn default() -> Self {
-        Self {
-            anchor: format!("cert-manager/{}", linkerd::TRUST_ANCHOR_SECRET),
-            issuer: format!("linkerd/{}", linkerd::ISSUER_SECRET),
-            bundle: linkerd::TRUST_ROOTS_CONFIGMAP.to_owned(),
-            previous: format!("cert-manager/{}", linkerd::PREVIOUS_ANCHOR_SECRET),
-            workload: "default/w".to_owned(),
-        }
-    }
-}
-
-impl Config {
-    /// The seed document's configuration: anchor 8760h renewBefore 7320h `Always`, issuer
-    /// 48h renewBefore 25h `Always`, a Bundle with the previous-anchor source, 6 workloads,
-    /// no routine restarts, 400 days.
-    pub fn seed(start: OffsetDateTime) -> Self {
-        Self {
-            start,
-            horizon: Duration::days(400),
-            anchor: linkerd::trust_anchor(),
-            issuer: linkerd::identity_issuer(),
-            previous_anchor_source: true,
-            workloads: 6,
-            restart_every: None,
-            rotation: None,
-            names: Names::default(),
-            state: None,
-            control_plane: Vec::new(),
-            checkpoints: None,
-            stop_after: None,
-            through_breaks: false,
-        }
-    }
-
-    /// Adds the control plane's meshed pods (see [`Config::control_plane`]).
-    pub fn control_plane<S: Into<String>>(mut self, pods: impl IntoIterator<Item = S>) -> Self {
-        self.control_plane = pods.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Names the workloads `{prefix}0`, `{prefix}1`, ... (default `default/w`).
-    pub fn workload_prefix(mut self, prefix: &str) -> Self {
-        prefix.clone_into(&mut self.names.workload);
-        self
-    }
-
-    /// Records checkpoints (see [`Config::checkpoints`]).
-    pub fn checkpoints(mut self, every: Option<Duration>) -> Self {
-        self.checkpoints = every;
-        self
-    }
-
-    /// Runs the planned procedure only up to step `n`.
-    pub fn stop_after(mut self, n: Option<usize>) -> Self {
-        self.stop_after = n;
-        self
-    }
-
-    /// Keeps simulating after the first break.
-    pub fn through_breaks(mut self, on: bool) -> Self {
-        self.through_breaks = on;
-        self
-    }
-
-    /// Starts from today's certificates instead of issuing new ones at `start`.
-    pub fn from_state(mut self, state: State) -> Self {
-        self.state = Some(std::sync::Arc::new(state));
-        self
-    }
-
-    /// Sets the horizon.
-    pub fn horizon(mut self, horizon: Duration) -> Self {
-        self.horizon = horizon;
-        self
-    }
-
-    /// Sets the number of workloads.
-    pub fn workloads(mut self, n: usize) -> Self {
-        self.workloads = n;
-        self
-    }
-
-    /// Sets routine restarts.
-    pub fn restart_every(mut self, every: Option<Duration>) -> Self {
-        self.restart_every = every;
-        self
-    }
-
-    /// Plans an anchor rotation.
-    pub fn rotate_at(mut self, at: OffsetDateTime, procedure: Procedure) -> Self {
-        self.rotation = Some((at, procedure));
-        self
-    }
-
-    /// Replaces the anchor's spec.
-    pub fn anchor_spec(mut self, spec: CertSpec) -> Self {
-        self.anchor = spec;
-        self
-    }
-
-    /// Replaces the issuer's spec.
-    pub fn issuer_spec(mut self, spec: CertSpec) -> Self {
-        self.issuer = spec;
-        self
-    }
-}
-
-/// Who did something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Who {
-    /// cert-manager's controllers.
-    CertManager,
-    /// trust-manager.
-    TrustManager,
-    /// Linkerd's identity controller.
-    Identity,
-    /// The proxies.
-    Proxy,
-    /// A person running a planned procedure.
-    Operator,
-}
-
-impl Who {
-    /// `cert-manager`, `trust-manager`, `identity`, `proxy`, `operator`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::CertManager => "cert-manager",
-            Self::TrustManager => "trust-manager",
-            Self::Identity => "identity",
-            Self::Proxy => "proxy",
-            Self::Operator => "operator",
-        }
-    }
-}
-
-/// One event of the timeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PlanEvent {
-    /// When.
-    pub at: OffsetDateTime,
-    /// Which component.
-    pub who: Who,
-    /// What happened, as the component names it (`IssuerUpdateSkipped: ...`).
-    pub what: String,
-    /// The events (indices into the timeline) that caused it.
-    pub causes: Vec<usize>,
-}
-
-impl fmt::Display for PlanEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            rfc3339(self.at),
-            self.who.as_str(),
-            self.what
-        )
-    }
-}
-
-/// The first break: a pair of workloads whose mTLS fails.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Break {
-    /// When.
-    pub at: OffsetDateTime,
-    /// Whole days since the start.
-    pub day: i64,
-    /// The workload whose connection fails (it presents the refused certificate).
-    pub client: String,
-    /// The workload that refuses it.
-    pub server: String,
-    /// The real verifier's answer.
-    pub error: VerifyError,
-    /// The events that led to it, oldest first (indices into the timeline).
-    pub causes: Vec<usize>,
-    /// The refused leaf and chain, and the bundle the server loaded (for a real handshake).
-    pub evidence: Evidence,
-}
-
-/// The certificates of a break: what the client presents, and what the server trusts — for
-/// replaying the break in a real handshake. It holds the client leaf's private key (a key
-/// made for this evidence, zeroized on drop, never printed): it is no part of the report.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Evidence {
-    /// The client's leaf.
-    pub leaf: Certificate,
-    /// The leaf's private key.
-    pub key: PrivateKey,
-    /// Its chain (the issuer).
-    pub chain: Vec<Certificate>,
-    /// The bundle the server loaded at its start.
-    pub server_bundle: TrustBundle,
-}
-
-/// A simulation run.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Run {
-    /// Every notable event, in time order.
-    pub timeline: Vec<PlanEvent>,
-    /// The first break within the horizon, if any.
-    pub first_break: Option<Break>,
-    /// The end of the horizon.
-    pub end: OffsetDateTime,
-    /// How many real verifications the run made.
-    pub verifications: usize,
-    /// How many continuity checks (over equivalence classes) it made.
-    pub checks: usize,
-    /// The checkpoints recorded (when [`Config::checkpoints`] asks for them), in time order.
-    pub checkpoints: Vec<Checkpoint>,
-    /// The last planned step run (0: none).
-    pub last_step: usize,
-    /// What the Secrets hold where the run stopped: the anchor and identity issuer (with
-    /// their keys) and the previous-anchor Secret's certificate.
-    pub secrets: State,
-    /// The bundle trust-manager published last.
-    pub published: TrustBundle,
-    /// The pods whose loaded bundle still holds an anchor the published bundle no longer has.
-    pub trusting_dropped_anchors: Vec<String>,
-}
-
-/// A moment at which the whole mesh was counted: every ordered pair of distinct pods (the
-/// control plane's and the workloads'), one presenting its leaf and chain, the other
-/// verifying them under the bundle it loaded, with the real verifier — over equivalence
-/// classes, so the count costs one verification per distinct (leaf class, bundle).
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Checkpoint {
-    /// When.
-    pub at: OffsetDateTime,
-    /// The planned step it belongs to (1-based), if any.
-    pub step: Option<usize>,
-    /// What just happened (`restarted linkerd/identity`, `6h0m0s later`, ...).
-    pub what: String,
-    /// Ordered pairs counted (pods holding a leaf, times the other pods).
-    pub pairs: usize,
-    /// How many of them fail.
-    pub broken: usize,
-    /// The first failing pairs in pod order, at most [`Checkpoint::EXAMPLES`].
-    pub examples: Vec<BrokenPair>,
-    /// The timeline entries since the previous checkpoint (indices into
-    /// [`Run::timeline`]).
-    pub events: std::ops::Range<usize>,
-    /// Leaves the identity controller issued since the previous checkpoint.
-    pub leaves_issued: usize,
-}
-
-impl Checkpoint {
-    /// How many failing pairs a checkpoint names.
-    pub const EXAMPLES: usize = 3;
-
-    /// Whether every pair verifies.
-    pub fn holds(&self) -> bool {
-        self.broken == 0
-    }
-}
-
-impl fmt::Display for Checkpoint {
-    /// `continuity: K/N workload pairs verify`, as [`mesh::Continuity`](crate::mesh::Continuity).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "continuity: {}/{} workload pairs verify",
-            self.pairs.saturating_sub(self.broken),
-            self.pairs
-        )
-    }
-}
-
-impl Run {
-    /// The cause lines of the first break, oldest first.
-    pub fn causes(&self) -> Vec<&PlanEvent> {
-        self.first_break
-            .iter()
-            .flat_map(|b| b.causes.iter().map(|&i| &self.timeline[i]))
-            .collect()
-    }
-}
-
-/// The longest horizon simulated: ten years.
-pub const MAX_HORIZON: Duration = Duration::days(3660);
-
-/// The most work one run does, counted as proxies visited (each due refresh, restart or leaf
-/// expiry, and every proxy at each continuity check and each controller change), so a run is
-/// bounded whatever its configuration.
-pub const MAX_WORK: usize = 500_000_000;
-
-/// The most pods (workloads and control-plane pods) one run simulates.
-pub const MAX_PODS: usize = 100_000;
-
-/// The most periodic checkpoints one run records (a year every 6 minutes is 87,600).
-pub const MAX_CHECKPOINTS: usize = 100_000;
-
-/// The most certificate generations one run issues, anchors and identity issuers together
-/// (each costs real keys and signatures): ten years of the seed's 48h issuer renewed every
-/// 23h is about 3,800.
-pub const MAX_GENERATIONS: usize = 5_000;
-
 /// Runs the configuration forward to its horizon, stopping at the first break.
 ///
 /// # Errors
-/// Issuing errors at the start (a spec certcycle refuses), [`Error::TimeOutOfRange`],
-/// [`Error::InvalidSpec`] for a horizon over [`MAX_HORIZON`] or a negative one, more than
-/// [`MAX_PODS`] pods, restarts or checkpoints less than a minute apart, more than
-/// [`MAX_CHECKPOINTS`] checkpoints, and a run past [`MAX_WORK`] (routine restarts every minute of
-/// 100,000 workloads) or past [`MAX_GENERATIONS`] issuers (a 1h issuer over a year).
+/// Issuing errors at the start (a spec certcycle refuses), [`Error::TimeOutOfRange`], and
+/// [`Error::Sim`] with the [`SimError`] of a configuration refused before working (a horizon
+/// over [`MAX_HORIZON`] or a negative one, more than [`MAX_PODS`] pods, restarts or checkpoints
+/// less than a minute apart, more than [`MAX_CHECKPOINTS`] checkpoints, routine restarts or
+/// renewals that alone pass [`MAX_WORK`] or [`MAX_GENERATIONS`]) or of a run that passed a
+/// bound while running.
 pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Error> {
+    refuse_before_working(cfg)?;
+    let end = Error::add_time(cfg.start, cfg.horizon)?;
+    let anchor = match &cfg.state {
+        Some(state) => state.anchor.clone_ca(),
+        None => Ca::self_signed(&cfg.anchor, PrivateKey::generate(rng), cfg.start, rng)?,
+    };
+    let mut sim = Engine::planned(Arc::new(cfg.clone()), end, anchor, rng);
+    sim.install()?;
+    sim.run()?;
+    sim.into_run()
+}
+
+/// The bounds a configuration alone passes, checked before any work.
+fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
+    let refuse = |e: SimError| Err(Error::Sim(e));
     if cfg.horizon > MAX_HORIZON || cfg.horizon < Duration::ZERO {
-        return Err(Error::InvalidSpec {
-            reason: format!(
-                "horizon {} is outside 0 to {} days",
-                GoDuration(cfg.horizon),
-                MAX_HORIZON.whole_days()
-            ),
+        return refuse(SimError::Horizon {
+            horizon: cfg.horizon,
+            max: MAX_HORIZON,
         });
     }
     let pods = cfg.workloads.saturating_add(cfg.control_plane.len());
     if pods > MAX_PODS {
-        return Err(Error::InvalidSpec {
-            reason: format!("{pods} pods: a plan simulates at most {MAX_PODS}"),
+        return refuse(SimError::TooManyPods {
+            pods,
+            max: MAX_PODS,
         });
     }
     if let Some(every) = cfg.checkpoints {
         let n = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
         if every < Duration::MINUTE || n > MAX_CHECKPOINTS as i64 {
-            return Err(Error::InvalidSpec {
-                reason: format!(
-                    "checkpoints every {} over {} days: at least a minute apart and at most {MAX_CHECKPOINTS} of them",
-                    GoDuration(every),
-                    cfg.horizon.whole_days()
-                ),
+            return refuse(SimError::Checkpoints {
+                every,
+                horizon: cfg.horizon,
+                max: MAX_CHECKPOINTS,
             });
         }
     }
-    if cfg.restart_every.is_some_and(|e| e < Duration::MINUTE) {
-        return Err(Error::InvalidSpec {
-            reason: "routine restarts must be at least a minute apart".into(),
-        });
+    if let Some(every) = cfg.restart_every.filter(|e| *e < Duration::MINUTE) {
+        return refuse(SimError::RestartsTooFrequent { every });
     }
     // The issuer renews on a fixed period: refuse before working when that alone passes the
     // generation budget.
@@ -508,13 +113,12 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
         from: cfg.start,
         by: cfg.issuer.get_duration(),
     })?;
-    let expected = cfg.horizon.whole_seconds() / period.whole_seconds().max(1);
-    if usize::try_from(expected).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
-        return Err(Error::InvalidSpec {
-            reason: format!(
-                "the plan needs about {expected} identity issuers (one every {}), more than {MAX_GENERATIONS}: a shorter horizon or a longer-lived issuer",
-                GoDuration(period)
-            ),
+    let issuers = cfg.horizon.whole_seconds() / period.whole_seconds().max(1);
+    if usize::try_from(issuers).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
+        return refuse(SimError::IssuerGenerations {
+            issuers,
+            every: period,
+            max: MAX_GENERATIONS,
         });
     }
     // So does the anchor (cert-manager accepts any renewBefore under the duration: 87600h
@@ -525,12 +129,12 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
         by: cfg.anchor.get_duration(),
     })?;
     let anchors = cfg.horizon.whole_seconds() / anchor_period.whole_seconds().max(1);
-    if usize::try_from(expected.saturating_add(anchors)).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
-        return Err(Error::InvalidSpec {
-            reason: format!(
-                "the plan needs about {anchors} trust anchors (one every {}) and {expected} identity issuers, more than {MAX_GENERATIONS} certificate generations: a shorter horizon or a later anchor renewal",
-                GoDuration(anchor_period)
-            ),
+    if usize::try_from(issuers.saturating_add(anchors)).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
+        return refuse(SimError::AnchorGenerations {
+            anchors,
+            every: anchor_period,
+            issuers,
+            max: MAX_GENERATIONS,
         });
     }
     // Staggered routine restarts are an event time each, and each costs about two workload
@@ -539,29 +143,18 @@ pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Erro
     // minute: about 41 hours).
     if let Some(every) = cfg.restart_every {
         let per_workload = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
-        let n = i64::try_from(cfg.workloads.saturating_add(cfg.control_plane.len()))
-            .unwrap_or(i64::MAX);
+        let n = i64::try_from(pods).unwrap_or(i64::MAX);
         let work = n.saturating_mul(per_workload.max(1)).saturating_mul(2);
         if usize::try_from(work).unwrap_or(usize::MAX) > MAX_WORK {
-            return Err(Error::InvalidSpec {
-                reason: format!(
-                    "the plan needs more than its work budget ({MAX_WORK} workload visits): {} workloads restarting every {} over {}; fewer workloads or rarer restarts",
-                    cfg.workloads,
-                    GoDuration(every),
-                    GoDuration(cfg.horizon)
-                ),
+            return refuse(SimError::RestartWork {
+                workloads: cfg.workloads,
+                every,
+                horizon: cfg.horizon,
+                max: MAX_WORK,
             });
         }
     }
-    let end = Error::add_time(cfg.start, cfg.horizon)?;
-    let anchor = match &cfg.state {
-        Some(state) => state.anchor.clone_ca(),
-        None => Ca::self_signed(&cfg.anchor, PrivateKey::generate(rng), cfg.start, rng)?,
-    };
-    let mut sim = Engine::new(Arc::new(cfg.clone()), end, anchor, rng);
-    sim.install()?;
-    sim.run()?;
-    sim.into_run()
+    Ok(())
 }
 
 /// A fix the simulator re-ran over the same horizon, and whether it held.

@@ -29,7 +29,9 @@ use rand_core::CryptoRngCore;
 use time::OffsetDateTime;
 
 mod phase;
+mod procedure;
 pub use phase::{Broken, NextStep, Observed, Phase};
+pub use procedure::{CONTROLLER, Procedure, Step, is_identity_controller};
 
 /// Why a rotation step was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -201,7 +201,6 @@ fn the_cycle_finder_finds_a_cycle() {
 }
 
 #[test]
-#[ignore = "until the engine split lands (issue 23): engine, plan and mesh import each other"]
 fn imports_run_one_way() {
     let graph = import_graph();
     let found = cycles(&graph);
@@ -224,7 +223,6 @@ fn imports_run_one_way() {
 }
 
 #[test]
-#[ignore = "until the engine split lands (issue 23)"]
 fn no_source_file_passes_800_lines() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();

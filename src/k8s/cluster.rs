@@ -8,13 +8,11 @@ use super::objects::{
 use crate::anchor::TrustAnchor;
 use crate::bundle::{BundleOptions, TrustBundle};
 use crate::cert::Certificate;
-use crate::duration::GoDuration;
 use crate::error::Error;
 use crate::issue::Ca;
 use crate::presets::linkerd;
 use crate::rotation::{Broken, Observed, Phase};
 use crate::spec::{CertSpec, RotationPolicy};
-use std::collections::BTreeSet;
 use std::fmt;
 use time::OffsetDateTime;
 
@@ -532,7 +530,7 @@ impl Cluster {
     }
 
     /// The object of the Secret `namespace/name`, if given.
-    fn secret_object(&self, namespace: &str, name: &str) -> Option<&Object> {
+    pub(super) fn secret_object(&self, namespace: &str, name: &str) -> Option<&Object> {
         self.objects.objects.iter().find(|o| {
             matches!(o.resource, Resource::Secret(_))
                 && o.at.name == name
@@ -648,253 +646,6 @@ impl Cluster {
         }
         state
     }
-
-    /// Cross-object lints (stable ids), in a fixed order: `issuer-ref-other-namespace`,
-    /// `issuer-ref-unresolved`, `identity-issuer-not-ca`, `issuer-lifetime-too-short`,
-    /// `ca-key-not-ecdsa`, `anchor-early-rekey`, `ca-rotation-policy-implicit`,
-    /// `bundle-single-source`, `bundle-target-key`, `bundle-source-unreadable`,
-    /// `bundle-configmap-unreadable`, `bundle-configmap-mismatch`,
-    /// `trust-roots-other-namespace`, `linkerd-secret-unreadable`, `duplicate-object`.
-    pub fn lints(&self) -> Vec<ClusterLint> {
-        let mut out = Vec::new();
-        let mut lint = |id, severity, object: String, message: String| {
-            out.push(ClusterLint {
-                id,
-                severity,
-                object,
-                message,
-            });
-        };
-        self.certificate_lints(&mut lint);
-        self.bundle_lints(&mut lint);
-        self.linkerd_lints(&mut lint);
-        for d in &self.objects.duplicates {
-            lint(
-                "duplicate-object",
-                Severity::Warning,
-                format!("{}/{}", d.kept.kind, d.kept.key()),
-                format!(
-                    "given twice: {}:{} and {}:{}; kubectl apply keeps the last one given, and so does certcycle (the first is ignored)",
-                    d.dropped.file, d.dropped_at, d.kept.file, d.kept_at
-                ),
-            );
-        }
-        out
-    }
-
-    /// The Linkerd namespace's trust roots given only in other namespaces; Linkerd's anchor
-    /// Secrets holding data certcycle cannot read.
-    fn linkerd_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
-        let lns = &self.options.linkerd_namespace;
-        if let Some(b) = self.trust_roots() {
-            if !b.published.is_empty() && !b.published.iter().any(|(ns, _)| ns == lns) {
-                let elsewhere: Vec<String> = b
-                    .published
-                    .iter()
-                    .map(|(ns, _)| format!("ConfigMap/{ns}/{}", b.name))
-                    .collect();
-                lint(
-                    "trust-roots-other-namespace",
-                    Severity::Warning,
-                    format!("ConfigMap/{lns}/{}", b.name),
-                    format!(
-                        "not among the inputs, but {} is: Linkerd loads its trust anchors only from namespace {lns}, so that copy is not used in its place",
-                        elsewhere.join(", ")
-                    ),
-                );
-            }
-        }
-        let (ans, an) = self.anchor_secret();
-        let (pns, pn) = self.previous_anchor_secret();
-        let mut seen = BTreeSet::new();
-        for (ns, name) in [(ans, an), (pns, pn)] {
-            if !seen.insert((ns.clone(), name.clone())) {
-                continue;
-            }
-            let Some(object) = self.secret_object(&ns, &name) else {
-                continue;
-            };
-            let Resource::Secret(secret) = &object.resource else {
-                continue;
-            };
-            for (key, why) in &secret.unsupported {
-                lint(
-                    "linkerd-secret-unreadable",
-                    Severity::Error,
-                    format!("Secret/{ns}/{name}"),
-                    format!(
-                        "data[{key:?}] (in {}:{}) is unusable: {why}",
-                        object.at.file, object.location
-                    ),
-                );
-            }
-        }
-    }
-
-    fn certificate_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
-        for c in &self.certificates {
-            let obj = format!("Certificate/{}", c.key());
-            match &c.issuer {
-                IssuerResolution::Unresolved(why) if why.contains("its own namespace") => lint(
-                    "issuer-ref-other-namespace",
-                    Severity::Error,
-                    obj.clone(),
-                    format!("cert-manager cannot resolve it: {why}"),
-                ),
-                IssuerResolution::Unresolved(why) => lint(
-                    "issuer-ref-unresolved",
-                    Severity::Error,
-                    obj.clone(),
-                    format!("cert-manager cannot resolve it: {why}"),
-                ),
-                _ => {}
-            }
-            let spec = &c.spec;
-            let duration = spec.get_duration();
-            let renews_after = crate::renewal::renews_after(spec).unwrap_or(duration);
-            let renew_before = duration - renews_after;
-            let is_identity_issuer = self.identity_issuer().is_some_and(|i| i.object == c.object);
-            if is_identity_issuer && !spec.is_ca() {
-                lint(
-                    "identity-issuer-not-ca",
-                    Severity::Error,
-                    obj.clone(),
-                    "the identity issuer must set isCA: true: Linkerd's identity controller signs workload certificates with it".into(),
-                );
-            }
-            if is_identity_issuer && renew_before < linkerd::WORKLOAD_DURATION {
-                lint(
-                    "issuer-lifetime-too-short",
-                    Severity::Warning,
-                    obj.clone(),
-                    format!(
-                        "duration {} renewing {} before expiry cannot cover one {} workload certificate: leaves issued before the renewal are cut short at the issuer's notAfter (set renewBefore to at least {} and duration above it)",
-                        GoDuration(duration),
-                        GoDuration(renew_before),
-                        GoDuration(linkerd::WORKLOAD_DURATION),
-                        GoDuration(linkerd::WORKLOAD_DURATION),
-                    ),
-                );
-            }
-            let linkerd_ca =
-                is_identity_issuer || (c.is_anchor() && c.secret.1 == self.anchor_secret().1);
-            if linkerd_ca
-                && !c
-                    .algorithm
-                    .as_deref()
-                    .is_some_and(|a| a.eq_ignore_ascii_case("ECDSA"))
-            {
-                lint(
-                    "ca-key-not-ecdsa",
-                    Severity::Error,
-                    obj.clone(),
-                    format!(
-                        "privateKey.algorithm is {}: Linkerd needs ECDSA P-256 (set privateKey.algorithm: ECDSA)",
-                        c.algorithm
-                            .as_deref()
-                            .unwrap_or("not set (cert-manager's default: RSA)")
-                    ),
-                );
-            }
-            if c.is_anchor()
-                && spec.get_rotation_policy() == RotationPolicy::Always
-                && renews_after < duration / 2
-            {
-                let days = renews_after.whole_days();
-                lint(
-                    "anchor-early-rekey",
-                    Severity::Warning,
-                    obj.clone(),
-                    format!(
-                        "renewBefore {} of {} makes cert-manager re-key this anchor automatically on day {days}, an unplanned anchor rotation: trust-manager publishes {{new, old}}, but proxies load anchors only when their pod starts, and the identity issuer renewed under the new anchor is refused by the identity controller; keep the renewal past the planned rotation (a renewBefore under half the duration) and rotate by the procedure",
-                        GoDuration(renew_before),
-                        GoDuration(duration),
-                    ),
-                );
-            }
-            if spec.is_ca() && !c.explicit_rotation_policy {
-                lint(
-                    "ca-rotation-policy-implicit",
-                    Severity::Warning,
-                    obj.clone(),
-                    "a CA Certificate without privateKey.rotationPolicy: cert-manager 1.18 changed the default from Never to Always, so an upgrade starts re-keying this CA; set it explicitly".into(),
-                );
-            }
-        }
-    }
-
-    fn bundle_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
-        for b in &self.bundles {
-            let obj = format!("Bundle/{}", b.name);
-            if b.object.is_some() {
-                let kept = b
-                    .sources
-                    .iter()
-                    .filter(|(l, _)| l.starts_with("secret ") || l.starts_with("configMap "))
-                    .count();
-                if kept < 2 {
-                    lint(
-                        "bundle-single-source",
-                        Severity::Warning,
-                        obj.clone(),
-                        "one anchor source: when the anchor changes, the bundle loses the old anchor at once and every workload that has not restarted stops verifying the others; add a second source holding the previous anchor (the seed's linkerd-previous-anchor Secret)".into(),
-                    );
-                }
-            }
-            if b.target_key != linkerd::CA_BUNDLE_CRT {
-                lint(
-                    "bundle-target-key",
-                    Severity::Error,
-                    obj.clone(),
-                    format!(
-                        "target key {}: Linkerd reads {} from the {} ConfigMap",
-                        b.target_key,
-                        linkerd::CA_BUNDLE_CRT,
-                        b.name
-                    ),
-                );
-            }
-            for (label, certs) in &b.sources {
-                if let SourceCerts::Unreadable(why) = certs {
-                    lint(
-                        "bundle-source-unreadable",
-                        Severity::Error,
-                        obj.clone(),
-                        format!("source {label} does not read: {why}"),
-                    );
-                }
-            }
-            for (ns, published) in &b.published {
-                if let Err(why) = published {
-                    lint(
-                        "bundle-configmap-unreadable",
-                        Severity::Error,
-                        format!("ConfigMap/{ns}/{}", b.name),
-                        format!("{why}: Linkerd cannot load its trust anchors from it"),
-                    );
-                }
-            }
-            if let Some(built) = &b.built {
-                for (ns, published) in &b.published {
-                    let Ok(published) = published else {
-                        continue;
-                    };
-                    if !same_set(published, built) {
-                        lint(
-                            "bundle-configmap-mismatch",
-                            Severity::Error,
-                            format!("ConfigMap/{ns}/{}", b.name),
-                            format!(
-                                "holds {} anchor(s), but the Bundle's sources give {}: trust-manager will rewrite it to what the sources hold (is a source Secret stale?)",
-                                published.len(),
-                                built.len()
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Whether Linkerd's identity controller can start with this issuer Secret's key: present,
@@ -943,11 +694,4 @@ fn seed_bundle() -> BundleObject {
             .into_iter()
             .collect(),
     }
-}
-
-fn same_set(a: &TrustBundle, b: &TrustBundle) -> bool {
-    let set = |x: &TrustBundle| -> BTreeSet<Vec<u8>> {
-        x.certificates().map(|c| c.der().to_vec()).collect()
-    };
-    set(a) == set(b)
 }

@@ -4,17 +4,17 @@ use super::node::{self, MAX_INPUT_BYTES, Node, Value};
 use super::{FieldError, K8sError, Location};
 use crate::cert::Certificate;
 use crate::duration::GoDuration;
-use crate::error::Error;
-use crate::key::PrivateKey;
-use crate::presets::linkerd;
 use crate::renewal;
 use crate::spec::{CertSpec, RotationPolicy};
-use base64ct::Encoding;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use time::Duration;
-use zeroize::Zeroizing;
+
+mod files;
+mod secret;
+use files::{read_bounded, read_limited};
+pub use secret::SecretObject;
 
 /// Which object, in which file: `Secret/cert-manager/linkerd-trust-anchor`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -171,61 +171,6 @@ pub struct BundleObject {
 }
 
 /// Private key text from a Secret: zeroized on drop, never printed.
-#[derive(Clone, PartialEq, Eq)]
-struct KeyText(Zeroizing<String>);
-
-impl fmt::Debug for KeyText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("KeyText([redacted])")
-    }
-}
-
-/// A `Secret`: its certificates (`tls.crt`, `ca.crt`, any `*.crt` / `*.pem` entry), and its
-/// `tls.key` kept as zeroized text, parsed only by [`SecretObject::private_key`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SecretObject {
-    /// `type`, if given (`kubernetes.io/tls`).
-    pub secret_type: Option<String>,
-    /// The certificates of each entry that holds some, by data key.
-    pub certificates: BTreeMap<String, Vec<Certificate>>,
-    /// Entries whose certificates certcycle cannot use (another algorithm), with the reason.
-    pub unsupported: BTreeMap<String, String>,
-    /// The other data keys (values not kept).
-    pub other_keys: Vec<String>,
-    key: Option<KeyText>,
-    errors: BTreeMap<String, Error>,
-}
-
-impl SecretObject {
-    /// The certificates of `key` (`tls.crt`, `ca.crt`), empty when absent.
-    pub fn certs(&self, key: &str) -> &[Certificate] {
-        self.certificates.get(key).map_or(&[], Vec::as_slice)
-    }
-
-    /// Whether the Secret holds a `tls.key`.
-    pub fn has_private_key(&self) -> bool {
-        self.key.is_some()
-    }
-
-    /// Why the certificate entry `key` (listed in [`SecretObject::unsupported`]) could not be
-    /// used: another algorithm, a certificate and a private key together, a `TRUSTED
-    /// CERTIFICATE` block, PEM that does not parse. Another application's Secret may hold any
-    /// of these; only where Linkerd's own objects hold one is it an error (a `check` error, a
-    /// `plan` input error).
-    pub fn entry_error(&self, key: &str) -> Option<&Error> {
-        self.errors.get(key)
-    }
-
-    /// Parses `tls.key` (only a CA that signs needs this).
-    ///
-    /// # Errors
-    /// As [`PrivateKey::from_pem`]; `None` when the Secret has no `tls.key`.
-    pub fn private_key(&self) -> Option<Result<PrivateKey, Error>> {
-        self.key.as_ref().map(|k| PrivateKey::from_pem(&k.0))
-    }
-}
-
 /// A `ConfigMap`: its text data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -403,146 +348,12 @@ impl Objects {
     /// As [`Objects::read_path`].
     pub fn add_path(&mut self, path: &Path) -> Result<(), K8sError> {
         let label = path.display().to_string();
-        let io = |e: std::io::Error| K8sError::Io {
-            file: label.clone(),
-            message: e.to_string(),
-        };
         if !path.is_dir() {
             return self.add(&label, &read_bounded(path, &mut { MAX_INPUT_BYTES })?);
         }
-        let sorted = |dir: &Path| -> Result<Vec<std::fs::DirEntry>, K8sError> {
-            let mut entries: Vec<_> = std::fs::read_dir(dir)
-                .map_err(io)?
-                .collect::<Result<_, _>>()
-                .map_err(io)?;
-            entries.sort_by_key(std::fs::DirEntry::file_name);
-            Ok(entries)
-        };
-        let mut document = 0;
-        let mut left = MAX_INPUT_BYTES;
-        for ns in sorted(path)? {
-            if !ns.path().is_dir() {
-                continue;
-            }
-            for name in sorted(&ns.path())? {
-                if !name.path().is_dir() {
-                    continue;
-                }
-                let files = sorted(&name.path())?;
-                let mut data = BTreeMap::new();
-                for f in files {
-                    let key = f.file_name().to_string_lossy().into_owned();
-                    data.insert(key, read_bounded(&f.path(), &mut left)?);
-                }
-                document += 1;
-                let at = ObjectRef {
-                    file: name.path().display().to_string(),
-                    document,
-                    kind: String::new(),
-                    namespace: Some(ns.file_name().to_string_lossy().into_owned()),
-                    name: name.file_name().to_string_lossy().into_owned(),
-                };
-                let is_config_map =
-                    !data.is_empty() && data.keys().all(|k| k == linkerd::CA_BUNDLE_CRT);
-                let (kind, resource) = if is_config_map {
-                    ("ConfigMap", Resource::ConfigMap(ConfigMapObject { data }))
-                } else {
-                    ("Secret", Resource::Secret(secret_from_text(data)))
-                };
-                self.objects.push(Object {
-                    at: ObjectRef {
-                        kind: kind.into(),
-                        ..at
-                    },
-                    location: Location::UNKNOWN,
-                    api_version: "v1".into(),
-                    resource,
-                });
-            }
-        }
+        files::read_out_dir(self, path)?;
         self.apply_duplicates();
         Ok(())
-    }
-}
-
-/// A regular file's text, at most what is `left` of the [`MAX_INPUT_BYTES`] one call may read
-/// (a directory's files share it). The read itself is bounded (at most one byte past the
-/// limit), never the size the file reports: `/dev/zero`, a FIFO or a link to one report 0.
-/// Anything but a regular file (after links) is refused by name before it is opened.
-fn read_bounded(path: &Path, left: &mut usize) -> Result<String, K8sError> {
-    let file = path.display().to_string();
-    let io = |e: std::io::Error| K8sError::Io {
-        file: file.clone(),
-        message: e.to_string(),
-    };
-    let not_a_file = |meta: &std::fs::Metadata| {
-        (!meta.is_file()).then(|| K8sError::NotAFile {
-            file: file.clone(),
-            found: file_kind(meta),
-        })
-    };
-    if let Some(e) = not_a_file(&std::fs::metadata(path).map_err(io)?) {
-        return Err(e);
-    }
-    let handle = std::fs::File::open(path).map_err(io)?;
-    // Checked again on the open handle: the path may have been swapped in between.
-    if let Some(e) = not_a_file(&handle.metadata().map_err(io)?) {
-        return Err(e);
-    }
-    let text = read_limited(&file, handle, *left)?;
-    *left = left.saturating_sub(text.len());
-    Ok(text)
-}
-
-/// Reads at most `limit` bytes of UTF-8 text (one more to tell that it is over).
-fn read_limited(file: &str, reader: impl std::io::Read, limit: usize) -> Result<String, K8sError> {
-    use std::io::Read as _;
-    let io = |e: std::io::Error| K8sError::Io {
-        file: file.to_owned(),
-        message: e.to_string(),
-    };
-    let mut bytes = Vec::new();
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    reader.take(cap).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() > limit {
-        return Err(K8sError::TooLarge {
-            file: file.to_owned(),
-            size: bytes.len(),
-            limit,
-        });
-    }
-    String::from_utf8(bytes).map_err(|e| K8sError::Io {
-        file: file.to_owned(),
-        message: format!(
-            "not UTF-8 text (byte offset {})",
-            e.utf8_error().valid_up_to()
-        ),
-    })
-}
-
-/// What a path is, when it is not a regular file.
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    let t = meta.file_type();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_char_device() {
-            return "a character device";
-        }
-        if t.is_block_device() {
-            return "a block device";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    if t.is_dir() {
-        "a directory"
-    } else {
-        "not a regular file"
     }
 }
 
@@ -552,7 +363,7 @@ enum Read {
 }
 
 /// Field access naming the object and the path.
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     obj: &'a ObjectRef,
 }
 
@@ -726,7 +537,7 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         ("Issuer", CERT_MANAGER_GROUP) => Resource::Issuer(issuer(&c, doc)?),
         ("ClusterIssuer", CERT_MANAGER_GROUP) => Resource::ClusterIssuer(issuer(&c, doc)?),
         ("Bundle", "trust.cert-manager.io") => Resource::Bundle(bundle(&c, doc)?),
-        ("Secret", _) if core => Resource::Secret(secret(&c, doc)?),
+        ("Secret", _) if core => Resource::Secret(secret::secret(&c, doc)?),
         ("ConfigMap", _) if core => Resource::ConfigMap(ConfigMapObject {
             data: c
                 .string_map(doc, "data", "data")?
@@ -959,125 +770,4 @@ fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> {
         target_key,
         namespace_selector,
     })
-}
-
-/// Data keys that hold certificates.
-fn is_certificate_key(key: &str) -> bool {
-    key.ends_with(".crt") || key.ends_with(".pem")
-}
-
-fn secret(c: &Ctx<'_>, doc: &Node) -> Result<SecretObject, K8sError> {
-    let secret_type = c.opt_str(doc, "type", "type")?;
-    let mut data: BTreeMap<String, (Zeroizing<String>, Location)> = BTreeMap::new();
-    for (k, v, at) in c.string_map(doc, "data", "data")? {
-        let v = Zeroizing::new(v);
-        let path = format!("data[{k:?}]");
-        // Folded (multi-line) values carry white space; the usual one-line value is decoded
-        // as it stands, without a copy.
-        let compact: Option<Zeroizing<String>> = v
-            .bytes()
-            .any(|b| b.is_ascii_whitespace())
-            .then(|| Zeroizing::new(v.chars().filter(|ch| !ch.is_ascii_whitespace()).collect()));
-        let encoded = compact.as_ref().map_or(v.as_str(), |c| c.as_str());
-        let bytes = Zeroizing::new(
-            decode_go_std_base64(encoded).ok_or_else(|| c.err(&path, at, FieldError::NotBase64))?,
-        );
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| c.err(&path, at, FieldError::NotUtf8))?
-            .to_owned();
-        data.insert(k, (Zeroizing::new(text), at));
-    }
-    // stringData is merged over data on write, as the API server does.
-    for (k, v, at) in c.string_map(doc, "stringData", "stringData")? {
-        data.insert(k, (Zeroizing::new(v), at));
-    }
-    let mut out = SecretObject {
-        secret_type,
-        certificates: BTreeMap::new(),
-        unsupported: BTreeMap::new(),
-        other_keys: Vec::new(),
-        key: None,
-        errors: BTreeMap::new(),
-    };
-    for (k, (text, _)) in data {
-        add_entry(&mut out, k, text);
-    }
-    Ok(out)
-}
-
-/// Decodes base64 as Go's `base64.StdEncoding` does (the API server decodes Secret `data`
-/// with it): the standard alphabet, padding required, and the unused low bits of the last
-/// character before the padding ignored (Go is not strict about them; base64ct is). Unpadded
-/// and URL-safe text stay refused, as the API server refuses them. Decoding stays base64ct's
-/// constant-time code: only the one character holding unused bits is canonicalized first.
-fn decode_go_std_base64(encoded: &str) -> Option<Vec<u8>> {
-    if let Ok(bytes) = base64ct::Base64::decode_vec(encoded) {
-        return Some(bytes);
-    }
-    let b = encoded.as_bytes();
-    // `xx==` holds 4 unused bits in its second character, `xxx=` 2 in its third.
-    let (at, keep) = if b.len() >= 4 && b.ends_with(b"==") {
-        (b.len() - 3, 0b11_0000)
-    } else if b.len() >= 4 && b.ends_with(b"=") {
-        (b.len() - 2, 0b11_1100)
-    } else {
-        return None;
-    };
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let value = ALPHABET.iter().position(|&c| c == b[at])?;
-    let canonical = ALPHABET[value & keep];
-    if canonical == b[at] {
-        return None; // the failure was something else
-    }
-    let mut fixed = Zeroizing::new(b.to_vec());
-    fixed[at] = canonical;
-    let fixed = std::str::from_utf8(&fixed).ok()?;
-    base64ct::Base64::decode_vec(fixed).ok()
-}
-
-/// Files one data entry of a Secret: `tls.key` as key text, certificates by key, anything
-/// unreadable as [`SecretObject::unsupported`].
-fn add_entry(out: &mut SecretObject, key: String, text: Zeroizing<String>) {
-    if key == "tls.key" {
-        if !text.trim().is_empty() {
-            out.key = Some(KeyText(text));
-        }
-        return;
-    }
-    if !is_certificate_key(&key) || text.trim().is_empty() {
-        out.other_keys.push(key);
-        return;
-    }
-    match Certificate::all_from_pem(&text) {
-        Ok(certs) => {
-            out.certificates.insert(key, certs);
-        }
-        Err(e) => {
-            // Another application's data (an RSA or P-384 certificate, a certificate and its
-            // key in one `tls-combined.pem`, a `TRUSTED CERTIFICATE` block): not certcycle's
-            // to use, and not an input error in a `kubectl get secret -A` dump. Where Linkerd's
-            // own objects hold it, `Cluster` reports it.
-            let reason = match &e {
-                Error::UnsupportedAlgorithm { .. } => "not an ECDSA P-256 certificate".to_owned(),
-                other => other.to_string(),
-            };
-            out.unsupported.insert(key.clone(), reason);
-            out.errors.insert(key, e);
-        }
-    }
-}
-
-fn secret_from_text(data: BTreeMap<String, String>) -> SecretObject {
-    let mut out = SecretObject {
-        secret_type: None,
-        certificates: BTreeMap::new(),
-        unsupported: BTreeMap::new(),
-        other_keys: Vec::new(),
-        key: None,
-        errors: BTreeMap::new(),
-    };
-    for (k, v) in data {
-        add_entry(&mut out, k, Zeroizing::new(v));
-    }
-    out
 }

@@ -16,7 +16,7 @@ pub(super) type SignatureKey = ([u8; 32], [u8; 32]);
 ///
 /// Only the links of paths that verified are kept, so a peer's chain that fails adds nothing,
 /// and a hit costs a verification as much budget as the signature check it saves
-/// ([`VerifyOptions::max_signature_checks`]): what the cache holds never makes a call do more
+/// ([`VerifyOptions::max_signature_checks`](super::VerifyOptions::max_signature_checks)): what the cache holds never makes a call do more
 /// work. The cache holds at most its capacity ([`SignatureCache::DEFAULT_CAPACITY`] = 1,024
 /// links unless set with [`SignatureCache::with_capacity`]); the least recently used links go
 /// first (two generations of half the capacity each: a link used in the current or the

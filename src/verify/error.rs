@@ -100,7 +100,7 @@ impl fmt::Display for CertRef {
     }
 }
 
-/// An RFC 5280 profile rule (checked when [`VerifyOptions::pedantic`] is on).
+/// An RFC 5280 profile rule (checked when [`VerifyOptions::pedantic`](super::VerifyOptions::pedantic) is on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProfileRule {
@@ -256,7 +256,7 @@ pub enum VerifyError {
         max: usize,
     },
     /// The verification's work budget ran out (hostile or pathological input): see
-    /// [`VerifyOptions::max_signature_checks`] and its neighbours.
+    /// [`VerifyOptions::max_signature_checks`](super::VerifyOptions::max_signature_checks) and its neighbours.
     #[error("gave up after {limit} {kind} without finding a valid path")]
     BudgetExhausted {
         /// Which kind of work ran out.

@@ -1,0 +1,156 @@
+//! Files in: a regular file's text read within bounds, and a `rotate --out` directory
+//! (`DIR/<namespace>/<name>/<key>` files are the data of Secret `namespace/name`; a directory
+//! holding `ca-bundle.crt` only is a ConfigMap).
+
+use super::secret::secret_from_text;
+use super::{ConfigMapObject, Object, ObjectRef, Objects, Resource};
+use crate::k8s::node::MAX_INPUT_BYTES;
+use crate::k8s::{K8sError, Location};
+use crate::presets::linkerd;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Adds the Secrets and ConfigMaps of the `rotate --out` directory `path`.
+pub(super) fn read_out_dir(objects: &mut Objects, path: &Path) -> Result<(), K8sError> {
+    let label = path.display().to_string();
+    let io = |e: std::io::Error| K8sError::Io {
+        file: label.clone(),
+        message: e.to_string(),
+    };
+    let sorted = |dir: &Path| -> Result<Vec<std::fs::DirEntry>, K8sError> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        Ok(entries)
+    };
+    let mut document = 0;
+    let mut left = MAX_INPUT_BYTES;
+    for ns in sorted(path)? {
+        if !ns.path().is_dir() {
+            continue;
+        }
+        for name in sorted(&ns.path())? {
+            if !name.path().is_dir() {
+                continue;
+            }
+            let files = sorted(&name.path())?;
+            let mut data = BTreeMap::new();
+            for f in files {
+                let key = f.file_name().to_string_lossy().into_owned();
+                data.insert(key, read_bounded(&f.path(), &mut left)?);
+            }
+            document += 1;
+            let at = ObjectRef {
+                file: name.path().display().to_string(),
+                document,
+                kind: String::new(),
+                namespace: Some(ns.file_name().to_string_lossy().into_owned()),
+                name: name.file_name().to_string_lossy().into_owned(),
+            };
+            let is_config_map =
+                !data.is_empty() && data.keys().all(|k| k == linkerd::CA_BUNDLE_CRT);
+            let (kind, resource) = if is_config_map {
+                ("ConfigMap", Resource::ConfigMap(ConfigMapObject { data }))
+            } else {
+                ("Secret", Resource::Secret(secret_from_text(data)))
+            };
+            objects.objects.push(Object {
+                at: ObjectRef {
+                    kind: kind.into(),
+                    ..at
+                },
+                location: Location::UNKNOWN,
+                api_version: "v1".into(),
+                resource,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A regular file's text, at most what is `left` of the [`MAX_INPUT_BYTES`] one call may read
+/// (a directory's files share it). The read itself is bounded (at most one byte past the
+/// limit), never the size the file reports: `/dev/zero`, a FIFO or a link to one report 0.
+/// Anything but a regular file (after links) is refused by name before it is opened.
+pub(super) fn read_bounded(path: &Path, left: &mut usize) -> Result<String, K8sError> {
+    let file = path.display().to_string();
+    let io = |e: std::io::Error| K8sError::Io {
+        file: file.clone(),
+        message: e.to_string(),
+    };
+    let not_a_file = |meta: &std::fs::Metadata| {
+        (!meta.is_file()).then(|| K8sError::NotAFile {
+            file: file.clone(),
+            found: file_kind(meta),
+        })
+    };
+    if let Some(e) = not_a_file(&std::fs::metadata(path).map_err(io)?) {
+        return Err(e);
+    }
+    let handle = std::fs::File::open(path).map_err(io)?;
+    // Checked again on the open handle: the path may have been swapped in between.
+    if let Some(e) = not_a_file(&handle.metadata().map_err(io)?) {
+        return Err(e);
+    }
+    let text = read_limited(&file, handle, *left)?;
+    *left = left.saturating_sub(text.len());
+    Ok(text)
+}
+
+/// Reads at most `limit` bytes of UTF-8 text (one more to tell that it is over).
+pub(super) fn read_limited(
+    file: &str,
+    reader: impl std::io::Read,
+    limit: usize,
+) -> Result<String, K8sError> {
+    use std::io::Read as _;
+    let io = |e: std::io::Error| K8sError::Io {
+        file: file.to_owned(),
+        message: e.to_string(),
+    };
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    reader.take(cap).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() > limit {
+        return Err(K8sError::TooLarge {
+            file: file.to_owned(),
+            size: bytes.len(),
+            limit,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| K8sError::Io {
+        file: file.to_owned(),
+        message: format!(
+            "not UTF-8 text (byte offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// What a path is, when it is not a regular file.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}

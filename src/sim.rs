@@ -1,0 +1,784 @@
+//! The simulator behind [`plan`](crate::plan), [`mesh`](crate::mesh) and the `rotate` example:
+//! one clock, a timeline with causes, and dispatch over one model per component (DESIGN §9):
+//!
+//! | component | file | what it does |
+//! |---|---|---|
+//! | cert-manager | `sim/cert_manager.rs` | renews the anchor and the identity issuer by their rules |
+//! | trust-manager | `sim/trust_manager.rs` | builds and publishes the bundle from its sources |
+//! | identity controller | `sim/identity.rs` | loads anchors at start, takes or skips issuers, signs |
+//! | proxies | `sim/proxies.rs` | load the bundle at pod start, refresh their leaves |
+//! | operator | `sim/operator.rs` | a planned procedure's steps and rolling restarts |
+//!
+//! What a run observes is an observer, not a mode of the components: a plan counts continuity
+//! over equivalence classes (`sim/continuity.rs`); a mesh driven by hand gives each pod a real
+//! key and leaf and reports typed events (`sim/by_hand.rs`), and its caller checks continuity
+//! over the real leaves. The vocabulary (`sim/config.rs`, `sim/event.rs`, `sim/error.rs`) is
+//! re-exported by `plan` and `mesh`; nothing in `sim` imports them.
+
+mod by_hand;
+mod cert_manager;
+mod config;
+mod continuity;
+pub(crate) mod error;
+mod event;
+mod identity;
+mod operator;
+mod proxies;
+mod trust_manager;
+
+pub use config::{
+    Config, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS, MAX_PODS, MAX_WORK,
+    Names, State,
+};
+pub use error::SimError;
+pub use event::{Break, BrokenPair, Checkpoint, Event, Evidence, PlanEvent, Run, Who};
+
+use by_hand::RealLeaves;
+use cert_manager::CertManager;
+use continuity::ClassCheck;
+use event::{EventId, PodId, Timeline};
+use identity::IdentityController;
+use operator::Operator;
+use proxies::{Proxies, Proxy};
+use trust_manager::{PreviousAnchor, TrustManager};
+
+use crate::display::rfc3339;
+use crate::duration::GoDuration;
+use crate::error::Error;
+use crate::issue::Ca;
+use crate::presets::linkerd;
+use crate::renewal::linkerd_proxy_refresh_in;
+use crate::rotation::Step;
+use crate::verify::{SignatureCache, Usage, VerifyError, VerifyOptions};
+use rand_core::CryptoRngCore;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// How a proxy verifies a peer's leaf: a client certificate (Linkerd's leaves are both), as
+/// rustls-webpki does, whose trust anchors' own dates are not checked. One definition for the
+/// plan's class check and the mesh's pair check.
+pub fn proxy_verify_options() -> VerifyOptions {
+    VerifyOptions::for_usage(Usage::ClientAuth).with_anchor_validity(false)
+}
+
+/// The real verifier's cache and how many real verifications a run made.
+#[derive(Debug)]
+struct Verifier {
+    cache: SignatureCache,
+    verifications: usize,
+}
+
+/// What a run observes.
+#[derive(Debug)]
+enum Observer {
+    /// A plan: continuity over equivalence classes, checkpoints, the first break.
+    Classes(Box<ClassCheck>),
+    /// A mesh driven by hand: a real key and leaf per pod, typed events.
+    RealLeaves(RealLeaves),
+}
+
+/// The simulator: the clock, the timeline, the components, and what the run observes.
+pub(crate) struct Engine<R> {
+    cfg: Arc<Config>,
+    rng: R,
+    now: OffsetDateTime,
+    end: OffsetDateTime,
+    timeline: Timeline,
+    /// Work done (proxies visited), against [`MAX_WORK`].
+    work: usize,
+    cm: CertManager,
+    tm: TrustManager,
+    identity: IdentityController,
+    proxies: Proxies,
+    operator: Operator,
+    verifier: Verifier,
+    observer: Observer,
+}
+
+impl<R: CryptoRngCore> Engine<R> {
+    /// A plan's engine at `cfg.start` with the anchor Secret's content, before anything runs:
+    /// cert-manager renews the anchor too, and trust-manager builds the bundle.
+    pub(crate) fn planned(cfg: Arc<Config>, end: OffsetDateTime, anchor: Ca, rng: R) -> Self {
+        let observer = Observer::Classes(Box::default());
+        Self::new(
+            cfg,
+            end,
+            CertManager::new(Some(anchor), true),
+            observer,
+            rng,
+        )
+    }
+
+    fn new(
+        cfg: Arc<Config>,
+        end: OffsetDateTime,
+        cm: CertManager,
+        observer: Observer,
+        rng: R,
+    ) -> Self {
+        Self {
+            now: cfg.start,
+            cfg,
+            rng,
+            end,
+            timeline: Timeline::default(),
+            work: 0,
+            cm,
+            tm: TrustManager::default(),
+            identity: IdentityController::default(),
+            proxies: Proxies::default(),
+            operator: Operator::default(),
+            verifier: Verifier {
+                cache: SignatureCache::with_limits(4096, SignatureCache::DEFAULT_PREPARED_KEYS),
+                verifications: 0,
+            },
+            observer,
+        }
+    }
+
+    /// The run, once it stopped.
+    pub(crate) fn into_run(self) -> Result<Run, Error> {
+        let anchor = self.cm.anchor_ca()?.clone_ca();
+        let published = self.tm.published_bundle().clone();
+        let trusting_dropped_anchors = self
+            .proxies
+            .iter()
+            .filter(|(_, p)| {
+                self.tm
+                    .bundle(p.bundle)
+                    .certificates()
+                    .any(|c| !published.contains(c))
+            })
+            .map(|(_, p)| p.name.clone())
+            .collect();
+        let secrets = State::new(
+            anchor,
+            self.cm.issuer().ca.clone_ca(),
+            self.tm.previous.as_ref().map(|p| p.certificate.clone()),
+        );
+        let (first_break, checks, checkpoints) = match self.observer {
+            Observer::Classes(c) => {
+                let c = *c;
+                (c.first_break, c.checks, c.checkpoints)
+            }
+            Observer::RealLeaves(_) => (None, 0, Vec::new()),
+        };
+        Ok(Run {
+            secrets,
+            published,
+            trusting_dropped_anchors,
+            timeline: self.timeline.events,
+            first_break,
+            end: self.end,
+            verifications: self.verifier.verifications,
+            checks,
+            checkpoints,
+            last_step: self.operator.last_step,
+        })
+    }
+
+    fn log(&mut self, who: Who, what: String, causes: Vec<EventId>) -> EventId {
+        self.timeline.log(self.now, who, what, causes)
+    }
+
+    /// The anchor Secret, the previous anchor, the first bundle and issuer, the identity
+    /// controller, the pods with their first leaves, and the planned steps.
+    pub(crate) fn install(&mut self) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        let verb = if cfg.state.is_some() {
+            "Secret holds (today)"
+        } else {
+            "Issued"
+        };
+        let anchor = self.cm.anchor_ca()?.certificate().clone();
+        self.cm.anchor_event = self.log(
+            Who::CertManager,
+            format!(
+                "{verb} Certificate {}: trust anchor {} (notBefore {}, notAfter {})",
+                cfg.names.anchor,
+                anchor.subject(),
+                rfc3339(anchor.not_before()),
+                rfc3339(anchor.not_after())
+            ),
+            vec![],
+        );
+        if let Some(prev) = cfg.state.as_ref().and_then(|s| s.previous.clone()) {
+            let e = self.log(
+                Who::Operator,
+                format!(
+                    "{} holds {} (notAfter {}){}",
+                    cfg.names.previous,
+                    prev.subject(),
+                    rfc3339(prev.not_after()),
+                    if prev == anchor {
+                        ": the current anchor"
+                    } else {
+                        ": an older anchor"
+                    }
+                ),
+                vec![],
+            );
+            self.tm.previous = Some(PreviousAnchor {
+                certificate: prev,
+                event: e,
+            });
+        } else if cfg.previous_anchor_source {
+            let e = self.log(
+                Who::Operator,
+                format!(
+                    "copied the anchor into {} (the seed's install step)",
+                    cfg.names.previous
+                ),
+                vec![self.cm.anchor_event],
+            );
+            self.tm.previous = Some(PreviousAnchor {
+                certificate: anchor,
+                event: e,
+            });
+        }
+        self.publish(vec![self.cm.anchor_event])?;
+        match &cfg.state {
+            Some(state) => {
+                self.cm.adopt_issuer(
+                    state.issuer.clone_ca(),
+                    &cfg.names.issuer,
+                    self.now,
+                    &mut self.timeline,
+                );
+            }
+            None => self.issue_issuer(vec![self.cm.anchor_event], "Issued")?,
+        }
+        if !self.cm.has_issuer() {
+            return Err(Error::Sim(SimError::IssuerNotIssuable));
+        }
+        self.start_identity(vec![], false);
+        let names: Vec<(String, bool)> = cfg
+            .control_plane
+            .iter()
+            .map(|c| (c.clone(), true))
+            .chain((0..cfg.workloads).map(|i| (format!("{}{i}", cfg.names.workload), false)))
+            .collect();
+        let n = names.len();
+        for (i, (name, control_plane)) in names.into_iter().enumerate() {
+            let next_restart = match cfg.restart_every {
+                // Staggered evenly, in whole seconds (as certificates count time).
+                Some(every) => Some(Error::add_time(
+                    self.now,
+                    Duration::seconds(
+                        i64::try_from(
+                            i128::from(every.whole_seconds()) * (i as i128 + 1) / (n as i128 + 1),
+                        )
+                        .unwrap_or(i64::MAX),
+                    ),
+                )?),
+                None => None,
+            };
+            let proxy = Proxy::new(
+                name,
+                control_plane,
+                self.tm.published(),
+                self.now,
+                next_restart,
+            );
+            self.proxies.push(proxy);
+        }
+        // The controller restarts with its pod when that is modelled, else on its own.
+        self.identity.next_restart = match cfg.restart_every {
+            Some(every) if !self.controller_has_pod() => Some(Error::add_time(self.now, every)?),
+            _ => None,
+        };
+        if let Some((at, procedure)) = cfg.rotation {
+            self.operator.plan(procedure, at, cfg.stop_after)?;
+        }
+        for i in self.proxies.ids() {
+            self.csr(i)?;
+            self.proxies.schedule_restart(i, self.now);
+        }
+        self.first_checkpoint()
+    }
+
+    fn controller_has_pod(&self) -> bool {
+        self.cfg
+            .control_plane
+            .iter()
+            .any(|c| self.identity.is_controller(c))
+    }
+
+    /// trust-manager: the bundle from the sources, published if it changed; a crash-looping
+    /// controller retries with it.
+    fn publish(&mut self, causes: Vec<EventId>) -> Result<(), Error> {
+        let synced = self.tm.sync(
+            self.cm.anchor.as_ref(),
+            &self.cfg.names.bundle,
+            self.now,
+            &mut self.timeline,
+            causes,
+        )?;
+        if synced.is_some() && self.identity.crash_looping() {
+            self.start_identity(vec![self.tm.published_event()], false);
+        }
+        Ok(())
+    }
+
+    /// cert-manager issues the identity issuer with the anchor Secret as it is now.
+    fn issue_issuer(&mut self, causes: Vec<EventId>, verb: &str) -> Result<(), Error> {
+        let issued = self.cm.issue_issuer(
+            &self.cfg,
+            self.now,
+            &mut self.rng,
+            &mut self.timeline,
+            causes,
+            verb,
+        )?;
+        if let (Some(g), Observer::RealLeaves(real)) = (issued, &mut self.observer) {
+            real.events.push(Event::IssuerRenewed {
+                at: self.now,
+                issuer: self.cm.generation(g).ca.certificate().inspect(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Go crypto/x509's verdict on the issuer Secret's generation `generation` under the
+    /// loaded bundle `anchors`, now.
+    fn controller_verifies(
+        &mut self,
+        generation: event::GenerationId,
+        anchors: event::BundleId,
+    ) -> Result<(), VerifyError> {
+        self.identity.verifies(
+            generation,
+            self.cm.generation(generation).ca.certificate(),
+            anchors,
+            self.tm.bundle(anchors),
+            self.now,
+            &self.verifier.cache,
+            &mut self.verifier.verifications,
+        )
+    }
+
+    /// (Re)starts the identity controller; a routine restart that changes nothing is not
+    /// logged.
+    fn start_identity(&mut self, causes: Vec<EventId>, routine: bool) {
+        let anchors = self.tm.published();
+        let generation = self.cm.issuer_secret;
+        if routine
+            && self.identity.anchors == Some(anchors)
+            && self.identity.generation == Some(generation)
+        {
+            return;
+        }
+        let mut causes = causes;
+        causes.extend([
+            self.tm.published_event(),
+            self.cm.generation(generation).event,
+        ]);
+        match self.controller_verifies(generation, anchors) {
+            Ok(()) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "started: loaded {} anchor(s) and identity issuer #{}",
+                        self.tm.bundle(anchors).len(),
+                        generation.number()
+                    ),
+                    causes,
+                );
+                self.identity.started(anchors, generation, e);
+            }
+            Err(err) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "CrashLoopBackOff: identity issuer #{} does not verify against the loaded anchors: {err}",
+                        generation.number()
+                    ),
+                    causes,
+                );
+                self.identity.crashed(anchors, e, err);
+            }
+        }
+        self.wake_proxies();
+    }
+
+    fn wake_proxies(&mut self) {
+        let visited = self.proxies.wake(self.now);
+        self.work = self.work.saturating_add(visited);
+    }
+
+    /// The proxies with something due by `now`, appended to `into`.
+    fn pop_due(&mut self, into: &mut Vec<PodId>) {
+        let n = self.proxies.pop_due(self.now, into);
+        self.work = self.work.saturating_add(n);
+    }
+
+    /// The identity controller sees the issuer Secret change.
+    fn identity_sees_issuer(&mut self) {
+        let generation = self.cm.issuer_secret;
+        let cause = self.cm.generation(generation).event;
+        let Some((anchors, _)) = self.identity.signing() else {
+            // Crash-looping: each retry reads its inputs again.
+            self.start_identity(vec![cause], false);
+            return;
+        };
+        match self.controller_verifies(generation, anchors) {
+            Ok(()) => {
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "IssuerUpdated: identity issuer #{} loaded",
+                        generation.number()
+                    ),
+                    vec![cause],
+                );
+                self.identity.generation = Some(generation);
+                self.identity.why = Some(e);
+                self.wake_proxies();
+            }
+            Err(err) => {
+                let mut causes = vec![cause];
+                causes.extend(self.identity.why);
+                let e = self.log(
+                    Who::Identity,
+                    format!(
+                        "IssuerUpdateSkipped: identity issuer #{} does not verify against the anchors loaded at start ({err}); keeping #{}",
+                        generation.number(),
+                        self.identity.generation.map_or(0, |g| g.number())
+                    ),
+                    causes,
+                );
+                self.identity.why = Some(e);
+                if let Observer::RealLeaves(real) = &mut self.observer {
+                    real.events.push(Event::IssuerUpdateSkipped {
+                        at: self.now,
+                        issuer: self.cm.generation(generation).ca.certificate().inspect(),
+                        error: Box::new(err),
+                    });
+                }
+            }
+        }
+    }
+
+    /// One proxy's CSR: a leaf from the identity controller, or a wait until its state
+    /// changes.
+    fn csr(&mut self, i: PodId) -> Result<(), Error> {
+        let now = self.now;
+        let outcome = match self.identity.signing() {
+            Some((anchors, generation)) => match self.controller_verifies(generation, anchors) {
+                Ok(()) => Ok(generation),
+                Err(e) => Err(Some(e)),
+            },
+            None => Err(None),
+        };
+        match outcome {
+            Ok(generation) => {
+                let issuer = self.cm.generation(generation).ca.certificate();
+                let mut validity = (
+                    now - linkerd::WORKLOAD_CLOCK_SKEW,
+                    Error::add_time(now, linkerd::WORKLOAD_DURATION)?.min(issuer.not_after()),
+                );
+                if let Observer::RealLeaves(real) = &mut self.observer {
+                    // A real leaf for the pod's key: the numbers are the certificate's own.
+                    let issuer = &self.cm.generation(generation).ca;
+                    let identity = &self.proxies.get(i).identity;
+                    validity = real.issue(i, issuer, identity, now, &mut self.rng)?;
+                }
+                let (not_before, not_after) = validity;
+                // Whole seconds, as certificates count time.
+                let (refresh, _) = linkerd_proxy_refresh_in(not_after - now);
+                let refresh = Duration::seconds(refresh.whole_seconds().max(1));
+                if self.proxies.get(i).generation != Some(generation) {
+                    let event = self.cm.generation(generation).event;
+                    if let Observer::Classes(c) = &mut self.observer {
+                        c.changed(event);
+                    }
+                }
+                self.proxies.leaves_issued += 1;
+                let p = self.proxies.get_mut(i);
+                p.generation = Some(generation);
+                (p.not_before, p.not_after) = (not_before, not_after);
+                p.refresh_at = Error::add_time(now, refresh)?;
+                p.waiting = false;
+                self.proxies.schedule(i, now);
+            }
+            Err(err) => self.csr_failed(i, err),
+        }
+        self.reclass(i);
+        Ok(())
+    }
+
+    /// A CSR that failed: logged once per outage; the proxy keeps its leaf until it expires
+    /// and waits for the controller's state to change.
+    fn csr_failed(&mut self, i: PodId, err: Option<VerifyError>) {
+        if self.proxies.failure_logged.is_none() {
+            let what = match &err {
+                Some(e) => format!(
+                    "IssuerValidationFailed: CSRs fail, the identity issuer does not verify against the controller's anchors: {e}; proxies keep their leaves until they expire"
+                ),
+                None => "CSRs fail: the identity controller is not running".to_owned(),
+            };
+            let causes = self.identity.why.into_iter().collect();
+            self.proxies.failure_logged = Some(self.log(Who::Identity, what, causes));
+        }
+        let reason = match err {
+            Some(e) => Some(e),
+            None => self.identity.down.clone(),
+        };
+        self.proxies.last_csr_error = Some(match reason {
+            Some(e) => Error::IssuerValidationFailed {
+                reason: Box::new(e),
+            },
+            None => Error::Sim(SimError::ControllerDown),
+        });
+        let end = self.end;
+        let p = self.proxies.get_mut(i);
+        p.waiting = true;
+        p.refresh_at = end;
+        // It keeps its leaf until that expires.
+        self.proxies.schedule(i, self.now);
+    }
+
+    /// Tells the observer where proxy `i` stands now.
+    fn reclass(&mut self, i: PodId) {
+        if let Observer::Classes(c) = &mut self.observer {
+            c.reclass(i, self.proxies.get(i), self.now);
+        }
+    }
+
+    /// Restarts proxy `i`'s pod: it loads the published bundle and asks for a leaf; the
+    /// identity controller's own pod restarts the controller first.
+    fn restart_proxy(
+        &mut self,
+        i: PodId,
+        cause: Option<EventId>,
+        routine: bool,
+    ) -> Result<(), Error> {
+        let p = self.proxies.get(i);
+        if p.control_plane && self.identity.is_controller(&p.name) {
+            self.start_identity(cause.into_iter().collect(), routine);
+        }
+        self.proxies.get_mut(i).bundle = self.tm.published();
+        self.csr(i)
+    }
+
+    /// The next time anything is due.
+    fn next_time(&mut self) -> OffsetDateTime {
+        let due = self.proxies.next_due(self.now);
+        let (anchor_renewal, issuer_renewal) = self.cm.renewals(&self.cfg);
+        [anchor_renewal, issuer_renewal, self.identity.next_restart]
+            .into_iter()
+            .flatten()
+            .chain(due)
+            .chain(self.operator.next_due())
+            .chain(self.next_checkpoint())
+            .chain(std::iter::once(self.end))
+            .filter(|t| *t >= self.now)
+            .min()
+            .unwrap_or(self.end)
+            .max(self.now)
+    }
+
+    /// Whether the run stopped (at a break, unless it goes on through breaks).
+    fn stopped(&self) -> bool {
+        matches!(&self.observer, Observer::Classes(c) if c.stopped)
+    }
+
+    /// Runs to the end (or the first break).
+    ///
+    /// # Errors
+    /// [`SimError::WorkBudget`], [`SimError::NoProgress`], and issuing errors.
+    pub(crate) fn run(&mut self) -> Result<(), Error> {
+        let mut same_time = 0u32;
+        loop {
+            self.work = self.work.saturating_add(1);
+            if self.work > MAX_WORK {
+                return Err(Error::Sim(SimError::WorkBudget {
+                    max: MAX_WORK,
+                    at: self.now,
+                }));
+            }
+            if self.stopped() {
+                return Ok(());
+            }
+            self.check_if_dirty()?;
+            if self.stopped() {
+                return Ok(());
+            }
+            let t = self.next_time();
+            same_time = if t == self.now { same_time + 1 } else { 0 };
+            if same_time > 1_000 {
+                return Err(Error::Sim(SimError::NoProgress { at: t }));
+            }
+            self.now = t;
+            self.step()?;
+            if self.stopped() {
+                return Ok(());
+            }
+            if self.now >= self.end {
+                return self.check_if_dirty();
+            }
+        }
+    }
+
+    /// Everything due now, in the components' order.
+    fn step(&mut self) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        let now = self.now;
+        // The operator's planned steps.
+        while let Some(s) = self.operator.pop_step(now) {
+            self.operator_step(s.number, s.step)?;
+        }
+        // cert-manager: the anchor, then the issuer (which signs with the anchor as it is).
+        if self.cm.renewals(&cfg).0.is_some_and(|t| t <= now) {
+            self.renew_anchor("Renewed (renewal time reached)")?;
+        }
+        if self.cm.renewals(&cfg).1.is_some_and(|t| t <= now) {
+            let causes = vec![self.cm.anchor_event];
+            self.issue_issuer(causes, "Renewed")?;
+            self.identity_sees_issuer();
+        }
+        while let Some(r) = self.operator.pop_restart(now) {
+            self.restart_proxy(r.pod, Some(r.cause), false)?;
+            let what = format!("restarted {}", self.proxies.get(r.pod).name);
+            self.checkpoint(Some(r.step), what)?;
+            // Each replaced pod is a moment to check: the mix of old and new is the risk.
+            if let Observer::Classes(c) = &mut self.observer {
+                c.dirty = true;
+            }
+            self.check_if_dirty()?;
+            if self.stopped() {
+                return Ok(());
+            }
+        }
+        // Routine restarts: the control plane, then the proxies.
+        if self.identity.next_restart.is_some_and(|t| t <= now) {
+            let every = cfg.restart_every.unwrap_or(Duration::DAY);
+            self.identity.next_restart = Some(Error::add_time(now, every)?);
+            self.start_identity(vec![], true);
+        }
+        let mut due = Vec::new();
+        self.pop_due(&mut due);
+        for &i in &due {
+            if self.proxies.get(i).next_restart.is_some_and(|t| t <= now) {
+                let every = cfg.restart_every.unwrap_or(Duration::DAY);
+                self.proxies.get_mut(i).next_restart = Some(Error::add_time(now, every)?);
+                self.restart_proxy(i, None, true)?;
+                self.proxies.schedule_restart(i, now);
+            }
+        }
+        // Proxies woken on the way (the controller restarted, or took an issuer).
+        self.pop_due(&mut due);
+        for i in due {
+            let p = self.proxies.get(i);
+            if p.refresh_at <= now && !p.waiting {
+                self.csr(i)?;
+                if let Observer::RealLeaves(real) = &mut self.observer {
+                    real.refreshed(i, now, &mut self.proxies);
+                }
+            }
+            if self.proxies.get(i).not_after + Duration::SECOND == now {
+                self.reclass(i);
+            }
+        }
+        self.periodic_checkpoint()
+    }
+
+    fn renew_anchor(&mut self, verb: &str) -> Result<(), Error> {
+        let event =
+            self.cm
+                .renew_anchor(&self.cfg, self.now, &mut self.rng, &mut self.timeline, verb)?;
+        self.publish(vec![event])
+    }
+
+    /// A step of the planned procedure.
+    fn operator_step(&mut self, n: usize, step: Step) -> Result<(), Error> {
+        let e = self.log(Who::Operator, format!("step {n}: {step}"), vec![]);
+        self.operator.last_step = n;
+        let control = self.proxies.plane(true);
+        let data = self.proxies.plane(false);
+        let what = match step {
+            Step::StageAnchor => {
+                self.renew_anchor("Renewed (kubectl cert-manager renew)")?;
+                "the bundle {new, old} is published; nobody reloaded it"
+            }
+            Step::ResignIssuer | Step::RenewIssuerEarly => {
+                self.issue_issuer(
+                    vec![e, self.cm.anchor_event],
+                    "Renewed (kubectl cert-manager renew)",
+                )?;
+                self.identity_sees_issuer();
+                "the identity issuer Secret holds the new issuer"
+            }
+            Step::RestartControlPlane if control.is_empty() => {
+                self.start_identity(vec![e], false);
+                "the identity controller restarted"
+            }
+            Step::RestartControlPlane => {
+                self.operator.rolling_restart(&control, e, n, self.now)?;
+                "before the restarts"
+            }
+            Step::RestartDataPlane => {
+                self.operator.rolling_restart(&data, e, n, self.now)?;
+                "before the restarts"
+            }
+            Step::DropOldAnchorAndRestart | Step::DropOldAnchor => {
+                if let Some(prev) = &mut self.tm.previous {
+                    prev.event = e;
+                    if let Some(a) = &self.cm.anchor {
+                        prev.certificate = a.certificate().clone();
+                    }
+                }
+                self.publish(vec![e])?;
+                // The corrected procedure restarts everything once more, so nobody trusts the
+                // old anchor; the seed's original fifth step stops at the bundle.
+                if step == Step::DropOldAnchorAndRestart {
+                    if control.is_empty() {
+                        self.start_identity(vec![e], false);
+                    }
+                    let all: Vec<PodId> = control.iter().chain(&data).copied().collect();
+                    self.operator.rolling_restart(&all, e, n, self.now)?;
+                }
+                "the bundle {new} is published"
+            }
+        };
+        self.checkpoint(Some(n), what.to_owned())
+    }
+
+    /// A periodic checkpoint, if one is due.
+    fn periodic_checkpoint(&mut self) -> Result<(), Error> {
+        let Observer::Classes(c) = &mut self.observer else {
+            return Ok(());
+        };
+        if let (Some(at), Some(every)) = (c.next_checkpoint, self.cfg.checkpoints) {
+            if at <= self.now {
+                c.next_checkpoint = Some(Error::add_time(self.now, every)?);
+                self.checkpoint(None, format!("{} later", GoDuration(every)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first checkpoint, when the configuration asks for them.
+    fn first_checkpoint(&mut self) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        let (Some(every), Observer::Classes(c)) = (cfg.checkpoints, &mut self.observer) else {
+            return Ok(());
+        };
+        c.next_checkpoint = Some(Error::add_time(self.now, every)?);
+        self.checkpoint(
+            None,
+            format!(
+                "{} control-plane and {} data-plane workloads started",
+                cfg.control_plane.len(),
+                cfg.workloads
+            ),
+        )
+    }
+
+    fn next_checkpoint(&self) -> Option<OffsetDateTime> {
+        match &self.observer {
+            Observer::Classes(c) => c.next_checkpoint,
+            Observer::RealLeaves(_) => None,
+        }
+    }
+}

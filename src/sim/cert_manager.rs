@@ -1,0 +1,337 @@
+//! cert-manager: renews the anchor (when the simulation manages it: a self-signed
+//! Certificate) and the identity issuer by their own rules, with a fresh key under
+//! `rotationPolicy: Always` and the same key under `Never`; its CA issuer signs the identity
+//! issuer with whatever the anchor Secret holds at that moment.
+
+use super::config::{Config, MAX_GENERATIONS};
+use super::error::SimError;
+use super::event::{EventId, GenerationId, Timeline, Who};
+use crate::cert::Certificate;
+use crate::display::rfc3339;
+use crate::error::Error;
+use crate::issue::Ca;
+use crate::key::PrivateKey;
+use crate::presets::linkerd;
+use crate::renewal::RenewalPolicy;
+use crate::rotation::renewal_key;
+use crate::spec::{CertSpec, RotationPolicy};
+use rand_core::CryptoRngCore;
+use time::{Duration, OffsetDateTime};
+
+/// An issuer generation: the Secret's content at one time, and a representative leaf (made
+/// when a check first needs it).
+#[derive(Debug)]
+pub(crate) struct Generation {
+    pub(crate) ca: Ca,
+    pub(crate) rep: Option<Certificate>,
+    pub(crate) event: EventId,
+}
+
+/// A renewal time, by the validity it was computed for.
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    renew_at: OffsetDateTime,
+}
+
+/// The anchor Secret, the identity issuer Secret's generations, and when each renews next.
+#[derive(Debug)]
+pub(crate) struct CertManager {
+    /// The anchor Secret its CA issuer signs with (`None`: the anchor key is off-line and
+    /// nothing renews the identity issuer).
+    pub(crate) anchor: Option<Ca>,
+    /// The event that wrote the anchor Secret last.
+    pub(crate) anchor_event: EventId,
+    /// Whether it renews the anchor too (a plan: the anchor is a Certificate it manages; by
+    /// hand, the anchor is the caller's).
+    renews_anchor: bool,
+    gens: Vec<Generation>,
+    /// The generation the issuer Secret holds.
+    pub(crate) issuer_secret: GenerationId,
+    /// The issuer could not be signed; retried when the anchor changes.
+    blocked: bool,
+    anchor_memo: Option<Memo>,
+    issuer_memo: Option<Memo>,
+    /// Anchors renewed, counted with the issuer generations against [`MAX_GENERATIONS`].
+    anchor_renewals: usize,
+}
+
+impl CertManager {
+    pub(crate) fn new(anchor: Option<Ca>, renews_anchor: bool) -> Self {
+        Self {
+            anchor,
+            anchor_event: EventId(0),
+            renews_anchor,
+            gens: Vec::new(),
+            issuer_secret: GenerationId(0),
+            blocked: false,
+            anchor_memo: None,
+            issuer_memo: None,
+            anchor_renewals: 0,
+        }
+    }
+
+    pub(crate) fn anchor_ca(&self) -> Result<&Ca, Error> {
+        self.anchor.as_ref().ok_or(Error::Sim(SimError::NoAnchor))
+    }
+
+    pub(crate) fn generation(&self, g: GenerationId) -> &Generation {
+        &self.gens[g.0]
+    }
+
+    pub(crate) fn get(&self, g: GenerationId) -> Option<&Generation> {
+        self.gens.get(g.0)
+    }
+
+    /// The issuer Secret's generation.
+    pub(crate) fn issuer(&self) -> &Generation {
+        self.generation(self.issuer_secret)
+    }
+
+    pub(crate) fn has_issuer(&self) -> bool {
+        !self.gens.is_empty()
+    }
+
+    /// The number the next generation will have (`identity issuer #N`).
+    fn next_number(&self) -> usize {
+        self.gens.len() + 1
+    }
+
+    /// When it renews the anchor (if it manages it) and the identity issuer (if it can sign
+    /// it), by their specs: memoized per certificate validity, as every moment asks.
+    pub(crate) fn renewals(
+        &mut self,
+        cfg: &Config,
+    ) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+        let anchor = self
+            .anchor
+            .as_ref()
+            .filter(|_| self.renews_anchor)
+            .map(|a| (a.certificate().not_before(), a.certificate().not_after()));
+        let issuer = self
+            .gens
+            .get(self.issuer_secret.0)
+            .filter(|_| !self.blocked && self.anchor.is_some())
+            .map(|g| {
+                (
+                    g.ca.certificate().not_before(),
+                    g.ca.certificate().not_after(),
+                )
+            });
+        (
+            renewal_at(&mut self.anchor_memo, &cfg.anchor, anchor),
+            renewal_at(&mut self.issuer_memo, &cfg.issuer, issuer),
+        )
+    }
+
+    /// Renews the anchor: a new self-signed anchor in the anchor Secret (a new key under
+    /// `Always`). The caller has trust-manager publish it.
+    pub(crate) fn renew_anchor<R: CryptoRngCore>(
+        &mut self,
+        cfg: &Config,
+        now: OffsetDateTime,
+        rng: &mut R,
+        timeline: &mut Timeline,
+        verb: &str,
+    ) -> Result<EventId, Error> {
+        self.anchor_renewals = self.anchor_renewals.saturating_add(1);
+        if self.gens.len().saturating_add(self.anchor_renewals) > MAX_GENERATIONS {
+            return Err(Error::Sim(SimError::Generations {
+                anchors: self.anchor_renewals,
+                issuers: self.gens.len(),
+                max: MAX_GENERATIONS,
+                at: now,
+            }));
+        }
+        let current = self.anchor.as_ref().map(Ca::private_key);
+        let key = renewal_key(&cfg.anchor, current, rng);
+        let policy = match cfg.anchor.get_rotation_policy() {
+            RotationPolicy::Never => "same key: rotationPolicy Never",
+            _ => "new key: rotationPolicy Always",
+        };
+        let rule = RenewalPolicy::from_spec(&cfg.anchor)
+            .for_certificate(self.anchor_ca()?.certificate())
+            .rule;
+        self.anchor = Some(Ca::self_signed(&cfg.anchor, key, now, rng)?);
+        self.anchor_event = timeline.log(
+            now,
+            Who::CertManager,
+            format!(
+                "{verb} Certificate {}: new trust anchor ({policy}; {rule})",
+                cfg.names.anchor
+            ),
+            vec![],
+        );
+        self.blocked = false;
+        Ok(self.anchor_event)
+    }
+
+    /// Issues the identity issuer with the anchor Secret as it is now: the new generation, or
+    /// `None` when the CA issuer cannot sign (logged; retried when the anchor changes).
+    pub(crate) fn issue_issuer<R: CryptoRngCore>(
+        &mut self,
+        cfg: &Config,
+        now: OffsetDateTime,
+        rng: &mut R,
+        timeline: &mut Timeline,
+        causes: Vec<EventId>,
+        verb: &str,
+    ) -> Result<Option<GenerationId>, Error> {
+        if self.gens.len().saturating_add(self.anchor_renewals) >= MAX_GENERATIONS {
+            return Err(Error::Sim(SimError::Generations {
+                anchors: self.anchor_renewals,
+                issuers: self.gens.len(),
+                max: MAX_GENERATIONS,
+                at: now,
+            }));
+        }
+        let current = self
+            .gens
+            .get(self.issuer_secret.0)
+            .map(|g| g.ca.private_key());
+        let key = renewal_key(&cfg.issuer, current, rng);
+        let signed = match &self.anchor {
+            Some(anchor) => anchor.issue_ca(&cfg.issuer, key, now, rng),
+            None => Err(Error::Sim(SimError::NoAnchor)),
+        };
+        let issued = match signed {
+            Ok(i) => i.ca,
+            Err(e) => {
+                // cert-manager retries; nothing changes until the anchor Secret does.
+                self.blocked = true;
+                timeline.log(
+                    now,
+                    Who::CertManager,
+                    format!(
+                        "Certificate {}: the CA issuer cannot sign: {e}",
+                        cfg.names.issuer
+                    ),
+                    causes,
+                );
+                return Ok(None);
+            }
+        };
+        let signer_since = self
+            .anchor
+            .as_ref()
+            .map_or(now, |a| a.certificate().not_before());
+        let event = timeline.log(
+            now,
+            Who::CertManager,
+            format!(
+                "{verb} Certificate {}: identity issuer #{} signed by the anchor Secret's certificate (notBefore {}), notAfter {}",
+                cfg.names.issuer,
+                self.next_number(),
+                rfc3339(signer_since),
+                rfc3339(issued.certificate().not_after())
+            ),
+            causes,
+        );
+        self.blocked = false;
+        Ok(Some(self.push(issued, event)))
+    }
+
+    /// Today's issuer Secret as the first generation.
+    pub(crate) fn adopt_issuer(
+        &mut self,
+        issuer: Ca,
+        name: &str,
+        now: OffsetDateTime,
+        timeline: &mut Timeline,
+    ) {
+        let event = timeline.log(
+            now,
+            Who::CertManager,
+            format!(
+                "Secret holds (today) Certificate {name}: identity issuer #1, notBefore {}, notAfter {}",
+                rfc3339(issuer.certificate().not_before()),
+                rfc3339(issuer.certificate().not_after())
+            ),
+            vec![],
+        );
+        self.push(issuer, event);
+    }
+
+    /// The operator writes the issuer Secret (driven by hand).
+    pub(crate) fn write_issuer(
+        &mut self,
+        issuer: Ca,
+        name: &str,
+        now: OffsetDateTime,
+        timeline: &mut Timeline,
+    ) -> GenerationId {
+        let event = timeline.log(
+            now,
+            Who::Operator,
+            format!(
+                "wrote the identity issuer Secret {name}: identity issuer #{}",
+                self.next_number()
+            ),
+            vec![],
+        );
+        self.push(issuer, event)
+    }
+
+    /// Replaces the anchor its CA issuer signs with (driven by hand).
+    pub(crate) fn set_anchor(&mut self, anchor: Option<Ca>) {
+        self.anchor = anchor;
+        self.blocked = false;
+    }
+
+    fn push(&mut self, ca: Ca, event: EventId) -> GenerationId {
+        self.gens.push(Generation {
+            ca,
+            rep: None,
+            event,
+        });
+        self.issuer_secret = GenerationId(self.gens.len() - 1);
+        self.issuer_secret
+    }
+
+    /// A generation's representative leaf, made on first use: it spans the issuer's whole
+    /// validity, so at any moment inside it, it verifies exactly as every real leaf of this
+    /// generation that is valid then.
+    pub(crate) fn representative<R: CryptoRngCore>(
+        &mut self,
+        g: GenerationId,
+        rng: &mut R,
+    ) -> Result<Certificate, Error> {
+        if let Some(rep) = &self.gens[g.0].rep {
+            return Ok(rep.clone());
+        }
+        let issuer = self.gens[g.0].ca.clone_ca();
+        let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
+        spec.duration = issuer.certificate().lifetime();
+        spec.backdate = Duration::ZERO;
+        let at = issuer.certificate().not_before();
+        let rep = issuer
+            .issue(&spec, PrivateKey::generate(rng).public_key(), at, rng)?
+            .certificate;
+        self.gens[g.0].rep = Some(rep.clone());
+        Ok(rep)
+    }
+}
+
+/// When a certificate of `spec` valid over `validity` renews, memoized in `memo`.
+fn renewal_at(
+    memo: &mut Option<Memo>,
+    spec: &CertSpec,
+    validity: Option<(OffsetDateTime, OffsetDateTime)>,
+) -> Option<OffsetDateTime> {
+    let (not_before, not_after) = validity?;
+    match memo {
+        Some(m) if m.not_before == not_before && m.not_after == not_after => Some(m.renew_at),
+        _ => {
+            let renew_at = RenewalPolicy::from_spec(spec)
+                .renewal_time(not_before, not_after)
+                .renew_at;
+            *memo = Some(Memo {
+                not_before,
+                not_after,
+                renew_at,
+            });
+            Some(renew_at)
+        }
+    }
+}

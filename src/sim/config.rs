@@ -1,0 +1,244 @@
+//! What to simulate (the Linkerd layout of the seed document, with the user's numbers), the
+//! state to start from, and the simulator's bounds.
+
+use crate::cert::Certificate;
+use crate::issue::Ca;
+use crate::presets::linkerd;
+use crate::rotation::Procedure;
+use crate::spec::CertSpec;
+use time::{Duration, OffsetDateTime};
+
+/// What to simulate: the Linkerd layout of the seed document, with the user's numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// When the simulation starts (the anchor and issuer are issued then).
+    pub start: OffsetDateTime,
+    /// How long to simulate.
+    pub horizon: Duration,
+    /// The anchor Certificate's spec (self-signed; its renewal rule and rotation policy).
+    pub anchor: CertSpec,
+    /// The identity issuer Certificate's spec (signed by the anchor Secret).
+    pub issuer: CertSpec,
+    /// Whether the Bundle has a second source holding the previous anchor (the seed's
+    /// `linkerd-previous-anchor` Secret, a copy of the anchor made at install).
+    pub previous_anchor_source: bool,
+    /// How many meshed workloads (proxies).
+    pub workloads: usize,
+    /// Routine restarts: every workload, and the control plane, restart this often,
+    /// staggered evenly.
+    pub restart_every: Option<Duration>,
+    /// A planned anchor rotation: when it starts and by which procedure (steps 5 minutes
+    /// apart, each restart step restarting everything it names at once).
+    pub rotation: Option<(OffsetDateTime, Procedure)>,
+    /// Names for messages: the anchor's, issuer's and bundle's objects.
+    pub names: Names,
+    /// Today's certificates to start from (the Secrets' anchor and issuer, with keys, and
+    /// the previous-anchor Secret's certificate); `None`: both are issued at `start`.
+    pub state: Option<std::sync::Arc<State>>,
+    /// The control plane's meshed pods (`linkerd/identity`, `linkerd/destination`, ...), in
+    /// restart order, besides the [`workloads`](Self::workloads). Their proxies are proxies
+    /// like any other, restarted by the procedure's control-plane steps; restarting the one
+    /// named [`CONTROLLER`](crate::mesh::CONTROLLER) restarts the identity controller. Empty
+    /// (the default): the controller is modelled alone and a control-plane step restarts it.
+    pub control_plane: Vec<String>,
+    /// Record a [`Checkpoint`](super::Checkpoint) (pair counts) after each planned step, after each pod a
+    /// rolling restart replaces, and every this often otherwise; `None` (the default): none.
+    pub checkpoints: Option<Duration>,
+    /// Run the planned procedure only up to this step (1-based).
+    pub stop_after: Option<usize>,
+    /// Keep simulating after the first break (to the horizon); the run's
+    /// [`first_break`](super::Run::first_break) is still the first. Default `false`: stop there.
+    pub through_breaks: bool,
+}
+
+/// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
+/// and issuer's private keys (cert-manager signs with them), zeroized on drop, never printed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct State {
+    /// The anchor Secret's certificate and key.
+    pub anchor: Ca,
+    /// The identity issuer Secret's certificate and key.
+    pub issuer: Ca,
+    /// The previous-anchor Secret's certificate, if the Bundle has that source.
+    pub previous: Option<Certificate>,
+}
+
+impl State {
+    /// Today's state from its parts.
+    pub fn new(anchor: Ca, issuer: Ca, previous: Option<Certificate>) -> Self {
+        Self {
+            anchor,
+            issuer,
+            previous,
+        }
+    }
+
+    /// The newest notBefore among its certificates: the default start of a plan.
+    pub fn newest_not_before(&self) -> OffsetDateTime {
+        [self.anchor.certificate(), self.issuer.certificate()]
+            .into_iter()
+            .chain(self.previous.as_ref())
+            .map(Certificate::not_before)
+            .max()
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        self.anchor.certificate() == other.anchor.certificate()
+            && self.issuer.certificate() == other.issuer.certificate()
+            && self.previous == other.previous
+    }
+}
+
+impl Eq for State {}
+
+/// The objects' names, as the report prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Names {
+    /// The anchor Certificate (`cert-manager/linkerd-trust-anchor`).
+    pub anchor: String,
+    /// The identity issuer Certificate (`linkerd/linkerd-identity-issuer`).
+    pub issuer: String,
+    /// The Bundle (`linkerd-identity-trust-roots`).
+    pub bundle: String,
+    /// The previous-anchor Secret (`cert-manager/linkerd-previous-anchor`).
+    pub previous: String,
+    /// The workloads' names: this prefix and their number (`default/w0`, `default/w1`, ...).
+    pub workload: String,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Self {
+            anchor: format!("cert-manager/{}", linkerd::TRUST_ANCHOR_SECRET),
+            issuer: format!("linkerd/{}", linkerd::ISSUER_SECRET),
+            bundle: linkerd::TRUST_ROOTS_CONFIGMAP.to_owned(),
+            previous: format!("cert-manager/{}", linkerd::PREVIOUS_ANCHOR_SECRET),
+            workload: "default/w".to_owned(),
+        }
+    }
+}
+
+impl Config {
+    /// The seed document's configuration: anchor 8760h renewBefore 7320h `Always`, issuer
+    /// 48h renewBefore 25h `Always`, a Bundle with the previous-anchor source, 6 workloads,
+    /// no routine restarts, 400 days.
+    pub fn seed(start: OffsetDateTime) -> Self {
+        Self {
+            start,
+            horizon: Duration::days(400),
+            anchor: linkerd::trust_anchor(),
+            issuer: linkerd::identity_issuer(),
+            previous_anchor_source: true,
+            workloads: 6,
+            restart_every: None,
+            rotation: None,
+            names: Names::default(),
+            state: None,
+            control_plane: Vec::new(),
+            checkpoints: None,
+            stop_after: None,
+            through_breaks: false,
+        }
+    }
+
+    /// Adds the control plane's meshed pods (see [`Config::control_plane`]).
+    pub fn control_plane<S: Into<String>>(mut self, pods: impl IntoIterator<Item = S>) -> Self {
+        self.control_plane = pods.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Names the workloads `{prefix}0`, `{prefix}1`, ... (default `default/w`).
+    pub fn workload_prefix(mut self, prefix: &str) -> Self {
+        prefix.clone_into(&mut self.names.workload);
+        self
+    }
+
+    /// Records checkpoints (see [`Config::checkpoints`]).
+    pub fn checkpoints(mut self, every: Option<Duration>) -> Self {
+        self.checkpoints = every;
+        self
+    }
+
+    /// Runs the planned procedure only up to step `n`.
+    pub fn stop_after(mut self, n: Option<usize>) -> Self {
+        self.stop_after = n;
+        self
+    }
+
+    /// Keeps simulating after the first break.
+    pub fn through_breaks(mut self, on: bool) -> Self {
+        self.through_breaks = on;
+        self
+    }
+
+    /// Starts from today's certificates instead of issuing new ones at `start`.
+    pub fn from_state(mut self, state: State) -> Self {
+        self.state = Some(std::sync::Arc::new(state));
+        self
+    }
+
+    /// Sets the horizon.
+    pub fn horizon(mut self, horizon: Duration) -> Self {
+        self.horizon = horizon;
+        self
+    }
+
+    /// Sets the number of workloads.
+    pub fn workloads(mut self, n: usize) -> Self {
+        self.workloads = n;
+        self
+    }
+
+    /// Sets routine restarts.
+    pub fn restart_every(mut self, every: Option<Duration>) -> Self {
+        self.restart_every = every;
+        self
+    }
+
+    /// Plans an anchor rotation.
+    pub fn rotate_at(mut self, at: OffsetDateTime, procedure: Procedure) -> Self {
+        self.rotation = Some((at, procedure));
+        self
+    }
+
+    /// Replaces the anchor's spec.
+    pub fn anchor_spec(mut self, spec: CertSpec) -> Self {
+        self.anchor = spec;
+        self
+    }
+
+    /// Replaces the issuer's spec.
+    pub fn issuer_spec(mut self, spec: CertSpec) -> Self {
+        self.issuer = spec;
+        self
+    }
+}
+
+/// The longest horizon simulated: ten years.
+pub const MAX_HORIZON: Duration = Duration::days(3660);
+
+/// The most work one run does, counted as proxies visited (each due refresh, restart or leaf
+/// expiry, and every proxy at each continuity check and each controller change), so a run is
+/// bounded whatever its configuration.
+pub const MAX_WORK: usize = 500_000_000;
+
+/// The most pods (workloads and control-plane pods) one run simulates.
+pub const MAX_PODS: usize = 100_000;
+
+/// The most periodic checkpoints one run records (a year every 6 minutes is 87,600).
+pub const MAX_CHECKPOINTS: usize = 100_000;
+
+/// The most certificate generations one run issues, anchors and identity issuers together
+/// (each costs real keys and signatures): ten years of the seed's 48h issuer renewed every
+/// 23h is about 3,800.
+pub const MAX_GENERATIONS: usize = 5_000;
+
+/// The most pods a mesh driven by hand holds ([`Mesh`](crate::mesh::Mesh)): each holds a real
+/// key and leaf, and its continuity checks every ordered pair with the real verifier.
+pub const MAX_MESH_PODS: usize = 10_000;

@@ -1,0 +1,105 @@
+//! trust-manager: the trust bundle built from its sources (the anchor Secret and, where the
+//! Bundle has one, the previous-anchor Secret), published as soon as a source changes; or,
+//! driven by hand, the bundle the operator writes.
+
+use super::event::{BundleId, EventId, Timeline, Who};
+use crate::anchor::TrustAnchor;
+use crate::bundle::TrustBundle;
+use crate::cert::Certificate;
+use crate::error::Error;
+use crate::issue::Ca;
+use time::OffsetDateTime;
+
+/// The previous-anchor Secret: its certificate, and the event that wrote it.
+#[derive(Debug)]
+pub(crate) struct PreviousAnchor {
+    pub(crate) certificate: Certificate,
+    pub(crate) event: EventId,
+}
+
+/// Every bundle published, in order; the last is the ConfigMap's content.
+#[derive(Debug, Default)]
+pub(crate) struct TrustManager {
+    pub(crate) previous: Option<PreviousAnchor>,
+    bundles: Vec<TrustBundle>,
+    published: Option<BundleId>,
+    published_event: Option<EventId>,
+}
+
+impl TrustManager {
+    pub(crate) fn bundle(&self, id: BundleId) -> &TrustBundle {
+        &self.bundles[id.0]
+    }
+
+    /// The bundle published last.
+    pub(crate) fn published(&self) -> BundleId {
+        self.published.unwrap_or(BundleId(0))
+    }
+
+    /// The event that published it.
+    pub(crate) fn published_event(&self) -> EventId {
+        self.published_event.unwrap_or(EventId(0))
+    }
+
+    pub(crate) fn published_bundle(&self) -> &TrustBundle {
+        self.bundle(self.published())
+    }
+
+    /// Builds the bundle from the sources (the anchor Secret's certificate and the previous
+    /// anchor's) and publishes it if it changed: the new bundle's id, or `None` when nothing
+    /// changed.
+    ///
+    /// # Errors
+    /// A previous-anchor certificate that is no anchor.
+    pub(crate) fn sync(
+        &mut self,
+        anchor: Option<&Ca>,
+        name: &str,
+        now: OffsetDateTime,
+        timeline: &mut Timeline,
+        causes: Vec<EventId>,
+    ) -> Result<Option<BundleId>, Error> {
+        let mut anchors: Vec<_> = anchor.iter().map(|a| a.trust_anchor()).collect();
+        if let Some(prev) = &self.previous {
+            anchors.push(TrustAnchor::new(prev.certificate.clone())?);
+        }
+        let bundle = TrustBundle::from_anchors(anchors);
+        if self.bundles.last().is_some_and(|b| *b == bundle) {
+            return Ok(None);
+        }
+        let subjects = bundle.len();
+        let event = timeline.log(
+            now,
+            Who::TrustManager,
+            format!("Synced Bundle {name}: {subjects} anchor(s) from its sources"),
+            causes,
+        );
+        Ok(Some(self.push(bundle, event)))
+    }
+
+    /// The operator writes `bundle` (driven by hand).
+    pub(crate) fn write(
+        &mut self,
+        bundle: TrustBundle,
+        name: &str,
+        now: OffsetDateTime,
+        timeline: &mut Timeline,
+    ) -> BundleId {
+        let n = bundle.len();
+        let event = timeline.log(
+            now,
+            Who::Operator,
+            format!("wrote the trust bundle {name} ({n} anchor(s))"),
+            vec![],
+        );
+        self.push(bundle, event)
+    }
+
+    fn push(&mut self, bundle: TrustBundle, event: EventId) -> BundleId {
+        self.bundles.push(bundle);
+        let id = BundleId(self.bundles.len() - 1);
+        self.published = Some(id);
+        self.published_event = Some(event);
+        id
+    }
+}
