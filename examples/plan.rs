@@ -13,7 +13,7 @@
 //! then `verdict: no break within <horizon>` or `first break: <RFC3339> (day <d>): <client>
 //! -> <server>: <reason>`, the `cause:` lines (oldest first) and the `fix:` lines — each fix
 //! re-simulated over the same horizon and printed only if it held. `--format json`: one JSON
-//! document (fields documented on `certcycle::plan::Report::to_json`). Defaults: horizon
+//! document (fields documented on `certcycle::k8s::PlanReport::to_json`). Defaults: horizon
 //! 400d, 6 workloads, no routine restarts, start 2026-01-01T00:00:00Z (or the newest notBefore). The output depends
 //! only on the input (keys are random, but nothing printed depends on them). With the anchor
 //! and issuer Secrets among the inputs (`kubectl get secret -A -o yaml`), the plan starts from
@@ -25,9 +25,8 @@
 mod common;
 
 use certcycle::GoDuration;
-use certcycle::k8s::{Cluster, Objects};
+use certcycle::k8s::{Cluster, Objects, PlanReport};
 use certcycle::mesh::Procedure;
-use certcycle::plan::Report;
 use common::{Args, Fail};
 use std::path::Path;
 
@@ -71,19 +70,10 @@ fn main() -> std::process::ExitCode {
             Some(t) => Some(common::parse_time(t)?),
             None => None,
         };
-        let mut lines = Vec::new();
-        for a in &cluster.assumptions {
-            lines.push(format!("assume: {a}"));
-        }
-        for l in cluster.lints() {
-            lines.push(format!("lint: {}: {}: {}", l.id, l.object, l.message));
-        }
         let mut cfg = match cluster.plan_config(start) {
             Ok(cfg) => cfg,
             Err(e) => {
-                for l in &lines {
-                    println!("{l}");
-                }
+                print!("{}", PlanReport::preamble(&cluster));
                 eprintln!("error: {e}");
                 return Ok(1);
             }
@@ -113,26 +103,13 @@ fn main() -> std::process::ExitCode {
         if let Some(at) = args.get("--rotate-at") {
             cfg = cfg.rotate_at(common::parse_time(at)?, procedure);
         }
-        let report = Report::new(&cfg, &mut rand_core::OsRng)?;
+        let report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
         if json {
-            let mut doc = report.to_json();
-            doc["assumptions"] = cluster.assumptions.clone().into();
-            doc["lints"] = cluster
-                .lints()
-                .iter()
-                .map(|l| serde_json::json!({"id": l.id, "object": l.object, "message": l.message}))
-                .collect::<Vec<_>>()
-                .into();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&doc).map_err(Fail::from)?
-            );
+            let doc = serde_json::to_string_pretty(&report.to_json()).map_err(Fail::from)?;
+            println!("{doc}");
         } else {
-            for l in &lines {
-                println!("{l}");
-            }
             print!("{report}");
         }
-        Ok(u8::from(report.run.first_break.is_some()))
+        Ok(u8::from(report.has_break()))
     })
 }

@@ -27,12 +27,12 @@
 mod common;
 
 use certcycle::mesh::Procedure;
-use certcycle::plan::{self, Checkpoint, Config, State};
-use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
+use certcycle::plan::{self, Checkpoint, Config, RotationVerdict, State};
+use certcycle::{Ca, PrivateKey, presets::linkerd};
 use common::{Args, Fail, rfc3339};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use time::{Duration, macros::datetime};
 
 /// The control plane's meshed pods, in restart order.
@@ -152,15 +152,9 @@ fn main() -> std::process::ExitCode {
             .stop_after(stop_after)
             .through_breaks(true);
 
-        // cert-manager signs the issuer with whatever the anchor Secret holds: an issuer
-        // renewal inside steps 1-3 would re-sign it under the new anchor before everyone
-        // trusts it. Rotate right after a renewal, not just before one.
-        let mut rotate_at = t0 + Duration::days(1) * days;
-        let wait = plan::issuer_renewal_before(&config, rotate_at + Duration::hours(3))
-            .filter(|renewal| *renewal > rotate_at);
-        if let Some(renewal) = wait {
-            rotate_at = renewal + Duration::MINUTE;
-        }
+        // Rotate right after an issuer renewal, not just before one (plan::rotation_start).
+        let start = plan::rotation_start(&config, t0 + Duration::days(1) * days);
+        let (rotate_at, wait) = (start.at, start.after_renewal);
         let steps = stop_after.unwrap_or(titles.len());
         let steps_i32 = i32::try_from(steps).unwrap_or(i32::MAX);
         let config = config
@@ -175,7 +169,6 @@ fn main() -> std::process::ExitCode {
         };
         let mut rotating = false;
         let mut step_seen = 0;
-        let mut held = true;
         for (i, cp) in run.checkpoints.iter().enumerate() {
             if let Some(step) = cp.step {
                 if !rotating {
@@ -204,9 +197,6 @@ fn main() -> std::process::ExitCode {
                     cp,
                 );
             }
-            if !rotating {
-                held &= cp.holds();
-            }
             if i == 0 {
                 println!("\n== {days} days of automatic issuer renewals and leaf refreshes");
             }
@@ -234,15 +224,11 @@ fn main() -> std::process::ExitCode {
             println!("stopped after step {} (--stop-after)", run.last_step);
         }
         if let Some(dir) = &out {
-            write_out(dir, &run.secrets, &run.published)?;
+            certcycle::k8s::write_out_dir(dir, &run.secrets, &run.published)?;
             eprintln!("wrote {}", dir.display());
         }
-        let broke = run
-            .checkpoints
-            .iter()
-            .find(|c| c.step.is_some() && !c.holds());
-        match broke {
-            Some(cp) if held => {
+        match run.rotation_verdict() {
+            RotationVerdict::BrokeAt(cp) => {
                 let pair = cp
                     .examples
                     .first()
@@ -255,66 +241,18 @@ fn main() -> std::process::ExitCode {
                 );
                 Ok(1)
             }
-            _ if !held => {
+            RotationVerdict::BrokeBefore => {
                 eprintln!("error: mTLS continuity broke before the rotation");
                 Ok(1)
             }
-            _ if run.last_step == 0 => {
-                eprintln!("error: the rotation did not run");
-                Ok(1)
-            }
-            _ => {
+            RotationVerdict::Held => {
                 println!("continuity held at every step");
                 Ok(0)
             }
+            _ => {
+                eprintln!("error: the rotation did not run");
+                Ok(1)
+            }
         }
     })
-}
-
-/// The Secret/ConfigMap data files of the state reached.
-fn write_out(dir: &Path, secrets: &State, bundle: &TrustBundle) -> Result<(), Fail> {
-    let anchor = &secrets.anchor;
-    let a = dir.join("cert-manager/linkerd-trust-anchor");
-    common::write_file(
-        &a.join(linkerd::TLS_CRT),
-        &anchor.certificate().to_pem(),
-        false,
-    )?;
-    common::write_file(
-        &a.join(linkerd::TLS_KEY),
-        &anchor.private_key().secret_pkcs8_pem(),
-        true,
-    )?;
-    common::write_file(
-        &a.join(linkerd::CA_CRT),
-        &anchor.certificate().to_pem(),
-        false,
-    )?;
-    // The seed's last step copies the new anchor into linkerd-previous-anchor: after it,
-    // trust-manager builds the one-anchor bundle from two identical sources.
-    let previous = secrets.previous.as_ref().unwrap_or(anchor.certificate());
-    let p = dir.join("cert-manager/linkerd-previous-anchor");
-    common::write_file(&p.join(linkerd::TLS_CRT), &previous.to_pem(), false)?;
-    common::write_file(&p.join(linkerd::CA_CRT), &previous.to_pem(), false)?;
-    let issuer = &secrets.issuer;
-    let signer = [anchor.certificate(), previous]
-        .into_iter()
-        .find(|c| issuer.certificate().authority_key_id() == c.subject_key_id())
-        .map(certcycle::Certificate::to_pem)
-        .unwrap_or_default();
-    let i = dir.join("linkerd/linkerd-identity-issuer");
-    common::write_file(
-        &i.join(linkerd::TLS_CRT),
-        &issuer.certificate().to_pem(),
-        false,
-    )?;
-    common::write_file(
-        &i.join(linkerd::TLS_KEY),
-        &issuer.private_key().secret_pkcs8_pem(),
-        true,
-    )?;
-    common::write_file(&i.join(linkerd::CA_CRT), &signer, false)?;
-    let r = dir.join("linkerd/linkerd-identity-trust-roots");
-    common::write_file(&r.join(linkerd::CA_BUNDLE_CRT), &bundle.to_pem(), false)?;
-    Ok(())
 }

@@ -45,9 +45,9 @@ pub use cluster::{
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
     BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, IssuerKind,
-    IssuerObject, IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject,
+    IssuerObject, IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject, write_out_dir,
 };
-pub use plan::PlanInputError;
+pub use plan::{PlanInputError, PlanReport};
 pub use report::{CheckReport, ReportCheck, ReportRenewal};
 
 use crate::{BundleError, DurationError, Error, SpecError};

@@ -274,6 +274,79 @@ pub fn issuer_renewal_before(cfg: &Config, before: OffsetDateTime) -> Option<Off
     cfg.start.checked_add(period * i32::try_from(n).ok()?)
 }
 
+/// When to start a planned anchor rotation asked for at `at`: cert-manager's CA issuer signs
+/// the identity issuer with whatever the anchor Secret holds, so an automatic issuer renewal
+/// inside steps 1 to 3 would re-sign it under the new anchor before everyone trusts it (the
+/// five-step break). When a renewal is due within three hours of `at`, the rotation starts a
+/// minute after it instead.
+///
+/// ```
+/// use certcycle::plan::{Config, rotation_start};
+/// use time::{Duration, macros::datetime};
+/// let cfg = Config::seed(datetime!(2026-01-01 0:00 UTC)); // a 48h issuer renewing every 23h
+/// let start = rotation_start(&cfg, datetime!(2026-01-01 22:00 UTC));
+/// assert_eq!(start.after_renewal, Some(datetime!(2026-01-01 23:00 UTC)));
+/// assert_eq!(start.at, datetime!(2026-01-01 23:01 UTC));
+/// ```
+pub fn rotation_start(cfg: &Config, at: OffsetDateTime) -> RotationStart {
+    let after_renewal = at
+        .checked_add(Duration::hours(3))
+        .and_then(|horizon| issuer_renewal_before(cfg, horizon))
+        .filter(|renewal| *renewal > at);
+    RotationStart {
+        at: after_renewal
+            .and_then(|r| r.checked_add(Duration::MINUTE))
+            .unwrap_or(at),
+        after_renewal,
+    }
+}
+
+/// When a rotation starts ([`rotation_start`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RotationStart {
+    /// When step 1 runs.
+    pub at: OffsetDateTime,
+    /// The issuer renewal it waited for, if it waited.
+    pub after_renewal: Option<OffsetDateTime>,
+}
+
+/// How a planned rotation went ([`Run::rotation_verdict`]), from the run's checkpoints.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum RotationVerdict<'a> {
+    /// Continuity held before the rotation and at every checkpoint of it.
+    Held,
+    /// Continuity broke at this checkpoint of a step.
+    BrokeAt(&'a Checkpoint),
+    /// Continuity broke before the rotation started.
+    BrokeBefore,
+    /// No step ran.
+    DidNotRun,
+}
+
+impl Run {
+    /// How the planned rotation went (the run must record checkpoints:
+    /// [`Config::checkpoints`]).
+    pub fn rotation_verdict(&self) -> RotationVerdict<'_> {
+        let held_before = self
+            .checkpoints
+            .iter()
+            .take_while(|c| c.step.is_none())
+            .all(Checkpoint::holds);
+        let broke = self
+            .checkpoints
+            .iter()
+            .find(|c| c.step.is_some() && !c.holds());
+        match broke {
+            Some(cp) if held_before => RotationVerdict::BrokeAt(cp),
+            _ if !held_before => RotationVerdict::BrokeBefore,
+            _ if self.last_step == 0 => RotationVerdict::DidNotRun,
+            _ => RotationVerdict::Held,
+        }
+    }
+}
+
 /// The report of a plan: the run, and the fixes (only those that held are printed).
 #[derive(Debug)]
 #[non_exhaustive]
@@ -312,7 +385,7 @@ impl Report {
     /// `verdict` (`"no-break"` or `"break"`), `first_break` (`{at, day, client, server,
     /// reason}` or null), `causes[]` (timeline entries), `fixes[]` (`{change, held,
     /// first_break_day}` — every fix tried), `verifications`.
-    #[cfg(feature = "k8s")]
+    #[cfg(feature = "json")]
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
         let ev =

@@ -67,10 +67,47 @@ pub enum IssuerResolution {
     },
     /// Another issuer type, named.
     Other(String),
-    /// cert-manager cannot resolve the reference (the reason says why).
-    Unresolved(String),
+    /// The issuerRef names an `Issuer` of another namespace: an Issuer serves only the
+    /// Certificates of its own namespace, so cert-manager cannot resolve it.
+    OtherNamespace {
+        /// The Issuer's name.
+        issuer: String,
+        /// The namespace it is in.
+        issuer_namespace: String,
+        /// The Certificate's namespace.
+        namespace: String,
+    },
+    /// The issuerRef's kind is neither `Issuer` nor `ClusterIssuer` (group `cert-manager.io`).
+    UnknownKind(String),
     /// No such issuer among the inputs (it may exist in the cluster).
     NotInInput,
+}
+
+impl IssuerResolution {
+    /// Whether cert-manager cannot resolve the reference at all.
+    pub fn is_unresolvable(&self) -> bool {
+        matches!(self, Self::OtherNamespace { .. } | Self::UnknownKind(_))
+    }
+}
+
+impl fmt::Display for IssuerResolution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SelfSigned => f.write_str("a selfSigned issuer"),
+            Self::Ca { namespace, name } => write!(f, "a CA issuer over Secret {namespace}/{name}"),
+            Self::Other(kind) => write!(f, "another issuer ({kind})"),
+            Self::OtherNamespace {
+                issuer,
+                issuer_namespace,
+                namespace,
+            } => write!(
+                f,
+                "issuerRef names the Issuer {issuer}, which is in namespace {issuer_namespace}: an Issuer only serves Certificates of its own namespace ({namespace}); use a ClusterIssuer"
+            ),
+            Self::UnknownKind(kind) => write!(f, "unknown issuer kind {kind}"),
+            Self::NotInInput => f.write_str("an issuer not among the inputs"),
+        }
+    }
 }
 
 /// A Certificate, resolved.
@@ -346,7 +383,7 @@ impl Cluster {
         let cluster_scoped = match r.kind.as_str() {
             "ClusterIssuer" => true,
             "Issuer" => false,
-            other => return IssuerResolution::Unresolved(format!("unknown issuer kind {other}")),
+            other => return IssuerResolution::UnknownKind(other.to_owned()),
         };
         let found = self.objects.objects.iter().find(|o| match &o.resource {
             Resource::ClusterIssuer(_) if cluster_scoped => o.at.name == r.name,
@@ -363,11 +400,15 @@ impl Cluster {
                     .iter()
                     .find(|o| matches!(o.resource, Resource::Issuer(_)) && o.at.name == r.name)
                 {
-                    return IssuerResolution::Unresolved(format!(
-                        "issuerRef names the Issuer {name}, which is in namespace {ns}: an Issuer only serves Certificates of its own namespace ({namespace}); use a ClusterIssuer",
-                        name = r.name,
-                        ns = elsewhere.at.namespace.as_deref().unwrap_or("default"),
-                    ));
+                    return IssuerResolution::OtherNamespace {
+                        issuer: r.name.clone(),
+                        issuer_namespace: elsewhere
+                            .at
+                            .namespace
+                            .clone()
+                            .unwrap_or_else(|| "default".into()),
+                        namespace: namespace.to_owned(),
+                    };
                 }
             }
             return IssuerResolution::NotInInput;

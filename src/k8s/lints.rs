@@ -96,13 +96,13 @@ impl Cluster {
         for c in &self.certificates {
             let obj = format!("Certificate/{}", c.key());
             match &c.issuer {
-                IssuerResolution::Unresolved(why) if why.contains("its own namespace") => lint(
+                why @ IssuerResolution::OtherNamespace { .. } => lint(
                     "issuer-ref-other-namespace",
                     Severity::Error,
                     obj.clone(),
                     format!("cert-manager cannot resolve it: {why}"),
                 ),
-                IssuerResolution::Unresolved(why) => lint(
+                why @ IssuerResolution::UnknownKind(_) => lint(
                     "issuer-ref-unresolved",
                     Severity::Error,
                     obj.clone(),

@@ -13,6 +13,7 @@ use time::Duration;
 
 mod files;
 mod secret;
+pub use files::write_out_dir;
 use files::{read_bounded, read_limited};
 pub use secret::SecretObject;
 

@@ -58,17 +58,17 @@ impl Cluster {
         })?;
         let anchor_secret = match &issuer.issuer {
             IssuerResolution::Ca { namespace, name } => (namespace.clone(), name.clone()),
-            IssuerResolution::Unresolved(reason) => {
+            unresolvable if unresolvable.is_unresolvable() => {
                 return Err(PlanInputError::Unresolvable {
                     certificate: issuer.key(),
-                    reason: reason.clone(),
+                    reason: unresolvable.to_string(),
                 });
             }
             other => {
                 return Err(PlanInputError::Unresolvable {
                     certificate: issuer.key(),
                     reason: format!(
-                        "its issuer is not a CA issuer over the anchor Secret ({other:?})"
+                        "its issuer is not a CA issuer over the anchor Secret ({other})"
                     ),
                 });
             }
@@ -144,5 +144,93 @@ impl Cluster {
             .secret(&pns, &pn)
             .and_then(|s| s.certs(linkerd::TLS_CRT).first().cloned());
         Ok(Some(State::new(anchor, issuer, previous)))
+    }
+}
+
+/// What `plan` answers for a cluster's objects: the `assume:` and `lint:` lines, then the
+/// [`plan::Report`](crate::plan::Report) (timeline, verdict, causes, fixes), as text or one
+/// JSON document.
+///
+/// ```
+/// use certcycle::k8s::{Cluster, Objects, PlanReport, ResolveOptions};
+/// use time::{Duration, macros::datetime};
+/// let objects = Objects::read("seed.yaml", include_str!("../../examples/data/seed.yaml"))?;
+/// let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+/// let cfg = cluster.plan_config(Some(datetime!(2026-01-01 0:00 UTC)))?.horizon(Duration::days(100));
+/// let report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
+/// assert!(report.has_break());
+/// assert!(report.to_string().contains("(day 61)"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct PlanReport {
+    /// What was assumed (`rotationPolicy: Always for ...`).
+    pub assumptions: Vec<String>,
+    /// The cross-object lints.
+    pub lints: Vec<super::ClusterLint>,
+    /// The plan.
+    pub report: crate::plan::Report,
+}
+
+impl PlanReport {
+    /// Plans `cfg` (from [`Cluster::plan_config`], with the caller's horizon, workloads,
+    /// restarts and rotation) and tries the fixes if it breaks.
+    ///
+    /// # Errors
+    /// As [`plan::Report::new`](crate::plan::Report::new).
+    pub fn new<R: rand_core::CryptoRngCore>(
+        cluster: &Cluster,
+        cfg: &Config,
+        rng: &mut R,
+    ) -> Result<Self, crate::Error> {
+        Ok(Self {
+            assumptions: cluster.assumptions.clone(),
+            lints: cluster.lints(),
+            report: crate::plan::Report::new(cfg, rng)?,
+        })
+    }
+
+    /// The `assume:` and `lint:` lines of `cluster`, as the report starts (also what to print
+    /// when its objects cannot be planned).
+    pub fn preamble(cluster: &Cluster) -> String {
+        preamble(&cluster.assumptions, &cluster.lints())
+    }
+
+    /// Whether the plan found a break.
+    pub fn has_break(&self) -> bool {
+        self.report.run.first_break.is_some()
+    }
+
+    /// The report as one JSON document: [`plan::Report::to_json`](crate::plan::Report::to_json)
+    /// with `assumptions[]` and `lints[]` (`{id, object, message}`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut doc = self.report.to_json();
+        doc["assumptions"] = self.assumptions.clone().into();
+        doc["lints"] = self
+            .lints
+            .iter()
+            .map(|l| serde_json::json!({"id": l.id, "object": l.object, "message": l.message}))
+            .collect::<Vec<_>>()
+            .into();
+        doc
+    }
+}
+
+fn preamble(assumptions: &[String], lints: &[super::ClusterLint]) -> String {
+    let mut out = String::new();
+    for a in assumptions {
+        out.push_str(&format!("assume: {a}\n"));
+    }
+    for l in lints {
+        out.push_str(&format!("lint: {}: {}: {}\n", l.id, l.object, l.message));
+    }
+    out
+}
+
+impl std::fmt::Display for PlanReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&preamble(&self.assumptions, &self.lints))?;
+        write!(f, "{}", self.report)
     }
 }
