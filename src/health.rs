@@ -8,29 +8,7 @@ use crate::verify::{VerifyOptions, verify};
 use std::fmt;
 use time::{Duration, OffsetDateTime};
 
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum Status {
-    /// Fine.
-    Ok,
-    /// Works now, needs attention.
-    Warning,
-    /// Broken.
-    Error,
-}
-
-/// One check's result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Check {
-    /// A stable identifier, such as `issuer-not-expiring`.
-    pub id: &'static str,
-    /// The outcome.
-    pub status: Status,
-    /// What was found, in words a user can act on.
-    pub message: String,
-}
+pub use crate::lint::{Finding, Severity};
 
 /// When "expiring soon" starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,21 +49,21 @@ impl ExpiryThreshold {
 #[non_exhaustive]
 pub struct HealthReport {
     /// Every check, in a fixed order.
-    pub checks: Vec<Check>,
+    pub checks: Vec<Finding>,
 }
 
 impl HealthReport {
     /// The worst status.
-    pub fn worst(&self) -> Status {
+    pub fn worst(&self) -> Severity {
         self.checks
             .iter()
-            .map(|c| c.status)
+            .map(|c| c.severity)
             .max()
-            .unwrap_or(Status::Ok)
+            .unwrap_or(Severity::Ok)
     }
 
     /// The check with `id`, if it ran.
-    pub fn get(&self, id: &str) -> Option<&Check> {
+    pub fn get(&self, id: &str) -> Option<&Finding> {
         self.checks.iter().find(|c| c.id == id)
     }
 }
@@ -93,10 +71,10 @@ impl HealthReport {
 impl fmt::Display for HealthReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in &self.checks {
-            let mark = match c.status {
-                Status::Ok => "ok  ",
-                Status::Warning => "warn",
-                Status::Error => "FAIL",
+            let mark = match c.severity {
+                Severity::Ok => "ok  ",
+                Severity::Warning => "warn",
+                Severity::Error => "FAIL",
             };
             writeln!(f, "{mark} {}: {}", c.id, c.message)?;
         }
@@ -121,9 +99,10 @@ pub fn check(
 ) -> HealthReport {
     let mut checks = Vec::new();
     let mut push = |id, status, message: String| {
-        checks.push(Check {
+        checks.push(Finding {
             id,
-            status,
+            severity: status,
+            subject: String::new(),
             message,
         })
     };
@@ -132,9 +111,9 @@ pub fn check(
     push(
         "anchors-present",
         if bundle.is_empty() {
-            Status::Error
+            Severity::Error
         } else {
-            Status::Ok
+            Severity::Ok
         },
         format!("{} trust anchor(s)", bundle.len()),
     );
@@ -146,9 +125,9 @@ pub fn check(
     push(
         "anchors-valid",
         if invalid.is_empty() {
-            Status::Ok
+            Severity::Ok
         } else {
-            Status::Error
+            Severity::Error
         },
         if invalid.is_empty() {
             ok("all trust anchors are within their validity")
@@ -163,9 +142,9 @@ pub fn check(
     push(
         "anchors-not-expiring",
         if expiring.is_empty() {
-            Status::Ok
+            Severity::Ok
         } else {
-            Status::Warning
+            Severity::Warning
         },
         if expiring.is_empty() {
             ok("no trust anchor expires soon")
@@ -184,9 +163,9 @@ pub fn check(
     push(
         "anchors-algorithm",
         if unsupported.is_empty() {
-            Status::Ok
+            Severity::Ok
         } else {
-            Status::Error
+            Severity::Error
         },
         if unsupported.is_empty() {
             ok("all trust anchors use ECDSA P-256")
@@ -203,9 +182,9 @@ pub fn check(
     push(
         "bundle-clean",
         if dup_keys + expired == 0 {
-            Status::Ok
+            Severity::Ok
         } else {
-            Status::Warning
+            Severity::Warning
         },
         format!("{expired} expired anchor(s), {dup_keys} key(s) under several anchors"),
     );
@@ -214,9 +193,9 @@ pub fn check(
     push(
         "issuer-valid",
         if issuer_valid {
-            Status::Ok
+            Severity::Ok
         } else {
-            Status::Error
+            Severity::Error
         },
         format!(
             "{} is valid {} .. {}",
@@ -226,20 +205,20 @@ pub fn check(
         ),
     );
     match threshold.expiring(issuer, at) {
-        Some(m) => push("issuer-not-expiring", Status::Warning, m),
+        Some(m) => push("issuer-not-expiring", Severity::Warning, m),
         None => push(
             "issuer-not-expiring",
-            Status::Ok,
+            Severity::Ok,
             ok("the issuer does not expire soon"),
         ),
     }
     match issuer.public_key() {
         Ok(_) => push(
             "issuer-algorithm",
-            Status::Ok,
+            Severity::Ok,
             ok("the issuer uses ECDSA P-256"),
         ),
-        Err(e) => push("issuer-algorithm", Status::Error, e.to_string()),
+        Err(e) => push("issuer-algorithm", Severity::Error, e.to_string()),
     }
     let is_ca = issuer.is_ca()
         && issuer
@@ -247,7 +226,7 @@ pub fn check(
             .is_none_or(|ku| ku.contains(crate::KeyUsage::KEY_CERT_SIGN));
     push(
         "issuer-is-ca",
-        if is_ca { Status::Ok } else { Status::Error },
+        if is_ca { Severity::Ok } else { Severity::Error },
         if is_ca {
             ok("the issuer is a CA with keyCertSign")
         } else {
@@ -257,18 +236,18 @@ pub fn check(
     match verify(issuer, &[], bundle, at, &VerifyOptions::default()) {
         Ok(chain) => push(
             "issuer-signed-by-anchor",
-            Status::Ok,
+            Severity::Ok,
             format!("the issuer chains to {}", chain.anchor().subject()),
         ),
-        Err(e) => push("issuer-signed-by-anchor", Status::Error, e.to_string()),
+        Err(e) => push("issuer-signed-by-anchor", Severity::Error, e.to_string()),
     }
     let remaining = issuer.not_after() - at;
     push(
         "issuer-can-issue-workloads",
         if remaining >= workload_lifetime {
-            Status::Ok
+            Severity::Ok
         } else {
-            Status::Warning
+            Severity::Warning
         },
         if remaining >= workload_lifetime {
             format!(
@@ -292,9 +271,9 @@ pub fn check(
         push(
             "workloads-within-issuer",
             if outliving.is_empty() {
-                Status::Ok
+                Severity::Ok
             } else {
-                Status::Error
+                Severity::Error
             },
             if outliving.is_empty() {
                 ok("no workload certificate outlives the issuer")
@@ -314,9 +293,9 @@ pub fn check(
         push(
             "workloads-verify",
             if failing.is_empty() {
-                Status::Ok
+                Severity::Ok
             } else {
-                Status::Error
+                Severity::Error
             },
             if failing.is_empty() {
                 format!("{} workload certificate(s) verify", leaves.len())

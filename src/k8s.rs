@@ -38,9 +38,10 @@ mod report;
 
 use std::fmt;
 
+pub use crate::lint::{Finding, Severity};
 pub use cluster::{
-    Cluster, ClusterLint, IssuerResolution, IssuerSecretProblem, LinkerdState, ManagedCertificate,
-    ResolveOptions, ResolvedBundle, Severity, SourceCerts,
+    Cluster, IssuerResolution, IssuerSecretProblem, LinkerdState, ManagedCertificate,
+    ResolveOptions, ResolvedBundle, SourceCerts,
 };
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
@@ -48,7 +49,7 @@ pub use objects::{
     IssuerObject, IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject, write_out_dir,
 };
 pub use plan::{PlanInputError, PlanReport};
-pub use report::{CheckReport, ReportCheck, ReportRenewal};
+pub use report::{CheckReport, ReportRenewal};
 
 use crate::{BundleError, DurationError, Error, SpecError};
 

@@ -88,6 +88,7 @@ mod issue;
 #[cfg(feature = "k8s")]
 pub mod k8s;
 mod key;
+pub mod lint;
 pub mod mesh;
 pub(crate) mod oid;
 mod pem;
@@ -120,7 +121,7 @@ pub use key::{PreparedKey, PrivateKey, PublicKey};
 pub use oid::{Oid, OidParseError};
 pub use pem::{PemError, PemErrorKind};
 pub use renewal::{
-    Fallback, Lint, LintId, NextAction, Renewal, RenewalPolicy, RenewalState, Rule, SpecError,
+    Fallback, LintId, NextAction, Renewal, RenewalPolicy, RenewalState, Rule, SpecError,
 };
 pub use spec::{CertSpec, RotationPolicy};
 pub use verify::{

@@ -3,7 +3,7 @@
 
 mod support;
 
-use certcycle::health::{self, ExpiryThreshold, Status};
+use certcycle::health::{self, ExpiryThreshold, Severity};
 use certcycle::{PrivateKey, TrustBundle, presets::linkerd};
 use support::{T0, rng};
 use time::Duration;
@@ -32,7 +32,7 @@ fn a_healthy_linkerd_layout_is_all_ok_and_linkerd_check_would_warn() {
         at,
         ExpiryThreshold::RelativeToLifetime,
     );
-    assert_eq!(report.worst(), Status::Ok, "{report}");
+    assert_eq!(report.worst(), Severity::Ok, "{report}");
     assert_eq!(report.checks.len(), 13);
     // linkerd check's 60-day rule warns on the 48h issuer, always.
     let strict = health::check(
@@ -44,14 +44,14 @@ fn a_healthy_linkerd_layout_is_all_ok_and_linkerd_check_would_warn() {
         ExpiryThreshold::LINKERD,
     );
     assert_eq!(
-        strict.get("issuer-not-expiring").unwrap().status,
-        Status::Warning
+        strict.get("issuer-not-expiring").unwrap().severity,
+        Severity::Warning
     );
     assert_eq!(
-        strict.get("anchors-not-expiring").unwrap().status,
-        Status::Ok
+        strict.get("anchors-not-expiring").unwrap().severity,
+        Severity::Ok
     );
-    assert_eq!(strict.worst(), Status::Warning);
+    assert_eq!(strict.worst(), Severity::Warning);
 }
 
 #[test]
@@ -71,8 +71,8 @@ fn broken_layouts_are_named() {
         ExpiryThreshold::RelativeToLifetime,
     );
     assert_eq!(
-        report.get("issuer-signed-by-anchor").unwrap().status,
-        Status::Error
+        report.get("issuer-signed-by-anchor").unwrap().severity,
+        Severity::Error
     );
     assert!(report.get("workloads-verify").is_none());
     // Late in the issuer's life: it warns, and cannot cover a full workload lifetime.
@@ -86,16 +86,16 @@ fn broken_layouts_are_named() {
         ExpiryThreshold::RelativeToLifetime,
     );
     assert_eq!(
-        report.get("issuer-not-expiring").unwrap().status,
-        Status::Warning
+        report.get("issuer-not-expiring").unwrap().severity,
+        Severity::Warning
     );
     assert_eq!(
-        report.get("issuer-can-issue-workloads").unwrap().status,
-        Status::Warning
+        report.get("issuer-can-issue-workloads").unwrap().severity,
+        Severity::Warning
     );
     assert_eq!(
-        report.get("issuer-signed-by-anchor").unwrap().status,
-        Status::Ok
+        report.get("issuer-signed-by-anchor").unwrap().severity,
+        Severity::Ok
     );
     // Past it: errors.
     let report = health::check(
@@ -106,6 +106,9 @@ fn broken_layouts_are_named() {
         T0 + Duration::hours(49),
         ExpiryThreshold::RelativeToLifetime,
     );
-    assert_eq!(report.get("issuer-valid").unwrap().status, Status::Error);
-    assert_eq!(report.worst(), Status::Error);
+    assert_eq!(
+        report.get("issuer-valid").unwrap().severity,
+        Severity::Error
+    );
+    assert_eq!(report.worst(), Severity::Error);
 }

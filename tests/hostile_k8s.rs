@@ -406,7 +406,7 @@ fn other_applications_combined_pem_and_trusted_certificate_entries_are_listed_no
     assert!(r.has_error(), "{r}");
     assert!(
         r.checks.iter().any(|c| c.id == "linkerd-secret-unreadable"
-            && c.message.starts_with(
+            && c.text().starts_with(
                 "Secret/cert-manager/linkerd-previous-anchor: data[\"tls.crt\"] (in doc1.yaml:"
             )),
         "{r}"
@@ -472,7 +472,7 @@ fn an_object_given_twice_keeps_the_last_and_names_both() {
         .into_iter()
         .find(|l| l.id == "duplicate-object")
         .unwrap();
-    assert_eq!(lint.object, "Secret/cert-manager/linkerd-previous-anchor");
+    assert_eq!(lint.subject, "Secret/cert-manager/linkerd-previous-anchor");
     assert!(
         lint.message
             .starts_with("given twice: one.yaml:1:1 and one.yaml:")
@@ -542,9 +542,25 @@ fn secret_base64_accepts_what_go_std_encoding_accepts_and_nothing_more() {
         let unpadded = noisy.trim_end_matches('=');
         assert!(Objects::read("s.yaml", &doc(unpadded)).is_err());
     }
-    let url_safe =
-        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\ndata:\n  k: \"-_-_\"\n";
-    assert!(Objects::read("s.yaml", url_safe).is_err());
+    let value = |v: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: n}}\ndata:\n  k: \"{v}\"\n"
+        )
+    };
+    assert!(Objects::read("s.yaml", &value("-_-_")).is_err(), "URL-safe");
+    // Line breaks inside a value are skipped, as Go skips them; other white space is not.
+    assert!(
+        Objects::read("s.yaml", &value("aGVs\\nbG8=")).is_ok(),
+        "a line break"
+    );
+    assert!(
+        Objects::read("s.yaml", &value("aGVs bG8=")).is_err(),
+        "a space"
+    );
+    assert!(
+        Objects::read("s.yaml", &value("aGVs\\tbG8=")).is_err(),
+        "a tab"
+    );
 }
 
 // ---- 12. JSON with a byte order mark ----

@@ -400,8 +400,8 @@ fn every_phase_reads_back_from_kubectl_yaml_and_json() {
     for id in ["anchors-valid", "issuer-signed-by-anchor", "issuer-is-ca"] {
         let c = report.checks.iter().find(|c| c.id == id).unwrap();
         assert_eq!(
-            c.status,
-            certcycle::health::Status::Ok,
+            c.severity,
+            certcycle::lint::Severity::Ok,
             "{id}: {}",
             c.message
         );

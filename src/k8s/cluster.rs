@@ -177,53 +177,6 @@ pub struct ResolvedBundle {
     pub published: Vec<(String, Result<TrustBundle, String>)>,
 }
 
-/// How serious a lint is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum Severity {
-    /// Works today, breaks later or by surprise.
-    Warning,
-    /// cert-manager, trust-manager or Linkerd cannot do what the objects ask.
-    Error,
-}
-
-impl Severity {
-    /// `warn` or `error`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Warning => "warn",
-            Self::Error => "error",
-        }
-    }
-}
-
-/// A finding across objects, with a stable id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ClusterLint {
-    /// Stable id (`anchor-early-rekey`, `issuer-ref-other-namespace`, ...).
-    pub id: &'static str,
-    /// How serious.
-    pub severity: Severity,
-    /// The object it is about (`Certificate/cert-manager/linkerd-trust-anchor`).
-    pub object: String,
-    /// What is wrong and what follows, in words a user can act on.
-    pub message: String,
-}
-
-impl fmt::Display for ClusterLint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "[{}] {}: {}: {}",
-            self.severity.as_str(),
-            self.id,
-            self.object,
-            self.message
-        )
-    }
-}
-
 /// The certificates Linkerd's identity depends on, found in the objects.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]

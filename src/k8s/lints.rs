@@ -1,10 +1,11 @@
 //! Cross-object lints: what cert-manager, trust-manager or Linkerd will do wrong with these
 //! objects, each with a stable id.
 
-use super::cluster::{Cluster, ClusterLint, IssuerResolution, Severity, SourceCerts};
+use super::cluster::{Cluster, IssuerResolution, SourceCerts};
 use super::objects::Resource;
 use crate::bundle::TrustBundle;
 use crate::duration::GoDuration;
+use crate::lint::{Finding, Severity};
 use crate::presets::linkerd;
 use crate::spec::RotationPolicy;
 use std::collections::BTreeSet;
@@ -16,13 +17,13 @@ impl Cluster {
     /// `bundle-single-source`, `bundle-target-key`, `bundle-source-unreadable`,
     /// `bundle-configmap-unreadable`, `bundle-configmap-mismatch`,
     /// `trust-roots-other-namespace`, `linkerd-secret-unreadable`, `duplicate-object`.
-    pub fn lints(&self) -> Vec<ClusterLint> {
+    pub fn lints(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut lint = |id, severity, object: String, message: String| {
-            out.push(ClusterLint {
+            out.push(Finding {
                 id,
                 severity,
-                object,
+                subject: object,
                 message,
             });
         };
@@ -123,17 +124,20 @@ impl Cluster {
                     "the identity issuer must set isCA: true: Linkerd's identity controller signs workload certificates with it".into(),
                 );
             }
-            if is_identity_issuer && renew_before < linkerd::WORKLOAD_DURATION {
+            let leaf = linkerd::workload(&linkerd::workload_identity("w", "default"));
+            let too_late = crate::renewal::issuer_renews_too_late(spec, &leaf);
+            if let (true, Some((window, need))) = (is_identity_issuer, too_late) {
                 lint(
                     "issuer-lifetime-too-short",
                     Severity::Warning,
                     obj.clone(),
                     format!(
-                        "duration {} renewing {} before expiry cannot cover one {} workload certificate: leaves issued before the renewal are cut short at the issuer's notAfter (set renewBefore to at least {} and duration above it)",
+                        "duration {} renewing {} before expiry cannot cover one {} workload certificate (backdated {}): leaves issued before the renewal are cut short at the issuer's notAfter (set renewBefore to at least {} and duration above it)",
                         GoDuration(duration),
-                        GoDuration(renew_before),
-                        GoDuration(linkerd::WORKLOAD_DURATION),
-                        GoDuration(linkerd::WORKLOAD_DURATION),
+                        GoDuration(window),
+                        GoDuration(leaf.duration),
+                        GoDuration(leaf.backdate),
+                        GoDuration(need),
                     ),
                 );
             }
@@ -159,7 +163,7 @@ impl Cluster {
             }
             if c.is_anchor()
                 && spec.get_rotation_policy() == RotationPolicy::Always
-                && renews_after < duration / 2
+                && crate::renewal::renews_early(duration, renew_before)
             {
                 let days = renews_after.whole_days();
                 lint(

@@ -168,7 +168,7 @@ pub struct PlanReport {
     /// What was assumed (`rotationPolicy: Always for ...`).
     pub assumptions: Vec<String>,
     /// The cross-object lints.
-    pub lints: Vec<super::ClusterLint>,
+    pub lints: Vec<crate::lint::Finding>,
     /// The plan.
     pub report: crate::plan::Report,
 }
@@ -210,20 +210,20 @@ impl PlanReport {
         doc["lints"] = self
             .lints
             .iter()
-            .map(|l| serde_json::json!({"id": l.id, "object": l.object, "message": l.message}))
+            .map(|l| serde_json::json!({"id": l.id, "object": l.subject, "message": l.message}))
             .collect::<Vec<_>>()
             .into();
         doc
     }
 }
 
-fn preamble(assumptions: &[String], lints: &[super::ClusterLint]) -> String {
+fn preamble(assumptions: &[String], lints: &[crate::lint::Finding]) -> String {
     let mut out = String::new();
     for a in assumptions {
         out.push_str(&format!("assume: {a}\n"));
     }
     for l in lints {
-        out.push_str(&format!("lint: {}: {}: {}\n", l.id, l.object, l.message));
+        out.push_str(&format!("lint: {}: {}\n", l.id, l.text()));
     }
     out
 }

@@ -1,29 +1,18 @@
 //! Where a cluster stands: the rotation phase and next step, the health checks, the lints,
 //! and when each certificate renews, as text or as one JSON document.
 
-use super::cluster::{Cluster, Severity};
+use super::cluster::Cluster;
 use super::objects::Resource;
 use crate::cert::Certificate;
 use crate::display::rfc3339;
-use crate::health::{self, ExpiryThreshold, Status};
+use crate::health::{self, ExpiryThreshold};
+use crate::lint::{Finding, Severity};
 use crate::presets::linkerd;
 use crate::renewal::RenewalPolicy;
 use crate::rotation::Phase;
 use crate::spec::CertSpec;
 use std::fmt;
 use time::OffsetDateTime;
-
-/// One line of the report's checks: a health check or a lint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ReportCheck {
-    /// The outcome (a lint is a warning or an error).
-    pub status: Status,
-    /// The stable id (health check or lint id).
-    pub id: &'static str,
-    /// The message (a lint's message starts with the object it is about).
-    pub message: String,
-}
 
 /// When one certificate renews.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +45,7 @@ pub struct CheckReport {
     /// What is missing for a phase, when it is `None`.
     pub missing: Vec<&'static str>,
     /// The health checks, then the lints.
-    pub checks: Vec<ReportCheck>,
+    pub checks: Vec<Finding>,
     /// When each certificate renews.
     pub renews: Vec<ReportRenewal>,
 }
@@ -78,15 +67,16 @@ impl CheckReport {
         }
         let mut checks = Vec::new();
         if let Some(problem) = &state.issuer_problem {
-            checks.push(ReportCheck {
-                status: Status::Error,
-                id: "identity-issuer-secret",
-                message: format!(
-                    "Secret/{}/{}: {problem}: Linkerd's identity controller cannot start with it",
+            checks.push(Finding::new(
+                "identity-issuer-secret",
+                Severity::Error,
+                format!(
+                    "Secret/{}/{}",
                     cluster.options.linkerd_namespace,
                     linkerd::ISSUER_SECRET
                 ),
-            });
+                format!("{problem}: Linkerd's identity controller cannot start with it"),
+            ));
         }
         if let (Some(bundle), Some(issuer)) = (&state.bundle, &state.issuer) {
             let report = health::check(
@@ -97,24 +87,9 @@ impl CheckReport {
                 at,
                 ExpiryThreshold::RelativeToLifetime,
             );
-            for c in report.checks {
-                checks.push(ReportCheck {
-                    status: c.status,
-                    id: c.id,
-                    message: c.message,
-                });
-            }
+            checks.extend(report.checks);
         }
-        for l in cluster.lints() {
-            checks.push(ReportCheck {
-                status: match l.severity {
-                    Severity::Warning => Status::Warning,
-                    _ => Status::Error,
-                },
-                id: l.id,
-                message: format!("{}: {}", l.object, l.message),
-            });
-        }
+        checks.extend(cluster.lints());
         let mut assumptions = cluster.assumptions.clone();
         let renews = renewals(cluster, &mut assumptions);
         Self {
@@ -141,7 +116,7 @@ impl CheckReport {
 
     /// Whether any check is an error or the phase is a broken one (exit 1).
     pub fn has_error(&self) -> bool {
-        self.checks.iter().any(|c| c.status == Status::Error)
+        self.checks.iter().any(|c| c.severity == Severity::Error)
             || self.phase.is_some_and(|p| p.is_broken())
     }
 
@@ -164,7 +139,7 @@ impl CheckReport {
             }),
             "missing": self.missing,
             "checks": self.checks.iter().map(|c| json!({
-                "status": label(c.status), "id": c.id, "message": c.message,
+                "status": c.severity.as_str(), "id": c.id, "message": c.text(),
             })).collect::<Vec<_>>(),
             "renews": self.renews.iter().map(|r| json!({
                 "object": r.object, "at": rfc3339(r.at), "rule": r.rule,
@@ -202,7 +177,7 @@ impl fmt::Display for CheckReport {
             }
         }
         for c in &self.checks {
-            writeln!(f, "[{}] {}: {}", label(c.status), c.id, c.message)?;
+            writeln!(f, "{c}")?;
         }
         for r in &self.renews {
             writeln!(f, "renews: {} at {} ({})", r.object, rfc3339(r.at), r.rule)?;
@@ -260,14 +235,5 @@ fn renewal(object: String, cert: &Certificate, spec: &CertSpec) -> ReportRenewal
         object,
         at: r.renew_at,
         rule: r.rule.to_string(),
-    }
-}
-
-/// `ok`, `warn` or `error`, as the report prints a status.
-fn label(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Warning => "warn",
-        _ => "error",
     }
 }

@@ -78,12 +78,13 @@ pub(super) fn secret(c: &Ctx<'_>, doc: &Node) -> Result<SecretObject, K8sError> 
     for (k, v, at) in c.string_map(doc, "data", "data")? {
         let v = Zeroizing::new(v);
         let path = format!("data[{k:?}]");
-        // Folded (multi-line) values carry white space; the usual one-line value is decoded
-        // as it stands, without a copy.
+        // Go's decoder skips CR and LF (a value written over several lines, as a YAML literal
+        // block), and no other white space; the usual one-line value is decoded as it
+        // stands, without a copy.
         let compact: Option<Zeroizing<String>> = v
             .bytes()
-            .any(|b| b.is_ascii_whitespace())
-            .then(|| Zeroizing::new(v.chars().filter(|ch| !ch.is_ascii_whitespace()).collect()));
+            .any(|b| b == b'\r' || b == b'\n')
+            .then(|| Zeroizing::new(v.chars().filter(|ch| !matches!(ch, '\r' | '\n')).collect()));
         let encoded = compact.as_ref().map_or(v.as_str(), |c| c.as_str());
         let bytes = Zeroizing::new(
             decode_go_std_base64(encoded).ok_or_else(|| c.err(&path, at, FieldError::NotBase64))?,
