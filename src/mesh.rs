@@ -377,8 +377,8 @@ impl<R: CryptoRngCore> Mesh<R> {
                 });
                 if let Err(error) = r {
                     broken.push(BrokenPair {
-                        presenter: wa.name.clone(),
-                        verifier: wb.name.clone(),
+                        client: wa.name.clone(),
+                        server: wb.name.clone(),
                         error: error.clone(),
                     });
                 }

@@ -111,7 +111,7 @@ fn the_seven_steps_hold_at_every_checkpoint_and_the_five_break_at_the_controller
     assert_eq!(first.what, format!("restarted {CONTROLLER}"));
     // The controller's own pod presents a new-anchor leaf; the 8 others loaded {old}.
     assert_eq!(first.broken, 8);
-    assert_eq!(first.examples[0].presenter, CONTROLLER);
+    assert_eq!(first.examples[0].client, CONTROLLER);
     assert!(
         five.iter()
             .take_while(|c| c.step != Some(3))
@@ -171,7 +171,7 @@ fn the_controller_crash_loops_on_an_issuer_its_anchors_do_not_verify_by_hand_and
     let pairs: Vec<(&str, &str)> = c
         .broken
         .iter()
-        .map(|b| (b.presenter.as_str(), b.verifier.as_str()))
+        .map(|b| (b.client.as_str(), b.server.as_str()))
         .collect();
     assert_eq!(
         pairs,

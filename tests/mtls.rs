@@ -35,7 +35,7 @@ fn side(m: &Mesh<ChaCha20Rng>, name: &str) -> Side {
 fn predicted(c: &Continuity, a: &str, b: &str) -> bool {
     !c.broken
         .iter()
-        .any(|p| (p.presenter == a && p.verifier == b) || (p.presenter == b && p.verifier == a))
+        .any(|p| (p.client == a && p.server == b) || (p.client == b && p.server == a))
 }
 
 fn check_all(m: &Mesh<ChaCha20Rng>, stage: &str) -> Vec<(String, String, bool)> {

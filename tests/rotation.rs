@@ -94,7 +94,7 @@ fn five_steps_break_when_the_first_new_leaf_meets_an_old_bundle() {
         (3, "restarted linkerd/identity")
     );
     let pair = &first.continuity.broken[0];
-    assert_eq!(pair.presenter, "linkerd/identity");
+    assert_eq!(pair.client, "linkerd/identity");
     assert!(
         matches!(&pair.error, VerifyError::BadSignature { cert, .. } if cert.depth == 1),
         "{pair}"

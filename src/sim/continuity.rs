@@ -1,7 +1,7 @@
 //! A plan's observer: continuity checked with the real verifier after every change of a
 //! chain, a loaded bundle or a validity boundary, over equivalence classes. Proxies holding
 //! leaves of the same issuer generation (valid or not at that moment) behave alike as
-//! presenters, and proxies that loaded the same bundle behave alike as verifiers; each
+//! clients, and proxies that loaded the same bundle behave alike as verifiers; each
 //! generation has one real representative leaf. So a check costs the classes, not the proxies.
 
 use super::event::{BundleId, EventId, GenerationId, PodId};
@@ -16,27 +16,27 @@ use rand_core::CryptoRngCore;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::{Duration, OffsetDateTime};
 
-/// Presenters alike: leaves of one issuer generation, valid or not now.
+/// Clients alike: leaves of one issuer generation, valid or not now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-struct PresenterClass {
+struct ClientClass {
     generation: GenerationId,
     valid: bool,
 }
 
-/// A verdict by what it depends on: the presenters' class and the verifiers' bundle.
+/// A verdict by what it depends on: the clients' class and the verifiers' bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct VerdictKey {
-    class: PresenterClass,
+    class: ClientClass,
     bundle: BundleId,
 }
 
 /// The classes, kept as proxies change, and what the checks found.
 #[derive(Debug, Default)]
 pub(crate) struct ClassCheck {
-    presenters: BTreeMap<PresenterClass, BTreeSet<PodId>>,
-    holders: BTreeMap<BundleId, BTreeSet<PodId>>,
+    clients: BTreeMap<ClientClass, BTreeSet<PodId>>,
+    servers: BTreeMap<BundleId, BTreeSet<PodId>>,
     /// Each proxy's classes (by pod), as last told.
-    class: Vec<Option<PresenterClass>>,
+    class: Vec<Option<ClientClass>>,
     held: Vec<Option<BundleId>>,
     results: HashMap<VerdictKey, Result<(), VerifyError>>,
     /// Continuity checks made.
@@ -66,18 +66,18 @@ impl ClassCheck {
             self.class.resize(i.0 + 1, None);
             self.held.resize(i.0 + 1, None);
         }
-        let class = p.generation.map(|generation| PresenterClass {
+        let class = p.generation.map(|generation| ClientClass {
             generation,
             valid: p.leaf_valid(now),
         });
         if class != self.class[i.0] {
-            move_member(&mut self.presenters, self.class[i.0], class, i);
+            move_member(&mut self.clients, self.class[i.0], class, i);
             self.class[i.0] = class;
             self.dirty = true;
         }
         let held = Some(p.bundle);
         if held != self.held[i.0] {
-            move_member(&mut self.holders, self.held[i.0], held, i);
+            move_member(&mut self.servers, self.held[i.0], held, i);
             self.held[i.0] = held;
             self.dirty = true;
         }
@@ -164,23 +164,18 @@ impl<R: CryptoRngCore> Engine<R> {
         Ok(())
     }
 
-    /// The classes as lists (presenters by class, verifiers by bundle).
+    /// The classes as lists (clients by class, servers by loaded bundle).
     #[allow(clippy::type_complexity)]
-    fn class_lists(
-        &mut self,
-    ) -> (
-        Vec<(PresenterClass, Vec<PodId>)>,
-        Vec<(BundleId, Vec<PodId>)>,
-    ) {
+    fn class_lists(&mut self) -> (Vec<(ClientClass, Vec<PodId>)>, Vec<(BundleId, Vec<PodId>)>) {
         let Some(c) = self.classes() else {
             return (Vec::new(), Vec::new());
         };
         (
-            c.presenters
+            c.clients
                 .iter()
                 .map(|(k, set)| (*k, set.iter().copied().collect()))
                 .collect(),
-            c.holders
+            c.servers
                 .iter()
                 .map(|(k, set)| (*k, set.iter().copied().collect()))
                 .collect(),
@@ -191,14 +186,14 @@ impl<R: CryptoRngCore> Engine<R> {
     /// the first failing ones named).
     fn census(&mut self) -> Result<(usize, usize, Vec<BrokenPair>), Error> {
         self.work = self.work.saturating_add(self.proxies.len());
-        let (presenters, holders) = self.class_lists();
+        let (clients, servers) = self.class_lists();
         let n = self.proxies.len();
         let (mut pairs, mut broken) = (0usize, 0usize);
         let mut examples: Vec<(PodId, PodId, VerifyError)> = Vec::new();
         let held = self.classes().map(|c| c.held.clone()).unwrap_or_default();
-        for (class, members) in &presenters {
+        for (class, members) in &clients {
             pairs = pairs.saturating_add(members.len().saturating_mul(n.saturating_sub(1)));
-            for (bundle, verifiers) in &holders {
+            for (bundle, verifiers) in &servers {
                 let Err(e) = self.class_verdict(*class, *bundle, members[0])? else {
                     continue;
                 };
@@ -225,8 +220,8 @@ impl<R: CryptoRngCore> Engine<R> {
         let examples = examples
             .into_iter()
             .map(|(m, v, error)| BrokenPair {
-                presenter: self.proxies.get(m).name.clone(),
-                verifier: self.proxies.get(v).name.clone(),
+                client: self.proxies.get(m).name.clone(),
+                server: self.proxies.get(v).name.clone(),
                 error,
             })
             .collect();
@@ -237,7 +232,7 @@ impl<R: CryptoRngCore> Engine<R> {
     /// holds one), as rustls-webpki gives it.
     fn class_verdict(
         &mut self,
-        class: PresenterClass,
+        class: ClientClass,
         bundle: BundleId,
         pi: PodId,
     ) -> Result<Result<(), VerifyError>, Error> {
@@ -272,7 +267,7 @@ impl<R: CryptoRngCore> Engine<R> {
         Ok(r)
     }
 
-    /// Every ordered pair, by class: (presenter's generation and leaf validity, verifier's
+    /// Every ordered pair, by class: (client's generation and leaf validity, verifier's
     /// bundle). The first failing pair, with its causes and evidence.
     fn continuity(&mut self) -> Result<Option<Break>, Error> {
         let now = self.now;
@@ -286,16 +281,16 @@ impl<R: CryptoRngCore> Engine<R> {
             let mut it = set.iter().copied();
             (it.next(), it.next())
         };
-        let presenters: Vec<(PresenterClass, PodId, Option<PodId>)> = c
-            .presenters
+        let clients: Vec<(ClientClass, PodId, Option<PodId>)> = c
+            .clients
             .iter()
             .filter_map(|(k, set)| match two(set) {
                 (Some(a), b) => Some((*k, a, b)),
                 _ => None,
             })
             .collect();
-        let holders: Vec<(BundleId, PodId, Option<PodId>)> = c
-            .holders
+        let servers: Vec<(BundleId, PodId, Option<PodId>)> = c
+            .servers
             .iter()
             .filter_map(|(k, set)| match two(set) {
                 (Some(a), b) => Some((*k, a, b)),
@@ -304,10 +299,10 @@ impl<R: CryptoRngCore> Engine<R> {
             .collect();
         self.work = self
             .work
-            .saturating_add(presenters.len().saturating_mul(holders.len()));
+            .saturating_add(clients.len().saturating_mul(servers.len()));
         let mut first: Option<(PodId, PodId, VerifyError)> = None;
-        for &(class, p0, p1) in &presenters {
-            for &(bundle, v0, v1) in &holders {
+        for &(class, p0, p1) in &clients {
+            for &(bundle, v0, v1) in &servers {
                 let Err(e) = self.class_verdict(class, bundle, p0)? else {
                     continue;
                 };
@@ -315,7 +310,7 @@ impl<R: CryptoRngCore> Engine<R> {
                     (true, _, _) => (p0, v0),
                     (false, Some(v1), _) => (p0, v1),
                     (false, None, Some(p1)) => (p1, v0),
-                    // The class and the bundle's holders are the same one proxy.
+                    // The class and the bundle's servers are the same one proxy.
                     (false, None, None) => continue,
                 };
                 if first.as_ref().is_none_or(|f| pair < (f.0, f.1)) {

@@ -258,22 +258,22 @@ impl Run {
     }
 }
 
-/// An ordered pair of workloads that cannot talk: `client`'s leaf does not verify under the
-/// bundle `server` loaded.
+/// An ordered pair of pods that cannot talk: `client`'s leaf does not verify under the bundle
+/// `server` loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BrokenPair {
-    /// The workload presenting the certificate.
-    pub presenter: String,
-    /// The workload verifying it.
-    pub verifier: String,
+    /// The pod presenting its certificate (the connection's client, as in [`Break`]).
+    pub client: String,
+    /// The pod refusing it (the server).
+    pub server: String,
     /// Why it fails.
     pub error: VerifyError,
 }
 
 impl fmt::Display for BrokenPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} -> {}: {}", self.presenter, self.verifier, self.error)
+        write!(f, "{} -> {}: {}", self.client, self.server, self.error)
     }
 }
 
