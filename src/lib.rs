@@ -53,7 +53,8 @@
 //! - [`verify()`]: strict RFC 5280 path validation with path building ([`verify`](mod@verify)
 //!   module), one work budget per call; [`SignatureCache`] keeps verified links and
 //!   [`PreparedKey`]s (precomputed tables: P-256 verification faster than ring, pure Rust).
-//! - [`health`]: `linkerd check`'s identity checks as data, with stable ids.
+//! - [`health`]: `linkerd check`'s identity checks as data, with stable ids; every check and
+//!   lint of the crate is a [`lint::Finding`].
 //! - [`rotation`]: issuer renewal and the typed seven-step anchor rotation.
 //! - [`plan`] and [`mesh`]: one simulation engine with cert-manager, trust-manager, Linkerd's
 //!   identity controller and the proxies as their sources behave. [`plan`] runs a cluster's
@@ -66,7 +67,8 @@
 //!   swapped while the process runs, certcycle's verifier in the handshake.
 //! - `k8s` (feature `k8s`): cert-manager, trust-manager and Linkerd objects from YAML/JSON
 //!   (`kubectl get -o yaml|json`) or a `rotate --out` directory, resolved, linted, and the
-//!   rotation [`Phase`](rotation::Phase) they show.
+//!   rotation [`Phase`](rotation::Phase) they show. Feature `json` (on with `k8s`): reports
+//!   as JSON values.
 //! - [`renewal`]: when to renew (cert-manager's rule, step's, Linkerd's proxy's), spec
 //!   validation as cert-manager's webhook does it, and lints; [`GoDuration`] for `48h0m0s`.
 
