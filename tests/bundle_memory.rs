@@ -1,31 +1,11 @@
 //! Peak heap use of building a bundle, measured with a counting allocator: at most 2× the
 //! DER size of the certificates it holds (the input text is the caller's and not counted).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
 use certcycle::{BundleOptions, TrustBundle};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = CURRENT.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-        PEAK.fetch_max(now, Ordering::SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        CURRENT.fetch_sub(layout.size(), Ordering::SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use support::counting::{Counting, peak_of};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -36,14 +16,13 @@ fn peak_heap_is_at_most_twice_the_der_size() {
     // Two overlapping sources, as in the bench.
     let a = pems[..1200].concat();
     let b = pems[800..].concat();
-    let baseline = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(baseline, Ordering::SeqCst);
-    let built = TrustBundle::from_sources(
-        [("a", a.as_str()), ("b", b.as_str())],
-        BundleOptions::default(),
-    )
-    .unwrap();
-    let peak = PEAK.load(Ordering::SeqCst) - baseline;
+    let (built, peak) = peak_of(|| {
+        TrustBundle::from_sources(
+            [("a", a.as_str()), ("b", b.as_str())],
+            BundleOptions::default(),
+        )
+        .unwrap()
+    });
     let der: usize = built.bundle.certificates().map(|c| c.der().len()).sum();
     assert_eq!(built.bundle.len(), 2000);
     let ratio = peak as f64 / der as f64;

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a fixed clock, a seeded RNG, the openssl CLI.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub(crate) mod counting;
 pub(crate) mod craft;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
