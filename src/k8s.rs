@@ -155,6 +155,14 @@ pub enum K8sError {
         /// What it is (`a FIFO`, `a character device`, ...).
         found: &'static str,
     },
+    /// A `rotate --out` directory with more entries than one read lists.
+    #[error("{file}: more than {limit} directory entries: not a `rotate --out` directory")]
+    TooManyEntries {
+        /// The directory.
+        file: String,
+        /// The most listed.
+        limit: usize,
+    },
     /// Not YAML or JSON (or over the parser's budgets).
     #[error("{file}:{at}: {message}")]
     Syntax {
@@ -197,6 +205,7 @@ impl K8sError {
         match self {
             Self::Io { file, .. }
             | Self::NotAFile { file, .. }
+            | Self::TooManyEntries { file, .. }
             | Self::TooLarge { file, .. }
             | Self::Syntax { file, .. }
             | Self::NotAnObject { file, .. } => file,

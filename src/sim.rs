@@ -63,7 +63,7 @@ pub fn proxy_verify_options() -> VerifyOptions {
 
 /// The real verifier's cache and how many real verifications a run made.
 #[derive(Debug)]
-struct Verifier {
+pub(crate) struct Verifier {
     cache: SignatureCache,
     verifications: usize,
 }
@@ -347,13 +347,10 @@ impl<R: CryptoRngCore> Engine<R> {
         anchors: event::BundleId,
     ) -> Result<(), VerifyError> {
         self.identity.verifies(
-            generation,
-            self.cm.generation(generation).ca.certificate(),
-            anchors,
-            self.tm.bundle(anchors),
+            (generation, self.cm.generation(generation).ca.certificate()),
+            (anchors, self.tm.bundle(anchors)),
             self.now,
-            &self.verifier.cache,
-            &mut self.verifier.verifications,
+            &mut self.verifier,
         )
     }
 

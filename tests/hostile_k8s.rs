@@ -165,6 +165,17 @@ fn reads_refuse_devices_fifos_and_links_to_them_and_bound_the_read_itself() {
         matches!(&e, K8sError::NotAFile { file, .. } if file.ends_with("tls.crt")),
         "{e}"
     );
+    // A directory of many empty files costs no bytes: its entries are bounded too.
+    let wide = dir.path().join("wide").join("ns").join("name");
+    std::fs::create_dir_all(&wide).unwrap();
+    for i in 0..10_001 {
+        std::fs::write(wide.join(format!("f{i}.crt")), "").unwrap();
+    }
+    let e = Objects::read_path(&dir.path().join("wide")).unwrap_err();
+    assert!(
+        matches!(e, K8sError::TooManyEntries { limit: 10_000, .. }),
+        "{e}"
+    );
     // A pipe fed past the limit: read no further than one byte over it.
     let endless = std::io::repeat(b'#');
     let mut objects = Objects::default();

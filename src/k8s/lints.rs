@@ -94,6 +94,8 @@ impl Cluster {
     }
 
     fn certificate_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
+        // The leaf every identity issuer must cover: Linkerd's workload certificate.
+        let leaf = linkerd::workload(&linkerd::workload_identity("w", "default"));
         for c in &self.certificates {
             let obj = format!("Certificate/{}", c.key());
             match &c.issuer {
@@ -124,7 +126,6 @@ impl Cluster {
                     "the identity issuer must set isCA: true: Linkerd's identity controller signs workload certificates with it".into(),
                 );
             }
-            let leaf = linkerd::workload(&linkerd::workload_identity("w", "default"));
             let too_late = crate::renewal::issuer_renews_too_late(spec, &leaf);
             if let (true, Some((window, need))) = (is_identity_issuer, too_late) {
                 lint(

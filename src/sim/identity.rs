@@ -5,11 +5,12 @@
 //! re-verifies its issuer. It verifies as Go's `crypto/x509` does: an expired anchor
 //! certificate is rejected.
 
+use super::Verifier;
 use super::event::{BundleId, EventId, GenerationId};
 use crate::bundle::TrustBundle;
 use crate::cert::Certificate;
 use crate::rotation::is_identity_controller;
-use crate::verify::{SignatureCache, VerifyError, VerifyOptions, verify_cached};
+use crate::verify::{VerifyError, VerifyOptions, verify_cached};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
@@ -65,17 +66,14 @@ impl IdentityController {
     }
 
     /// Go crypto/x509's verdict on `issuer` (generation `generation`) under the loaded
-    /// `anchors` at `now`, cached by what it depends on; `verifications` counts the real ones.
-    #[allow(clippy::too_many_arguments)]
+    /// `anchors` (`bundle`) at `now`, cached by what it depends on; `verifier` counts the real
+    /// ones.
     pub(crate) fn verifies(
         &mut self,
-        generation: GenerationId,
-        issuer: &Certificate,
-        anchors: BundleId,
-        bundle: &TrustBundle,
+        (generation, issuer): (GenerationId, &Certificate),
+        (anchors, bundle): (BundleId, &TrustBundle),
         now: OffsetDateTime,
-        cache: &SignatureCache,
-        verifications: &mut usize,
+        verifier: &mut Verifier,
     ) -> Result<(), VerifyError> {
         let valid: Vec<bool> = std::iter::once(issuer)
             .chain(bundle.certificates())
@@ -89,16 +87,10 @@ impl IdentityController {
         if let Some(r) = self.verdicts.get(&key) {
             return r.clone();
         }
-        *verifications += 1;
-        let r = verify_cached(
-            issuer,
-            &[],
-            bundle,
-            now,
-            &VerifyOptions::default(),
-            Some(cache),
-        )
-        .map(|_| ());
+        verifier.verifications += 1;
+        let options = VerifyOptions::default();
+        let r =
+            verify_cached(issuer, &[], bundle, now, &options, Some(&verifier.cache)).map(|_| ());
         self.verdicts.insert(key, r.clone());
         r
     }

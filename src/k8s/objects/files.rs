@@ -13,6 +13,9 @@ use crate::presets::linkerd;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The most directory entries one `rotate --out` directory read lists (a real one has 14).
+const MAX_OUT_DIR_ENTRIES: usize = 10_000;
+
 /// Adds the Secrets and ConfigMaps of the `rotate --out` directory `path`.
 pub(super) fn read_out_dir(objects: &mut Objects, path: &Path) -> Result<(), K8sError> {
     let label = path.display().to_string();
@@ -20,11 +23,21 @@ pub(super) fn read_out_dir(objects: &mut Objects, path: &Path) -> Result<(), K8s
         file: label.clone(),
         message: e.to_string(),
     };
-    let sorted = |dir: &Path| -> Result<Vec<std::fs::DirEntry>, K8sError> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .map_err(io)?
-            .collect::<Result<_, _>>()
-            .map_err(io)?;
+    // Every entry listed counts, empty files and subdirectories too: a directory of a
+    // million empty files costs no bytes but would cost a million objects.
+    let mut listed = 0usize;
+    let mut sorted = |dir: &Path| -> Result<Vec<std::fs::DirEntry>, K8sError> {
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            listed += 1;
+            if listed > MAX_OUT_DIR_ENTRIES {
+                return Err(K8sError::TooManyEntries {
+                    file: label.clone(),
+                    limit: MAX_OUT_DIR_ENTRIES,
+                });
+            }
+            entries.push(entry.map_err(io)?);
+        }
         entries.sort_by_key(std::fs::DirEntry::file_name);
         Ok(entries)
     };
