@@ -38,8 +38,9 @@
 //! ```
 
 pub use crate::sim::{
-    Break, Checkpoint, Config, Evidence, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_PODS,
-    MAX_WORK, Names, PlanEvent, Run, SimError, State, Who, proxy_verify_options,
+    Break, CaKind, CaNode, Checkpoint, Config, Evidence, MAX_CHECKPOINTS, MAX_GENERATIONS,
+    MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, Run, SimError, State, Topology,
+    TrustRoots, Who, proxy_verify_options,
 };
 
 use crate::display::rfc3339;
@@ -68,14 +69,43 @@ use time::{Duration, OffsetDateTime};
 pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Error> {
     refuse_before_working(cfg)?;
     let end = Error::add_time(cfg.start, cfg.horizon)?;
-    let anchor = match &cfg.state {
-        Some(state) => state.anchor.clone_ca(),
-        None => Ca::self_signed(&cfg.anchor, PrivateKey::generate(rng), cfg.start, rng)?,
+    let cas = match &cfg.state {
+        Some(state) if state.above.len() != cfg.topology.above.len() => {
+            return Err(Error::Sim(SimError::StateAbove {
+                given: state.above.len(),
+                topology: cfg.topology.above.len(),
+            }));
+        }
+        Some(state) => (
+            state.above.iter().map(Ca::clone_ca).collect(),
+            state.anchor.clone_ca(),
+        ),
+        None => issue_chain(cfg, rng)?,
     };
-    let mut sim = Engine::planned(Arc::new(cfg.clone()), end, anchor, rng);
+    let mut sim = Engine::planned(Arc::new(cfg.clone()), end, cas, rng);
     sim.install()?;
     sim.run()?;
     sim.into_run()
+}
+
+/// The CAs above the anchor (top down) and the anchor, issued at the start: each signed by
+/// the one above it, the top one self-signed.
+fn issue_chain<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<(Vec<Ca>, Ca), Error> {
+    let mut above: Vec<Ca> = Vec::new();
+    for node in &cfg.topology.above {
+        let key = PrivateKey::generate(rng);
+        let ca = match above.last() {
+            Some(parent) => parent.issue_ca(&node.spec, key, cfg.start, rng)?.ca,
+            None => Ca::self_signed(&node.spec, key, cfg.start, rng)?,
+        };
+        above.push(ca);
+    }
+    let key = PrivateKey::generate(rng);
+    let anchor = match above.last() {
+        Some(parent) => parent.issue_ca(&cfg.anchor, key, cfg.start, rng)?.ca,
+        None => Ca::self_signed(&cfg.anchor, key, cfg.start, rng)?,
+    };
+    Ok((above, anchor))
 }
 
 /// The bounds a configuration alone passes, checked before any work.

@@ -24,6 +24,7 @@ mod event;
 mod identity;
 mod operator;
 mod proxies;
+mod topology;
 mod trust_manager;
 
 pub use config::{
@@ -32,6 +33,7 @@ pub use config::{
 };
 pub use error::SimError;
 pub use event::{Break, BrokenPair, Checkpoint, Event, Evidence, PlanEvent, Run, Who};
+pub use topology::{CaKind, CaNode, RootsKind, Topology, TrustRoots};
 
 use by_hand::RealLeaves;
 use cert_manager::CertManager;
@@ -53,6 +55,24 @@ use crate::verify::{SignatureCache, Usage, VerifyError, VerifyOptions};
 use rand_core::CryptoRngCore;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
+
+/// The verb of an install line: what holds a CA of `kind` at the start.
+fn node_verb(kind: CaKind, verb: &str) -> &str {
+    match kind {
+        CaKind::Managed => verb,
+        CaKind::Static => "Secret holds",
+        _ => "External signer",
+    }
+}
+
+/// What an install line adds about a CA of `kind`.
+fn kind_note(kind: CaKind) -> &'static str {
+    match kind {
+        CaKind::Managed => "",
+        CaKind::Static => ": static, nothing renews it",
+        _ => ": opaque, nothing in the plan renews it",
+    }
+}
 
 /// How a proxy verifies a peer's leaf: a client certificate (Linkerd's leaves are both), as
 /// rustls-webpki does, whose trust anchors' own dates are not checked. One definition for the
@@ -93,20 +113,33 @@ pub(crate) struct Engine<R> {
     operator: Operator,
     verifier: Verifier,
     observer: Observer,
+    /// The CAs above the anchor, until install adopts them.
+    pending_above: Vec<Ca>,
+    /// Static trust roots: the anchor certificate they hold (the anchor at install, or as an
+    /// operation last wrote it); `None` for a trust-manager Bundle.
+    static_roots: Option<crate::cert::Certificate>,
 }
 
 impl<R: CryptoRngCore> Engine<R> {
     /// A plan's engine at `cfg.start` with the anchor Secret's content, before anything runs:
     /// cert-manager renews the anchor too, and trust-manager builds the bundle.
-    pub(crate) fn planned(cfg: Arc<Config>, end: OffsetDateTime, anchor: Ca, rng: R) -> Self {
+    /// `above` are the CAs above the anchor (top down), as the topology has them.
+    pub(crate) fn planned(
+        cfg: Arc<Config>,
+        end: OffsetDateTime,
+        (above, anchor): (Vec<Ca>, Ca),
+        rng: R,
+    ) -> Self {
         let observer = Observer::Classes(Box::default());
-        Self::new(
+        let mut engine = Self::new(
             cfg,
             end,
             CertManager::new(Some(anchor), true),
             observer,
             rng,
-        )
+        );
+        engine.pending_above = above;
+        engine
     }
 
     fn new(
@@ -133,6 +166,8 @@ impl<R: CryptoRngCore> Engine<R> {
                 verifications: 0,
             },
             observer,
+            pending_above: Vec::new(),
+            static_roots: None,
         }
     }
 
@@ -155,7 +190,8 @@ impl<R: CryptoRngCore> Engine<R> {
             anchor,
             self.cm.issuer().ca.clone_ca(),
             self.tm.previous.as_ref().map(|p| p.certificate.clone()),
-        );
+        )
+        .with_above(self.cm.above.iter().map(|u| u.ca.clone_ca()).collect());
         let (first_break, checks, checkpoints) = match self.observer {
             Observer::Classes(c) => {
                 let c = *c;
@@ -190,18 +226,56 @@ impl<R: CryptoRngCore> Engine<R> {
         } else {
             "Issued"
         };
+        let mut above = Vec::new();
+        for (ca, node) in std::mem::take(&mut self.pending_above)
+            .into_iter()
+            .zip(&cfg.topology.above)
+        {
+            let c = ca.certificate();
+            let e = self.log(
+                Who::CertManager,
+                format!(
+                    "{} {}: CA {} (notBefore {}, notAfter {}){}",
+                    node_verb(node.kind, verb),
+                    node.name,
+                    c.subject(),
+                    rfc3339(c.not_before()),
+                    rfc3339(c.not_after()),
+                    kind_note(node.kind)
+                ),
+                above.last().map(|(_, e)| *e).into_iter().collect(),
+            );
+            above.push((ca, e));
+        }
+        let parent_event = above.last().map(|(_, e)| *e);
+        self.cm.adopt_above(above);
         let anchor = self.cm.anchor_ca()?.certificate().clone();
+        let kind = cfg.topology.anchor;
         self.cm.anchor_event = self.log(
             Who::CertManager,
             format!(
-                "{verb} Certificate {}: trust anchor {} (notBefore {}, notAfter {})",
+                "{} {}{}: trust anchor {} (notBefore {}, notAfter {}){}",
+                node_verb(kind, verb),
+                if kind.is_managed() {
+                    "Certificate "
+                } else {
+                    ""
+                },
                 cfg.names.anchor,
                 anchor.subject(),
                 rfc3339(anchor.not_before()),
-                rfc3339(anchor.not_after())
+                rfc3339(anchor.not_after()),
+                kind_note(kind)
             ),
-            vec![],
+            parent_event.into_iter().collect(),
         );
+        self.tm.others.clone_from(&cfg.topology.roots.others);
+        self.static_roots = cfg
+            .topology
+            .roots
+            .anchor
+            .then(|| anchor.clone())
+            .filter(|_| cfg.topology.roots.kind == RootsKind::Static);
         if let Some(prev) = cfg.state.as_ref().and_then(|s| s.previous.clone()) {
             let e = self.log(
                 Who::Operator,
@@ -304,11 +378,26 @@ impl<R: CryptoRngCore> Engine<R> {
             .any(|c| self.identity.is_controller(c))
     }
 
+    /// An operation writes the trust roots: a static set now holds the anchor as it is (as
+    /// trust-manager would build it), then [`publish`](Self::publish).
+    fn publish_by_operator(&mut self, causes: Vec<EventId>) -> Result<(), Error> {
+        if self.static_roots.is_some() {
+            self.static_roots = self.cm.anchor.as_ref().map(|a| a.certificate().clone());
+        }
+        self.publish(causes)
+    }
+
     /// trust-manager: the bundle from the sources, published if it changed; a crash-looping
-    /// controller retries with it.
+    /// controller retries with it. Static roots change only by an operation.
     fn publish(&mut self, causes: Vec<EventId>) -> Result<(), Error> {
+        let roots = &self.cfg.topology.roots;
+        let anchor = match roots.kind {
+            _ if !roots.anchor => None,
+            RootsKind::Static => self.static_roots.clone(),
+            _ => self.cm.anchor.as_ref().map(|a| a.certificate().clone()),
+        };
         let synced = self.tm.sync(
-            self.cm.anchor.as_ref(),
+            anchor.as_ref(),
             &self.cfg.names.bundle,
             self.now,
             &mut self.timeline,
@@ -562,17 +651,23 @@ impl<R: CryptoRngCore> Engine<R> {
     fn next_time(&mut self) -> OffsetDateTime {
         let due = self.proxies.next_due(self.now);
         let (anchor_renewal, issuer_renewal) = self.cm.renewals(&self.cfg);
-        [anchor_renewal, issuer_renewal, self.identity.next_restart]
-            .into_iter()
-            .flatten()
-            .chain(due)
-            .chain(self.operator.next_due())
-            .chain(self.next_checkpoint())
-            .chain(std::iter::once(self.end))
-            .filter(|t| *t >= self.now)
-            .min()
-            .unwrap_or(self.end)
-            .max(self.now)
+        let above = self.cm.above_renewal(&self.cfg).map(|(_, t)| t);
+        [
+            above,
+            anchor_renewal,
+            issuer_renewal,
+            self.identity.next_restart,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(due)
+        .chain(self.operator.next_due())
+        .chain(self.next_checkpoint())
+        .chain(std::iter::once(self.end))
+        .filter(|t| *t >= self.now)
+        .min()
+        .unwrap_or(self.end)
+        .max(self.now)
     }
 
     /// Whether the run stopped (at a break, unless it goes on through breaks).
@@ -625,7 +720,12 @@ impl<R: CryptoRngCore> Engine<R> {
         while let Some(s) = self.operator.pop_step(now) {
             self.operator_step(s.number, s.step)?;
         }
-        // cert-manager: the anchor, then the issuer (which signs with the anchor as it is).
+        // cert-manager: the CAs above the anchor top down, the anchor, then the issuer (each
+        // signed with what the Secret above it holds now).
+        while let Some((i, _)) = self.cm.above_renewal(&cfg).filter(|(_, t)| *t <= now) {
+            self.cm
+                .renew_above(&cfg, i, now, &mut self.rng, &mut self.timeline)?;
+        }
         if self.cm.renewals(&cfg).0.is_some_and(|t| t <= now) {
             self.renew_anchor("Renewed (renewal time reached)")?;
         }
@@ -696,6 +796,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let what = match step {
             Step::StageAnchor => {
                 self.renew_anchor("Renewed (kubectl cert-manager renew)")?;
+                self.publish_by_operator(vec![self.cm.anchor_event])?;
                 "the bundle {new, old} is published; nobody reloaded it"
             }
             Step::ResignIssuer | Step::RenewIssuerEarly => {
@@ -725,7 +826,7 @@ impl<R: CryptoRngCore> Engine<R> {
                         prev.certificate = a.certificate().clone();
                     }
                 }
-                self.publish(vec![e])?;
+                self.publish_by_operator(vec![e])?;
                 // The corrected procedure restarts everything once more, so nobody trusts the
                 // old anchor; the seed's original fifth step stops at the bundle.
                 if step == Step::DropOldAnchorAndRestart {

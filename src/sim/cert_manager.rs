@@ -35,9 +35,20 @@ struct Memo {
     renew_at: OffsetDateTime,
 }
 
-/// The anchor Secret, the identity issuer Secret's generations, and when each renews next.
+/// A CA above the anchor: its Secret's content, the event that wrote it, its renewal time.
+#[derive(Debug)]
+pub(crate) struct Upper {
+    pub(crate) ca: Ca,
+    pub(crate) event: EventId,
+    memo: Option<Memo>,
+}
+
+/// The CAs above the anchor, the anchor Secret, the identity issuer Secret's generations, and
+/// when each renews next.
 #[derive(Debug)]
 pub(crate) struct CertManager {
+    /// The CAs above the anchor, top down (the topology's `above`).
+    pub(crate) above: Vec<Upper>,
     /// The anchor Secret its CA issuer signs with (`None`: the anchor key is off-line and
     /// nothing renews the identity issuer).
     pub(crate) anchor: Option<Ca>,
@@ -60,6 +71,7 @@ pub(crate) struct CertManager {
 impl CertManager {
     pub(crate) fn new(anchor: Option<Ca>, renews_anchor: bool) -> Self {
         Self {
+            above: Vec::new(),
             anchor,
             anchor_event: EventId(0),
             renews_anchor,
@@ -107,12 +119,12 @@ impl CertManager {
         let anchor = self
             .anchor
             .as_ref()
-            .filter(|_| self.renews_anchor)
+            .filter(|_| self.renews_anchor && cfg.topology.anchor.is_managed())
             .map(|a| (a.certificate().not_before(), a.certificate().not_after()));
         let issuer = self
             .gens
             .get(self.issuer_secret.0)
-            .filter(|_| !self.blocked && self.anchor.is_some())
+            .filter(|_| !self.blocked && self.anchor.is_some() && cfg.topology.issuer.is_managed())
             .map(|g| {
                 (
                     g.ca.certificate().not_before(),
@@ -125,16 +137,43 @@ impl CertManager {
         )
     }
 
-    /// Renews the anchor: a new self-signed anchor in the anchor Secret (a new key under
-    /// `Always`). The caller has trust-manager publish it.
-    pub(crate) fn renew_anchor<R: CryptoRngCore>(
-        &mut self,
-        cfg: &Config,
-        now: OffsetDateTime,
-        rng: &mut R,
-        timeline: &mut Timeline,
-        verb: &str,
-    ) -> Result<EventId, Error> {
+    /// The CAs above the anchor (adopted at install, top down).
+    pub(crate) fn adopt_above(&mut self, above: Vec<(Ca, EventId)>) {
+        self.above = above
+            .into_iter()
+            .map(|(ca, event)| Upper {
+                ca,
+                event,
+                memo: None,
+            })
+            .collect();
+    }
+
+    /// The first CA above the anchor that cert-manager renews by `now`'s schedule: its index
+    /// and renewal time (the earliest).
+    pub(crate) fn above_renewal(&mut self, cfg: &Config) -> Option<(usize, OffsetDateTime)> {
+        let mut best: Option<(usize, OffsetDateTime)> = None;
+        for (i, (u, node)) in self.above.iter_mut().zip(&cfg.topology.above).enumerate() {
+            if !node.kind.is_managed() {
+                continue;
+            }
+            let c = u.ca.certificate();
+            let at = renewal_at(
+                &mut u.memo,
+                &node.spec,
+                Some((c.not_before(), c.not_after())),
+            );
+            if let Some(at) = at {
+                if best.is_none_or(|(_, b)| at < b) {
+                    best = Some((i, at));
+                }
+            }
+        }
+        best
+    }
+
+    /// Counts one more CA renewal against [`MAX_GENERATIONS`].
+    fn count_renewal(&mut self, now: OffsetDateTime) -> Result<(), Error> {
         self.anchor_renewals = self.anchor_renewals.saturating_add(1);
         if self.gens.len().saturating_add(self.anchor_renewals) > MAX_GENERATIONS {
             return Err(Error::Sim(SimError::Generations {
@@ -144,24 +183,95 @@ impl CertManager {
                 at: now,
             }));
         }
+        Ok(())
+    }
+
+    /// Renews the CA `i` above the anchor: signed by the CA above it as its Secret holds it
+    /// now (or self-signed at the top). What it signs sees the change at its own next renewal.
+    pub(crate) fn renew_above<R: CryptoRngCore>(
+        &mut self,
+        cfg: &Config,
+        i: usize,
+        now: OffsetDateTime,
+        rng: &mut R,
+        timeline: &mut Timeline,
+    ) -> Result<EventId, Error> {
+        self.count_renewal(now)?;
+        let node = &cfg.topology.above[i];
+        let key = renewal_key(&node.spec, Some(self.above[i].ca.private_key()), rng);
+        let rule = RenewalPolicy::from_spec(&node.spec)
+            .for_certificate(self.above[i].ca.certificate())
+            .rule;
+        let ca = match i.checked_sub(1) {
+            Some(p) => self.above[p].ca.issue_ca(&node.spec, key, now, rng)?.ca,
+            None => Ca::self_signed(&node.spec, key, now, rng)?,
+        };
+        let causes = i
+            .checked_sub(1)
+            .map(|p| self.above[p].event)
+            .into_iter()
+            .collect();
+        let event = timeline.log(
+            now,
+            Who::CertManager,
+            format!(
+                "Renewed (renewal time reached) {}: new CA ({}; {rule}), notAfter {}",
+                node.name,
+                policy_words(&node.spec),
+                rfc3339(ca.certificate().not_after())
+            ),
+            causes,
+        );
+        self.above[i] = Upper {
+            ca,
+            event,
+            memo: None,
+        };
+        Ok(event)
+    }
+
+    /// Renews the anchor: a new anchor in the anchor Secret (a new key under `Always`),
+    /// self-signed or signed by the CA above it. The caller has trust-manager publish it.
+    pub(crate) fn renew_anchor<R: CryptoRngCore>(
+        &mut self,
+        cfg: &Config,
+        now: OffsetDateTime,
+        rng: &mut R,
+        timeline: &mut Timeline,
+        verb: &str,
+    ) -> Result<EventId, Error> {
+        self.count_renewal(now)?;
         let current = self.anchor.as_ref().map(Ca::private_key);
         let key = renewal_key(&cfg.anchor, current, rng);
-        let policy = match cfg.anchor.get_rotation_policy() {
-            RotationPolicy::Never => "same key: rotationPolicy Never",
-            _ => "new key: rotationPolicy Always",
-        };
+        let policy = policy_words(&cfg.anchor);
         let rule = RenewalPolicy::from_spec(&cfg.anchor)
             .for_certificate(self.anchor_ca()?.certificate())
             .rule;
-        self.anchor = Some(Ca::self_signed(&cfg.anchor, key, now, rng)?);
+        let (ca, causes, signed) = match self.above.last() {
+            Some(parent) => (
+                parent.ca.issue_ca(&cfg.anchor, key, now, rng)?.ca,
+                vec![parent.event],
+                format!(
+                    ", signed by {} (notBefore {})",
+                    cfg.topology.above.last().map_or("", |n| n.name.as_str()),
+                    rfc3339(parent.ca.certificate().not_before())
+                ),
+            ),
+            None => (
+                Ca::self_signed(&cfg.anchor, key, now, rng)?,
+                vec![],
+                String::new(),
+            ),
+        };
+        self.anchor = Some(ca);
         self.anchor_event = timeline.log(
             now,
             Who::CertManager,
             format!(
-                "{verb} Certificate {}: new trust anchor ({policy}; {rule})",
+                "{verb} Certificate {}: new trust anchor ({policy}; {rule}){signed}",
                 cfg.names.anchor
             ),
-            vec![],
+            causes,
         );
         self.blocked = false;
         Ok(self.anchor_event)
@@ -310,6 +420,14 @@ impl CertManager {
             .certificate;
         self.gens[g.0].rep = Some(rep.clone());
         Ok(rep)
+    }
+}
+
+/// How a renewal of `spec` treats the key, in the timeline's words.
+fn policy_words(spec: &CertSpec) -> &'static str {
+    match spec.get_rotation_policy() {
+        RotationPolicy::Never => "same key: rotationPolicy Never",
+        _ => "new key: rotationPolicy Always",
     }
 }
 

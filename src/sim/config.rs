@@ -1,6 +1,7 @@
 //! What to simulate (the Linkerd layout of the seed document, with the user's numbers), the
 //! state to start from, and the simulator's bounds.
 
+use super::topology::Topology;
 use crate::cert::Certificate;
 use crate::issue::Ca;
 use crate::presets::linkerd;
@@ -50,6 +51,9 @@ pub struct Config {
     /// Keep simulating after the first break (to the horizon); the run's
     /// [`first_break`](super::Run::first_break) is still the first. Default `false`: stop there.
     pub through_breaks: bool,
+    /// The chain above the identity issuer and where the trust roots come from (DESIGN §15);
+    /// the default is the seed's shape.
+    pub topology: Topology,
 }
 
 /// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
@@ -63,6 +67,9 @@ pub struct State {
     pub issuer: Ca,
     /// The previous-anchor Secret's certificate, if the Bundle has that source.
     pub previous: Option<Certificate>,
+    /// The CAs above the anchor, top down, one per [`Topology::above`] node (with keys, or
+    /// stand-ins of the same subject and validity when the inputs hold no key).
+    pub above: Vec<Ca>,
 }
 
 impl State {
@@ -72,13 +79,21 @@ impl State {
             anchor,
             issuer,
             previous,
+            above: Vec::new(),
         }
+    }
+
+    /// Sets the CAs above the anchor (top down), one per [`Topology::above`] node.
+    pub fn with_above(mut self, above: Vec<Ca>) -> Self {
+        self.above = above;
+        self
     }
 
     /// The newest notBefore among its certificates: the default start of a plan.
     pub fn newest_not_before(&self) -> OffsetDateTime {
         [self.anchor.certificate(), self.issuer.certificate()]
             .into_iter()
+            .chain(self.above.iter().map(Ca::certificate))
             .chain(self.previous.as_ref())
             .map(Certificate::not_before)
             .max()
@@ -91,6 +106,12 @@ impl PartialEq for State {
         self.anchor.certificate() == other.anchor.certificate()
             && self.issuer.certificate() == other.issuer.certificate()
             && self.previous == other.previous
+            && self.above.len() == other.above.len()
+            && self
+                .above
+                .iter()
+                .zip(&other.above)
+                .all(|(a, b)| a.certificate() == b.certificate())
     }
 }
 
@@ -144,6 +165,7 @@ impl Config {
             checkpoints: None,
             stop_after: None,
             through_breaks: false,
+            topology: Topology::default(),
         }
     }
 
@@ -210,6 +232,12 @@ impl Config {
     /// Replaces the anchor's spec.
     pub fn anchor_spec(mut self, spec: CertSpec) -> Self {
         self.anchor = spec;
+        self
+    }
+
+    /// Replaces the topology.
+    pub fn topology(mut self, topology: Topology) -> Self {
+        self.topology = topology;
         self
     }
 

@@ -319,6 +319,9 @@ impl<R: CryptoRngCore> Engine<R> {
             }
         }
         let Some((client, server, error)) = first else {
+            if let Some(brk) = self.no_leaf_break()? {
+                return Ok(Some(brk));
+            }
             if let Some(c) = self.classes() {
                 c.last_change.clear();
             }
@@ -371,6 +374,52 @@ impl<R: CryptoRngCore> Engine<R> {
                 key,
                 chain: vec![self.cm.generation(generation).ca.certificate().clone()],
                 server_bundle: self.tm.bundle(self.proxies.get(server).bundle).clone(),
+            },
+        }))
+    }
+
+    /// A proxy that never got a leaf, because the identity controller could not start or
+    /// sign from the start (the trust roots lack the anchor, the issuer does not verify): a
+    /// break at once. Its evidence is a leaf the issuer Secret's generation signs now, which
+    /// fails against the published bundle as the controller's own check does.
+    fn no_leaf_break(&mut self) -> Result<Option<Break>, Error> {
+        let Some(client) = self
+            .proxies
+            .iter()
+            .find(|(_, p)| p.generation.is_none())
+            .map(|(i, _)| i)
+        else {
+            return Ok(None);
+        };
+        let server = self.proxies.ids().find(|&i| i != client).unwrap_or(client);
+        let generation = self.cm.issuer_secret;
+        let bundle = self.tm.published();
+        let Err(error) = self.controller_verifies(generation, bundle) else {
+            return Ok(None);
+        };
+        let spec = linkerd::workload(&self.proxies.get(client).identity);
+        let key = PrivateKey::generate(&mut self.rng);
+        let ca = &self.cm.generation(generation).ca;
+        let leaf = ca
+            .issue(&spec, key.public_key(), self.now, &mut self.rng)?
+            .certificate;
+        let chain = vec![ca.certificate().clone()];
+        let mut roots: Vec<EventId> = self.proxies.failure_logged.into_iter().collect();
+        roots.extend(self.identity.why);
+        roots.push(self.cm.generation(generation).event);
+        let causes = self.timeline.cause_chain(&roots);
+        Ok(Some(Break {
+            at: self.now,
+            day: (self.now - self.cfg.start).whole_days(),
+            client: self.proxies.get(client).name.clone(),
+            server: self.proxies.get(server).name.clone(),
+            error,
+            causes,
+            evidence: Evidence {
+                leaf,
+                key,
+                chain,
+                server_bundle: self.tm.bundle(bundle).clone(),
             },
         }))
     }

@@ -10,6 +10,15 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimError {
+    /// A starting [`State`](super::State) with another number of CAs above the anchor than
+    /// the [`Topology`](super::Topology) has.
+    #[error("the starting state has {given} CA(s) above the anchor; the topology has {topology}")]
+    StateAbove {
+        /// CAs above the anchor in the state.
+        given: usize,
+        /// CAs above the anchor in the topology.
+        topology: usize,
+    },
     /// The horizon is negative or longer than [`MAX_HORIZON`](super::MAX_HORIZON).
     #[error("horizon {} is outside 0 to {} days", GoDuration(*horizon), max.whole_days())]
     Horizon {

@@ -7,7 +7,6 @@ use crate::anchor::TrustAnchor;
 use crate::bundle::TrustBundle;
 use crate::cert::Certificate;
 use crate::error::Error;
-use crate::issue::Ca;
 use time::OffsetDateTime;
 
 /// The previous-anchor Secret: its certificate, and the event that wrote it.
@@ -21,6 +20,8 @@ pub(crate) struct PreviousAnchor {
 #[derive(Debug, Default)]
 pub(crate) struct TrustManager {
     pub(crate) previous: Option<PreviousAnchor>,
+    /// Certificates the roots hold besides the anchor and the previous anchor.
+    pub(crate) others: Vec<Certificate>,
     bundles: Vec<TrustBundle>,
     published: Option<BundleId>,
     published_event: Option<EventId>,
@@ -45,24 +46,28 @@ impl TrustManager {
         self.bundle(self.published())
     }
 
-    /// Builds the bundle from the sources (the anchor Secret's certificate and the previous
-    /// anchor's) and publishes it if it changed: the new bundle's id, or `None` when nothing
-    /// changed.
+    /// Builds the bundle from the sources (the anchor's certificate, where the roots hold it,
+    /// the previous anchor's and the others) and publishes it if it changed: the new bundle's
+    /// id, or `None` when nothing changed.
     ///
     /// # Errors
     /// A previous-anchor certificate that is no anchor.
     pub(crate) fn sync(
         &mut self,
-        anchor: Option<&Ca>,
+        anchor: Option<&Certificate>,
         name: &str,
         now: OffsetDateTime,
         timeline: &mut Timeline,
         causes: Vec<EventId>,
     ) -> Result<Option<BundleId>, Error> {
-        let mut anchors: Vec<_> = anchor.iter().map(|a| a.trust_anchor()).collect();
+        let mut anchors: Vec<_> = anchor
+            .iter()
+            .map(|a| TrustAnchor::new_unchecked((*a).clone()))
+            .collect();
         if let Some(prev) = &self.previous {
             anchors.push(TrustAnchor::new(prev.certificate.clone())?);
         }
+        anchors.extend(self.others.iter().cloned().map(TrustAnchor::new_unchecked));
         let bundle = TrustBundle::from_anchors(anchors);
         if self.bundles.last().is_some_and(|b| *b == bundle) {
             return Ok(None);

@@ -1,0 +1,159 @@
+//! The topology a plan simulates (DESIGN §15): the chain of CAs above Linkerd's identity
+//! issuer, what manages each, and where the trust roots come from. The seed's shape (a
+//! self-signed anchor Certificate, the identity issuer Certificate under it, a trust-manager
+//! Bundle over the anchor Secret) is [`Topology::default`].
+
+use crate::cert::Certificate;
+use crate::spec::CertSpec;
+
+/// What makes a CA and changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CaKind {
+    /// A cert-manager Certificate: renewed by its spec's rules (a new key under
+    /// `rotationPolicy: Always`), signed by the CA above it as that CA's Secret holds it then.
+    #[default]
+    Managed,
+    /// A Secret that nothing manages (made once by `step`, openssl or terraform and
+    /// committed): it lives until its notAfter.
+    Static,
+    /// An external signer (Vault, Venafi, AWS PCA, Google CAS, step-issuer): opaque; its
+    /// certificate, where the inputs show it, or a stand-in valid past the horizon. Nothing in
+    /// the plan renews it.
+    External,
+}
+
+impl CaKind {
+    /// Whether cert-manager renews it.
+    pub fn is_managed(self) -> bool {
+        self == Self::Managed
+    }
+}
+
+/// A CA above Linkerd's anchor (a three-tier root, an external signer's CA).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CaNode {
+    /// Its name in messages (`Certificate cert-manager/root`, `ClusterIssuer vault`).
+    pub name: String,
+    /// What makes it and changes it.
+    pub kind: CaKind,
+    /// What cert-manager issues for it (managed), or what its stand-in is made from.
+    pub spec: CertSpec,
+}
+
+impl CaNode {
+    /// A CA node.
+    pub fn new(name: impl Into<String>, kind: CaKind, spec: CertSpec) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            spec,
+        }
+    }
+}
+
+/// Where the trust roots Linkerd loads come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RootsKind {
+    /// A trust-manager Bundle over the anchor Secret (and, where it has one, the
+    /// previous-anchor Secret): re-built as soon as a source changes.
+    #[default]
+    TrustManager,
+    /// A static set (a ConfigMap, Helm's `identityTrustAnchorsPEM`, a PEM file): changes only
+    /// when an operation (a procedure's step) changes it.
+    Static,
+}
+
+/// The trust roots: where they come from and what they hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TrustRoots {
+    /// Where they come from.
+    pub kind: RootsKind,
+    /// Whether they hold the anchor: a Bundle source over its Secret, or (static) today's
+    /// anchor certificate among them. `false`: the identity controller cannot start.
+    pub anchor: bool,
+    /// Other certificates they hold (an older anchor, another mesh's root).
+    pub others: Vec<Certificate>,
+}
+
+impl Default for TrustRoots {
+    fn default() -> Self {
+        Self {
+            kind: RootsKind::TrustManager,
+            anchor: true,
+            others: Vec::new(),
+        }
+    }
+}
+
+/// The chain a plan simulates: the CAs above the anchor, the anchor's and the identity
+/// issuer's kinds, and the trust roots. Linkerd's anchor is the CA that signs the identity
+/// issuer, and what the trust roots hold.
+///
+/// ```
+/// use certcycle::plan::{CaKind, CaNode, Config, Topology};
+/// use certcycle::CertSpec;
+/// use time::{Duration, macros::datetime};
+/// // A self-signed root Certificate above an intermediate anchor Certificate (720h, renewed
+/// // 360h before expiry), the seed's identity issuer below it.
+/// let root = CaNode::new(
+///     "Certificate cert-manager/root",
+///     CaKind::Managed,
+///     CertSpec::ca("root.linkerd.cluster.local", Duration::hours(87600)),
+/// );
+/// let mut cfg = Config::seed(datetime!(2026-01-01 0:00 UTC)).horizon(Duration::days(30));
+/// cfg.topology = Topology::default().above(vec![root]);
+/// cfg.anchor = CertSpec::ca("root.linkerd.cluster.local", Duration::hours(720))
+///     .renew_before(Duration::hours(360));
+/// let run = certcycle::plan::simulate(&cfg, &mut rand_core::OsRng)?;
+/// assert_eq!(run.first_break.expect("the intermediate re-keys").day, 16);
+/// # Ok::<(), certcycle::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Topology {
+    /// The CAs above the anchor, top down: the last one signs the anchor. Empty: the anchor
+    /// is self-signed.
+    pub above: Vec<CaNode>,
+    /// What makes the anchor ([`Config::anchor`](super::Config::anchor) is its spec).
+    pub anchor: CaKind,
+    /// What makes the identity issuer ([`Config::issuer`](super::Config::issuer) is its
+    /// spec): [`CaKind::Managed`], or a Secret nothing renews.
+    pub issuer: CaKind,
+    /// The trust roots.
+    pub roots: TrustRoots,
+}
+
+impl Topology {
+    /// Sets the CAs above the anchor (top down).
+    pub fn above(mut self, above: Vec<CaNode>) -> Self {
+        self.above = above;
+        self
+    }
+
+    /// Sets what makes the anchor.
+    pub fn anchor(mut self, kind: CaKind) -> Self {
+        self.anchor = kind;
+        self
+    }
+
+    /// Sets what makes the identity issuer.
+    pub fn issuer(mut self, kind: CaKind) -> Self {
+        self.issuer = kind;
+        self
+    }
+
+    /// Sets the trust roots.
+    pub fn roots(mut self, roots: TrustRoots) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// Whether this is the seed's shape.
+    pub fn is_seed(&self) -> bool {
+        *self == Self::default()
+    }
+}
