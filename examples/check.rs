@@ -11,8 +11,9 @@
 //! <RFC3339> (<rule>)` for each certificate; `assume:` lines say what was assumed (the
 //! rotationPolicy default, a Bundle not given). `--format json`: one JSON document with the
 //! same content (fields documented on `certcycle::k8s::CheckReport::to_json`).
-//! Exit 0 no error, 1 an error check (or a broken phase), 2 input error (`error:
-//! <file>:<line>:<col>: ...`). `--at` absent means now (read here, never by the library).
+//! `--namespace`, `--issuer-secret`, `--linkerd-namespace` and `--trust-roots` as `plan` has
+//! them. Exit 0 no error, 1 an error check (or a broken phase), 2 input error (`error:
+//! <file>:<line>:<col>: ...`), 3 cannot model (namespace-less objects without `--namespace`). `--at` absent means now (read here, never by the library).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -23,7 +24,9 @@ use std::path::Path;
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(&["--at", "--format"], &["--cert-manager-before-1.18"])?;
+        let mut flags = vec!["--at", "--format"];
+        flags.extend(common::RESOLVE_FLAGS);
+        let args = Args::parse(&flags, &["--cert-manager-before-1.18"])?;
         if args.positional.is_empty() {
             return Err(Fail::usage(
                 "usage: check FILE... [--at RFC3339] [--format text|json]",
@@ -42,7 +45,17 @@ fn main() -> std::process::ExitCode {
                 objects.add_path(Path::new(file))?;
             }
         }
-        let options = common::resolve_options(&args);
+        common::place(&mut objects, &args);
+        let missing = objects.without_namespace();
+        if !missing.is_empty() {
+            let e = certcycle::k8s::PlanInputError::NoNamespace(missing);
+            eprintln!("error: {e}");
+            return Ok(3);
+        }
+        let options = common::resolve_options(&args)?;
+        if !json {
+            print!("{}", common::unsupported(&objects));
+        }
         let cluster = Cluster::resolve(objects, &options);
         let report = CheckReport::new(&cluster, at);
         if json {

@@ -5,6 +5,7 @@
 //! cargo run --example plan -- [FILE...] [--horizon DURATION] [--workloads N]
 //!     [--restart-every DURATION] [--rotate-at RFC3339 [--procedure seven-step|five-step]]
 //!     [--start RFC3339] [--format text|json] [--cert-manager-before-1.18]
+//!     [--namespace NS] [--issuer-secret NS/NAME] [--linkerd-namespace NS] [--trust-roots FILE]
 //! ```
 //!
 //! FILE: cert-manager / trust-manager manifests (YAML or JSON, `kubectl get -o yaml|json`
@@ -18,8 +19,16 @@
 //! only on the input (keys are random, but nothing printed depends on them). With the anchor
 //! and issuer Secrets among the inputs (`kubectl get secret -A -o yaml`), the plan starts from
 //! today's certificates, at the newest notBefore unless `--start` says otherwise.
+//! The chain is read from the identity issuer Secret up (DESIGN §15): each CA a Certificate,
+//! a Secret nothing manages, or an external signer (Vault, Venafi, ...); the trust roots from a
+//! Bundle, a static `linkerd-identity-trust-roots` ConfigMap, Helm values
+//! (`identityTrustAnchorsPEM`, a Flux `HelmRelease`) or `--trust-roots FILE`. `--namespace NS`
+//! places manifests without `metadata.namespace` (as `kubectl apply -n NS`);
+//! `--issuer-secret NS/NAME` names another identity issuer Secret. `unsupported:` lines name
+//! objects certcycle recognizes but does not model (`certmanager.k8s.io`).
 //! Exit 0 no break, 1 a break (or a configuration cert-manager/Linkerd cannot run), 2 input
-//! error (`error: <file>:<line>:<col>: ...`).
+//! error (`error: <file>:<line>:<col>: ...`), 3 cannot model (`error: cannot model: ...` with
+//! the input or flag that would make it modelable).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -53,6 +62,10 @@ fn main() -> std::process::ExitCode {
                 "--procedure",
                 "--start",
                 "--format",
+                "--namespace",
+                "--issuer-secret",
+                "--linkerd-namespace",
+                "--trust-roots",
             ],
             &["--cert-manager-before-1.18"],
         )?;
@@ -64,7 +77,9 @@ fn main() -> std::process::ExitCode {
         for file in &args.positional {
             objects.add_path(Path::new(file))?;
         }
-        let options = common::resolve_options(&args);
+        common::place(&mut objects, &args);
+        let options = common::resolve_options(&args)?;
+        print!("{}", common::unsupported(&objects));
         let cluster = Cluster::resolve(objects, &options);
         let start = match args.get("--start") {
             Some(t) => Some(common::parse_time(t)?),
@@ -75,7 +90,11 @@ fn main() -> std::process::ExitCode {
             Err(e) => {
                 print!("{}", PlanReport::preamble(&cluster));
                 eprintln!("error: {e}");
-                return Ok(1);
+                return Ok(match () {
+                    () if e.is_break() => 1,
+                    () if e.cannot_model() => 3,
+                    () => 2,
+                });
             }
         };
         if let Some(h) = duration(&args, "--horizon")? {

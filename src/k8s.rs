@@ -35,6 +35,7 @@ mod node;
 mod objects;
 mod plan;
 mod report;
+mod topology;
 
 use std::fmt;
 
@@ -45,11 +46,13 @@ pub use cluster::{
 };
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
-    BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, IssuerKind,
-    IssuerObject, IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject, write_out_dir,
+    BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, HelmValues,
+    IssuerKind, IssuerObject, IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject,
+    TRUST_ANCHORS_VALUE, write_out_dir,
 };
 pub use plan::{PlanInputError, PlanReport};
 pub use report::{CheckReport, ReportRenewal};
+pub use topology::MAX_CHAIN;
 
 use crate::{BundleError, DurationError, Error, SpecError};
 

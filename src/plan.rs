@@ -154,11 +154,23 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
     // So does the anchor (cert-manager accepts any renewBefore under the duration: 87600h
     // renewing 87599h59m59s before expiry re-keys it every second). Every managed CA counts
     // against the same budget, refused before working.
-    let anchor_period = crate::renewal::renews_after(&cfg.anchor).ok_or(Error::TimeOutOfRange {
-        from: cfg.start,
-        by: cfg.anchor.get_duration(),
-    })?;
-    let anchors = cfg.horizon.whole_seconds() / anchor_period.whole_seconds().max(1);
+    let managed = cfg
+        .topology
+        .above
+        .iter()
+        .filter(|n| n.kind.is_managed())
+        .map(|n| &n.spec)
+        .chain(cfg.topology.anchor.is_managed().then_some(&cfg.anchor));
+    let (mut anchors, mut anchor_period) = (0i64, cfg.anchor.get_duration());
+    for spec in managed {
+        let period = crate::renewal::renews_after(spec).ok_or(Error::TimeOutOfRange {
+            from: cfg.start,
+            by: spec.get_duration(),
+        })?;
+        anchor_period = anchor_period.min(period);
+        anchors =
+            anchors.saturating_add(cfg.horizon.whole_seconds() / period.whole_seconds().max(1));
+    }
     if usize::try_from(issuers.saturating_add(anchors)).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
         return refuse(SimError::AnchorGenerations {
             anchors,
@@ -224,7 +236,9 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
     };
     let d = cfg.anchor.get_duration();
     let past = cfg.horizon + Duration::days(1);
-    if d > past + crate::renewal::MINIMUM_RENEW_BEFORE {
+    // The anchor's own renewal fixes apply to an anchor cert-manager renews.
+    let managed = cfg.topology.anchor.is_managed();
+    if managed && d > past + crate::renewal::MINIMUM_RENEW_BEFORE {
         let rb = d - past;
         attempt(
             format!(
@@ -240,7 +254,7 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
             rng,
         )?;
     }
-    if cfg.anchor.get_rotation_policy() != RotationPolicy::Never {
+    if managed && cfg.anchor.get_rotation_policy() != RotationPolicy::Never {
         attempt(
             format!(
                 "privateKey.rotationPolicy: Never on {} (renewals keep the key; the anchor certificate proxies loaded still expires at its notAfter)",
@@ -272,6 +286,9 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
         ..cfg.clone().anchor_spec(intended.clone())
     };
     let auto = Error::add_time(probe.start, d - linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED)?;
+    if !managed {
+        return Ok(out);
+    }
     if let Some(at) = issuer_renewal_before(&probe, auto - Duration::days(7)) {
         let at = at + Duration::MINUTE;
         attempt(

@@ -60,8 +60,7 @@ use time::{Duration, OffsetDateTime};
 fn node_verb(kind: CaKind, verb: &str) -> &str {
     match kind {
         CaKind::Managed => verb,
-        CaKind::Static => "Secret holds",
-        _ => "External signer",
+        _ => "Today",
     }
 }
 
@@ -270,6 +269,7 @@ impl<R: CryptoRngCore> Engine<R> {
             parent_event.into_iter().collect(),
         );
         self.tm.others.clone_from(&cfg.topology.roots.others);
+        self.tm.static_roots = cfg.topology.roots.kind == RootsKind::Static;
         self.static_roots = cfg
             .topology
             .roots
@@ -313,9 +313,14 @@ impl<R: CryptoRngCore> Engine<R> {
         self.publish(vec![self.cm.anchor_event])?;
         match &cfg.state {
             Some(state) => {
+                let label = if cfg.topology.issuer.is_managed() {
+                    format!("Certificate {}", cfg.names.issuer)
+                } else {
+                    cfg.names.issuer.clone()
+                };
                 self.cm.adopt_issuer(
                     state.issuer.clone_ca(),
-                    &cfg.names.issuer,
+                    &label,
                     self.now,
                     &mut self.timeline,
                 );

@@ -175,12 +175,64 @@ pub(crate) fn json_format(args: &Args) -> Result<bool, Fail> {
     }
 }
 
-/// `--cert-manager-before-1.18`: which rotationPolicy default cert-manager has.
-pub(crate) fn resolve_options(args: &Args) -> certcycle::k8s::ResolveOptions {
-    let options = certcycle::k8s::ResolveOptions::default();
+/// The flags with a value that say how a cluster's objects resolve (`plan` and `check`).
+pub(crate) const RESOLVE_FLAGS: &[&str] = &[
+    "--namespace",
+    "--issuer-secret",
+    "--linkerd-namespace",
+    "--trust-roots",
+];
+
+/// How the objects resolve: `--cert-manager-before-1.18` (which rotationPolicy default
+/// cert-manager has), `--issuer-secret NS/NAME`, `--linkerd-namespace NS`, `--trust-roots FILE`
+/// (PEM).
+pub(crate) fn resolve_options(args: &Args) -> Result<certcycle::k8s::ResolveOptions, Fail> {
+    let mut options = certcycle::k8s::ResolveOptions::default();
     if args.has("--cert-manager-before-1.18") {
-        options.cert_manager_before_1_18()
-    } else {
-        options
+        options = options.cert_manager_before_1_18();
     }
+    if let Some(ns) = args.get("--linkerd-namespace") {
+        ns.clone_into(&mut options.linkerd_namespace);
+    }
+    if let Some(v) = args.get("--issuer-secret") {
+        let (ns, name) = v
+            .split_once('/')
+            .filter(|(ns, n)| !ns.is_empty() && !n.is_empty() && !n.contains('/'))
+            .ok_or_else(|| Fail::usage("--issuer-secret: NAMESPACE/NAME"))?;
+        options.issuer_secret = Some((ns.to_owned(), name.to_owned()));
+    }
+    if let Some(path) = args.get("--trust-roots") {
+        let text = read_input(path)?;
+        let certs = certcycle::Certificate::all_from_pem(&text)
+            .map_err(|e| Fail::usage(format!("--trust-roots {path}: {e}")))?;
+        if certs.is_empty() {
+            return Err(Fail::usage(format!("--trust-roots {path}: no certificate")));
+        }
+        options.trust_roots = Some((path.to_owned(), certs));
+    }
+    Ok(options)
+}
+
+/// `--namespace NS`: places the namespaced objects that name none, as `kubectl apply -n NS`.
+pub(crate) fn place(objects: &mut certcycle::k8s::Objects, args: &Args) {
+    if let Some(ns) = args.get("--namespace") {
+        objects.set_default_namespace(ns);
+    }
+}
+
+/// The `unsupported:` lines: objects certcycle recognizes but does not model.
+pub(crate) fn unsupported(objects: &certcycle::k8s::Objects) -> String {
+    objects
+        .unsupported
+        .iter()
+        .map(|(o, why)| {
+            format!(
+                "unsupported: {}/{} ({}:{}): {why}\n",
+                o.kind,
+                o.key(),
+                o.file,
+                o.document
+            )
+        })
+        .collect()
 }

@@ -31,6 +31,12 @@ pub struct ResolveOptions {
     pub default_rotation_policy: RotationPolicy,
     /// The namespace Linkerd's control plane runs in (`linkerd`).
     pub linkerd_namespace: String,
+    /// The identity issuer Secret `(namespace, name)` (`--issuer-secret`); `None`:
+    /// `linkerd-identity-issuer` in [`linkerd_namespace`](Self::linkerd_namespace).
+    pub issuer_secret: Option<(String, String)>,
+    /// Linkerd's trust roots given apart from the objects (`--trust-roots FILE`): a label for
+    /// messages and the certificates. They replace any the objects give.
+    pub trust_roots: Option<(String, Vec<Certificate>)>,
 }
 
 impl Default for ResolveOptions {
@@ -40,6 +46,8 @@ impl Default for ResolveOptions {
             trust_namespace: "cert-manager".into(),
             default_rotation_policy: RotationPolicy::Always,
             linkerd_namespace: "linkerd".into(),
+            issuer_secret: None,
+            trust_roots: None,
         }
     }
 }
@@ -392,12 +400,28 @@ impl Cluster {
         }
         let roots = linkerd::TRUST_ROOTS_CONFIGMAP;
         if out.is_empty() && self.config_maps(roots).next().is_some() {
-            let assumed = seed_bundle();
+            // No Bundle manages it: static trust roots, as Helm or kubectl wrote them.
             self.assumptions.push(format!(
-                "Bundle/{roots}: not given; the seed's Bundle assumed (sources: secret {ns}/linkerd-trust-anchor and {ns}/linkerd-previous-anchor, key tls.crt)",
-                ns = self.options.trust_namespace
+                "ConfigMap/{roots}: no Bundle manages it: static trust roots (they change only when someone edits them)"
             ));
-            out.push(self.resolve_bundle(None, roots, &assumed));
+            let published = self
+                .config_maps(roots)
+                .filter_map(|o| match &o.resource {
+                    Resource::ConfigMap(cm) => Some((
+                        o.at.namespace.clone().unwrap_or_else(|| "default".into()),
+                        read_published(cm.data.get(linkerd::CA_BUNDLE_CRT), linkerd::CA_BUNDLE_CRT),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            out.push(ResolvedBundle {
+                object: None,
+                name: roots.to_owned(),
+                sources: Vec::new(),
+                target_key: linkerd::CA_BUNDLE_CRT.to_owned(),
+                built: None,
+                published,
+            });
         }
         for b in &out {
             if b.object.is_some() {
@@ -539,12 +563,11 @@ impl Cluster {
             .find(|c| c.namespace == namespace && c.object.name == name)
     }
 
-    /// The identity issuer's Certificate: the one writing `linkerd-identity-issuer` in the
-    /// Linkerd namespace.
+    /// The identity issuer's Certificate: the one writing the identity issuer Secret
+    /// ([`Cluster::issuer_secret`]).
     pub fn identity_issuer(&self) -> Option<&ManagedCertificate> {
-        self.certificates.iter().find(|c| {
-            c.secret.0 == self.options.linkerd_namespace && c.secret.1 == linkerd::ISSUER_SECRET
-        })
+        let secret = self.issuer_secret();
+        self.certificates.iter().find(|c| c.secret == secret)
     }
 
     /// The Bundle Linkerd reads (`linkerd-identity-trust-roots`), else the first.
@@ -609,13 +632,14 @@ impl Cluster {
                 .push(("previous", format!("Secret/{pns}/{pn}")));
         }
         let lns = &self.options.linkerd_namespace;
-        if let Some(secret) = self.secret(lns, linkerd::ISSUER_SECRET) {
+        let (ins, inn) = self.issuer_secret();
+        if let Some(secret) = self.secret(&ins, &inn) {
             match secret.certs(linkerd::TLS_CRT).first() {
                 Some(c) => {
                     state.issuer = Some(c.clone());
                     state
                         .sources
-                        .push(("issuer", format!("Secret/{lns}/{}", linkerd::ISSUER_SECRET)));
+                        .push(("issuer", format!("Secret/{ins}/{inn}")));
                     state.issuer_problem = key_problem(secret, c);
                 }
                 None => {
@@ -667,25 +691,4 @@ fn read_published(text: Option<&String>, key: &str) -> Result<TrustBundle, Strin
     )
     .map(|b| b.bundle)
     .map_err(|e| e.to_string())
-}
-
-/// The seed's Bundle: the anchor and previous-anchor Secrets, key `tls.crt`, target
-/// `ca-bundle.crt`.
-fn seed_bundle() -> BundleObject {
-    BundleObject {
-        sources: vec![
-            BundleSource::Secret {
-                name: linkerd::TRUST_ANCHOR_SECRET.into(),
-                key: linkerd::TLS_CRT.into(),
-            },
-            BundleSource::Secret {
-                name: linkerd::PREVIOUS_ANCHOR_SECRET.into(),
-                key: linkerd::TLS_CRT.into(),
-            },
-        ],
-        target_key: Some(linkerd::CA_BUNDLE_CRT.into()),
-        namespace_selector: [("linkerd.io/is-control-plane".to_owned(), "true".to_owned())]
-            .into_iter()
-            .collect(),
-    }
 }

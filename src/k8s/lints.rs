@@ -1,7 +1,7 @@
 //! Cross-object lints: what cert-manager, trust-manager or Linkerd will do wrong with these
 //! objects, each with a stable id.
 
-use super::cluster::{Cluster, IssuerResolution, SourceCerts};
+use super::cluster::{Cluster, IssuerResolution, ManagedCertificate, SourceCerts};
 use super::objects::Resource;
 use crate::bundle::TrustBundle;
 use crate::duration::GoDuration;
@@ -142,8 +142,10 @@ impl Cluster {
                     ),
                 );
             }
-            let linkerd_ca =
-                is_identity_issuer || (c.is_anchor() && c.secret.1 == self.anchor_secret().1);
+            // Linkerd's anchor: the CA whose Secret the identity issuer's CA issuer signs
+            // with (self-signed or not: an intermediate anchor counts).
+            let is_anchor = spec.is_ca() && c.secret == self.anchor_secret();
+            let linkerd_ca = is_identity_issuer || is_anchor;
             if linkerd_ca
                 && !c
                     .algorithm
@@ -162,7 +164,7 @@ impl Cluster {
                     ),
                 );
             }
-            if c.is_anchor()
+            if is_anchor
                 && spec.get_rotation_policy() == RotationPolicy::Always
                 && crate::renewal::renews_early(duration, renew_before)
             {
@@ -175,6 +177,22 @@ impl Cluster {
                         "renewBefore {} of {} makes cert-manager re-key this anchor automatically on day {days}, an unplanned anchor rotation: trust-manager publishes {{new, old}}, but proxies load anchors only when their pod starts, and the identity issuer renewed under the new anchor is refused by the identity controller; keep the renewal past the planned rotation (a renewBefore under half the duration) and rotate by the procedure",
                         GoDuration(renew_before),
                         GoDuration(duration),
+                    ),
+                );
+            }
+            if let Some(parent) = self
+                .signer_certificate(c)
+                .filter(|p| spec.is_ca() && spec.get_duration() > p.spec.get_duration())
+            {
+                lint(
+                    "ca-outlives-parent",
+                    Severity::Warning,
+                    obj.clone(),
+                    format!(
+                        "duration {} is longer than its signer Certificate/{}'s {}: cert-manager's CA issuer does not cap it, so this CA's notAfter outlives the certificate that signed it, and a verifier that trusts the signer rejects the chain after the signer expires",
+                        GoDuration(duration),
+                        parent.key(),
+                        GoDuration(parent.spec.get_duration())
                     ),
                 );
             }
@@ -260,6 +278,18 @@ impl Cluster {
                 }
             }
         }
+    }
+}
+
+impl Cluster {
+    /// The Certificate that writes the Secret `c`'s CA issuer signs with, if given.
+    fn signer_certificate(&self, c: &ManagedCertificate) -> Option<&ManagedCertificate> {
+        let IssuerResolution::Ca { namespace, name } = &c.issuer else {
+            return None;
+        };
+        self.certificates
+            .iter()
+            .find(|p| p.secret.0 == *namespace && p.secret.1 == *name)
     }
 }
 

@@ -4,17 +4,21 @@ use super::node::{self, MAX_INPUT_BYTES, Node, Value};
 use super::{FieldError, K8sError, Location};
 use crate::cert::Certificate;
 use crate::duration::GoDuration;
-use crate::renewal;
 use crate::spec::{CertSpec, RotationPolicy};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use time::Duration;
 
+mod certificate;
 mod files;
+mod helm;
+mod scope;
+use certificate::certificate;
 mod secret;
 pub use files::write_out_dir;
 use files::{read_bounded, read_limited};
+pub use helm::{HelmValues, TRUST_ANCHORS_VALUE};
 pub use secret::SecretObject;
 
 /// Which object, in which file: `Secret/cert-manager/linkerd-trust-anchor`.
@@ -196,6 +200,9 @@ pub enum Resource {
     Secret(SecretObject),
     /// `ConfigMap`.
     ConfigMap(ConfigMapObject),
+    /// Helm values setting `identityTrustAnchorsPEM` (a values file, or a Flux
+    /// `HelmRelease`'s `spec.values`): static trust roots.
+    HelmValues(HelmValues),
 }
 
 /// One object read.
@@ -220,6 +227,9 @@ pub struct Objects {
     pub objects: Vec<Object>,
     /// Objects of other kinds (ServiceAccount, Role, ...), in input order.
     pub ignored: Vec<ObjectRef>,
+    /// Objects of groups certcycle recognizes but does not model (cert-manager before 0.11's
+    /// `certmanager.k8s.io`), with why: named, never dropped in silence.
+    pub unsupported: Vec<(ObjectRef, &'static str)>,
     /// Objects given more than once (the same kind, API group, namespace and name): as
     /// `kubectl apply` does, the last one given is kept in [`Objects::objects`], here with the
     /// one it replaced.
@@ -264,12 +274,15 @@ impl Objects {
         }
         let mut objects = Vec::new();
         let mut ignored = Vec::new();
+        let mut unsupported = Vec::new();
         for (i, doc) in docs.iter().enumerate() {
             match object(file, i + 1, doc)? {
                 Read::Known(o) => objects.push(*o),
                 Read::Ignored(r) => ignored.push(r),
+                Read::Unsupported(r, why) => unsupported.push((r, why)),
             }
         }
+        self.unsupported.append(&mut unsupported);
         self.objects.append(&mut objects);
         self.ignored.append(&mut ignored);
         self.apply_duplicates();
@@ -361,6 +374,7 @@ impl Objects {
 enum Read {
     Known(Box<Object>),
     Ignored(ObjectRef),
+    Unsupported(ObjectRef, &'static str),
 }
 
 /// Field access naming the object and the path.
@@ -499,6 +513,19 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
     if !matches!(doc.value, Value::Map(_)) {
         return Err(not_object("a document must be a mapping"));
     }
+    if helm::is_values_document(doc) {
+        let at = helm::values_ref(file, document);
+        let values = helm::trust_anchors(&Ctx { obj: &at }, doc, "")?;
+        return Ok(match values {
+            Some(v) => Read::Known(Box::new(Object {
+                location: doc.at,
+                api_version: String::new(),
+                resource: Resource::HelmValues(v),
+                at,
+            })),
+            None => Read::Ignored(at),
+        });
+    }
     let kind = doc
         .get("kind")
         .and_then(Node::as_str)
@@ -533,7 +560,14 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         name,
     };
     let c = Ctx { obj: &at };
+    if let Some(why) = helm::unsupported(&kind, group) {
+        return Ok(Read::Unsupported(at, why));
+    }
     let resource = match (kind.as_str(), group) {
+        ("HelmRelease", "helm.toolkit.fluxcd.io") => match helm::helm_release(&c, doc)? {
+            Some(v) => Resource::HelmValues(v),
+            None => return Ok(Read::Ignored(at)),
+        },
         ("Certificate", CERT_MANAGER_GROUP) => Resource::Certificate(certificate(&c, doc)?),
         ("Issuer", CERT_MANAGER_GROUP) => Resource::Issuer(issuer(&c, doc)?),
         ("ClusterIssuer", CERT_MANAGER_GROUP) => Resource::ClusterIssuer(issuer(&c, doc)?),
@@ -554,127 +588,6 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         resource,
         at,
     })))
-}
-
-/// cert-manager's default `spec.duration` (90 days).
-const DEFAULT_DURATION: Duration = Duration::hours(2160);
-
-fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, K8sError> {
-    let spec_node = c
-        .opt_map(doc, "spec", "spec")?
-        .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
-    let secret_name = c.req_str(spec_node, "secretName", "spec.secretName")?;
-    let issuer_node = c
-        .opt_map(spec_node, "issuerRef", "spec.issuerRef")?
-        .ok_or_else(|| c.err("spec.issuerRef", spec_node.at, FieldError::Missing))?;
-    let issuer_ref = IssuerRef {
-        name: c.req_str(issuer_node, "name", "spec.issuerRef.name")?,
-        kind: c
-            .opt_str(issuer_node, "kind", "spec.issuerRef.kind")?
-            .filter(|k| !k.is_empty())
-            .unwrap_or_else(|| "Issuer".into()),
-        group: c
-            .opt_str(issuer_node, "group", "spec.issuerRef.group")?
-            .filter(|g| !g.is_empty())
-            .unwrap_or_else(|| CERT_MANAGER_GROUP.into()),
-    };
-    let is_ca = c.opt_bool(spec_node, "isCA", "spec.isCA")?.unwrap_or(false);
-    let common_name = c.opt_str(spec_node, "commonName", "spec.commonName")?;
-    let mut dns_names = Vec::new();
-    for (i, n) in c
-        .opt_seq(spec_node, "dnsNames", "spec.dnsNames")?
-        .iter()
-        .enumerate()
-    {
-        match n.as_str() {
-            Some(s) => dns_names.push(s.to_owned()),
-            None => return Err(c.wrong(&format!("spec.dnsNames[{i}]"), n, "a string")),
-        }
-    }
-    let duration = c
-        .duration(spec_node, "duration", "spec.duration")?
-        .unwrap_or(DEFAULT_DURATION);
-    let renew_before = c.duration(spec_node, "renewBefore", "spec.renewBefore")?;
-    let pct_node = spec_node.get("renewBeforePercentage");
-    let percentage = match c.opt_int(
-        spec_node,
-        "renewBeforePercentage",
-        "spec.renewBeforePercentage",
-    )? {
-        None => None,
-        Some(p) => Some(i32::try_from(p).map_err(|_| {
-            c.err(
-                "spec.renewBeforePercentage",
-                pct_node.map_or(spec_node.at, |n| n.at),
-                FieldError::WrongType {
-                    expected: "an int32",
-                    found: "a larger integer",
-                },
-            )
-        })?),
-    };
-    let renewal_at = spec_node
-        .get("renewBefore")
-        .or(pct_node)
-        .or(spec_node.get("duration"))
-        .map_or(spec_node.at, |n| n.at);
-    renewal::validate(duration, renew_before, percentage)
-        .map_err(|e| c.err("spec", renewal_at, FieldError::Spec(e)))?;
-    let (rotation_policy, algorithm, key_size) =
-        match c.opt_map(spec_node, "privateKey", "spec.privateKey")? {
-            None => (None, None, None),
-            Some(pk) => {
-                let policy =
-                    match c.opt_str(pk, "rotationPolicy", "spec.privateKey.rotationPolicy")? {
-                        None => None,
-                        Some(p) if p == "Always" => Some(RotationPolicy::Always),
-                        Some(p) if p == "Never" => Some(RotationPolicy::Never),
-                        Some(p) => {
-                            return Err(c.err(
-                                "spec.privateKey.rotationPolicy",
-                                pk.get("rotationPolicy").map_or(pk.at, |n| n.at),
-                                FieldError::NotOneOf {
-                                    value: p,
-                                    allowed: "Always, Never",
-                                },
-                            ));
-                        }
-                    };
-                let algorithm = c.opt_str(pk, "algorithm", "spec.privateKey.algorithm")?;
-                let size = c
-                    .opt_int(pk, "size", "spec.privateKey.size")?
-                    .and_then(|s| i64::try_from(s).ok());
-                (policy, algorithm, size)
-            }
-        };
-    let mut spec = if is_ca {
-        CertSpec::ca(common_name.clone().unwrap_or_default(), duration)
-    } else {
-        let mut s = CertSpec::leaf(duration);
-        if let Some(cn) = &common_name {
-            s = s.common_name(cn.clone());
-        }
-        s
-    };
-    for d in &dns_names {
-        spec = spec.dns_name(d.clone());
-    }
-    if let Some(rb) = renew_before {
-        spec = spec.renew_before(rb);
-    }
-    if let Some(p) = percentage {
-        spec = spec.renew_before_percentage(p);
-    }
-    spec = spec.rotation_policy(rotation_policy.unwrap_or(RotationPolicy::Always));
-    Ok(CertificateObject {
-        secret_name,
-        issuer_ref,
-        spec,
-        rotation_policy,
-        algorithm,
-        key_size,
-        renewal_at,
-    })
 }
 
 fn issuer(c: &Ctx<'_>, doc: &Node) -> Result<IssuerObject, K8sError> {

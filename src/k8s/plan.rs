@@ -1,22 +1,47 @@
 //! A cluster's objects as a plan configuration (DESIGN §11).
 
-use super::cluster::{Cluster, IssuerResolution};
+use super::cluster::Cluster;
+use super::topology::build_cas;
+use crate::cert::Certificate;
 use crate::issue::Ca;
-use crate::plan::{Config, Names, State};
+use crate::plan::{CaNode, Config, Names, State, Topology};
 use crate::presets::linkerd;
 use time::OffsetDateTime;
 
 /// Why a cluster's objects cannot be planned: a configuration cert-manager or Linkerd cannot
-/// run, named.
+/// run (a break: exit 1), or one certcycle cannot model from these inputs (exit 3, with the
+/// input or flag that would make it modelable).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanInputError {
-    /// No self-signed CA Certificate (the trust anchor) among the objects.
-    #[error("no trust anchor Certificate (a self-signed CA Certificate) among the objects")]
-    NoAnchor,
-    /// No Certificate writes the identity issuer Secret.
-    #[error("no Certificate writes the identity issuer Secret {0}")]
-    NoIssuer(String),
+    /// Namespaced objects without `metadata.namespace` (Kustomize, Argo CD and Flux set it at
+    /// apply time): they are not placed anywhere silently.
+    #[error(
+        "cannot model: {} without metadata.namespace: pass --namespace NS (as kubectl apply -n NS)",
+        .0.join(", ")
+    )]
+    NoNamespace(Vec<String>),
+    /// No Certificate writes, and no given Secret holds, the identity issuer Secret.
+    #[error(
+        "cannot model: not a Linkerd set-up certcycle can see: no Certificate writes, and no Secret holds, the identity issuer Secret {secret}; found: {found}. Name the issuer Secret with --issuer-secret NS/NAME (or its namespace with --linkerd-namespace)"
+    )]
+    NoIssuer {
+        /// The identity issuer Secret looked for.
+        secret: String,
+        /// What the objects hold instead.
+        found: String,
+    },
+    /// The identity issuer Certificate does not set `isCA: true`: cert-manager issues it as a
+    /// leaf, and Linkerd's identity controller cannot sign workload certificates with it.
+    #[error(
+        "Certificate/{certificate} ({at}): spec.isCA is not true: cert-manager issues the identity issuer as a leaf, and Linkerd's identity controller cannot sign workload certificates with it (set spec.isCA: true)"
+    )]
+    IssuerNotCa {
+        /// The Certificate.
+        certificate: String,
+        /// Where its document starts (`file:line:col`).
+        at: String,
+    },
     /// A Secret's certificate and key do not make a CA (the key does not parse or match).
     #[error("Secret/{secret}: {error}")]
     Secret {
@@ -25,7 +50,7 @@ pub enum PlanInputError {
         /// Why (never the key's content).
         error: Box<crate::Error>,
     },
-    /// cert-manager cannot resolve the identity issuer's issuerRef.
+    /// cert-manager cannot resolve a chain Certificate's issuerRef.
     #[error("Certificate/{certificate}: cert-manager cannot issue it: {reason}")]
     Unresolvable {
         /// The Certificate.
@@ -33,117 +58,143 @@ pub enum PlanInputError {
         /// Why.
         reason: String,
     },
+    /// A shape certcycle cannot model from these inputs.
+    #[error("cannot model: {what}: {give}")]
+    CannotModel {
+        /// What cannot be modelled.
+        what: String,
+        /// What input or flag would make it modelable.
+        give: String,
+    },
+}
+
+impl PlanInputError {
+    /// Whether this is a configuration cert-manager or Linkerd cannot run (a break), as
+    /// opposed to one certcycle cannot model ([`PlanInputError::cannot_model`]) or an input
+    /// that does not read.
+    pub fn is_break(&self) -> bool {
+        matches!(self, Self::IssuerNotCa { .. } | Self::Unresolvable { .. })
+    }
+
+    /// Whether certcycle cannot model these inputs (exit 3): more input or a flag would make
+    /// them modelable.
+    pub fn cannot_model(&self) -> bool {
+        matches!(
+            self,
+            Self::NoNamespace(_) | Self::NoIssuer { .. } | Self::CannotModel { .. }
+        )
+    }
 }
 
 impl Cluster {
-    /// The plan configuration of these objects: the anchor and identity issuer Certificates'
-    /// specs (rotation policies as resolved), whether the trust-roots Bundle has a
-    /// previous-anchor source, the objects' names, and — when the anchor and issuer Secrets
-    /// are among the objects with their `tls.crt` and `tls.key` — today's certificates as the
-    /// starting [`State`]. It starts at `start`, else at the newest notBefore of today's
-    /// certificates, else at 2026-01-01T00:00:00Z. Every other setting is the
-    /// [`Config::seed`] default, to be set by the caller.
+    /// The plan configuration of these objects (DESIGN §15): Linkerd's chain from the
+    /// identity issuer Secret up (each CA managed, static or external), the trust roots (a
+    /// Bundle, a static ConfigMap, Helm values, [`ResolveOptions::trust_roots`], or assumed),
+    /// the rotation policies as resolved and the objects' names. Today's certificates start
+    /// the plan where the inputs hold them: with their keys; without, as stand-ins of the same
+    /// subject and validity (keys drawn from the OS: no verdict depends on key bytes); what
+    /// is not given is issued at the start. It starts at `start`, else at the newest notBefore
+    /// of today's certificates, else at 2026-01-01T00:00:00Z. Every other setting is the
+    /// [`Config::seed`] default, to be set by the caller. What was assumed is in
+    /// [`Cluster::plan_assumptions`].
+    ///
+    /// [`ResolveOptions::trust_roots`]: super::ResolveOptions::trust_roots
     ///
     /// # Errors
-    /// [`PlanInputError`]: no anchor, no identity issuer, an issuerRef cert-manager cannot
-    /// resolve (an `Issuer` in another namespace, ...), a Secret whose key does not parse or
-    /// match its certificate.
+    /// [`PlanInputError`].
     pub fn plan_config(&self, start: Option<OffsetDateTime>) -> Result<Config, PlanInputError> {
-        let issuer = self.identity_issuer().ok_or_else(|| {
-            PlanInputError::NoIssuer(format!(
-                "{}/{}",
-                self.options.linkerd_namespace,
-                linkerd::ISSUER_SECRET
-            ))
-        })?;
-        let anchor_secret = match &issuer.issuer {
-            IssuerResolution::Ca { namespace, name } => (namespace.clone(), name.clone()),
-            unresolvable if unresolvable.is_unresolvable() => {
-                return Err(PlanInputError::Unresolvable {
-                    certificate: issuer.key(),
-                    reason: unresolvable.to_string(),
-                });
+        let mut chain = self.chain()?;
+        let anchor = chain
+            .cas
+            .last()
+            .ok_or_else(|| PlanInputError::CannotModel {
+                what: "no CA above the identity issuer".into(),
+                give: "the anchor's Secret or Certificate".into(),
+            })?;
+        if anchor.kind.is_managed() {
+            if let Some(secret) = &anchor.secret {
+                self.check_secret(secret)?;
             }
-            other => {
-                return Err(PlanInputError::Unresolvable {
-                    certificate: issuer.key(),
-                    reason: format!(
-                        "its issuer is not a CA issuer over the anchor Secret ({other})"
-                    ),
-                });
-            }
-        };
-        let anchor = self
-            .certificates
+        }
+        self.check_secret(&self.issuer_secret())?;
+        let known: Vec<OffsetDateTime> = chain
+            .cas
             .iter()
-            .find(|c| c.is_anchor() && c.secret == anchor_secret)
-            .or_else(|| self.certificates.iter().find(|c| c.is_anchor()))
-            .ok_or(PlanInputError::NoAnchor)?;
-        let bundle = self.trust_roots();
-        let previous = bundle.is_some_and(|b| b.sources.len() >= 2);
-        let state = self.plan_state(&anchor_secret, &issuer.secret)?;
+            .chain(std::iter::once(&chain.issuer))
+            .filter_map(|f| f.cert.as_ref().map(Certificate::not_before))
+            .collect();
         let start = start
-            .or_else(|| state.as_ref().map(State::newest_not_before))
+            .or_else(|| known.iter().max().copied())
             .unwrap_or(time::macros::datetime!(2026-01-01 00:00 UTC));
         let mut cfg = Config::seed(start);
-        if let Some(state) = state {
-            cfg = cfg.from_state(state);
+        if !known.is_empty() {
+            let (above, anchor, issuer) = build_cas(&mut chain, start, &mut rand_core::OsRng)
+                .map_err(|e| PlanInputError::CannotModel {
+                    what: format!("today's chain cannot be simulated: {e}"),
+                    give: "certificates whose dates and constraints certcycle can issue".into(),
+                })?;
+            let previous = chain.previous.clone();
+            cfg = cfg.from_state(State::new(anchor, issuer, previous).with_above(above));
         }
+        let anchor = chain.cas.pop().ok_or(PlanInputError::CannotModel {
+            what: "no anchor".into(),
+            give: "the anchor's Secret or Certificate".into(),
+        })?;
         cfg.anchor = anchor.spec.clone();
-        cfg.issuer = issuer.spec.clone();
-        cfg.previous_anchor_source = previous;
+        cfg.issuer = chain.issuer.spec.clone();
+        cfg.previous_anchor_source = chain.previous_source;
+        cfg.topology = Topology::default()
+            .above(
+                chain
+                    .cas
+                    .iter()
+                    .map(|f| {
+                        let name = match f.kind {
+                            crate::plan::CaKind::Managed => format!("Certificate {}", f.name),
+                            _ => f.name.clone(),
+                        };
+                        CaNode::new(name, f.kind, f.spec.clone())
+                    })
+                    .collect(),
+            )
+            .anchor(anchor.kind)
+            .issuer(chain.issuer.kind)
+            .roots(chain.roots.clone());
         let (pns, pn) = self.previous_anchor_secret();
         cfg.names = Names {
-            anchor: anchor.key(),
-            issuer: issuer.key(),
-            bundle: bundle.map_or_else(
-                || linkerd::TRUST_ROOTS_CONFIGMAP.to_owned(),
-                |b| b.name.clone(),
-            ),
+            anchor: anchor.name.clone(),
+            issuer: chain.issuer.name.clone(),
+            bundle: chain.roots_name.clone(),
             previous: format!("{pns}/{pn}"),
             ..Names::default()
         };
         Ok(cfg)
     }
 
-    /// Today's anchor and issuer (with keys) and previous anchor, when their Secrets are given.
-    fn plan_state(
-        &self,
-        anchor: &(String, String),
-        issuer: &(String, String),
-    ) -> Result<Option<State>, PlanInputError> {
-        let ca = |(ns, name): &(String, String)| -> Result<Option<Ca>, PlanInputError> {
-            let Some(secret) = self.secret(ns, name) else {
-                return Ok(None);
-            };
-            // Another application's Secret may hold what certcycle cannot read; Linkerd's own
-            // may not.
-            if let Some(e) = secret.entry_error(linkerd::TLS_CRT) {
-                return Err(PlanInputError::Secret {
-                    secret: format!("{ns}/{name}"),
-                    error: Box::new(e.clone()),
-                });
-            }
-            let (Some(cert), Some(key)) =
-                (secret.certs(linkerd::TLS_CRT).first(), secret.private_key())
-            else {
-                return Ok(None);
-            };
-            let err = |e| PlanInputError::Secret {
-                secret: format!("{ns}/{name}"),
-                error: Box::new(e),
-            };
-            let key = key.map_err(err)?;
-            Ca::new(cert.clone(), key).map(Some).map_err(err)
+    /// What [`Cluster::plan_config`] assumes about the chain and trust roots, one line each,
+    /// after the resolution's own ([`Cluster::assumptions`]).
+    pub fn plan_assumptions(&self) -> Vec<String> {
+        self.chain().map(|c| c.assumptions).unwrap_or_default()
+    }
+
+    /// A Linkerd Secret in the chain whose certificate or key is given but unusable.
+    fn check_secret(&self, (ns, name): &(String, String)) -> Result<(), PlanInputError> {
+        let Some(secret) = self.secret(ns, name) else {
+            return Ok(());
         };
-        let (Some(anchor), Some(issuer)) = (ca(anchor)?, ca(issuer)?) else {
-            return Ok(None);
+        let err = |e: crate::Error| PlanInputError::Secret {
+            secret: format!("{ns}/{name}"),
+            error: Box::new(e),
         };
-        let (pns, pn) = self.previous_anchor_secret();
-        let previous = self
-            .secret(&pns, &pn)
-            .and_then(|s| s.certs(linkerd::TLS_CRT).first().cloned());
-        Ok(Some(State::new(anchor, issuer, previous)))
+        if let Some(e) = secret.entry_error(linkerd::TLS_CRT) {
+            return Err(err(e.clone()));
+        }
+        if let (Some(cert), Some(key)) =
+            (secret.certs(linkerd::TLS_CRT).first(), secret.private_key())
+        {
+            Ca::new(cert.clone(), key.map_err(err)?).map_err(err)?;
+        }
+        Ok(())
     }
 }
 
@@ -184,9 +235,13 @@ impl PlanReport {
         cfg: &Config,
         rng: &mut R,
     ) -> Result<Self, crate::Error> {
+        let mut assumptions = cluster.assumptions.clone();
+        assumptions.extend(cluster.plan_assumptions());
+        let mut lints = cluster.lints();
+        lints.extend(horizon_lints(cfg));
         Ok(Self {
-            assumptions: cluster.assumptions.clone(),
-            lints: cluster.lints(),
+            assumptions,
+            lints,
             report: crate::plan::Report::new(cfg, rng)?,
         })
     }
@@ -194,7 +249,9 @@ impl PlanReport {
     /// The `assume:` and `lint:` lines of `cluster`, as the report starts (also what to print
     /// when its objects cannot be planned).
     pub fn preamble(cluster: &Cluster) -> String {
-        preamble(&cluster.assumptions, &cluster.lints())
+        let mut assumptions = cluster.assumptions.clone();
+        assumptions.extend(cluster.plan_assumptions());
+        preamble(&assumptions, &cluster.lints())
     }
 
     /// Whether the plan found a break.
@@ -215,6 +272,50 @@ impl PlanReport {
             .into();
         doc
     }
+}
+
+/// The lints that need the plan's horizon: an anchor cert-manager re-keys inside it at its
+/// ordinary renewal time (cert-manager's default two thirds, or a renewBefore under half the
+/// duration), which `anchor-early-rekey` leaves to the plan.
+fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
+    use crate::spec::RotationPolicy;
+    let spec = &cfg.anchor;
+    if !cfg.topology.anchor.is_managed() || spec.get_rotation_policy() == RotationPolicy::Never {
+        return Vec::new();
+    }
+    let duration = spec.get_duration();
+    let renews_after = crate::renewal::renews_after(spec).unwrap_or(duration);
+    if crate::renewal::renews_early(duration, duration - renews_after) {
+        return Vec::new(); // anchor-early-rekey says it
+    }
+    let (not_before, not_after) = match &cfg.state {
+        Some(s) => (
+            s.anchor.certificate().not_before(),
+            s.anchor.certificate().not_after(),
+        ),
+        None => (
+            cfg.start,
+            cfg.start.checked_add(duration).unwrap_or(cfg.start),
+        ),
+    };
+    let renewal =
+        crate::renewal::RenewalPolicy::from_spec(spec).renewal_time(not_before, not_after);
+    let end = cfg.start.checked_add(cfg.horizon).unwrap_or(cfg.start);
+    if renewal.renew_at >= end || renewal.renew_at < cfg.start {
+        return Vec::new();
+    }
+    vec![crate::lint::Finding {
+        id: "anchor-rekey-in-horizon",
+        severity: crate::lint::Severity::Warning,
+        subject: format!("Certificate/{}", cfg.names.anchor),
+        message: format!(
+            "cert-manager re-keys Linkerd's anchor on day {} ({}; {}), inside this plan's {}: proxies hold the anchor they loaded at start, so this is an unplanned anchor rotation (the timeline shows what follows); rotate by the procedure before it, or keep the renewal past it",
+            (renewal.renew_at - cfg.start).whole_days(),
+            crate::display::rfc3339(renewal.renew_at),
+            renewal.rule,
+            crate::duration::GoDuration(cfg.horizon)
+        ),
+    }]
 }
 
 fn preamble(assumptions: &[String], lints: &[crate::lint::Finding]) -> String {

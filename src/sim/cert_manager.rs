@@ -354,7 +354,7 @@ impl CertManager {
             now,
             Who::CertManager,
             format!(
-                "Secret holds (today) Certificate {name}: identity issuer #1, notBefore {}, notAfter {}",
+                "Secret holds (today) {name}: identity issuer #1, notBefore {}, notAfter {}",
                 rfc3339(issuer.certificate().not_before()),
                 rfc3339(issuer.certificate().not_after())
             ),
@@ -412,7 +412,9 @@ impl CertManager {
         }
         let issuer = self.gens[g.0].ca.clone_ca();
         let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
-        spec.duration = issuer.certificate().lifetime();
+        // A zero-length issuer (signed at its signer's last second) still gets a leaf, capped
+        // at the same instant.
+        spec.duration = issuer.certificate().lifetime().max(Duration::SECOND);
         spec.backdate = Duration::ZERO;
         let at = issuer.certificate().not_before();
         let rep = issuer
@@ -441,9 +443,13 @@ fn renewal_at(
     match memo {
         Some(m) if m.not_before == not_before && m.not_after == not_after => Some(m.renew_at),
         _ => {
+            // At least a second after issuance: a certificate cut short at its signer's
+            // notAfter renews ever sooner as that nears; time moves on, and the signer's
+            // expiry ends it (the CA issuer cannot sign with an expired CA).
             let renew_at = RenewalPolicy::from_spec(spec)
                 .renewal_time(not_before, not_after)
-                .renew_at;
+                .renew_at
+                .max(not_before + Duration::SECOND);
             *memo = Some(Memo {
                 not_before,
                 not_after,

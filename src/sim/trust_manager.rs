@@ -22,6 +22,9 @@ pub(crate) struct TrustManager {
     pub(crate) previous: Option<PreviousAnchor>,
     /// Certificates the roots hold besides the anchor and the previous anchor.
     pub(crate) others: Vec<Certificate>,
+    /// The roots are a static set (a ConfigMap, Helm values): written by an operation, not
+    /// synced by trust-manager.
+    pub(crate) static_roots: bool,
     bundles: Vec<TrustBundle>,
     published: Option<BundleId>,
     published_event: Option<EventId>,
@@ -73,12 +76,18 @@ impl TrustManager {
             return Ok(None);
         }
         let subjects = bundle.len();
-        let event = timeline.log(
-            now,
-            Who::TrustManager,
-            format!("Synced Bundle {name}: {subjects} anchor(s) from its sources"),
-            causes,
-        );
+        let (who, what) = if self.static_roots {
+            (
+                Who::Operator,
+                format!("ConfigMap {name} holds {subjects} anchor(s) (static trust roots)"),
+            )
+        } else {
+            (
+                Who::TrustManager,
+                format!("Synced Bundle {name}: {subjects} anchor(s) from its sources"),
+            )
+        };
+        let event = timeline.log(now, who, what, causes);
         Ok(Some(self.push(bundle, event)))
     }
 

@@ -1,0 +1,149 @@
+//! A cert-manager `Certificate`: `cert-manager.io/v1` and the older `v1alpha2`, `v1alpha3` and
+//! `v1beta1` fields (`keyAlgorithm`), with `commonName`, `dnsNames` or `literalSubject`.
+
+use super::{CERT_MANAGER_GROUP, CertificateObject, Ctx, FieldError, IssuerRef, K8sError};
+use crate::k8s::node::Node;
+use crate::renewal;
+use crate::spec::{CertSpec, RotationPolicy};
+use time::Duration;
+
+/// cert-manager's default `spec.duration` (90 days).
+const DEFAULT_DURATION: Duration = Duration::hours(2160);
+
+pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, K8sError> {
+    let spec_node = c
+        .opt_map(doc, "spec", "spec")?
+        .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
+    let secret_name = c.req_str(spec_node, "secretName", "spec.secretName")?;
+    let issuer_node = c
+        .opt_map(spec_node, "issuerRef", "spec.issuerRef")?
+        .ok_or_else(|| c.err("spec.issuerRef", spec_node.at, FieldError::Missing))?;
+    let issuer_ref = IssuerRef {
+        name: c.req_str(issuer_node, "name", "spec.issuerRef.name")?,
+        kind: c
+            .opt_str(issuer_node, "kind", "spec.issuerRef.kind")?
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| "Issuer".into()),
+        group: c
+            .opt_str(issuer_node, "group", "spec.issuerRef.group")?
+            .filter(|g| !g.is_empty())
+            .unwrap_or_else(|| CERT_MANAGER_GROUP.into()),
+    };
+    let is_ca = c.opt_bool(spec_node, "isCA", "spec.isCA")?.unwrap_or(false);
+    let common_name = c.opt_str(spec_node, "commonName", "spec.commonName")?;
+    let mut dns_names = Vec::new();
+    for (i, n) in c
+        .opt_seq(spec_node, "dnsNames", "spec.dnsNames")?
+        .iter()
+        .enumerate()
+    {
+        match n.as_str() {
+            Some(s) => dns_names.push(s.to_owned()),
+            None => return Err(c.wrong(&format!("spec.dnsNames[{i}]"), n, "a string")),
+        }
+    }
+    let duration = c
+        .duration(spec_node, "duration", "spec.duration")?
+        .unwrap_or(DEFAULT_DURATION);
+    let renew_before = c.duration(spec_node, "renewBefore", "spec.renewBefore")?;
+    let pct_node = spec_node.get("renewBeforePercentage");
+    let percentage = match c.opt_int(
+        spec_node,
+        "renewBeforePercentage",
+        "spec.renewBeforePercentage",
+    )? {
+        None => None,
+        Some(p) => Some(i32::try_from(p).map_err(|_| {
+            c.err(
+                "spec.renewBeforePercentage",
+                pct_node.map_or(spec_node.at, |n| n.at),
+                FieldError::WrongType {
+                    expected: "an int32",
+                    found: "a larger integer",
+                },
+            )
+        })?),
+    };
+    let renewal_at = spec_node
+        .get("renewBefore")
+        .or(pct_node)
+        .or(spec_node.get("duration"))
+        .map_or(spec_node.at, |n| n.at);
+    renewal::validate(duration, renew_before, percentage)
+        .map_err(|e| c.err("spec", renewal_at, FieldError::Spec(e)))?;
+    let (rotation_policy, algorithm, key_size) =
+        match c.opt_map(spec_node, "privateKey", "spec.privateKey")? {
+            None => (None, None, None),
+            Some(pk) => {
+                let policy =
+                    match c.opt_str(pk, "rotationPolicy", "spec.privateKey.rotationPolicy")? {
+                        None => None,
+                        Some(p) if p == "Always" => Some(RotationPolicy::Always),
+                        Some(p) if p == "Never" => Some(RotationPolicy::Never),
+                        Some(p) => {
+                            return Err(c.err(
+                                "spec.privateKey.rotationPolicy",
+                                pk.get("rotationPolicy").map_or(pk.at, |n| n.at),
+                                FieldError::NotOneOf {
+                                    value: p,
+                                    allowed: "Always, Never",
+                                },
+                            ));
+                        }
+                    };
+                let algorithm = c.opt_str(pk, "algorithm", "spec.privateKey.algorithm")?;
+                let size = c
+                    .opt_int(pk, "size", "spec.privateKey.size")?
+                    .and_then(|s| i64::try_from(s).ok());
+                (policy, algorithm, size)
+            }
+        };
+    // cert-manager before v1 (v1alpha2/3, v1beta1): spec.keyAlgorithm, lower case.
+    let algorithm = match algorithm {
+        Some(a) => Some(a),
+        None => c.opt_str(spec_node, "keyAlgorithm", "spec.keyAlgorithm")?,
+    };
+    let common_name = match common_name {
+        Some(cn) => Some(cn),
+        None => c
+            .opt_str(spec_node, "literalSubject", "spec.literalSubject")?
+            .and_then(|s| literal_common_name(&s)),
+    };
+    let mut spec = if is_ca {
+        CertSpec::ca(common_name.clone().unwrap_or_default(), duration)
+    } else {
+        let mut s = CertSpec::leaf(duration);
+        if let Some(cn) = &common_name {
+            s = s.common_name(cn.clone());
+        }
+        s
+    };
+    for d in &dns_names {
+        spec = spec.dns_name(d.clone());
+    }
+    if let Some(rb) = renew_before {
+        spec = spec.renew_before(rb);
+    }
+    if let Some(p) = percentage {
+        spec = spec.renew_before_percentage(p);
+    }
+    spec = spec.rotation_policy(rotation_policy.unwrap_or(RotationPolicy::Always));
+    Ok(CertificateObject {
+        secret_name,
+        issuer_ref,
+        spec,
+        rotation_policy,
+        algorithm,
+        key_size,
+        renewal_at,
+    })
+}
+
+/// The `CN=` of an RFC 4514 `literalSubject` (`CN=root.linkerd.cluster.local,O=...`).
+fn literal_common_name(subject: &str) -> Option<String> {
+    subject
+        .split(',')
+        .find_map(|rdn| rdn.trim().strip_prefix("CN="))
+        .map(str::to_owned)
+        .filter(|cn| !cn.is_empty())
+}
