@@ -406,8 +406,15 @@ fn every_phase_reads_back_from_kubectl_yaml_and_json() {
             c.message
         );
     }
+    // Nothing manages these Secrets: their expiry is listed, never an invented renewal.
     assert_eq!(report.renews.len(), 2, "{report}");
-    assert!(report.renews.iter().all(|r| r.rule.contains("renewBefore")));
+    assert!(
+        report
+            .renews
+            .iter()
+            .all(|r| !r.managed && r.rule.contains("nothing renews it"))
+    );
+    assert!(report.to_string().contains("expires: Secret/"), "{report}");
 }
 
 #[test]

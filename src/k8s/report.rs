@@ -14,14 +14,16 @@ use crate::spec::CertSpec;
 use std::fmt;
 use time::OffsetDateTime;
 
-/// When one certificate renews.
+/// When one certificate renews, or (nothing manages it) expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReportRenewal {
     /// The object holding it (`Secret/cert-manager/linkerd-trust-anchor`).
     pub object: String,
-    /// When cert-manager renews it.
+    /// When cert-manager renews it; for a Secret nothing manages, its notAfter.
     pub at: OffsetDateTime,
+    /// Whether a Certificate manages it (else nothing renews it: `at` is its expiry).
+    pub managed: bool,
     /// The rule that decided it.
     pub rule: String,
 }
@@ -90,8 +92,8 @@ impl CheckReport {
             checks.extend(report.checks);
         }
         checks.extend(cluster.lints());
-        let mut assumptions = cluster.assumptions.clone();
-        let renews = renewals(cluster, &mut assumptions);
+        let assumptions = cluster.assumptions.clone();
+        let renews = renewals(cluster);
         Self {
             at,
             objects: cluster.objects.objects.len(),
@@ -142,7 +144,7 @@ impl CheckReport {
                 "status": c.severity.as_str(), "id": c.id, "message": c.text(),
             })).collect::<Vec<_>>(),
             "renews": self.renews.iter().map(|r| json!({
-                "object": r.object, "at": rfc3339(r.at), "rule": r.rule,
+                "object": r.object, "at": rfc3339(r.at), "rule": r.rule, "managed": r.managed,
             })).collect::<Vec<_>>(),
             "error": self.has_error(),
         })
@@ -180,18 +182,20 @@ impl fmt::Display for CheckReport {
             writeln!(f, "{c}")?;
         }
         for r in &self.renews {
-            writeln!(f, "renews: {} at {} ({})", r.object, rfc3339(r.at), r.rule)?;
+            let verb = if r.managed { "renews" } else { "expires" };
+            writeln!(f, "{verb}: {} at {} ({})", r.object, rfc3339(r.at), r.rule)?;
         }
         Ok(())
     }
 }
 
 /// When each certificate among the inputs renews: by its Certificate's spec where one manages
-/// it, else (the anchor and issuer Secrets of a `rotate --out` directory) by the seed's spec.
-fn renewals(cluster: &Cluster, assumptions: &mut Vec<String>) -> Vec<ReportRenewal> {
+/// it. Linkerd's anchor and issuer Secrets that nothing manages (a `rotate --out` directory,
+/// `kubectl create secret tls`) are never renewed: their notAfter is listed as an expiry.
+fn renewals(cluster: &Cluster) -> Vec<ReportRenewal> {
     let mut out = Vec::new();
-    let (ans, an) = cluster.anchor_secret();
-    let lns = cluster.options.linkerd_namespace.clone();
+    let anchor = cluster.anchor_secret();
+    let issuer = cluster.issuer_secret();
     for o in &cluster.objects.objects {
         let Resource::Secret(s) = &o.resource else {
             continue;
@@ -199,31 +203,20 @@ fn renewals(cluster: &Cluster, assumptions: &mut Vec<String>) -> Vec<ReportRenew
         let Some(cert) = s.certs(linkerd::TLS_CRT).first() else {
             continue;
         };
-        let ns = o.at.namespace.clone().unwrap_or_else(|| "default".into());
-        let managed = cluster
-            .certificates
-            .iter()
-            .find(|c| c.secret == (ns.clone(), o.at.name.clone()));
-        let spec: Option<CertSpec> = match managed {
-            Some(c) => Some(c.spec.clone()),
-            None if ns == ans && o.at.name == an => {
-                assumptions.push(format!(
-                    "Secret/{ns}/{}: no Certificate given; the seed's anchor spec (8760h, renewBefore 7320h) assumed for its renewal",
-                    o.at.name
-                ));
-                Some(linkerd::trust_anchor())
-            }
-            None if ns == lns && o.at.name == linkerd::ISSUER_SECRET => {
-                assumptions.push(format!(
-                    "Secret/{ns}/{}: no Certificate given; the seed's issuer spec (48h, renewBefore 25h) assumed for its renewal",
-                    o.at.name
-                ));
-                Some(linkerd::identity_issuer())
-            }
-            None => None,
-        };
-        if let Some(spec) = spec {
-            out.push(renewal(format!("Secret/{ns}/{}", o.at.name), cert, &spec));
+        let secret = (
+            o.at.namespace.clone().unwrap_or_else(|| "default".into()),
+            o.at.name.clone(),
+        );
+        let object = format!("Secret/{}/{}", secret.0, secret.1);
+        match cluster.certificates.iter().find(|c| c.secret == secret) {
+            Some(c) => out.push(renewal(object, cert, &c.spec)),
+            None if secret == anchor || secret == issuer => out.push(ReportRenewal {
+                object,
+                at: cert.not_after(),
+                managed: false,
+                rule: "no Certificate manages it: nothing renews it".into(),
+            }),
+            None => {}
         }
     }
     out
@@ -234,6 +227,7 @@ fn renewal(object: String, cert: &Certificate, spec: &CertSpec) -> ReportRenewal
     ReportRenewal {
         object,
         at: r.renew_at,
+        managed: true,
         rule: r.rule.to_string(),
     }
 }

@@ -619,14 +619,32 @@ pub(crate) fn k8s_plan(data: &[u8]) {
     use certcycle::plan::{Report, simulate};
     use rand_core::SeedableRng;
     let t = text(data);
-    let Ok(objects) = Objects::read("fuzz.yaml", &t) else {
+    let Ok(mut objects) = Objects::read("fuzz.yaml", &t) else {
         return;
     };
+    // Namespace-less manifests (Kustomize, Argo, Flux) are refused as "cannot model"; placed
+    // as `--namespace linkerd` would, they are planned like any other topology.
+    if !objects.without_namespace().is_empty() {
+        let refused = Cluster::resolve(objects.clone(), &ResolveOptions::default())
+            .plan_config(None)
+            .expect_err("namespace-less objects are never placed silently");
+        assert!(refused.cannot_model(), "{refused}");
+        objects.set_default_namespace("linkerd");
+    }
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
     let start = time::macros::datetime!(2026-01-01 00:00 UTC);
-    let Ok(cfg) = cluster.plan_config(Some(start)) else {
-        return;
+    let cfg = match cluster.plan_config(Some(start)) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            // Every refusal says what it is: a break, cannot model (with what to give), or an
+            // input that does not read; never Rust's Debug text.
+            let msg = e.to_string();
+            assert!(!msg.contains("Some(") && !msg.contains(" {"), "{msg}");
+            return;
+        }
     };
+    // The topology is bounded: at most MAX_CHAIN CAs above the identity issuer.
+    assert!(cfg.topology.above.len() < certcycle::k8s::MAX_CHAIN);
     let (horizon, workloads) = (
         cfg.horizon.min(time::Duration::days(7)),
         cfg.workloads.min(3),
