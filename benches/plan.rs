@@ -4,13 +4,17 @@
 //! anchor on `rotationPolicy: Never`, 1,000 workloads, 360 days: no break, the whole horizon
 //! runs), `seed_6` (the seed's own configuration, 6 workloads, to its first break on day 61),
 //! `restarts_1000` (1,000 workloads restarted daily, staggered, for 100 days, to its first
-//! break: what each moment costs when every proxy has its own), and `verify_one` (one
+//! break: what each moment costs when every proxy has its own), `three_tier_1000` (a
+//! self-signed root Certificate above an intermediate anchor Certificate on
+//! `rotationPolicy: Never`, the seed's identity issuer below, 1,000 workloads, 360 days: the
+//! intermediate is re-signed by the root on day 243, no break), and `verify_one` (one
 //! certcycle verification of a Linkerd chain, the unit the target is
 //! stated in: `year_1000` ≤ 5,000 × `verify_one`). The number of real verifications each run
 //! makes is printed once.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use certcycle::plan::{Config, simulate};
+use certcycle::CertSpec;
+use certcycle::plan::{CaKind, CaNode, Config, Topology, simulate};
 use certcycle::verify::{PeerName, Usage, VerifyOptions, verify};
 use certcycle::{PrivateKey, RotationPolicy, TrustBundle, presets::linkerd};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
@@ -27,7 +31,32 @@ fn bench(c: &mut Criterion) {
         .workloads(1000)
         .restart_every(Some(Duration::hours(24)))
         .horizon(Duration::days(100));
+    let root = CaNode::new(
+        "Certificate cert-manager/linkerd-root",
+        CaKind::Managed,
+        CertSpec::ca("root.linkerd.cluster.local", Duration::hours(87600)),
+    );
+    let three_tier = Config::seed(start)
+        .topology(Topology::default().above(vec![root]))
+        .anchor_spec(
+            CertSpec::ca("anchor.linkerd.cluster.local", Duration::hours(8760))
+                .rotation_policy(RotationPolicy::Never),
+        )
+        .workloads(1000)
+        .horizon(Duration::days(360));
     let rng = &mut rand_core::OsRng;
+    let run = simulate(&three_tier, rng).unwrap();
+    assert!(run.first_break.is_none());
+    assert!(run.timeline.iter().any(|e| {
+        e.what
+            .contains("signed by Certificate cert-manager/linkerd-root")
+    }));
+    eprintln!(
+        "three_tier_1000: {} real verifications, {} continuity checks, {} timeline events",
+        run.verifications,
+        run.checks,
+        run.timeline.len()
+    );
     let run = simulate(&year, rng).unwrap();
     assert!(run.first_break.is_none());
     eprintln!(
@@ -70,6 +99,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("seed_6", |b| {
         b.iter(|| simulate(black_box(&seed), rng).unwrap())
+    });
+    g.bench_function("three_tier_1000", |b| {
+        b.iter(|| simulate(black_box(&three_tier), rng).unwrap())
     });
     g.bench_function("restarts_1000", |b| {
         b.iter(|| simulate(black_box(&restarts), rng).unwrap())

@@ -762,6 +762,27 @@ spec:
 }
 
 #[test]
+fn an_identity_issuer_named_by_dns_names_only_plans() {
+    let docs = [
+        ca_cluster_issuer("linkerd-trust-anchor", "linkerd-trust-anchor"),
+        identity_issuer(
+            Some("linkerd"),
+            "linkerd-trust-anchor",
+            "ClusterIssuer",
+            "cert-manager.io",
+        )
+        .replace("  commonName: identity.linkerd.cluster.local\n", ""),
+    ];
+    let c = cluster(&docs, &ResolveOptions::default());
+    let (report, cfg) = plan(&c, 30);
+    assert_eq!(
+        cfg.issuer.get_dns_names(),
+        ["identity.linkerd.cluster.local"]
+    );
+    assert!(!report.has_break(), "{report}");
+}
+
+#[test]
 fn the_pre_0_11_api_group_is_named_never_dropped() {
     let doc = "apiVersion: certmanager.k8s.io/v1alpha1
 kind: Issuer

@@ -319,6 +319,12 @@ impl Cluster {
                     o.at.key()
                 ));
             }
+            if c.common_name_from_dns {
+                self.assumptions.push(format!(
+                    "Certificate/{}: a CA named by dnsNames only; cert-manager issues it with an empty subject, which RFC 5280 §4.1.2.6 forbids for a CA: modelled with its first dnsName as the common name",
+                    o.at.key()
+                ));
+            }
             let current = self
                 .secret(&namespace, &c.secret_name)
                 .and_then(|s| s.certs(linkerd::TLS_CRT).first().cloned());

@@ -112,6 +112,9 @@ pub struct CertificateObject {
     pub algorithm: Option<String>,
     /// `spec.privateKey.size` as written.
     pub key_size: Option<i64>,
+    /// A CA named by `dnsNames` only: cert-manager issues it with an empty subject, which RFC
+    /// 5280 §4.1.2.6 forbids for a CA; the spec takes its first dnsName as the common name.
+    pub common_name_from_dns: bool,
     /// Where `spec.renewBefore` (or `spec.duration`) stands, for messages.
     pub renewal_at: Location,
 }

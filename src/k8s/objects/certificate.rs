@@ -103,14 +103,22 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
         Some(a) => Some(a),
         None => c.opt_str(spec_node, "keyAlgorithm", "spec.keyAlgorithm")?,
     };
+    let key_size = match key_size {
+        Some(k) => Some(k),
+        None => c
+            .opt_int(spec_node, "keySize", "spec.keySize")?
+            .and_then(|s| i64::try_from(s).ok()),
+    };
     let common_name = match common_name {
         Some(cn) => Some(cn),
         None => c
             .opt_str(spec_node, "literalSubject", "spec.literalSubject")?
             .and_then(|s| literal_common_name(&s)),
     };
+    let common_name_from_dns = is_ca && common_name.is_none() && !dns_names.is_empty();
     let mut spec = if is_ca {
-        CertSpec::ca(common_name.clone().unwrap_or_default(), duration)
+        let cn = common_name.clone().or_else(|| dns_names.first().cloned());
+        CertSpec::ca(cn.unwrap_or_default(), duration)
     } else {
         let mut s = CertSpec::leaf(duration);
         if let Some(cn) = &common_name {
@@ -135,6 +143,7 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
         rotation_policy,
         algorithm,
         key_size,
+        common_name_from_dns,
         renewal_at,
     })
 }
