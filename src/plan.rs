@@ -38,7 +38,7 @@
 //! ```
 
 pub use crate::sim::{
-    Break, CaKind, CaNode, Checkpoint, Config, Evidence, MAX_CHECKPOINTS, MAX_GENERATIONS,
+    Break, CaKind, CaNode, Checkpoint, Config, Evidence, Held, MAX_CHECKPOINTS, MAX_GENERATIONS,
     MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, Run, SimError, State, Topology,
     TrustRoots, Who, proxy_verify_options,
 };

@@ -33,7 +33,7 @@ pub use config::{
 };
 pub use error::SimError;
 pub use event::{Break, BrokenPair, Checkpoint, Event, Evidence, PlanEvent, Run, Who};
-pub use topology::{CaKind, CaNode, RootsKind, Topology, TrustRoots};
+pub use topology::{CaKind, CaNode, Held, RootsKind, Topology, TrustRoots};
 
 use by_hand::RealLeaves;
 use cert_manager::CertManager;
@@ -270,12 +270,9 @@ impl<R: CryptoRngCore> Engine<R> {
         );
         self.tm.others.clone_from(&cfg.topology.roots.others);
         self.tm.static_roots = cfg.topology.roots.kind == RootsKind::Static;
-        self.static_roots = cfg
-            .topology
-            .roots
-            .anchor
-            .then(|| anchor.clone())
-            .filter(|_| cfg.topology.roots.kind == RootsKind::Static);
+        if cfg.topology.roots.kind == RootsKind::Static {
+            self.static_roots = self.held();
+        }
         if let Some(prev) = cfg.state.as_ref().and_then(|s| s.previous.clone()) {
             let e = self.log(
                 Who::Operator,
@@ -321,7 +318,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 self.cm.adopt_issuer(
                     state.issuer.clone_ca(),
                     &label,
-                    self.now,
+                    (self.now, cfg.topology.roots.holds),
                     &mut self.timeline,
                 );
             }
@@ -383,11 +380,20 @@ impl<R: CryptoRngCore> Engine<R> {
             .any(|c| self.identity.is_controller(c))
     }
 
+    /// The certificate of the CA the trust roots hold, as its Secret holds it now.
+    fn held(&self) -> Option<crate::cert::Certificate> {
+        match self.cfg.topology.roots.holds {
+            Held::Signer => self.cm.anchor.as_ref().map(|a| a.certificate().clone()),
+            Held::Above(i) => self.cm.above.get(i).map(|u| u.ca.certificate().clone()),
+            _ => None,
+        }
+    }
+
     /// An operation writes the trust roots: a static set now holds the anchor as it is (as
     /// trust-manager would build it), then [`publish`](Self::publish).
     fn publish_by_operator(&mut self, causes: Vec<EventId>) -> Result<(), Error> {
-        if self.static_roots.is_some() {
-            self.static_roots = self.cm.anchor.as_ref().map(|a| a.certificate().clone());
+        if self.cfg.topology.roots.kind == RootsKind::Static {
+            self.static_roots = self.held();
         }
         self.publish(causes)
     }
@@ -395,11 +401,9 @@ impl<R: CryptoRngCore> Engine<R> {
     /// trust-manager: the bundle from the sources, published if it changed; a crash-looping
     /// controller retries with it. Static roots change only by an operation.
     fn publish(&mut self, causes: Vec<EventId>) -> Result<(), Error> {
-        let roots = &self.cfg.topology.roots;
-        let anchor = match roots.kind {
-            _ if !roots.anchor => None,
+        let anchor = match self.cfg.topology.roots.kind {
             RootsKind::Static => self.static_roots.clone(),
-            _ => self.cm.anchor.as_ref().map(|a| a.certificate().clone()),
+            _ => self.held(),
         };
         let synced = self.tm.sync(
             anchor.as_ref(),
@@ -440,8 +444,13 @@ impl<R: CryptoRngCore> Engine<R> {
         generation: event::GenerationId,
         anchors: event::BundleId,
     ) -> Result<(), VerifyError> {
+        let g = self.cm.generation(generation);
         self.identity.verifies(
-            (generation, self.cm.generation(generation).ca.certificate()),
+            (
+                generation,
+                g.ca.certificate(),
+                g.presented.get(1..).unwrap_or_default(),
+            ),
             (anchors, self.tm.bundle(anchors)),
             self.now,
             &mut self.verifier,
@@ -728,8 +737,11 @@ impl<R: CryptoRngCore> Engine<R> {
         // cert-manager: the CAs above the anchor top down, the anchor, then the issuer (each
         // signed with what the Secret above it holds now).
         while let Some((i, _)) = self.cm.above_renewal(&cfg).filter(|(_, t)| *t <= now) {
-            self.cm
+            let event = self
+                .cm
                 .renew_above(&cfg, i, now, &mut self.rng, &mut self.timeline)?;
+            // trust-manager follows a CA above the signer when the roots hold it.
+            self.publish(vec![event])?;
         }
         if self.cm.renewals(&cfg).0.is_some_and(|t| t <= now) {
             self.renew_anchor("Renewed (renewal time reached)")?;

@@ -345,6 +345,40 @@ fn three_tier_breaks_after_the_intermediate_anchors_rekey_on_day_15_not_the_root
 }
 
 #[test]
+fn three_tier_with_the_root_in_the_bundle_rides_out_the_intermediates_rekey() {
+    // The trust roots hold the self-signed root: the intermediate's re-key on day 15 reaches
+    // the identity issuer at its next renewal, and every proxy still verifies the new chain
+    // (the issuer Secret holds the intermediate too, and Linkerd presents it).
+    let docs: Vec<String> = three_tier("360h")
+        .into_iter()
+        .map(|d| {
+            if d.starts_with("apiVersion: trust.cert-manager.io") {
+                d.replace("name: linkerd-trust-anchor", "name: linkerd-root")
+                    .replace(
+                        "  - secret:\n      name: linkerd-previous-anchor\n      key: tls.crt\n",
+                        "",
+                    )
+            } else {
+                d
+            }
+        })
+        .collect();
+    let c = cluster(&docs, &ResolveOptions::default());
+    let (report, cfg) = plan(&c, 100);
+    assert_eq!(cfg.topology.roots.holds, certcycle::plan::Held::Above(0));
+    let run = &report.report.run;
+    assert!(
+        run.timeline
+            .iter()
+            .filter(|e| e.what.contains("new trust anchor"))
+            .count()
+            >= 2,
+        "the intermediate re-keys on days 15, 45, 75"
+    );
+    assert!(!report.has_break(), "{report}");
+}
+
+#[test]
 fn a_child_ca_outliving_its_parent_is_linted() {
     let docs: Vec<String> = three_tier("1h")
         .into_iter()
@@ -578,7 +612,7 @@ spec:
     let c = cluster(&docs, &ResolveOptions::default());
     let (report, cfg) = plan(&c, 60);
     assert_eq!(cfg.topology.roots.kind, certcycle::plan::RootsKind::Static);
-    assert!(cfg.topology.roots.anchor);
+    assert_eq!(cfg.topology.roots.holds, certcycle::plan::Held::Signer);
     let b = report
         .report
         .run
@@ -628,7 +662,7 @@ spec:
     let c = cluster(&docs, &ResolveOptions::default());
     let (report, cfg) = plan(&c, 400);
     assert!(
-        cfg.topology.roots.anchor,
+        cfg.topology.roots.holds == certcycle::plan::Held::Signer,
         "the HelmRelease's roots hold the anchor"
     );
     assert!(!report.has_break(), "{report}");
@@ -640,7 +674,7 @@ spec:
     options.trust_roots = Some(("roots.pem".into(), vec![other.certificate().clone()]));
     let c = cluster(&base, &options);
     let (report, cfg) = plan(&c, 400);
-    assert!(!cfg.topology.roots.anchor);
+    assert_eq!(cfg.topology.roots.holds, certcycle::plan::Held::Nothing);
     let b = report
         .report
         .run
@@ -819,6 +853,29 @@ fn an_identity_issuer_without_is_ca_is_a_break_named_by_object_and_field() {
     assert!(
         msg.contains("Certificate/linkerd/linkerd-identity-issuer (doc1.yaml:1:1): spec.isCA"),
         "{msg}"
+    );
+}
+
+#[test]
+fn an_anchor_certificate_without_is_ca_is_a_break_too() {
+    let docs: Vec<String> = three_tier("1h")
+        .into_iter()
+        .map(|d| {
+            if d.contains("name: linkerd-trust-anchor\n  namespace: cert-manager") {
+                d.replace("  isCA: true\n", "")
+            } else {
+                d
+            }
+        })
+        .collect();
+    let c = cluster(&docs, &ResolveOptions::default());
+    let e = c.plan_config(Some(T0)).unwrap_err();
+    assert!(e.is_break(), "{e}");
+    assert!(
+        e.to_string().starts_with(
+            "Certificate/cert-manager/linkerd-trust-anchor (doc3.yaml:1:1): spec.isCA"
+        ),
+        "{e}"
     );
 }
 

@@ -2,7 +2,7 @@
 //! roots' source change the verdict exactly where cert-manager, trust-manager and Linkerd do.
 
 use certcycle::CertSpec;
-use certcycle::plan::{CaKind, CaNode, Config, RootsKind, Topology, TrustRoots, simulate};
+use certcycle::plan::{CaKind, CaNode, Config, Held, RootsKind, Topology, TrustRoots, simulate};
 use certcycle::presets::linkerd;
 use time::{Duration, macros::datetime};
 
@@ -64,7 +64,7 @@ fn static_roots_do_not_follow_a_rekey() {
 #[test]
 fn roots_without_the_anchor_break_at_once() {
     let mut roots = TrustRoots::default();
-    roots.anchor = false;
+    roots.holds = Held::Nothing;
     let mut cfg = Config::seed(start()).topology(Topology::default().roots(roots));
     cfg.previous_anchor_source = false;
     let run = simulate(&cfg, &mut rand_core::OsRng).unwrap();

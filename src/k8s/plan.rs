@@ -42,6 +42,17 @@ pub enum PlanInputError {
         /// Where its document starts (`file:line:col`).
         at: String,
     },
+    /// A Certificate of the chain above the identity issuer does not set `isCA: true`: the CA
+    /// issuer over its Secret cannot sign with what cert-manager issues for it.
+    #[error(
+        "Certificate/{certificate} ({at}): spec.isCA is not true: cert-manager issues it as a leaf, and the CA issuer over its Secret cannot sign the CA below it (set spec.isCA: true)"
+    )]
+    ChainCaNotCa {
+        /// The Certificate.
+        certificate: String,
+        /// Where its document starts (`file:line:col`).
+        at: String,
+    },
     /// A Secret's certificate and key do not make a CA (the key does not parse or match).
     #[error("Secret/{secret}: {error}")]
     Secret {
@@ -73,7 +84,10 @@ impl PlanInputError {
     /// opposed to one certcycle cannot model ([`PlanInputError::cannot_model`]) or an input
     /// that does not read.
     pub fn is_break(&self) -> bool {
-        matches!(self, Self::IssuerNotCa { .. } | Self::Unresolvable { .. })
+        matches!(
+            self,
+            Self::IssuerNotCa { .. } | Self::ChainCaNotCa { .. } | Self::Unresolvable { .. }
+        )
     }
 
     /// Whether certcycle cannot model these inputs (exit 3): more input or a flag would make

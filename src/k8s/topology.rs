@@ -10,7 +10,7 @@ use super::plan::PlanInputError;
 use crate::cert::Certificate;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
-use crate::plan::{CaKind, MAX_HORIZON, RootsKind, TrustRoots};
+use crate::plan::{CaKind, Held, MAX_HORIZON, RootsKind, TrustRoots};
 use crate::presets::linkerd;
 use crate::spec::CertSpec;
 use time::{Duration, OffsetDateTime};
@@ -212,6 +212,12 @@ impl Cluster {
         }
         let (roots, previous_source, roots_name) =
             self.roots_of(&mut cas, issuer.cert.as_ref(), &mut assumptions)?;
+        if let Held::Above(i) = roots.holds {
+            assumptions.push(format!(
+                "trust roots hold {}, above the CA that signs the identity issuer: the identity issuer Secret's tls.crt holds the chain between (cert-manager's CA issuer appends its CA's chain), and Linkerd presents it with every leaf",
+                cas.get(i).map_or("", |f| f.name.as_str())
+            ));
+        }
         for f in &cas {
             if f.cert.is_none() && !f.kind.is_managed() {
                 assumptions.push(format!(
@@ -266,6 +272,12 @@ impl Cluster {
             let (cert, key) = self.secret_ca(&secret);
             match self.certificates.iter().find(|c| c.secret == secret) {
                 Some(c) => {
+                    if !c.spec.is_ca() {
+                        return Err(PlanInputError::ChainCaNotCa {
+                            certificate: c.key(),
+                            at: format!("{}:{}", c.object.file, self.location_of(&c.object)),
+                        });
+                    }
                     chain.push(Found {
                         name: c.key(),
                         kind: CaKind::Managed,
@@ -344,7 +356,8 @@ impl Cluster {
         if let Some(b) = self.trust_roots().filter(|b| b.object.is_some()) {
             let tn = &self.options.trust_namespace;
             let mut previous = false;
-            roots.anchor = false;
+            roots.holds = Held::Nothing;
+            let above = cas.len().saturating_sub(1);
             for (label, certs) in &b.sources {
                 let tracks = |s: &Option<(String, String)>| {
                     s.as_ref().is_some_and(|(ns, n)| {
@@ -352,18 +365,11 @@ impl Cluster {
                     })
                 };
                 if tracks(&anchor_secret) {
-                    roots.anchor = true;
-                } else if cas[..cas.len().saturating_sub(1)]
-                    .iter()
-                    .any(|f| tracks(&f.secret))
-                {
-                    return Err(PlanInputError::CannotModel {
-                        what: format!(
-                            "Bundle/{}: source {label} is a CA above the one that signs the identity issuer",
-                            b.name
-                        ),
-                        give: "trust roots that hold the identity issuer's signing CA (Linkerd's anchor); certcycle does not yet model roots above it".into(),
-                    });
+                    roots.holds = Held::Signer;
+                } else if let Some(i) = cas[..above].iter().rposition(|f| tracks(&f.secret)) {
+                    if roots.holds != Held::Signer {
+                        roots.holds = Held::Above(i);
+                    }
                 } else {
                     match certs {
                         SourceCerts::Certificates(c) if !c.is_empty() => {
@@ -458,10 +464,21 @@ impl Cluster {
                 ));
             }
         }
-        roots.anchor = anchor.cert.as_ref().is_some_and(|a| certs.contains(a));
+        let held = |f: &Found| f.cert.as_ref().filter(|c| certs.contains(c)).cloned();
+        let (holds, cert) = match held(anchor) {
+            Some(c) => (Held::Signer, Some(c)),
+            None => {
+                let above = cas.len().saturating_sub(1);
+                match cas[..above].iter().rposition(|f| held(f).is_some()) {
+                    Some(i) => (Held::Above(i), held(&cas[i])),
+                    None => (Held::Nothing, None),
+                }
+            }
+        };
+        roots.holds = holds;
         roots.others = certs
             .iter()
-            .filter(|c| Some(*c) != anchor.cert.as_ref())
+            .filter(|c| Some(*c) != cert.as_ref())
             .cloned()
             .collect();
         assumptions.push(format!(
@@ -570,8 +587,12 @@ pub(super) fn build_cas<R: rand_core::CryptoRngCore>(
     rng: &mut R,
 ) -> Result<(Vec<Ca>, Ca, Ca), crate::Error> {
     let mut built: Vec<Ca> = Vec::new();
-    let mut anchor_real = false;
+    let mut anchor_real = true;
     for f in &mut chain.cas {
+        // Below a stand-in, a CA's real signature would not verify: it is a stand-in too.
+        if !anchor_real {
+            f.key = None;
+        }
         let (ca, real) = make(f, built.last(), start, rng)?;
         anchor_real = real;
         built.push(ca);

@@ -6,6 +6,7 @@
 use super::config::{Config, MAX_GENERATIONS};
 use super::error::SimError;
 use super::event::{EventId, GenerationId, Timeline, Who};
+use super::topology::Held;
 use crate::cert::Certificate;
 use crate::display::rfc3339;
 use crate::error::Error;
@@ -23,6 +24,10 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug)]
 pub(crate) struct Generation {
     pub(crate) ca: Ca,
+    /// What its Secret's `tls.crt` holds and Linkerd presents with each leaf: the issuer, then
+    /// the CAs between it and the one the trust roots hold (cert-manager's CA issuer appends
+    /// its CA's chain), as they were when it was issued.
+    pub(crate) presented: Vec<Certificate>,
     pub(crate) rep: Option<Certificate>,
     pub(crate) event: EventId,
 }
@@ -339,7 +344,7 @@ impl CertManager {
             causes,
         );
         self.blocked = false;
-        Ok(Some(self.push(issued, event)))
+        Ok(Some(self.push(issued, event, cfg.topology.roots.holds)))
     }
 
     /// Today's issuer Secret as the first generation.
@@ -347,7 +352,7 @@ impl CertManager {
         &mut self,
         issuer: Ca,
         name: &str,
-        now: OffsetDateTime,
+        (now, holds): (OffsetDateTime, Held),
         timeline: &mut Timeline,
     ) {
         let event = timeline.log(
@@ -360,7 +365,7 @@ impl CertManager {
             ),
             vec![],
         );
-        self.push(issuer, event);
+        self.push(issuer, event, holds);
     }
 
     /// The operator writes the issuer Secret (driven by hand).
@@ -380,7 +385,7 @@ impl CertManager {
             ),
             vec![],
         );
-        self.push(issuer, event)
+        self.push(issuer, event, Held::Signer)
     }
 
     /// Replaces the anchor its CA issuer signs with (driven by hand).
@@ -389,8 +394,31 @@ impl CertManager {
         self.blocked = false;
     }
 
-    fn push(&mut self, ca: Ca, event: EventId) -> GenerationId {
+    /// The CAs between the identity issuer and the one the trust roots hold, as the Secrets
+    /// hold them now: the signer, then the CAs above it below the held one.
+    fn chain_above_issuer(&self, holds: Held) -> Vec<Certificate> {
+        let Held::Above(i) = holds else {
+            return Vec::new();
+        };
+        self.anchor
+            .iter()
+            .map(|a| a.certificate().clone())
+            .chain(
+                self.above
+                    .iter()
+                    .skip(i.saturating_add(1))
+                    .rev()
+                    .map(|u| u.ca.certificate().clone()),
+            )
+            .collect()
+    }
+
+    fn push(&mut self, ca: Ca, event: EventId, holds: Held) -> GenerationId {
+        let presented = std::iter::once(ca.certificate().clone())
+            .chain(self.chain_above_issuer(holds))
+            .collect();
         self.gens.push(Generation {
+            presented,
             ca,
             rep: None,
             event,

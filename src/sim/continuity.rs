@@ -254,7 +254,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let g = self.cm.generation(class.generation);
         let r = verify_cached(
             &rep,
-            std::slice::from_ref(g.ca.certificate()),
+            &g.presented,
             self.tm.bundle(bundle),
             self.now,
             &options,
@@ -372,7 +372,7 @@ impl<R: CryptoRngCore> Engine<R> {
             evidence: Evidence {
                 leaf,
                 key,
-                chain: vec![self.cm.generation(generation).ca.certificate().clone()],
+                chain: self.cm.generation(generation).presented.clone(),
                 server_bundle: self.tm.bundle(self.proxies.get(server).bundle).clone(),
             },
         }))
@@ -403,7 +403,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let leaf = ca
             .issue(&spec, key.public_key(), self.now, &mut self.rng)?
             .certificate;
-        let chain = vec![ca.certificate().clone()];
+        let chain = self.cm.generation(generation).presented.clone();
         let mut roots: Vec<EventId> = self.proxies.failure_logged.into_iter().collect();
         roots.extend(self.identity.why);
         roots.push(self.cm.generation(generation).event);
@@ -459,7 +459,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let g = self.cm.generation(generation);
         match verify_cached(
             &leaf,
-            std::slice::from_ref(g.ca.certificate()),
+            &g.presented,
             self.tm.bundle(bundle),
             self.now,
             options,

@@ -70,12 +70,13 @@ impl IdentityController {
     /// ones.
     pub(crate) fn verifies(
         &mut self,
-        (generation, issuer): (GenerationId, &Certificate),
+        (generation, issuer, intermediates): (GenerationId, &Certificate, &[Certificate]),
         (anchors, bundle): (BundleId, &TrustBundle),
         now: OffsetDateTime,
         verifier: &mut Verifier,
     ) -> Result<(), VerifyError> {
         let valid: Vec<bool> = std::iter::once(issuer)
+            .chain(intermediates)
             .chain(bundle.certificates())
             .map(|c| c.is_valid_at(now))
             .collect();
@@ -89,8 +90,15 @@ impl IdentityController {
         }
         verifier.verifications += 1;
         let options = VerifyOptions::default();
-        let r =
-            verify_cached(issuer, &[], bundle, now, &options, Some(&verifier.cache)).map(|_| ());
+        let r = verify_cached(
+            issuer,
+            intermediates,
+            bundle,
+            now,
+            &options,
+            Some(&verifier.cache),
+        )
+        .map(|_| ());
         self.verdicts.insert(key, r.clone());
         r
     }

@@ -66,15 +66,30 @@ pub enum RootsKind {
     Static,
 }
 
+/// Which CA of the chain the trust roots hold: Linkerd's anchor, in Linkerd's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Held {
+    /// The CA that signs the identity issuer (the seed's anchor).
+    #[default]
+    Signer,
+    /// A CA above it: [`Topology::above`]`[i]` (a root above an intermediate). The identity
+    /// issuer's Secret then holds the chain between (cert-manager's CA issuer appends its
+    /// CA's chain to `tls.crt`), and Linkerd presents it with every leaf.
+    Above(usize),
+    /// None of the chain: the identity controller cannot start.
+    Nothing,
+}
+
 /// The trust roots: where they come from and what they hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TrustRoots {
     /// Where they come from.
     pub kind: RootsKind,
-    /// Whether they hold the anchor: a Bundle source over its Secret, or (static) today's
-    /// anchor certificate among them. `false`: the identity controller cannot start.
-    pub anchor: bool,
+    /// Which CA of the chain they hold: a Bundle source over its Secret, or (static) its
+    /// certificate as it is today among them.
+    pub holds: Held,
     /// Other certificates they hold (an older anchor, another mesh's root).
     pub others: Vec<Certificate>,
 }
@@ -83,7 +98,7 @@ impl Default for TrustRoots {
     fn default() -> Self {
         Self {
             kind: RootsKind::TrustManager,
-            anchor: true,
+            holds: Held::Signer,
             others: Vec::new(),
         }
     }
