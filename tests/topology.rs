@@ -921,3 +921,48 @@ spec:
         "{msg}"
     );
 }
+
+// ---- hostile shapes ----
+
+#[test]
+fn a_cycle_of_ca_issuers_is_cannot_model_not_a_hang() {
+    let ca = |name: &str, over: &str| {
+        format!(
+            "apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: {name}
+  namespace: cert-manager
+spec:
+  isCA: true
+  commonName: {name}
+  secretName: {name}
+  duration: 720h
+  issuerRef:
+    name: {over}
+    kind: ClusterIssuer
+---
+"
+        ) + &ca_cluster_issuer(over, over)
+    };
+    let docs = [
+        ca("a", "b"),
+        ca("b", "a"),
+        identity_issuer(Some("linkerd"), "a", "ClusterIssuer", "cert-manager.io"),
+    ];
+    let c = cluster(&docs, &ResolveOptions::default());
+    let e = c.plan_config(Some(T0)).unwrap_err();
+    assert!(e.cannot_model(), "{e}");
+    assert!(e.to_string().contains("twice"), "{e}");
+}
+
+#[test]
+fn hundreds_of_namespace_less_objects_make_a_short_message() {
+    let doc: String = (0..500)
+        .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{i}\n---\n"))
+        .collect();
+    let c = cluster(&[doc], &ResolveOptions::default());
+    let msg = c.plan_config(Some(T0)).unwrap_err().to_string();
+    assert!(msg.contains("and 490 more"), "{msg}");
+    assert!(msg.len() < 2_000, "{} bytes", msg.len());
+}

@@ -15,13 +15,23 @@ impl Resource {
 }
 
 impl Objects {
-    /// The namespaced objects that name no namespace, as `Kind/name (file:line:col)`.
+    /// The namespaced objects that name no namespace, as `Kind/name (file:line:col)`: the
+    /// first ten, then `and N more` (a message stays short whatever the input).
     pub fn without_namespace(&self) -> Vec<String> {
-        self.objects
+        let mut missing = self
+            .objects
             .iter()
-            .filter(|o| o.resource.is_namespaced() && o.at.namespace.is_none())
+            .filter(|o| o.resource.is_namespaced() && o.at.namespace.is_none());
+        let mut out: Vec<String> = missing
+            .by_ref()
+            .take(10)
             .map(|o| format!("{}/{} ({}:{})", o.at.kind, o.at.name, o.at.file, o.location))
-            .collect()
+            .collect();
+        let more = missing.count();
+        if more > 0 {
+            out.push(format!("and {more} more"));
+        }
+        out
     }
 
     /// Places every namespaced object without a namespace in `namespace`, as
