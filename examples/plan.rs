@@ -33,7 +33,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use certcycle::GoDuration;
+use certcycle::HumanDuration;
 use certcycle::k8s::{Cluster, Objects, PlanReport};
 use certcycle::mesh::Procedure;
 use common::{Args, Fail};
@@ -44,7 +44,7 @@ const SEED: &str = include_str!("data/seed.yaml");
 fn duration(args: &Args, flag: &str) -> Result<Option<time::Duration>, Fail> {
     args.get(flag)
         .map(|v| {
-            v.parse::<GoDuration>()
+            v.parse::<HumanDuration>()
                 .map(|d| d.0)
                 .map_err(|e| Fail::usage(format!("{flag}: {e}")))
         })

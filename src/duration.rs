@@ -334,3 +334,62 @@ mod tests {
         }
     }
 }
+
+/// A duration a person types on a command line: Go's syntax (`9600h`, `1h30m`) with days and
+/// weeks before it (`400d`, `2w`, `1w2d12h`). A day is 24 hours and a week 7 days, as on a
+/// calendar without daylight saving. Fields inside manifests keep cert-manager's grammar
+/// exactly ([`GoDuration`]); this is for flags such as `--horizon 400d`.
+///
+/// ```
+/// use certcycle::HumanDuration;
+/// use time::Duration;
+/// assert_eq!("400d".parse::<HumanDuration>()?.0, Duration::days(400));
+/// assert_eq!("2w".parse::<HumanDuration>()?.0, Duration::days(14));
+/// assert_eq!("1d12h".parse::<HumanDuration>()?.0, Duration::hours(36));
+/// assert_eq!("9600h".parse::<HumanDuration>()?.0, Duration::days(400));
+/// assert!("5y".parse::<HumanDuration>().is_err());
+/// # Ok::<(), certcycle::DurationError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HumanDuration(pub Duration);
+
+impl FromStr for HumanDuration {
+    type Err = DurationError;
+
+    /// Whole weeks and days first (`2w`, `3d`, in that order), then Go's syntax for the rest;
+    /// the total within Go's range (about 2,562,047 hours).
+    fn from_str(input: &str) -> Result<Self, DurationError> {
+        let overflow = || DurationError::Overflow(input.to_owned());
+        let mut rest = input;
+        let mut total = Duration::ZERO;
+        let mut seen_unit = false;
+        for (unit, length) in [(b'w', Duration::WEEK), (b'd', Duration::DAY)] {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 || rest.as_bytes().get(digits) != Some(&unit) {
+                continue;
+            }
+            let n: i32 = rest[..digits].parse().map_err(|_| overflow())?;
+            total = length
+                .checked_mul(n)
+                .and_then(|d| total.checked_add(d))
+                .ok_or_else(overflow)?;
+            rest = &rest[digits + 1..];
+            seen_unit = true;
+        }
+        if !rest.is_empty() || !seen_unit {
+            let go: GoDuration = rest.parse().map_err(|e| match e {
+                DurationError::UnknownUnit { unit, .. } => DurationError::UnknownUnit {
+                    unit,
+                    input: input.to_owned(),
+                },
+                DurationError::Empty if seen_unit => DurationError::Invalid(input.to_owned()),
+                other => other,
+            })?;
+            total = total.checked_add(go.0).ok_or_else(overflow)?;
+        }
+        if GoDuration::new(total).is_none() {
+            return Err(overflow());
+        }
+        Ok(Self(total))
+    }
+}

@@ -116,7 +116,7 @@ pub use cert::{
     SignatureAlgorithm, SubjectAltName,
 };
 pub use csr::csr_der_from_pem;
-pub use duration::{DurationError, GoDuration};
+pub use duration::{DurationError, GoDuration, HumanDuration};
 pub use error::Error;
 pub use issue::{Ca, Issued, IssuedCa};
 pub use key::{PreparedKey, PrivateKey, PublicKey};
