@@ -4,13 +4,17 @@
 //! ```text
 //! cargo run --example plan -- [FILE...] [--horizon DURATION] [--workloads N]
 //!     [--restart-every DURATION] [--rotate-at RFC3339 [--procedure seven-step|five-step]]
-//!     [--start RFC3339] [--format text|json] [--cert-manager-before-1.18]
+//!     [--start RFC3339] [--format text|json] [--timeline summary|full|none]
+//!     [--cert-manager-before-1.18]
 //!     [--namespace NS] [--issuer-secret NS/NAME] [--linkerd-namespace NS] [--trust-roots FILE]
 //! ```
 //!
 //! FILE: cert-manager / trust-manager manifests (YAML or JSON, `kubectl get -o yaml|json`
 //! Lists too); without FILE, the seed document's manifests (`examples/data/seed.yaml`,
-//! embedded). Prints `assume:` and `lint:` lines, the timeline `<RFC3339> <who>: <what>`,
+//! embedded). Prints `assume:` and `lint:` lines, the timeline `<RFC3339> <who>: <what>`
+//! (`--timeline summary`, the default, collapses runs of routine identity issuer renewals into
+//! one `<RFC3339> .. <RFC3339> cert-manager: N routine renewals ...` line; `full` prints every
+//! event, `none` none),
 //! then `verdict: no break within <horizon>` or `first break: <RFC3339> (day <d>): <client>
 //! -> <server>: <reason>`, the `cause:` lines (oldest first) and the `fix:` lines — each fix
 //! re-simulated over the same horizon and printed only if it held. `--format json`: one JSON
@@ -36,6 +40,7 @@ mod common;
 use certcycle::HumanDuration;
 use certcycle::k8s::{Cluster, Objects, PlanReport};
 use certcycle::mesh::Procedure;
+use certcycle::plan::TimelineView;
 use common::{Args, Fail};
 use std::path::Path;
 
@@ -62,6 +67,7 @@ fn main() -> std::process::ExitCode {
                 "--procedure",
                 "--start",
                 "--format",
+                "--timeline",
                 "--namespace",
                 "--issuer-secret",
                 "--linkerd-namespace",
@@ -122,7 +128,13 @@ fn main() -> std::process::ExitCode {
         if let Some(at) = args.get("--rotate-at") {
             cfg = cfg.rotate_at(common::parse_time(at)?, procedure);
         }
-        let report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
+        let view = args
+            .get("--timeline")
+            .unwrap_or("summary")
+            .parse::<TimelineView>()
+            .map_err(|e| Fail::usage(format!("--timeline: {e}")))?;
+        let mut report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
+        report.report.timeline = view;
         if json {
             let doc = serde_json::to_string_pretty(&report.to_json()).map_err(Fail::from)?;
             println!("{doc}");

@@ -39,9 +39,12 @@
 
 pub use crate::sim::{
     Break, CaKind, CaNode, Checkpoint, Config, Evidence, Held, MAX_CHECKPOINTS, MAX_GENERATIONS,
-    MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, Run, SimError, State, Topology,
-    TrustRoots, Who, proxy_verify_options,
+    MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, Routine, Run, SimError, State,
+    Topology, TrustRoots, Who, proxy_verify_options,
 };
+
+mod timeline;
+pub use timeline::{TimelineView, timeline_lines};
 
 use crate::display::rfc3339;
 use crate::duration::GoDuration;
@@ -406,9 +409,17 @@ pub struct Report {
     pub horizon: Duration,
     /// The start.
     pub start: OffsetDateTime,
+    /// How much of the timeline the text shows (default: a summary).
+    pub timeline: TimelineView,
 }
 
 impl Report {
+    /// Shows the timeline as `view` in the text.
+    pub fn timeline(mut self, view: TimelineView) -> Self {
+        self.timeline = view;
+        self
+    }
+
     /// Simulates `cfg` and, if it breaks, tries the fixes.
     ///
     /// # Errors
@@ -425,6 +436,7 @@ impl Report {
             fixes,
             horizon: cfg.horizon,
             start: cfg.start,
+            timeline: TimelineView::default(),
         })
     }
 
@@ -467,8 +479,9 @@ fn horizon_text(h: Duration) -> String {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for e in &self.run.timeline {
-            writeln!(f, "{e}")?;
+        let first_break = self.run.first_break.as_ref().map(|b| b.at);
+        for line in timeline_lines(&self.run.timeline, first_break, self.timeline) {
+            writeln!(f, "{line}")?;
         }
         match &self.run.first_break {
             None => writeln!(f, "verdict: no break within {}", horizon_text(self.horizon))?,

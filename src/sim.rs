@@ -32,7 +32,7 @@ pub use config::{
     Names, State,
 };
 pub use error::SimError;
-pub use event::{Break, BrokenPair, Checkpoint, Event, Evidence, PlanEvent, Run, Who};
+pub use event::{Break, BrokenPair, Checkpoint, Event, Evidence, PlanEvent, Routine, Run, Who};
 pub use topology::{CaKind, CaNode, Held, RootsKind, Topology, TrustRoots};
 
 use by_hand::RealLeaves;
@@ -748,8 +748,10 @@ impl<R: CryptoRngCore> Engine<R> {
         }
         if self.cm.renewals(&cfg).1.is_some_and(|t| t <= now) {
             let causes = vec![self.cm.anchor_event];
+            let before = self.timeline.len();
             self.issue_issuer(causes, "Renewed")?;
             self.identity_sees_issuer();
+            self.mark_routine(before);
         }
         while let Some(r) = self.operator.pop_restart(now) {
             self.restart_proxy(r.pod, Some(r.cause), false)?;
@@ -795,6 +797,32 @@ impl<R: CryptoRngCore> Engine<R> {
             }
         }
         self.periodic_checkpoint()
+    }
+
+    /// Marks the events since `from` as a routine renewal when they are exactly that:
+    /// cert-manager renewed the identity issuer, and the identity controller loaded it.
+    fn mark_routine(&mut self, from: usize) {
+        let events = &self.timeline.events[from.min(self.timeline.events.len())..];
+        let [renewed, loaded] = events else {
+            return;
+        };
+        if renewed.who != Who::CertManager
+            || !renewed.what.starts_with("Renewed Certificate")
+            || !loaded.what.starts_with("IssuerUpdated:")
+        {
+            return;
+        }
+        let generation = self.cm.issuer_secret.number();
+        for (i, renewal) in [(from, true), (from + 1, false)] {
+            self.timeline.mark_routine(
+                EventId(i),
+                Routine {
+                    object: self.cfg.names.issuer.clone(),
+                    generation,
+                    renewal,
+                },
+            );
+        }
     }
 
     fn renew_anchor(&mut self, verb: &str) -> Result<(), Error> {

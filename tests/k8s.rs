@@ -406,7 +406,17 @@ fn every_phase_reads_back_from_kubectl_yaml_and_json() {
             c.message
         );
     }
-    // Nothing manages these Secrets: their expiry is listed, never an invented renewal.
+    // The seed's Certificates manage these Secrets: their renewals come from the specs.
+    assert_eq!(report.renews.len(), 2, "{report}");
+    assert!(
+        report
+            .renews
+            .iter()
+            .all(|r| r.managed && r.rule.contains("renewBefore"))
+    );
+    // Without the manifests nothing manages them: their expiry is listed, never an invented
+    // renewal.
+    let (_, report) = phase_of(&cluster_objects(dir.path(), &cases[1].1, "yaml"), false);
     assert_eq!(report.renews.len(), 2, "{report}");
     assert!(
         report

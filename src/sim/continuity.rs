@@ -383,6 +383,10 @@ impl<R: CryptoRngCore> Engine<R> {
     /// break at once. Its evidence is a leaf the issuer Secret's generation signs now, which
     /// fails against the published bundle as the controller's own check does.
     fn no_leaf_break(&mut self) -> Result<Option<Break>, Error> {
+        // Only a failed CSR leaves a proxy without a leaf: no scan of every proxy otherwise.
+        if self.proxies.failure_logged.is_none() {
+            return Ok(None);
+        }
         let Some(client) = self
             .proxies
             .iter()

@@ -55,8 +55,16 @@ impl Timeline {
             who,
             what,
             causes: causes.into_iter().map(|e| e.0).collect(),
+            routine: None,
         });
         EventId(self.events.len() - 1)
+    }
+
+    /// Marks event `e` as part of a routine renewal (see [`PlanEvent::routine`]).
+    pub(crate) fn mark_routine(&mut self, e: EventId, routine: Routine) {
+        if let Some(event) = self.events.get_mut(e.0) {
+            event.routine = Some(routine);
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -123,6 +131,21 @@ pub struct PlanEvent {
     pub what: String,
     /// The events (indices into the timeline) that caused it.
     pub causes: Vec<usize>,
+    /// Part of a routine identity issuer renewal (cert-manager's renewal at its time, and the
+    /// identity controller loading it): what a summary collapses. `None`: notable.
+    pub routine: Option<Routine>,
+}
+
+/// A routine identity issuer renewal's event: which Certificate and generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Routine {
+    /// The identity issuer Certificate (`linkerd/linkerd-identity-issuer`).
+    pub object: String,
+    /// The generation (`identity issuer #N`).
+    pub generation: usize,
+    /// Whether this is cert-manager's renewal (else the identity controller loading it).
+    pub renewal: bool,
 }
 
 impl fmt::Display for PlanEvent {
