@@ -4,7 +4,8 @@
 //! ```text
 //! cargo run --example plan -- [FILE...] [--horizon DURATION] [--workloads N]
 //!     [--restart-every DURATION] [--rotate-at RFC3339 [--procedure seven-step|five-step]]
-//!     [--start RFC3339] [--format text|json] [--timeline summary|full|none]
+//!     [--start RFC3339] [--format text|json|sarif] [--timeline summary|full|none]
+//!     [--fail-within DURATION]
 //!     [--cert-manager-before-1.18]
 //!     [--namespace NS] [--issuer-secret NS/NAME] [--linkerd-namespace NS] [--trust-roots FILE]
 //! ```
@@ -30,6 +31,10 @@
 //! places manifests without `metadata.namespace` (as `kubectl apply -n NS`);
 //! `--issuer-secret NS/NAME` names another identity issuer Secret. `unsupported:` lines name
 //! objects certcycle recognizes but does not model (`certmanager.k8s.io`).
+//! Durations take days and weeks too (`400d`, `2w`, `9600h`). `--format sarif`: SARIF 2.1.0,
+//! one result per lint and for the first break, located at the object and field that cause
+//! it (the anchor Certificate's `spec.renewBefore` for an anchor re-key). `--fail-within D`: a
+//! break later than D after the start is a warning on stderr and exit 0 (a CI gate).
 //! Exit 0 no break, 1 a break (or a configuration cert-manager/Linkerd cannot run), 2 input
 //! error (`error: <file>:<line>:<col>: ...`), 3 cannot model (`error: cannot model: ...` with
 //! the input or flag that would make it modelable).
@@ -68,6 +73,7 @@ fn main() -> std::process::ExitCode {
                 "--start",
                 "--format",
                 "--timeline",
+                "--fail-within",
                 "--namespace",
                 "--issuer-secret",
                 "--linkerd-namespace",
@@ -75,7 +81,13 @@ fn main() -> std::process::ExitCode {
             ],
             &["--cert-manager-before-1.18"],
         )?;
-        let json = common::json_format(&args)?;
+        let format = args.get("--format").unwrap_or("text");
+        if !["text", "json", "sarif"].contains(&format) {
+            return Err(Fail::usage(format!(
+                "--format: '{format}' is not text, json or sarif"
+            )));
+        }
+        let fail_within = duration(&args, "--fail-within")?;
         let mut objects = Objects::default();
         if args.positional.is_empty() {
             objects.add("examples/data/seed.yaml", SEED)?;
@@ -135,12 +147,29 @@ fn main() -> std::process::ExitCode {
             .map_err(|e| Fail::usage(format!("--timeline: {e}")))?;
         let mut report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
         report.report.timeline = view;
-        if json {
-            let doc = serde_json::to_string_pretty(&report.to_json()).map_err(Fail::from)?;
-            println!("{doc}");
-        } else {
-            print!("{report}");
+        match format {
+            "json" => println!(
+                "{}",
+                serde_json::to_string_pretty(&report.to_json()).map_err(Fail::from)?
+            ),
+            "sarif" => println!(
+                "{}",
+                serde_json::to_string_pretty(&report.to_sarif()).map_err(Fail::from)?
+            ),
+            _ => print!("{report}"),
         }
-        Ok(u8::from(report.has_break()))
+        // The CI gate: a break later than --fail-within is a warning.
+        match (fail_within, &report.report.run.first_break) {
+            (Some(within), Some(b)) if !report.breaks_within(within) => {
+                eprintln!(
+                    "warning: first break on day {} ({}), after --fail-within {}: not failing",
+                    b.day,
+                    common::rfc3339(b.at),
+                    args.get("--fail-within").unwrap_or_default()
+                );
+                Ok(0)
+            }
+            _ => Ok(u8::from(report.has_break())),
+        }
     })
 }

@@ -35,6 +35,7 @@ mod node;
 mod objects;
 mod plan;
 mod report;
+mod sarif;
 mod topology;
 
 use std::fmt;
@@ -52,6 +53,7 @@ pub use objects::{
 };
 pub use plan::{PlanInputError, PlanReport};
 pub use report::{CheckReport, ReportRenewal};
+pub use sarif::SourceLocation;
 pub use topology::MAX_CHAIN;
 
 use crate::{BundleError, DurationError, Error, SpecError};

@@ -69,3 +69,139 @@ fn durations_a_person_types() {
         assert!(bad.parse::<HumanDuration>().is_err(), "{bad}");
     }
 }
+
+/// The 1-based line of the first line of the seed's manifests that contains `needle`.
+fn seed_line(needle: &str) -> u64 {
+    let text = include_str!("../examples/data/seed.yaml");
+    text.lines().position(|l| l.contains(needle)).unwrap() as u64 + 1
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema_and_points_at_the_renew_before() {
+    let report = seed_report();
+    let sarif = report.to_sarif();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // The schema is not a rubber stamp: a result without its message is refused.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(!validator.is_valid(&broken));
+
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let brk = results
+        .iter()
+        .find(|r| r["ruleId"] == "mtls-break")
+        .expect("the break is a result");
+    assert_eq!(brk["level"], "error");
+    let loc = &brk["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "examples/data/seed.yaml");
+    // The anchor Certificate's spec.renewBefore: the field whose value re-keys it on day 60.
+    assert_eq!(loc["region"]["startLine"], seed_line("renewBefore: 7320h"));
+    let lint = results
+        .iter()
+        .find(|r| r["ruleId"] == "anchor-early-rekey")
+        .expect("the lint is a result");
+    assert_eq!(lint["level"], "warning");
+    assert_eq!(
+        lint["locations"][0]["physicalLocation"]["region"]["startLine"],
+        seed_line("renewBefore: 7320h")
+    );
+    // The JSON carries the same places.
+    let json = report.to_json();
+    let at = format!(
+        "examples/data/seed.yaml:{}:",
+        seed_line("renewBefore: 7320h")
+    );
+    assert!(
+        json["first_break"]["location"]
+            .as_str()
+            .unwrap()
+            .starts_with(&at),
+        "{}",
+        json["first_break"]
+    );
+}
+
+#[test]
+fn fail_within_gates_on_the_breaks_day() {
+    let at_start = seed_report();
+    assert!(at_start.has_break());
+    assert!(
+        !at_start.breaks_within(Duration::days(30)),
+        "day 61 is after 30 days"
+    );
+    assert!(
+        !at_start.breaks_within(Duration::days(61)),
+        "61 days and 10 hours"
+    );
+    assert!(at_start.breaks_within(Duration::days(62)));
+    // Forty days after install (the Secrets as they are then, as `kubectl get secret` gives
+    // them) the same manifests break on day 21: inside 30 days.
+    let objects = Objects::read(
+        "examples/data/seed.yaml",
+        include_str!("../examples/data/seed.yaml"),
+    )
+    .unwrap();
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let t0 = datetime!(2026-01-01 0:00 UTC);
+    let cfg = cluster.plan_config(Some(t0)).unwrap();
+    let day40 = certcycle::plan::simulate(
+        &cfg.clone().horizon(Duration::days(40)),
+        &mut rand_core::OsRng,
+    )
+    .unwrap();
+    let mut later_cfg = cfg.from_state(day40.secrets);
+    later_cfg.start = t0 + Duration::days(40);
+    let later = PlanReport::new(&cluster, &later_cfg, &mut rand_core::OsRng).unwrap();
+    let b = later.report.run.first_break.as_ref().unwrap();
+    assert_eq!(b.day, 21);
+    assert!(later.breaks_within("30d".parse::<HumanDuration>().unwrap().0));
+}
+
+#[test]
+fn the_readmes_github_actions_workflow_is_valid_yaml_running_plan_with_sarif() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    let block = &readme[start..];
+    let block = &block[..block.find("```").unwrap()];
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Workflow {
+        name: String,
+        on: serde_json::Value,
+        jobs: std::collections::BTreeMap<String, Job>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Job {
+        #[serde(rename = "runs-on")]
+        runs_on: String,
+        steps: Vec<serde_json::Value>,
+    }
+    let wf: Workflow = serde_saphyr::from_str(block).unwrap();
+    let job = &wf.jobs["plan"];
+    assert_eq!(job.runs_on, "ubuntu-latest");
+    let run = job
+        .steps
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect::<String>();
+    assert!(run.contains("--example plan"), "{run}");
+    assert!(
+        run.contains("--fail-within 30d") && run.contains("--format sarif"),
+        "{run}"
+    );
+    assert!(job.steps.iter().any(|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+    }),);
+}

@@ -234,8 +234,12 @@ pub struct PlanReport {
     pub assumptions: Vec<String>,
     /// The cross-object lints.
     pub lints: Vec<crate::lint::Finding>,
+    /// Where each lint points in the input files (`None`: its object is in no file).
+    pub lint_locations: Vec<Option<super::SourceLocation>>,
     /// The plan.
     pub report: crate::plan::Report,
+    /// Where the first break points: the field or object that causes it.
+    pub break_location: Option<super::SourceLocation>,
 }
 
 impl PlanReport {
@@ -253,10 +257,16 @@ impl PlanReport {
         assumptions.extend(cluster.plan_assumptions());
         let mut lints = cluster.lints();
         lints.extend(horizon_lints(cfg));
+        let report = crate::plan::Report::new(cfg, rng)?;
         Ok(Self {
             assumptions,
+            lint_locations: lints
+                .iter()
+                .map(|l| cluster.location_of_finding(l))
+                .collect(),
+            break_location: cluster.location_of_break(&report),
             lints,
-            report: crate::plan::Report::new(cfg, rng)?,
+            report,
         })
     }
 
@@ -274,16 +284,26 @@ impl PlanReport {
     }
 
     /// The report as one JSON document: [`plan::Report::to_json`](crate::plan::Report::to_json)
-    /// with `assumptions[]` and `lints[]` (`{id, object, message}`).
+    /// with `assumptions[]`, `lints[]` (`{id, object, message, location}`) and the first
+    /// break's `location` (`file:line:col (field)`, as SARIF has them).
     pub fn to_json(&self) -> serde_json::Value {
         let mut doc = self.report.to_json();
         doc["assumptions"] = self.assumptions.clone().into();
         doc["lints"] = self
             .lints
             .iter()
-            .map(|l| serde_json::json!({"id": l.id, "object": l.subject, "message": l.message}))
+            .zip(&self.lint_locations)
+            .map(|(l, at)| {
+                serde_json::json!({
+                    "id": l.id, "object": l.subject, "message": l.message,
+                    "location": at.as_ref().map(ToString::to_string),
+                })
+            })
             .collect::<Vec<_>>()
             .into();
+        if let Some(b) = doc.get_mut("first_break").filter(|b| b.is_object()) {
+            b["location"] = self.break_location.as_ref().map(ToString::to_string).into();
+        }
         doc
     }
 }

@@ -1,0 +1,190 @@
+//! Where a plan's findings point in the user's files, and the plan as SARIF 2.1.0 (DESIGN §16):
+//! one result per lint and one for the first break, each at the `file:line:col` of the object
+//! and, where one field decides it, of that field (the anchor Certificate's
+//! `spec.renewBefore` for an anchor re-key).
+
+use super::objects::{Object, Resource};
+use super::{Cluster, Location, PlanReport};
+use crate::lint::{Finding, Severity};
+use serde_json::{Value, json};
+use time::Duration;
+
+/// A place in the user's input: the file, and the line and column (0:0 when unknown, as for a
+/// JSON document read without positions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SourceLocation {
+    /// The file, as given.
+    pub file: String,
+    /// Where in it.
+    pub at: Location,
+    /// The field, when one field decides the finding (`spec.renewBefore`).
+    pub field: Option<&'static str>,
+}
+
+impl std::fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.at)?;
+        if let Some(field) = self.field {
+            write!(f, " ({field})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The lint ids decided by a Certificate's renewal fields.
+const RENEWAL_LINTS: &[&str] = &[
+    "anchor-early-rekey",
+    "anchor-rekey-in-horizon",
+    "issuer-lifetime-too-short",
+];
+
+impl Cluster {
+    /// The object a finding's subject names (`Certificate/cert-manager/linkerd-trust-anchor`).
+    fn object_of(&self, subject: &str) -> Option<&Object> {
+        let (kind, key) = subject.split_once('/')?;
+        self.objects
+            .objects
+            .iter()
+            .find(|o| o.at.kind == kind && o.at.key() == key)
+    }
+
+    /// Where `finding` points: its object, and the renewal field for a renewal lint.
+    pub fn location_of_finding(&self, finding: &Finding) -> Option<SourceLocation> {
+        let o = self.object_of(&finding.subject)?;
+        Some(self.location_in(o, RENEWAL_LINTS.contains(&finding.id)))
+    }
+
+    fn location_in(&self, o: &Object, renewal_field: bool) -> SourceLocation {
+        match &o.resource {
+            Resource::Certificate(c) if renewal_field => SourceLocation {
+                file: o.at.file.clone(),
+                at: c.renewal_at,
+                field: Some("spec.renewBefore"),
+            },
+            _ => SourceLocation {
+                file: o.at.file.clone(),
+                at: o.location,
+                field: None,
+            },
+        }
+    }
+
+    /// Where the first break of `report` points: the anchor Certificate's renewal field when
+    /// an anchor re-key is among its causes, else the identity issuer's object (its
+    /// Certificate, or the Secret nothing renews), else the anchor's Secret.
+    pub fn location_of_break(&self, report: &crate::plan::Report) -> Option<SourceLocation> {
+        let run = &report.run;
+        run.first_break.as_ref()?;
+        let rekey = run
+            .causes()
+            .iter()
+            .any(|e| e.what.contains("new trust anchor"));
+        let (ans, an) = self.anchor_secret();
+        let anchor = self
+            .certificates
+            .iter()
+            .find(|c| c.secret == (ans.clone(), an.clone()))
+            .and_then(|c| self.object_of(&format!("Certificate/{}", c.key())));
+        if let (true, Some(o)) = (rekey, anchor) {
+            return Some(self.location_in(o, true));
+        }
+        let (ins, inn) = self.issuer_secret();
+        let issuer = self
+            .identity_issuer()
+            .and_then(|c| self.object_of(&format!("Certificate/{}", c.key())))
+            .or_else(|| self.object_of(&format!("Secret/{ins}/{inn}")))
+            .or_else(|| self.object_of(&format!("Secret/{ans}/{an}")));
+        issuer.map(|o| self.location_in(o, false))
+    }
+}
+
+impl PlanReport {
+    /// Whether the plan breaks within `within` of its start (a CI gate: a later break is a
+    /// warning).
+    pub fn breaks_within(&self, within: Duration) -> bool {
+        self.report
+            .run
+            .first_break
+            .as_ref()
+            .is_some_and(|b| b.at - self.report.start <= within)
+    }
+
+    /// The report as SARIF 2.1.0: the tool `certcycle` with one rule per lint id and
+    /// `mtls-break`; one result per lint (`warning` or `error`) and one `error` for the first
+    /// break, each located in the input files ([`PlanReport::lint_locations`],
+    /// [`PlanReport::break_location`]). Findings whose object is in no file (an assumed
+    /// object) have no location.
+    pub fn to_sarif(&self) -> Value {
+        let location = |l: Option<&SourceLocation>| -> Vec<Value> {
+            l.map(|l| {
+                let mut region = json!({});
+                if l.at.line > 0 {
+                    region = json!({"startLine": l.at.line, "startColumn": l.at.column.max(1)});
+                }
+                json!({"physicalLocation": {
+                    "artifactLocation": {"uri": uri(&l.file)},
+                    "region": region,
+                }})
+            })
+            .into_iter()
+            .collect()
+        };
+        let mut rules: Vec<&str> = self.lints.iter().map(|l| l.id).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let mut results: Vec<Value> = self
+            .lints
+            .iter()
+            .zip(&self.lint_locations)
+            .map(|(l, at)| {
+                json!({
+                    "ruleId": l.id,
+                    "level": match l.severity { Severity::Error => "error", Severity::Warning => "warning", _ => "note" },
+                    "message": {"text": format!("{}: {}", l.subject, l.message)},
+                    "locations": location(at.as_ref()),
+                })
+            })
+            .collect();
+        if let Some(b) = &self.report.run.first_break {
+            rules.push("mtls-break");
+            results.push(json!({
+                "ruleId": "mtls-break",
+                "level": "error",
+                "message": {"text": format!(
+                    "first mTLS break on day {} ({}): {} -> {}: {}",
+                    b.day, crate::display::rfc3339(b.at), b.client, b.server, b.error
+                )},
+                "locations": location(self.break_location.as_ref()),
+            }));
+        }
+        json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "certcycle",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+                }},
+                "results": results,
+            }],
+        })
+    }
+}
+
+/// A file path as a relative URI reference: `/` separators, spaces and `%` escaped.
+fn uri(file: &str) -> String {
+    let mut out = String::with_capacity(file.len());
+    for c in file.chars() {
+        match c {
+            '\\' => out.push('/'),
+            ' ' => out.push_str("%20"),
+            '%' => out.push_str("%25"),
+            '#' => out.push_str("%23"),
+            '?' => out.push_str("%3F"),
+            c => out.push(c),
+        }
+    }
+    out
+}
