@@ -31,6 +31,10 @@
 //! places manifests without `metadata.namespace` (as `kubectl apply -n NS`);
 //! `--issuer-secret NS/NAME` names another identity issuer Secret. `unsupported:` lines name
 //! objects certcycle recognizes but does not model (`certmanager.k8s.io`).
+//! `--fix-out DIR`: each fix that held is written into your own documents under `DIR/fix-N/`
+//! (only the changed documents; field order and other fields as given), with
+//! `kubectl-patch.sh` and the dated `operations.txt`, then re-planned from the written files;
+//! a `fix-out:` line per fix says where it went or why it was not written.
 //! Durations take days and weeks too (`400d`, `2w`, `9600h`). `--format sarif`: SARIF 2.1.0,
 //! one result per lint and for the first break, located at the object and field that cause
 //! it (the anchor Certificate's `spec.renewBefore` for an anchor re-key). `--fail-within D`: a
@@ -43,7 +47,7 @@
 mod common;
 
 use certcycle::HumanDuration;
-use certcycle::k8s::{Cluster, Objects, PlanReport};
+use certcycle::k8s::{Cluster, Objects, PlanReport, patch_fix};
 use certcycle::mesh::Procedure;
 use certcycle::plan::TimelineView;
 use common::{Args, Fail};
@@ -61,6 +65,64 @@ fn duration(args: &Args, flag: &str) -> Result<Option<time::Duration>, Fail> {
         .transpose()
 }
 
+/// `--fix-out DIR`: each fix that held, written into the input documents under
+/// `DIR/fix-N/`, with `kubectl-patch.sh` and `operations.txt`, and re-planned from the files
+/// written; a `fix-out:` line says where, or why a fix was not written.
+fn write_fixes(
+    dir: &Path,
+    inputs: &[(String, String)],
+    options: &certcycle::k8s::ResolveOptions,
+    cfg: &certcycle::plan::Config,
+    report: &PlanReport,
+) -> Result<(), Fail> {
+    let held = report.report.fixes.iter().filter(|f| f.held());
+    for (n, fix) in held.enumerate().map(|(i, f)| (i + 1, f)) {
+        let out = dir.join(format!("fix-{n}"));
+        let patched = match patch_fix(inputs, options, cfg, fix, &mut rand_core::OsRng) {
+            Ok(p) => p,
+            Err(e) => {
+                println!("fix-out: fix {n} not written: {e}");
+                continue;
+            }
+        };
+        if let Some(day) = patched.first_break_day {
+            println!(
+                "fix-out: fix {n} not written: re-planned from the written documents, it breaks on day {day}"
+            );
+            continue;
+        }
+        std::fs::create_dir_all(&out)
+            .map_err(|e| Fail::usage(format!("{}: {e}", out.display())))?;
+        for (file, text) in &patched.documents {
+            let name = Path::new(file)
+                .file_name()
+                .map_or_else(|| "fix.yaml".into(), |n| n.to_string_lossy().into_owned());
+            common::write_file(&out.join(name), text, false)?;
+        }
+        if !patched.kubectl.is_empty() {
+            common::write_file(
+                &out.join("kubectl-patch.sh"),
+                &(patched.kubectl.join("\n") + "\n"),
+                false,
+            )?;
+        }
+        if !patched.operations.is_empty() {
+            common::write_file(
+                &out.join("operations.txt"),
+                &(patched.operations.join("\n") + "\n"),
+                false,
+            )?;
+        }
+        println!(
+            "fix-out: {}: {} (re-planned from the written documents: no break within {}d)",
+            out.display(),
+            fix.change,
+            cfg.horizon.whole_days()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     common::run(|| {
         let args = Args::parse(
@@ -74,6 +136,7 @@ fn main() -> std::process::ExitCode {
                 "--format",
                 "--timeline",
                 "--fail-within",
+                "--fix-out",
                 "--namespace",
                 "--issuer-secret",
                 "--linkerd-namespace",
@@ -89,11 +152,17 @@ fn main() -> std::process::ExitCode {
         }
         let fail_within = duration(&args, "--fail-within")?;
         let mut objects = Objects::default();
+        // The input texts, for --fix-out (which writes fixes into the user's own documents).
+        let mut inputs: Vec<(String, String)> = Vec::new();
         if args.positional.is_empty() {
             objects.add("examples/data/seed.yaml", SEED)?;
+            inputs.push(("examples/data/seed.yaml".into(), SEED.into()));
         }
         for file in &args.positional {
             objects.add_path(Path::new(file))?;
+            if args.get("--fix-out").is_some() && Path::new(file).is_file() {
+                inputs.push((file.clone(), common::read_input(file)?));
+            }
         }
         common::place(&mut objects, &args);
         let options = common::resolve_options(&args)?;
@@ -157,6 +226,9 @@ fn main() -> std::process::ExitCode {
                 serde_json::to_string_pretty(&report.to_sarif()).map_err(Fail::from)?
             ),
             _ => print!("{report}"),
+        }
+        if let Some(dir) = args.get("--fix-out") {
+            write_fixes(Path::new(dir), &inputs, &options, &cfg, &report)?;
         }
         // The CI gate: a break later than --fail-within is a warning.
         match (fail_within, &report.report.run.first_break) {

@@ -33,6 +33,7 @@ mod cluster;
 mod lints;
 mod node;
 mod objects;
+mod patch;
 mod plan;
 mod report;
 mod sarif;
@@ -51,6 +52,7 @@ pub use objects::{
     IssuerKind, IssuerObject, IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject,
     TRUST_ANCHORS_VALUE, write_out_dir,
 };
+pub use patch::{PatchError, PatchedFix, patch_fix};
 pub use plan::{PlanInputError, PlanReport};
 pub use report::{CheckReport, ReportRenewal};
 pub use sarif::SourceLocation;

@@ -210,12 +210,53 @@ pub struct Fix {
     pub change: String,
     /// The re-run's first break, if it did not hold.
     pub first_break: Option<(OffsetDateTime, i64)>,
+    /// The fields it changes in the manifests (empty for a fix that is only an operation).
+    pub fields: Vec<FieldChange>,
+    /// What it needs done besides the manifests, dated: routine restarts, a rotation.
+    pub operations: Vec<Operation>,
 }
 
 impl Fix {
     /// Whether the re-run held over the horizon.
     pub fn held(&self) -> bool {
         self.first_break.is_none()
+    }
+}
+
+/// One field of one manifest a fix sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldChange {
+    /// The Certificate, `namespace/name` (as [`Names::anchor`]).
+    pub certificate: String,
+    /// The field (`spec.renewBefore`, `spec.privateKey.rotationPolicy`).
+    pub field: &'static str,
+    /// Its new value, as written in YAML (`1440h0m0s`, `Never`).
+    pub value: String,
+}
+
+/// What a fix needs done that no manifest field says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Restart the control plane and every workload this often, staggered.
+    RestartEvery(Duration),
+    /// Rotate the anchor by `procedure`, starting at `at` (steps five minutes apart).
+    Rotate {
+        /// When the first step runs.
+        at: OffsetDateTime,
+        /// The procedure.
+        procedure: Procedure,
+    },
+}
+
+impl Operation {
+    /// Applies the operation to a configuration (as the fix's re-run did).
+    pub fn apply(&self, cfg: Config) -> Config {
+        match self {
+            Self::RestartEvery(every) => cfg.restart_every(Some(*every)),
+            Self::Rotate { at, procedure } => cfg.rotate_at(*at, *procedure),
+        }
     }
 }
 
@@ -229,31 +270,42 @@ impl Fix {
 /// As [`simulate`].
 pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Error> {
     let mut out = Vec::new();
-    let mut attempt = |change: String, c: Config, rng: &mut R| -> Result<(), Error> {
+    let mut attempt = |change: String,
+                       (fields, operations): (Vec<FieldChange>, Vec<Operation>),
+                       c: Config,
+                       rng: &mut R|
+     -> Result<(), Error> {
         let run = simulate(&c, rng)?;
         out.push(Fix {
             change,
             first_break: run.first_break.map(|b| (b.at, b.day)),
+            fields,
+            operations,
         });
         Ok(())
+    };
+    let anchor = |field, value: String| FieldChange {
+        certificate: cfg.names.anchor.clone(),
+        field,
+        value,
     };
     let d = cfg.anchor.get_duration();
     let past = cfg.horizon + Duration::days(1);
     // The anchor's own renewal fixes apply to an anchor cert-manager renews.
     let managed = cfg.topology.anchor.is_managed();
     if managed && d > past + crate::renewal::MINIMUM_RENEW_BEFORE {
-        let rb = d - past;
+        let rb = Duration::hours((d - past).whole_hours());
         attempt(
             format!(
                 "renewBefore: {} on {} (its renewal falls after the horizon)",
-                GoDuration(Duration::hours(rb.whole_hours())),
+                GoDuration(rb),
                 cfg.names.anchor
             ),
-            cfg.clone().anchor_spec(
-                cfg.anchor
-                    .clone()
-                    .renew_before(Duration::hours(rb.whole_hours())),
+            (
+                vec![anchor("spec.renewBefore", GoDuration(rb).to_string())],
+                vec![],
             ),
+            cfg.clone().anchor_spec(cfg.anchor.clone().renew_before(rb)),
             rng,
         )?;
     }
@@ -262,6 +314,10 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
             format!(
                 "privateKey.rotationPolicy: Never on {} (renewals keep the key; the anchor certificate proxies loaded still expires at its notAfter)",
                 cfg.names.anchor
+            ),
+            (
+                vec![anchor("spec.privateKey.rotationPolicy", "Never".into())],
+                vec![],
             ),
             cfg.clone()
                 .anchor_spec(cfg.anchor.clone().rotation_policy(RotationPolicy::Never)),
@@ -275,6 +331,7 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
                     "restart the control plane and every workload every {} (staggered)",
                     GoDuration(every)
                 ),
+                (vec![], vec![Operation::RestartEvery(every)]),
                 cfg.clone().restart_every(Some(every)),
                 rng,
             )?;
@@ -299,6 +356,16 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
                 "renewBefore: 1440h0m0s on {}, and the seven-step rotation started at {} (one minute after an issuer renewal, a week before the anchor's automatic renewal)",
                 cfg.names.anchor,
                 rfc3339(at)
+            ),
+            (
+                vec![anchor(
+                    "spec.renewBefore",
+                    GoDuration(linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED).to_string(),
+                )],
+                vec![Operation::Rotate {
+                    at,
+                    procedure: Procedure::SevenStep,
+                }],
             ),
             probe.rotate_at(at, Procedure::SevenStep),
             rng,
@@ -462,6 +529,20 @@ impl Report {
             "fixes": self.fixes.iter().map(|f| json!({
                 "change": f.change, "held": f.held(),
                 "first_break_day": f.first_break.map(|b| b.1),
+                "fields": f.fields.iter().map(|c| json!({
+                    "certificate": c.certificate, "field": c.field, "value": c.value,
+                })).collect::<Vec<_>>(),
+                "operations": f.operations.iter().map(|o| match o {
+                    Operation::RestartEvery(every) => json!({
+                        "restart_every": GoDuration(*every).to_string(),
+                    }),
+                    Operation::Rotate { at, procedure } => json!({
+                        "rotate_at": rfc3339(*at), "procedure": match procedure {
+                            Procedure::FiveStep => "five-step",
+                            _ => "seven-step",
+                        },
+                    }),
+                }).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "verifications": self.run.verifications,
         })

@@ -2,6 +2,8 @@
 //! durations.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use certcycle::HumanDuration;
 use certcycle::k8s::{Cluster, Objects, PlanReport, ResolveOptions};
 use certcycle::plan::TimelineView;
@@ -204,4 +206,107 @@ fn the_readmes_github_actions_workflow_is_valid_yaml_running_plan_with_sarif() {
             .as_str()
             .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
     }),);
+}
+
+#[test]
+fn fix_out_writes_the_users_documents_that_plan_and_kubectl_accept() {
+    let seed = include_str!("../examples/data/seed.yaml");
+    let inputs = vec![("examples/data/seed.yaml".to_owned(), seed.to_owned())];
+    let report = seed_report();
+    let objects = Objects::read("examples/data/seed.yaml", seed).unwrap();
+    let options = ResolveOptions::default();
+    let cluster = Cluster::resolve(objects, &options);
+    let cfg = cluster
+        .plan_config(Some(datetime!(2026-01-01 0:00 UTC)))
+        .unwrap();
+    let fix = report
+        .report
+        .fixes
+        .iter()
+        .find(|f| f.held() && !f.fields.is_empty())
+        .expect("a fix that changes a field held");
+    let patched =
+        certcycle::k8s::patch_fix(&inputs, &options, &cfg, fix, &mut rand_core::OsRng).unwrap();
+    assert!(patched.held(), "re-planned from the written documents");
+    assert_eq!(patched.documents.len(), 1);
+    let (file, written) = &patched.documents[0];
+    assert_eq!(file, "examples/data/seed.yaml");
+    // Only the changed document, its comments and field order as given, one field changed.
+    assert_eq!(written.matches("kind: Certificate").count(), 1);
+    assert!(
+        written.contains("# This is the name of the Certificate resource"),
+        "{written}"
+    );
+    let original: &str = seed
+        .split("\n---\n")
+        .find(|d| d.contains("kind: Certificate") && d.contains("name: linkerd-trust-anchor\n"))
+        .unwrap();
+    let diff: Vec<(&str, &str)> = original
+        .lines()
+        .zip(written.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        diff,
+        [("  renewBefore: 7320h0m0s", "  renewBefore: 1440h0m0s")]
+    );
+
+    // The written documents among the other inputs: a plan of them holds for 400 days, with
+    // the fix's rotation.
+    let replaced = seed.replacen(original.trim_end(), written.trim_end(), 1);
+    let c2 = Cluster::resolve(Objects::read("fixed.yaml", &replaced).unwrap(), &options);
+    let mut cfg2 = c2
+        .plan_config(Some(datetime!(2026-01-01 0:00 UTC)))
+        .unwrap();
+    for op in &fix.operations {
+        cfg2 = op.apply(cfg2);
+    }
+    let run = certcycle::plan::simulate(&cfg2, &mut rand_core::OsRng).unwrap();
+    assert!(run.first_break.is_none());
+
+    // kubectl reads the written document, and its own merge patch (the kubectl-patch line,
+    // applied offline with --local) gives the same Certificate.
+    let dir = tempfile::tempdir().unwrap();
+    let written_path = dir.path().join("written.yaml");
+    std::fs::write(&written_path, written).unwrap();
+    let orig_path = dir.path().join("original.yaml");
+    std::fs::write(&orig_path, original).unwrap();
+    let read_back = support::kubectl(&[
+        "patch",
+        "--local",
+        "-f",
+        written_path.to_str().unwrap(),
+        "--type",
+        "merge",
+        "-p",
+        "{}",
+        "-o",
+        "yaml",
+    ]);
+    let line = &patched.kubectl[0];
+    let body = line.split('\'').nth(1).expect("a quoted merge patch");
+    assert!(line.starts_with(
+        "kubectl patch certificate linkerd-trust-anchor -n cert-manager --type merge -p '"
+    ));
+    let merged = support::kubectl(&[
+        "patch",
+        "--local",
+        "-f",
+        orig_path.to_str().unwrap(),
+        "--type",
+        "merge",
+        "-p",
+        body,
+        "-o",
+        "yaml",
+    ]);
+    let spec = |text: &str| match &Objects::read("k", text).unwrap().objects[0].resource {
+        certcycle::k8s::Resource::Certificate(c) => c.spec.clone(),
+        _ => panic!("not a Certificate"),
+    };
+    assert_eq!(spec(&read_back), spec(&merged));
+    assert_eq!(
+        spec(&merged).get_renew_before(),
+        Some(Duration::hours(1440))
+    );
 }

@@ -1,0 +1,366 @@
+//! Fixes as patches you can apply (DESIGN §16): a fix's field changes written into the user's
+//! own YAML documents (field order and every other field as given), a `kubectl patch` line per
+//! object, the operations it needs as dated steps, and the plan re-run on the written files.
+
+use super::objects::{Objects, Resource};
+use super::{Cluster, ResolveOptions};
+use crate::plan::{Config, FieldChange, Fix, Operation, simulate};
+use rand_core::CryptoRngCore;
+use std::fmt::Write as _;
+
+/// A fix written out, and what the plan says of the written files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PatchedFix {
+    /// The changed documents by input file: `(file, the changed documents only)`.
+    pub documents: Vec<(String, String)>,
+    /// One `kubectl patch ... --type merge` line per changed object.
+    pub kubectl: Vec<String>,
+    /// The operations, dated, one line each (the steps of a rotation, routine restarts).
+    pub operations: Vec<String>,
+    /// The first break of the plan re-run on the input files with the changed documents in
+    /// place (and the operations applied): `None` when it holds.
+    pub first_break_day: Option<i64>,
+}
+
+/// Why a fix cannot be written into the input documents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PatchError {
+    /// The object is not a YAML document of an input file (a JSON `List`, an assumed object).
+    #[error("Certificate/{0}: not a YAML document of the input files; use the kubectl patch line")]
+    NotInYaml(String),
+    /// The re-run could not read or plan the written documents.
+    #[error("the written documents do not plan: {0}")]
+    Replan(String),
+}
+
+impl PatchedFix {
+    /// Whether the plan re-run on the written files holds.
+    pub fn held(&self) -> bool {
+        self.first_break_day.is_none()
+    }
+}
+
+/// Writes `fix` into `inputs` (`(file, text)`, as the objects were read: the same names),
+/// then re-plans the result under `options` with `cfg`'s settings and the fix's operations.
+///
+/// # Errors
+/// [`PatchError`]: a changed object that is not a YAML document of the inputs, or a re-run
+/// that fails.
+pub fn patch_fix<R: CryptoRngCore>(
+    inputs: &[(String, String)],
+    options: &ResolveOptions,
+    cfg: &Config,
+    fix: &Fix,
+    rng: &mut R,
+) -> Result<PatchedFix, PatchError> {
+    let mut texts: Vec<(String, Vec<String>)> = inputs
+        .iter()
+        .map(|(f, t)| (f.clone(), split_documents(t)))
+        .collect();
+    let objects = read_all(&texts)?;
+    let mut changed: Vec<(usize, usize)> = Vec::new();
+    let mut kubectl = Vec::new();
+    for change in &fix.fields {
+        let o = objects
+            .objects
+            .iter()
+            .find(|o| {
+                matches!(o.resource, Resource::Certificate(_)) && o.at.key() == change.certificate
+            })
+            .ok_or_else(|| PatchError::NotInYaml(change.certificate.clone()))?;
+        let file = texts
+            .iter()
+            .position(|(f, _)| *f == o.at.file)
+            .ok_or_else(|| PatchError::NotInYaml(change.certificate.clone()))?;
+        let docs = &mut texts[file].1;
+        let d = o.at.document - 1;
+        let doc = docs
+            .get(d)
+            .filter(|doc| is_document_of(doc, &o.at.name))
+            .ok_or_else(|| PatchError::NotInYaml(change.certificate.clone()))?;
+        docs[d] = set_field(doc, change)
+            .ok_or_else(|| PatchError::NotInYaml(change.certificate.clone()))?;
+        if !changed.contains(&(file, d)) {
+            changed.push((file, d));
+        }
+        kubectl.push(kubectl_line(change, o.at.namespace.as_deref()));
+    }
+    // The proof is literal: the written documents, read back among the other inputs.
+    let objects = read_all(&texts)?;
+    let cluster = Cluster::resolve(objects, options);
+    let mut again = cluster
+        .plan_config(Some(cfg.start))
+        .map_err(|e| PatchError::Replan(e.to_string()))?;
+    again.horizon = cfg.horizon;
+    again.workloads = cfg.workloads;
+    again.restart_every = cfg.restart_every;
+    again.rotation = cfg.rotation;
+    again.control_plane.clone_from(&cfg.control_plane);
+    for op in &fix.operations {
+        again = op.apply(again);
+    }
+    let run = simulate(&again, rng).map_err(|e| PatchError::Replan(e.to_string()))?;
+    let mut documents: Vec<(String, String)> = Vec::new();
+    for (file, d) in changed {
+        let (name, docs) = &texts[file];
+        match documents.iter_mut().find(|(n, _)| n == name) {
+            Some((_, text)) => {
+                text.push_str("---\n");
+                text.push_str(&docs[d]);
+            }
+            None => documents.push((name.clone(), docs[d].clone())),
+        }
+    }
+    Ok(PatchedFix {
+        documents,
+        kubectl,
+        operations: fix.operations.iter().flat_map(operation_lines).collect(),
+        first_break_day: run.first_break.map(|b| b.day),
+    })
+}
+
+fn read_all(texts: &[(String, Vec<String>)]) -> Result<Objects, PatchError> {
+    let mut objects = Objects::default();
+    for (file, docs) in texts {
+        objects
+            .add(file, &join_documents(docs))
+            .map_err(|e| PatchError::Replan(e.to_string()))?;
+    }
+    Ok(objects)
+}
+
+/// A YAML stream's documents, each with its own lines (the `---` separators dropped).
+fn split_documents(text: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            docs.push(String::new());
+        } else if let Some(last) = docs.last_mut() {
+            last.push_str(line);
+        }
+    }
+    // A leading `---` opens the first document: nothing before it (blank lines, comments) is
+    // a document of its own.
+    let blank = |d: &str| {
+        d.lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    };
+    if docs.len() > 1 && blank(&docs[0]) {
+        let lead = docs.remove(0);
+        docs[0].insert_str(0, &lead);
+    }
+    docs
+}
+
+fn join_documents(docs: &[String]) -> String {
+    let mut out = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(d);
+        if !d.ends_with('\n') && !d.is_empty() {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Whether `doc` is the YAML text of the Certificate `name` (block style, as people write it).
+fn is_document_of(doc: &str, name: &str) -> bool {
+    doc.lines().any(|l| l.trim_end() == "kind: Certificate")
+        && doc.lines().any(|l| l.trim() == format!("name: {name}"))
+}
+
+/// The indentation of a line.
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// `doc` with `change` applied, field order and other fields as given: the field's value
+/// replaced where it is written, else inserted where cert-manager's docs put it.
+fn set_field(doc: &str, change: &FieldChange) -> Option<String> {
+    let mut lines: Vec<String> = doc.lines().map(str::to_owned).collect();
+    let spec = lines.iter().position(|l| l.trim_end() == "spec:")?;
+    let child = lines[spec + 1..]
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .filter(|&i| i > 0)?;
+    let pad = " ".repeat(child);
+    // The spec's own lines: up to the next line indented less than its children.
+    let end = lines[spec + 1..]
+        .iter()
+        .position(|l| !l.trim().is_empty() && indent(l) < child)
+        .map_or(lines.len(), |p| spec + 1 + p);
+    let find = |lines: &[String], key: &str, at: usize, from: usize, to: usize| {
+        (from..to).find(|&i| indent(&lines[i]) == at && lines[i].trim_start().starts_with(key))
+    };
+    match change.field {
+        "spec.renewBefore" => {
+            // renewBefore and renewBeforePercentage are exclusive: the fix's value wins.
+            if let Some(p) = find(&lines, "renewBeforePercentage:", child, spec + 1, end) {
+                lines.remove(p);
+            }
+            let end = end.min(lines.len());
+            match find(&lines, "renewBefore:", child, spec + 1, end) {
+                Some(i) => lines[i] = format!("{pad}renewBefore: {}", change.value),
+                None => {
+                    let after = find(&lines, "duration:", child, spec + 1, end).unwrap_or(spec);
+                    lines.insert(after + 1, format!("{pad}renewBefore: {}", change.value));
+                }
+            }
+        }
+        "spec.privateKey.rotationPolicy" => {
+            match find(&lines, "privateKey:", child, spec + 1, end) {
+                Some(pk) => {
+                    let inner = lines[pk + 1..]
+                        .iter()
+                        .find(|l| !l.trim().is_empty())
+                        .map(|l| indent(l))
+                        .filter(|&i| i > child)
+                        .unwrap_or(child + 2);
+                    let pk_end = lines[pk + 1..]
+                        .iter()
+                        .position(|l| !l.trim().is_empty() && indent(l) < inner)
+                        .map_or(lines.len(), |p| pk + 1 + p);
+                    let line = format!("{}rotationPolicy: {}", " ".repeat(inner), change.value);
+                    match find(&lines, "rotationPolicy:", inner, pk + 1, pk_end) {
+                        Some(i) => lines[i] = line,
+                        None => lines.insert(pk + 1, line),
+                    }
+                }
+                None => {
+                    lines.insert(spec + 1, format!("{pad}privateKey:"));
+                    lines.insert(
+                        spec + 2,
+                        format!("{pad}{pad}rotationPolicy: {}", change.value),
+                    );
+                }
+            }
+        }
+        _ => return None,
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    Some(out)
+}
+
+/// `kubectl patch certificate NAME -n NS --type merge -p '{...}'` for `change`.
+fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {
+    let name = change
+        .certificate
+        .rsplit('/')
+        .next()
+        .unwrap_or(&change.certificate);
+    let body = match change.field {
+        "spec.privateKey.rotationPolicy" => {
+            format!(
+                r#"{{"spec":{{"privateKey":{{"rotationPolicy":"{}"}}}}}}"#,
+                change.value
+            )
+        }
+        _ => format!(r#"{{"spec":{{"renewBefore":"{}"}}}}"#, change.value),
+    };
+    let mut line = format!("kubectl patch certificate {name}");
+    if let Some(ns) = namespace {
+        let _ = write!(line, " -n {ns}");
+    }
+    let _ = write!(line, " --type merge -p '{body}'");
+    line
+}
+
+/// An operation as dated steps.
+fn operation_lines(op: &Operation) -> Vec<String> {
+    match op {
+        Operation::RestartEvery(every) => vec![format!(
+            "restart the control plane and every workload every {}, staggered (a rollout schedule; not a manifest field)",
+            crate::duration::GoDuration(*every)
+        )],
+        Operation::Rotate { at, procedure } => procedure
+            .steps()
+            .iter()
+            .enumerate()
+            .map(|(i, step)| {
+                let when = at
+                    .checked_add(time::Duration::minutes(5) * i32::try_from(i).unwrap_or(0))
+                    .unwrap_or(*at);
+                format!("{} step {}: {step}", crate::display::rfc3339(when), i + 1)
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(field: &'static str, value: &str) -> FieldChange {
+        FieldChange {
+            certificate: "cert-manager/a".into(),
+            field,
+            value: value.into(),
+        }
+    }
+
+    const DOC: &str = "apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: a
+spec:
+  isCA: true
+  duration: 720h
+  renewBeforePercentage: 50
+  issuerRef:
+    name: x
+";
+
+    #[test]
+    fn renew_before_goes_after_duration_and_replaces_a_percentage() {
+        let out = set_field(DOC, &change("spec.renewBefore", "100h0m0s")).unwrap();
+        assert!(
+            out.contains("  duration: 720h\n  renewBefore: 100h0m0s\n  issuerRef:"),
+            "{out}"
+        );
+        assert!(!out.contains("renewBeforePercentage"), "{out}");
+        let again = set_field(&out, &change("spec.renewBefore", "50h0m0s")).unwrap();
+        assert_eq!(again.matches("renewBefore:").count(), 1, "{again}");
+        assert!(again.contains("  renewBefore: 50h0m0s\n"), "{again}");
+    }
+
+    #[test]
+    fn rotation_policy_is_set_inside_or_with_its_private_key() {
+        let out = set_field(DOC, &change("spec.privateKey.rotationPolicy", "Never")).unwrap();
+        assert!(
+            out.contains("spec:\n  privateKey:\n    rotationPolicy: Never\n  isCA: true"),
+            "{out}"
+        );
+        let with_key = DOC.replace(
+            "  isCA: true\n",
+            "  isCA: true\n  privateKey:\n      algorithm: ECDSA\n      rotationPolicy: Always\n",
+        );
+        let out = set_field(
+            &with_key,
+            &change("spec.privateKey.rotationPolicy", "Never"),
+        )
+        .unwrap();
+        assert!(
+            out.contains("  privateKey:\n      algorithm: ECDSA\n      rotationPolicy: Never\n"),
+            "{out}"
+        );
+        assert!(!out.contains("Always"), "{out}");
+    }
+
+    #[test]
+    fn documents_split_and_join_back_as_given() {
+        let text = "---\na: 1\n---\nb: 2\n";
+        let docs = split_documents(text);
+        assert_eq!(docs, ["a: 1\n", "b: 2\n"]);
+        assert_eq!(join_documents(&docs), "a: 1\n---\nb: 2\n");
+        // A comment before the first separator belongs to the first document.
+        let docs = split_documents("# mesh\n---\na: 1\n");
+        assert_eq!(docs, ["# mesh\na: 1\n"]);
+    }
+}
