@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --example plan -- [FILE...] [--horizon DURATION] [--workloads N]
 //!     [--restart-every DURATION] [--rotate-at RFC3339 [--procedure seven-step|five-step]]
-//!     [--start RFC3339] [--format text|json|sarif] [--timeline summary|full|none]
+//!     [--start RFC3339] [--format text|json|sarif|html] [--timeline summary|full|none]
 //!     [--fail-within DURATION]
 //!     [--cert-manager-before-1.18]
 //!     [--namespace NS] [--issuer-secret NS/NAME] [--linkerd-namespace NS] [--trust-roots FILE]
@@ -31,6 +31,9 @@
 //! places manifests without `metadata.namespace` (as `kubectl apply -n NS`);
 //! `--issuer-secret NS/NAME` names another identity issuer Secret. `unsupported:` lines name
 //! objects certcycle recognizes but does not model (`certmanager.k8s.io`).
+//! `--format html`: one self-contained page (inline SVG and CSS, no script): a lane per CA
+//! with its certificates (re-keys marked), the trust roots over time, the identity
+//! controller's and the operator's events, and the first break in red with its causes.
 //! `--fix-out DIR`: each fix that held is written into your own documents under `DIR/fix-N/`
 //! (only the changed documents; field order and other fields as given), with
 //! `kubectl-patch.sh` and the dated `operations.txt`, then re-planned from the written files;
@@ -145,9 +148,9 @@ fn main() -> std::process::ExitCode {
             &["--cert-manager-before-1.18"],
         )?;
         let format = args.get("--format").unwrap_or("text");
-        if !["text", "json", "sarif"].contains(&format) {
+        if !["text", "json", "sarif", "html"].contains(&format) {
             return Err(Fail::usage(format!(
-                "--format: '{format}' is not text, json or sarif"
+                "--format: '{format}' is not text, json, sarif or html"
             )));
         }
         let fail_within = duration(&args, "--fail-within")?;
@@ -225,6 +228,7 @@ fn main() -> std::process::ExitCode {
                 "{}",
                 serde_json::to_string_pretty(&report.to_sarif()).map_err(Fail::from)?
             ),
+            "html" => print!("{}", report.to_html("certcycle plan")),
             _ => print!("{report}"),
         }
         if let Some(dir) = args.get("--fix-out") {

@@ -38,11 +38,12 @@
 //! ```
 
 pub use crate::sim::{
-    Break, CaKind, CaNode, Checkpoint, Config, Evidence, Held, MAX_CHECKPOINTS, MAX_GENERATIONS,
-    MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, Routine, Run, SimError, State,
-    Topology, TrustRoots, Who, proxy_verify_options,
+    Break, CaKind, CaNode, Checkpoint, Config, Evidence, Held, Lane, MAX_CHECKPOINTS,
+    MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, RootsSpan,
+    Routine, Run, SimError, Span, State, Topology, TrustRoots, Who, proxy_verify_options,
 };
 
+mod html;
 mod timeline;
 pub use timeline::{TimelineView, timeline_lines};
 

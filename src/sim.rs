@@ -22,6 +22,7 @@ mod continuity;
 pub(crate) mod error;
 mod event;
 mod identity;
+mod lifecycle;
 mod operator;
 mod proxies;
 mod topology;
@@ -32,7 +33,10 @@ pub use config::{
     Names, State,
 };
 pub use error::SimError;
-pub use event::{Break, BrokenPair, Checkpoint, Event, Evidence, PlanEvent, Routine, Run, Who};
+pub use event::{
+    Break, BrokenPair, Checkpoint, Event, Evidence, Lane, PlanEvent, RootsSpan, Routine, Run, Span,
+    Who,
+};
 pub use topology::{CaKind, CaNode, Held, RootsKind, Topology, TrustRoots};
 
 use by_hand::RealLeaves;
@@ -55,23 +59,6 @@ use crate::verify::{SignatureCache, Usage, VerifyError, VerifyOptions};
 use rand_core::CryptoRngCore;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
-
-/// The verb of an install line: what holds a CA of `kind` at the start.
-fn node_verb(kind: CaKind, verb: &str) -> &str {
-    match kind {
-        CaKind::Managed => verb,
-        _ => "Today",
-    }
-}
-
-/// What an install line adds about a CA of `kind`.
-fn kind_note(kind: CaKind) -> &'static str {
-    match kind {
-        CaKind::Managed => "",
-        CaKind::Static => ": static, nothing renews it",
-        _ => ": opaque, nothing in the plan renews it",
-    }
-}
 
 /// How a proxy verifies a peer's leaf: a client certificate (Linkerd's leaves are both), as
 /// rustls-webpki does, whose trust anchors' own dates are not checked. One definition for the
@@ -170,214 +157,8 @@ impl<R: CryptoRngCore> Engine<R> {
         }
     }
 
-    /// The run, once it stopped.
-    pub(crate) fn into_run(self) -> Result<Run, Error> {
-        let anchor = self.cm.anchor_ca()?.clone_ca();
-        let published = self.tm.published_bundle().clone();
-        let trusting_dropped_anchors = self
-            .proxies
-            .iter()
-            .filter(|(_, p)| {
-                self.tm
-                    .bundle(p.bundle)
-                    .certificates()
-                    .any(|c| !published.contains(c))
-            })
-            .map(|(_, p)| p.name.clone())
-            .collect();
-        let secrets = State::new(
-            anchor,
-            self.cm.issuer().ca.clone_ca(),
-            self.tm.previous.as_ref().map(|p| p.certificate.clone()),
-        )
-        .with_above(self.cm.above.iter().map(|u| u.ca.clone_ca()).collect());
-        let (first_break, checks, checkpoints) = match self.observer {
-            Observer::Classes(c) => {
-                let c = *c;
-                (c.first_break, c.checks, c.checkpoints)
-            }
-            Observer::RealLeaves(_) => (None, 0, Vec::new()),
-        };
-        Ok(Run {
-            secrets,
-            published,
-            trusting_dropped_anchors,
-            timeline: self.timeline.events,
-            first_break,
-            end: self.end,
-            verifications: self.verifier.verifications,
-            checks,
-            checkpoints,
-            last_step: self.operator.last_step,
-        })
-    }
-
     fn log(&mut self, who: Who, what: String, causes: Vec<EventId>) -> EventId {
         self.timeline.log(self.now, who, what, causes)
-    }
-
-    /// The anchor Secret, the previous anchor, the first bundle and issuer, the identity
-    /// controller, the pods with their first leaves, and the planned steps.
-    pub(crate) fn install(&mut self) -> Result<(), Error> {
-        let cfg = Arc::clone(&self.cfg);
-        let verb = if cfg.state.is_some() {
-            "Secret holds (today)"
-        } else {
-            "Issued"
-        };
-        let mut above = Vec::new();
-        for (ca, node) in std::mem::take(&mut self.pending_above)
-            .into_iter()
-            .zip(&cfg.topology.above)
-        {
-            let c = ca.certificate();
-            let e = self.log(
-                Who::CertManager,
-                format!(
-                    "{} {}: CA {} (notBefore {}, notAfter {}){}",
-                    node_verb(node.kind, verb),
-                    node.name,
-                    c.subject(),
-                    rfc3339(c.not_before()),
-                    rfc3339(c.not_after()),
-                    kind_note(node.kind)
-                ),
-                above.last().map(|(_, e)| *e).into_iter().collect(),
-            );
-            above.push((ca, e));
-        }
-        let parent_event = above.last().map(|(_, e)| *e);
-        self.cm.adopt_above(above);
-        let anchor = self.cm.anchor_ca()?.certificate().clone();
-        let kind = cfg.topology.anchor;
-        self.cm.anchor_event = self.log(
-            Who::CertManager,
-            format!(
-                "{} {}{}: trust anchor {} (notBefore {}, notAfter {}){}",
-                node_verb(kind, verb),
-                if kind.is_managed() {
-                    "Certificate "
-                } else {
-                    ""
-                },
-                cfg.names.anchor,
-                anchor.subject(),
-                rfc3339(anchor.not_before()),
-                rfc3339(anchor.not_after()),
-                kind_note(kind)
-            ),
-            parent_event.into_iter().collect(),
-        );
-        self.tm.others.clone_from(&cfg.topology.roots.others);
-        self.tm.static_roots = cfg.topology.roots.kind == RootsKind::Static;
-        if cfg.topology.roots.kind == RootsKind::Static {
-            self.static_roots = self.held();
-        }
-        if let Some(prev) = cfg.state.as_ref().and_then(|s| s.previous.clone()) {
-            let e = self.log(
-                Who::Operator,
-                format!(
-                    "{} holds {} (notAfter {}){}",
-                    cfg.names.previous,
-                    prev.subject(),
-                    rfc3339(prev.not_after()),
-                    if prev == anchor {
-                        ": the current anchor"
-                    } else {
-                        ": an older anchor"
-                    }
-                ),
-                vec![],
-            );
-            self.tm.previous = Some(PreviousAnchor {
-                certificate: prev,
-                event: e,
-            });
-        } else if cfg.previous_anchor_source {
-            let e = self.log(
-                Who::Operator,
-                format!(
-                    "copied the anchor into {} (the seed's install step)",
-                    cfg.names.previous
-                ),
-                vec![self.cm.anchor_event],
-            );
-            self.tm.previous = Some(PreviousAnchor {
-                certificate: anchor,
-                event: e,
-            });
-        }
-        self.publish(vec![self.cm.anchor_event])?;
-        match &cfg.state {
-            Some(state) => {
-                let label = if cfg.topology.issuer.is_managed() {
-                    format!("Certificate {}", cfg.names.issuer)
-                } else {
-                    cfg.names.issuer.clone()
-                };
-                self.cm.adopt_issuer(
-                    state.issuer.clone_ca(),
-                    &label,
-                    (self.now, cfg.topology.roots.holds),
-                    &mut self.timeline,
-                );
-            }
-            None => self.issue_issuer(vec![self.cm.anchor_event], "Issued")?,
-        }
-        if !self.cm.has_issuer() {
-            return Err(Error::Sim(SimError::IssuerNotIssuable));
-        }
-        self.start_identity(vec![], false);
-        let names: Vec<(String, bool)> = cfg
-            .control_plane
-            .iter()
-            .map(|c| (c.clone(), true))
-            .chain((0..cfg.workloads).map(|i| (format!("{}{i}", cfg.names.workload), false)))
-            .collect();
-        let n = names.len();
-        for (i, (name, control_plane)) in names.into_iter().enumerate() {
-            let next_restart = match cfg.restart_every {
-                // Staggered evenly, in whole seconds (as certificates count time).
-                Some(every) => Some(Error::add_time(
-                    self.now,
-                    Duration::seconds(
-                        i64::try_from(
-                            i128::from(every.whole_seconds()) * (i as i128 + 1) / (n as i128 + 1),
-                        )
-                        .unwrap_or(i64::MAX),
-                    ),
-                )?),
-                None => None,
-            };
-            let proxy = Proxy::new(
-                name,
-                control_plane,
-                self.tm.published(),
-                self.now,
-                next_restart,
-            );
-            self.proxies.push(proxy);
-        }
-        // The controller restarts with its pod when that is modelled, else on its own.
-        self.identity.next_restart = match cfg.restart_every {
-            Some(every) if !self.controller_has_pod() => Some(Error::add_time(self.now, every)?),
-            _ => None,
-        };
-        if let Some((at, procedure)) = cfg.rotation {
-            self.operator.plan(procedure, at, cfg.stop_after)?;
-        }
-        for i in self.proxies.ids() {
-            self.csr(i)?;
-            self.proxies.schedule_restart(i, self.now);
-        }
-        self.first_checkpoint()
-    }
-
-    fn controller_has_pod(&self) -> bool {
-        self.cfg
-            .control_plane
-            .iter()
-            .any(|c| self.identity.is_controller(c))
     }
 
     /// The certificate of the CA the trust roots hold, as its Secret holds it now.

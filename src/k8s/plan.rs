@@ -278,6 +278,13 @@ impl PlanReport {
         preamble(&assumptions, &cluster.lints())
     }
 
+    /// The report as one self-contained HTML page: the picture of
+    /// [`plan::Report::to_html`](crate::plan::Report::to_html), with this report's text
+    /// (`assume:` and `lint:` lines included).
+    pub fn to_html(&self, title: &str) -> String {
+        self.report.html(title, &self.to_string())
+    }
+
     /// Whether the plan found a break.
     pub fn has_break(&self) -> bool {
         self.report.run.first_break.is_some()

@@ -46,6 +46,8 @@ pub(crate) struct Upper {
     pub(crate) ca: Ca,
     pub(crate) event: EventId,
     memo: Option<Memo>,
+    /// Every certificate it held, with when it was written.
+    pub(crate) history: Vec<(Certificate, OffsetDateTime)>,
 }
 
 /// The CAs above the anchor, the anchor Secret, the identity issuer Secret's generations, and
@@ -71,6 +73,8 @@ pub(crate) struct CertManager {
     issuer_memo: Option<Memo>,
     /// Anchors renewed, counted with the issuer generations against [`MAX_GENERATIONS`].
     anchor_renewals: usize,
+    /// Every anchor certificate after the first, with when it was written.
+    pub(crate) anchor_history: Vec<(Certificate, OffsetDateTime)>,
 }
 
 impl CertManager {
@@ -86,6 +90,7 @@ impl CertManager {
             anchor_memo: None,
             issuer_memo: None,
             anchor_renewals: 0,
+            anchor_history: Vec::new(),
         }
     }
 
@@ -99,6 +104,11 @@ impl CertManager {
 
     pub(crate) fn get(&self, g: GenerationId) -> Option<&Generation> {
         self.gens.get(g.0)
+    }
+
+    /// Every issuer generation, in order.
+    pub(crate) fn generations(&self) -> &[Generation] {
+        &self.gens
     }
 
     /// The issuer Secret's generation.
@@ -143,10 +153,11 @@ impl CertManager {
     }
 
     /// The CAs above the anchor (adopted at install, top down).
-    pub(crate) fn adopt_above(&mut self, above: Vec<(Ca, EventId)>) {
+    pub(crate) fn adopt_above(&mut self, above: Vec<(Ca, EventId)>, now: OffsetDateTime) {
         self.above = above
             .into_iter()
             .map(|(ca, event)| Upper {
+                history: vec![(ca.certificate().clone(), now)],
                 ca,
                 event,
                 memo: None,
@@ -227,10 +238,13 @@ impl CertManager {
             ),
             causes,
         );
+        let mut history = std::mem::take(&mut self.above[i].history);
+        history.push((ca.certificate().clone(), now));
         self.above[i] = Upper {
             ca,
             event,
             memo: None,
+            history,
         };
         Ok(event)
     }
@@ -268,6 +282,7 @@ impl CertManager {
                 String::new(),
             ),
         };
+        self.anchor_history.push((ca.certificate().clone(), now));
         self.anchor = Some(ca);
         self.anchor_event = timeline.log(
             now,

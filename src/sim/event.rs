@@ -221,6 +221,47 @@ pub struct Run {
     pub published: TrustBundle,
     /// The pods whose loaded bundle still holds an anchor the published bundle no longer has.
     pub trusting_dropped_anchors: Vec<String>,
+    /// Each CA's certificates over the run, top down (the CAs above the anchor, the anchor,
+    /// the identity issuer): what a picture of the run draws as lanes.
+    pub lanes: Vec<Lane>,
+    /// The trust roots as published over the run: from when, and which anchors.
+    pub roots: Vec<RootsSpan>,
+}
+
+/// One CA's certificates over a run, in issuance order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Lane {
+    /// The CA (`Certificate cert-manager/linkerd-trust-anchor`).
+    pub name: String,
+    /// Its certificates: validity, and whether each has a new key (a re-key).
+    pub certificates: Vec<Span>,
+}
+
+/// One certificate of a [`Lane`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Span {
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// When it was written (issued, or adopted at the start).
+    pub written: OffsetDateTime,
+    /// Whether its key differs from the previous certificate's (a re-key).
+    pub new_key: bool,
+    /// A short label (`#12`, or the subject).
+    pub label: String,
+}
+
+/// The trust roots from one publication to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RootsSpan {
+    /// When this content was published.
+    pub from: OffsetDateTime,
+    /// Its anchors: subject and the first bytes of the key id (`CN=root... 1a2b3c4d`).
+    pub anchors: Vec<String>,
 }
 
 /// A moment at which the whole mesh was counted: every ordered pair of distinct pods (the

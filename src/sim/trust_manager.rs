@@ -26,6 +26,8 @@ pub(crate) struct TrustManager {
     /// synced by trust-manager.
     pub(crate) static_roots: bool,
     bundles: Vec<TrustBundle>,
+    /// The event that published each bundle.
+    events: Vec<EventId>,
     published: Option<BundleId>,
     published_event: Option<EventId>,
 }
@@ -109,8 +111,14 @@ impl TrustManager {
         self.push(bundle, event)
     }
 
+    /// Every bundle published, with the event that published it.
+    pub(crate) fn history(&self) -> impl Iterator<Item = (&TrustBundle, EventId)> {
+        self.bundles.iter().zip(self.events.iter().copied())
+    }
+
     fn push(&mut self, bundle: TrustBundle, event: EventId) -> BundleId {
         self.bundles.push(bundle);
+        self.events.push(event);
         let id = BundleId(self.bundles.len() - 1);
         self.published = Some(id);
         self.published_event = Some(event);
