@@ -116,7 +116,11 @@ pub fn patch_fix<R: CryptoRngCore>(
     Ok(PatchedFix {
         documents,
         kubectl,
-        operations: fix.operations.iter().flat_map(operation_lines).collect(),
+        operations: fix
+            .operations
+            .iter()
+            .flat_map(|op| operation_lines(op, &again.names))
+            .collect(),
         first_break_day: run.first_break.map(|b| b.day),
     })
 }
@@ -272,11 +276,22 @@ fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {
     line
 }
 
-/// An operation as dated steps.
-fn operation_lines(op: &Operation) -> Vec<String> {
+/// An operation as dated steps, each with the command that does it (`names` say which
+/// objects).
+fn operation_lines(op: &Operation, names: &crate::plan::Names) -> Vec<String> {
+    use crate::rotation::Step;
+    let split = |key: &str| -> (String, String) {
+        match key.split_once('/') {
+            Some((ns, n)) => (ns.to_owned(), n.to_owned()),
+            None => ("default".to_owned(), key.to_owned()),
+        }
+    };
+    let (ans, an) = split(&names.anchor);
+    let (ins, inn) = split(&names.issuer);
+    let (pns, pn) = split(&names.previous);
     match op {
         Operation::RestartEvery(every) => vec![format!(
-            "restart the control plane and every workload every {}, staggered (a rollout schedule; not a manifest field)",
+            "restart the control plane and every workload every {}, staggered (a rollout schedule, not a manifest field): kubectl rollout restart deploy -n linkerd; then each meshed namespace",
             crate::duration::GoDuration(*every)
         )],
         Operation::Rotate { at, procedure } => procedure
@@ -287,7 +302,29 @@ fn operation_lines(op: &Operation) -> Vec<String> {
                 let when = at
                     .checked_add(time::Duration::minutes(5) * i32::try_from(i).unwrap_or(0))
                     .unwrap_or(*at);
-                format!("{} step {}: {step}", crate::display::rfc3339(when), i + 1)
+                let command = match step {
+                    Step::StageAnchor => format!("cmctl renew -n {ans} {an}"),
+                    Step::ResignIssuer | Step::RenewIssuerEarly => {
+                        format!("cmctl renew -n {ins} {inn}")
+                    }
+                    Step::RestartControlPlane => "kubectl rollout restart deploy -n linkerd".into(),
+                    Step::RestartDataPlane => {
+                        "kubectl rollout restart deploy -n NS, for each meshed namespace NS".into()
+                    }
+                    _ => format!(
+                        "kubectl -n {pns} create secret generic {pn} --from-file=tls.crt=<(kubectl -n {ans} get secret {an} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d) --dry-run=client -o yaml | kubectl apply -f -{}",
+                        if *step == Step::DropOldAnchorAndRestart {
+                            "; then restart the control plane and every meshed namespace"
+                        } else {
+                            ""
+                        }
+                    ),
+                };
+                format!(
+                    "{} step {}: {step}: {command}",
+                    crate::display::rfc3339(when),
+                    i + 1
+                )
             })
             .collect(),
     }
