@@ -121,7 +121,7 @@ impl Default for TrustRoots {
 /// );
 /// let mut cfg = Config::seed(datetime!(2026-01-01 0:00 UTC)).horizon(Duration::days(30));
 /// cfg.topology = Topology::default().above(vec![root]);
-/// cfg.anchor = CertSpec::ca("root.linkerd.cluster.local", Duration::hours(720))
+/// cfg.anchor = CertSpec::ca("anchor.linkerd.cluster.local", Duration::hours(720))
 ///     .renew_before(Duration::hours(360));
 /// let run = certcycle::plan::simulate(&cfg, &mut rand_core::OsRng)?;
 /// assert_eq!(run.first_break.expect("the intermediate re-keys").day, 16);
