@@ -966,3 +966,46 @@ fn hundreds_of_namespace_less_objects_make_a_short_message() {
     assert!(msg.contains("and 490 more"), "{msg}");
     assert!(msg.len() < 2_000, "{} bytes", msg.len());
 }
+
+#[test]
+fn check_reads_the_anchor_from_the_trust_roots_when_no_anchor_secret_is_given() {
+    // Vault signs the identity issuer; its root is only in the static trust roots.
+    let dir = tempfile::tempdir().unwrap();
+    let root = static_root(8, T0 - Duration::days(30), 3650);
+    let mut r = rng(9);
+    let issuer = root
+        .issue_ca(
+            &certcycle::presets::linkerd::identity_issuer(),
+            PrivateKey::generate(&mut r),
+            T0,
+            &mut r,
+        )
+        .unwrap()
+        .ca;
+    let docs = [
+        vault_anchor(None).swap_remove(0),
+        identity_issuer(Some("linkerd"), "vault", "ClusterIssuer", "cert-manager.io"),
+        tls_secret(dir.path(), "linkerd", "linkerd-identity-issuer", &issuer),
+        config_map(
+            dir.path(),
+            "linkerd",
+            "linkerd-identity-trust-roots",
+            "ca-bundle.crt",
+            &root.certificate().to_pem(),
+        ),
+    ];
+    let c = cluster(&docs, &ResolveOptions::default());
+    let report = certcycle::k8s::CheckReport::new(&c, T0 + Duration::hours(1));
+    assert_eq!(
+        report.phase,
+        Some(certcycle::rotation::Phase::Steady),
+        "{report}"
+    );
+    assert!(
+        report
+            .to_string()
+            .contains("source: anchor: the trust roots' certificate"),
+        "{report}"
+    );
+    assert!(!report.has_error(), "{report}");
+}

@@ -668,6 +668,23 @@ impl Cluster {
                 ));
             }
         }
+        // No anchor Secret among the inputs (a sealed or static anchor, an external signer):
+        // the anchor is the trust roots' certificate that signed the identity issuer.
+        if state.anchor.is_none() {
+            if let (Some(bundle), Some(issuer)) = (&state.bundle, &state.issuer) {
+                let signer = bundle.certificates().find(|c| {
+                    c.subject() == issuer.issuer()
+                        && c.public_key().is_ok_and(|k| issuer.is_signed_by(&k))
+                });
+                if let Some(c) = signer {
+                    state.anchor = Some(c.clone());
+                    state.sources.push((
+                        "anchor",
+                        "the trust roots' certificate that signed the identity issuer".into(),
+                    ));
+                }
+            }
+        }
         state
     }
 }
