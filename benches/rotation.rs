@@ -80,7 +80,7 @@ fn bench(c: &mut Criterion) {
                         &new,
                         Duration::minutes(5),
                         None,
-                        |_| (),
+                        |_, _| (),
                     )
                     .unwrap();
                 assert!(report.first_break().is_none());

@@ -11,7 +11,7 @@
 //! caller's: nothing renews the anchor and trust-manager does not run.
 
 pub use crate::rotation::{CONTROLLER, Procedure, is_identity_controller};
-pub use crate::sim::{BrokenPair, Event, MAX_MESH_PODS};
+pub use crate::sim::{BrokenPair, Checkpoint, Event, MAX_MESH_PODS};
 
 use crate::bundle::TrustBundle;
 use crate::cert::{Certificate, Fingerprint};
@@ -402,28 +402,23 @@ impl<R: CryptoRngCore> Mesh<R> {
     }
 }
 
-/// A point of a rotation at which continuity was checked.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Checkpoint {
-    /// The 1-based step.
-    pub step: usize,
-    /// What just happened.
-    pub what: String,
-    /// When.
-    pub at: OffsetDateTime,
-    /// Continuity right after it.
-    pub continuity: Continuity,
-    /// Events since the previous checkpoint (renewals, refreshes).
-    pub events: Vec<Event>,
+/// A rotation's checkpoints and events, as it goes.
+#[derive(Debug, Default)]
+struct Log {
+    checkpoints: Vec<Checkpoint>,
+    events: Vec<Event>,
 }
 
 /// The result of [`Mesh::rotate_anchor`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RotationReport {
-    /// Every checkpoint, in order.
+    /// Every checkpoint, in order: the failing pairs it names are all of them (a plan names
+    /// the first [`Checkpoint::EXAMPLES`]); its `events` index
+    /// [`RotationReport::events`].
     pub checkpoints: Vec<Checkpoint>,
+    /// Every event of the rotation, in order (renewals, refreshes, restarts).
+    pub events: Vec<Event>,
     /// The last step run.
     pub last_step: usize,
     /// The anchor that was replaced.
@@ -433,47 +428,60 @@ pub struct RotationReport {
 impl RotationReport {
     /// The first checkpoint where continuity failed, if any.
     pub fn first_break(&self) -> Option<&Checkpoint> {
-        self.checkpoints.iter().find(|c| !c.continuity.holds())
+        self.checkpoints.iter().find(|c| !c.holds())
     }
 }
 
 impl<R: CryptoRngCore> Mesh<R> {
+    /// Checks continuity now and records it in `log` with the events since the last one.
     fn checkpoint(
         &mut self,
+        log: &mut Log,
         step: usize,
         what: String,
         events: &mut Vec<Event>,
-        observe: &mut impl FnMut(&Checkpoint),
-    ) -> Checkpoint {
+        observe: &mut impl FnMut(&Checkpoint, &[Event]),
+    ) {
+        let continuity = self.continuity();
+        let from = log.events.len();
+        let leaves_issued = events
+            .iter()
+            .filter(|e| matches!(e, Event::LeafRefreshed { .. }))
+            .count();
+        log.events.append(events);
         let cp = Checkpoint {
-            step,
-            what,
             at: self.now(),
-            continuity: self.continuity(),
-            events: std::mem::take(events),
+            step: Some(step),
+            what,
+            pairs: continuity.pairs,
+            broken: continuity.broken.len(),
+            examples: continuity.broken,
+            events: from..log.events.len(),
+            leaves_issued,
         };
-        observe(&cp);
-        cp
+        observe(&cp, &log.events[from..]);
+        log.checkpoints.push(cp);
     }
 
     fn rolling(
         &mut self,
         step: usize,
         control_plane: bool,
-        out: &mut Vec<Checkpoint>,
-        observe: &mut impl FnMut(&Checkpoint),
+        out: &mut Log,
+        observe: &mut impl FnMut(&Checkpoint, &[Event]),
     ) -> Result<(), Error> {
         for name in self.names(control_plane) {
             let mut events = self.advance(Duration::minutes(1))?;
             events.push(self.restart(&name)?);
-            out.push(self.checkpoint(step, format!("restarted {name}"), &mut events, observe));
+            self.checkpoint(out, step, format!("restarted {name}"), &mut events, observe);
         }
         Ok(())
     }
 
     /// Rotates the trust anchor to `new_anchor` by `procedure`, advancing the clock by `gap`
     /// before each step and one minute before each restart, and checking continuity after
-    /// each step and each single restart (`observe` sees every checkpoint as it happens).
+    /// each step and each single restart (`observe` sees every checkpoint, with its events, as it
+    /// happens).
     /// Stops after step `stop_after` if given. cert-manager keeps renewing the issuer with
     /// the current anchor Secret, which holds the new anchor from step 1 on.
     ///
@@ -487,7 +495,7 @@ impl<R: CryptoRngCore> Mesh<R> {
         new_anchor: &Ca,
         gap: Duration,
         stop_after: Option<usize>,
-        mut observe: impl FnMut(&Checkpoint),
+        mut observe: impl FnMut(&Checkpoint, &[Event]),
     ) -> Result<RotationReport, crate::rotation::RotationError> {
         use crate::rotation::AnchorRotation;
         if self.identity_controller().is_none() {
@@ -505,7 +513,7 @@ impl<R: CryptoRngCore> Mesh<R> {
             .ok_or_else(|| {
                 crate::rotation::RotationError::BadNewAnchor("the mesh has no anchor".into())
             })?;
-        let mut cps = Vec::new();
+        let mut cps = Log::default();
         let mut staged = None;
         let mut resigned = None;
         let mut last_step = 0;
@@ -519,29 +527,32 @@ impl<R: CryptoRngCore> Mesh<R> {
                     self.set_bundle(s.bundle().clone());
                     self.set_anchor(Some(new_anchor.clone_ca()));
                     staged = Some(s);
-                    cps.push(self.checkpoint(
+                    self.checkpoint(
+                        &mut cps,
                         step,
                         "bundle {new, old} published; nobody reloaded it".into(),
                         &mut events,
                         &mut observe,
-                    ));
+                    );
                 }
                 Step::RestartControlPlane => {
-                    cps.push(self.checkpoint(
+                    self.checkpoint(
+                        &mut cps,
                         step,
                         "before the restarts".into(),
                         &mut events,
                         &mut observe,
-                    ));
+                    );
                     self.rolling(step, true, &mut cps, &mut observe)?;
                 }
                 Step::RestartDataPlane => {
-                    cps.push(self.checkpoint(
+                    self.checkpoint(
+                        &mut cps,
                         step,
                         "before the restarts".into(),
                         &mut events,
                         &mut observe,
-                    ));
+                    );
                     self.rolling(step, false, &mut cps, &mut observe)?;
                 }
                 Step::ResignIssuer => {
@@ -562,12 +573,13 @@ impl<R: CryptoRngCore> Mesh<R> {
                         d.resign_issuer(new_anchor, &linkerd::identity_issuer(), key, now, rng)?;
                     events.extend(self.set_issuer(r.issuer().clone_ca()));
                     resigned = Some(r);
-                    cps.push(self.checkpoint(
+                    self.checkpoint(
+                        &mut cps,
                         step,
                         "the identity controller picked up the new issuer".into(),
                         &mut events,
                         &mut observe,
-                    ));
+                    );
                 }
                 Step::RenewIssuerEarly => {
                     let now = self.now();
@@ -577,12 +589,13 @@ impl<R: CryptoRngCore> Mesh<R> {
                         .issue_ca(&linkerd::identity_issuer(), key, now, rng)?
                         .ca;
                     events.extend(self.set_issuer(issuer));
-                    cps.push(self.checkpoint(
+                    self.checkpoint(
+                        &mut cps,
                         step,
                         "the new issuer is in the issuer Secret".into(),
                         &mut events,
                         &mut observe,
-                    ));
+                    );
                 }
                 Step::DropOldAnchorAndRestart => {
                     let r = resigned.take().ok_or_else(|| {
@@ -599,24 +612,26 @@ impl<R: CryptoRngCore> Mesh<R> {
                     )?;
                     let rotated = rolled.drop_old_anchor();
                     self.set_bundle(rotated.bundle);
-                    cps.push(self.checkpoint(
+                    self.checkpoint(
+                        &mut cps,
                         step,
                         "bundle {new} published".into(),
                         &mut events,
                         &mut observe,
-                    ));
+                    );
                     self.rolling(step, true, &mut cps, &mut observe)?;
                     self.rolling(step, false, &mut cps, &mut observe)?;
                 }
                 Step::DropOldAnchor => {
                     let b = self.bundle_source().without(&previous_anchor);
                     self.set_bundle(b);
-                    cps.push(self.checkpoint(
+                    self.checkpoint(
+                        &mut cps,
                         step,
                         "bundle {new} published".into(),
                         &mut events,
                         &mut observe,
-                    ));
+                    );
                 }
             }
             if stop_after == Some(step) {
@@ -624,7 +639,8 @@ impl<R: CryptoRngCore> Mesh<R> {
             }
         }
         Ok(RotationReport {
-            checkpoints: cps,
+            checkpoints: cps.checkpoints,
+            events: cps.events,
             last_step,
             previous_anchor,
         })

@@ -69,20 +69,13 @@ fn by_hand(procedure: Procedure, seed: u64) -> Vec<(usize, String, usize, usize)
     m.advance(Duration::hours(30)).unwrap();
     let new = support::linkerd_anchor(&mut rng(seed + 3), m.now());
     let report = m
-        .rotate_anchor(procedure, &new, Duration::minutes(5), None, |_| {})
+        .rotate_anchor(procedure, &new, Duration::minutes(5), None, |_, _| {})
         .unwrap();
     report
         .checkpoints
         .iter()
         .filter(|c| c.what.starts_with("restarted "))
-        .map(|c| {
-            (
-                c.step,
-                c.what.clone(),
-                c.continuity.broken.len(),
-                c.continuity.pairs,
-            )
-        })
+        .map(|c| (c.step.unwrap_or(0), c.what.clone(), c.broken, c.pairs))
         .collect()
 }
 

@@ -623,7 +623,7 @@ fn a_mesh_recognises_linkerds_identity_deployment_and_refuses_a_rotation_without
             &new,
             Duration::minutes(5),
             None,
-            |_| {},
+            |_, _| {},
         )
         .unwrap();
     assert!(seven.first_break().is_none());
@@ -635,7 +635,7 @@ fn a_mesh_recognises_linkerds_identity_deployment_and_refuses_a_rotation_without
             &new,
             Duration::minutes(5),
             None,
-            |_| {},
+            |_, _| {},
         )
         .unwrap();
     assert!(five.first_break().is_some(), "the five steps break");
@@ -649,7 +649,7 @@ fn a_mesh_recognises_linkerds_identity_deployment_and_refuses_a_rotation_without
             &new,
             Duration::minutes(5),
             None,
-            |_| {},
+            |_, _| {},
         )
         .unwrap_err();
     assert_eq!(
@@ -670,7 +670,7 @@ fn a_mesh_recognises_linkerds_identity_deployment_and_refuses_a_rotation_without
             &new,
             Duration::minutes(5),
             None,
-            |_| {},
+            |_, _| {},
         )
         .unwrap();
     assert!(seven.first_break().is_none());

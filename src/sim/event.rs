@@ -266,8 +266,11 @@ pub struct RootsSpan {
 
 /// A moment at which the whole mesh was counted: every ordered pair of distinct pods (the
 /// control plane's and the workloads'), one presenting its leaf and chain, the other
-/// verifying them under the bundle it loaded, with the real verifier — over equivalence
-/// classes, so the count costs one verification per distinct (leaf class, bundle).
+/// verifying them under the bundle it loaded, with the real verifier. One type for both
+/// observers: a plan counts over equivalence classes (one verification per distinct leaf
+/// class and bundle) and names the first [`Checkpoint::EXAMPLES`] failing pairs; a mesh driven
+/// by hand ([`Mesh::rotate_anchor`](crate::mesh::Mesh::rotate_anchor)) verifies every pair's
+/// real leaf and names every failing pair.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Checkpoint {
@@ -281,10 +284,11 @@ pub struct Checkpoint {
     pub pairs: usize,
     /// How many of them fail.
     pub broken: usize,
-    /// The first failing pairs in pod order, at most [`Checkpoint::EXAMPLES`].
+    /// The failing pairs in pod order: at most [`Checkpoint::EXAMPLES`] in a plan, every one
+    /// by hand.
     pub examples: Vec<BrokenPair>,
-    /// The timeline entries since the previous checkpoint (indices into
-    /// [`Run::timeline`]).
+    /// The events since the previous checkpoint: indices into [`Run::timeline`] (a plan) or
+    /// into [`RotationReport::events`](crate::mesh::RotationReport::events) (by hand).
     pub events: std::ops::Range<usize>,
     /// Leaves the identity controller issued since the previous checkpoint.
     pub leaves_issued: usize,
