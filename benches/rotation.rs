@@ -31,11 +31,10 @@ fn mesh(n: usize) -> (Mesh<ChaCha20Rng>, Ca) {
         ChaCha20Rng::seed_from_u64(8),
     );
     for name in ["identity", "destination", "proxy-injector"] {
-        m.add_workload(name, "linkerd", true).unwrap();
+        m.add_pod(name, "linkerd", true).unwrap();
     }
     for i in 0..n - 3 {
-        m.add_workload(&format!("web-{i}"), "default", false)
-            .unwrap();
+        m.add_pod(&format!("web-{i}"), "default", false).unwrap();
     }
     m.advance(Duration::minutes(30)).unwrap();
     (m, anchor)
@@ -44,7 +43,7 @@ fn mesh(n: usize) -> (Mesh<ChaCha20Rng>, Ca) {
 fn bench(c: &mut Criterion) {
     let (m, _) = mesh(100);
     assert_eq!(m.continuity().pairs, 9900);
-    let w = &m.workloads()[5];
+    let w = &m.pods()[5];
     let options = VerifyOptions::for_usage(Usage::ServerAuth)
         .with_name(PeerName::Dns(w.identity().to_owned()));
     let mut g = c.benchmark_group("rotation");

@@ -27,7 +27,7 @@
 mod common;
 
 use certcycle::mesh::Procedure;
-use certcycle::plan::{self, Checkpoint, Config, RotationVerdict, State};
+use certcycle::plan::{self, Checkpoint, Config, RotationVerdict, Secrets};
 use certcycle::{Ca, PrivateKey, presets::linkerd};
 use common::{Args, Fail, rfc3339};
 use rand_chacha::ChaCha20Rng;
@@ -144,7 +144,7 @@ fn main() -> std::process::ExitCode {
         );
         let previous = anchor.certificate().clone();
         let config = Config::seed(t0)
-            .from_state(State::new(anchor, issuer, Some(previous)))
+            .from_secrets(Secrets::new(anchor, issuer, Some(previous)))
             .control_plane(CONTROL_PLANE)
             .workload_prefix("default/web-")
             .workloads(workloads)

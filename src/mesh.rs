@@ -27,9 +27,10 @@ use std::collections::HashMap;
 use std::fmt;
 use time::{Duration, OffsetDateTime};
 
-/// One workload (a meshed pod's proxy).
+/// One meshed pod (control plane or data plane) and its proxy's state: a real key, leaf and
+/// loaded bundle. A plan's `workloads` are the data-plane pods only; here every pod counts.
 #[derive(Debug)]
-pub struct Workload {
+pub struct Pod {
     name: String,
     identity: String,
     control_plane: bool,
@@ -40,7 +41,7 @@ pub struct Workload {
     refresh_at: OffsetDateTime,
 }
 
-impl Workload {
+impl Pod {
     /// Its name.
     pub fn name(&self) -> &str {
         &self.name
@@ -123,7 +124,7 @@ impl fmt::Display for Continuity {
 pub struct Mesh<R> {
     engine: Engine<R>,
     /// The pods as the engine holds them, materialized after every change.
-    workloads: Vec<Workload>,
+    workloads: Vec<Pod>,
 }
 
 impl<R> fmt::Debug for Mesh<R> {
@@ -151,8 +152,8 @@ impl<R: CryptoRngCore> Mesh<R> {
     ///     .ca;
     /// let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
     /// let mut mesh = Mesh::new(t0, bundle, issuer, Some(anchor), rand_core::OsRng);
-    /// mesh.add_workload("identity", "linkerd", true)?;
-    /// mesh.add_workload("web", "default", false)?;
+    /// mesh.add_pod("identity", "linkerd", true)?;
+    /// mesh.add_pod("web", "default", false)?;
     /// mesh.advance(Duration::days(3))?; // issuer renewals and leaf refreshes
     /// assert!(mesh.continuity().holds());
     /// # Ok::<(), certcycle::Error>(())
@@ -175,7 +176,7 @@ impl<R: CryptoRngCore> Mesh<R> {
         self.workloads = self
             .engine
             .pods()
-            .map(|p| Workload {
+            .map(|p| Pod {
                 name: p.name.to_owned(),
                 identity: p.identity.to_owned(),
                 control_plane: p.control_plane,
@@ -221,18 +222,19 @@ impl<R: CryptoRngCore> Mesh<R> {
         self.engine.anchor()
     }
 
-    /// The workloads.
-    pub fn workloads(&self) -> &[Workload] {
+    /// The pods, control plane and data plane, in the order they were added.
+    pub fn pods(&self) -> &[Pod] {
         &self.workloads
     }
 
-    /// Starts a workload with service account `name` in `namespace`.
+    /// Starts a pod with service account `name` in `namespace` (a control-plane pod when
+    /// `control_plane`).
     ///
     /// # Errors
     /// [`Error::IssuerValidationFailed`] when the identity controller cannot answer its CSR
     /// (the workload is not added); [`SimError::TooManyPods`] past [`MAX_MESH_PODS`]; issuing
     /// errors.
-    pub fn add_workload(
+    pub fn add_pod(
         &mut self,
         name: &str,
         namespace: &str,

@@ -40,7 +40,7 @@
 pub use crate::sim::{
     Break, CaKind, CaNode, Checkpoint, Config, Evidence, Held, Lane, MAX_CHECKPOINTS,
     MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, RootsSpan,
-    Routine, Run, SimError, Span, State, Topology, TrustRoots, Who, proxy_verify_options,
+    Routine, Run, Secrets, SimError, Span, Topology, TrustRoots, Who, proxy_verify_options,
 };
 
 mod html;
@@ -73,7 +73,7 @@ use time::{Duration, OffsetDateTime};
 pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Error> {
     refuse_before_working(cfg)?;
     let end = Error::add_time(cfg.start, cfg.horizon)?;
-    let cas = match &cfg.state {
+    let cas = match &cfg.secrets {
         Some(state) if state.above.len() != cfg.topology.above.len() => {
             return Err(Error::Sim(SimError::StateAbove {
                 given: state.above.len(),

@@ -30,7 +30,7 @@ mod trust_manager;
 
 pub use config::{
     Config, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS, MAX_PODS, MAX_WORK,
-    Names, State,
+    Names, Secrets,
 };
 pub use error::SimError;
 pub use event::{

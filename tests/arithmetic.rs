@@ -99,8 +99,8 @@ fn the_mesh_refuses_to_advance_past_the_end_of_time_and_bounds_hopeless_retries(
     let issuer = support::linkerd_issuer(&anchor, r, T0);
     let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
     let mut m = Mesh::new(T0, bundle, issuer, None, rng(1202));
-    m.add_workload("web", "default", false).unwrap();
-    m.add_workload("api", "default", false).unwrap();
+    m.add_pod("web", "default", false).unwrap();
+    m.add_pod("api", "default", false).unwrap();
     assert!(matches!(
         m.advance(Duration::days(3_000_000)),
         Err(Error::TimeOutOfRange { .. })

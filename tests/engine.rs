@@ -9,7 +9,7 @@
 mod support;
 
 use certcycle::mesh::{CONTROLLER, Event, Mesh, Procedure};
-use certcycle::plan::{Checkpoint, Config, State, Who, simulate};
+use certcycle::plan::{Checkpoint, Config, Secrets, Who, simulate};
 use certcycle::{Ca, TrustBundle};
 use support::{T0, rng};
 use time::Duration;
@@ -34,7 +34,7 @@ fn planned(
     let at = T0 + Duration::hours(30);
     let steps = i32::try_from(procedure.steps().len()).unwrap();
     let cfg = Config::seed(T0)
-        .from_state(State::new(anchor, issuer, Some(previous)))
+        .from_secrets(Secrets::new(anchor, issuer, Some(previous)))
         .control_plane(CONTROL_PLANE)
         .workload_prefix("default/web-")
         .workloads(6)
@@ -60,11 +60,10 @@ fn by_hand(procedure: Procedure, seed: u64) -> Vec<(usize, String, usize, usize)
     let mut m = Mesh::new(T0, bundle, issuer, Some(anchor.clone_ca()), rng(seed + 2));
     for pod in CONTROL_PLANE {
         let (ns, name) = pod.split_once('/').unwrap();
-        m.add_workload(name, ns, true).unwrap();
+        m.add_pod(name, ns, true).unwrap();
     }
     for i in 0..6 {
-        m.add_workload(&format!("web-{i}"), "default", false)
-            .unwrap();
+        m.add_pod(&format!("web-{i}"), "default", false).unwrap();
     }
     m.advance(Duration::hours(30)).unwrap();
     let new = support::linkerd_anchor(&mut rng(seed + 3), m.now());
@@ -119,8 +118,8 @@ fn the_controller_crash_loops_on_an_issuer_its_anchors_do_not_verify_by_hand_and
     let (anchor, issuer) = secrets(43);
     let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
     let mut m = Mesh::new(T0, bundle.clone(), issuer, None, rng(44));
-    m.add_workload("identity", "linkerd", true).unwrap();
-    m.add_workload("web", "default", false).unwrap();
+    m.add_pod("identity", "linkerd", true).unwrap();
+    m.add_pod("web", "default", false).unwrap();
     let r = &mut rng(45);
     let other = support::linkerd_anchor(r, T0);
     let foreign = support::linkerd_issuer(&other, r, T0);
@@ -152,11 +151,7 @@ fn the_controller_crash_loops_on_an_issuer_its_anchors_do_not_verify_by_hand_and
         ),
         "{events:?}"
     );
-    let web = m
-        .workloads()
-        .iter()
-        .find(|w| w.name() == "default/web")
-        .unwrap();
+    let web = m.pods().iter().find(|w| w.name() == "default/web").unwrap();
     assert_eq!(&web.chain()[0], foreign.certificate());
     // Both pods got new-anchor leaves, and both loaded the bundle before it gained that
     // anchor: each refuses the other's (the same-name old anchor's key does not verify it).
@@ -179,7 +174,7 @@ fn the_controller_crash_loops_on_an_issuer_its_anchors_do_not_verify_by_hand_and
     // Planned: today's issuer Secret was signed by an anchor the bundle does not hold.
     let (anchor, _) = secrets(46);
     let cfg = Config::seed(T0)
-        .from_state(State::new(anchor, foreign, None))
+        .from_secrets(Secrets::new(anchor, foreign, None))
         .horizon(Duration::hours(1));
     let run = simulate(&cfg, &mut rng(47)).unwrap();
     assert!(
@@ -197,7 +192,7 @@ fn a_plan_stops_after_the_step_it_is_told_and_hands_back_the_secrets_there() {
     let old = anchor.certificate().clone();
     let at = T0 + Duration::hours(30);
     let base = Config::seed(T0)
-        .from_state(State::new(anchor, issuer, Some(old.clone())))
+        .from_secrets(Secrets::new(anchor, issuer, Some(old.clone())))
         .control_plane(CONTROL_PLANE)
         .rotate_at(at, Procedure::SevenStep)
         .horizon(Duration::hours(31));

@@ -602,11 +602,11 @@ fn mesh_with(controller: &str, seed: u64) -> (Mesh<rand_chacha::ChaCha20Rng>, Ca
     let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
     let mut mesh = Mesh::new(T0, bundle, issuer, Some(anchor), rng(seed + 1));
     let (ns, name) = controller.split_once('/').unwrap();
-    mesh.add_workload(name, ns, true).unwrap();
-    mesh.add_workload("linkerd-destination", "linkerd", true)
+    mesh.add_pod(name, ns, true).unwrap();
+    mesh.add_pod("linkerd-destination", "linkerd", true)
         .unwrap();
     for w in ["web", "api", "db"] {
-        mesh.add_workload(w, "default", false).unwrap();
+        mesh.add_pod(w, "default", false).unwrap();
     }
     let new = Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), T0, r).unwrap();
     (mesh, new)

@@ -16,7 +16,7 @@ use support::{Side, T0, handshake, rng};
 use time::Duration;
 
 fn side(m: &Mesh<ChaCha20Rng>, name: &str) -> Side {
-    let w = m.workloads().iter().find(|w| w.name() == name).unwrap();
+    let w = m.pods().iter().find(|w| w.name() == name).unwrap();
     let mut chain = vec![CertificateDer::from(w.leaf())];
     chain.extend(w.chain().iter().map(CertificateDer::from));
     let mut roots = rustls::RootCertStore::empty();
@@ -40,7 +40,7 @@ fn predicted(c: &Continuity, a: &str, b: &str) -> bool {
 
 fn check_all(m: &Mesh<ChaCha20Rng>, stage: &str) -> Vec<(String, String, bool)> {
     let c = m.continuity();
-    let names: Vec<String> = m.workloads().iter().map(|w| w.name().to_owned()).collect();
+    let names: Vec<String> = m.pods().iter().map(|w| w.name().to_owned()).collect();
     let mut out = Vec::new();
     for a in &names {
         for b in &names {
@@ -70,9 +70,9 @@ fn mesh(seed: u64) -> (Mesh<ChaCha20Rng>, Ca) {
         Some(anchor.clone_ca()),
         rng(seed + 1),
     );
-    m.add_workload("identity", "linkerd", true).unwrap();
-    m.add_workload("web-0", "default", false).unwrap();
-    m.add_workload("web-1", "default", false).unwrap();
+    m.add_pod("identity", "linkerd", true).unwrap();
+    m.add_pod("web-0", "default", false).unwrap();
+    m.add_pod("web-1", "default", false).unwrap();
     (m, anchor)
 }
 
@@ -91,7 +91,7 @@ fn handshakes_match_continuity_through_the_seven_steps() {
         m.restart(name).unwrap();
     }
     let loaded: Vec<(String, TrustBundle)> = m
-        .workloads()
+        .pods()
         .iter()
         .map(|w| (w.name().to_owned(), w.loaded_bundle().clone()))
         .collect();
@@ -115,7 +115,7 @@ fn handshakes_match_continuity_through_the_seven_steps() {
     m.restart("default/web-1").unwrap();
     assert!(all_ok(check_all(&m, "new <-> new, both anchors trusted")));
     let live: Vec<_> = m
-        .workloads()
+        .pods()
         .iter()
         .map(|w| (w.name().to_owned(), w.leaf().clone(), w.chain().to_vec()))
         .collect();

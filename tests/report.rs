@@ -161,7 +161,7 @@ fn fail_within_gates_on_the_breaks_day() {
         &mut rand_core::OsRng,
     )
     .unwrap();
-    let mut later_cfg = cfg.from_state(day40.secrets);
+    let mut later_cfg = cfg.from_secrets(day40.secrets);
     later_cfg.start = t0 + Duration::days(40);
     let later = PlanReport::new(&cluster, &later_cfg, &mut rand_core::OsRng).unwrap();
     let b = later.report.run.first_break.as_ref().unwrap();

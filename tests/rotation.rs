@@ -26,12 +26,11 @@ fn mesh(seed: u64, workloads: usize) -> (Mesh<ChaCha20Rng>, Ca) {
         rng(seed + 1000),
     );
     for name in ["identity", "destination"] {
-        m.add_workload(name, "linkerd", true).unwrap();
+        m.add_pod(name, "linkerd", true).unwrap();
     }
     for i in 0..workloads {
         m.advance(Duration::minutes(13)).unwrap();
-        m.add_workload(&format!("web-{i}"), "default", false)
-            .unwrap();
+        m.add_pod(&format!("web-{i}"), "default", false).unwrap();
     }
     (m, anchor)
 }
@@ -66,7 +65,7 @@ fn seven_steps_keep_continuity_at_every_restart() {
     assert_eq!(m.bundle_source().len(), 1);
     assert!(m.bundle_source().contains(new.certificate()));
     assert!(m.trusting_dropped_anchors().is_empty());
-    for w in m.workloads() {
+    for w in m.pods() {
         assert_eq!(w.loaded_bundle(), m.bundle_source(), "{}", w.name());
     }
 }
@@ -112,7 +111,7 @@ fn the_typed_steps_refuse_unsafe_orders() {
     assert_eq!(staged.bundle().len(), 2);
     // Nobody restarted: the rollout cannot be confirmed.
     let loaded: Vec<(String, TrustBundle)> = m
-        .workloads()
+        .pods()
         .iter()
         .map(|w| (w.name().to_owned(), w.loaded_bundle().clone()))
         .collect();
@@ -139,7 +138,7 @@ fn the_typed_steps_refuse_unsafe_orders() {
         )
         .unwrap();
     let live: Vec<_> = m
-        .workloads()
+        .pods()
         .iter()
         .map(|w| (w.name(), w.leaf(), w.chain()))
         .collect();
@@ -300,11 +299,11 @@ fn a_refused_step_hands_its_state_back_and_a_retry_succeeds() {
     let new = support::linkerd_anchor(r, m.now());
     let mut staged = AnchorRotation::stage(m.bundle_source(), new.trust_anchor()).unwrap();
     m.set_bundle(staged.bundle().clone());
-    let names: Vec<String> = m.workloads().iter().map(|w| w.name().to_owned()).collect();
+    let names: Vec<String> = m.pods().iter().map(|w| w.name().to_owned()).collect();
     let mut refusals = 0;
     let distributed = loop {
         let loaded: Vec<(String, TrustBundle)> = m
-            .workloads()
+            .pods()
             .iter()
             .map(|w| (w.name().to_owned(), w.loaded_bundle().clone()))
             .collect();
@@ -334,7 +333,7 @@ fn a_refused_step_hands_its_state_back_and_a_retry_succeeds() {
     let issuer_der = resigned.issuer().certificate().der().to_vec();
     m.set_issuer(resigned.issuer().clone_ca());
     let live: Vec<_> = m
-        .workloads()
+        .pods()
         .iter()
         .map(|w| (w.name(), w.leaf(), w.chain()))
         .collect();
@@ -346,7 +345,7 @@ fn a_refused_step_hands_its_state_back_and_a_retry_succeeds() {
         m.restart(name).unwrap();
     }
     let live: Vec<_> = m
-        .workloads()
+        .pods()
         .iter()
         .map(|w| (w.name(), w.leaf(), w.chain()))
         .collect();
@@ -375,7 +374,7 @@ fn the_mesh_controller_skips_an_issuer_its_anchors_do_not_verify_and_takes_it_af
     // Leaves still come from the old issuer.
     m.restart("default/web-0").unwrap();
     let w = m
-        .workloads()
+        .pods()
         .iter()
         .find(|w| w.name() == "default/web-0")
         .unwrap();
@@ -397,7 +396,7 @@ fn the_mesh_controller_fails_csrs_once_its_issuer_no_longer_verifies() {
     let bundle = TrustBundle::from_anchors([anchor.trust_anchor()]);
     // No anchor key: nothing renews the issuer.
     let mut m = Mesh::new(T0, bundle, issuer, None, rng(24));
-    m.add_workload("web", "default", false).unwrap();
+    m.add_pod("web", "default", false).unwrap();
     let events = m.advance(Duration::hours(49)).unwrap();
     let failed = events.iter().find_map(|e| match e {
         Event::LeafRefreshFailed { error, .. } => Some(error),

@@ -253,14 +253,17 @@ impl LinkerdState {
         if let Some(problem) = &self.issuer_problem {
             return Some(Phase::Broken(problem.broken()));
         }
-        let (anchor, bundle, issuer) = (
+        Some(Phase::observe(&self.observed()?, at))
+    }
+
+    /// The rotation's view of these certificates ([`Observed`], what a phase is read from),
+    /// when the anchor, bundle and issuer were all found.
+    pub fn observed(&self) -> Option<Observed<'_>> {
+        Some(Observed::new(
             self.anchor.as_ref()?,
+            self.previous.as_ref(),
             self.bundle.as_ref()?,
             self.issuer.as_ref()?,
-        );
-        Some(Phase::observe(
-            &Observed::new(anchor, self.previous.as_ref(), bundle, issuer),
-            at,
         ))
     }
 }

@@ -4,7 +4,7 @@ use super::cluster::Cluster;
 use super::topology::build_cas;
 use crate::cert::Certificate;
 use crate::issue::Ca;
-use crate::plan::{CaNode, Config, Names, State, Topology};
+use crate::plan::{CaNode, Config, Names, Secrets, Topology};
 use crate::presets::linkerd;
 use time::OffsetDateTime;
 
@@ -148,7 +148,7 @@ impl Cluster {
                     give: "certificates whose dates and constraints certcycle can issue".into(),
                 })?;
             let previous = chain.previous.clone();
-            cfg = cfg.from_state(State::new(anchor, issuer, previous).with_above(above));
+            cfg = cfg.from_secrets(Secrets::new(anchor, issuer, previous).with_above(above));
         }
         let anchor = chain.cas.pop().ok_or(PlanInputError::CannotModel {
             what: "no anchor".into(),
@@ -329,7 +329,7 @@ fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
     if crate::renewal::renews_early(duration, duration - renews_after) {
         return Vec::new(); // anchor-early-rekey says it
     }
-    let (not_before, not_after) = match &cfg.state {
+    let (not_before, not_after) = match &cfg.secrets {
         Some(s) => (
             s.anchor.certificate().not_before(),
             s.anchor.certificate().not_after(),

@@ -36,7 +36,7 @@ pub struct Config {
     pub names: Names,
     /// Today's certificates to start from (the Secrets' anchor and issuer, with keys, and
     /// the previous-anchor Secret's certificate); `None`: both are issued at `start`.
-    pub state: Option<std::sync::Arc<State>>,
+    pub secrets: Option<std::sync::Arc<Secrets>>,
     /// The control plane's meshed pods (`linkerd/identity`, `linkerd/destination`, ...), in
     /// restart order, besides the [`workloads`](Self::workloads). Their proxies are proxies
     /// like any other, restarted by the procedure's control-plane steps; restarting the one
@@ -60,7 +60,7 @@ pub struct Config {
 /// and issuer's private keys (cert-manager signs with them), zeroized on drop, never printed.
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct State {
+pub struct Secrets {
     /// The anchor Secret's certificate and key.
     pub anchor: Ca,
     /// The identity issuer Secret's certificate and key.
@@ -72,7 +72,7 @@ pub struct State {
     pub above: Vec<Ca>,
 }
 
-impl State {
+impl Secrets {
     /// Today's state from its parts.
     pub fn new(anchor: Ca, issuer: Ca, previous: Option<Certificate>) -> Self {
         Self {
@@ -101,7 +101,7 @@ impl State {
     }
 }
 
-impl PartialEq for State {
+impl PartialEq for Secrets {
     fn eq(&self, other: &Self) -> bool {
         self.anchor.certificate() == other.anchor.certificate()
             && self.issuer.certificate() == other.issuer.certificate()
@@ -115,7 +115,7 @@ impl PartialEq for State {
     }
 }
 
-impl Eq for State {}
+impl Eq for Secrets {}
 
 /// The objects' names, as the report prints them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +160,7 @@ impl Config {
             restart_every: None,
             rotation: None,
             names: Names::default(),
-            state: None,
+            secrets: None,
             control_plane: Vec::new(),
             checkpoints: None,
             stop_after: None,
@@ -200,8 +200,8 @@ impl Config {
     }
 
     /// Starts from today's certificates instead of issuing new ones at `start`.
-    pub fn from_state(mut self, state: State) -> Self {
-        self.state = Some(std::sync::Arc::new(state));
+    pub fn from_secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = Some(std::sync::Arc::new(secrets));
         self
     }
 

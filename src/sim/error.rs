@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimError {
-    /// A starting [`State`](super::State) with another number of CAs above the anchor than
+    /// A starting [`Secrets`](super::Secrets) with another number of CAs above the anchor than
     /// the [`Topology`](super::Topology) has.
     #[error("the starting state has {given} CA(s) above the anchor; the topology has {topology}")]
     StateAbove {

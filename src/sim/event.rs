@@ -2,7 +2,7 @@
 //! evidence, checkpoints, the run, and the typed events of a mesh driven by hand. `plan` and
 //! `mesh` re-export these; nothing here imports them.
 
-use super::config::State;
+use super::config::Secrets;
 use crate::bundle::TrustBundle;
 use crate::cert::{Certificate, Inspection};
 use crate::display::rfc3339;
@@ -216,7 +216,7 @@ pub struct Run {
     pub last_step: usize,
     /// What the Secrets hold where the run stopped: the anchor and identity issuer (with
     /// their keys) and the previous-anchor Secret's certificate.
-    pub secrets: State,
+    pub secrets: Secrets,
     /// The bundle trust-manager published last.
     pub published: TrustBundle,
     /// The pods whose loaded bundle still holds an anchor the published bundle no longer has.

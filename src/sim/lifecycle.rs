@@ -20,7 +20,7 @@ impl<R: CryptoRngCore> Engine<R> {
             })
             .map(|(_, p)| p.name.clone())
             .collect();
-        let secrets = State::new(
+        let secrets = Secrets::new(
             anchor,
             self.cm.issuer().ca.clone_ca(),
             self.tm.previous.as_ref().map(|p| p.certificate.clone()),
@@ -133,7 +133,7 @@ impl<R: CryptoRngCore> Engine<R> {
     /// controller, the pods with their first leaves, and the planned steps.
     pub(crate) fn install(&mut self) -> Result<(), Error> {
         let cfg = Arc::clone(&self.cfg);
-        let verb = if cfg.state.is_some() {
+        let verb = if cfg.secrets.is_some() {
             "Secret holds (today)"
         } else {
             "Issued"
@@ -187,7 +187,7 @@ impl<R: CryptoRngCore> Engine<R> {
         if cfg.topology.roots.kind == RootsKind::Static {
             self.static_roots = self.held();
         }
-        if let Some(prev) = cfg.state.as_ref().and_then(|s| s.previous.clone()) {
+        if let Some(prev) = cfg.secrets.as_ref().and_then(|s| s.previous.clone()) {
             let e = self.log(
                 Who::Operator,
                 format!(
@@ -222,7 +222,7 @@ impl<R: CryptoRngCore> Engine<R> {
             });
         }
         self.publish(vec![self.cm.anchor_event])?;
-        match &cfg.state {
+        match &cfg.secrets {
             Some(state) => {
                 let label = if cfg.topology.issuer.is_managed() {
                     format!("Certificate {}", cfg.names.issuer)

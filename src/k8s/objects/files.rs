@@ -8,7 +8,7 @@ use crate::bundle::TrustBundle;
 use crate::cert::Certificate;
 use crate::k8s::node::MAX_INPUT_BYTES;
 use crate::k8s::{K8sError, Location};
-use crate::plan::State;
+use crate::plan::Secrets;
 use crate::presets::linkerd;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -181,7 +181,7 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 ///
 /// # Errors
 /// [`K8sError::Io`] naming the file that could not be written.
-pub fn write_out_dir(dir: &Path, secrets: &State, bundle: &TrustBundle) -> Result<(), K8sError> {
+pub fn write_out_dir(dir: &Path, secrets: &Secrets, bundle: &TrustBundle) -> Result<(), K8sError> {
     let anchor = &secrets.anchor;
     let a = dir.join("cert-manager").join(linkerd::TRUST_ANCHOR_SECRET);
     write_file(
