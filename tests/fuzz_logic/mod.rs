@@ -361,6 +361,14 @@ pub(crate) fn go_duration(data: &[u8]) {
         let back: certcycle::GoDuration = text.parse().expect("its own output parses");
         assert_eq!(back, d, "{s:?} -> {text:?}");
     }
+    // The command line's durations (weeks and days, then Go's syntax): never a panic or a
+    // wrapped number; whatever parses is within Go's range, and Go's own syntax means the same.
+    if let Ok(h) = s.parse::<certcycle::HumanDuration>() {
+        assert!(certcycle::GoDuration::new(h.0).is_some(), "{s:?}: {h:?}");
+        if let Ok(d) = ours {
+            assert_eq!(h.0, d.0, "{s:?}");
+        }
+    }
 }
 
 /// Why certcycle may refuse a certificate that x509-cert's decoder accepts: certcycle reads
