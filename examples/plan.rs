@@ -5,7 +5,7 @@
 //! cargo run --example plan -- [FILE...] [--horizon DURATION] [--workloads N]
 //!     [--restart-every DURATION] [--rotate-at RFC3339 [--procedure seven-step|five-step]]
 //!     [--start RFC3339] [--format text|json|sarif|html] [--timeline summary|full|none]
-//!     [--fail-within DURATION]
+//!     [--fail-within DURATION] [--rotation none|auto [--slack DURATION]]
 //!     [--cert-manager-before-1.18]
 //!     [--namespace NS] [--issuer-secret NS/NAME] [--linkerd-namespace NS] [--trust-roots FILE]
 //! ```
@@ -42,6 +42,14 @@
 //! one result per lint and for the first break, located at the object and field that cause
 //! it (the anchor Certificate's `spec.renewBefore` for an anchor re-key). `--fail-within D`: a
 //! break later than D after the start is a warning on stderr and exit 0 (a CI gate).
+//! `--rotation auto` (DESIGN §17): the anchor rotates unattended by a schedule proven from the
+//! restart cadence (`rotation::Schedule`), run by the reconcile loop (`rotation::reconcile`);
+//! prints the `rotation:` lines (each window, its length and why; SPIRE's fractions on the same
+//! anchor; each rotation's prepare, activate and retire) before the verdict. With `--fix-out
+//! DIR` it writes `DIR/auto-rotation.yaml` (the manifests) and `DIR/dated-actions.txt` (what
+//! cert-manager cannot time). No restarts, or an anchor too short for the windows: exit 3,
+//! naming the restart cadence that would do. `--slack D` keeps D between retiring an anchor
+//! and its notAfter.
 //! Exit 0 no break, 1 a break (or a configuration cert-manager/Linkerd cannot run), 2 input
 //! error (`error: <file>:<line>:<col>: ...`), 3 cannot model (`error: cannot model: ...` with
 //! the input or flag that would make it modelable).
@@ -52,7 +60,8 @@ mod common;
 use certcycle::HumanDuration;
 use certcycle::k8s::{Cluster, Objects, PlanReport, patch_fix};
 use certcycle::mesh::Procedure;
-use certcycle::plan::TimelineView;
+use certcycle::plan::{self, TimelineView};
+use certcycle::rotation::{Lifetimes, Propagation, Schedule};
 use common::{Args, Fail};
 use std::path::Path;
 
@@ -71,6 +80,25 @@ fn duration(args: &Args, flag: &str) -> Result<Option<time::Duration>, Fail> {
 /// `--fix-out DIR`: each fix that held, written into the input documents under
 /// `DIR/fix-N/`, with `kubectl-patch.sh` and `operations.txt`, and re-planned from the files
 /// written; a `fix-out:` line says where, or why a fix was not written.
+/// The schedule for `--rotation auto`: the seed's shape only (a self-signed anchor Certificate
+/// and a trust-manager Bundle), propagated by the restart cadence.
+fn auto_schedule(
+    cfg: &plan::Config,
+    slack: Option<time::Duration>,
+) -> Result<Schedule, Box<dyn std::error::Error>> {
+    if !cfg.topology.is_seed() {
+        return Err("--rotation auto drives a self-signed anchor Certificate under a trust-manager Bundle (the seed's shape); this set-up's anchor or trust roots are not that: give such manifests, or rotate by --rotate-at".into());
+    }
+    let propagation = cfg
+        .restart_every
+        .map_or(Propagation::Never, Propagation::RestartEvery);
+    let schedule = Schedule::new(Lifetimes::linkerd(cfg.anchor.get_duration()), propagation)?;
+    Ok(match slack {
+        Some(s) => schedule.with_slack(s)?,
+        None => schedule,
+    })
+}
+
 fn write_fixes(
     dir: &Path,
     inputs: &[(String, String)],
@@ -144,6 +172,8 @@ fn main() -> std::process::ExitCode {
                 "--issuer-secret",
                 "--linkerd-namespace",
                 "--trust-roots",
+                "--rotation",
+                "--slack",
             ],
             &["--cert-manager-before-1.18"],
         )?;
@@ -212,6 +242,29 @@ fn main() -> std::process::ExitCode {
         if let Some(at) = args.get("--rotate-at") {
             cfg = cfg.rotate_at(common::parse_time(at)?, procedure);
         }
+        let auto = match args.get("--rotation").unwrap_or("none") {
+            "none" => None,
+            "auto" if args.get("--rotate-at").is_some() => {
+                return Err(Fail::usage(
+                    "--rotation auto and --rotate-at: one rotation or the other",
+                ));
+            }
+            "auto" => match auto_schedule(&cfg, duration(&args, "--slack")?) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    eprintln!("error: cannot model: {e}");
+                    return Ok(3);
+                }
+            },
+            other => {
+                return Err(Fail::usage(format!(
+                    "--rotation: '{other}' is not none or auto"
+                )));
+            }
+        };
+        if let Some(schedule) = &auto {
+            cfg = cfg.auto_rotation(schedule.clone());
+        }
         let view = args
             .get("--timeline")
             .unwrap_or("summary")
@@ -229,9 +282,33 @@ fn main() -> std::process::ExitCode {
                 serde_json::to_string_pretty(&report.to_sarif()).map_err(Fail::from)?
             ),
             "html" => print!("{}", report.to_html("certcycle plan")),
-            _ => print!("{report}"),
+            _ => {
+                if let Some(schedule) = &auto {
+                    for line in plan::auto_lines(schedule, &report.report.run) {
+                        println!("{line}");
+                    }
+                }
+                print!("{report}");
+            }
         }
-        if let Some(dir) = args.get("--fix-out") {
+        if let (Some(dir), Some(schedule)) = (args.get("--fix-out"), &auto) {
+            let dir = Path::new(dir);
+            common::write_file(
+                &dir.join("auto-rotation.yaml"),
+                &plan::auto_manifests(&cfg, schedule)?,
+                false,
+            )?;
+            common::write_file(
+                &dir.join("dated-actions.txt"),
+                &plan::dated_actions(&report.report.run),
+                false,
+            )?;
+            println!(
+                "fix-out: {}/auto-rotation.yaml, {}/dated-actions.txt",
+                dir.display(),
+                dir.display()
+            );
+        } else if let Some(dir) = args.get("--fix-out") {
             write_fixes(Path::new(dir), &inputs, &options, &cfg, &report)?;
         }
         // The CI gate: a break later than --fail-within is a warning.

@@ -43,8 +43,10 @@ pub use crate::sim::{
     Routine, Run, Secrets, SimError, Span, Topology, TrustRoots, Who, proxy_verify_options,
 };
 
+mod auto;
 mod html;
 mod timeline;
+pub use auto::{Rotation, auto_lines, auto_manifests, dated_actions, rotations};
 pub use timeline::{TimelineView, timeline_lines};
 
 use crate::display::rfc3339;

@@ -30,8 +30,13 @@ use time::OffsetDateTime;
 
 mod phase;
 mod procedure;
+mod schedule;
 pub use phase::{Broken, NextStep, Observed, Phase};
 pub use procedure::{CONTROLLER, Procedure, Step, is_identity_controller};
+pub use schedule::{
+    ALLOWANCE, Action, Bound, Due, Lifetimes, Propagation, Reconciled, SPIRE_ACTIVATE_CAP,
+    SPIRE_PREPARE_CAP, Schedule, ScheduleError, Window, Windows, reconcile,
+};
 
 /// Why a rotation step was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

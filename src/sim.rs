@@ -15,6 +15,7 @@
 //! over the real leaves. The vocabulary (`sim/config.rs`, `sim/event.rs`, `sim/error.rs`) is
 //! re-exported by `plan` and `mesh`; nothing in `sim` imports them.
 
+mod auto;
 mod by_hand;
 mod cert_manager;
 mod config;
@@ -526,6 +527,14 @@ impl<R: CryptoRngCore> Engine<R> {
         }
         if self.cm.renewals(&cfg).0.is_some_and(|t| t <= now) {
             self.renew_anchor("Renewed (renewal time reached)")?;
+            // The rotation loop sees the anchor Secret change.
+            if cfg.auto.is_some() {
+                self.operator.auto_due = Some(now);
+                self.operator.actions.push(crate::rotation::Due {
+                    at: now,
+                    action: crate::rotation::Action::Prepare,
+                });
+            }
         }
         if self.cm.renewals(&cfg).1.is_some_and(|t| t <= now) {
             let causes = vec![self.cm.anchor_event];
@@ -534,6 +543,7 @@ impl<R: CryptoRngCore> Engine<R> {
             self.identity_sees_issuer();
             self.mark_routine(before);
         }
+        self.auto_reconcile()?;
         while let Some(r) = self.operator.pop_restart(now) {
             self.restart_proxy(r.pod, Some(r.cause), false)?;
             let what = format!("restarted {}", self.proxies.get(r.pod).name);

@@ -257,6 +257,14 @@ impl PlanReport {
         assumptions.extend(cluster.plan_assumptions());
         let mut lints = cluster.lints();
         lints.extend(horizon_lints(cfg));
+        if let Some(schedule) = &cfg.auto {
+            // Unattended rotation replaces the anchor's renewBefore: the re-key is the plan.
+            lints.retain(|l| !["anchor-early-rekey", "anchor-rekey-in-horizon"].contains(&l.id));
+            assumptions.push(format!(
+                "--rotation auto: the anchor Certificate's renewBefore is {} (the schedule's prepare), whatever the manifests say; the identity issuer is signed through a CA issuer on the previous-anchor Secret until each activate",
+                crate::duration::GoDuration(schedule.anchor_renew_before())
+            ));
+        }
         let report = crate::plan::Report::new(cfg, rng)?;
         Ok(Self {
             assumptions,

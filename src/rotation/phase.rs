@@ -256,7 +256,7 @@ impl fmt::Display for Phase {
 }
 
 /// Whether `cert` names `ca` as its issuer and carries `ca`'s signature.
-fn signed_by(cert: &Certificate, ca: &Certificate) -> bool {
+pub(super) fn signed_by(cert: &Certificate, ca: &Certificate) -> bool {
     cert.issuer_der() == ca.subject_der() && ca.public_key().is_ok_and(|k| cert.is_signed_by(&k))
 }
 

@@ -75,6 +75,10 @@ pub(crate) struct CertManager {
     anchor_renewals: usize,
     /// Every anchor certificate after the first, with when it was written.
     pub(crate) anchor_history: Vec<(Certificate, OffsetDateTime)>,
+    /// The previous-anchor Secret with its key (unattended rotation's second CA issuer).
+    pub(crate) previous_signer: Option<Ca>,
+    /// The identity issuer's issuerRef names the previous-anchor CA issuer, not the anchor's.
+    pub(crate) signs_with_previous: bool,
 }
 
 impl CertManager {
@@ -91,6 +95,8 @@ impl CertManager {
             issuer_memo: None,
             anchor_renewals: 0,
             anchor_history: Vec::new(),
+            previous_signer: None,
+            signs_with_previous: false,
         }
     }
 
@@ -321,7 +327,12 @@ impl CertManager {
             .get(self.issuer_secret.0)
             .map(|g| g.ca.private_key());
         let key = renewal_key(&cfg.issuer, current, rng);
-        let signed = match &self.anchor {
+        let (signer, secret) = if self.signs_with_previous {
+            (self.previous_signer.as_ref(), "previous-anchor")
+        } else {
+            (self.anchor.as_ref(), "anchor")
+        };
+        let signed = match signer {
             Some(anchor) => anchor.issue_ca(&cfg.issuer, key, now, rng),
             None => Err(Error::Sim(SimError::NoAnchor)),
         };
@@ -342,15 +353,12 @@ impl CertManager {
                 return Ok(None);
             }
         };
-        let signer_since = self
-            .anchor
-            .as_ref()
-            .map_or(now, |a| a.certificate().not_before());
+        let signer_since = signer.map_or(now, |a| a.certificate().not_before());
         let event = timeline.log(
             now,
             Who::CertManager,
             format!(
-                "{verb} Certificate {}: identity issuer #{} signed by the anchor Secret's certificate (notBefore {}), notAfter {}",
+                "{verb} Certificate {}: identity issuer #{} signed by the {secret} Secret's certificate (notBefore {}), notAfter {}",
                 cfg.names.issuer,
                 self.next_number(),
                 rfc3339(signer_since),

@@ -5,7 +5,7 @@ use super::topology::Topology;
 use crate::cert::Certificate;
 use crate::issue::Ca;
 use crate::presets::linkerd;
-use crate::rotation::Procedure;
+use crate::rotation::{Procedure, Schedule};
 use crate::spec::CertSpec;
 use time::{Duration, OffsetDateTime};
 
@@ -54,6 +54,10 @@ pub struct Config {
     /// The chain above the identity issuer and where the trust roots come from (DESIGN §15);
     /// the default is the seed's shape.
     pub topology: Topology,
+    /// Unattended rotation (DESIGN §17): [`reconcile`](crate::rotation::reconcile) with this
+    /// schedule runs whenever it said it would, and its actions are taken; set with
+    /// [`Config::auto_rotation`]. `None` (the default): no rotation loop.
+    pub auto: Option<Schedule>,
 }
 
 /// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
@@ -67,6 +71,9 @@ pub struct Secrets {
     pub issuer: Ca,
     /// The previous-anchor Secret's certificate, if the Bundle has that source.
     pub previous: Option<Certificate>,
+    /// The previous-anchor Secret's key too, when a CA issuer signs with it (unattended
+    /// rotation signs the identity issuer through it until the new anchor is activated).
+    pub previous_ca: Option<Ca>,
     /// The CAs above the anchor, top down, one per [`Topology::above`] node (with keys, or
     /// stand-ins of the same subject and validity when the inputs hold no key).
     pub above: Vec<Ca>,
@@ -79,8 +86,17 @@ impl Secrets {
             anchor,
             issuer,
             previous,
+            previous_ca: None,
             above: Vec::new(),
         }
+    }
+
+    /// Sets the previous-anchor Secret with its key (its certificate becomes
+    /// [`Secrets::previous`]).
+    pub fn with_previous_ca(mut self, previous: Ca) -> Self {
+        self.previous = Some(previous.certificate().clone());
+        self.previous_ca = Some(previous);
+        self
     }
 
     /// Sets the CAs above the anchor (top down), one per [`Topology::above`] node.
@@ -166,6 +182,7 @@ impl Config {
             stop_after: None,
             through_breaks: false,
             topology: Topology::default(),
+            auto: None,
         }
     }
 
@@ -226,6 +243,19 @@ impl Config {
     /// Plans an anchor rotation.
     pub fn rotate_at(mut self, at: OffsetDateTime, procedure: Procedure) -> Self {
         self.rotation = Some((at, procedure));
+        self
+    }
+
+    /// Rotates the anchor unattended by `schedule` (DESIGN §17): the anchor Certificate's
+    /// renewBefore becomes [`Schedule::anchor_renew_before`] (so cert-manager prepares by
+    /// itself), the identity issuer is signed through the previous-anchor Secret's CA issuer
+    /// until [`reconcile`](crate::rotation::reconcile) activates the new anchor, and the
+    /// Bundle keeps its previous-anchor source.
+    pub fn auto_rotation(mut self, schedule: Schedule) -> Self {
+        self.anchor = self.anchor.renew_before(schedule.anchor_renew_before());
+        self.anchor.renew_before_percentage = None;
+        self.previous_anchor_source = true;
+        self.auto = Some(schedule);
         self
     }
 

@@ -10,6 +10,9 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimError {
+    /// Unattended rotation's [`reconcile`](crate::rotation::reconcile) could not decide.
+    #[error("the rotation schedule: {0}")]
+    Schedule(Box<crate::rotation::ScheduleError>),
     /// A starting [`Secrets`](super::Secrets) with another number of CAs above the anchor than
     /// the [`Topology`](super::Topology) has.
     #[error("the starting state has {given} CA(s) above the anchor; the topology has {topology}")]

@@ -226,6 +226,9 @@ pub struct Run {
     pub lanes: Vec<Lane>,
     /// The trust roots as published over the run: from when, and which anchors.
     pub roots: Vec<RootsSpan>,
+    /// Unattended rotation ([`Config::auto`](super::Config::auto)): the actions
+    /// [`reconcile`](crate::rotation::reconcile) took, with when.
+    pub actions: Vec<crate::rotation::Due>,
 }
 
 /// One CA's certificates over a run, in issuance order.

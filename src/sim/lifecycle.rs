@@ -59,6 +59,7 @@ impl<R: CryptoRngCore> Engine<R> {
             checks,
             checkpoints,
             last_step: self.operator.last_step,
+            actions: self.operator.actions,
         })
     }
 
@@ -221,6 +222,19 @@ impl<R: CryptoRngCore> Engine<R> {
                 event: e,
             });
         }
+        if cfg.auto.is_some() {
+            self.cm.previous_signer =
+                match cfg.secrets.as_ref().and_then(|s| s.previous_ca.as_ref()) {
+                    Some(p) => Some(p.clone_ca()),
+                    None => self
+                        .tm
+                        .previous
+                        .as_ref()
+                        .zip(self.cm.anchor.as_ref())
+                        .filter(|(p, a)| p.certificate == *a.certificate())
+                        .map(|(_, a)| a.clone_ca()),
+                };
+        }
         self.publish(vec![self.cm.anchor_event])?;
         match &cfg.secrets {
             Some(state) => {
@@ -280,6 +294,7 @@ impl<R: CryptoRngCore> Engine<R> {
         if let Some((at, procedure)) = cfg.rotation {
             self.operator.plan(procedure, at, cfg.stop_after)?;
         }
+        self.auto_install();
         for i in self.proxies.ids() {
             self.csr(i)?;
             self.proxies.schedule_restart(i, self.now);

@@ -32,6 +32,10 @@ pub(crate) struct Operator {
     rollout: Vec<PlannedRestart>,
     /// The last step run (0: none).
     pub(crate) last_step: usize,
+    /// Unattended rotation: when `reconcile` runs next.
+    pub(crate) auto_due: Option<OffsetDateTime>,
+    /// Unattended rotation: the actions taken, in order.
+    pub(crate) actions: Vec<crate::rotation::Due>,
 }
 
 impl Operator {
@@ -66,6 +70,7 @@ impl Operator {
             .map(|s| s.at)
             .into_iter()
             .chain(self.rollout.last().map(|r| r.at))
+            .chain(self.auto_due)
     }
 
     /// The next step, if due by `now`.

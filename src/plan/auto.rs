@@ -1,0 +1,253 @@
+//! Unattended rotation's report (DESIGN §17): the schedule's windows with their reasons, each
+//! rotation a run made, SPIRE's fractions on the same lifetimes, and the manifests and dated
+//! actions that run it with cert-manager.
+
+use super::{Config, Run};
+use crate::display::rfc3339;
+use crate::duration::GoDuration;
+use crate::error::Error;
+use crate::rotation::{Action, Schedule};
+use time::OffsetDateTime;
+
+/// One anchor rotation of an unattended run: when each of its actions was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rotation {
+    /// The new anchor entered the bundle (cert-manager re-keyed the anchor Certificate).
+    pub prepare: OffsetDateTime,
+    /// The identity issuer was re-signed under it.
+    pub activate: Option<OffsetDateTime>,
+    /// The old anchor left the bundle.
+    pub retire: Option<OffsetDateTime>,
+}
+
+/// The rotations of a run with [`Config::auto`], in order.
+pub fn rotations(run: &Run) -> Vec<Rotation> {
+    let mut out: Vec<Rotation> = Vec::new();
+    for a in &run.actions {
+        match a.action {
+            Action::Prepare => out.push(Rotation {
+                prepare: a.at,
+                activate: None,
+                retire: None,
+            }),
+            Action::Activate => {
+                if let Some(r) = out.last_mut().filter(|r| r.activate.is_none()) {
+                    r.activate = Some(a.at);
+                }
+            }
+            Action::Retire => {
+                if let Some(r) = out.last_mut().filter(|r| r.retire.is_none()) {
+                    r.retire = Some(a.at);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The report's lines: the schedule (each window, its length and why), SPIRE's windows for
+/// the same anchor, and each rotation the run made.
+///
+/// ```
+/// use certcycle::plan::{Config, auto_lines, simulate};
+/// use certcycle::rotation::{Lifetimes, Propagation, Schedule};
+/// use time::{Duration, macros::datetime};
+/// let schedule = Schedule::new(
+///     Lifetimes::linkerd(Duration::days(20)),
+///     Propagation::RestartEvery(Duration::DAY),
+/// )?;
+/// let mut cfg = Config::seed(datetime!(2026-01-01 0:00 UTC))
+///     .restart_every(Some(Duration::DAY))
+///     .horizon(Duration::days(45));
+/// cfg.anchor = certcycle::CertSpec::ca("root.linkerd.cluster.local", Duration::days(20));
+/// let run = simulate(&cfg.auto_rotation(schedule.clone()), &mut rand_core::OsRng)?;
+/// assert!(run.first_break.is_none());
+/// let lines = auto_lines(&schedule, &run);
+/// assert!(lines.iter().any(|l| l.starts_with("rotation 2: prepare 2026-02-")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn auto_lines(schedule: &Schedule, run: &Run) -> Vec<String> {
+    let d = schedule.lifetimes().anchor;
+    let mut out = vec![format!(
+        "rotation: auto, {} ({} anchors, {} leaves)",
+        schedule.propagation_by(),
+        GoDuration(d),
+        GoDuration(schedule.lifetimes().leaf)
+    )];
+    for b in schedule.bounds() {
+        out.push(format!(
+            "  window {}: {}: {}",
+            b.window,
+            GoDuration(b.length),
+            b.reason
+        ));
+    }
+    let (spire_prepare, spire_activate) = schedule.spire();
+    out.push(format!(
+        "  anchor Certificate renewBefore {} (cert-manager prepares by itself), a new anchor every {}",
+        GoDuration(schedule.anchor_renew_before()),
+        GoDuration(schedule.period())
+    ));
+    out.push(format!(
+        "  SPIRE on a {} anchor: prepare {} and activate {} before expiry; proven here: {} and {}",
+        GoDuration(d),
+        GoDuration(spire_prepare),
+        GoDuration(spire_activate),
+        GoDuration(schedule.anchor_renew_before()),
+        GoDuration(schedule.drain() + schedule.slack())
+    ));
+    let at = |t: Option<OffsetDateTime>| t.map_or("-".to_owned(), rfc3339);
+    for (i, r) in rotations(run).iter().enumerate() {
+        out.push(format!(
+            "rotation {}: prepare {}, activate {}, retire {}",
+            i + 1,
+            rfc3339(r.prepare),
+            at(r.activate),
+            at(r.retire)
+        ));
+    }
+    out
+}
+
+/// The manifests that run `schedule` with cert-manager and trust-manager, in the seed's names:
+/// the anchor Certificate with the schedule's renewBefore, a CA ClusterIssuer on each of the
+/// anchor and previous-anchor Secrets, the identity issuer Certificate signed through the
+/// previous-anchor one, and the Bundle with both Secrets as sources. The previous-anchor
+/// Secret itself is written by the dated actions ([`dated_actions`]), a copy of the anchor
+/// Secret at install.
+///
+/// # Errors
+/// Never for a schedule made by [`Schedule::new`]; [`Error::InvalidSpec`] if a duration has
+/// no Go form.
+pub fn auto_manifests(cfg: &Config, schedule: &Schedule) -> Result<String, Error> {
+    let go = |d: time::Duration| {
+        crate::duration::GoDuration::new(d)
+            .map(|g| g.to_string())
+            .ok_or_else(|| Error::InvalidSpec {
+                reason: format!("{} has no Go duration form", GoDuration(d)),
+            })
+    };
+    let anchor_cn = cfg
+        .anchor
+        .get_common_name()
+        .unwrap_or(crate::presets::linkerd::TRUST_ANCHOR_CN);
+    let issuer_cn = cfg
+        .issuer
+        .get_common_name()
+        .unwrap_or(crate::presets::linkerd::ISSUER_CN);
+    Ok(format!(
+        "# certcycle: unattended anchor rotation (DESIGN §17), {}.
+# cert-manager re-keys the anchor at renewBefore (prepare). Two dated actions it cannot time:
+# activate (issuerRef -> linkerd-trust-anchor) and retire (copy the anchor Secret into
+# linkerd-previous-anchor, issuerRef -> linkerd-previous-anchor): see dated-actions.txt.
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: linkerd-trust-anchor
+  namespace: cert-manager
+spec:
+  isCA: true
+  commonName: {anchor_cn}
+  secretName: linkerd-trust-anchor
+  duration: {}
+  renewBefore: {}
+  privateKey:
+    algorithm: ECDSA
+    size: 256
+    rotationPolicy: Always
+  issuerRef:
+    name: linkerd-self-signed-issuer
+    kind: ClusterIssuer
+    group: cert-manager.io
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: linkerd-trust-anchor
+spec:
+  ca:
+    secretName: linkerd-trust-anchor
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: linkerd-previous-anchor
+spec:
+  ca:
+    secretName: linkerd-previous-anchor
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: linkerd-identity-issuer
+  namespace: linkerd
+spec:
+  isCA: true
+  commonName: {issuer_cn}
+  secretName: linkerd-identity-issuer
+  duration: {}
+  renewBefore: {}
+  privateKey:
+    algorithm: ECDSA
+    size: 256
+    rotationPolicy: Always
+  issuerRef:
+    name: linkerd-previous-anchor
+    kind: ClusterIssuer
+    group: cert-manager.io
+---
+apiVersion: trust.cert-manager.io/v1alpha1
+kind: Bundle
+metadata:
+  name: linkerd-identity-trust-roots
+spec:
+  sources:
+  - secret:
+      name: linkerd-trust-anchor
+      key: tls.crt
+  - secret:
+      name: linkerd-previous-anchor
+      key: tls.crt
+  target:
+    configMap:
+      key: ca-bundle.crt
+    namespaceSelector:
+      matchLabels:
+        linkerd.io/is-control-plane: \"true\"
+",
+        schedule.propagation_by(),
+        go(cfg.anchor.get_duration())?,
+        go(schedule.anchor_renew_before())?,
+        go(cfg.issuer.get_duration())?,
+        go(cfg
+            .issuer
+            .get_renew_before()
+            .unwrap_or(cfg.issuer.get_duration() / 3))?,
+    ))
+}
+
+/// The dated actions of a run's rotations, each with its command: what cert-manager cannot
+/// time by itself.
+pub fn dated_actions(run: &Run) -> String {
+    let mut out = String::from(
+        "# install: kubectl get secret -n cert-manager linkerd-trust-anchor -o json | jq '.metadata = {name: \"linkerd-previous-anchor\", namespace: \"cert-manager\"}' | kubectl apply -f -\n",
+    );
+    for a in &run.actions {
+        let t = rfc3339(a.at);
+        match a.action {
+            Action::Prepare => out.push_str(&format!(
+                "{t} prepare (cert-manager, by renewBefore; nothing to do)\n"
+            )),
+            Action::Activate => out.push_str(&format!(
+                "{t} activate: kubectl patch certificate -n linkerd linkerd-identity-issuer --type merge -p '{{\"spec\":{{\"issuerRef\":{{\"name\":\"linkerd-trust-anchor\"}}}}}}'\n"
+            )),
+            Action::Retire => out.push_str(&format!(
+                "{t} retire: kubectl get secret -n cert-manager linkerd-trust-anchor -o json | jq '.metadata = {{name: \"linkerd-previous-anchor\", namespace: \"cert-manager\"}}' | kubectl apply -f - && kubectl patch certificate -n linkerd linkerd-identity-issuer --type merge -p '{{\"spec\":{{\"issuerRef\":{{\"name\":\"linkerd-previous-anchor\"}}}}}}'\n"
+            )),
+            other => out.push_str(&format!("{t} {other}: {}\n", other.writes())),
+        }
+    }
+    out
+}

@@ -1,0 +1,683 @@
+//! Unattended anchor rotation (DESIGN §17): a schedule whose windows follow from the lifetimes
+//! and the cluster's restart cadence, and [`reconcile`], the pure function an operator calls
+//! every loop.
+//!
+//! SPIRE prepares a new authority at half its predecessor's remaining life (at most 30 days
+//! before expiry) and activates it at a sixth (at most 7 days): safe there because bundles
+//! reach workloads in seconds. A Linkerd proxy loads its anchors only when its pod starts, and
+//! the identity controller only when it starts, so here the windows are set by the restart
+//! cadence and the leaf lifetime, and each one is as short as is safe:
+//!
+//! ```text
+//!   prepare ──── propagation ────> activate ──── drain ────> retire ─ slack ─> old anchor's notAfter
+//!   new anchor in the bundle        identity issuer           old anchor out
+//!   (cert-manager re-keys the       re-signed under the       of the bundle
+//!    anchor: renewBefore)           new anchor (issuerRef)
+//! ```
+//!
+//! - **propagation**: every pod, and the identity controller, restarts within the cadence, so
+//!   after it everyone holds {new, old}; activating earlier hands new-anchor leaves to proxies
+//!   that trust only the old anchor, or has the controller skip the new issuer;
+//! - **drain**: a proxy refreshes its leaf at 70% of its life, so this long after the switch no
+//!   leaf under the old issuer is presented; retiring earlier lets a pod that restarts in
+//!   between load a bundle without the anchor its peers' leaves still chain to;
+//! - **slack**: time kept between retiring and the old anchor's notAfter (0 by default: the
+//!   old anchor leaves the bundle as it expires).
+//!
+//! The shape to run it with cert-manager: the anchor Certificate's renewBefore is
+//! [`Schedule::anchor_renew_before`], so cert-manager prepares by itself; the identity issuer
+//! Certificate's issuerRef names a CA issuer on the previous-anchor Secret (a copy of the
+//! anchor Secret), so a routine issuer renewal after the re-key still signs with the old
+//! anchor. What cert-manager cannot time are the two dated actions: switching that issuerRef
+//! to the anchor's CA issuer (activate) and, at retire, copying the anchor Secret into the
+//! previous-anchor Secret and switching the issuerRef back.
+
+use super::phase::{Broken, Observed, Phase, signed_by};
+use crate::duration::GoDuration;
+use crate::presets::linkerd;
+use crate::renewal::linkerd_proxy_refresh_in;
+use std::fmt;
+use time::{Duration, OffsetDateTime};
+
+/// How long a restarted pod may take to start and load its bundle, added to the restart
+/// cadence; and how long the identity controller may take to reload the issuer Secret and
+/// answer a CSR, added to the refresh time.
+pub const ALLOWANCE: Duration = Duration::minutes(5);
+
+/// SPIRE's prepare point: half the predecessor's lifetime before its expiry, at most this.
+pub const SPIRE_PREPARE_CAP: Duration = Duration::days(30);
+
+/// SPIRE's activate point: a sixth of the predecessor's lifetime before its expiry, at most
+/// this.
+pub const SPIRE_ACTIVATE_CAP: Duration = Duration::days(7);
+
+/// How a new anchor reaches every pod: the only ways a Linkerd proxy or the identity
+/// controller loads anchors is by (re)starting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Propagation {
+    /// Every pod and the control plane restart at least this often (`--restart-every`).
+    RestartEvery(Duration),
+    /// A rollout that restarts every pod, finished within this long after the bundle
+    /// changes (something outside certcycle starts it, e.g. a reloader watching the
+    /// ConfigMap).
+    Rollout(Duration),
+    /// Pods are never restarted: no new anchor ever reaches them.
+    Never,
+}
+
+impl Propagation {
+    /// The longest time until every pod loaded a bundle published now, if there is one.
+    pub fn bound(&self) -> Option<Duration> {
+        match *self {
+            Self::RestartEvery(d) | Self::Rollout(d) if d > Duration::ZERO => Some(d),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Propagation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::RestartEvery(d) => write!(f, "every pod restarts every {}", GoDuration(d)),
+            Self::Rollout(d) => write!(f, "a rollout restarts every pod within {}", GoDuration(d)),
+            Self::Never => f.write_str("pods are never restarted"),
+        }
+    }
+}
+
+/// The lifetimes a schedule depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Lifetimes {
+    /// Each anchor generation's lifetime (the anchor Certificate's `duration`).
+    pub anchor: Duration,
+    /// A workload leaf's lifetime (Linkerd's `issuanceLifetime`, 24h).
+    pub leaf: Duration,
+}
+
+impl Lifetimes {
+    /// An anchor lifetime with Linkerd's 24h leaves.
+    pub fn linkerd(anchor: Duration) -> Self {
+        Self {
+            anchor,
+            leaf: linkerd::WORKLOAD_DURATION,
+        }
+    }
+}
+
+/// One of a schedule's windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Window {
+    /// Prepare to activate.
+    Propagation,
+    /// Activate to retire.
+    Drain,
+    /// Retire to the old anchor's notAfter.
+    Slack,
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Propagation => "propagation (prepare to activate)",
+            Self::Drain => "drain (activate to retire)",
+            Self::Slack => "slack (retire to the old anchor's notAfter)",
+        })
+    }
+}
+
+/// A window's length and why it cannot be shorter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Bound {
+    /// Which window.
+    pub window: Window,
+    /// Its length.
+    pub length: Duration,
+    /// Why.
+    pub reason: String,
+}
+
+/// Why no schedule was made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleError {
+    /// Nothing restarts the pods, so no new anchor ever reaches them.
+    #[error(
+        "no schedule can propagate an anchor: {propagation}, and proxies and the identity controller load anchors only when they start; {}",
+        match .longest_cadence {
+            Some(d) => format!("restarting every pod at least every {} (--restart-every {}) would make one possible with {} anchors", GoDuration(*d), GoDuration(*d), GoDuration(*.anchor_lifetime)),
+            None => format!("no restart cadence is enough for {} anchors with {} leaves", GoDuration(*.anchor_lifetime), GoDuration(*.leaf)),
+        }
+    )]
+    NoPropagation {
+        /// What was given.
+        propagation: Propagation,
+        /// The anchor lifetime.
+        anchor_lifetime: Duration,
+        /// The leaf lifetime.
+        leaf: Duration,
+        /// The longest restart cadence that would give a schedule, if any.
+        longest_cadence: Option<Duration>,
+    },
+    /// The anchor does not live long enough for two propagations and two drains: its
+    /// successor would have to be prepared before it is itself retired.
+    #[error(
+        "no safe schedule: an anchor lifetime of {} is shorter than two propagation windows ({} each), two drain windows ({} each) and the slack ({}), {} in all{}",
+        GoDuration(*.lifetime), GoDuration(*.propagation), GoDuration(*.drain), GoDuration(*.slack), GoDuration(*.needed),
+        match .longest_cadence {
+            Some(d) => format!("; restarting every pod at least every {} would make one possible", GoDuration(*d)),
+            None => String::new(),
+        }
+    )]
+    AnchorTooShort {
+        /// The anchor lifetime.
+        lifetime: Duration,
+        /// What it would need.
+        needed: Duration,
+        /// The propagation window.
+        propagation: Duration,
+        /// The drain window.
+        drain: Duration,
+        /// The slack asked for.
+        slack: Duration,
+        /// The longest restart cadence that would give a schedule, if any.
+        longest_cadence: Option<Duration>,
+    },
+    /// A lifetime that is zero or negative.
+    #[error("{what} must be positive, not {}", GoDuration(*.value))]
+    NotPositive {
+        /// Which.
+        what: &'static str,
+        /// The value.
+        value: Duration,
+    },
+    /// A time or duration past what can be represented.
+    #[error("the schedule's times overflow")]
+    Overflow,
+}
+
+/// When one anchor generation is prepared and activated, and when its predecessor retires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Windows {
+    /// The new anchor is put into the bundle (nothing signs with it yet).
+    pub prepare: OffsetDateTime,
+    /// The identity issuer is re-signed under it.
+    pub activate: OffsetDateTime,
+    /// The predecessor leaves the bundle.
+    pub retire: OffsetDateTime,
+    /// The predecessor's notAfter.
+    pub expires: OffsetDateTime,
+}
+
+/// A proven rotation schedule: see the [module](self) for the windows.
+///
+/// ```
+/// use certcycle::rotation::{Lifetimes, Propagation, Schedule};
+/// use time::Duration;
+/// let s = Schedule::new(
+///     Lifetimes::linkerd(Duration::days(365)),
+///     Propagation::RestartEvery(Duration::DAY),
+/// )?;
+/// assert_eq!(s.propagation(), Duration::hours(24) + Duration::minutes(5));
+/// assert_eq!(s.drain(), Duration::minutes(16 * 60 + 48 + 5)); // 70% of 24h, and 5m
+/// // The anchor Certificate's renewBefore, so cert-manager prepares by itself:
+/// assert_eq!(s.anchor_renew_before(), Duration::hours(40) + Duration::minutes(58));
+/// // No restarts at all: refused, naming a cadence that would do.
+/// let never = Schedule::new(Lifetimes::linkerd(Duration::days(365)), Propagation::Never);
+/// assert!(never.unwrap_err().to_string().contains("--restart-every"));
+/// # Ok::<(), certcycle::rotation::ScheduleError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Schedule {
+    lifetimes: Lifetimes,
+    propagation_by: Propagation,
+    propagation: Duration,
+    drain: Duration,
+    slack: Duration,
+    proven: bool,
+}
+
+impl Schedule {
+    /// The shortest safe windows for these lifetimes and this propagation, with no slack.
+    ///
+    /// # Errors
+    /// [`ScheduleError::NoPropagation`] when nothing restarts the pods;
+    /// [`ScheduleError::AnchorTooShort`] when the anchor cannot hold two propagation and two
+    /// drain windows; [`ScheduleError::NotPositive`] for a lifetime of zero or less.
+    pub fn new(lifetimes: Lifetimes, propagation: Propagation) -> Result<Self, ScheduleError> {
+        for (what, value) in [
+            ("the anchor lifetime", lifetimes.anchor),
+            ("the leaf lifetime", lifetimes.leaf),
+        ] {
+            if value <= Duration::ZERO {
+                return Err(ScheduleError::NotPositive { what, value });
+            }
+        }
+        let drain = drain_of(lifetimes.leaf)?;
+        let Some(bound) = propagation.bound() else {
+            return Err(ScheduleError::NoPropagation {
+                propagation,
+                anchor_lifetime: lifetimes.anchor,
+                leaf: lifetimes.leaf,
+                longest_cadence: longest_cadence(lifetimes.anchor, drain, Duration::ZERO),
+            });
+        };
+        let schedule = Self {
+            lifetimes,
+            propagation_by: propagation,
+            propagation: bound
+                .checked_add(ALLOWANCE)
+                .ok_or(ScheduleError::Overflow)?,
+            drain,
+            slack: Duration::ZERO,
+            proven: true,
+        };
+        schedule.check()?;
+        Ok(schedule)
+    }
+
+    /// Keeps `slack` between retiring an anchor and its notAfter (prepare and activate move
+    /// earlier by as much).
+    ///
+    /// # Errors
+    /// As [`Schedule::new`], when the anchor cannot hold the windows and the slack.
+    pub fn with_slack(mut self, slack: Duration) -> Result<Self, ScheduleError> {
+        if slack < Duration::ZERO {
+            return Err(ScheduleError::NotPositive {
+                what: "the slack",
+                value: slack,
+            });
+        }
+        self.slack = slack;
+        self.check()?;
+        Ok(self)
+    }
+
+    /// The same schedule with one window set to `length`, not proven: for experiments
+    /// (showing a shorter window breaks). [`Schedule::is_proven`] says `false` unless the
+    /// length is the proven one or longer.
+    pub fn with_window(mut self, window: Window, length: Duration) -> Self {
+        let proven = match window {
+            Window::Propagation => length >= self.propagation,
+            Window::Drain => length >= self.drain,
+            Window::Slack => length >= Duration::ZERO,
+        };
+        match window {
+            Window::Propagation => self.propagation = length,
+            Window::Drain => self.drain = length,
+            Window::Slack => self.slack = length,
+        }
+        self.proven &= proven;
+        self
+    }
+
+    fn check(&self) -> Result<(), ScheduleError> {
+        let needed = needed(self.propagation, self.drain, self.slack)?;
+        if self.lifetimes.anchor < needed {
+            return Err(ScheduleError::AnchorTooShort {
+                lifetime: self.lifetimes.anchor,
+                needed,
+                propagation: self.propagation,
+                drain: self.drain,
+                slack: self.slack,
+                longest_cadence: longest_cadence(self.lifetimes.anchor, self.drain, self.slack),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether every window is at least its proven length.
+    pub fn is_proven(&self) -> bool {
+        self.proven
+    }
+
+    /// The lifetimes it was made for.
+    pub fn lifetimes(&self) -> Lifetimes {
+        self.lifetimes
+    }
+
+    /// How new anchors reach the pods.
+    pub fn propagation_by(&self) -> Propagation {
+        self.propagation_by
+    }
+
+    /// Prepare to activate.
+    pub fn propagation(&self) -> Duration {
+        self.propagation
+    }
+
+    /// Activate to retire.
+    pub fn drain(&self) -> Duration {
+        self.drain
+    }
+
+    /// Retire to the old anchor's notAfter.
+    pub fn slack(&self) -> Duration {
+        self.slack
+    }
+
+    /// How long before an anchor's notAfter its successor is prepared: the anchor
+    /// Certificate's `renewBefore`, so that cert-manager re-keys it then by itself.
+    pub fn anchor_renew_before(&self) -> Duration {
+        self.propagation + self.drain + self.slack
+    }
+
+    /// Time between two anchor generations.
+    pub fn period(&self) -> Duration {
+        self.lifetimes.anchor - self.anchor_renew_before()
+    }
+
+    /// Each window's length and why it cannot be shorter.
+    pub fn bounds(&self) -> Vec<Bound> {
+        let leaf = GoDuration(self.lifetimes.leaf);
+        let refresh = GoDuration(linkerd_proxy_refresh_in(self.lifetimes.leaf).0);
+        vec![
+            Bound {
+                window: Window::Propagation,
+                length: self.propagation,
+                reason: format!(
+                    "{}, and a pod may take {} to start: only then does every proxy and the identity controller hold the new anchor; activating earlier hands new-anchor leaves to proxies that trust only the old one, or the controller skips the new issuer",
+                    self.propagation_by,
+                    GoDuration(ALLOWANCE)
+                ),
+            },
+            Bound {
+                window: Window::Drain,
+                length: self.drain,
+                reason: format!(
+                    "a proxy refreshes its {leaf} leaf after 70% of it ({refresh}), and the controller may take {} to load the new issuer: only then is no leaf under the old anchor presented; retiring earlier lets a pod that restarts in between load a bundle without the anchor its peers' leaves chain to",
+                    GoDuration(ALLOWANCE)
+                ),
+            },
+            Bound {
+                window: Window::Slack,
+                length: self.slack,
+                reason: "asked for: time between retiring an anchor and its notAfter".to_owned(),
+            },
+        ]
+    }
+
+    /// The windows for the successor of an anchor that expires at `expires`.
+    ///
+    /// # Errors
+    /// [`ScheduleError::Overflow`] for times out of range.
+    pub fn after(&self, expires: OffsetDateTime) -> Result<Windows, ScheduleError> {
+        let sub = |t: OffsetDateTime, d: Duration| t.checked_sub(d).ok_or(ScheduleError::Overflow);
+        let retire = sub(expires, self.slack)?;
+        let activate = sub(retire, self.drain)?;
+        let prepare = sub(activate, self.propagation)?;
+        Ok(Windows {
+            prepare,
+            activate,
+            retire,
+            expires,
+        })
+    }
+
+    /// The rotations from an anchor that expires at `expires` up to `until`, each successor
+    /// issued at its prepare time and living [`Lifetimes::anchor`].
+    ///
+    /// # Errors
+    /// [`ScheduleError::Overflow`] for times out of range.
+    pub fn rotations(
+        &self,
+        expires: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<Windows>, ScheduleError> {
+        let mut out = Vec::new();
+        let mut expires = expires;
+        loop {
+            let w = self.after(expires)?;
+            if w.prepare > until || out.len() >= 10_000 {
+                return Ok(out);
+            }
+            out.push(w);
+            expires = w
+                .prepare
+                .checked_add(self.lifetimes.anchor)
+                .ok_or(ScheduleError::Overflow)?;
+        }
+    }
+
+    /// SPIRE's windows for the same anchor lifetime, for comparison: (prepare, activate) as
+    /// time before the predecessor's notAfter.
+    pub fn spire(&self) -> (Duration, Duration) {
+        let d = self.lifetimes.anchor;
+        (
+            (d / 2_i32).min(SPIRE_PREPARE_CAP),
+            (d / 6_i32).min(SPIRE_ACTIVATE_CAP),
+        )
+    }
+}
+
+fn drain_of(leaf: Duration) -> Result<Duration, ScheduleError> {
+    linkerd_proxy_refresh_in(leaf)
+        .0
+        .checked_add(ALLOWANCE)
+        .ok_or(ScheduleError::Overflow)
+}
+
+/// What an anchor must live: its successor is prepared `propagation + drain + slack` before
+/// it expires, and must itself last until its own successor's prepare is after this one's
+/// retire.
+fn needed(
+    propagation: Duration,
+    drain: Duration,
+    slack: Duration,
+) -> Result<Duration, ScheduleError> {
+    propagation
+        .checked_add(drain)
+        .and_then(|d| d.checked_mul(2))
+        .and_then(|d| d.checked_add(slack))
+        .ok_or(ScheduleError::Overflow)
+}
+
+/// The longest restart cadence with which an anchor of `lifetime` gets a schedule.
+fn longest_cadence(lifetime: Duration, drain: Duration, slack: Duration) -> Option<Duration> {
+    let room = lifetime
+        .checked_sub(slack)?
+        .checked_sub(drain.checked_mul(2)?)?;
+    let cadence = (room / 2_i32).checked_sub(ALLOWANCE)?;
+    // Whole minutes, rounded down.
+    let cadence = Duration::minutes(cadence.whole_minutes());
+    (cadence > Duration::ZERO).then_some(cadence)
+}
+
+/// What [`reconcile`] says to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Action {
+    /// Put a new anchor (new key) into the anchor Secret: trust-manager publishes {new, old}.
+    /// cert-manager does it by itself when the anchor Certificate's renewBefore is
+    /// [`Schedule::anchor_renew_before`]; `kubectl cert-manager renew` otherwise.
+    Prepare,
+    /// Switch the identity issuer Certificate's issuerRef to the anchor's CA issuer:
+    /// cert-manager re-issues the identity issuer under the new anchor.
+    Activate,
+    /// Copy the anchor Secret into the previous-anchor Secret (trust-manager drops the old
+    /// anchor) and switch the issuerRef back to the previous-anchor CA issuer.
+    Retire,
+    /// Re-issue the identity issuer with its issuerRef's CA (`kubectl cert-manager renew`).
+    ReissueIssuer,
+    /// Make the bundle what its sources give: the anchor and previous-anchor Secrets.
+    SyncBundle,
+    /// The anchor expired: issue a new anchor and identity issuer and restart everything.
+    /// mTLS is down until then; nothing recovers it without a break.
+    Replace,
+}
+
+impl Action {
+    /// The stable name (`prepare`, `activate`, `retire`, `reissue-issuer`, `sync-bundle`,
+    /// `replace`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Prepare => "prepare",
+            Self::Activate => "activate",
+            Self::Retire => "retire",
+            Self::ReissueIssuer => "reissue-issuer",
+            Self::SyncBundle => "sync-bundle",
+            Self::Replace => "replace",
+        }
+    }
+
+    /// The objects it writes, in the seed's names.
+    pub fn writes(&self) -> &'static str {
+        match self {
+            Self::Prepare => {
+                "Secret cert-manager/linkerd-trust-anchor: a new anchor (cert-manager re-keys the Certificate at its renewBefore; `kubectl cert-manager renew -n cert-manager linkerd-trust-anchor` if it has not)"
+            }
+            Self::Activate => {
+                "Certificate linkerd/linkerd-identity-issuer: spec.issuerRef.name = linkerd-trust-anchor (cert-manager re-issues it under the new anchor)"
+            }
+            Self::Retire => {
+                "Secret cert-manager/linkerd-previous-anchor: the anchor Secret's tls.crt, tls.key and ca.crt (trust-manager drops the old anchor); Certificate linkerd/linkerd-identity-issuer: spec.issuerRef.name = linkerd-previous-anchor"
+            }
+            Self::ReissueIssuer => {
+                "Secret linkerd/linkerd-identity-issuer: re-issued (`kubectl cert-manager renew -n linkerd linkerd-identity-issuer`)"
+            }
+            Self::SyncBundle => {
+                "ConfigMap linkerd-identity-trust-roots: the Bundle's sources, the anchor and previous-anchor Secrets"
+            }
+            Self::Replace => {
+                "every Secret: a new anchor and identity issuer, then restart the control plane and every workload"
+            }
+        }
+    }
+
+    /// Whether cert-manager times it by itself (only [`Action::Prepare`], through the anchor's
+    /// renewBefore); the others are dated actions someone or something must take.
+    pub fn timed_by_cert_manager(&self) -> bool {
+        *self == Self::Prepare
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An action and when it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Due {
+    /// When.
+    pub at: OffsetDateTime,
+    /// What.
+    pub action: Action,
+}
+
+/// What [`reconcile`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Reconciled {
+    /// The phase observed.
+    pub phase: Phase,
+    /// What to do now, if anything.
+    pub action: Option<Action>,
+    /// The action after it (or the next, when nothing is due now), and when: the time to
+    /// call again.
+    pub next: Option<Due>,
+}
+
+/// The next action from the objects as observed, the schedule and the time: pure and
+/// idempotent (the same observation gives the same answer), the function an operator calls
+/// every loop.
+///
+/// ```
+/// use certcycle::rotation::{reconcile, Action, Lifetimes, Observed, Phase, Propagation, Schedule};
+/// use time::Duration;
+/// let h = certcycle::testkit::hierarchy().build()?;
+/// let (anchor, issuer) = (h.anchor.certificate(), h.issuer.certificate());
+/// let schedule = Schedule::new(
+///     Lifetimes::linkerd(anchor.not_after() - anchor.not_before()),
+///     Propagation::RestartEvery(Duration::DAY),
+/// )?;
+/// let observed = Observed::new(anchor, Some(anchor), &h.bundle(), issuer);
+/// let r = reconcile(&observed, &schedule, h.at)?;
+/// assert_eq!(r.phase, Phase::Steady);
+/// assert_eq!(r.action, None);
+/// let next = r.next.unwrap();
+/// assert_eq!(next.action, Action::Prepare);
+/// assert_eq!(next.at, anchor.not_after() - schedule.anchor_renew_before());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`ScheduleError::Overflow`] for times out of range.
+pub fn reconcile(
+    observed: &Observed<'_>,
+    schedule: &Schedule,
+    now: OffsetDateTime,
+) -> Result<Reconciled, ScheduleError> {
+    let phase = Phase::observe(observed, now);
+    let add = |t: OffsetDateTime, d: Duration| t.checked_add(d).ok_or(ScheduleError::Overflow);
+    let due = |at: OffsetDateTime, action: Action| Some(Due { at, action });
+    let (action, next) = match phase {
+        Phase::Steady => {
+            let w = schedule.after(observed.anchor.not_after())?;
+            if now >= w.prepare {
+                let activate = w.activate.max(add(now, schedule.propagation)?);
+                (Some(Action::Prepare), due(activate, Action::Activate))
+            } else {
+                (None, due(w.prepare, Action::Prepare))
+            }
+        }
+        Phase::AnchorStaged => {
+            let old = observed.previous.unwrap_or(observed.anchor);
+            let w = schedule.after(old.not_after())?;
+            let activate = w
+                .activate
+                .max(add(observed.anchor.not_before(), schedule.propagation)?);
+            if now >= activate {
+                let retire = w.retire.max(add(now, schedule.drain)?);
+                (Some(Action::Activate), due(retire, Action::Retire))
+            } else {
+                (None, due(activate, Action::Activate))
+            }
+        }
+        Phase::IssuerResigned => {
+            let old = observed.previous.unwrap_or(observed.anchor);
+            let w = schedule.after(old.not_after())?;
+            let since = add(observed.anchor.not_before(), schedule.propagation)?;
+            let retire = w.retire.max(add(since, schedule.drain)?);
+            if now >= retire {
+                let next = schedule.after(observed.anchor.not_after())?.prepare;
+                (Some(Action::Retire), due(next.max(now), Action::Prepare))
+            } else {
+                (None, due(retire, Action::Retire))
+            }
+        }
+        Phase::Broken(b) => (Some(repair(b, observed)), None),
+    };
+    Ok(Reconciled {
+        phase,
+        action,
+        next,
+    })
+}
+
+/// The action that repairs a broken state.
+fn repair(broken: Broken, o: &Observed<'_>) -> Action {
+    match broken {
+        Broken::AnchorExpired => Action::Replace,
+        Broken::PreviousAnchorExpired => Action::Activate,
+        Broken::BundleWithoutCurrentAnchor
+        | Broken::BundleWithoutPreviousAnchor
+        | Broken::StaleAnchorInBundle => Action::SyncBundle,
+        Broken::IssuerUnderAnchorNotInBundle
+            if o.previous.is_some_and(|p| signed_by(o.issuer, p)) =>
+        {
+            Action::SyncBundle
+        }
+        Broken::IssuerExpired
+        | Broken::IssuerUnderUnknownAnchor
+        | Broken::IssuerUnderAnchorNotInBundle
+        | Broken::IssuerSecretWithoutCertificate
+        | Broken::IssuerKeyUnusable => Action::ReissueIssuer,
+    }
+}

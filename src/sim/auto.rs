@@ -1,0 +1,123 @@
+//! Unattended rotation in the engine (DESIGN §17): the loop an operator would run, calling
+//! [`reconcile`](crate::rotation::reconcile) when it said to and taking its actions the way
+//! the manifests do (cert-manager re-keys the anchor; the issuerRef switch and the
+//! previous-anchor copy are dated writes).
+
+use super::*;
+use crate::rotation::{Action, Due, Observed, reconcile};
+
+/// The most actions one call to `reconcile` may chain at one moment (a repair, then what
+/// the repaired state is due).
+const MAX_ACTIONS_AT_ONCE: usize = 4;
+
+impl<R: CryptoRngCore> Engine<R> {
+    /// At install: the issuerRef names the previous-anchor CA issuer unless the identity
+    /// issuer is already under a newer anchor, and the loop runs at once.
+    pub(super) fn auto_install(&mut self) {
+        if self.cfg.auto.is_none() {
+            return;
+        }
+        let anchor = self.cm.anchor.as_ref().map(|a| a.certificate());
+        let previous = self.tm.previous.as_ref().map(|p| &p.certificate);
+        let issuer = self.cm.issuer().ca.certificate();
+        let resigned = anchor.is_some_and(|a| {
+            previous.is_some_and(|p| p != a) && issuer.issuer_der() == a.subject_der() && {
+                a.public_key().is_ok_and(|k| issuer.is_signed_by(&k))
+            }
+        });
+        self.cm.signs_with_previous = !resigned;
+        self.operator.auto_due = Some(self.now);
+    }
+
+    /// The rotation loop, when due: reconcile, take the action, and note when to call again.
+    pub(super) fn auto_reconcile(&mut self) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        let Some(schedule) = &cfg.auto else {
+            return Ok(());
+        };
+        if self.operator.auto_due.is_none_or(|t| t > self.now) {
+            return Ok(());
+        }
+        for _ in 0..MAX_ACTIONS_AT_ONCE {
+            let decided = {
+                let anchor = self.cm.anchor_ca()?.certificate();
+                let issuer = self.cm.issuer().ca.certificate();
+                let previous = self.tm.previous.as_ref().map(|p| &p.certificate);
+                let bundle = self.tm.published_bundle();
+                reconcile(
+                    &Observed::new(anchor, previous, bundle, issuer),
+                    schedule,
+                    self.now,
+                )
+                .map_err(|e| Error::Sim(SimError::Schedule(Box::new(e))))?
+            };
+            self.operator.auto_due = decided.next.map(|d| d.at.max(self.now));
+            let Some(action) = decided.action else {
+                return Ok(());
+            };
+            self.operator.actions.push(Due {
+                at: self.now,
+                action,
+            });
+            if !self.auto_action(action)? {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes one action; `false` when nothing it can do changes the state.
+    fn auto_action(&mut self, action: Action) -> Result<bool, Error> {
+        let names = &self.cfg.names;
+        let what = match action {
+            Action::Prepare => {
+                "prepare: re-key the anchor Certificate now (kubectl cert-manager renew)".to_owned()
+            }
+            Action::Activate => format!(
+                "activate: switched Certificate {}'s issuerRef to the anchor's CA issuer",
+                names.issuer
+            ),
+            Action::Retire => format!(
+                "retire: copied the anchor Secret into {} and switched Certificate {}'s issuerRef back to its CA issuer",
+                names.previous, names.issuer
+            ),
+            Action::ReissueIssuer => format!("repair: re-issue Certificate {}", names.issuer),
+            Action::SyncBundle => format!("repair: sync Bundle {} from its sources", names.bundle),
+            _ => "replace: the anchor expired; nothing recovers it without a break".to_owned(),
+        };
+        let e = self.log(Who::Operator, format!("reconcile: {what}"), vec![]);
+        match action {
+            Action::Prepare => {
+                self.renew_anchor("Renewed (reconcile: prepare)")?;
+            }
+            Action::Activate => {
+                self.cm.signs_with_previous = false;
+                self.issue_issuer(
+                    vec![e, self.cm.anchor_event],
+                    "Re-issued (issuerRef changed)",
+                )?;
+                self.identity_sees_issuer();
+            }
+            Action::Retire => {
+                let anchor = self.cm.anchor_ca()?;
+                let copy = anchor.clone_ca();
+                if let Some(prev) = &mut self.tm.previous {
+                    prev.certificate = anchor.certificate().clone();
+                    prev.event = e;
+                }
+                self.cm.previous_signer = Some(copy);
+                self.publish(vec![e])?;
+                self.cm.signs_with_previous = true;
+                self.issue_issuer(vec![e], "Re-issued (issuerRef changed back)")?;
+                self.identity_sees_issuer();
+            }
+            Action::ReissueIssuer => {
+                self.issue_issuer(vec![e], "Re-issued (kubectl cert-manager renew)")?;
+                self.identity_sees_issuer();
+            }
+            Action::SyncBundle => self.publish(vec![e])?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
