@@ -21,8 +21,12 @@
 //! - **drain**: a proxy refreshes its leaf at 70% of its life, so this long after the switch no
 //!   leaf under the old issuer is presented; retiring earlier lets a pod that restarts in
 //!   between load a bundle without the anchor its peers' leaves still chain to;
-//! - **slack**: time kept between retiring and the old anchor's notAfter (0 by default: the
-//!   old anchor leaves the bundle as it expires).
+//! - **slack**: time kept between retiring and the old anchor's notAfter, one leaf lifetime by
+//!   default (24h): a loop that runs late still has that long before anything expires, and
+//!   every leaf under the old anchor lives its full lifetime, so the drain (not the anchor's
+//!   notAfter, which caps the identity issuer and every leaf under it) bounds the retire.
+//!   With less than 30% of a leaf lifetime of slack, that cap ends the old leaves first, and
+//!   the drain window is longer than it needs to be (safe, not tight).
 //!
 //! The shape to run it with cert-manager: the anchor Certificate's renewBefore is
 //! [`Schedule::anchor_renew_before`], so cert-manager prepares by itself; the identity issuer
@@ -165,7 +169,7 @@ pub enum ScheduleError {
     /// The anchor does not live long enough for two propagations and two drains: its
     /// successor would have to be prepared before it is itself retired.
     #[error(
-        "no safe schedule: an anchor lifetime of {} is shorter than two propagation windows ({} each), two drain windows ({} each) and the slack ({}), {} in all{}",
+        "no safe schedule: an anchor lifetime of {} is shorter than two propagation windows ({} each), two drain windows ({} each), the slack ({}) and 5m between a retire and the next prepare, {} in all{}",
         GoDuration(*.lifetime), GoDuration(*.propagation), GoDuration(*.drain), GoDuration(*.slack), GoDuration(*.needed),
         match .longest_cadence {
             Some(d) => format!("; restarting every pod at least every {} would make one possible", GoDuration(*d)),
@@ -224,8 +228,9 @@ pub struct Windows {
 /// )?;
 /// assert_eq!(s.propagation(), Duration::hours(24) + Duration::minutes(5));
 /// assert_eq!(s.drain(), Duration::minutes(16 * 60 + 48 + 5)); // 70% of 24h, and 5m
+/// assert_eq!(s.slack(), Duration::hours(24)); // one leaf lifetime
 /// // The anchor Certificate's renewBefore, so cert-manager prepares by itself:
-/// assert_eq!(s.anchor_renew_before(), Duration::hours(40) + Duration::minutes(58));
+/// assert_eq!(s.anchor_renew_before(), Duration::hours(64) + Duration::minutes(58));
 /// // No restarts at all: refused, naming a cadence that would do.
 /// let never = Schedule::new(Lifetimes::linkerd(Duration::days(365)), Propagation::Never);
 /// assert!(never.unwrap_err().to_string().contains("--restart-every"));
@@ -242,7 +247,8 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// The shortest safe windows for these lifetimes and this propagation, with no slack.
+    /// The shortest safe windows for these lifetimes and this propagation, with one leaf
+    /// lifetime of slack.
     ///
     /// # Errors
     /// [`ScheduleError::NoPropagation`] when nothing restarts the pods;
@@ -263,7 +269,7 @@ impl Schedule {
                 propagation,
                 anchor_lifetime: lifetimes.anchor,
                 leaf: lifetimes.leaf,
-                longest_cadence: longest_cadence(lifetimes.anchor, drain, Duration::ZERO),
+                longest_cadence: longest_cadence(lifetimes.anchor, drain, lifetimes.leaf),
             });
         };
         let schedule = Self {
@@ -273,7 +279,7 @@ impl Schedule {
                 .checked_add(ALLOWANCE)
                 .ok_or(ScheduleError::Overflow)?,
             drain,
-            slack: Duration::ZERO,
+            slack: lifetimes.leaf,
             proven: true,
         };
         schedule.check()?;
@@ -366,6 +372,12 @@ impl Schedule {
         self.propagation + self.drain + self.slack
     }
 
+    /// The shortest anchor lifetime these windows fit: two propagation and two drain windows,
+    /// the slack, and [`ALLOWANCE`] between a retire and the next prepare.
+    pub fn shortest_anchor(&self) -> Duration {
+        needed(self.propagation, self.drain, self.slack).unwrap_or(Duration::MAX)
+    }
+
     /// Time between two anchor generations.
     pub fn period(&self) -> Duration {
         self.lifetimes.anchor - self.anchor_renew_before()
@@ -396,7 +408,9 @@ impl Schedule {
             Bound {
                 window: Window::Slack,
                 length: self.slack,
-                reason: "asked for: time between retiring an anchor and its notAfter".to_owned(),
+                reason: format!(
+                    "a margin before the old anchor expires (one {leaf} leaf lifetime by default): a late loop still has it, and old leaves live their full lifetime, so the drain bounds the retire"
+                ),
             },
         ]
     }
@@ -446,12 +460,39 @@ impl Schedule {
     /// SPIRE's windows for the same anchor lifetime, for comparison: (prepare, activate) as
     /// time before the predecessor's notAfter.
     pub fn spire(&self) -> (Duration, Duration) {
-        let d = self.lifetimes.anchor;
-        (
-            (d / 2_i32).min(SPIRE_PREPARE_CAP),
-            (d / 6_i32).min(SPIRE_ACTIVATE_CAP),
-        )
+        spire_leads(self.lifetimes.anchor)
     }
+
+    /// SPIRE's fractions as a schedule, not proven: prepare at half the predecessor's life
+    /// (at most 30 days before its notAfter), activate at a sixth (at most 7 days), the old
+    /// anchor retired as it expires. To compare with the proven one on the same cluster.
+    ///
+    /// ```
+    /// use certcycle::rotation::{Lifetimes, Schedule};
+    /// use time::Duration;
+    /// let spire = Schedule::spire_like(Lifetimes::linkerd(Duration::days(365)));
+    /// assert_eq!(spire.anchor_renew_before(), Duration::days(30));
+    /// assert_eq!(spire.propagation(), Duration::days(23));
+    /// assert!(!spire.is_proven());
+    /// ```
+    pub fn spire_like(lifetimes: Lifetimes) -> Self {
+        let (prepare, activate) = spire_leads(lifetimes.anchor);
+        Self {
+            lifetimes,
+            propagation_by: Propagation::Never,
+            propagation: prepare - activate,
+            drain: activate,
+            slack: Duration::ZERO,
+            proven: false,
+        }
+    }
+}
+
+fn spire_leads(anchor: Duration) -> (Duration, Duration) {
+    (
+        (anchor / 2_i32).min(SPIRE_PREPARE_CAP),
+        (anchor / 6_i32).min(SPIRE_ACTIVATE_CAP),
+    )
 }
 
 fn drain_of(leaf: Duration) -> Result<Duration, ScheduleError> {
@@ -462,8 +503,9 @@ fn drain_of(leaf: Duration) -> Result<Duration, ScheduleError> {
 }
 
 /// What an anchor must live: its successor is prepared `propagation + drain + slack` before
-/// it expires, and must itself last until its own successor's prepare is after this one's
-/// retire.
+/// it expires, and must itself last until its own successor's prepare comes at least
+/// [`ALLOWANCE`] after this one's retire (the retire is a dated write, the prepare
+/// cert-manager's own: they must not race).
 fn needed(
     propagation: Duration,
     drain: Duration,
@@ -473,6 +515,7 @@ fn needed(
         .checked_add(drain)
         .and_then(|d| d.checked_mul(2))
         .and_then(|d| d.checked_add(slack))
+        .and_then(|d| d.checked_add(ALLOWANCE))
         .ok_or(ScheduleError::Overflow)
 }
 
@@ -480,6 +523,7 @@ fn needed(
 fn longest_cadence(lifetime: Duration, drain: Duration, slack: Duration) -> Option<Duration> {
     let room = lifetime
         .checked_sub(slack)?
+        .checked_sub(ALLOWANCE)?
         .checked_sub(drain.checked_mul(2)?)?;
     let cadence = (room / 2_i32).checked_sub(ALLOWANCE)?;
     // Whole minutes, rounded down.

@@ -1,0 +1,193 @@
+//! Unattended anchor rotation (DESIGN §17), driven the way a Kubernetes operator would: read
+//! the objects, call `rotation::reconcile`, wait until the time it names, look again. The
+//! cluster is the simulator (`plan`'s engine: cert-manager, trust-manager, Linkerd's identity
+//! controller and proxies, routine restarts), whose own loop takes each action `reconcile`
+//! decides; this example checks at every step that what it reads back is the phase the
+//! schedule expects and that the next action is the one `reconcile` announced.
+//!
+//! ```text
+//! cargo run --example autorotate -- [--anchor DURATION] [--restart-every DURATION]
+//!     [--workloads N] [--rotations K] [--out DIR] [--seed S]
+//! ```
+//!
+//! Defaults: 30d anchors (the seed's shape otherwise: 48h identity issuer renewed 25h before
+//! expiry, 24h leaves), every pod restarting every 24h, 6 workloads, 1 rotation, seed 1. It
+//! prints the schedule (`rotation:` lines: each window, its length and why; SPIRE's windows
+//! for the same anchor), then a line per step: `step-N: <RFC3339> <action>: phase <phase>;
+//! next <action> at <RFC3339>`. `--out DIR` writes `DIR/auto-rotation.yaml` (the manifests),
+//! `DIR/dated-actions.txt`, and `DIR/step-N/` for the state at install (N = 0) and after each
+//! action, as `rotate --out` does (key files mode 0600), each readable by `check` at that
+//! step's time. Exit 0 when every step held; 1 when the simulation broke or a step was not
+//! what `reconcile` announced; 2 on a usage error; 3 when no schedule exists (no restarts, or
+//! an anchor too short for the windows), naming the cadence that would do.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use certcycle::CertSpec;
+use certcycle::HumanDuration;
+use certcycle::plan::{self, Config, Run};
+use certcycle::presets::linkerd;
+use certcycle::rotation::{Due, Lifetimes, Observed, Propagation, Schedule, reconcile};
+use common::{Args, Fail, rfc3339};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use std::path::PathBuf;
+use time::{Duration, OffsetDateTime, macros::datetime};
+
+fn duration(args: &Args, flag: &str, default: Duration) -> Result<Duration, Fail> {
+    match args.get(flag) {
+        Some(s) => s
+            .parse::<HumanDuration>()
+            .map(|d| d.0)
+            .map_err(|e| Fail::usage(format!("{flag}: {e}"))),
+        None => Ok(default),
+    }
+}
+
+fn number(args: &Args, flag: &str, default: u64, max: u64) -> Result<u64, Fail> {
+    match args.get(flag) {
+        Some(s) => s
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Fail::usage(format!("{flag}: a number from 1 to {max}"))),
+        None => Ok(default),
+    }
+}
+
+/// The simulation from install up to `until` (inclusive), with the same seed: the same
+/// keys and events as the full run up to then.
+fn run_until(cfg: &Config, seed: u64, until: OffsetDateTime) -> Result<Run, Fail> {
+    let cfg = cfg.clone().horizon(until - cfg.start);
+    Ok(plan::simulate(&cfg, &mut ChaCha20Rng::seed_from_u64(seed))?)
+}
+
+/// What `reconcile` says on the state a run ended in.
+fn decide(run: &Run, schedule: &Schedule) -> Result<certcycle::rotation::Reconciled, Fail> {
+    let s = &run.secrets;
+    let observed = Observed::new(
+        s.anchor.certificate(),
+        s.previous.as_ref(),
+        &run.published,
+        s.issuer.certificate(),
+    );
+    Ok(reconcile(&observed, schedule, run.end)?)
+}
+
+fn main() -> std::process::ExitCode {
+    common::run(|| {
+        let args = Args::parse(
+            &[
+                "--anchor",
+                "--restart-every",
+                "--workloads",
+                "--rotations",
+                "--out",
+                "--seed",
+            ],
+            &[],
+        )?;
+        let anchor = duration(&args, "--anchor", Duration::days(30))?;
+        let every = duration(&args, "--restart-every", Duration::DAY)?;
+        let workloads = usize::try_from(number(&args, "--workloads", 6, 10_000)?)
+            .map_err(|_| Fail::usage("--workloads: too many"))?;
+        let rotations = i32::try_from(number(&args, "--rotations", 1, 20)?)
+            .map_err(|_| Fail::usage("--rotations: too many"))?;
+        let seed = number(&args, "--seed", 1, u64::MAX)?;
+        let out = args.get("--out").map(PathBuf::from);
+        let schedule =
+            match Schedule::new(Lifetimes::linkerd(anchor), Propagation::RestartEvery(every)) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: cannot model: {e}");
+                    return Ok(3);
+                }
+            };
+        let start = datetime!(2026-01-01 0:00 UTC);
+        let mut cfg = Config::seed(start)
+            .restart_every(Some(every))
+            .workloads(workloads);
+        cfg.anchor = CertSpec::ca(linkerd::TRUST_ANCHOR_CN, anchor);
+        let cfg = cfg.auto_rotation(schedule.clone());
+        // Up to the last retire of K rotations, and a day more.
+        let horizon = anchor
+            .checked_mul(rotations)
+            .and_then(|d| d.checked_sub(schedule.slack()))
+            .and_then(|d| d.checked_add(Duration::DAY))
+            .ok_or_else(|| Fail::usage("--anchor times --rotations: out of range"))?;
+        let full = plan::simulate(
+            &cfg.clone().horizon(horizon),
+            &mut ChaCha20Rng::seed_from_u64(seed),
+        )?;
+        for line in plan::auto_lines(&schedule, &full) {
+            println!("{line}");
+        }
+        if let Some(dir) = &out {
+            common::write_file(
+                &dir.join("auto-rotation.yaml"),
+                &plan::auto_manifests(&cfg, &schedule)?,
+                false,
+            )?;
+            common::write_file(
+                &dir.join("dated-actions.txt"),
+                &plan::dated_actions(&full),
+                false,
+            )?;
+        }
+        let mut ok = true;
+        let mut expected: Option<Due> = None;
+        let steps = std::iter::once(None).chain(full.actions.iter().copied().map(Some));
+        for (n, action) in steps.enumerate() {
+            let at = action.map_or(start, |a| a.at);
+            let run = run_until(&cfg, seed, at)?;
+            let decided = decide(&run, &schedule)?;
+            if let (Some(taken), Some(announced)) = (action, expected) {
+                if taken != announced {
+                    eprintln!(
+                        "error: step-{n}: {} at {}, but reconcile announced {} at {}",
+                        taken.action,
+                        rfc3339(taken.at),
+                        announced.action,
+                        rfc3339(announced.at)
+                    );
+                    ok = false;
+                }
+            }
+            let next = decided.next.map_or("none".to_owned(), |d| {
+                format!("{} at {}", d.action, rfc3339(d.at))
+            });
+            println!(
+                "step-{n}: {} {}: phase {}; next {next}",
+                rfc3339(at),
+                action.map_or("install".to_owned(), |a| a.action.to_string()),
+                decided.phase
+            );
+            if decided.phase.is_broken() || decided.action.is_some() {
+                eprintln!(
+                    "error: step-{n}: phase {} with an action still due",
+                    decided.phase
+                );
+                ok = false;
+            }
+            expected = decided.next;
+            if let Some(dir) = &out {
+                let step = dir.join(format!("step-{n}"));
+                certcycle::k8s::write_out_dir(&step, &run.secrets, &run.published)?;
+            }
+        }
+        if let Some(b) = &full.first_break {
+            eprintln!(
+                "error: mTLS broke on day {} ({}): {} -> {}: {}",
+                b.day,
+                rfc3339(b.at),
+                b.client,
+                b.server,
+                b.error
+            );
+            return Ok(1);
+        }
+        println!("verdict: no break; {} actions", full.actions.len());
+        Ok(if ok { 0 } else { 1 })
+    })
+}
