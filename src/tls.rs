@@ -39,6 +39,9 @@
 //! # let _ = config; Ok(()) }
 //! ```
 
+mod rotation;
+pub use rotation::{LivePhase, LiveRotationError};
+
 use crate::bundle::TrustBundle;
 use crate::cert::Certificate;
 use crate::key::PrivateKey;
@@ -81,6 +84,8 @@ impl Snapshot {
 pub struct TrustStore {
     current: ArcSwap<Snapshot>,
     writer: Mutex<()>,
+    /// A live anchor rotation in progress ([`TrustStore::prepare`]).
+    rotation: Mutex<Option<rotation::Live>>,
 }
 
 impl TrustStore {
@@ -92,6 +97,7 @@ impl TrustStore {
                 bundle,
             }),
             writer: Mutex::new(()),
+            rotation: Mutex::new(None),
         }
     }
 

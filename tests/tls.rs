@@ -650,3 +650,155 @@ fn signature_failures_give_the_error_rustls_webpki_gives() {
         ))
     );
 }
+
+/// A new leaf for `l` under `issuer`.
+fn reissue(l: &Live, issuer: &Ca, at: OffsetDateTime, r: &mut impl rand_core::CryptoRngCore) {
+    let key = PrivateKey::generate(r);
+    let leaf = issuer
+        .issue(
+            &linkerd::workload(&l.identity_name),
+            key.public_key(),
+            at,
+            r,
+        )
+        .unwrap()
+        .certificate;
+    l.identity
+        .replace(&leaf, &[issuer.certificate().clone()], &key, &provider())
+        .unwrap();
+}
+
+/// SPIRE's discipline on live stores, paced by a `rotation::Schedule` (DESIGN §17): prepare,
+/// activate, taint, revoke, with real handshakes between three processes after every step;
+/// and each wrong order refused by the store, or, forced past it, failing exactly where the
+/// refusal said.
+#[test]
+fn live_prepare_activate_taint_revoke_follow_the_schedule() {
+    use certcycle::rotation::{Lifetimes, Propagation, Schedule};
+    use certcycle::tls::{LivePhase, LiveRotationError};
+    let pki = certcycle::testkit::hierarchy()
+        .leaves(["web", "api", "db"])
+        .build()
+        .unwrap();
+    let t0 = pki.at + Duration::hours(1);
+    let lives: Vec<Live> = ["web", "api", "db"]
+        .into_iter()
+        .map(|n| Live::new(&pki, n))
+        .collect();
+    // The fleet's processes pick a new bundle within 10 minutes of each other.
+    let schedule = Schedule::new(
+        Lifetimes::linkerd(Duration::days(365)),
+        Propagation::Rollout(Duration::minutes(10)),
+    )
+    .unwrap();
+    let r = &mut support::rng(2200);
+    let new_anchor =
+        Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), t0, r).unwrap();
+    let new_issuer = new_anchor
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), t0, r)
+        .unwrap()
+        .ca;
+
+    // Prepare on web and api only; web signing under the new anchor now would fail exactly
+    // where db verifies web (db has not prepared; in mutual TLS, both connections between
+    // the two): the wrong order, forced.
+    for l in &lives[..2] {
+        l.trust.prepare(new_anchor.trust_anchor(), t0).unwrap();
+        assert_eq!(l.trust.live_phase(), LivePhase::Prepared);
+    }
+    assert_eq!(every_pair(&lives, t0), Vec::<String>::new());
+    let (web_leaf, web_chain, web_key) = {
+        let w = pki.workload("web");
+        (w.certificate.clone(), w.chain.clone(), w.key.clone_key())
+    };
+    reissue(&lives[0], &new_issuer, t0, r);
+    let broken = every_pair(&lives, t0);
+    assert_eq!(broken.len(), 2, "{broken:?}");
+    assert!(
+        broken
+            .iter()
+            .all(|b| b.starts_with("db -> web:") || b.starts_with("web -> db:")),
+        "{broken:?}"
+    );
+    lives[0]
+        .identity
+        .replace(&web_leaf, &web_chain, &web_key, &provider())
+        .unwrap();
+    lives[2]
+        .trust
+        .prepare(new_anchor.trust_anchor(), t0)
+        .unwrap();
+    assert_eq!(every_pair(&lives, t0), Vec::<String>::new());
+
+    // Activate: refused inside the propagation window, then taken.
+    let early = lives[0]
+        .trust
+        .activate(&schedule, t0 + Duration::minutes(1));
+    assert!(
+        matches!(early, Err(LiveRotationError::NotPropagated { .. })),
+        "{early:?}"
+    );
+    let t1 = t0 + schedule.propagation();
+    for l in &lives {
+        l.trust.activate(&schedule, t1).unwrap();
+        assert_eq!(
+            l.trust.signing_anchor().as_ref(),
+            Some(new_anchor.certificate())
+        );
+    }
+    // New identities under the new anchor, one process at a time, every pair talking.
+    for l in &lives[..2] {
+        reissue(l, &new_issuer, t1, r);
+        assert_eq!(
+            every_pair(&lives, t1),
+            Vec::<String>::new(),
+            "after {}",
+            l.name
+        );
+    }
+    // Revoke: refused inside the drain window without a taint.
+    let early = lives[0]
+        .trust
+        .revoke(&schedule, t1 + Duration::hours(1), &[]);
+    assert!(
+        matches!(early, Err(LiveRotationError::NotDrained { .. })),
+        "{early:?}"
+    );
+    // Taint: revoke no longer waits for the drain, but for the identities: db is still under
+    // the old anchor, and the refusal names it.
+    let identities: Vec<&IdentityStore> = lives.iter().map(|l| &*l.identity).collect();
+    for l in &lives {
+        l.trust.taint().unwrap();
+        assert_eq!(l.trust.live_phase(), LivePhase::Tainted);
+    }
+    assert!(!lives[0].trust.under_new_anchor(&lives[2].identity, t1));
+    let refused = lives[0].trust.revoke(&schedule, t1, &identities);
+    match &refused {
+        Err(LiveRotationError::OldAnchorStillNeeded { identities }) => {
+            assert_eq!(identities.len(), 1, "{identities:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Forced past the refusal (the old anchor dropped from api's store by hand): api refuses
+    // db, as predicted, and nothing else breaks.
+    let only_new = TrustBundle::from_anchors([new_anchor.trust_anchor()]);
+    let api_before = lives[1].trust.current().bundle().clone();
+    lives[1].trust.replace(only_new);
+    let broken = every_pair(&lives, t1);
+    assert_eq!(broken.len(), 2, "{broken:?}");
+    assert!(
+        broken
+            .iter()
+            .all(|b| b.starts_with("api -> db:") || b.starts_with("db -> api:")),
+        "{broken:?}"
+    );
+    lives[1].trust.replace(api_before);
+    // db re-issued: revoke everywhere, every pair talking, one anchor left.
+    reissue(&lives[2], &new_issuer, t1, r);
+    for l in &lives {
+        l.trust.revoke(&schedule, t1, &identities).unwrap();
+        assert_eq!(l.trust.live_phase(), LivePhase::Steady);
+        assert_eq!(l.trust.current().bundle().len(), 1);
+    }
+    assert_eq!(every_pair(&lives, t1), Vec::<String>::new());
+}
