@@ -49,7 +49,7 @@ impl<R: CryptoRngCore> Engine<R> {
                     schedule,
                     self.now,
                 )
-                .map_err(|e| Error::Sim(SimError::Schedule(Box::new(e))))?
+                .map_err(|_| Error::Sim(SimError::ScheduleOverflow { at: self.now }))?
             };
             self.operator.auto_due = decided.next.map(|d| d.at.max(self.now));
             let Some(action) = decided.action else {

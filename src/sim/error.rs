@@ -10,9 +10,13 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimError {
-    /// Unattended rotation's [`reconcile`](crate::rotation::reconcile) could not decide.
-    #[error("the rotation schedule: {0}")]
-    Schedule(Box<crate::rotation::ScheduleError>),
+    /// Unattended rotation's [`reconcile`](crate::rotation::reconcile) could not decide: its
+    /// times overflow (an anchor whose windows end past year 9999).
+    #[error("the rotation schedule's times overflow at {}", rfc3339(*at))]
+    ScheduleOverflow {
+        /// When the loop ran.
+        at: OffsetDateTime,
+    },
     /// A starting [`Secrets`](super::Secrets) with another number of CAs above the anchor than
     /// the [`Topology`](super::Topology) has.
     #[error("the starting state has {given} CA(s) above the anchor; the topology has {topology}")]
