@@ -217,7 +217,43 @@ pub struct Windows {
     pub expires: OffsetDateTime,
 }
 
-/// A proven rotation schedule: see the [module](self) for the windows.
+/// A proven rotation schedule (DESIGN §17).
+///
+/// every loop.
+///
+/// SPIRE prepares a new authority at half its predecessor's remaining life (at most 30 days
+/// before expiry) and activates it at a sixth (at most 7 days): safe there because bundles
+/// reach workloads in seconds. A Linkerd proxy loads its anchors only when its pod starts, and
+/// the identity controller only when it starts, so here the windows are set by the restart
+/// cadence and the leaf lifetime, and each one is as short as is safe:
+///
+/// ```text
+///   prepare ──── propagation ────> activate ──── drain ────> retire ─ slack ─> old anchor's notAfter
+///   new anchor in the bundle        identity issuer           old anchor out
+///   (cert-manager re-keys the       re-signed under the       of the bundle
+///    anchor: renewBefore)           new anchor (issuerRef)
+/// ```
+///
+/// - **propagation**: every pod, and the identity controller, restarts within the cadence, so
+///   after it everyone holds {new, old}; activating earlier hands new-anchor leaves to proxies
+///   that trust only the old anchor, or has the controller skip the new issuer;
+/// - **drain**: a proxy refreshes its leaf at 70% of its life, so this long after the switch no
+///   leaf under the old issuer is presented; retiring earlier lets a pod that restarts in
+///   between load a bundle without the anchor its peers' leaves still chain to;
+/// - **slack**: time kept between retiring and the old anchor's notAfter, one leaf lifetime by
+///   default (24h): a loop that runs late still has that long before anything expires, and
+///   every leaf under the old anchor lives its full lifetime, so the drain (not the anchor's
+///   notAfter, which caps the identity issuer and every leaf under it) bounds the retire.
+///   With less than 30% of a leaf lifetime of slack, that cap ends the old leaves first, and
+///   the drain window is longer than it needs to be (safe, not tight).
+///
+/// The shape to run it with cert-manager: the anchor Certificate's renewBefore is
+/// [`Schedule::anchor_renew_before`], so cert-manager prepares by itself; the identity issuer
+/// Certificate's issuerRef names a CA issuer on the previous-anchor Secret (a copy of the
+/// anchor Secret), so a routine issuer renewal after the re-key still signs with the old
+/// anchor. What cert-manager cannot time are the two dated actions: switching that issuerRef
+/// to the anchor's CA issuer (activate) and, at retire, copying the anchor Secret into the
+/// previous-anchor Secret and switching the issuerRef back.
 ///
 /// ```
 /// use certcycle::rotation::{Lifetimes, Propagation, Schedule};
