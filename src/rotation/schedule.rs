@@ -677,7 +677,8 @@ pub struct Reconciled {
 ///     Lifetimes::linkerd(anchor.not_after() - anchor.not_before()),
 ///     Propagation::RestartEvery(Duration::DAY),
 /// )?;
-/// let observed = Observed::new(anchor, Some(anchor), &h.bundle(), issuer);
+/// let bundle = h.bundle();
+/// let observed = Observed::new(anchor, Some(anchor), &bundle, issuer);
 /// let r = reconcile(&observed, &schedule, h.at)?;
 /// assert_eq!(r.phase, Phase::Steady);
 /// assert_eq!(r.action, None);
