@@ -7,7 +7,9 @@
 //! break: what each moment costs when every proxy has its own), `three_tier_1000` (a
 //! self-signed root Certificate above an intermediate anchor Certificate on
 //! `rotationPolicy: Never`, the seed's identity issuer below, 1,000 workloads, 360 days: the
-//! intermediate is re-signed by the root on day 243, no break), and `verify_one` (one
+//! intermediate is re-signed by the root on day 243, no break), `auto_1000` (unattended
+//! rotation, DESIGN §17: 30-day anchors rotated by the proven schedule, 1,000 workloads
+//! restarted daily, 100 days: three rotations, no break), and `verify_one` (one
 //! certcycle verification of a Linkerd chain, the unit the target is
 //! stated in: `year_1000` ≤ 5,000 × `verify_one`). The number of real verifications each run
 //! makes is printed once.
@@ -44,7 +46,29 @@ fn bench(c: &mut Criterion) {
         )
         .workloads(1000)
         .horizon(Duration::days(360));
+    let schedule = certcycle::rotation::Schedule::new(
+        certcycle::rotation::Lifetimes::linkerd(Duration::days(30)),
+        certcycle::rotation::Propagation::RestartEvery(Duration::DAY),
+    )
+    .unwrap();
+    let auto = Config::seed(start)
+        .anchor_spec(CertSpec::ca(linkerd::TRUST_ANCHOR_CN, Duration::days(30)))
+        .workloads(1000)
+        .restart_every(Some(Duration::DAY))
+        .horizon(Duration::days(100))
+        .auto_rotation(schedule);
     let rng = &mut rand_core::OsRng;
+    let run = simulate(&auto, rng).unwrap();
+    assert!(run.first_break.is_none());
+    let retired = certcycle::plan::rotations(&run)
+        .iter()
+        .filter(|r| r.retire.is_some())
+        .count();
+    assert!(retired >= 3, "{retired}");
+    eprintln!(
+        "auto_1000: {retired} rotations, {} real verifications, {} continuity checks",
+        run.verifications, run.checks
+    );
     let run = simulate(&three_tier, rng).unwrap();
     assert!(run.first_break.is_none());
     assert!(run.timeline.iter().any(|e| {
@@ -105,6 +129,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("restarts_1000", |b| {
         b.iter(|| simulate(black_box(&restarts), rng).unwrap())
+    });
+    g.bench_function("auto_1000", |b| {
+        b.iter(|| simulate(black_box(&auto), rng).unwrap())
     });
     g.finish();
 }

@@ -86,7 +86,7 @@ fn auto_schedule(
     cfg: &plan::Config,
     slack: Option<time::Duration>,
 ) -> Result<Schedule, Box<dyn std::error::Error>> {
-    if !cfg.topology.is_seed() {
+    if !cfg.topology.is_seed_shape() {
         return Err("--rotation auto drives a self-signed anchor Certificate under a trust-manager Bundle (the seed's shape); this set-up's anchor or trust roots are not that: give such manifests, or rotate by --rotate-at".into());
     }
     let propagation = cfg

@@ -371,3 +371,60 @@ fn reconcile_repairs_broken_states_and_is_idempotent() {
     .unwrap();
     assert_eq!(a.action, Some(Action::Replace));
 }
+
+/// The manifests `plan --rotation auto` writes read back as unattended rotation's shape: the
+/// identity issuer is signed through the previous-anchor Secret. Without the loop the anchor
+/// re-keys on schedule and nobody activates it, so the plan breaks when the old anchor
+/// expires (day 365); with the loop it holds. `check` on those manifests with a staged
+/// cluster's Secrets reads `anchor-staged` (the anchor is the Certificate's Secret, not the
+/// one the issuerRef names).
+#[test]
+fn the_emitted_manifests_read_back_as_the_shape_they_run() {
+    use certcycle::k8s::{CheckReport, Cluster, Objects, ResolveOptions};
+    use certcycle::rotation::Phase;
+    let schedule = Schedule::new(
+        Lifetimes::linkerd(Duration::hours(8760)),
+        Propagation::RestartEvery(Duration::DAY),
+    )
+    .unwrap();
+    let seed = Config::seed(start()).restart_every(Some(Duration::DAY));
+    let yaml = certcycle::plan::auto_manifests(&seed, &schedule).unwrap();
+    let cluster = Cluster::resolve(
+        Objects::read("auto-rotation.yaml", &yaml).unwrap(),
+        &ResolveOptions::default(),
+    );
+    let cfg = cluster.plan_config(Some(start())).unwrap();
+    assert!(cfg.topology.issuer_via_previous);
+    assert!(cfg.topology.is_seed_shape());
+    assert_eq!(
+        cfg.anchor.get_renew_before(),
+        Some(schedule.anchor_renew_before())
+    );
+    let cfg = cfg
+        .restart_every(Some(Duration::DAY))
+        .horizon(Duration::days(500));
+    let alone = simulate(&cfg, &mut rand_core::OsRng).unwrap();
+    let b = alone.first_break.expect("nobody activates the new anchor");
+    assert_eq!(b.day, 365, "{b:?}");
+    let looped = simulate(
+        &cfg.clone().auto_rotation(schedule.clone()),
+        &mut rand_core::OsRng,
+    )
+    .unwrap();
+    assert!(looped.first_break.is_none(), "{:?}", looped.first_break);
+
+    // A staged cluster: its Secrets (as rotate --out writes them) with the manifests.
+    let staged_at = certcycle::plan::rotations(&looped)[0].prepare;
+    let cfg30 = cfg
+        .clone()
+        .auto_rotation(schedule)
+        .horizon(staged_at - start());
+    let run = simulate(&cfg30, &mut rand_core::OsRng).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    certcycle::k8s::write_out_dir(dir.path(), &run.secrets, &run.published).unwrap();
+    let mut objects = Objects::read("auto-rotation.yaml", &yaml).unwrap();
+    objects.add_path(dir.path()).unwrap();
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let report = CheckReport::new(&cluster, staged_at);
+    assert_eq!(report.phase, Some(Phase::AnchorStaged), "{report}");
+}

@@ -22,6 +22,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("prepared_verify", fuzz_logic::prepared_verify),
     ("k8s_objects", fuzz_logic::k8s_objects),
     ("k8s_plan", fuzz_logic::k8s_plan),
+    ("rotation_schedule", fuzz_logic::rotation_schedule),
 ];
 
 #[test]

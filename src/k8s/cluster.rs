@@ -590,6 +590,9 @@ impl Cluster {
     /// The anchor Secret: the one the identity issuer's CA issuer signs with, else
     /// `cert-manager/linkerd-trust-anchor`.
     pub fn anchor_secret(&self) -> (String, String) {
+        if let Some((anchor, _)) = self.signs_through_previous() {
+            return anchor;
+        }
         match self.identity_issuer().map(|c| &c.issuer) {
             Some(IssuerResolution::Ca { namespace, name }) => (namespace.clone(), name.clone()),
             _ => (
@@ -599,9 +602,62 @@ impl Cluster {
         }
     }
 
+    /// Unattended rotation's shape (DESIGN §17, `plan --rotation auto`'s manifests): the
+    /// identity issuer's CA issuer is on a Secret nothing manages that is a source of the
+    /// trust-roots Bundle, whose other Secret source a CA Certificate manages. That Secret is
+    /// the previous-anchor copy, and the Certificate's the anchor: `(anchor, previous)`.
+    pub fn signs_through_previous(&self) -> Option<((String, String), (String, String))> {
+        let Some(IssuerResolution::Ca { namespace, name }) =
+            self.identity_issuer().map(|c| &c.issuer)
+        else {
+            return None;
+        };
+        if self
+            .certificates
+            .iter()
+            .any(|c| c.secret.0 == *namespace && c.secret.1 == *name)
+        {
+            return None;
+        }
+        let ns = &self.options.trust_namespace;
+        if namespace != ns {
+            return None;
+        }
+        let sources: Vec<&String> =
+            self.objects
+                .objects
+                .iter()
+                .find_map(|o| match &o.resource {
+                    Resource::Bundle(b) if o.at.name == linkerd::TRUST_ROOTS_CONFIGMAP => Some(
+                        b.sources
+                            .iter()
+                            .filter_map(|s| match s {
+                                BundleSource::Secret { name, .. } => Some(name),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    _ => None,
+                })?;
+        if !sources.contains(&name) {
+            return None;
+        }
+        let anchor = sources.iter().find(|s| {
+            **s != name
+                && self
+                    .certificates
+                    .iter()
+                    .any(|c| c.secret.0 == *ns && c.secret.1 == ***s && c.spec.is_ca())
+        })?;
+        Some(((ns.clone(), (*anchor).clone()), (ns.clone(), name.clone())))
+    }
+
     /// The previous-anchor Secret: the trust-roots Bundle's other Secret source, else
     /// `cert-manager/linkerd-previous-anchor`.
     pub fn previous_anchor_secret(&self) -> (String, String) {
+        if let Some((_, previous)) = self.signs_through_previous() {
+            return previous;
+        }
         let (_, anchor) = self.anchor_secret();
         let ns = self.options.trust_namespace.clone();
         let from_bundle = self.objects.objects.iter().find_map(|o| match &o.resource {

@@ -148,7 +148,13 @@ impl Cluster {
                     give: "certificates whose dates and constraints certcycle can issue".into(),
                 })?;
             let previous = chain.previous.clone();
-            cfg = cfg.from_secrets(Secrets::new(anchor, issuer, previous).with_above(above));
+            let mut secrets = Secrets::new(anchor, issuer, previous).with_above(above);
+            if let (Some(cert), Some(key)) = (chain.previous.clone(), chain.previous_key.take()) {
+                if let Ok(ca) = crate::issue::Ca::new(cert, key) {
+                    secrets = secrets.with_previous_ca(ca);
+                }
+            }
+            cfg = cfg.from_secrets(secrets);
         }
         let anchor = chain.cas.pop().ok_or(PlanInputError::CannotModel {
             what: "no anchor".into(),
@@ -173,7 +179,8 @@ impl Cluster {
             )
             .anchor(anchor.kind)
             .issuer(chain.issuer.kind)
-            .roots(chain.roots.clone());
+            .roots(chain.roots.clone())
+            .issuer_via_previous(chain.via_previous);
         let (pns, pn) = self.previous_anchor_secret();
         cfg.names = Names {
             anchor: anchor.name.clone(),
@@ -329,7 +336,12 @@ impl PlanReport {
 fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
     use crate::spec::RotationPolicy;
     let spec = &cfg.anchor;
-    if !cfg.topology.anchor.is_managed() || spec.get_rotation_policy() == RotationPolicy::Never {
+    // In unattended rotation's shape the re-key is the plan's prepare; the assume: line says
+    // what must follow it.
+    if !cfg.topology.anchor.is_managed()
+        || spec.get_rotation_policy() == RotationPolicy::Never
+        || cfg.topology.issuer_via_previous
+    {
         return Vec::new();
     }
     let duration = spec.get_duration();

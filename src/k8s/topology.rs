@@ -46,6 +46,11 @@ pub(super) struct Chain {
     pub(super) previous_source: bool,
     /// The previous-anchor Secret's certificate, if given.
     pub(super) previous: Option<Certificate>,
+    /// Its key, if given and it pairs with the certificate.
+    pub(super) previous_key: Option<PrivateKey>,
+    /// The identity issuer is signed through a CA issuer on the previous-anchor Secret
+    /// (unattended rotation's shape, [`Cluster::signs_through_previous`]).
+    pub(super) via_previous: bool,
     pub(super) roots_name: String,
     pub(super) assumptions: Vec<String>,
 }
@@ -146,7 +151,22 @@ impl Cluster {
             }
         };
         let mut cas = Vec::new();
+        let through_previous = self.signs_through_previous();
+        let mut via_previous = false;
         match signer {
+            Some(IssuerResolution::Ca { namespace, name })
+                if through_previous
+                    .as_ref()
+                    .is_some_and(|(_, p)| p.0 == namespace && p.1 == name) =>
+            {
+                let (anchor, previous) = through_previous.unwrap_or_default();
+                assumptions.push(format!(
+                    "Certificate/{}: signed through the CA issuer on Secret {}/{}, the copy of the anchor Secret {}/{} that the Bundle also publishes (unattended rotation's shape, DESIGN §17): after each anchor re-key it keeps signing with the previous anchor until its issuerRef is switched (plan --rotation auto runs that loop)",
+                    issuer.name, previous.0, previous.1, anchor.0, anchor.1
+                ));
+                via_previous = true;
+                self.walk_up(anchor, &mut cas, &mut assumptions)?;
+            }
             Some(IssuerResolution::Ca { namespace, name }) => {
                 self.walk_up((namespace, name), &mut cas, &mut assumptions)?;
             }
@@ -231,19 +251,19 @@ impl Cluster {
                 ));
             }
         }
-        let previous = previous_source
-            .then(|| {
-                let (pns, pn) = self.previous_anchor_secret();
-                self.secret(&pns, &pn)
-                    .and_then(|s| s.certs(linkerd::TLS_CRT).first().cloned())
-            })
-            .flatten();
+        let (previous, previous_key) = if previous_source {
+            self.secret_ca(&self.previous_anchor_secret())
+        } else {
+            (None, None)
+        };
         Ok(Chain {
             cas,
             issuer,
             roots,
             previous_source,
             previous,
+            previous_key,
+            via_previous,
             roots_name,
             assumptions,
         })

@@ -112,7 +112,7 @@ pub fn auto_lines(schedule: &Schedule, run: &Run) -> Vec<String> {
 }
 
 /// The manifests that run `schedule` with cert-manager and trust-manager, in the seed's names:
-/// the anchor Certificate with the schedule's renewBefore, a CA ClusterIssuer on each of the
+/// the self-signed ClusterIssuer, the anchor Certificate with the schedule's renewBefore, a CA ClusterIssuer on each of the
 /// anchor and previous-anchor Secrets, the identity issuer Certificate signed through the
 /// previous-anchor one, and the Bundle with both Secrets as sources. The previous-anchor
 /// Secret itself is written by the dated actions ([`dated_actions`]), a copy of the anchor
@@ -142,6 +142,13 @@ pub fn auto_manifests(cfg: &Config, schedule: &Schedule) -> Result<String, Error
 # cert-manager re-keys the anchor at renewBefore (prepare). Two dated actions it cannot time:
 # activate (issuerRef -> linkerd-trust-anchor) and retire (copy the anchor Secret into
 # linkerd-previous-anchor, issuerRef -> linkerd-previous-anchor): see dated-actions.txt.
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: linkerd-self-signed-issuer
+spec:
+  selfSigned: {{}}
+---
 apiVersion: cert-manager.io/v1
 kind: Certificate
 metadata:

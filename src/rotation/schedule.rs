@@ -101,6 +101,11 @@ pub struct Lifetimes {
 }
 
 impl Lifetimes {
+    /// An anchor lifetime and a leaf lifetime.
+    pub fn new(anchor: Duration, leaf: Duration) -> Self {
+        Self { anchor, leaf }
+    }
+
     /// An anchor lifetime with Linkerd's 24h leaves.
     pub fn linkerd(anchor: Duration) -> Self {
         Self {
@@ -341,8 +346,9 @@ impl Schedule {
 
     /// The same schedule with one window set to `length`, not proven: for experiments
     /// (showing a shorter window breaks). [`Schedule::is_proven`] says `false` unless the
-    /// length is the proven one or longer.
+    /// length is the proven one or longer. A negative length counts as zero.
     pub fn with_window(mut self, window: Window, length: Duration) -> Self {
+        let length = length.max(Duration::ZERO);
         let proven = match window {
             Window::Propagation => length >= self.propagation,
             Window::Drain => length >= self.drain,
@@ -405,7 +411,9 @@ impl Schedule {
     /// How long before an anchor's notAfter its successor is prepared: the anchor
     /// Certificate's `renewBefore`, so that cert-manager re-keys it then by itself.
     pub fn anchor_renew_before(&self) -> Duration {
-        self.propagation + self.drain + self.slack
+        self.propagation
+            .saturating_add(self.drain)
+            .saturating_add(self.slack)
     }
 
     /// The shortest anchor lifetime these windows fit: two propagation and two drain windows,
@@ -416,7 +424,9 @@ impl Schedule {
 
     /// Time between two anchor generations.
     pub fn period(&self) -> Duration {
-        self.lifetimes.anchor - self.anchor_renew_before()
+        self.lifetimes
+            .anchor
+            .saturating_sub(self.anchor_renew_before())
     }
 
     /// Each window's length and why it cannot be shorter.

@@ -11,10 +11,11 @@ use crate::rotation::{Action, Due, Observed, reconcile};
 const MAX_ACTIONS_AT_ONCE: usize = 4;
 
 impl<R: CryptoRngCore> Engine<R> {
-    /// At install: the issuerRef names the previous-anchor CA issuer unless the identity
-    /// issuer is already under a newer anchor, and the loop runs at once.
+    /// At install, in unattended rotation's shape: the issuerRef names the previous-anchor CA
+    /// issuer unless the identity issuer is already under a newer anchor; the loop (if any)
+    /// runs at once.
     pub(super) fn auto_install(&mut self) {
-        if self.cfg.auto.is_none() {
+        if !self.cfg.topology.issuer_via_previous {
             return;
         }
         let anchor = self.cm.anchor.as_ref().map(|a| a.certificate());
@@ -26,7 +27,9 @@ impl<R: CryptoRngCore> Engine<R> {
             }
         });
         self.cm.signs_with_previous = !resigned;
-        self.operator.auto_due = Some(self.now);
+        if self.cfg.auto.is_some() {
+            self.operator.auto_due = Some(self.now);
+        }
     }
 
     /// The rotation loop, when due: reconcile, take the action, and note when to call again.

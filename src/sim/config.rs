@@ -255,6 +255,7 @@ impl Config {
         self.anchor = self.anchor.renew_before(schedule.anchor_renew_before());
         self.anchor.renew_before_percentage = None;
         self.previous_anchor_source = true;
+        self.topology.issuer_via_previous = true;
         self.auto = Some(schedule);
         self
     }

@@ -222,7 +222,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 event: e,
             });
         }
-        if cfg.auto.is_some() {
+        if cfg.topology.issuer_via_previous {
             self.cm.previous_signer =
                 match cfg.secrets.as_ref().and_then(|s| s.previous_ca.as_ref()) {
                     Some(p) => Some(p.clone_ca()),

@@ -140,6 +140,11 @@ pub struct Topology {
     pub issuer: CaKind,
     /// The trust roots.
     pub roots: TrustRoots,
+    /// The identity issuer is signed through a CA issuer on the previous-anchor Secret (a
+    /// copy of the anchor Secret), so after each anchor re-key it keeps signing with the
+    /// previous anchor until its issuerRef is switched: unattended rotation's shape (DESIGN
+    /// §17). [`Config::auto_rotation`](super::Config::auto_rotation) implies it.
+    pub issuer_via_previous: bool,
 }
 
 impl Topology {
@@ -167,8 +172,21 @@ impl Topology {
         self
     }
 
+    /// Signs the identity issuer through the previous-anchor Secret (see
+    /// [`Topology::issuer_via_previous`]).
+    pub fn issuer_via_previous(mut self, on: bool) -> Self {
+        self.issuer_via_previous = on;
+        self
+    }
+
     /// Whether this is the seed's shape.
     pub fn is_seed(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// Whether this is the seed's shape, with the identity issuer signed through either
+    /// anchor Secret: the shape unattended rotation drives.
+    pub fn is_seed_shape(&self) -> bool {
+        self.clone().issuer_via_previous(false).is_seed()
     }
 }

@@ -674,3 +674,152 @@ pub(crate) fn k8s_plan(data: &[u8]) {
     let again = Report::new(&cfg, &mut rng()).map(|r| r.to_string());
     assert_eq!(once.ok(), again.ok(), "the same plan gave two reports");
 }
+
+/// Reads the `i`-th little-endian i64 of `data` (zero past its end).
+fn word(data: &[u8], i: usize) -> i64 {
+    let mut b = [0u8; 8];
+    for (k, x) in b.iter_mut().enumerate() {
+        *x = data.get(i * 8 + k).copied().unwrap_or(0);
+    }
+    i64::from_le_bytes(b)
+}
+
+/// A steady and an anchor-staged cluster, built once: (anchor, previous, bundle, issuer).
+fn rotation_fixture() -> &'static [(
+    certcycle::Certificate,
+    certcycle::Certificate,
+    TrustBundle,
+    certcycle::Certificate,
+); 2] {
+    use certcycle::{Ca, presets::linkerd};
+    use rand_core::SeedableRng;
+    static FIXTURE: std::sync::OnceLock<[(Certificate, Certificate, TrustBundle, Certificate); 2]> =
+        std::sync::OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let r = &mut rand_chacha::ChaCha20Rng::seed_from_u64(22);
+        let t0 = time::macros::datetime!(2026-01-01 0:00 UTC);
+        let old =
+            Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), t0, r).unwrap();
+        let new = Ca::self_signed(
+            &linkerd::trust_anchor(),
+            PrivateKey::generate(r),
+            t0 + time::Duration::days(300),
+            r,
+        )
+        .unwrap();
+        let issuer = old
+            .issue_ca(
+                &linkerd::identity_issuer(),
+                PrivateKey::generate(r),
+                t0 + time::Duration::days(300),
+                r,
+            )
+            .unwrap()
+            .ca;
+        let (o, n, i) = (
+            old.certificate().clone(),
+            new.certificate().clone(),
+            issuer.certificate().clone(),
+        );
+        [
+            (
+                o.clone(),
+                o.clone(),
+                TrustBundle::from_anchors([old.trust_anchor()]),
+                i.clone(),
+            ),
+            (
+                n,
+                o,
+                TrustBundle::from_anchors([new.trust_anchor(), old.trust_anchor()]),
+                i,
+            ),
+        ]
+    })
+}
+
+/// Schedules from any durations never panic; an accepted one is proven, fits its anchor and
+/// orders its windows; a refusal that names a restart cadence is right (that cadence gives a
+/// schedule); `reconcile` on a steady and a staged cluster at any time never panics, answers
+/// the same twice, and never names a next time before now when it has nothing to do now.
+pub(crate) fn rotation_schedule(data: &[u8]) {
+    use certcycle::rotation::{
+        Lifetimes, Observed, Propagation, Schedule, ScheduleError, Window, reconcile,
+    };
+    use time::Duration;
+    // Seconds, up to about 20 years either way, so every field reaches its edges.
+    let secs = |i: usize| Duration::seconds(word(data, i) % (20 * 366 * 86_400));
+    let (anchor, leaf, every, slack, cut) = (secs(0), secs(1), secs(2), secs(3), secs(4));
+    let propagation = match word(data, 5).rem_euclid(3) {
+        0 => Propagation::RestartEvery(every),
+        1 => Propagation::Rollout(every),
+        _ => Propagation::Never,
+    };
+    let lifetimes = Lifetimes::new(anchor, leaf);
+    let schedule = match Schedule::new(lifetimes, propagation) {
+        Ok(s) => s,
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            if let ScheduleError::NoPropagation {
+                longest_cadence: Some(c),
+                ..
+            }
+            | ScheduleError::AnchorTooShort {
+                longest_cadence: Some(c),
+                ..
+            } = e
+            {
+                assert!(
+                    Schedule::new(lifetimes, Propagation::RestartEvery(c)).is_ok(),
+                    "{e}: the cadence it names is refused"
+                );
+            }
+            return;
+        }
+    };
+    assert!(schedule.is_proven());
+    assert!(schedule.shortest_anchor() <= anchor);
+    assert!(schedule.propagation() > Duration::ZERO && schedule.drain() > Duration::ZERO);
+    let _ = schedule.bounds();
+    let schedule = match schedule.clone().with_slack(slack) {
+        Ok(s) => s,
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            schedule
+        }
+    };
+    let expires = time::macros::datetime!(2030-01-01 0:00 UTC) + secs(6) / 4;
+    if let Ok(w) = schedule.after(expires) {
+        assert!(w.prepare <= w.activate && w.activate <= w.retire && w.retire <= w.expires);
+    }
+    if let Ok(all) = schedule.rotations(expires, expires + Duration::days(3660)) {
+        assert!(all.len() <= 10_000);
+    }
+    let window =
+        [Window::Propagation, Window::Drain, Window::Slack][word(data, 7).rem_euclid(3) as usize];
+    let variant = schedule.clone().with_window(window, cut);
+    let _ = (
+        variant.anchor_renew_before(),
+        variant.period(),
+        variant.spire(),
+    );
+    let now = time::macros::datetime!(2026-01-01 0:00 UTC) + secs(8) / 8;
+    for (a, p, b, i) in rotation_fixture() {
+        for s in [&schedule, &variant] {
+            let o = Observed::new(a, Some(p), b, i);
+            let first = reconcile(&o, s, now);
+            assert_eq!(first, reconcile(&o, s, now), "not idempotent");
+            if let Ok(r) = first {
+                if r.action.is_none() {
+                    if let Some(next) = r.next {
+                        assert!(
+                            next.at >= now,
+                            "nothing to do, next at {} before now",
+                            next.at
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
