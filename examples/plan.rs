@@ -49,7 +49,8 @@
 //! DIR` it writes `DIR/auto-rotation.yaml` (the manifests) and `DIR/dated-actions.txt` (what
 //! cert-manager cannot time). No restarts, or an anchor too short for the windows: exit 3,
 //! naming the restart cadence that would do. `--slack D` keeps D between retiring an anchor
-//! and its notAfter.
+//! and its notAfter. With `--format json` the same is the document's `rotation` object
+//! (`certcycle::plan::auto_json`).
 //! Exit 0 no break, 1 a break (or a configuration cert-manager/Linkerd cannot run), 2 input
 //! error (`error: <file>:<line>:<col>: ...`), 3 cannot model (`error: cannot model: ...` with
 //! the input or flag that would make it modelable).
@@ -273,10 +274,16 @@ fn main() -> std::process::ExitCode {
         let mut report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
         report.report.timeline = view;
         match format {
-            "json" => println!(
-                "{}",
-                serde_json::to_string_pretty(&report.to_json()).map_err(Fail::from)?
-            ),
+            "json" => {
+                let mut json = report.to_json();
+                if let Some(schedule) = &auto {
+                    json["rotation"] = plan::auto_json(schedule, &report.report.run);
+                }
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json).map_err(Fail::from)?
+                );
+            }
             "sarif" => println!(
                 "{}",
                 serde_json::to_string_pretty(&report.to_sarif()).map_err(Fail::from)?

@@ -46,6 +46,8 @@ pub use crate::sim::{
 mod auto;
 mod html;
 mod timeline;
+#[cfg(feature = "json")]
+pub use auto::auto_json;
 pub use auto::{Rotation, auto_lines, auto_manifests, dated_actions, rotations};
 pub use timeline::{TimelineView, timeline_lines};
 

@@ -46,6 +46,9 @@ fn seed_with_daily_restarts_rotates_unattended_for_three_years() {
             .iter()
             .any(|l| l.starts_with("rotation 2: prepare 2027-12-"))
     );
+    let json = certcycle::plan::auto_json(&schedule, &run);
+    assert_eq!(json["rotations"].as_array().unwrap().len(), rotations.len());
+    assert_eq!(json["windows"][0]["seconds"], 24 * 3600 + 300);
 }
 
 /// No restarts: refused, naming a cadence that would make a schedule possible, and that

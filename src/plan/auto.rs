@@ -111,6 +111,35 @@ pub fn auto_lines(schedule: &Schedule, run: &Run) -> Vec<String> {
     out
 }
 
+/// The report as JSON: `{propagation, windows[] ({window, seconds, reason}),
+/// anchor_renew_before_seconds, period_seconds, spire: {prepare_before_seconds,
+/// activate_before_seconds}, rotations[] ({prepare, activate, retire}: RFC 3339 or null)}`.
+#[cfg(feature = "json")]
+pub fn auto_json(schedule: &Schedule, run: &Run) -> serde_json::Value {
+    use serde_json::json;
+    let (spire_prepare, spire_activate) = schedule.spire();
+    let at = |t: Option<OffsetDateTime>| t.map(rfc3339);
+    json!({
+        "propagation": schedule.propagation_by().to_string(),
+        "windows": schedule.bounds().iter().map(|b| json!({
+            "window": b.window.to_string(),
+            "seconds": b.length.whole_seconds(),
+            "reason": b.reason,
+        })).collect::<Vec<_>>(),
+        "anchor_renew_before_seconds": schedule.anchor_renew_before().whole_seconds(),
+        "period_seconds": schedule.period().whole_seconds(),
+        "spire": {
+            "prepare_before_seconds": spire_prepare.whole_seconds(),
+            "activate_before_seconds": spire_activate.whole_seconds(),
+        },
+        "rotations": rotations(run).iter().map(|r| json!({
+            "prepare": rfc3339(r.prepare),
+            "activate": at(r.activate),
+            "retire": at(r.retire),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// The manifests that run `schedule` with cert-manager and trust-manager, in the seed's names:
 /// the self-signed ClusterIssuer, the anchor Certificate with the schedule's renewBefore, a CA ClusterIssuer on each of the
 /// anchor and previous-anchor Secrets, the identity issuer Certificate signed through the
