@@ -25,7 +25,6 @@
 mod common;
 
 use certcycle::CertSpec;
-use certcycle::HumanDuration;
 use certcycle::plan::{self, Config, Run};
 use certcycle::presets::linkerd;
 use certcycle::rotation::{Due, Lifetimes, Observed, Propagation, Schedule, reconcile};
@@ -34,16 +33,6 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::path::PathBuf;
 use time::{Duration, OffsetDateTime, macros::datetime};
-
-fn duration(args: &Args, flag: &str, default: Duration) -> Result<Duration, Fail> {
-    match args.get(flag) {
-        Some(s) => s
-            .parse::<HumanDuration>()
-            .map(|d| d.0)
-            .map_err(|e| Fail::usage(format!("{flag}: {e}"))),
-        None => Ok(default),
-    }
-}
 
 fn number(args: &Args, flag: &str, default: u64, max: u64) -> Result<u64, Fail> {
     match args.get(flag) {
@@ -88,8 +77,8 @@ fn main() -> std::process::ExitCode {
             ],
             &[],
         )?;
-        let anchor = duration(&args, "--anchor", Duration::days(30))?;
-        let every = duration(&args, "--restart-every", Duration::DAY)?;
+        let anchor = args.duration("--anchor")?.unwrap_or(Duration::days(30));
+        let every = args.duration("--restart-every")?.unwrap_or(Duration::DAY);
         let workloads = usize::try_from(number(&args, "--workloads", 6, 10_000)?)
             .map_err(|_| Fail::usage("--workloads: too many"))?;
         let rotations = i32::try_from(number(&args, "--rotations", 1, 20)?)

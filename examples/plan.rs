@@ -58,7 +58,6 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use certcycle::HumanDuration;
 use certcycle::k8s::{Cluster, Objects, PlanReport, patch_fix};
 use certcycle::mesh::Procedure;
 use certcycle::plan::{self, TimelineView};
@@ -68,19 +67,6 @@ use std::path::Path;
 
 const SEED: &str = include_str!("data/seed.yaml");
 
-fn duration(args: &Args, flag: &str) -> Result<Option<time::Duration>, Fail> {
-    args.get(flag)
-        .map(|v| {
-            v.parse::<HumanDuration>()
-                .map(|d| d.0)
-                .map_err(|e| Fail::usage(format!("{flag}: {e}")))
-        })
-        .transpose()
-}
-
-/// `--fix-out DIR`: each fix that held, written into the input documents under
-/// `DIR/fix-N/`, with `kubectl-patch.sh` and `operations.txt`, and re-planned from the files
-/// written; a `fix-out:` line says where, or why a fix was not written.
 /// The schedule for `--rotation auto`: the seed's shape only (a self-signed anchor Certificate
 /// and a trust-manager Bundle), propagated by the restart cadence.
 fn auto_schedule(
@@ -100,6 +86,9 @@ fn auto_schedule(
     })
 }
 
+/// `--fix-out DIR`: each fix that held, written into the input documents under
+/// `DIR/fix-N/`, with `kubectl-patch.sh` and `operations.txt`, and re-planned from the files
+/// written; a `fix-out:` line says where, or why a fix was not written.
 fn write_fixes(
     dir: &Path,
     inputs: &[(String, String)],
@@ -184,7 +173,7 @@ fn main() -> std::process::ExitCode {
                 "--format: '{format}' is not text, json, sarif or html"
             )));
         }
-        let fail_within = duration(&args, "--fail-within")?;
+        let fail_within = args.duration("--fail-within")?;
         let mut objects = Objects::default();
         // The input texts, for --fix-out (which writes fixes into the user's own documents).
         let mut inputs: Vec<(String, String)> = Vec::new();
@@ -218,7 +207,7 @@ fn main() -> std::process::ExitCode {
                 });
             }
         };
-        if let Some(h) = duration(&args, "--horizon")? {
+        if let Some(h) = args.duration("--horizon")? {
             cfg = cfg.horizon(h);
         }
         if let Some(n) = args.get("--workloads") {
@@ -229,7 +218,7 @@ fn main() -> std::process::ExitCode {
                 .ok_or_else(|| Fail::usage("--workloads: a number from 1 to 100000"))?;
             cfg = cfg.workloads(n);
         }
-        if let Some(every) = duration(&args, "--restart-every")? {
+        if let Some(every) = args.duration("--restart-every")? {
             if every < time::Duration::minutes(1) {
                 return Err(Fail::usage("--restart-every: at least 1m"));
             }
@@ -250,7 +239,7 @@ fn main() -> std::process::ExitCode {
                     "--rotation auto and --rotate-at: one rotation or the other",
                 ));
             }
-            "auto" => match auto_schedule(&cfg, duration(&args, "--slack")?) {
+            "auto" => match auto_schedule(&cfg, args.duration("--slack")?) {
                 Ok(s) => Some(s),
                 Err(e) => {
                     eprintln!("error: cannot model: {e}");

@@ -611,6 +611,12 @@ impl Certificate {
         }
     }
 
+    /// Whether this certificate names `ca` as its issuer and carries `ca`'s signature.
+    pub(crate) fn is_issued_by(&self, ca: &Certificate) -> bool {
+        self.issuer_der() == ca.subject_der()
+            && ca.public_key().is_ok_and(|k| self.is_signed_by(&k))
+    }
+
     /// [`Certificate::is_signed_by`] with a [`crate::PreparedKey`]: the same verdict, faster.
     pub fn is_signed_by_prepared(&self, issuer_key: &crate::PreparedKey) -> bool {
         match self.signature_algorithm() {

@@ -30,12 +30,14 @@ use time::OffsetDateTime;
 
 mod phase;
 mod procedure;
+mod reconcile;
 mod schedule;
 pub use phase::{Broken, NextStep, Observed, Phase};
 pub use procedure::{CONTROLLER, Procedure, Step, is_identity_controller};
+pub use reconcile::{Action, Due, Reconciled, reconcile};
 pub use schedule::{
-    ALLOWANCE, Action, Bound, Due, Lifetimes, Propagation, Reconciled, SPIRE_ACTIVATE_CAP,
-    SPIRE_PREPARE_CAP, Schedule, ScheduleError, Window, Windows, reconcile,
+    ALLOWANCE, Bound, Lifetimes, Propagation, SPIRE_ACTIVATE_CAP, SPIRE_PREPARE_CAP, Schedule,
+    ScheduleError, Window, Windows,
 };
 
 /// Why a rotation step was refused.

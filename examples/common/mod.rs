@@ -156,6 +156,17 @@ impl Args {
     pub(crate) fn has(&self, switch: &str) -> bool {
         self.switches.iter().any(|s| s == switch)
     }
+
+    /// A duration flag (`400d`, `2w`, Go's syntax: `HumanDuration`), if given.
+    pub(crate) fn duration(&self, flag: &str) -> Result<Option<time::Duration>, Fail> {
+        self.get(flag)
+            .map(|v| {
+                v.parse::<certcycle::HumanDuration>()
+                    .map(|d| d.0)
+                    .map_err(|e| Fail::usage(format!("{flag}: {e}")))
+            })
+            .transpose()
+    }
 }
 
 /// RFC 3339 with `Z`, whole seconds.

@@ -120,8 +120,8 @@ impl Phase {
             return Self::Broken(Broken::BundleWithoutCurrentAnchor);
         }
         let previous = o.previous.filter(|p| p.der() != o.anchor.der());
-        let under_anchor = signed_by(o.issuer, o.anchor);
-        let under_previous = previous.is_some_and(|p| signed_by(o.issuer, p));
+        let under_anchor = o.issuer.is_issued_by(o.anchor);
+        let under_previous = previous.is_some_and(|p| o.issuer.is_issued_by(p));
         match previous {
             None => {
                 if !under_anchor {
@@ -255,11 +255,6 @@ impl fmt::Display for Phase {
     }
 }
 
-/// Whether `cert` names `ca` as its issuer and carries `ca`'s signature.
-pub(super) fn signed_by(cert: &Certificate, ca: &Certificate) -> bool {
-    cert.issuer_der() == ca.subject_der() && ca.public_key().is_ok_and(|k| cert.is_signed_by(&k))
-}
-
 /// How many same-subject bundle anchors [`under_other`] tries: a published bundle is input,
 /// and each try is a signature check.
 const MAX_SIGNER_CANDIDATES: usize = 64;
@@ -270,7 +265,7 @@ fn under_other(o: &Observed<'_>) -> Broken {
         .certificates()
         .filter(|c| o.issuer.issuer_der() == c.subject_der())
         .take(MAX_SIGNER_CANDIDATES)
-        .any(|c| signed_by(o.issuer, c));
+        .any(|c| o.issuer.is_issued_by(c));
     if signed {
         // Signed by a bundle anchor that neither the anchor nor the previous Secret holds.
         Broken::IssuerUnderUnknownAnchor

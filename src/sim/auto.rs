@@ -11,6 +11,29 @@ use crate::rotation::{Action, Due, Observed, reconcile};
 const MAX_ACTIONS_AT_ONCE: usize = 4;
 
 impl<R: CryptoRngCore> Engine<R> {
+    /// At install, in unattended rotation's shape: the previous-anchor Secret a CA issuer signs
+    /// with (today's, with its key, or the anchor copied at install).
+    pub(super) fn adopt_previous_signer(&mut self) {
+        if !self.cfg.topology.issuer_via_previous {
+            return;
+        }
+        let given = self
+            .cfg
+            .secrets
+            .as_ref()
+            .and_then(|s| s.previous_ca.as_ref());
+        self.cm.previous_signer = match given {
+            Some(p) => Some(p.clone_ca()),
+            None => self
+                .tm
+                .previous
+                .as_ref()
+                .zip(self.cm.anchor.as_ref())
+                .filter(|(p, a)| p.certificate == *a.certificate())
+                .map(|(_, a)| a.clone_ca()),
+        };
+    }
+
     /// At install, in unattended rotation's shape: the issuerRef names the previous-anchor CA
     /// issuer unless the identity issuer is already under a newer anchor; the loop (if any)
     /// runs at once.
@@ -21,11 +44,8 @@ impl<R: CryptoRngCore> Engine<R> {
         let anchor = self.cm.anchor.as_ref().map(|a| a.certificate());
         let previous = self.tm.previous.as_ref().map(|p| &p.certificate);
         let issuer = self.cm.issuer().ca.certificate();
-        let resigned = anchor.is_some_and(|a| {
-            previous.is_some_and(|p| p != a) && issuer.issuer_der() == a.subject_der() && {
-                a.public_key().is_ok_and(|k| issuer.is_signed_by(&k))
-            }
-        });
+        let resigned =
+            anchor.is_some_and(|a| previous.is_some_and(|p| p != a) && issuer.is_issued_by(a));
         self.cm.signs_with_previous = !resigned;
         if self.cfg.auto.is_some() {
             self.operator.auto_due = Some(self.now);

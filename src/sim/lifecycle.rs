@@ -222,19 +222,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 event: e,
             });
         }
-        if cfg.topology.issuer_via_previous {
-            self.cm.previous_signer =
-                match cfg.secrets.as_ref().and_then(|s| s.previous_ca.as_ref()) {
-                    Some(p) => Some(p.clone_ca()),
-                    None => self
-                        .tm
-                        .previous
-                        .as_ref()
-                        .zip(self.cm.anchor.as_ref())
-                        .filter(|(p, a)| p.certificate == *a.certificate())
-                        .map(|(_, a)| a.clone_ca()),
-                };
-        }
+        self.adopt_previous_signer();
         self.publish(vec![self.cm.anchor_event])?;
         match &cfg.secrets {
             Some(state) => {

@@ -107,12 +107,7 @@ impl TrustStore {
 
     /// Where the live rotation stands.
     pub fn live_phase(&self) -> LivePhase {
-        match &*self.live() {
-            None => LivePhase::Steady,
-            Some(l) if l.tainted => LivePhase::Tainted,
-            Some(l) if l.activated_at.is_some() => LivePhase::Active,
-            Some(_) => LivePhase::Prepared,
-        }
+        phase_of(&self.live())
     }
 
     /// Prepare: publishes the bundle with `new` beside the current anchors; nothing signs
@@ -255,16 +250,20 @@ impl TrustStore {
     }
 }
 
+fn phase_of(live: &Option<Live>) -> LivePhase {
+    match live {
+        None => LivePhase::Steady,
+        Some(l) if l.tainted => LivePhase::Tainted,
+        Some(l) if l.activated_at.is_some() => LivePhase::Active,
+        Some(_) => LivePhase::Prepared,
+    }
+}
+
 fn wrong(step: &'static str, needs: &'static str, live: &Option<Live>) -> LiveRotationError {
     LiveRotationError::WrongPhase {
         step,
         needs,
-        is: match live {
-            None => LivePhase::Steady,
-            Some(l) if l.tainted => LivePhase::Tainted,
-            Some(l) if l.activated_at.is_some() => LivePhase::Active,
-            Some(_) => LivePhase::Prepared,
-        },
+        is: phase_of(live),
     }
 }
 
