@@ -2,6 +2,8 @@
 //! simulator's reconcile loop.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use certcycle::plan::{Config, simulate};
 use certcycle::rotation::{Action, Lifetimes, Propagation, Schedule};
 use time::{Duration, macros::datetime};
@@ -430,4 +432,59 @@ fn the_emitted_manifests_read_back_as_the_shape_they_run() {
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
     let report = CheckReport::new(&cluster, staged_at);
     assert_eq!(report.phase, Some(Phase::AnchorStaged), "{report}");
+}
+
+/// Only a copy of the anchor counts as the previous-anchor Secret: when the Secret the
+/// identity issuer's CA issuer names holds another CA (here `CN=other-root`, a static CA also
+/// in the Bundle), it is that CA that signs, as before unattended rotation existed.
+#[test]
+fn a_bundle_source_holding_another_ca_is_not_read_as_the_previous_anchor() {
+    use certcycle::k8s::{Cluster, Objects, ResolveOptions};
+    use certcycle::{Ca, CertSpec, PrivateKey};
+    let schedule = Schedule::new(
+        Lifetimes::linkerd(Duration::hours(8760)),
+        Propagation::RestartEvery(Duration::DAY),
+    )
+    .unwrap();
+    let yaml = certcycle::plan::auto_manifests(&Config::seed(start()), &schedule).unwrap();
+    let r = &mut rand_core::OsRng;
+    let other = Ca::self_signed(
+        &CertSpec::ca("other-root", Duration::days(3650)),
+        PrivateKey::generate(r),
+        start(),
+        r,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let crt = support::write(dir.path(), "tls.crt", &other.certificate().to_pem());
+    let key = support::write(
+        dir.path(),
+        "tls.key",
+        &other.private_key().secret_pkcs8_pem(),
+    );
+    let secret = support::kubectl(&[
+        "create",
+        "secret",
+        "tls",
+        "linkerd-previous-anchor",
+        "-n",
+        "cert-manager",
+        &format!("--cert={crt}"),
+        &format!("--key={key}"),
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    let read = |with_secret: bool| {
+        let mut objects = Objects::read("auto-rotation.yaml", &yaml).unwrap();
+        if with_secret {
+            objects.add("secret.yaml", &secret).unwrap();
+        }
+        Cluster::resolve(objects, &ResolveOptions::default())
+    };
+    assert!(read(false).signs_through_previous().is_some());
+    let cluster = read(true);
+    assert_eq!(cluster.signs_through_previous(), None);
+    let cfg = cluster.plan_config(Some(start())).unwrap();
+    assert!(!cfg.topology.issuer_via_previous);
 }

@@ -604,8 +604,10 @@ impl Cluster {
 
     /// Unattended rotation's shape (DESIGN §17, `plan --rotation auto`'s manifests): the
     /// identity issuer's CA issuer is on a Secret nothing manages that is a source of the
-    /// trust-roots Bundle, whose other Secret source a CA Certificate manages. That Secret is
-    /// the previous-anchor copy, and the Certificate's the anchor: `(anchor, previous)`.
+    /// trust-roots Bundle, whose other Secret source a self-signed CA Certificate manages; and
+    /// that Secret, when given, holds a certificate of the anchor's common name (a copy of an
+    /// anchor, not some other CA). That Secret is the previous-anchor copy, and the
+    /// Certificate's the anchor: `(anchor, previous)`.
     pub fn signs_through_previous(&self) -> Option<((String, String), (String, String))> {
         let Some(IssuerResolution::Ca { namespace, name }) =
             self.identity_issuer().map(|c| &c.issuer)
@@ -642,13 +644,27 @@ impl Cluster {
         if !sources.contains(&name) {
             return None;
         }
-        let anchor = sources.iter().find(|s| {
-            **s != name
-                && self
-                    .certificates
-                    .iter()
-                    .any(|c| c.secret.0 == *ns && c.secret.1 == ***s && c.spec.is_ca())
+        let anchor = self.certificates.iter().find(|c| {
+            c.secret.0 == *ns
+                && c.secret.1 != *name
+                && sources.contains(&&c.secret.1)
+                && c.spec.is_ca()
+                && c.issuer == IssuerResolution::SelfSigned
         })?;
+        let copy_of_anchor = match self
+            .secret(namespace, name)
+            .and_then(|s| s.certs(linkerd::TLS_CRT).first())
+        {
+            None => true,
+            Some(cert) => anchor
+                .spec
+                .get_common_name()
+                .is_some_and(|cn| cert.common_names().iter().any(|c| c == cn)),
+        };
+        if !copy_of_anchor {
+            return None;
+        }
+        let anchor = &anchor.secret.1;
         Some(((ns.clone(), (*anchor).clone()), (ns.clone(), name.clone())))
     }
 
