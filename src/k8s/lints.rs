@@ -96,6 +96,8 @@ impl Cluster {
     fn certificate_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
         // The leaf every identity issuer must cover: Linkerd's workload certificate.
         let leaf = linkerd::workload(&linkerd::workload_identity("w", "default"));
+        // Once, not per Certificate: finding it walks the objects.
+        let anchor_secret = self.anchor_secret();
         for c in &self.certificates {
             let obj = format!("Certificate/{}", c.key());
             match &c.issuer {
@@ -144,7 +146,7 @@ impl Cluster {
             }
             // Linkerd's anchor: the CA whose Secret the identity issuer's CA issuer signs
             // with (self-signed or not: an intermediate anchor counts).
-            let is_anchor = spec.is_ca() && c.secret == self.anchor_secret();
+            let is_anchor = spec.is_ca() && c.secret == anchor_secret;
             let linkerd_ca = is_identity_issuer || is_anchor;
             if linkerd_ca
                 && !c
