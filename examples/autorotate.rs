@@ -21,6 +21,7 @@
 //! what `reconcile` announced; 2 on a usage error; 3 when no schedule exists (no restarts, or
 //! an anchor too short for the windows), naming the cadence that would do.
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
@@ -28,21 +29,44 @@ use certcycle::CertSpec;
 use certcycle::plan::{self, Config, Run};
 use certcycle::presets::linkerd;
 use certcycle::rotation::{Due, Lifetimes, Observed, Propagation, Schedule, reconcile};
-use common::{Args, Fail, rfc3339};
+use clap::Parser;
+use common::{Fail, rfc3339};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::path::PathBuf;
 use time::{Duration, OffsetDateTime, macros::datetime};
 
-fn number(args: &Args, flag: &str, default: u64, max: u64) -> Result<u64, Fail> {
-    match args.get(flag) {
-        Some(s) => s
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| Fail::usage(format!("{flag}: a number from 1 to {max}"))),
-        None => Ok(default),
-    }
+/// Unattended anchor rotation driven as an operator would: read the objects, call
+/// `rotation::reconcile`, wait until the time it names, look again.
+#[derive(Debug, Parser)]
+#[command(
+    name = "autorotate",
+    after_help = "Examples:\n  \
+    cargo run --example autorotate -- --out auto\n  \
+    cargo run --example autorotate -- --anchor 90d --restart-every 12h --rotations 3\n\n\
+Durations: 30d, 2w, 720h, 1h30m.\n\
+Exit status: 0 every step held, 1 the simulation broke or a step was not what reconcile\n\
+announced, 2 usage error, 3 no schedule exists (naming the cadence that would do)."
+)]
+struct Cli {
+    /// The anchor's lifetime.
+    #[arg(long, value_name = "DURATION", value_parser = common::duration_arg, default_value = "30d")]
+    anchor: Duration,
+    /// Every pod restarts this often.
+    #[arg(long, value_name = "DURATION", value_parser = common::duration_arg, default_value = "24h")]
+    restart_every: Duration,
+    /// Workloads in the simulated mesh.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    workloads: u32,
+    /// How many rotations to run.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=20))]
+    rotations: i32,
+    /// Writes the manifests, the dated actions and each step's state (readable by check).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The seed of the simulation's keys and serials.
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    seed: u64,
 }
 
 /// The simulation from install up to `until` (inclusive), with the same seed: the same
@@ -66,25 +90,13 @@ fn decide(run: &Run, schedule: &Schedule) -> Result<certcycle::rotation::Reconci
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(
-            &[
-                "--anchor",
-                "--restart-every",
-                "--workloads",
-                "--rotations",
-                "--out",
-                "--seed",
-            ],
-            &[],
-        )?;
-        let anchor = args.duration("--anchor")?.unwrap_or(Duration::days(30));
-        let every = args.duration("--restart-every")?.unwrap_or(Duration::DAY);
-        let workloads = usize::try_from(number(&args, "--workloads", 6, 10_000)?)
-            .map_err(|_| Fail::usage("--workloads: too many"))?;
-        let rotations = i32::try_from(number(&args, "--rotations", 1, 20)?)
-            .map_err(|_| Fail::usage("--rotations: too many"))?;
-        let seed = number(&args, "--seed", 1, u64::MAX)?;
-        let out = args.get("--out").map(PathBuf::from);
+        let args = Cli::parse();
+        let anchor = args.anchor;
+        let every = args.restart_every;
+        let workloads = usize::try_from(args.workloads).map_err(Fail::from)?;
+        let rotations = args.rotations;
+        let seed = args.seed;
+        let out = args.out.clone();
         let schedule =
             match Schedule::new(Lifetimes::linkerd(anchor), Propagation::RestartEvery(every)) {
                 Ok(s) => s,
@@ -110,7 +122,7 @@ fn main() -> std::process::ExitCode {
             &mut ChaCha20Rng::seed_from_u64(seed),
         )?;
         for line in plan::auto_lines(&schedule, &full) {
-            println!("{line}");
+            outln!("{line}");
         }
         if let Some(dir) = &out {
             common::write_file(
@@ -146,7 +158,7 @@ fn main() -> std::process::ExitCode {
             let next = decided.next.map_or("none".to_owned(), |d| {
                 format!("{} at {}", d.action, rfc3339(d.at))
             });
-            println!(
+            outln!(
                 "step-{n}: {} {}: phase {}; next {next}",
                 rfc3339(at),
                 action.map_or("install".to_owned(), |a| a.action.to_string()),
@@ -176,7 +188,7 @@ fn main() -> std::process::ExitCode {
             );
             return Ok(1);
         }
-        println!("verdict: no break; {} actions", full.actions.len());
+        outln!("verdict: no break; {} actions", full.actions.len());
         Ok(if ok { 0 } else { 1 })
     })
 }

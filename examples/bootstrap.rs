@@ -17,29 +17,49 @@
 //!
 //! Exit 0 on success, 2 on any error (`error: …` on stderr, no files written).
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
 use certcycle::{Ca, PrivateKey, presets::linkerd};
-use common::{Args, Fail};
+use clap::Parser;
+use common::Fail;
 use std::path::PathBuf;
+
+/// Writes the files `linkerd install` needs: a trust anchor (or yours) and a 48h identity
+/// issuer signed by it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bootstrap",
+    after_help = "Examples:\n  \
+    cargo run --example bootstrap -- --out linkerd-certs\n  \
+    cargo run --example bootstrap -- --out again --anchor-cert root.crt --anchor-key root.key\n\n\
+Then: linkerd install --identity-trust-anchors-file DIR/ca.crt \\\n  \
+    --identity-issuer-certificate-file DIR/issuer.crt --identity-issuer-key-file DIR/issuer.key\n\n\
+Exit status: 0 written, 2 any error (nothing written)."
+)]
+struct Cli {
+    /// The directory to write ca.crt, issuer.crt, issuer.key (and ca.key when the anchor is made here).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// An existing anchor's certificate (PEM); with --anchor-key, signs the issuer with it.
+    #[arg(long, value_name = "FILE", requires = "anchor_key")]
+    anchor_cert: Option<String>,
+    /// An existing anchor's key (PEM, PKCS#8 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "anchor_cert")]
+    anchor_key: Option<String>,
+    /// The issuance time [default: now].
+    #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
+    at: Option<time::OffsetDateTime>,
+}
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(&["--out", "--anchor-cert", "--anchor-key", "--at"], &[])?;
-        if let Some(extra) = args.positional.first() {
-            return Err(Fail::usage(format!("unexpected argument {extra}")));
-        }
-        let out = PathBuf::from(
-            args.get("--out")
-                .ok_or_else(|| Fail::usage("--out DIR is required"))?,
-        );
-        let now = match args.get("--at") {
-            Some(at) => common::parse_time(at)?,
-            None => common::now(),
-        };
+        let args = Cli::parse();
+        let out = args.out.clone();
+        let now = args.at.unwrap_or_else(common::now);
         let rng = &mut rand_core::OsRng;
-        let (anchor, made) = match (args.get("--anchor-cert"), args.get("--anchor-key")) {
+        let (anchor, made) = match (&args.anchor_cert, &args.anchor_key) {
             (Some(cert), Some(key)) => {
                 let anchor = Ca::from_pem(&common::read_input(cert)?, &common::read_input(key)?)
                     .map_err(|e| Fail::usage(format!("loading the anchor: {e}")))?;
@@ -81,8 +101,8 @@ fn main() -> std::process::ExitCode {
             &issuer.private_key().secret_pkcs8_pem(),
             true,
         )?;
-        println!("{}", anchor.certificate().inspect());
-        println!("{}", issuer.certificate().inspect());
+        outln!("{}", anchor.certificate().inspect());
+        outln!("{}", issuer.certificate().inspect());
         if let Some(requested) = issued.capped_from {
             eprintln!(
                 "note: the issuer's notAfter was capped at the anchor's ({}), {} requested",

@@ -11,27 +11,43 @@
 //! a source with no certificate — stdout stays empty, stderr names the source and block, and
 //! the exit code is 2.
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
 use certcycle::{BundleOptions, TrustBundle};
-use common::{Args, Fail};
+use clap::Parser;
+use common::Fail;
+
+/// Merges PEM sources into one canonical trust bundle, as trust-manager does, but
+/// deterministically and without silent loss.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bundle",
+    after_help = "Examples:\n  \
+    cargo run --example bundle -- ca.crt previous-ca.crt > ca-bundle.crt\n  \
+    cargo run --example bundle -- --drop-expired-at 2026-12-06T00:00:00Z a.pem b.pem\n\n\
+Exit status: 0 written, 2 any error (stdout empty; stderr names the source and block)."
+)]
+struct Cli {
+    /// PEM files of certificates (`-` for standard input).
+    #[arg(value_name = "SOURCE", required = true)]
+    sources: Vec<String>,
+    /// Drops certificates expired at this time (each one named on stderr).
+    #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
+    drop_expired_at: Option<time::OffsetDateTime>,
+    /// Accepts certificates that are not CAs.
+    #[arg(long)]
+    allow_non_ca: bool,
+}
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(&["--drop-expired-at"], &["--allow-non-ca"])?;
-        if args.positional.is_empty() {
-            return Err(Fail::usage(
-                "usage: bundle [--drop-expired-at RFC3339] [--allow-non-ca] SOURCE...",
-            ));
-        }
-        let mut options = BundleOptions::new().allow_non_ca(args.has("--allow-non-ca"));
-        options.drop_expired_at = args
-            .get("--drop-expired-at")
-            .map(common::parse_time)
-            .transpose()?;
+        let args = Cli::parse();
+        let mut options = BundleOptions::new().allow_non_ca(args.allow_non_ca);
+        options.drop_expired_at = args.drop_expired_at;
         let texts: Vec<(String, String)> = args
-            .positional
+            .sources
             .iter()
             .map(|f| Ok((f.clone(), common::read_input(f)?)))
             .collect::<Result<_, Fail>>()?;
@@ -39,7 +55,7 @@ fn main() -> std::process::ExitCode {
             texts.iter().map(|(l, t)| (l.as_str(), t.as_str())),
             options,
         )?;
-        print!("{}", built.bundle.to_pem());
+        out!("{}", built.bundle.to_pem());
         let kept_blocks: usize = built
             .bundle
             .certificates()

@@ -13,59 +13,95 @@
 //! same content (fields documented on `certcycle::k8s::CheckReport::to_json`).
 //! `--namespace`, `--issuer-secret`, `--linkerd-namespace` and `--trust-roots` as `plan` has
 //! them. Exit 0 no error, 1 an error check (or a broken phase), 2 input error (`error:
-//! <file>:<line>:<col>: ...`), 3 cannot model (namespace-less objects without `--namespace`). `--at` absent means now (read here, never by the library).
+//! <file>:<line>:<col>: ...`), 3 cannot tell (namespace-less objects without `--namespace`; the phase unknown because the
+//! Secrets holding the certificates are not among the inputs: what to give is on stderr). `--at` absent means now (read here, never by the library).
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
 use certcycle::k8s::{CheckReport, Cluster, Objects};
-use common::{Args, Fail};
+use clap::Parser;
+use common::{Fail, Resolve};
 use std::path::Path;
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Lines for people.
+    Text,
+    /// One JSON document (`certcycle::k8s::CheckReport::to_json`).
+    Json,
+    /// Prometheus's text exposition format (node_exporter's textfile collector, Pushgateway).
+    Prometheus,
+}
+
+/// Where a cluster's Linkerd certificates stand today: the rotation phase, what to do next,
+/// health checks and when each certificate renews or expires.
+#[derive(Debug, Parser)]
+#[command(
+    name = "check",
+    after_help = "Examples:\n  \
+    kubectl get secret,configmap,certificate,bundle -A -o yaml | cargo run --example check -- -\n  \
+    cargo run --example check -- linkerd-certs/ --at 2026-01-04T02:00:00Z\n  \
+    cargo run --example check -- cluster.yaml --format prometheus > certcycle.prom\n\n\
+Exit status: 0 no error, 1 an error check or a broken phase, 2 input or usage error,\n\
+3 cannot tell (the phase is unknown from these inputs: what to give is on stderr)."
+)]
+struct Cli {
+    /// Kubernetes objects, YAML or JSON (`kubectl get -o yaml` Lists too), a `rotate --out`
+    /// directory, or `-` for standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// The time to judge at [default: now].
+    #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
+    at: Option<time::OffsetDateTime>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    #[command(flatten)]
+    resolve: Resolve,
+}
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let mut flags = vec!["--at", "--format"];
-        flags.extend(common::RESOLVE_FLAGS);
-        let args = Args::parse(&flags, &["--cert-manager-before-1.18"])?;
-        if args.positional.is_empty() {
-            return Err(Fail::usage(
-                "usage: check FILE... [--at RFC3339] [--format text|json]",
-            ));
-        }
-        let json = common::json_format(&args)?;
-        let at = match args.get("--at") {
-            Some(t) => common::parse_time(t)?,
-            None => common::now(),
-        };
+        let args = Cli::parse();
+        let text = args.format == Format::Text;
+        let at = args.at.unwrap_or_else(common::now);
         let mut objects = Objects::default();
-        for file in &args.positional {
+        for file in &args.files {
             if file == "-" {
                 objects.add_reader("-", std::io::stdin().lock())?;
             } else {
                 objects.add_path(Path::new(file))?;
             }
         }
-        common::place(&mut objects, &args);
+        args.resolve.place(&mut objects);
         let missing = objects.without_namespace();
         if !missing.is_empty() {
             let e = certcycle::k8s::PlanInputError::NoNamespace(missing);
             eprintln!("error: {e}");
             return Ok(3);
         }
-        let options = common::resolve_options(&args)?;
-        if !json {
-            print!("{}", common::unsupported(&objects));
+        let options = args.resolve.options()?;
+        if text {
+            out!("{}", common::unsupported(&objects));
         }
         let cluster = Cluster::resolve(objects, &options);
         let report = CheckReport::new(&cluster, at);
-        if json {
-            println!(
+        match args.format {
+            Format::Json => outln!(
                 "{}",
                 serde_json::to_string_pretty(&report.to_json()).map_err(Fail::from)?
-            );
-        } else {
-            print!("{report}");
+            ),
+            Format::Prometheus => out!("{}", report.to_prometheus()),
+            Format::Text => out!("{report}"),
         }
-        Ok(u8::from(report.has_error()))
+        if let Some(give) = report.cannot_tell() {
+            if !report.has_error() {
+                eprintln!("error: cannot tell: {give}");
+            }
+        }
+        Ok(report.exit_code())
     })
 }

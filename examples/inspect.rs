@@ -10,20 +10,34 @@
 //! Certificates are separated by a blank line. Exit 0, or 2 with `error: …` on stderr and
 //! nothing on stdout when any input fails.
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
 use certcycle::Certificate;
-use common::{Args, Fail};
+use clap::Parser;
+use common::Fail;
+
+/// Prints the seed document's `inspect_cert` view of every certificate in the given files.
+#[derive(Debug, Parser)]
+#[command(
+    name = "inspect",
+    after_help = "Examples:\n  \
+    cargo run --example inspect -- ca.crt issuer.crt\n  \
+    kubectl get secret -n linkerd linkerd-identity-issuer -o jsonpath='{.data.tls\\.crt}' | base64 -d | cargo run --example inspect -- -\n\n\
+Exit status: 0, or 2 when any input fails (nothing on stdout)."
+)]
+struct Cli {
+    /// PEM files (`-` for standard input).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+}
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(&[], &[])?;
-        if args.positional.is_empty() {
-            return Err(Fail::usage("usage: inspect FILE... (- for stdin)"));
-        }
+        let args = Cli::parse();
         let mut views = Vec::new();
-        for file in &args.positional {
+        for file in &args.files {
             let text = common::read_input(file)?;
             let certs = Certificate::all_from_pem(&text)
                 .map_err(|e| Fail::usage(format!("{file}: {e}")))?;
@@ -33,7 +47,7 @@ fn main() -> std::process::ExitCode {
             .iter()
             .map(|v| format!("{v}\n{}\n", v.validity_line()))
             .collect();
-        print!("{}", text.join("\n"));
+        out!("{}", text.join("\n"));
         Ok(0)
     })
 }

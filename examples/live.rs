@@ -14,11 +14,13 @@
 //! predicted; 1 otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 mod common;
 
 use certcycle::rotation::AnchorRotation;
 use certcycle::tls::{CertcycleVerifier, IdentityStore, TrustStore};
 use certcycle::{Ca, Certificate, PrivateKey, TrustBundle, presets::linkerd};
+use clap::Parser;
 use common::Fail;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
@@ -159,10 +161,10 @@ fn all_pairs(ws: &[Workload]) -> usize {
                 continue;
             }
             match Conn::open(c, s) {
-                Ok(_) => println!("handshake {} -> {}: ok", c.name, s.name),
+                Ok(_) => outln!("handshake {} -> {}: ok", c.name, s.name),
                 Err(e) => {
                     failed += 1;
-                    println!("handshake {} -> {}: {e}", c.name, s.name);
+                    outln!("handshake {} -> {}: {e}", c.name, s.name);
                 }
             }
         }
@@ -196,13 +198,26 @@ fn refresh(w: &Workload, issuer: &Ca, provider: &CryptoProvider) -> Result<Certi
     Ok(leaf)
 }
 
+/// Live trust in one process: three loopback TLS workloads rotate the anchor by swapping
+/// trust and identity stores, restarting nothing; a handshake in each direction after every
+/// step.
+#[derive(Debug, Parser)]
+#[command(
+    name = "live",
+    after_help = "Example:\n  cargo run --example live\n\n\
+Exit status: 0 every handshake of the rotation succeeded and the wrong order failed where\n\
+predicted, 1 otherwise."
+)]
+struct Cli {}
+
 fn main() -> std::process::ExitCode {
+    let Cli {} = Cli::parse();
     common::run(|| {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let stop = Arc::new(AtomicBool::new(false));
         let mut failed = 0;
 
-        println!("== the rotation with live trust stores (no restart)");
+        outln!("== the rotation with live trust stores (no restart)");
         let old = new_ca(&linkerd::trust_anchor(), None)?;
         let issuer = new_ca(&linkerd::identity_issuer(), Some(&old))?;
         let bundle = TrustBundle::from_anchors([old.trust_anchor()]);
@@ -212,9 +227,9 @@ fn main() -> std::process::ExitCode {
             .collect::<Result<_, _>>()?;
         failed += all_pairs(&ws);
         let mut long_lived = Conn::open(&ws[1], &ws[0]).map_err(Fail::from)?;
-        println!("long-lived connection api -> web opened");
+        outln!("long-lived connection api -> web opened");
 
-        println!("-- step 1: stage the new anchor in every store");
+        outln!("-- step 1: stage the new anchor in every store");
         let new = new_ca(&linkerd::trust_anchor(), None)?;
         let staged = AnchorRotation::stage(&bundle, new.trust_anchor())?;
         for w in &ws {
@@ -223,10 +238,10 @@ fn main() -> std::process::ExitCode {
         let loaded = certcycle::tls::loaded_bundles(ws.iter().map(|w| (w.name, &*w.trust)));
         let distributed =
             staged.confirm_bundle_rollout(loaded.iter().map(|(n, b)| (n.as_str(), b)))?;
-        println!("every store reports the two-anchor bundle");
+        outln!("every store reports the two-anchor bundle");
         failed += all_pairs(&ws);
 
-        println!("-- step 2: re-sign the issuer under the new anchor");
+        outln!("-- step 2: re-sign the issuer under the new anchor");
         let key = PrivateKey::generate_os();
         let now = time::OffsetDateTime::now_utc();
         let resigned = distributed.resign_issuer(
@@ -238,7 +253,7 @@ fn main() -> std::process::ExitCode {
         )?;
         failed += all_pairs(&ws);
 
-        println!("-- step 3: every workload refreshes its leaf under the new issuer");
+        outln!("-- step 3: every workload refreshes its leaf under the new issuer");
         let mut leaves = Vec::new();
         for w in &ws {
             leaves.push((w.name, refresh(w, resigned.issuer(), &provider)?));
@@ -253,21 +268,21 @@ fn main() -> std::process::ExitCode {
             .confirm_leaf_rollout(live, time::OffsetDateTime::now_utc())?
             .drop_old_anchor();
 
-        println!("-- step 4: drop the old anchor from every store");
+        outln!("-- step 4: drop the old anchor from every store");
         for w in &ws {
             w.trust.replace(rotated.bundle.clone());
         }
         failed += all_pairs(&ws);
         match long_lived.echo("still here") {
-            Ok(()) => println!("long-lived connection api -> web: still echoing"),
+            Ok(()) => outln!("long-lived connection api -> web: still echoing"),
             Err(e) => {
                 failed += 1;
-                println!("long-lived connection api -> web: {e}");
+                outln!("long-lived connection api -> web: {e}");
             }
         }
 
-        println!();
-        println!("== the wrong order: the issuer re-signed before db's store had the new anchor");
+        outln!();
+        outln!("== the wrong order: the issuer re-signed before db's store had the new anchor");
         let old = new_ca(&linkerd::trust_anchor(), None)?;
         let issuer = new_ca(&linkerd::identity_issuer(), Some(&old))?;
         let bundle = TrustBundle::from_anchors([old.trust_anchor()]);
@@ -282,7 +297,7 @@ fn main() -> std::process::ExitCode {
         }
         let new_issuer = new_ca(&linkerd::identity_issuer(), Some(&new))?;
         refresh(&ws[0], &new_issuer, &provider)?;
-        println!(
+        outln!(
             "web serves a leaf under the new anchor; db's store is at generation {} and holds {} anchor(s)",
             ws[2].trust.generation(),
             ws[2].trust.current().bundle().len()
@@ -296,15 +311,15 @@ fn main() -> std::process::ExitCode {
                 }
                 let pair = format!("{} -> {}", c.name, s.name);
                 match Conn::open(c, s) {
-                    Ok(_) => println!("handshake {pair}: ok"),
+                    Ok(_) => outln!("handshake {pair}: ok"),
                     Err(e) => {
-                        println!("handshake {pair}: {e}");
+                        outln!("handshake {pair}: {e}");
                         wrong.push(pair);
                     }
                 }
             }
         }
-        println!(
+        outln!(
             "why: web's leaf chains to the new anchor, which db never loaded, so db refuses web \
              (as a server and as a client); the typed rotation would have refused to re-sign the \
              issuer until every store reported the two-anchor bundle"
@@ -312,16 +327,16 @@ fn main() -> std::process::ExitCode {
         stop.store(true, Ordering::Relaxed);
         let as_predicted = wrong == predicted_to_fail;
         if !as_predicted {
-            println!("unexpected: failures {wrong:?}, predicted {predicted_to_fail:?}");
+            outln!("unexpected: failures {wrong:?}, predicted {predicted_to_fail:?}");
         }
-        println!();
+        outln!();
         if failed == 0 && as_predicted {
-            println!(
+            outln!(
                 "every handshake of the rotation succeeded; the wrong order failed where predicted"
             );
             Ok(0)
         } else {
-            println!("{failed} handshake(s) of the rotation failed");
+            outln!("{failed} handshake(s) of the rotation failed");
             Ok(1)
         }
     })

@@ -55,6 +55,7 @@
 //! error (`error: <file>:<line>:<col>: ...`), 3 cannot model (`error: cannot model: ...` with
 //! the input or flag that would make it modelable).
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
@@ -62,7 +63,8 @@ use certcycle::k8s::{Cluster, Objects, PlanReport, patch_fix};
 use certcycle::mesh::Procedure;
 use certcycle::plan::{self, TimelineView};
 use certcycle::rotation::{Lifetimes, Propagation, Schedule};
-use common::{Args, Fail};
+use clap::Parser;
+use common::{Fail, Resolve};
 use std::path::Path;
 
 const SEED: &str = include_str!("data/seed.yaml");
@@ -102,12 +104,12 @@ fn write_fixes(
         let patched = match patch_fix(inputs, options, cfg, fix, &mut rand_core::OsRng) {
             Ok(p) => p,
             Err(e) => {
-                println!("fix-out: fix {n} not written: {e}");
+                outln!("fix-out: fix {n} not written: {e}");
                 continue;
             }
         };
         if let Some(day) = patched.first_break_day {
-            println!(
+            outln!(
                 "fix-out: fix {n} not written: re-planned from the written documents, it breaks on day {day}"
             );
             continue;
@@ -134,7 +136,7 @@ fn write_fixes(
                 false,
             )?;
         }
-        println!(
+        outln!(
             "fix-out: {}: {} (re-planned from the written documents: no break within {}d)",
             out.display(),
             fix.change,
@@ -144,61 +146,140 @@ fn write_fixes(
     Ok(())
 }
 
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Lines for people: assume, lint, timeline, verdict or first break, causes, fixes.
+    Text,
+    /// One JSON document (`certcycle::k8s::PlanReport::to_json`).
+    Json,
+    /// SARIF 2.1.0 for code scanning: one located result per lint and for the first break.
+    Sarif,
+    /// One self-contained HTML page (inline SVG and CSS, no script).
+    Html,
+    /// Prometheus's text exposition format (node_exporter's textfile collector, Pushgateway).
+    Prometheus,
+}
+
+/// `--procedure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ProcedureArg {
+    /// Linkerd's corrected procedure.
+    SevenStep,
+    /// The procedure as first published (it breaks mTLS).
+    FiveStep,
+}
+
+/// `--rotation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Rotation {
+    /// No unattended rotation (cert-manager and the inputs' own operations only).
+    None,
+    /// The anchor rotates unattended by a schedule proven from the restart cadence.
+    Auto,
+}
+
+/// `--timeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Timeline {
+    /// Routine identity issuer renewals collapsed into one line per run.
+    Summary,
+    /// Every event.
+    Full,
+    /// No timeline.
+    None,
+}
+
+/// Forecasts a cluster's Linkerd mTLS certificates: the first break, its causes, and fixes the
+/// simulator re-ran.
+///
+/// Reads cert-manager / trust-manager manifests (and the Secrets and ConfigMaps holding
+/// today's certificates, if given) and simulates them forward with what cert-manager,
+/// trust-manager, Linkerd's identity controller and proxies really do.
+#[derive(Debug, Parser)]
+#[command(
+    name = "plan",
+    after_help = "Examples:\n  \
+    cargo run --example plan                                 # the seed document's manifests: a break on day 61, and a fix\n  \
+    cargo run --example plan -- deploy/linkerd/*.yaml --namespace linkerd --horizon 400d\n  \
+    cargo run --example plan -- cluster.yaml --fail-within 30d --format sarif > plan.sarif\n  \
+    cargo run --example plan -- --rotation auto --restart-every 24h --horizon 1095d\n\n\
+Exit status: 0 no break, 1 a break (or a configuration cert-manager/Linkerd cannot run),\n\
+2 input or usage error, 3 cannot model (with the input or flag that would make it modelable).\n\
+Durations: 400d, 2w, 9600h, 1h30m."
+)]
+struct Cli {
+    /// Manifests, YAML or JSON (`kubectl get -o yaml` Lists too), or directories of them.
+    /// Without FILE, the seed document's manifests (examples/data/seed.yaml).
+    #[arg(value_name = "FILE")]
+    files: Vec<String>,
+    /// How far to simulate.
+    #[arg(long, value_name = "DURATION", value_parser = common::duration_arg, default_value = "400d")]
+    horizon: time::Duration,
+    /// How many workloads the simulated mesh runs.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    workloads: u32,
+    /// Routine restarts of every pod (a proxy loads the trust roots when it starts) [default: none].
+    #[arg(long, value_name = "DURATION", value_parser = common::duration_arg)]
+    restart_every: Option<time::Duration>,
+    /// Rotates the anchor by hand at this time, by --procedure.
+    #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
+    rotate_at: Option<time::OffsetDateTime>,
+    /// The procedure --rotate-at follows.
+    #[arg(long, value_enum, default_value = "seven-step")]
+    procedure: ProcedureArg,
+    /// Where the simulation starts [default: the newest notBefore among the inputs' certificates, else 2026-01-01T00:00:00Z].
+    #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
+    start: Option<time::OffsetDateTime>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// How much of the timeline the text shows.
+    #[arg(long, value_enum, default_value = "summary")]
+    timeline: Timeline,
+    /// A CI gate: a break later than this after the start is a warning (exit 0).
+    #[arg(long, value_name = "DURATION", value_parser = common::spelled_duration_arg)]
+    fail_within: Option<common::SpelledDuration>,
+    /// Writes each fix that held into your own documents under DIR/fix-N/ (with
+    /// --rotation auto: DIR/auto-rotation.yaml and DIR/dated-actions.txt).
+    #[arg(long, value_name = "DIR")]
+    fix_out: Option<String>,
+    /// Unattended rotation of the anchor.
+    #[arg(long, value_enum, default_value = "none")]
+    rotation: Rotation,
+    /// With --rotation auto: the time kept between retiring an anchor and its notAfter
+    /// [default: one leaf lifetime].
+    #[arg(long, value_name = "DURATION", value_parser = common::duration_arg)]
+    slack: Option<time::Duration>,
+    #[command(flatten)]
+    resolve: Resolve,
+}
+
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(
-            &[
-                "--horizon",
-                "--workloads",
-                "--restart-every",
-                "--rotate-at",
-                "--procedure",
-                "--start",
-                "--format",
-                "--timeline",
-                "--fail-within",
-                "--fix-out",
-                "--namespace",
-                "--issuer-secret",
-                "--linkerd-namespace",
-                "--trust-roots",
-                "--rotation",
-                "--slack",
-            ],
-            &["--cert-manager-before-1.18"],
-        )?;
-        let format = args.get("--format").unwrap_or("text");
-        if !["text", "json", "sarif", "html"].contains(&format) {
-            return Err(Fail::usage(format!(
-                "--format: '{format}' is not text, json, sarif or html"
-            )));
-        }
-        let fail_within = args.duration("--fail-within")?;
+        let args = Cli::parse();
+        let fail_within = args.fail_within.as_ref().map(|d| d.value);
         let mut objects = Objects::default();
         // The input texts, for --fix-out (which writes fixes into the user's own documents).
         let mut inputs: Vec<(String, String)> = Vec::new();
-        if args.positional.is_empty() {
+        if args.files.is_empty() {
             objects.add("examples/data/seed.yaml", SEED)?;
             inputs.push(("examples/data/seed.yaml".into(), SEED.into()));
         }
-        for file in &args.positional {
+        for file in &args.files {
             objects.add_path(Path::new(file))?;
-            if args.get("--fix-out").is_some() && Path::new(file).is_file() {
+            if args.fix_out.is_some() && Path::new(file).is_file() {
                 inputs.push((file.clone(), common::read_input(file)?));
             }
         }
-        common::place(&mut objects, &args);
-        let options = common::resolve_options(&args)?;
-        print!("{}", common::unsupported(&objects));
+        args.resolve.place(&mut objects);
+        let options = args.resolve.options()?;
+        out!("{}", common::unsupported(&objects));
         let cluster = Cluster::resolve(objects, &options);
-        let start = match args.get("--start") {
-            Some(t) => Some(common::parse_time(t)?),
-            None => None,
-        };
-        let mut cfg = match cluster.plan_config(start) {
+        let mut cfg = match cluster.plan_config(args.start) {
             Ok(cfg) => cfg,
             Err(e) => {
-                print!("{}", PlanReport::preamble(&cluster));
+                out!("{}", PlanReport::preamble(&cluster));
                 eprintln!("error: {e}");
                 return Ok(match () {
                     () if e.is_break() => 1,
@@ -207,87 +288,74 @@ fn main() -> std::process::ExitCode {
                 });
             }
         };
-        if let Some(h) = args.duration("--horizon")? {
-            cfg = cfg.horizon(h);
-        }
-        if let Some(n) = args.get("--workloads") {
-            let n: usize = n
-                .parse()
-                .ok()
-                .filter(|n| (1..=100_000).contains(n))
-                .ok_or_else(|| Fail::usage("--workloads: a number from 1 to 100000"))?;
-            cfg = cfg.workloads(n);
-        }
-        if let Some(every) = args.duration("--restart-every")? {
+        cfg = cfg.horizon(args.horizon);
+        let workloads = usize::try_from(args.workloads).map_err(Fail::from)?;
+        cfg = cfg.workloads(workloads);
+        if let Some(every) = args.restart_every {
             if every < time::Duration::minutes(1) {
                 return Err(Fail::usage("--restart-every: at least 1m"));
             }
             cfg = cfg.restart_every(Some(every));
         }
-        let procedure = match args.get("--procedure").unwrap_or("seven-step") {
-            "seven-step" => Procedure::SevenStep,
-            "five-step" => Procedure::FiveStep,
-            other => return Err(Fail::usage(format!("--procedure: unknown '{other}'"))),
+        let procedure = match args.procedure {
+            ProcedureArg::SevenStep => Procedure::SevenStep,
+            ProcedureArg::FiveStep => Procedure::FiveStep,
         };
-        if let Some(at) = args.get("--rotate-at") {
-            cfg = cfg.rotate_at(common::parse_time(at)?, procedure);
+        if let Some(at) = args.rotate_at {
+            cfg = cfg.rotate_at(at, procedure);
         }
-        let auto = match args.get("--rotation").unwrap_or("none") {
-            "none" => None,
-            "auto" if args.get("--rotate-at").is_some() => {
+        let auto = match args.rotation {
+            Rotation::None => None,
+            Rotation::Auto if args.rotate_at.is_some() => {
                 return Err(Fail::usage(
                     "--rotation auto and --rotate-at: one rotation or the other",
                 ));
             }
-            "auto" => match auto_schedule(&cfg, args.duration("--slack")?) {
+            Rotation::Auto => match auto_schedule(&cfg, args.slack) {
                 Ok(s) => Some(s),
                 Err(e) => {
                     eprintln!("error: cannot model: {e}");
                     return Ok(3);
                 }
             },
-            other => {
-                return Err(Fail::usage(format!(
-                    "--rotation: '{other}' is not none or auto"
-                )));
-            }
         };
         if let Some(schedule) = &auto {
             cfg = cfg.auto_rotation(schedule.clone());
         }
-        let view = args
-            .get("--timeline")
-            .unwrap_or("summary")
-            .parse::<TimelineView>()
-            .map_err(|e| Fail::usage(format!("--timeline: {e}")))?;
+        let view = match args.timeline {
+            Timeline::Summary => TimelineView::Summary,
+            Timeline::Full => TimelineView::Full,
+            Timeline::None => TimelineView::None,
+        };
         let mut report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
         report.report.timeline = view;
-        match format {
-            "json" => {
+        match args.format {
+            Format::Json => {
                 let mut json = report.to_json();
                 if let Some(schedule) = &auto {
                     json["rotation"] = plan::auto_json(schedule, &report.report.run);
                 }
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&json).map_err(Fail::from)?
                 );
             }
-            "sarif" => println!(
+            Format::Sarif => outln!(
                 "{}",
                 serde_json::to_string_pretty(&report.to_sarif()).map_err(Fail::from)?
             ),
-            "html" => print!("{}", report.to_html("certcycle plan")),
-            _ => {
+            Format::Html => out!("{}", report.to_html("certcycle plan")),
+            Format::Prometheus => out!("{}", report.to_prometheus()),
+            Format::Text => {
                 if let Some(schedule) = &auto {
                     for line in plan::auto_lines(schedule, &report.report.run) {
-                        println!("{line}");
+                        outln!("{line}");
                     }
                 }
-                print!("{report}");
+                out!("{report}");
             }
         }
-        if let (Some(dir), Some(schedule)) = (args.get("--fix-out"), &auto) {
+        if let (Some(dir), Some(schedule)) = (&args.fix_out, &auto) {
             let dir = Path::new(dir);
             common::write_file(
                 &dir.join("auto-rotation.yaml"),
@@ -299,12 +367,12 @@ fn main() -> std::process::ExitCode {
                 &plan::dated_actions(&report.report.run),
                 false,
             )?;
-            println!(
+            outln!(
                 "fix-out: {}/auto-rotation.yaml, {}/dated-actions.txt",
                 dir.display(),
                 dir.display()
             );
-        } else if let Some(dir) = args.get("--fix-out") {
+        } else if let Some(dir) = &args.fix_out {
             write_fixes(Path::new(dir), &inputs, &options, &cfg, &report)?;
         }
         // The CI gate: a break later than --fail-within is a warning.
@@ -314,7 +382,7 @@ fn main() -> std::process::ExitCode {
                     "warning: first break on day {} ({}), after --fail-within {}: not failing",
                     b.day,
                     common::rfc3339(b.at),
-                    args.get("--fail-within").unwrap_or_default()
+                    args.fail_within.as_ref().map_or("", |d| d.text.as_str())
                 );
                 Ok(0)
             }

@@ -16,34 +16,65 @@
 //!
 //! Exit 0, or 2 with `error: …` on stderr and nothing on stdout.
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
 use certcycle::renewal::{self, MINIMUM_RENEW_BEFORE};
 use certcycle::{Certificate, GoDuration, RenewalPolicy, SpecError};
-use common::{Args, Fail, rfc3339};
+use clap::Parser;
+use common::{Fail, rfc3339};
+
+/// `--policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Policy {
+    /// cert-manager's renewBefore / renewBeforePercentage (default: two thirds of the lifetime).
+    CertManager,
+    /// `step ca renew --daemon`'s default: two thirds of the lifetime.
+    Step,
+    /// linkerd-proxy: 70% of the lifetime.
+    LinkerdProxy,
+}
+
+/// When should each certificate in a file be renewed?
+#[derive(Debug, Parser)]
+#[command(
+    name = "renewal",
+    after_help = "Examples:\n  \
+    cargo run --example renewal -- issuer.crt --at 2026-12-06T00:00:00Z --renew-before 25h\n  \
+    cargo run --example renewal -- ca.crt --at 2026-12-06T00:00:00Z --renew-before-percentage 80\n  \
+    cargo run --example renewal -- leaf.crt --at 2026-12-06T00:00:00Z --policy linkerd-proxy\n\n\
+DURATION is Go/cert-manager syntax (25h, 7320h0m0s, 90m).\n\
+Exit status: 0, or 2 with `error: ...` on stderr and nothing on stdout."
+)]
+struct Cli {
+    /// A PEM file of certificates (`-` for standard input).
+    #[arg(value_name = "FILE")]
+    file: String,
+    /// The time to judge at.
+    #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
+    at: time::OffsetDateTime,
+    /// cert-manager's spec.renewBefore (at least 5m).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        conflicts_with = "renew_before_percentage"
+    )]
+    renew_before: Option<String>,
+    /// cert-manager's spec.renewBeforePercentage (an int32 in (0, 100)).
+    #[arg(long, value_name = "P")]
+    renew_before_percentage: Option<String>,
+    /// Whose renewal rule.
+    #[arg(long, value_enum, default_value = "cert-manager")]
+    policy: Policy,
+}
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(
-            &[
-                "--at",
-                "--renew-before",
-                "--renew-before-percentage",
-                "--policy",
-            ],
-            &[],
-        )?;
-        let [file] = args.positional.as_slice() else {
-            return Err(Fail::usage(
-                "usage: renewal FILE --at RFC3339 [--renew-before D | --renew-before-percentage P] [--policy cert-manager|step|linkerd-proxy]",
-            ));
-        };
-        let at = common::parse_time(
-            args.get("--at")
-                .ok_or_else(|| Fail::usage("--at RFC3339 is required"))?,
-        )?;
-        let renew_before = match args.get("--renew-before") {
+        let args = Cli::parse();
+        let file = &args.file;
+        let at = args.at;
+        let renew_before = match &args.renew_before {
             Some(s) => {
                 let d: GoDuration = s
                     .parse()
@@ -58,7 +89,7 @@ fn main() -> std::process::ExitCode {
             }
             None => None,
         };
-        let percentage = match args.get("--renew-before-percentage") {
+        let percentage = match &args.renew_before_percentage {
             Some(s) => Some(s.parse::<i32>().map_err(|_| {
                 Fail::usage(format!(
                     "--renew-before-percentage: '{s}' is not a whole number (an int32, as in \
@@ -69,25 +100,26 @@ fn main() -> std::process::ExitCode {
         };
         renewal::validate_percentage(renew_before, percentage)
             .map_err(|e| Fail::usage(e.to_string()))?;
-        let policy = match args.get("--policy").unwrap_or("cert-manager") {
-            "cert-manager" => RenewalPolicy::CertManager {
+        let policy = match args.policy {
+            Policy::CertManager => RenewalPolicy::CertManager {
                 renew_before,
                 renew_before_percentage: percentage,
             },
             other => {
                 if renew_before.is_some() || percentage.is_some() {
                     return Err(Fail::usage(format!(
-                        "--renew-before and --renew-before-percentage apply to --policy cert-manager, not {other}"
+                        "--renew-before and --renew-before-percentage apply to --policy cert-manager, not {}",
+                        if other == Policy::Step {
+                            "step"
+                        } else {
+                            "linkerd-proxy"
+                        }
                     )));
                 }
-                match other {
-                    "step" => RenewalPolicy::STEP_DEFAULT,
-                    "linkerd-proxy" => RenewalPolicy::LinkerdProxy,
-                    _ => {
-                        return Err(Fail::usage(format!(
-                            "unknown --policy {other} (cert-manager, step, linkerd-proxy)"
-                        )));
-                    }
+                if other == Policy::Step {
+                    RenewalPolicy::STEP_DEFAULT
+                } else {
+                    RenewalPolicy::LinkerdProxy
                 }
             }
         };
@@ -115,7 +147,7 @@ fn main() -> std::process::ExitCode {
             }
             blocks.push(text);
         }
-        print!("{}", blocks.join("\n"));
+        out!("{}", blocks.join("\n"));
         Ok(0)
     })
 }

@@ -23,13 +23,15 @@
 //! `--stop-after N` stops after step N. Exit 0 only if continuity held at every step; 1 with
 //! the first broken pair named; 2 on a usage error.
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
 use certcycle::mesh::Procedure;
 use certcycle::plan::{self, Checkpoint, Config, RotationVerdict, Secrets};
 use certcycle::{Ca, PrivateKey, presets::linkerd};
-use common::{Args, Fail, rfc3339};
+use clap::Parser;
+use common::{Fail, rfc3339};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::path::PathBuf;
@@ -42,6 +44,48 @@ const CONTROL_PLANE: [&str; 3] = [
     "linkerd/proxy-injector",
 ];
 
+/// `--procedure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ProcedureArg {
+    /// Linkerd's corrected procedure (continuity holds).
+    SevenStep,
+    /// The procedure as first published (it breaks mTLS).
+    FiveStep,
+}
+
+/// The rotation demo: the seed document's lifecycle on a simulated clock and mesh, ending in
+/// an anchor rotation by the chosen procedure, with continuity checked after every step.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rotate",
+    after_help = "Examples:\n  \
+    cargo run --example rotate                               # seven steps: continuity holds\n  \
+    cargo run --example rotate -- --procedure five-step      # the first broken pair, exit 1\n  \
+    cargo run --example rotate -- --stop-after 1 --out step1 # the state after step 1, for check\n\n\
+Exit status: 0 continuity held at every step, 1 it broke (the first broken pair named),\n\
+2 usage error."
+)]
+struct Cli {
+    /// The rotation procedure.
+    #[arg(long, value_enum, default_value = "seven-step")]
+    procedure: ProcedureArg,
+    /// Workloads in the simulated mesh.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    workloads: u32,
+    /// Writes the Secret/ConfigMap data of the state reached (key files mode 0600).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Stops after step N of the procedure.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    stop_after: Option<u32>,
+    /// Days of routine renewals and refreshes before the rotation.
+    #[arg(long, value_name = "D", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    days: u32,
+    /// The seed of the simulation's keys and serials.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+}
+
 fn indent(s: &str) -> String {
     s.lines()
         .map(|l| format!("    {l}"))
@@ -50,12 +94,12 @@ fn indent(s: &str) -> String {
 }
 
 fn show(what: &str, cp: &Checkpoint) {
-    println!("  [{}] {what}: {cp}", rfc3339(cp.at));
+    outln!("  [{}] {what}: {cp}", rfc3339(cp.at));
     for b in &cp.examples {
-        println!("    broken: {b}");
+        outln!("    broken: {b}");
     }
     if cp.broken > cp.examples.len() {
-        println!(
+        outln!(
             "    ... and {} more broken pairs",
             cp.broken - cp.examples.len()
         );
@@ -64,69 +108,37 @@ fn show(what: &str, cp: &Checkpoint) {
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(
-            &[
-                "--procedure",
-                "--workloads",
-                "--out",
-                "--stop-after",
-                "--days",
-                "--seed",
-            ],
-            &[],
-        )?;
-        if let Some(extra) = args.positional.first() {
-            return Err(Fail::usage(format!("unexpected argument {extra}")));
-        }
-        let number = |flag: &str, default: u64| -> Result<u64, Fail> {
-            args.get(flag).map_or(Ok(default), |v| {
-                v.parse()
-                    .map_err(|_| Fail::usage(format!("{flag}: '{v}' is not a whole number")))
-            })
-        };
-        let procedure = match args.get("--procedure").unwrap_or("seven-step") {
-            "seven-step" => Procedure::SevenStep,
-            "five-step" => Procedure::FiveStep,
-            other => {
-                return Err(Fail::usage(format!(
-                    "unknown --procedure {other} (seven-step, five-step)"
-                )));
-            }
+        let args = Cli::parse();
+        let procedure = match args.procedure {
+            ProcedureArg::SevenStep => Procedure::SevenStep,
+            ProcedureArg::FiveStep => Procedure::FiveStep,
         };
         // Every pod's restart is a checkpoint counting every pair: a demo's size.
-        let workloads = usize::try_from(number("--workloads", 6)?)
-            .ok()
-            .filter(|n| (1..=10_000).contains(n))
-            .ok_or_else(|| Fail::usage("--workloads: a number from 1 to 10000"))?;
+        let workloads = usize::try_from(args.workloads).map_err(Fail::from)?;
         let titles = procedure.steps();
-        let stop_after = match args.get("--stop-after") {
-            Some(_) => match usize::try_from(number("--stop-after", 0)?) {
-                Ok(n @ 1..) if n <= titles.len() => Some(n),
-                _ => {
-                    return Err(Fail::usage(format!(
-                        "--stop-after: a step from 1 to {}",
-                        titles.len()
-                    )));
-                }
-            },
+        let stop_after = match args.stop_after.map(usize::try_from) {
+            Some(Ok(n)) if n <= titles.len() => Some(n),
+            Some(_) => {
+                return Err(Fail::usage(format!(
+                    "--stop-after: a step from 1 to {}",
+                    titles.len()
+                )));
+            }
             None => None,
         };
-        let days = i32::try_from(number("--days", 3)?)
-            .ok()
-            .filter(|d| *d <= 3650)
-            .ok_or_else(|| Fail::usage("--days: at most 3650"))?;
-        let mut rng = ChaCha20Rng::seed_from_u64(number("--seed", 1)?);
-        let out = args.get("--out").map(PathBuf::from);
+        let days = i32::try_from(args.days).map_err(Fail::from)?;
+        let mut rng = ChaCha20Rng::seed_from_u64(args.seed);
+        let out = args.out.clone();
 
         let t0 = datetime!(2026-01-01 00:00 UTC);
-        println!("== setup at {} (simulated clock)", rfc3339(t0));
+        outln!("== setup at {} (simulated clock)", rfc3339(t0));
         let anchor = Ca::self_signed(
             &linkerd::trust_anchor(),
             PrivateKey::generate(&mut rng),
             t0,
             &mut rng,
         )?;
-        println!(
+        outln!(
             "trust anchor (Certificate linkerd-trust-anchor: 8760h, renewBefore 7320h):\n{}",
             indent(&anchor.certificate().inspect().to_string())
         );
@@ -138,7 +150,7 @@ fn main() -> std::process::ExitCode {
                 &mut rng,
             )?
             .ca;
-        println!(
+        outln!(
             "identity issuer (Certificate linkerd-identity-issuer: 48h, renewBefore 25h):\n{}",
             indent(&issuer.certificate().inspect().to_string())
         );
@@ -174,20 +186,20 @@ fn main() -> std::process::ExitCode {
                 if !rotating {
                     rotating = true;
                     if let Some(renewal) = wait {
-                        println!(
+                        outln!(
                             "\n(the issuer renews at {}: waited for it before rotating the anchor)",
                             rfc3339(renewal)
                         );
                     }
-                    println!("\n== anchor rotation, {name} procedure");
+                    outln!("\n== anchor rotation, {name} procedure");
                 }
                 if step != step_seen {
                     step_seen = step;
-                    println!("\n== step {step}: {}", titles[step - 1]);
+                    outln!("\n== step {step}: {}", titles[step - 1]);
                 }
             }
             for e in &run.timeline[cp.events.clone()] {
-                println!("  {e}");
+                outln!("  {e}");
             }
             if i == 0 || cp.step.is_some() {
                 show(&cp.what, cp);
@@ -198,7 +210,7 @@ fn main() -> std::process::ExitCode {
                 );
             }
             if i == 0 {
-                println!("\n== {days} days of automatic issuer renewals and leaf refreshes");
+                outln!("\n== {days} days of automatic issuer renewals and leaf refreshes");
             }
         }
         for e in run
@@ -206,22 +218,22 @@ fn main() -> std::process::ExitCode {
             .iter()
             .skip(run.checkpoints.last().map_or(0, |c| c.events.end))
         {
-            println!("  {e}");
+            outln!("  {e}");
         }
-        println!(
+        outln!(
             "\ntrust anchor now:\n{}",
             indent(&run.secrets.anchor.certificate().inspect().to_string())
         );
-        println!(
+        outln!(
             "identity issuer now:\n{}",
             indent(&run.secrets.issuer.certificate().inspect().to_string())
         );
-        println!(
+        outln!(
             "workloads still trusting a dropped anchor: {}",
             run.trusting_dropped_anchors.len()
         );
         if run.last_step < titles.len() {
-            println!("stopped after step {} (--stop-after)", run.last_step);
+            outln!("stopped after step {} (--stop-after)", run.last_step);
         }
         if let Some(dir) = &out {
             certcycle::k8s::write_out_dir(dir, &run.secrets, &run.published)?;
@@ -246,7 +258,7 @@ fn main() -> std::process::ExitCode {
                 Ok(1)
             }
             RotationVerdict::Held => {
-                println!("continuity held at every step");
+                outln!("continuity held at every step");
                 Ok(0)
             }
             _ => {

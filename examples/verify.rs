@@ -9,15 +9,55 @@
 //! Exit 0 valid; 1 invalid (a malformed certificate too); 2 usage or I/O error; 3 an
 //! unsupported request. `--at` absent means now (read by this example, never by the library).
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
 use certcycle::verify::{PeerName, Usage, VerifyOptions, verify};
 use certcycle::{BundleOptions, Certificate, TrustBundle};
-use common::{Args, Fail};
+use clap::Parser;
+use common::Fail;
+
+/// Verifies a certificate chain as RFC 5280 path validation does (strictly), and prints the
+/// path.
+#[derive(Debug, Parser)]
+#[command(
+    name = "verify",
+    after_help = "Examples:\n  \
+    cargo run --example verify -- --trusted ca.crt --leaf issuer.crt\n  \
+    cargo run --example verify -- --trusted ca.crt --untrusted issuer.crt --leaf web.crt --usage server --dns-name web.default.svc\n\n\
+Exit status: 0 valid, 1 invalid (malformed certificates too), 2 usage or I/O error,\n\
+3 unsupported request."
+)]
+struct Cli {
+    /// The trust anchors (PEM).
+    #[arg(long, value_name = "FILE")]
+    trusted: String,
+    /// Intermediates the path may use (PEM).
+    #[arg(long, value_name = "FILE")]
+    untrusted: Option<String>,
+    /// The certificate to verify (PEM, one certificate).
+    #[arg(long, value_name = "FILE")]
+    leaf: String,
+    /// The time to verify at [default: now].
+    #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
+    at: Option<time::OffsetDateTime>,
+    /// The extended key usage required: server or client (another value is exit 3).
+    #[arg(long, value_name = "USAGE")]
+    usage: Option<String>,
+    /// The DNS name the leaf must be valid for.
+    #[arg(long, value_name = "NAME", conflicts_with = "ip")]
+    dns_name: Option<String>,
+    /// The IP address the leaf must be valid for.
+    #[arg(long, value_name = "ADDRESS")]
+    ip: Option<std::net::IpAddr>,
+    /// At most this many intermediates in the path.
+    #[arg(long, value_name = "N")]
+    max_depth: Option<usize>,
+}
 
 fn invalid(reason: impl std::fmt::Display) -> Result<u8, Fail> {
-    println!("INVALID: {reason}");
+    outln!("INVALID: {reason}");
     Ok(1)
 }
 
@@ -27,34 +67,12 @@ fn read_certs(path: &str) -> Result<Result<Vec<Certificate>, certcycle::Error>, 
 
 fn main() -> std::process::ExitCode {
     common::run(|| {
-        let args = Args::parse(
-            &[
-                "--trusted",
-                "--untrusted",
-                "--leaf",
-                "--at",
-                "--usage",
-                "--dns-name",
-                "--ip",
-                "--max-depth",
-            ],
-            &[],
-        )?;
-        if let Some(extra) = args.positional.first() {
-            return Err(Fail::usage(format!("unexpected argument {extra}")));
-        }
-        let trusted = args
-            .get("--trusted")
-            .ok_or_else(|| Fail::usage("--trusted FILE is required"))?;
-        let leaf = args
-            .get("--leaf")
-            .ok_or_else(|| Fail::usage("--leaf FILE is required"))?;
-        let at = match args.get("--at") {
-            Some(s) => common::parse_time(s)?,
-            None => common::now(),
-        };
+        let args = Cli::parse();
+        let trusted = args.trusted.as_str();
+        let leaf = args.leaf.as_str();
+        let at = args.at.unwrap_or_else(common::now);
         let mut options = VerifyOptions::default();
-        options.usage = match args.get("--usage") {
+        options.usage = match args.usage.as_deref() {
             None => None,
             Some("server") => Some(Usage::ServerAuth),
             Some("client") => Some(Usage::ClientAuth),
@@ -63,20 +81,13 @@ fn main() -> std::process::ExitCode {
                 return Ok(3);
             }
         };
-        options.name = match (args.get("--dns-name"), args.get("--ip")) {
-            (Some(_), Some(_)) => return Err(Fail::usage("--dns-name and --ip are exclusive")),
-            (Some(d), None) => Some(PeerName::Dns(d.to_owned())),
-            (None, Some(ip)) => {
-                Some(PeerName::Ip(ip.parse().map_err(|_| {
-                    Fail::usage(format!("--ip: '{ip}' is not an IP address"))
-                })?))
-            }
+        options.name = match (&args.dns_name, args.ip) {
+            (Some(d), _) => Some(PeerName::Dns(d.clone())),
+            (None, Some(ip)) => Some(PeerName::Ip(ip)),
             (None, None) => None,
         };
-        if let Some(n) = args.get("--max-depth") {
-            options.max_intermediates = n
-                .parse()
-                .map_err(|_| Fail::usage(format!("--max-depth: '{n}' is not a count")))?;
+        if let Some(n) = args.max_depth {
+            options.max_intermediates = n;
         }
         let trusted_text = common::read_input(trusted)?;
         let bundle = match TrustBundle::from_sources(
@@ -86,7 +97,7 @@ fn main() -> std::process::ExitCode {
             Ok(b) => b.bundle,
             Err(e) => return invalid(format!("trusted certificates: {e}")),
         };
-        let intermediates = match args.get("--untrusted") {
+        let intermediates = match &args.untrusted {
             Some(f) => match read_certs(f)? {
                 Ok(v) => v,
                 Err(e) => return invalid(format!("untrusted certificates: {e}")),
@@ -105,8 +116,8 @@ fn main() -> std::process::ExitCode {
         };
         match verify(&leaf, &intermediates, &bundle, at, &options) {
             Ok(chain) => {
-                println!("VALID");
-                print!("{chain}");
+                outln!("VALID");
+                out!("{chain}");
                 Ok(0)
             }
             Err(e) => invalid(e),

@@ -35,6 +35,8 @@ mod node;
 mod objects;
 mod patch;
 mod plan;
+mod plan_error;
+mod prometheus;
 mod report;
 mod sarif;
 mod topology;
@@ -53,8 +55,9 @@ pub use objects::{
     TRUST_ANCHORS_VALUE, write_out_dir,
 };
 pub use patch::{PatchError, PatchedFix, patch_fix};
-pub use plan::{PlanInputError, PlanReport};
-pub use report::{CheckReport, ReportRenewal};
+pub use plan::PlanReport;
+pub use plan_error::PlanInputError;
+pub use report::{CheckReport, ReportCertificate, ReportRenewal};
 pub use sarif::SourceLocation;
 pub use topology::MAX_CHAIN;
 

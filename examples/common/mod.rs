@@ -93,10 +93,36 @@ pub(crate) fn write_file(path: &Path, text: &str, secret: bool) -> Result<(), Fa
         .map_err(|e| Fail::usage(format!("writing {}: {e}", path.display())))
 }
 
-/// Parses an RFC 3339 timestamp.
-pub(crate) fn parse_time(s: &str) -> Result<time::OffsetDateTime, Fail> {
+/// A clap value parser: an RFC 3339 timestamp (`2026-01-01T00:00:00Z`). Clap names the flag
+/// in its error (`invalid value 'yesterday' for '--start <RFC3339>'`).
+pub(crate) fn time_arg(s: &str) -> Result<time::OffsetDateTime, String> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| Fail::usage(format!("--at: '{s}' is not an RFC 3339 time: {e}")))
+        .map_err(|e| format!("not an RFC 3339 time ({e}), e.g. 2026-12-06T00:00:00Z"))
+}
+
+/// A clap value parser: a duration (`400d`, `2w`, Go's syntax `9600h`, `1h30m`: certcycle's
+/// `HumanDuration`).
+pub(crate) fn duration_arg(s: &str) -> Result<time::Duration, String> {
+    s.parse::<certcycle::HumanDuration>()
+        .map(|d| d.0)
+        .map_err(|e| e.to_string())
+}
+
+/// A duration as given and as read (for messages that repeat the user's own spelling).
+#[derive(Debug, Clone)]
+pub(crate) struct SpelledDuration {
+    /// As given (`30d`).
+    pub(crate) text: String,
+    /// As read.
+    pub(crate) value: time::Duration,
+}
+
+/// A clap value parser: [`duration_arg`], keeping the spelling.
+pub(crate) fn spelled_duration_arg(s: &str) -> Result<SpelledDuration, String> {
+    Ok(SpelledDuration {
+        text: s.to_owned(),
+        value: duration_arg(s)?,
+    })
 }
 
 /// The wall clock, read by the example (the library never reads it).
@@ -104,68 +130,88 @@ pub(crate) fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-/// Simple `--flag value` parsing: returns (flags, positionals).
-pub(crate) struct Args {
-    pub(crate) flags: Vec<(String, String)>,
-    pub(crate) switches: Vec<String>,
-    pub(crate) positional: Vec<String>,
+/// Writes `text` to stdout. A closed stdout (`plan | head -1`) ends the program quietly with
+/// status 141, as a Unix tool killed by SIGPIPE; another write error is `error:` and exit 2.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(2);
+    }
 }
 
-impl Args {
-    /// `with_value` lists the flags that take a value; `switches` those that do not.
-    pub(crate) fn parse(with_value: &[&str], switches: &[&str]) -> Result<Self, Fail> {
-        let mut args = std::env::args().skip(1);
-        let mut out = Args {
-            flags: Vec::new(),
-            switches: Vec::new(),
-            positional: Vec::new(),
-        };
-        while let Some(a) = args.next() {
-            if a == "--help" || a == "-h" {
-                return Err(Fail::usage("see the example's doc comment for usage"));
-            }
-            if let Some((k, v)) = a.split_once('=').filter(|_| a.starts_with("--")) {
-                if !with_value.contains(&k) {
-                    return Err(Fail::usage(format!("unknown option {k}")));
-                }
-                out.flags.push((k.to_owned(), v.to_owned()));
-            } else if with_value.contains(&a.as_str()) {
-                let v = args
-                    .next()
-                    .ok_or_else(|| Fail::usage(format!("{a} needs a value")))?;
-                out.flags.push((a, v));
-            } else if switches.contains(&a.as_str()) {
-                out.switches.push(a);
-            } else if a.starts_with("--") {
-                return Err(Fail::usage(format!("unknown option {a}")));
-            } else {
-                out.positional.push(a);
-            }
+/// `print!` through [`emit`]: a closed stdout ends the program quietly.
+#[allow(unused_macros)]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::common::emit(&format!($($arg)*)) };
+}
+
+/// `println!` through [`emit`]: a closed stdout ends the program quietly.
+#[allow(unused_macros)]
+macro_rules! outln {
+    () => { $crate::common::emit("\n") };
+    ($($arg:tt)*) => { $crate::common::emit(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// The flags that say how a cluster's objects resolve (`plan` and `check`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Resolve {
+    /// Places namespaced objects that name no namespace (Kustomize, Argo CD, Flux output), as
+    /// `kubectl apply -n NS`.
+    #[arg(long, value_name = "NS")]
+    pub(crate) namespace: Option<String>,
+    /// The identity issuer Secret, when it is not linkerd/linkerd-identity-issuer.
+    #[arg(long, value_name = "NS/NAME")]
+    pub(crate) issuer_secret: Option<String>,
+    /// Linkerd's namespace [default: linkerd].
+    #[arg(long, value_name = "NS")]
+    pub(crate) linkerd_namespace: Option<String>,
+    /// The trust roots as a PEM file, when no Bundle, ConfigMap or Helm values hold them.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust_roots: Option<String>,
+    /// cert-manager before 1.18 (rotationPolicy defaults to Never there, Always since).
+    #[arg(long = "cert-manager-before-1.18")]
+    pub(crate) cert_manager_before_1_18: bool,
+}
+
+impl Resolve {
+    /// How the objects resolve.
+    pub(crate) fn options(&self) -> Result<certcycle::k8s::ResolveOptions, Fail> {
+        let mut options = certcycle::k8s::ResolveOptions::default();
+        if self.cert_manager_before_1_18 {
+            options = options.cert_manager_before_1_18();
         }
-        Ok(out)
+        if let Some(ns) = &self.linkerd_namespace {
+            ns.clone_into(&mut options.linkerd_namespace);
+        }
+        if let Some(v) = &self.issuer_secret {
+            let (ns, name) = v
+                .split_once('/')
+                .filter(|(ns, n)| !ns.is_empty() && !n.is_empty() && !n.contains('/'))
+                .ok_or_else(|| Fail::usage("--issuer-secret: NAMESPACE/NAME"))?;
+            options.issuer_secret = Some((ns.to_owned(), name.to_owned()));
+        }
+        if let Some(path) = &self.trust_roots {
+            let text = read_input(path)?;
+            let certs = certcycle::Certificate::all_from_pem(&text)
+                .map_err(|e| Fail::usage(format!("--trust-roots {path}: {e}")))?;
+            if certs.is_empty() {
+                return Err(Fail::usage(format!("--trust-roots {path}: no certificate")));
+            }
+            options.trust_roots = Some((path.to_owned(), certs));
+        }
+        Ok(options)
     }
 
-    pub(crate) fn get(&self, flag: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(k, _)| k == flag)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub(crate) fn has(&self, switch: &str) -> bool {
-        self.switches.iter().any(|s| s == switch)
-    }
-
-    /// A duration flag (`400d`, `2w`, Go's syntax: `HumanDuration`), if given.
-    pub(crate) fn duration(&self, flag: &str) -> Result<Option<time::Duration>, Fail> {
-        self.get(flag)
-            .map(|v| {
-                v.parse::<certcycle::HumanDuration>()
-                    .map(|d| d.0)
-                    .map_err(|e| Fail::usage(format!("{flag}: {e}")))
-            })
-            .transpose()
+    /// `--namespace NS`: places the namespaced objects that name none, as `kubectl apply -n NS`.
+    pub(crate) fn place(&self, objects: &mut certcycle::k8s::Objects) {
+        if let Some(ns) = &self.namespace {
+            objects.set_default_namespace(ns);
+        }
     }
 }
 
@@ -173,62 +219,6 @@ impl Args {
 pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
-}
-
-/// `--format text|json`: whether JSON was asked for.
-pub(crate) fn json_format(args: &Args) -> Result<bool, Fail> {
-    match args.get("--format").unwrap_or("text") {
-        "text" => Ok(false),
-        "json" => Ok(true),
-        other => Err(Fail::usage(format!(
-            "--format: '{other}' is not text or json"
-        ))),
-    }
-}
-
-/// The flags with a value that say how a cluster's objects resolve (`plan` and `check`).
-pub(crate) const RESOLVE_FLAGS: &[&str] = &[
-    "--namespace",
-    "--issuer-secret",
-    "--linkerd-namespace",
-    "--trust-roots",
-];
-
-/// How the objects resolve: `--cert-manager-before-1.18` (which rotationPolicy default
-/// cert-manager has), `--issuer-secret NS/NAME`, `--linkerd-namespace NS`, `--trust-roots FILE`
-/// (PEM).
-pub(crate) fn resolve_options(args: &Args) -> Result<certcycle::k8s::ResolveOptions, Fail> {
-    let mut options = certcycle::k8s::ResolveOptions::default();
-    if args.has("--cert-manager-before-1.18") {
-        options = options.cert_manager_before_1_18();
-    }
-    if let Some(ns) = args.get("--linkerd-namespace") {
-        ns.clone_into(&mut options.linkerd_namespace);
-    }
-    if let Some(v) = args.get("--issuer-secret") {
-        let (ns, name) = v
-            .split_once('/')
-            .filter(|(ns, n)| !ns.is_empty() && !n.is_empty() && !n.contains('/'))
-            .ok_or_else(|| Fail::usage("--issuer-secret: NAMESPACE/NAME"))?;
-        options.issuer_secret = Some((ns.to_owned(), name.to_owned()));
-    }
-    if let Some(path) = args.get("--trust-roots") {
-        let text = read_input(path)?;
-        let certs = certcycle::Certificate::all_from_pem(&text)
-            .map_err(|e| Fail::usage(format!("--trust-roots {path}: {e}")))?;
-        if certs.is_empty() {
-            return Err(Fail::usage(format!("--trust-roots {path}: no certificate")));
-        }
-        options.trust_roots = Some((path.to_owned(), certs));
-    }
-    Ok(options)
-}
-
-/// `--namespace NS`: places the namespaced objects that name none, as `kubectl apply -n NS`.
-pub(crate) fn place(objects: &mut certcycle::k8s::Objects, args: &Args) {
-    if let Some(ns) = args.get("--namespace") {
-        objects.set_default_namespace(ns);
-    }
 }
 
 /// The `unsupported:` lines: objects certcycle recognizes but does not model.

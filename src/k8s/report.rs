@@ -28,6 +28,18 @@ pub struct ReportRenewal {
     pub rule: String,
 }
 
+/// A certificate held by a Secret among the inputs: where, in which role, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportCertificate {
+    /// The object holding it (`Secret/linkerd/linkerd-identity-issuer`).
+    pub object: String,
+    /// `anchor`, `previous-anchor`, `issuer` or `other`.
+    pub role: &'static str,
+    /// Its notAfter.
+    pub not_after: OffsetDateTime,
+}
+
 /// The answer to "where does my cluster stand?" at one time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -50,6 +62,9 @@ pub struct CheckReport {
     pub checks: Vec<Finding>,
     /// When each certificate renews.
     pub renews: Vec<ReportRenewal>,
+    /// Each certificate the inputs' Secrets hold (the first of each `tls.crt`), with its
+    /// role and notAfter.
+    pub certificates: Vec<ReportCertificate>,
 }
 
 impl CheckReport {
@@ -94,6 +109,7 @@ impl CheckReport {
         checks.extend(cluster.lints());
         let assumptions = cluster.assumptions.clone();
         let renews = renewals(cluster);
+        let certificates = certificates(cluster);
         Self {
             at,
             objects: cluster.objects.objects.len(),
@@ -113,6 +129,7 @@ impl CheckReport {
             missing,
             checks,
             renews,
+            certificates,
         }
     }
 
@@ -120,6 +137,30 @@ impl CheckReport {
     pub fn has_error(&self) -> bool {
         self.checks.iter().any(|c| c.severity == Severity::Error)
             || self.phase.is_some_and(|p| p.is_broken())
+    }
+
+    /// When the phase is unknown, what to give so that it can be told (the certificates not
+    /// among the inputs); `None` when the phase is known.
+    pub fn cannot_tell(&self) -> Option<String> {
+        self.phase.is_none().then(|| {
+            format!(
+                "the rotation phase is unknown: the {} certificate(s) are not among the inputs; give the Secrets and ConfigMap too, e.g. kubectl get secret,configmap -A -o yaml",
+                self.missing.join(", ")
+            )
+        })
+    }
+
+    /// The exit status `check` gives (DESIGN §8): 1 when [`CheckReport::has_error`], else 3
+    /// when it [cannot tell](CheckReport::cannot_tell) the phase (a gate must not read
+    /// "unknown" as healthy), else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.has_error() {
+            1
+        } else if self.cannot_tell().is_some() {
+            3
+        } else {
+            0
+        }
     }
 
     /// The report as one JSON document. Fields: `at`, `objects`, `ignored[]`,
@@ -218,6 +259,41 @@ fn renewals(cluster: &Cluster) -> Vec<ReportRenewal> {
             }),
             None => {}
         }
+    }
+    out
+}
+
+/// The first certificate of each Secret's `tls.crt`, with its role in Linkerd's chain.
+fn certificates(cluster: &Cluster) -> Vec<ReportCertificate> {
+    let anchor = cluster.anchor_secret();
+    let previous = cluster.previous_anchor_secret();
+    let issuer = cluster.issuer_secret();
+    let mut out = Vec::new();
+    for o in &cluster.objects.objects {
+        let Resource::Secret(s) = &o.resource else {
+            continue;
+        };
+        let Some(cert) = s.certs(linkerd::TLS_CRT).first() else {
+            continue;
+        };
+        let secret = (
+            o.at.namespace.clone().unwrap_or_else(|| "default".into()),
+            o.at.name.clone(),
+        );
+        let role = if secret == issuer {
+            "issuer"
+        } else if secret == anchor {
+            "anchor"
+        } else if secret == previous {
+            "previous-anchor"
+        } else {
+            "other"
+        };
+        out.push(ReportCertificate {
+            object: format!("Secret/{}/{}", secret.0, secret.1),
+            role,
+            not_after: cert.not_after(),
+        });
     }
     out
 }

@@ -6,7 +6,7 @@
 
 use super::cluster::{Cluster, IssuerResolution, SourceCerts};
 use super::objects::{Resource, SecretObject};
-use super::plan::PlanInputError;
+use super::plan_error::PlanInputError;
 use crate::cert::Certificate;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
@@ -518,13 +518,72 @@ impl Cluster {
                 })
             })
             .map_or_else(String::new, |r| format!("{}/{}", r.kind, r.name));
+        // The commonest issuerRef mistake: kind Issuer (the default) naming a ClusterIssuer,
+        // or an Issuer of another namespace.
+        let hint = self.issuer_kind_hint(c.map(|c| &c.object));
         PlanInputError::CannotModel {
             what: format!(
-                "Certificate/{}: its issuerRef {issuer_ref} is not among the inputs",
+                "Certificate/{}: its issuerRef {issuer_ref} is not among the inputs{hint}",
                 c.map_or_else(|| format!("{}/{}", secret.0, secret.1), |c| c.key())
             ),
-            give: format!("give the {issuer_ref} manifest"),
+            give: if hint.is_empty() {
+                format!("give the {issuer_ref} manifest")
+            } else {
+                format!(
+                    "set the issuerRef's kind to ClusterIssuer, or give the {issuer_ref} manifest in the Certificate's namespace"
+                )
+            },
         }
+    }
+
+    /// `", but ClusterIssuer/NAME is: ..."` when a Certificate's `kind: Issuer` issuerRef names
+    /// a ClusterIssuer (or an Issuer of another namespace) among the inputs; else empty.
+    fn issuer_kind_hint(&self, certificate: Option<&super::objects::ObjectRef>) -> String {
+        let Some(at) = certificate else {
+            return String::new();
+        };
+        let Some(issuer_ref) = self.objects.objects.iter().find_map(|o| match &o.resource {
+            Resource::Certificate(co) if o.at == *at => Some(&co.issuer_ref),
+            _ => None,
+        }) else {
+            return String::new();
+        };
+        if issuer_ref.kind != "Issuer" || issuer_ref.group != "cert-manager.io" {
+            return String::new();
+        }
+        let namespace = at.namespace.as_deref().unwrap_or_default();
+        let cluster_issuer = self.objects.objects.iter().any(|o| {
+            matches!(o.resource, Resource::ClusterIssuer(_)) && o.at.name == issuer_ref.name
+        });
+        let elsewhere: Vec<String> = self
+            .objects
+            .objects
+            .iter()
+            .filter(|o| matches!(o.resource, Resource::Issuer(_)))
+            .filter(|o| {
+                o.at.name == issuer_ref.name && o.at.namespace.as_deref() != Some(namespace)
+            })
+            .map(|o| format!("Issuer/{}", o.at.key()))
+            .take(3)
+            .collect();
+        let mut found = Vec::new();
+        if cluster_issuer {
+            found.push(format!("a ClusterIssuer named {} is", issuer_ref.name));
+        }
+        if !elsewhere.is_empty() {
+            found.push(format!(
+                "{} {}",
+                elsewhere.join(", "),
+                if elsewhere.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        if found.is_empty() {
+            return String::new();
+        }
+        format!(
+            ", but {}: an issuerRef of kind Issuer (the default) resolves only in the Certificate's own namespace ({namespace}); a ClusterIssuer needs kind: ClusterIssuer",
+            found.join(" and ")
+        )
     }
 
     /// What the objects hold, for a message saying this is not a Linkerd set-up.
