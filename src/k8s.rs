@@ -45,14 +45,14 @@ use std::fmt;
 
 pub use crate::lint::{Finding, Severity};
 pub use cluster::{
-    Cluster, IssuerResolution, IssuerSecretProblem, LinkerdState, ManagedCertificate,
-    ResolveOptions, ResolvedBundle, SourceCerts,
+    AnchorSecrets, Cluster, IssuerResolution, IssuerSecretProblem, LinkerdState,
+    ManagedCertificate, ResolveOptions, ResolvedBundle, SourceCerts,
 };
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
     BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, HelmValues,
-    IssuerKind, IssuerObject, IssuerRef, Object, ObjectRef, Objects, Resource, SecretObject,
-    TRUST_ANCHORS_VALUE, write_out_dir,
+    IssuerKind, IssuerObject, IssuerRef, NamespacedName, Object, ObjectRef, Objects, Resource,
+    SecretObject, TRUST_ANCHORS_VALUE, write_out_dir,
 };
 pub use patch::{PatchError, PatchedFix, patch_fix};
 pub use plan::PlanReport;

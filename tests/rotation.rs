@@ -61,6 +61,9 @@ fn seven_steps_keep_continuity_at_every_restart() {
             cp.examples
         );
         assert_eq!(cp.pairs, 7 * 6);
+        // What downstream tests print (issue 33, item 5): `mesh::Checkpoint` displays as the
+        // rotate example's line.
+        assert_eq!(cp.to_string(), "continuity: 42/42 workload pairs verify");
     }
     assert_eq!(m.bundle_source().len(), 1);
     assert!(m.bundle_source().contains(new.certificate()));

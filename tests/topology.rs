@@ -9,7 +9,7 @@
 
 mod support;
 
-use certcycle::k8s::{Cluster, Objects, PlanInputError, PlanReport, ResolveOptions};
+use certcycle::k8s::{Cluster, NamespacedName, Objects, PlanInputError, PlanReport, ResolveOptions};
 use certcycle::plan::Config;
 use certcycle::{Ca, CertSpec, PrivateKey};
 use support::{T0, kubectl, rng, secret};
@@ -742,7 +742,7 @@ fn another_issuer_secret_name_and_linkerd_namespace() {
     assert!(e.to_string().contains("--issuer-secret"), "{e}");
     let mut options = ResolveOptions::default();
     options.linkerd_namespace = "mesh".into();
-    options.issuer_secret = Some(("mesh".into(), "identity-issuer".into()));
+    options.issuer_secret = Some(NamespacedName::new("mesh", "identity-issuer"));
     let c = cluster(&docs, &options);
     let (report, cfg) = plan(&c, 100);
     assert_eq!(cfg.names.issuer, "mesh/linkerd-identity-issuer");
@@ -1008,4 +1008,179 @@ fn check_reads_the_anchor_from_the_trust_roots_when_no_anchor_secret_is_given() 
         "{report}"
     );
     assert!(!report.has_error(), "{report}");
+}
+
+// ---- the commonest issuerRef mistake (issue 33, item 4) ----
+
+#[test]
+fn an_issuer_ref_of_kind_issuer_naming_a_cluster_issuer_says_so() {
+    let cluster_issuer = "apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: linkerd-trust-anchor
+spec:
+  ca:
+    secretName: linkerd-trust-anchor
+"
+    .to_owned();
+    let docs = [
+        cluster_issuer,
+        identity_issuer(
+            Some("linkerd"),
+            "linkerd-trust-anchor",
+            "Issuer",
+            "cert-manager.io",
+        ),
+    ];
+    let err = cluster(&docs, &ResolveOptions::default())
+        .plan_config(Some(T0))
+        .unwrap_err();
+    assert!(err.cannot_model(), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("its issuerRef Issuer/linkerd-trust-anchor is not among the inputs, but a ClusterIssuer named linkerd-trust-anchor is"),
+        "{text}"
+    );
+    assert!(
+        text.contains("resolves only in the Certificate's own namespace (linkerd)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("set the issuerRef's kind to ClusterIssuer"),
+        "{text}"
+    );
+
+    // An Issuer of that name in another namespace is named too.
+    let elsewhere = "apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata:
+  name: linkerd-trust-anchor
+  namespace: cert-manager
+spec:
+  ca:
+    secretName: linkerd-trust-anchor
+"
+    .to_owned();
+    let docs = [
+        elsewhere,
+        identity_issuer(
+            Some("linkerd"),
+            "linkerd-trust-anchor",
+            "Issuer",
+            "cert-manager.io",
+        ),
+    ];
+    let text = cluster(&docs, &ResolveOptions::default())
+        .plan_config(Some(T0))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("but Issuer/cert-manager/linkerd-trust-anchor is"),
+        "{text}"
+    );
+
+    // Without either, the message is as before.
+    let docs = [identity_issuer(
+        Some("linkerd"),
+        "linkerd-trust-anchor",
+        "Issuer",
+        "cert-manager.io",
+    )];
+    let text = cluster(&docs, &ResolveOptions::default())
+        .plan_config(Some(T0))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.ends_with("give the Issuer/linkerd-trust-anchor manifest"),
+        "{text}"
+    );
+}
+
+// ---- every SARIF result located (issue 33, item 9) ----
+
+/// Every result of `report`'s SARIF has a location with a file and a line; returns the rule
+/// ids seen.
+fn sarif_located(report: &PlanReport, shape: &str) -> Vec<String> {
+    let sarif = report.to_sarif();
+    let mut ids = Vec::new();
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        let id = r["ruleId"].as_str().unwrap().to_owned();
+        let locations = r["locations"].as_array().unwrap();
+        assert!(!locations.is_empty(), "{shape}: {id} has no location: {r}");
+        let physical = &locations[0]["physicalLocation"];
+        assert!(
+            physical["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| !u.is_empty()),
+            "{shape}: {id}: {r}"
+        );
+        assert!(
+            physical["region"]["startLine"]
+                .as_u64()
+                .is_some_and(|l| l > 0),
+            "{shape}: {id}: {r}"
+        );
+        ids.push(id);
+    }
+    ids
+}
+
+#[test]
+fn every_sarif_result_has_a_location_on_every_shape() {
+    let single_source = |docs: Vec<String>| -> Vec<String> {
+        docs.into_iter()
+            .map(|d| {
+                d.replace(
+                    "  - secret:\n      name: linkerd-previous-anchor\n      key: tls.crt\n",
+                    "",
+                )
+            })
+            .collect()
+    };
+    let shapes: Vec<(&str, Vec<String>, ResolveOptions)> = vec![
+        ("three tiers", three_tier("360h"), ResolveOptions::default()),
+        (
+            "three tiers, one Bundle source",
+            single_source(three_tier("360h")),
+            ResolveOptions::default(),
+        ),
+        (
+            // A Bundle written with a namespace (cluster-scoped: the namespace means nothing).
+            "three tiers, one source, a namespaced Bundle",
+            single_source(three_tier("1h"))
+                .into_iter()
+                .map(|d| {
+                    d.replace(
+                        "name: linkerd-identity-trust-roots\n",
+                        "name: linkerd-identity-trust-roots\n  namespace: linkerd\n",
+                    )
+                })
+                .collect(),
+            ResolveOptions::default(),
+        ),
+        (
+            "the seed",
+            vec![include_str!("../examples/data/seed.yaml").to_owned()],
+            ResolveOptions::default(),
+        ),
+        (
+            // No Bundle, no ConfigMap: the trust roots are assumed.
+            "no trust roots",
+            three_tier("360h")[..6].to_vec(),
+            ResolveOptions::default().cert_manager_before_1_18(),
+        ),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (shape, docs, options) in shapes {
+        let c = cluster(&docs, &options);
+        let (report, _) = plan(&c, 400);
+        seen.extend(sarif_located(&report, shape));
+    }
+    for id in [
+        "bundle-single-source",
+        "mtls-break",
+        "anchor-rekey-in-horizon",
+    ] {
+        assert!(seen.contains(id), "{id} not exercised: {seen:?}");
+    }
 }

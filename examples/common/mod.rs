@@ -193,7 +193,7 @@ impl Resolve {
                 .split_once('/')
                 .filter(|(ns, n)| !ns.is_empty() && !n.is_empty() && !n.contains('/'))
                 .ok_or_else(|| Fail::usage("--issuer-secret: NAMESPACE/NAME"))?;
-            options.issuer_secret = Some((ns.to_owned(), name.to_owned()));
+            options.issuer_secret = Some(certcycle::k8s::NamespacedName::new(ns, name));
         }
         if let Some(path) = &self.trust_roots {
             let text = read_input(path)?;

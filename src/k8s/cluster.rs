@@ -2,8 +2,8 @@
 //! certificates a rotation phase is read from.
 
 use super::objects::{
-    BundleObject, BundleSource, CertificateObject, IssuerKind, Object, ObjectRef, Objects,
-    Resource, SecretObject,
+    BundleObject, BundleSource, CertificateObject, IssuerKind, NamespacedName, Object, ObjectRef,
+    Objects, Resource, SecretObject,
 };
 use crate::anchor::TrustAnchor;
 use crate::bundle::{BundleOptions, TrustBundle};
@@ -31,9 +31,9 @@ pub struct ResolveOptions {
     pub default_rotation_policy: RotationPolicy,
     /// The namespace Linkerd's control plane runs in (`linkerd`).
     pub linkerd_namespace: String,
-    /// The identity issuer Secret `(namespace, name)` (`--issuer-secret`); `None`:
-    /// `linkerd-identity-issuer` in [`linkerd_namespace`](Self::linkerd_namespace).
-    pub issuer_secret: Option<(String, String)>,
+    /// The identity issuer Secret (`--issuer-secret`); `None`: `linkerd-identity-issuer` in
+    /// [`linkerd_namespace`](Self::linkerd_namespace).
+    pub issuer_secret: Option<NamespacedName>,
     /// Linkerd's trust roots given apart from the objects (`--trust-roots FILE`): a label for
     /// messages and the certificates. They replace any the objects give.
     pub trust_roots: Option<(String, Vec<Certificate>)>,
@@ -118,6 +118,17 @@ impl fmt::Display for IssuerResolution {
     }
 }
 
+/// Unattended rotation's two Secrets ([`Cluster::signs_through_previous`]): the anchor
+/// Certificate's, and the previous-anchor copy the identity issuer's CA issuer signs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AnchorSecrets {
+    /// The Secret the self-signed anchor Certificate writes.
+    pub anchor: NamespacedName,
+    /// The previous-anchor copy.
+    pub previous: NamespacedName,
+}
+
 /// A Certificate, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -132,8 +143,8 @@ pub struct ManagedCertificate {
     pub explicit_rotation_policy: bool,
     /// `spec.privateKey.algorithm` (cert-manager's default is `RSA`).
     pub algorithm: Option<String>,
-    /// The Secret it writes: `(namespace, name)`.
-    pub secret: (String, String),
+    /// The Secret it writes.
+    pub secret: NamespacedName,
     /// Its issuer.
     pub issuer: IssuerResolution,
     /// The certificate its Secret holds today, if that Secret was given.
@@ -333,7 +344,7 @@ impl Cluster {
                 .and_then(|s| s.certs(linkerd::TLS_CRT).first().cloned());
             out.push(ManagedCertificate {
                 object: o.at.clone(),
-                secret: (namespace.clone(), c.secret_name.clone()),
+                secret: NamespacedName::new(&namespace, &c.secret_name),
                 namespace,
                 spec,
                 explicit_rotation_policy: c.rotation_policy.is_some(),
@@ -589,15 +600,15 @@ impl Cluster {
 
     /// The anchor Secret: the one the identity issuer's CA issuer signs with, else
     /// `cert-manager/linkerd-trust-anchor`.
-    pub fn anchor_secret(&self) -> (String, String) {
-        if let Some((anchor, _)) = self.signs_through_previous() {
-            return anchor;
+    pub fn anchor_secret(&self) -> NamespacedName {
+        if let Some(pair) = self.signs_through_previous() {
+            return pair.anchor;
         }
         match self.identity_issuer().map(|c| &c.issuer) {
-            Some(IssuerResolution::Ca { namespace, name }) => (namespace.clone(), name.clone()),
-            _ => (
-                self.options.cluster_resource_namespace.clone(),
-                linkerd::TRUST_ANCHOR_SECRET.to_owned(),
+            Some(IssuerResolution::Ca { namespace, name }) => NamespacedName::new(namespace, name),
+            _ => NamespacedName::new(
+                &self.options.cluster_resource_namespace,
+                linkerd::TRUST_ANCHOR_SECRET,
             ),
         }
     }
@@ -607,8 +618,8 @@ impl Cluster {
     /// trust-roots Bundle, whose other Secret source a self-signed CA Certificate manages; and
     /// that Secret, when given, holds a certificate of the anchor's common name (a copy of an
     /// anchor, not some other CA). That Secret is the previous-anchor copy, and the
-    /// Certificate's the anchor: `(anchor, previous)`.
-    pub fn signs_through_previous(&self) -> Option<((String, String), (String, String))> {
+    /// Certificate's the anchor.
+    pub fn signs_through_previous(&self) -> Option<AnchorSecrets> {
         let Some(IssuerResolution::Ca { namespace, name }) =
             self.identity_issuer().map(|c| &c.issuer)
         else {
@@ -617,7 +628,7 @@ impl Cluster {
         if self
             .certificates
             .iter()
-            .any(|c| c.secret.0 == *namespace && c.secret.1 == *name)
+            .any(|c| c.secret.namespace == *namespace && c.secret.name == *name)
         {
             return None;
         }
@@ -645,9 +656,9 @@ impl Cluster {
             return None;
         }
         let anchor = self.certificates.iter().find(|c| {
-            c.secret.0 == *ns
-                && c.secret.1 != *name
-                && sources.contains(&&c.secret.1)
+            c.secret.namespace == *ns
+                && c.secret.name != *name
+                && sources.contains(&&c.secret.name)
                 && c.spec.is_ca()
                 && c.issuer == IssuerResolution::SelfSigned
         })?;
@@ -664,17 +675,19 @@ impl Cluster {
         if !copy_of_anchor {
             return None;
         }
-        let anchor = &anchor.secret.1;
-        Some(((ns.clone(), (*anchor).clone()), (ns.clone(), name.clone())))
+        Some(AnchorSecrets {
+            anchor: NamespacedName::new(ns, &anchor.secret.name),
+            previous: NamespacedName::new(ns, name),
+        })
     }
 
     /// The previous-anchor Secret: the trust-roots Bundle's other Secret source, else
     /// `cert-manager/linkerd-previous-anchor`.
-    pub fn previous_anchor_secret(&self) -> (String, String) {
-        if let Some((_, previous)) = self.signs_through_previous() {
-            return previous;
+    pub fn previous_anchor_secret(&self) -> NamespacedName {
+        if let Some(pair) = self.signs_through_previous() {
+            return pair.previous;
         }
-        let (_, anchor) = self.anchor_secret();
+        let anchor = self.anchor_secret().name;
         let ns = self.options.trust_namespace.clone();
         let from_bundle = self.objects.objects.iter().find_map(|o| match &o.resource {
             Resource::Bundle(b) if o.at.name == linkerd::TRUST_ROOTS_CONFIGMAP => {
@@ -685,7 +698,7 @@ impl Cluster {
             }
             _ => None,
         });
-        (
+        NamespacedName::new(
             ns,
             from_bundle.unwrap_or_else(|| linkerd::PREVIOUS_ANCHOR_SECRET.into()),
         )
@@ -694,7 +707,10 @@ impl Cluster {
     /// The certificates Linkerd's identity depends on, as far as the inputs hold them.
     pub fn linkerd(&self) -> LinkerdState {
         let mut state = LinkerdState::default();
-        let (ans, an) = self.anchor_secret();
+        let NamespacedName {
+            namespace: ans,
+            name: an,
+        } = self.anchor_secret();
         if let Some(c) = self
             .secret(&ans, &an)
             .and_then(|s| s.certs(linkerd::TLS_CRT).first())
@@ -702,7 +718,10 @@ impl Cluster {
             state.anchor = Some(c.clone());
             state.sources.push(("anchor", format!("Secret/{ans}/{an}")));
         }
-        let (pns, pn) = self.previous_anchor_secret();
+        let NamespacedName {
+            namespace: pns,
+            name: pn,
+        } = self.previous_anchor_secret();
         if let Some(c) = self
             .secret(&pns, &pn)
             .and_then(|s| s.certs(linkerd::TLS_CRT).first())
@@ -713,7 +732,10 @@ impl Cluster {
                 .push(("previous", format!("Secret/{pns}/{pn}")));
         }
         let lns = &self.options.linkerd_namespace;
-        let (ins, inn) = self.issuer_secret();
+        let NamespacedName {
+            namespace: ins,
+            name: inn,
+        } = self.issuer_secret();
         if let Some(secret) = self.secret(&ins, &inn) {
             match secret.certs(linkerd::TLS_CRT).first() {
                 Some(c) => {

@@ -2,6 +2,7 @@
 //! objects, each with a stable id.
 
 use super::cluster::{Cluster, IssuerResolution, ManagedCertificate, SourceCerts};
+use super::objects::NamespacedName;
 use super::objects::Resource;
 use crate::bundle::TrustBundle;
 use crate::duration::GoDuration;
@@ -66,8 +67,14 @@ impl Cluster {
                 );
             }
         }
-        let (ans, an) = self.anchor_secret();
-        let (pns, pn) = self.previous_anchor_secret();
+        let NamespacedName {
+            namespace: ans,
+            name: an,
+        } = self.anchor_secret();
+        let NamespacedName {
+            namespace: pns,
+            name: pn,
+        } = self.previous_anchor_secret();
         let mut seen = BTreeSet::new();
         for (ns, name) in [(ans, an), (pns, pn)] {
             if !seen.insert((ns.clone(), name.clone())) {
@@ -291,7 +298,7 @@ impl Cluster {
         };
         self.certificates
             .iter()
-            .find(|p| p.secret.0 == *namespace && p.secret.1 == *name)
+            .find(|p| p.secret.namespace == *namespace && p.secret.name == *name)
     }
 }
 

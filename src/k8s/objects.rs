@@ -21,6 +21,46 @@ use files::{read_bounded, read_limited};
 pub use helm::{HelmValues, TRUST_ANCHORS_VALUE};
 pub use secret::SecretObject;
 
+/// A namespaced object's name: namespace and name, as Kubernetes' `types.NamespacedName` and
+/// kube-rs's `ObjectRef` carry them. Displays as `namespace/name`.
+///
+/// ```
+/// use certcycle::k8s::NamespacedName;
+/// let secret = NamespacedName::new("linkerd", "linkerd-identity-issuer");
+/// assert_eq!(secret.to_string(), "linkerd/linkerd-identity-issuer");
+/// assert_eq!(secret, NamespacedName::from(("linkerd", "linkerd-identity-issuer")));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[non_exhaustive]
+pub struct NamespacedName {
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+}
+
+impl NamespacedName {
+    /// `namespace/name`.
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl<N: Into<String>, M: Into<String>> From<(N, M)> for NamespacedName {
+    fn from((namespace, name): (N, M)) -> Self {
+        Self::new(namespace, name)
+    }
+}
+
+impl fmt::Display for NamespacedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
 /// Which object, in which file: `Secret/cert-manager/linkerd-trust-anchor`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]

@@ -2,6 +2,7 @@
 //! own YAML documents (field order and every other field as given), a `kubectl patch` line per
 //! object, the operations it needs as dated steps, and the plan re-run on the written files.
 
+use super::objects::NamespacedName;
 use super::objects::{Objects, Resource};
 use super::{Cluster, ResolveOptions};
 use crate::plan::{Config, FieldChange, Fix, Operation, simulate};
@@ -280,15 +281,24 @@ fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {
 /// objects).
 fn operation_lines(op: &Operation, names: &crate::plan::Names) -> Vec<String> {
     use crate::rotation::Step;
-    let split = |key: &str| -> (String, String) {
+    let split = |key: &str| -> NamespacedName {
         match key.split_once('/') {
-            Some((ns, n)) => (ns.to_owned(), n.to_owned()),
-            None => ("default".to_owned(), key.to_owned()),
+            Some((ns, n)) => NamespacedName::new(ns, n),
+            None => NamespacedName::new("default", key),
         }
     };
-    let (ans, an) = split(&names.anchor);
-    let (ins, inn) = split(&names.issuer);
-    let (pns, pn) = split(&names.previous);
+    let NamespacedName {
+        namespace: ans,
+        name: an,
+    } = split(&names.anchor);
+    let NamespacedName {
+        namespace: ins,
+        name: inn,
+    } = split(&names.issuer);
+    let NamespacedName {
+        namespace: pns,
+        name: pn,
+    } = split(&names.previous);
     match op {
         Operation::RestartEvery(every) => vec![format!(
             "restart the control plane and every workload every {}, staggered (a rollout schedule, not a manifest field): kubectl rollout restart deploy -n linkerd; then each meshed namespace",

@@ -1,6 +1,7 @@
 //! A cluster's objects as a plan configuration (DESIGN §11).
 
 use super::cluster::Cluster;
+use super::objects::NamespacedName;
 use super::plan_error::PlanInputError;
 use super::topology::build_cas;
 use crate::cert::Certificate;
@@ -90,7 +91,10 @@ impl Cluster {
             .issuer(chain.issuer.kind)
             .roots(chain.roots.clone())
             .issuer_via_previous(chain.via_previous);
-        let (pns, pn) = self.previous_anchor_secret();
+        let NamespacedName {
+            namespace: pns,
+            name: pn,
+        } = self.previous_anchor_secret();
         cfg.names = Names {
             anchor: anchor.name.clone(),
             issuer: chain.issuer.name.clone(),
@@ -108,12 +112,12 @@ impl Cluster {
     }
 
     /// A Linkerd Secret in the chain whose certificate or key is given but unusable.
-    fn check_secret(&self, (ns, name): &(String, String)) -> Result<(), PlanInputError> {
-        let Some(secret) = self.secret(ns, name) else {
+    fn check_secret(&self, at: &NamespacedName) -> Result<(), PlanInputError> {
+        let Some(secret) = self.secret(&at.namespace, &at.name) else {
             return Ok(());
         };
         let err = |e: crate::Error| PlanInputError::Secret {
-            secret: format!("{ns}/{name}"),
+            secret: at.to_string(),
             error: Box::new(e),
         };
         if let Some(e) = secret.entry_error(linkerd::TLS_CRT) {

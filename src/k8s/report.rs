@@ -2,7 +2,7 @@
 //! and when each certificate renews, as text or as one JSON document.
 
 use super::cluster::Cluster;
-use super::objects::Resource;
+use super::objects::{NamespacedName, Resource};
 use crate::cert::Certificate;
 use crate::display::rfc3339;
 use crate::health::{self, ExpiryThreshold};
@@ -244,11 +244,9 @@ fn renewals(cluster: &Cluster) -> Vec<ReportRenewal> {
         let Some(cert) = s.certs(linkerd::TLS_CRT).first() else {
             continue;
         };
-        let secret = (
-            o.at.namespace.clone().unwrap_or_else(|| "default".into()),
-            o.at.name.clone(),
-        );
-        let object = format!("Secret/{}/{}", secret.0, secret.1);
+        let secret =
+            NamespacedName::new(o.at.namespace.as_deref().unwrap_or("default"), &o.at.name);
+        let object = format!("Secret/{secret}");
         match cluster.certificates.iter().find(|c| c.secret == secret) {
             Some(c) => out.push(renewal(object, cert, &c.spec)),
             None if secret == anchor || secret == issuer => out.push(ReportRenewal {
@@ -276,10 +274,8 @@ fn certificates(cluster: &Cluster) -> Vec<ReportCertificate> {
         let Some(cert) = s.certs(linkerd::TLS_CRT).first() else {
             continue;
         };
-        let secret = (
-            o.at.namespace.clone().unwrap_or_else(|| "default".into()),
-            o.at.name.clone(),
-        );
+        let secret =
+            NamespacedName::new(o.at.namespace.as_deref().unwrap_or("default"), &o.at.name);
         let role = if secret == issuer {
             "issuer"
         } else if secret == anchor {
@@ -290,7 +286,7 @@ fn certificates(cluster: &Cluster) -> Vec<ReportCertificate> {
             "other"
         };
         out.push(ReportCertificate {
-            object: format!("Secret/{}/{}", secret.0, secret.1),
+            object: format!("Secret/{secret}"),
             role,
             not_after: cert.not_after(),
         });

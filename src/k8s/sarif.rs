@@ -3,6 +3,7 @@
 //! and, where one field decides it, of that field (the anchor Certificate's
 //! `spec.renewBefore` for an anchor re-key).
 
+use super::objects::NamespacedName;
 use super::objects::{Object, Resource};
 use super::{Cluster, Location, PlanReport};
 use crate::lint::{Finding, Severity};
@@ -32,6 +33,9 @@ impl std::fmt::Display for SourceLocation {
     }
 }
 
+/// The kinds without a namespace that certcycle reads.
+const CLUSTER_SCOPED: &[&str] = &["Bundle", "ClusterBundle", "ClusterIssuer"];
+
 /// The lint ids decided by a Certificate's renewal fields.
 const RENEWAL_LINTS: &[&str] = &[
     "anchor-early-rekey",
@@ -41,18 +45,47 @@ const RENEWAL_LINTS: &[&str] = &[
 
 impl Cluster {
     /// The object a finding's subject names (`Certificate/cert-manager/linkerd-trust-anchor`).
+    /// A cluster-scoped object (a Bundle, a ClusterIssuer) is found by its name whatever
+    /// namespace its manifest wrote (`--namespace` or a stray `metadata.namespace` does not
+    /// move it).
     fn object_of(&self, subject: &str) -> Option<&Object> {
         let (kind, key) = subject.split_once('/')?;
-        self.objects
-            .objects
+        let objects = &self.objects.objects;
+        objects
             .iter()
             .find(|o| o.at.kind == kind && o.at.key() == key)
+            .or_else(|| {
+                CLUSTER_SCOPED.contains(&kind).then(|| {
+                    let name = key.rsplit('/').next().unwrap_or(key);
+                    objects
+                        .iter()
+                        .find(|o| o.at.kind == kind && o.at.name == name)
+                })?
+            })
     }
 
-    /// Where `finding` points: its object, and the renewal field for a renewal lint.
+    /// Where `finding` points: its object, and the renewal field for a renewal lint. A
+    /// finding about an object that is not among the inputs (an assumed Secret or ConfigMap)
+    /// points at the identity issuer's object, else at the first object read: code scanning
+    /// shows no result without a location. `None` only when no object was read.
     pub fn location_of_finding(&self, finding: &Finding) -> Option<SourceLocation> {
-        let o = self.object_of(&finding.subject)?;
-        Some(self.location_in(o, RENEWAL_LINTS.contains(&finding.id)))
+        match self.object_of(&finding.subject) {
+            Some(o) => Some(self.location_in(o, RENEWAL_LINTS.contains(&finding.id))),
+            None => self.fallback_location(),
+        }
+    }
+
+    /// The identity issuer's Certificate or Secret, else the first object read.
+    fn fallback_location(&self) -> Option<SourceLocation> {
+        let NamespacedName {
+            namespace: ins,
+            name: inn,
+        } = self.issuer_secret();
+        self.identity_issuer()
+            .and_then(|c| self.object_of(&format!("Certificate/{}", c.key())))
+            .or_else(|| self.object_of(&format!("Secret/{ins}/{inn}")))
+            .or_else(|| self.objects.objects.first())
+            .map(|o| self.location_in(o, false))
     }
 
     fn location_in(&self, o: &Object, renewal_field: bool) -> SourceLocation {
@@ -80,22 +113,28 @@ impl Cluster {
             .causes()
             .iter()
             .any(|e| e.what.contains("new trust anchor"));
-        let (ans, an) = self.anchor_secret();
+        let anchor_secret = self.anchor_secret();
         let anchor = self
             .certificates
             .iter()
-            .find(|c| c.secret == (ans.clone(), an.clone()))
+            .find(|c| c.secret == anchor_secret)
             .and_then(|c| self.object_of(&format!("Certificate/{}", c.key())));
         if let (true, Some(o)) = (rekey, anchor) {
             return Some(self.location_in(o, true));
         }
-        let (ins, inn) = self.issuer_secret();
+        let NamespacedName {
+            namespace: ins,
+            name: inn,
+        } = self.issuer_secret();
         let issuer = self
             .identity_issuer()
             .and_then(|c| self.object_of(&format!("Certificate/{}", c.key())))
             .or_else(|| self.object_of(&format!("Secret/{ins}/{inn}")))
-            .or_else(|| self.object_of(&format!("Secret/{ans}/{an}")));
-        issuer.map(|o| self.location_in(o, false))
+            .or_else(|| self.object_of(&format!("Secret/{anchor_secret}")));
+        match issuer {
+            Some(o) => Some(self.location_in(o, false)),
+            None => self.fallback_location(),
+        }
     }
 }
 
@@ -113,8 +152,8 @@ impl PlanReport {
     /// The report as SARIF 2.1.0: the tool `certcycle` with one rule per lint id and
     /// `mtls-break`; one result per lint (`warning` or `error`) and one `error` for the first
     /// break, each located in the input files ([`PlanReport::lint_locations`],
-    /// [`PlanReport::break_location`]). Findings whose object is in no file (an assumed
-    /// object) have no location.
+    /// [`PlanReport::break_location`]). A finding whose object is in no file (an assumed
+    /// object) is located at the identity issuer's object, else the first object read.
     pub fn to_sarif(&self) -> Value {
         let location = |l: Option<&SourceLocation>| -> Vec<Value> {
             l.map(|l| {

@@ -5,7 +5,7 @@
 //! "cannot model" with the input or flag that would make it modelable.
 
 use super::cluster::{Cluster, IssuerResolution, SourceCerts};
-use super::objects::{Resource, SecretObject};
+use super::objects::{NamespacedName, Resource, SecretObject};
 use super::plan_error::PlanInputError;
 use crate::cert::Certificate;
 use crate::issue::Ca;
@@ -27,7 +27,7 @@ pub(super) struct Found {
     /// Managed: the Certificate's spec; else what its stand-in is made from.
     pub(super) spec: CertSpec,
     /// Its Secret, when the chain names one.
-    pub(super) secret: Option<(String, String)>,
+    pub(super) secret: Option<NamespacedName>,
     /// Its certificate today, when the inputs hold it.
     pub(super) cert: Option<Certificate>,
     /// Its key, when the inputs hold it (and it pairs with `cert`).
@@ -75,18 +75,15 @@ fn like(cert: &Certificate) -> CertSpec {
 impl Cluster {
     /// The identity issuer Secret: `--issuer-secret`, else `linkerd-identity-issuer` in the
     /// Linkerd namespace.
-    pub fn issuer_secret(&self) -> (String, String) {
+    pub fn issuer_secret(&self) -> NamespacedName {
         self.options.issuer_secret.clone().unwrap_or_else(|| {
-            (
-                self.options.linkerd_namespace.clone(),
-                linkerd::ISSUER_SECRET.to_owned(),
-            )
+            NamespacedName::new(&self.options.linkerd_namespace, linkerd::ISSUER_SECRET)
         })
     }
 
     /// A Secret's certificate and (pairing) key.
-    fn secret_ca(&self, secret: &(String, String)) -> (Option<Certificate>, Option<PrivateKey>) {
-        let Some(s) = self.secret(&secret.0, &secret.1) else {
+    fn secret_ca(&self, secret: &NamespacedName) -> (Option<Certificate>, Option<PrivateKey>) {
+        let Some(s) = self.secret(&secret.namespace, &secret.name) else {
             return (None, None);
         };
         let cert = s.certs(linkerd::TLS_CRT).first().cloned();
@@ -102,7 +99,7 @@ impl Cluster {
         }
         let mut assumptions = Vec::new();
         let issuer_secret = self.issuer_secret();
-        let key = |(ns, n): &(String, String)| format!("{ns}/{n}");
+        let key = NamespacedName::to_string;
         let (issuer, signer) = match self.certificates.iter().find(|c| c.secret == issuer_secret) {
             Some(c) => {
                 if !c.spec.is_ca() {
@@ -154,21 +151,23 @@ impl Cluster {
         let through_previous = self.signs_through_previous();
         let mut via_previous = false;
         match signer {
-            Some(IssuerResolution::Ca { namespace, name })
-                if through_previous
-                    .as_ref()
-                    .is_some_and(|(_, p)| p.0 == namespace && p.1 == name) =>
-            {
-                let (anchor, previous) = through_previous.unwrap_or_default();
-                assumptions.push(format!(
-                    "Certificate/{}: signed through the CA issuer on Secret {}/{}, the copy of the anchor Secret {}/{} that the Bundle also publishes (unattended rotation's shape, DESIGN §17): after each anchor re-key it keeps signing with the previous anchor until its issuerRef is switched (plan --rotation auto runs that loop)",
-                    issuer.name, previous.0, previous.1, anchor.0, anchor.1
-                ));
-                via_previous = true;
-                self.walk_up(anchor, &mut cas, &mut assumptions)?;
-            }
             Some(IssuerResolution::Ca { namespace, name }) => {
-                self.walk_up((namespace, name), &mut cas, &mut assumptions)?;
+                match through_previous
+                    .filter(|p| p.previous.namespace == namespace && p.previous.name == name)
+                {
+                    Some(pair) => {
+                        assumptions.push(format!(
+                            "Certificate/{}: signed through the CA issuer on Secret {}, the copy of the anchor Secret {} that the Bundle also publishes (unattended rotation's shape, DESIGN §17): after each anchor re-key it keeps signing with the previous anchor until its issuerRef is switched (plan --rotation auto runs that loop)",
+                            issuer.name, pair.previous, pair.anchor
+                        ));
+                        via_previous = true;
+                        self.walk_up(pair.anchor, &mut cas, &mut assumptions)?;
+                    }
+                    None => {
+                        let secret = NamespacedName::new(namespace, name);
+                        self.walk_up(secret, &mut cas, &mut assumptions)?;
+                    }
+                }
             }
             Some(IssuerResolution::SelfSigned) => {
                 return Err(PlanInputError::CannotModel {
@@ -178,7 +177,7 @@ impl Cluster {
             }
             Some(IssuerResolution::Other(kind)) => {
                 let ca_crt = self
-                    .secret(&issuer_secret.0, &issuer_secret.1)
+                    .secret(&issuer_secret.namespace, &issuer_secret.name)
                     .and_then(|s| s.certs(linkerd::CA_CRT).last().cloned());
                 cas.push(external(
                     format!("the issuer of Certificate/{} ({kind})", issuer.name),
@@ -208,9 +207,9 @@ impl Cluster {
                                     && c.public_key().is_ok_and(|k| ic.is_signed_by(&k))
                             }) =>
                         {
-                            Some((
-                                o.at.namespace.clone().unwrap_or_default(),
-                                o.at.name.clone(),
+                            Some(NamespacedName::new(
+                                o.at.namespace.as_deref().unwrap_or_default(),
+                                &o.at.name,
                             ))
                         }
                         _ => None,
@@ -272,7 +271,7 @@ impl Cluster {
     /// The CA whose Secret is `secret`, and every CA above it, pushed top down.
     fn walk_up(
         &self,
-        secret: (String, String),
+        secret: NamespacedName,
         out: &mut Vec<Found>,
         assumptions: &mut Vec<String>,
     ) -> Result<(), PlanInputError> {
@@ -283,8 +282,7 @@ impl Cluster {
             {
                 return Err(PlanInputError::CannotModel {
                     what: format!(
-                        "the chain above the identity issuer passes Secret {}/{} twice or is longer than {MAX_CHAIN} CAs",
-                        secret.0, secret.1
+                        "the chain above the identity issuer passes Secret {secret} twice or is longer than {MAX_CHAIN} CAs"
                     ),
                     give: "a chain that ends at a self-signed, static or external CA".into(),
                 });
@@ -309,11 +307,11 @@ impl Cluster {
                     match &c.issuer {
                         IssuerResolution::SelfSigned => {}
                         IssuerResolution::Ca { namespace, name } => {
-                            next = Some((namespace.clone(), name.clone()));
+                            next = Some(NamespacedName::new(namespace, name));
                         }
                         IssuerResolution::Other(kind) => {
                             let ca_crt = self
-                                .secret(&secret.0, &secret.1)
+                                .secret(&secret.namespace, &secret.name)
                                 .and_then(|s| s.certs(linkerd::CA_CRT).last().cloned())
                                 .filter(|r| cert_issuer_is(cert_of(&chain), r));
                             chain.push(external(
@@ -337,7 +335,7 @@ impl Cluster {
                     }
                 }
                 None => chain.push(Found {
-                    name: format!("Secret {}/{}", secret.0, secret.1),
+                    name: format!("Secret {secret}"),
                     kind: CaKind::Static,
                     spec: cert
                         .as_ref()
@@ -379,9 +377,9 @@ impl Cluster {
             roots.holds = Held::Nothing;
             let above = cas.len().saturating_sub(1);
             for (label, certs) in &b.sources {
-                let tracks = |s: &Option<(String, String)>| {
-                    s.as_ref().is_some_and(|(ns, n)| {
-                        ns == tn && label.starts_with(&format!("secret {ns}/{n} "))
+                let tracks = |s: &Option<NamespacedName>| {
+                    s.as_ref().is_some_and(|s| {
+                        s.namespace == *tn && label.starts_with(&format!("secret {s} "))
                     })
                 };
                 if tracks(&anchor_secret) {
@@ -508,7 +506,7 @@ impl Cluster {
         Ok(roots)
     }
 
-    fn issuer_not_given(&self, secret: &(String, String)) -> PlanInputError {
+    fn issuer_not_given(&self, secret: &NamespacedName) -> PlanInputError {
         let c = self.certificates.iter().find(|c| c.secret == *secret);
         let issuer_ref = c
             .and_then(|c| {
@@ -524,7 +522,7 @@ impl Cluster {
         PlanInputError::CannotModel {
             what: format!(
                 "Certificate/{}: its issuerRef {issuer_ref} is not among the inputs{hint}",
-                c.map_or_else(|| format!("{}/{}", secret.0, secret.1), |c| c.key())
+                c.map_or_else(|| secret.to_string(), |c| c.key())
             ),
             give: if hint.is_empty() {
                 format!("give the {issuer_ref} manifest")
