@@ -143,17 +143,17 @@ fn main() -> std::process::ExitCode {
             let at = action.map_or(start, |a| a.at);
             let run = run_until(&cfg, seed, at)?;
             let decided = decide(&run, &schedule)?;
-            if let (Some(taken), Some(announced)) = (action, expected) {
-                if taken != announced {
-                    eprintln!(
-                        "error: step-{n}: {} at {}, but reconcile announced {} at {}",
-                        taken.action,
-                        rfc3339(taken.at),
-                        announced.action,
-                        rfc3339(announced.at)
-                    );
-                    ok = false;
-                }
+            if let (Some(taken), Some(announced)) = (action, expected)
+                && taken != announced
+            {
+                eprintln!(
+                    "error: step-{n}: {} at {}, but reconcile announced {} at {}",
+                    taken.action,
+                    rfc3339(taken.at),
+                    announced.action,
+                    rfc3339(announced.at)
+                );
+                ok = false;
             }
             let next = decided.next.map_or("none".to_owned(), |d| {
                 format!("{} at {}", d.action, rfc3339(d.at))

@@ -97,10 +97,10 @@ fn main() -> std::process::ExitCode {
             Format::Prometheus => out!("{}", report.to_prometheus()),
             Format::Text => out!("{report}"),
         }
-        if let Some(give) = report.cannot_tell() {
-            if !report.has_error() {
-                eprintln!("error: cannot tell: {give}");
-            }
+        if let Some(give) = report.cannot_tell()
+            && !report.has_error()
+        {
+            eprintln!("error: cannot tell: {give}");
         }
         Ok(report.exit_code())
     })

@@ -352,10 +352,10 @@ pub(crate) fn named_bits(tlv: &Tlv<'_>) -> DerResult<u16> {
     if *unused > 7 || (bytes.is_empty() && *unused != 0) || bytes.len() > 4 {
         return Err(tlv.err("malformed named-bit BIT STRING"));
     }
-    if let Some(last) = bytes.last() {
-        if last & ((1u8 << unused) - 1) != 0 {
-            return Err(tlv.err("named-bit BIT STRING has non-zero unused bits"));
-        }
+    if let Some(last) = bytes.last()
+        && last & ((1u8 << unused) - 1) != 0
+    {
+        return Err(tlv.err("named-bit BIT STRING has non-zero unused bits"));
     }
     if bytes.iter().skip(2).any(|b| *b != 0) {
         return Err(tlv.err("named-bit BIT STRING names unknown bits"));

@@ -328,11 +328,11 @@ impl TrustBundle {
         let mut entries: Vec<Entry> = Vec::with_capacity(parsed.len());
         let mut dropped_expired = Vec::new();
         for (cert, origin) in parsed {
-            if let Some(last) = entries.last_mut() {
-                if last.anchor.certificate().der() == cert.der() {
-                    last.origins.push(origin);
-                    continue;
-                }
+            if let Some(last) = entries.last_mut()
+                && last.anchor.certificate().der() == cert.der()
+            {
+                last.origins.push(origin);
+                continue;
             }
             if let Some(d) = dropped_expired
                 .last_mut()

@@ -93,7 +93,7 @@ fn value_text(v: &Tlv<'_>) -> Option<String> {
         tag::UTF8_STRING | tag::PRINTABLE_STRING | tag::IA5_STRING | tag::TELETEX_STRING => {
             std::str::from_utf8(v.value).ok().map(str::to_owned)
         }
-        tag::BMP_STRING if v.value.len() % 2 == 0 => {
+        tag::BMP_STRING if v.value.len().is_multiple_of(2) => {
             let units: Vec<u16> = v
                 .value
                 .chunks(2)
@@ -101,7 +101,7 @@ fn value_text(v: &Tlv<'_>) -> Option<String> {
                 .collect();
             String::from_utf16(&units).ok()
         }
-        tag::UNIVERSAL_STRING if v.value.len() % 4 == 0 => v
+        tag::UNIVERSAL_STRING if v.value.len().is_multiple_of(4) => v
             .value
             .chunks(4)
             .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
@@ -242,10 +242,10 @@ pub(crate) fn attribute_values(name: &[u8], oid: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     let _ = for_each_rdn(name, |attrs| {
         for a in attrs {
-            if a.oid == oid {
-                if let Some(t) = value_text(&a.value) {
-                    out.push(t);
-                }
+            if a.oid == oid
+                && let Some(t) = value_text(&a.value)
+            {
+                out.push(t);
             }
         }
     });

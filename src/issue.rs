@@ -294,14 +294,14 @@ impl Ca {
         rng: &mut impl CryptoRngCore,
     ) -> Result<IssuedCa, Error> {
         require_ca(spec)?;
-        if let Some(parent) = self.cert.basic_constraints().and_then(|bc| bc.path_len) {
-            if parent == 0 || spec.path_len.is_some_and(|n| n >= parent) {
-                return Err(Error::PathLenConstraint {
-                    issuer: self.cert.subject(),
-                    parent_path_len: parent,
-                    requested: spec.path_len,
-                });
-            }
+        if let Some(parent) = self.cert.basic_constraints().and_then(|bc| bc.path_len)
+            && (parent == 0 || spec.path_len.is_some_and(|n| n >= parent))
+        {
+            return Err(Error::PathLenConstraint {
+                issuer: self.cert.subject(),
+                parent_path_len: parent,
+                requested: spec.path_len,
+            });
         }
         spec.check_issuable()?;
         let issued =

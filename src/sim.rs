@@ -683,11 +683,11 @@ impl<R: CryptoRngCore> Engine<R> {
         let Observer::Classes(c) = &mut self.observer else {
             return Ok(());
         };
-        if let (Some(at), Some(every)) = (c.next_checkpoint, self.cfg.checkpoints) {
-            if at <= self.now {
-                c.next_checkpoint = Some(Error::add_time(self.now, every)?);
-                self.checkpoint(None, format!("{} later", GoDuration(every)))?;
-            }
+        if let (Some(at), Some(every)) = (c.next_checkpoint, self.cfg.checkpoints)
+            && at <= self.now
+        {
+            c.next_checkpoint = Some(Error::add_time(self.now, every)?);
+            self.checkpoint(None, format!("{} later", GoDuration(every)))?;
         }
         Ok(())
     }

@@ -464,10 +464,10 @@ impl<'a> Builder<'a> {
         // A hit costs the budget what the check it saves would have: a cache saves CPU, not
         // budget, so what the cache holds never lets one call do more work.
         self.budget.signature()?;
-        if let Some(cache) = self.cache.filter(|c| c.keeps(child)) {
-            if cache.hit(&(child.fingerprint().0, issuer.fingerprint().0)) {
-                return Ok(true);
-            }
+        if let Some(cache) = self.cache.filter(|c| c.keeps(child))
+            && cache.hit(&(child.fingerprint().0, issuer.fingerprint().0))
+        {
+            return Ok(true);
         }
         let prepared = self.cache.and_then(|c| c.prepared_key(key.sec1_bytes()));
         let ok = match prepared {

@@ -173,10 +173,10 @@ fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
                     .map(|n| segs[..n].join("::"))
                     .find(|p| modules.contains(p))
                     .or_else(|| segs.first().and_then(|s| exports.get(s).cloned()));
-                if let Some(to) = target {
-                    if !related(&from, &to) {
-                        graph.entry(from.clone()).or_default().insert(to);
-                    }
+                if let Some(to) = target
+                    && !related(&from, &to)
+                {
+                    graph.entry(from.clone()).or_default().insert(to);
                 }
             }
         }

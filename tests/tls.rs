@@ -451,8 +451,11 @@ fn concurrent_handshakes_during_replace_never_fail_spuriously() {
         std::thread::spawn(move || {
             let mut n = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                web.trust
-                    .replace(if n % 2 == 0 { a.clone() } else { b.clone() });
+                web.trust.replace(if n.is_multiple_of(2) {
+                    a.clone()
+                } else {
+                    b.clone()
+                });
                 n += 1;
             }
             n

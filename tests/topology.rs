@@ -9,7 +9,9 @@
 
 mod support;
 
-use certcycle::k8s::{Cluster, NamespacedName, Objects, PlanInputError, PlanReport, ResolveOptions};
+use certcycle::k8s::{
+    Cluster, NamespacedName, Objects, PlanInputError, PlanReport, ResolveOptions,
+};
 use certcycle::plan::Config;
 use certcycle::{Ca, CertSpec, PrivateKey};
 use support::{T0, kubectl, rng, secret};

@@ -374,23 +374,22 @@ impl Cluster {
             _ => false,
         });
         let Some(found) = found else {
-            if !cluster_scoped {
-                if let Some(elsewhere) = self
+            if !cluster_scoped
+                && let Some(elsewhere) = self
                     .objects
                     .objects
                     .iter()
                     .find(|o| matches!(o.resource, Resource::Issuer(_)) && o.at.name == r.name)
-                {
-                    return IssuerResolution::OtherNamespace {
-                        issuer: r.name.clone(),
-                        issuer_namespace: elsewhere
-                            .at
-                            .namespace
-                            .clone()
-                            .unwrap_or_else(|| "default".into()),
-                        namespace: namespace.to_owned(),
-                    };
-                }
+            {
+                return IssuerResolution::OtherNamespace {
+                    issuer: r.name.clone(),
+                    issuer_namespace: elsewhere
+                        .at
+                        .namespace
+                        .clone()
+                        .unwrap_or_else(|| "default".into()),
+                    namespace: namespace.to_owned(),
+                };
             }
             return IssuerResolution::NotInInput;
         };
@@ -767,19 +766,19 @@ impl Cluster {
         }
         // No anchor Secret among the inputs (a sealed or static anchor, an external signer):
         // the anchor is the trust roots' certificate that signed the identity issuer.
-        if state.anchor.is_none() {
-            if let (Some(bundle), Some(issuer)) = (&state.bundle, &state.issuer) {
-                let signer = bundle.certificates().find(|c| {
-                    c.subject() == issuer.issuer()
-                        && c.public_key().is_ok_and(|k| issuer.is_signed_by(&k))
-                });
-                if let Some(c) = signer {
-                    state.anchor = Some(c.clone());
-                    state.sources.push((
-                        "anchor",
-                        "the trust roots' certificate that signed the identity issuer".into(),
-                    ));
-                }
+        if state.anchor.is_none()
+            && let (Some(bundle), Some(issuer)) = (&state.bundle, &state.issuer)
+        {
+            let signer = bundle.certificates().find(|c| {
+                c.subject() == issuer.issuer()
+                    && c.public_key().is_ok_and(|k| issuer.is_signed_by(&k))
+            });
+            if let Some(c) = signer {
+                state.anchor = Some(c.clone());
+                state.sources.push((
+                    "anchor",
+                    "the trust roots' certificate that signed the identity issuer".into(),
+                ));
             }
         }
         state

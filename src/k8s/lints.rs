@@ -49,23 +49,24 @@ impl Cluster {
     /// Secrets holding data certcycle cannot read.
     fn linkerd_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
         let lns = &self.options.linkerd_namespace;
-        if let Some(b) = self.trust_roots() {
-            if !b.published.is_empty() && !b.published.iter().any(|(ns, _)| ns == lns) {
-                let elsewhere: Vec<String> = b
-                    .published
-                    .iter()
-                    .map(|(ns, _)| format!("ConfigMap/{ns}/{}", b.name))
-                    .collect();
-                lint(
-                    "trust-roots-other-namespace",
-                    Severity::Warning,
-                    format!("ConfigMap/{lns}/{}", b.name),
-                    format!(
-                        "not among the inputs, but {} is: Linkerd loads its trust anchors only from namespace {lns}, so that copy is not used in its place",
-                        elsewhere.join(", ")
-                    ),
-                );
-            }
+        if let Some(b) = self.trust_roots()
+            && !b.published.is_empty()
+            && !b.published.iter().any(|(ns, _)| ns == lns)
+        {
+            let elsewhere: Vec<String> = b
+                .published
+                .iter()
+                .map(|(ns, _)| format!("ConfigMap/{ns}/{}", b.name))
+                .collect();
+            lint(
+                "trust-roots-other-namespace",
+                Severity::Warning,
+                format!("ConfigMap/{lns}/{}", b.name),
+                format!(
+                    "not among the inputs, but {} is: Linkerd loads its trust anchors only from namespace {lns}, so that copy is not used in its place",
+                    elsewhere.join(", ")
+                ),
+            );
         }
         let NamespacedName {
             namespace: ans,

@@ -35,10 +35,10 @@ impl Cluster {
                 what: "no CA above the identity issuer".into(),
                 give: "the anchor's Secret or Certificate".into(),
             })?;
-        if anchor.kind.is_managed() {
-            if let Some(secret) = &anchor.secret {
-                self.check_secret(secret)?;
-            }
+        if anchor.kind.is_managed()
+            && let Some(secret) = &anchor.secret
+        {
+            self.check_secret(secret)?;
         }
         self.check_secret(&self.issuer_secret())?;
         let known: Vec<OffsetDateTime> = chain
@@ -59,10 +59,10 @@ impl Cluster {
                 })?;
             let previous = chain.previous.clone();
             let mut secrets = Secrets::new(anchor, issuer, previous).with_above(above);
-            if let (Some(cert), Some(key)) = (chain.previous.clone(), chain.previous_key.take()) {
-                if let Ok(ca) = crate::issue::Ca::new(cert, key) {
-                    secrets = secrets.with_previous_ca(ca);
-                }
+            if let (Some(cert), Some(key)) = (chain.previous.clone(), chain.previous_key.take())
+                && let Ok(ca) = crate::issue::Ca::new(cert, key)
+            {
+                secrets = secrets.with_previous_ca(ca);
             }
             cfg = cfg.from_secrets(secrets);
         }

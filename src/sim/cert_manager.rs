@@ -185,10 +185,10 @@ impl CertManager {
                 &node.spec,
                 Some((c.not_before(), c.not_after())),
             );
-            if let Some(at) = at {
-                if best.is_none_or(|(_, b)| at < b) {
-                    best = Some((i, at));
-                }
+            if let Some(at) = at
+                && best.is_none_or(|(_, b)| at < b)
+            {
+                best = Some((i, at));
             }
         }
         best

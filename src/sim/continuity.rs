@@ -91,12 +91,12 @@ fn move_member<K: Ord + Copy>(
     new: Option<K>,
     i: PodId,
 ) {
-    if let Some(old) = old {
-        if let Some(set) = map.get_mut(&old) {
-            set.remove(&i);
-            if set.is_empty() {
-                map.remove(&old);
-            }
+    if let Some(old) = old
+        && let Some(set) = map.get_mut(&old)
+    {
+        set.remove(&i);
+        if set.is_empty() {
+            map.remove(&old);
         }
     }
     if let Some(new) = new {

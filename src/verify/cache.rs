@@ -95,16 +95,15 @@ impl PreparedKeys {
         if self.tables.iter().any(|(p, _, _)| *p == point) {
             return;
         }
-        if self.tables.len() >= self.max {
-            if let Some(oldest) = self
+        if self.tables.len() >= self.max
+            && let Some(oldest) = self
                 .tables
                 .iter()
                 .enumerate()
                 .min_by_key(|(_, (_, _, used))| *used)
                 .map(|(i, _)| i)
-            {
-                self.tables.swap_remove(oldest);
-            }
+        {
+            self.tables.swap_remove(oldest);
         }
         self.tick += 1;
         self.tables.push((point, table, self.tick));

@@ -159,10 +159,10 @@ fn check_leaf_profile(leaf: &Certificate) -> Result<(), VerifyError> {
     };
     let sans = leaf.subject_alt_names();
     for san in &sans {
-        if let crate::SubjectAltName::Dns(d) = san {
-            if !super::names::valid_presented_dns(d) {
-                return profile(ProfileRule::InvalidDnsNameInSan);
-            }
+        if let crate::SubjectAltName::Dns(d) = san
+            && !super::names::valid_presented_dns(d)
+        {
+            return profile(ProfileRule::InvalidDnsNameInSan);
         }
     }
     if leaf.subject_alt_name_raw().is_some() {

@@ -809,16 +809,15 @@ pub(crate) fn rotation_schedule(data: &[u8]) {
             let o = Observed::new(a, Some(p), b, i);
             let first = reconcile(&o, s, now);
             assert_eq!(first, reconcile(&o, s, now), "not idempotent");
-            if let Ok(r) = first {
-                if r.action.is_none() {
-                    if let Some(next) = r.next {
-                        assert!(
-                            next.at >= now,
-                            "nothing to do, next at {} before now",
-                            next.at
-                        );
-                    }
-                }
+            if let Ok(r) = first
+                && r.action.is_none()
+                && let Some(next) = r.next
+            {
+                assert!(
+                    next.at >= now,
+                    "nothing to do, next at {} before now",
+                    next.at
+                );
             }
         }
     }
