@@ -127,7 +127,7 @@ fn main() -> std::process::ExitCode {
         if let Some(dir) = &out {
             common::write_file(
                 &dir.join("auto-rotation.yaml"),
-                &plan::auto_manifests(&cfg, &schedule)?,
+                &certcycle::k8s::auto_manifests(&cfg, &schedule)?,
                 false,
             )?;
             common::write_file(

@@ -1,7 +1,7 @@
 //! Where a cluster's Linkerd certificates stand today, from its Kubernetes objects:
 //!
 //! ```text
-//! cargo run --example check -- FILE... [--at RFC3339] [--format text|json] [--cert-manager-before-1.18]
+//! cargo run --example check -- FILE... [--at RFC3339] [--format text|json|prometheus] [--cert-manager-before-1.18]
 //! ```
 //!
 //! FILE is YAML or JSON as written by hand or by `kubectl get -o yaml|json` (a `List` too:

@@ -359,7 +359,7 @@ fn main() -> std::process::ExitCode {
             let dir = Path::new(dir);
             common::write_file(
                 &dir.join("auto-rotation.yaml"),
-                &plan::auto_manifests(&cfg, schedule)?,
+                &certcycle::k8s::auto_manifests(&cfg, schedule)?,
                 false,
             )?;
             common::write_file(

@@ -23,9 +23,57 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     utc.format(&Rfc3339).unwrap_or_else(|_| utc.to_string())
 }
 
+/// Whether `c` is a control character (C0, DEL, C1), a line or paragraph separator, or a
+/// bidirectional formatting character: one that can end a report line or reorder what a
+/// person reads.
+pub(crate) fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `s` with every control character (C0, DEL, C1), line or paragraph separator and bidi
+/// formatting character written as `\u{..}`: an input-derived string printed for people
+/// cannot forge a report line or reorder one.
+///
+/// ```
+/// assert_eq!(certcycle::visible("a\nverdict: no break"), "a\\u{a}verdict: no break");
+/// assert_eq!(certcycle::visible("plain"), "plain");
+/// ```
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_invisible) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_invisible(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_characters_are_shown() {
+        assert_eq!(visible("plain"), "plain");
+        assert_eq!(visible("a\nverdict: ok"), "a\\u{a}verdict: ok");
+        assert_eq!(visible("x\u{202e}y\u{2066}"), "x\\u{202e}y\\u{2066}");
+        assert_eq!(visible("\r\u{85}\u{2028}"), "\\u{d}\\u{85}\\u{2028}");
+    }
 
     #[test]
     fn formats() {

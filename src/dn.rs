@@ -119,6 +119,13 @@ fn escape(s: &str, out: &mut String) {
             || (i == last && c == ' ');
         if c == '\0' {
             out.push_str("\\00");
+        } else if crate::display::is_invisible(c) {
+            // RFC 4514 §2.4's hexpair form for each UTF-8 byte: a control or bidi character
+            // in a subject cannot end or reorder the report line that prints it.
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("\\{b:02X}"));
+            }
         } else {
             if special {
                 out.push('\\');

@@ -31,6 +31,8 @@
 
 mod cluster;
 mod lints;
+mod manifests;
+mod names;
 mod node;
 mod objects;
 mod patch;
@@ -39,6 +41,7 @@ mod plan_error;
 mod prometheus;
 mod report;
 mod sarif;
+mod shell;
 mod topology;
 
 use std::fmt;
@@ -48,6 +51,8 @@ pub use cluster::{
     AnchorSecrets, Cluster, IssuerResolution, IssuerSecretProblem, LinkerdState,
     ManagedCertificate, ResolveOptions, ResolvedBundle, SourceCerts,
 };
+pub use manifests::{auto_manifests, auto_objects};
+pub use names::{NameError, NameRule, check_name};
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
     BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, HelmValues,
@@ -59,6 +64,7 @@ pub use plan::PlanReport;
 pub use plan_error::PlanInputError;
 pub use report::{CheckReport, ReportCertificate, ReportRenewal};
 pub use sarif::SourceLocation;
+pub use shell::{shell_line, shell_quote, shell_words};
 pub use topology::MAX_CHAIN;
 
 use crate::{BundleError, DurationError, Error, SpecError};
@@ -131,6 +137,14 @@ pub enum FieldError {
     /// A spec cert-manager's admission webhook refuses.
     #[error("cert-manager would refuse it: {0}")]
     Spec(SpecError),
+    /// A name the API server would refuse (`metadata.name`, `metadata.namespace`, or a field
+    /// naming another object).
+    #[error("not a name Kubernetes accepts: {0}")]
+    Name(NameError),
+    /// Text holding a control or bidi character (shown with them made visible), which could
+    /// forge a report line or reorder one.
+    #[error("\"{0}\" holds a control or bidi character")]
+    Invisible(String),
 }
 
 /// An input that cannot be read. Every variant names the file; object errors name the
@@ -139,7 +153,11 @@ pub enum FieldError {
 #[non_exhaustive]
 pub enum K8sError {
     /// The file could not be read.
-    #[error("{file}: {message}")]
+    #[error(
+        "{}: {}",
+        crate::display::visible(file),
+        crate::display::visible(message)
+    )]
     Io {
         /// The file.
         file: String,
@@ -147,7 +165,10 @@ pub enum K8sError {
         message: String,
     },
     /// Larger than [`MAX_INPUT_BYTES`].
-    #[error("{file}: {size} bytes, more than the {limit} read")]
+    #[error(
+        "{}: {size} bytes, more than the {limit} read",
+        crate::display::visible(file)
+    )]
     TooLarge {
         /// The file.
         file: String,
@@ -158,7 +179,10 @@ pub enum K8sError {
     },
     /// Not a regular file (after links): a FIFO, a device such as `/dev/zero`, a socket, or
     /// a directory where a file was expected. Refused before it is read.
-    #[error("{file}: {found}, not a regular file: give a file (or a `rotate --out` directory)")]
+    #[error(
+        "{}: {found}, not a regular file: give a file (or a `rotate --out` directory)",
+        crate::display::visible(file)
+    )]
     NotAFile {
         /// The path.
         file: String,
@@ -166,7 +190,10 @@ pub enum K8sError {
         found: &'static str,
     },
     /// A `rotate --out` directory with more entries than one read lists.
-    #[error("{file}: more than {limit} directory entries: not a `rotate --out` directory")]
+    #[error(
+        "{}: more than {limit} directory entries: not a `rotate --out` directory",
+        crate::display::visible(file)
+    )]
     TooManyEntries {
         /// The directory.
         file: String,
@@ -174,7 +201,11 @@ pub enum K8sError {
         limit: usize,
     },
     /// Not YAML or JSON (or over the parser's budgets).
-    #[error("{file}:{at}: {message}")]
+    #[error(
+        "{}:{at}: {}",
+        crate::display::visible(file),
+        crate::display::visible(message)
+    )]
     Syntax {
         /// The file.
         file: String,
@@ -184,7 +215,10 @@ pub enum K8sError {
         message: String,
     },
     /// A document that is no Kubernetes object (no `kind`, no `metadata.name`).
-    #[error("{file}:{at}: document {document}: not a Kubernetes object: {what}")]
+    #[error(
+        "{}:{at}: document {document}: not a Kubernetes object: {what}",
+        crate::display::visible(file)
+    )]
     NotAnObject {
         /// The file.
         file: String,
@@ -196,7 +230,7 @@ pub enum K8sError {
         what: &'static str,
     },
     /// A field of a known kind that cannot be read.
-    #[error("{}:{at}: {object}: {path}: {error}", .object.file)]
+    #[error("{}:{at}: {object}: {path}: {error}", crate::display::visible(&object.file))]
     Field {
         /// The object.
         object: Box<ObjectRef>,

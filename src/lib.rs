@@ -116,6 +116,7 @@ pub use cert::{
     SignatureAlgorithm, SubjectAltName,
 };
 pub use csr::csr_der_from_pem;
+pub use display::visible;
 pub use duration::{DurationError, GoDuration, HumanDuration};
 pub use error::Error;
 pub use issue::{Ca, Issued, IssuedCa};

@@ -84,6 +84,12 @@ impl Finding {
 impl fmt::Display for Finding {
     /// `[warn] id: subject: message` (without `subject: ` when it is empty).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {}: {}", self.severity, self.id, self.text())
+        write!(
+            f,
+            "[{}] {}: {}",
+            self.severity,
+            self.id,
+            crate::display::visible(&self.text())
+        )
     }
 }

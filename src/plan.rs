@@ -48,10 +48,11 @@ mod html;
 mod timeline;
 #[cfg(feature = "json")]
 pub use auto::auto_json;
-pub use auto::{Rotation, auto_lines, auto_manifests, dated_actions, rotations};
+pub use auto::{Rotation, auto_lines, dated_actions, rotations};
 pub use timeline::{TimelineView, timeline_lines};
 
 use crate::display::rfc3339;
+use crate::display::visible;
 use crate::duration::GoDuration;
 use crate::error::Error;
 use crate::issue::Ca;
@@ -566,33 +567,40 @@ fn horizon_text(h: Duration) -> String {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let first_break = self.run.first_break.as_ref().map(|b| b.at);
-        for line in timeline_lines(&self.run.timeline, first_break, self.timeline) {
-            writeln!(f, "{line}")?;
+        // Each line is one line: any input-derived text in it (a name, a subject, a file) has
+        // its control and bidi characters made visible, so no input forges a report line.
+        let line = |f: &mut fmt::Formatter<'_>, text: String| writeln!(f, "{}", visible(&text));
+        for l in timeline_lines(&self.run.timeline, first_break, self.timeline) {
+            line(f, l)?;
         }
         match &self.run.first_break {
             None => writeln!(f, "verdict: no break within {}", horizon_text(self.horizon))?,
             Some(b) => {
-                writeln!(
+                line(
                     f,
-                    "first break: {} (day {}): {} -> {}: {} refuses {}'s certificate: {}",
-                    rfc3339(b.at),
-                    b.day,
-                    b.client,
-                    b.server,
-                    b.server,
-                    b.client,
-                    b.error
+                    format!(
+                        "first break: {} (day {}): {} -> {}: {} refuses {}'s certificate: {}",
+                        rfc3339(b.at),
+                        b.day,
+                        b.client,
+                        b.server,
+                        b.server,
+                        b.client,
+                        b.error
+                    ),
                 )?;
                 for c in self.run.causes() {
-                    writeln!(f, "cause: {c}")?;
+                    line(f, format!("cause: {c}"))?;
                 }
                 let held: Vec<&Fix> = self.fixes.iter().filter(|x| x.held()).collect();
                 for x in &held {
-                    writeln!(
+                    line(
                         f,
-                        "fix: {} (re-simulated: no break within {})",
-                        x.change,
-                        horizon_text(self.horizon)
+                        format!(
+                            "fix: {} (re-simulated: no break within {})",
+                            x.change,
+                            horizon_text(self.horizon)
+                        ),
                     )?;
                 }
                 if held.is_empty() {

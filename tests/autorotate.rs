@@ -393,7 +393,7 @@ fn the_emitted_manifests_read_back_as_the_shape_they_run() {
     )
     .unwrap();
     let seed = Config::seed(start()).restart_every(Some(Duration::DAY));
-    let yaml = certcycle::plan::auto_manifests(&seed, &schedule).unwrap();
+    let yaml = certcycle::k8s::auto_manifests(&seed, &schedule).unwrap();
     let cluster = Cluster::resolve(
         Objects::read("auto-rotation.yaml", &yaml).unwrap(),
         &ResolveOptions::default(),
@@ -446,7 +446,7 @@ fn a_bundle_source_holding_another_ca_is_not_read_as_the_previous_anchor() {
         Propagation::RestartEvery(Duration::DAY),
     )
     .unwrap();
-    let yaml = certcycle::plan::auto_manifests(&Config::seed(start()), &schedule).unwrap();
+    let yaml = certcycle::k8s::auto_manifests(&Config::seed(start()), &schedule).unwrap();
     let r = &mut rand_core::OsRng;
     let other = Ca::self_signed(
         &CertSpec::ca("other-root", Duration::days(3650)),

@@ -308,3 +308,68 @@ fn check_in_prometheus_format_on_a_rotation_in_progress() {
         Some(1.0)
     );
 }
+
+/// The README's yaml blocks, in order.
+fn readme_yaml_blocks() -> Vec<&'static str> {
+    let readme = include_str!("../README.md");
+    let mut out = Vec::new();
+    let mut rest = readme;
+    while let Some(i) = rest.find("```yaml\n") {
+        rest = &rest[i + "```yaml\n".len()..];
+        let end = rest.find("```").unwrap();
+        out.push(&rest[..end]);
+        rest = &rest[end + 3..];
+    }
+    out
+}
+
+#[test]
+fn the_readmes_cronjob_and_alert_rules_use_what_the_outputs_emit() {
+    let blocks = readme_yaml_blocks();
+    let cron = blocks
+        .iter()
+        .find(|b| b.contains("kind: CronJob"))
+        .expect("the README's CronJob");
+    let rules = blocks
+        .iter()
+        .find(|b| b.contains("groups:"))
+        .expect("the README's alert rules");
+    let cron: serde_json::Value = serde_saphyr::from_str(cron).unwrap();
+    assert_eq!(cron["apiVersion"], "batch/v1");
+    let container = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
+    let script = container["args"][0].as_str().unwrap();
+    assert!(script.contains("check /tmp/state.yaml --at \"$now\" --format prometheus"));
+    assert!(script.contains("plan /tmp/state.yaml --start \"$now\""));
+    // Every flag the script passes is one the examples accept.
+    let (code, _, err) = run(example("plan").args([
+        "examples/data/seed.yaml",
+        "--start",
+        "2026-01-01T00:00:00Z",
+        "--horizon",
+        "90d",
+        "--format",
+        "prometheus",
+    ]));
+    assert!(code == 0 || code == 1, "{err}");
+
+    let rules: serde_json::Value = serde_saphyr::from_str(rules).unwrap();
+    let rules = rules["groups"][0]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 2);
+    let exprs: Vec<&str> = rules.iter().map(|r| r["expr"].as_str().unwrap()).collect();
+    assert!(exprs[0].contains("certcycle_first_break_timestamp_seconds"));
+    assert!(exprs[1].contains("certcycle_rotation_phase{phase=~\"broken.*\"}"));
+    // The metric names are the ones plan and check write.
+    let (_, plan_out, _) =
+        run(example("plan").args(["--start", "2026-01-01T00:00:00Z", "--format", "prometheus"]));
+    assert!(plan_out.contains("\ncertcycle_first_break_timestamp_seconds "));
+    let (_, check_out, _) =
+        run(example("check").args(["examples/data/seed.yaml", "--format", "prometheus"]));
+    assert!(check_out.contains("\ncertcycle_rotation_phase{phase="));
+}
+
+#[test]
+fn a_broken_phase_reads_as_the_alert_rules_regex_expects() {
+    // The alert matches phase=~"broken.*": the phase label of a broken state starts so.
+    let phase = certcycle::rotation::Phase::Broken(certcycle::rotation::Broken::AnchorExpired);
+    assert!(phase.to_string().starts_with("broken"), "{phase}");
+}

@@ -33,7 +33,7 @@ pub(crate) fn run(main: impl FnOnce() -> Result<u8, Fail>) -> ExitCode {
     match main() {
         Ok(code) => ExitCode::from(code),
         Err(fail) => {
-            eprintln!("error: {}", fail.message);
+            eprintln!("error: {}", certcycle::visible(&fail.message));
             ExitCode::from(fail.code)
         }
     }
@@ -227,13 +227,14 @@ pub(crate) fn unsupported(objects: &certcycle::k8s::Objects) -> String {
         .unsupported
         .iter()
         .map(|(o, why)| {
-            format!(
-                "unsupported: {}/{} ({}:{}): {why}\n",
+            let line = format!(
+                "unsupported: {}/{} ({}:{}): {why}",
                 o.kind,
                 o.key(),
                 o.file,
                 o.document
-            )
+            );
+            format!("{}\n", certcycle::visible(&line))
         })
         .collect()
 }

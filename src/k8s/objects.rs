@@ -1,5 +1,7 @@
 //! The kinds certcycle reads, as small typed values (no k8s-openapi): only the fields used.
 
+pub use super::names::NamespacedName;
+use super::names::{NameError, NameRule, check_name};
 use super::node::{self, MAX_INPUT_BYTES, Node, Value};
 use super::{FieldError, K8sError, Location};
 use crate::cert::Certificate;
@@ -20,46 +22,6 @@ pub use files::write_out_dir;
 use files::{read_bounded, read_limited};
 pub use helm::{HelmValues, TRUST_ANCHORS_VALUE};
 pub use secret::SecretObject;
-
-/// A namespaced object's name: namespace and name, as Kubernetes' `types.NamespacedName` and
-/// kube-rs's `ObjectRef` carry them. Displays as `namespace/name`.
-///
-/// ```
-/// use certcycle::k8s::NamespacedName;
-/// let secret = NamespacedName::new("linkerd", "linkerd-identity-issuer");
-/// assert_eq!(secret.to_string(), "linkerd/linkerd-identity-issuer");
-/// assert_eq!(secret, NamespacedName::from(("linkerd", "linkerd-identity-issuer")));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[non_exhaustive]
-pub struct NamespacedName {
-    /// `metadata.namespace`.
-    pub namespace: String,
-    /// `metadata.name`.
-    pub name: String,
-}
-
-impl NamespacedName {
-    /// `namespace/name`.
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            namespace: namespace.into(),
-            name: name.into(),
-        }
-    }
-}
-
-impl<N: Into<String>, M: Into<String>> From<(N, M)> for NamespacedName {
-    fn from((namespace, name): (N, M)) -> Self {
-        Self::new(namespace, name)
-    }
-}
-
-impl fmt::Display for NamespacedName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
 
 /// Which object, in which file: `Secret/cert-manager/linkerd-trust-anchor`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -113,14 +75,26 @@ impl ObjectRef {
 
 impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names of the kinds certcycle reads were checked when read; any other (an ignored
+        // kind's, a file's) is shown with control and bidi characters made visible.
         write!(
             f,
             "document {} ({}/{})",
             self.document,
-            self.kind,
-            self.key()
+            crate::display::visible(&self.kind),
+            crate::display::visible(&self.key())
         )
     }
+}
+
+/// A refused name as an error shows it: at most 64 characters, control and bidi characters
+/// made visible.
+fn shown_name(name: &str) -> String {
+    let mut shown: String = name.chars().take(64).collect();
+    if shown.len() < name.len() {
+        shown.push_str("...");
+    }
+    crate::display::visible(&shown).into_owned()
 }
 
 /// A cert-manager `issuerRef`.
@@ -477,6 +451,33 @@ impl Ctx<'_> {
             .ok_or_else(|| self.err(path, parent.at, FieldError::Missing))
     }
 
+    /// A text field that reaches reports and certificates (`commonName`, `dnsNames`): no
+    /// control or bidi character, which could forge a report line or reorder one.
+    fn printable(&self, node: &Node, path: &str, text: &str) -> Result<(), K8sError> {
+        if text.chars().any(crate::display::is_invisible) {
+            let mut shown: String = text.chars().take(64).collect();
+            if shown.len() < text.len() {
+                shown.push_str("...");
+            }
+            return Err(self.err(
+                path,
+                node.at,
+                FieldError::Invisible(crate::display::visible(&shown).into_owned()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A required string naming another object: an RFC 1123 subdomain (names.rs).
+    fn req_name(&self, parent: &Node, key: &str, path: &str) -> Result<String, K8sError> {
+        let name = self.req_str(parent, key, path)?;
+        check_name(&name, NameRule::Subdomain).map_err(|e| {
+            let at = parent.get(key).map_or(parent.at, |n| n.at);
+            self.err(path, at, FieldError::Name(e))
+        })?;
+        Ok(name)
+    }
+
     fn opt_bool(&self, parent: &Node, key: &str, path: &str) -> Result<Option<bool>, K8sError> {
         self.opt(parent, key, path, "a boolean", |n| match n.value {
             Value::Bool(b) => Some(b),
@@ -595,6 +596,38 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         .map(str::to_owned);
     let group = api_version.split('/').next().unwrap_or_default();
     let core = !api_version.contains('/');
+    // Names as the API server would take them (names.rs): every namespace, and the names of
+    // the kinds certcycle reads, before any of them reaches a report, a shell line or a
+    // manifest.
+    let reads = matches!(
+        (kind.as_str(), group),
+        ("HelmRelease", "helm.toolkit.fluxcd.io")
+            | (
+                "Certificate" | "Issuer" | "ClusterIssuer",
+                CERT_MANAGER_GROUP
+            )
+            | ("Bundle", "trust.cert-manager.io")
+    ) || (core && matches!(kind.as_str(), "Secret" | "ConfigMap"));
+    let bad_name = |field: &'static str, node: Option<&Node>, error: NameError| K8sError::Field {
+        object: Box::new(ObjectRef {
+            file: file.to_owned(),
+            document,
+            kind: crate::display::visible(&kind).into_owned(),
+            namespace: None,
+            name: shown_name(&name),
+        }),
+        path: field.to_owned(),
+        at: node.map_or(doc.at, |n| n.at),
+        error: FieldError::Name(error),
+    };
+    if let Some(ns) = &namespace {
+        check_name(ns, NameRule::Label)
+            .map_err(|e| bad_name("metadata.namespace", meta.get("namespace"), e))?;
+    }
+    if reads {
+        check_name(&name, NameRule::Subdomain)
+            .map_err(|e| bad_name("metadata.name", meta.get("name"), e))?;
+    }
     let at = ObjectRef {
         file: file.to_owned(),
         document,
@@ -641,7 +674,7 @@ fn issuer(c: &Ctx<'_>, doc: &Node) -> Result<IssuerObject, K8sError> {
         IssuerKind::SelfSigned
     } else if let Some(ca) = c.opt_map(spec, "ca", "spec.ca")? {
         IssuerKind::Ca {
-            secret_name: c.req_str(ca, "secretName", "spec.ca.secretName")?,
+            secret_name: c.req_name(ca, "secretName", "spec.ca.secretName")?,
         }
     } else {
         let other = match &spec.value {
@@ -669,12 +702,12 @@ fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> {
         }
         if let Some(sec) = c.opt_map(s, "secret", &format!("{p}.secret"))? {
             sources.push(BundleSource::Secret {
-                name: c.req_str(sec, "name", &format!("{p}.secret.name"))?,
+                name: c.req_name(sec, "name", &format!("{p}.secret.name"))?,
                 key: c.req_str(sec, "key", &format!("{p}.secret.key"))?,
             });
         } else if let Some(cm) = c.opt_map(s, "configMap", &format!("{p}.configMap"))? {
             sources.push(BundleSource::ConfigMap {
-                name: c.req_str(cm, "name", &format!("{p}.configMap.name"))?,
+                name: c.req_name(cm, "name", &format!("{p}.configMap.name"))?,
                 key: c.req_str(cm, "key", &format!("{p}.configMap.key"))?,
             });
         } else if let Some(text) = c.opt_str(s, "inLine", &format!("{p}.inLine"))? {

@@ -4,10 +4,10 @@
 
 use super::objects::NamespacedName;
 use super::objects::{Objects, Resource};
+use super::shell::shell_line;
 use super::{Cluster, ResolveOptions};
 use crate::plan::{Config, FieldChange, Fix, Operation, simulate};
 use rand_core::CryptoRngCore;
-use std::fmt::Write as _;
 
 /// A fix written out, and what the plan says of the written files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +253,8 @@ fn set_field(doc: &str, change: &FieldChange) -> Option<String> {
     Some(out)
 }
 
-/// `kubectl patch certificate NAME -n NS --type merge -p '{...}'` for `change`.
+/// `kubectl patch certificate NAME -n NS --type merge -p '{...}'` for `change`: every word
+/// quoted for `sh`, the body written by serde_json.
 fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {
     let name = change
         .certificate
@@ -262,19 +263,17 @@ fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {
         .unwrap_or(&change.certificate);
     let body = match change.field {
         "spec.privateKey.rotationPolicy" => {
-            format!(
-                r#"{{"spec":{{"privateKey":{{"rotationPolicy":"{}"}}}}}}"#,
-                change.value
-            )
+            serde_json::json!({"spec": {"privateKey": {"rotationPolicy": change.value}}})
         }
-        _ => format!(r#"{{"spec":{{"renewBefore":"{}"}}}}"#, change.value),
+        _ => serde_json::json!({"spec": {"renewBefore": change.value}}),
     };
-    let mut line = format!("kubectl patch certificate {name}");
+    let mut words = vec!["kubectl", "patch", "certificate", name];
     if let Some(ns) = namespace {
-        let _ = write!(line, " -n {ns}");
+        words.extend(["-n", ns]);
     }
-    let _ = write!(line, " --type merge -p '{body}'");
-    line
+    let body = body.to_string();
+    words.extend(["--type", "merge", "-p", &body]);
+    shell_line(&words)
 }
 
 /// An operation as dated steps, each with the command that does it (`names` say which
@@ -313,16 +312,18 @@ fn operation_lines(op: &Operation, names: &crate::plan::Names) -> Vec<String> {
                     .checked_add(time::Duration::minutes(5) * i32::try_from(i).unwrap_or(0))
                     .unwrap_or(*at);
                 let command = match step {
-                    Step::StageAnchor => format!("cmctl renew -n {ans} {an}"),
+                    Step::StageAnchor => shell_line(&["cmctl", "renew", "-n", &ans, &an]),
                     Step::ResignIssuer | Step::RenewIssuerEarly => {
-                        format!("cmctl renew -n {ins} {inn}")
+                        shell_line(&["cmctl", "renew", "-n", &ins, &inn])
                     }
                     Step::RestartControlPlane => "kubectl rollout restart deploy -n linkerd".into(),
                     Step::RestartDataPlane => {
                         "kubectl rollout restart deploy -n NS, for each meshed namespace NS".into()
                     }
                     _ => format!(
-                        "kubectl -n {pns} create secret generic {pn} --from-file=tls.crt=<(kubectl -n {ans} get secret {an} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d) --dry-run=client -o yaml | kubectl apply -f -{}",
+                        "{} --from-file=tls.crt=<({} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d) --dry-run=client -o yaml | kubectl apply -f -{}",
+                        shell_line(&["kubectl", "-n", &pns, "create", "secret", "generic", &pn]),
+                        shell_line(&["kubectl", "-n", &ans, "get", "secret", &an]),
                         if *step == Step::DropOldAnchorAndRestart {
                             "; then restart the control plane and every meshed namespace"
                         } else {

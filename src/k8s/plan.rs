@@ -295,10 +295,14 @@ fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
 fn preamble(assumptions: &[String], lints: &[crate::lint::Finding]) -> String {
     let mut out = String::new();
     for a in assumptions {
-        out.push_str(&format!("assume: {a}\n"));
+        out.push_str(&format!("assume: {}\n", crate::display::visible(a)));
     }
     for l in lints {
-        out.push_str(&format!("lint: {}: {}\n", l.id, l.text()));
+        out.push_str(&format!(
+            "lint: {}: {}\n",
+            l.id,
+            crate::display::visible(&l.text())
+        ));
     }
     out
 }

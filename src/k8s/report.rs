@@ -4,7 +4,7 @@
 use super::cluster::Cluster;
 use super::objects::{NamespacedName, Resource};
 use crate::cert::Certificate;
-use crate::display::rfc3339;
+use crate::display::{rfc3339, visible};
 use crate::health::{self, ExpiryThreshold};
 use crate::lint::{Finding, Severity};
 use crate::presets::linkerd;
@@ -197,13 +197,13 @@ impl fmt::Display for CheckReport {
         writeln!(f, "at: {}", rfc3339(self.at))?;
         writeln!(f, "read: {} object(s)", self.objects)?;
         if !self.ignored.is_empty() {
-            writeln!(f, "ignored: {}", self.ignored.join(", "))?;
+            writeln!(f, "ignored: {}", visible(&self.ignored.join(", ")))?;
         }
         for a in &self.assumptions {
-            writeln!(f, "assume: {a}")?;
+            writeln!(f, "assume: {}", visible(a))?;
         }
         for s in &self.sources {
-            writeln!(f, "source: {s}")?;
+            writeln!(f, "source: {}", visible(s))?;
         }
         match self.phase {
             Some(p) => {
@@ -224,7 +224,8 @@ impl fmt::Display for CheckReport {
         }
         for r in &self.renews {
             let verb = if r.managed { "renews" } else { "expires" };
-            writeln!(f, "{verb}: {} at {} ({})", r.object, rfc3339(r.at), r.rule)?;
+            let line = format!("{verb}: {} at {} ({})", r.object, rfc3339(r.at), r.rule);
+            writeln!(f, "{}", visible(&line))?;
         }
         Ok(())
     }

@@ -2,10 +2,9 @@
 //! rotation a run made, SPIRE's fractions on the same lifetimes, and the manifests and dated
 //! actions that run it with cert-manager.
 
-use super::{Config, Run};
+use super::Run;
 use crate::display::rfc3339;
 use crate::duration::GoDuration;
-use crate::error::Error;
 use crate::rotation::{Action, Schedule};
 use time::OffsetDateTime;
 
@@ -138,130 +137,6 @@ pub fn auto_json(schedule: &Schedule, run: &Run) -> serde_json::Value {
             "retire": at(r.retire),
         })).collect::<Vec<_>>(),
     })
-}
-
-/// The manifests that run `schedule` with cert-manager and trust-manager, in the seed's names:
-/// the self-signed ClusterIssuer, the anchor Certificate with the schedule's renewBefore, a CA ClusterIssuer on each of the
-/// anchor and previous-anchor Secrets, the identity issuer Certificate signed through the
-/// previous-anchor one, and the Bundle with both Secrets as sources. The previous-anchor
-/// Secret itself is written by the dated actions ([`dated_actions`]), a copy of the anchor
-/// Secret at install.
-///
-/// # Errors
-/// Never for a schedule made by [`Schedule::new`]; [`Error::InvalidSpec`] if a duration has
-/// no Go form.
-pub fn auto_manifests(cfg: &Config, schedule: &Schedule) -> Result<String, Error> {
-    let go = |d: time::Duration| {
-        crate::duration::GoDuration::new(d)
-            .map(|g| g.to_string())
-            .ok_or_else(|| Error::InvalidSpec {
-                reason: format!("{} has no Go duration form", GoDuration(d)),
-            })
-    };
-    let anchor_cn = cfg
-        .anchor
-        .get_common_name()
-        .unwrap_or(crate::presets::linkerd::TRUST_ANCHOR_CN);
-    let issuer_cn = cfg
-        .issuer
-        .get_common_name()
-        .unwrap_or(crate::presets::linkerd::ISSUER_CN);
-    Ok(format!(
-        "# certcycle: unattended anchor rotation (DESIGN §17), {}.
-# cert-manager re-keys the anchor at renewBefore (prepare). Two dated actions it cannot time:
-# activate (issuerRef -> linkerd-trust-anchor) and retire (copy the anchor Secret into
-# linkerd-previous-anchor, issuerRef -> linkerd-previous-anchor): see dated-actions.txt.
-apiVersion: cert-manager.io/v1
-kind: ClusterIssuer
-metadata:
-  name: linkerd-self-signed-issuer
-spec:
-  selfSigned: {{}}
----
-apiVersion: cert-manager.io/v1
-kind: Certificate
-metadata:
-  name: linkerd-trust-anchor
-  namespace: cert-manager
-spec:
-  isCA: true
-  commonName: {anchor_cn}
-  secretName: linkerd-trust-anchor
-  duration: {}
-  renewBefore: {}
-  privateKey:
-    algorithm: ECDSA
-    size: 256
-    rotationPolicy: Always
-  issuerRef:
-    name: linkerd-self-signed-issuer
-    kind: ClusterIssuer
-    group: cert-manager.io
----
-apiVersion: cert-manager.io/v1
-kind: ClusterIssuer
-metadata:
-  name: linkerd-trust-anchor
-spec:
-  ca:
-    secretName: linkerd-trust-anchor
----
-apiVersion: cert-manager.io/v1
-kind: ClusterIssuer
-metadata:
-  name: linkerd-previous-anchor
-spec:
-  ca:
-    secretName: linkerd-previous-anchor
----
-apiVersion: cert-manager.io/v1
-kind: Certificate
-metadata:
-  name: linkerd-identity-issuer
-  namespace: linkerd
-spec:
-  isCA: true
-  commonName: {issuer_cn}
-  secretName: linkerd-identity-issuer
-  duration: {}
-  renewBefore: {}
-  privateKey:
-    algorithm: ECDSA
-    size: 256
-    rotationPolicy: Always
-  issuerRef:
-    name: linkerd-previous-anchor
-    kind: ClusterIssuer
-    group: cert-manager.io
----
-apiVersion: trust.cert-manager.io/v1alpha1
-kind: Bundle
-metadata:
-  name: linkerd-identity-trust-roots
-spec:
-  sources:
-  - secret:
-      name: linkerd-trust-anchor
-      key: tls.crt
-  - secret:
-      name: linkerd-previous-anchor
-      key: tls.crt
-  target:
-    configMap:
-      key: ca-bundle.crt
-    namespaceSelector:
-      matchLabels:
-        linkerd.io/is-control-plane: \"true\"
-",
-        schedule.propagation_by(),
-        go(cfg.anchor.get_duration())?,
-        go(schedule.anchor_renew_before())?,
-        go(cfg.issuer.get_duration())?,
-        go(cfg
-            .issuer
-            .get_renew_before()
-            .unwrap_or(cfg.issuer.get_duration() / 3))?,
-    ))
 }
 
 /// The dated actions of a run's rotations, each with its command: what cert-manager cannot

@@ -14,8 +14,9 @@ const LABEL: f64 = 300.0;
 const RIGHT: f64 = 20.0;
 const LANE: f64 = 34.0;
 
-/// Escapes text for HTML and SVG.
+/// Escapes text for HTML and SVG, control and bidi characters made visible (`\u{202e}`).
 fn esc(s: &str) -> String {
+    let s = crate::display::visible(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -14,12 +14,12 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
     let spec_node = c
         .opt_map(doc, "spec", "spec")?
         .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
-    let secret_name = c.req_str(spec_node, "secretName", "spec.secretName")?;
+    let secret_name = c.req_name(spec_node, "secretName", "spec.secretName")?;
     let issuer_node = c
         .opt_map(spec_node, "issuerRef", "spec.issuerRef")?
         .ok_or_else(|| c.err("spec.issuerRef", spec_node.at, FieldError::Missing))?;
     let issuer_ref = IssuerRef {
-        name: c.req_str(issuer_node, "name", "spec.issuerRef.name")?,
+        name: c.req_name(issuer_node, "name", "spec.issuerRef.name")?,
         kind: c
             .opt_str(issuer_node, "kind", "spec.issuerRef.kind")?
             .filter(|k| !k.is_empty())
@@ -31,6 +31,13 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
     };
     let is_ca = c.opt_bool(spec_node, "isCA", "spec.isCA")?.unwrap_or(false);
     let common_name = c.opt_str(spec_node, "commonName", "spec.commonName")?;
+    if let Some(cn) = &common_name {
+        c.printable(
+            spec_node.get("commonName").unwrap_or(spec_node),
+            "spec.commonName",
+            cn,
+        )?;
+    }
     let mut dns_names = Vec::new();
     for (i, n) in c
         .opt_seq(spec_node, "dnsNames", "spec.dnsNames")?
@@ -38,7 +45,10 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
         .enumerate()
     {
         match n.as_str() {
-            Some(s) => dns_names.push(s.to_owned()),
+            Some(s) => {
+                c.printable(n, &format!("spec.dnsNames[{i}]"), s)?;
+                dns_names.push(s.to_owned());
+            }
             None => return Err(c.wrong(&format!("spec.dnsNames[{i}]"), n, "a string")),
         }
     }
