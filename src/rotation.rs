@@ -36,8 +36,8 @@ pub use phase::{Broken, NextStep, Observed, Phase};
 pub use procedure::{CONTROLLER, Procedure, Step, is_identity_controller};
 pub use reconcile::{Action, Due, Reconciled, reconcile};
 pub use schedule::{
-    ALLOWANCE, Bound, Lifetimes, Propagation, SPIRE_ACTIVATE_CAP, SPIRE_PREPARE_CAP, Schedule,
-    ScheduleError, Window, Windows,
+    ALLOWANCE, Bound, Lifetimes, MAX_ROTATIONS, Propagation, SPIRE_ACTIVATE_CAP, SPIRE_PREPARE_CAP,
+    Schedule, ScheduleError, Window, Windows,
 };
 
 /// Why a rotation step was refused.

@@ -104,11 +104,31 @@ impl TrustStore {
     /// Publishes `bundle`; returns its generation. Handshakes that start afterwards verify
     /// against it; one in flight finishes with the snapshot it took.
     pub fn replace(&self, bundle: TrustBundle) -> u64 {
-        let _guard = self.writer.lock();
-        let generation = self.current.load().generation.saturating_add(1);
+        match self.update(|_| Ok::<_, std::convert::Infallible>(bundle)) {
+            Ok(generation) => generation,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The one writer of every transition: under the writer lock, reads the current bundle,
+    /// computes the next one with `next` and publishes it, so no concurrent writer's update is
+    /// lost between the read and the publish (a [`replace`](Self::replace) removing a
+    /// compromised anchor during a [`prepare`](Self::prepare) stays removed). Nothing is
+    /// published when `next` fails.
+    fn update<E>(
+        &self,
+        next: impl FnOnce(&TrustBundle) -> Result<TrustBundle, E>,
+    ) -> Result<u64, E> {
+        let _guard = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let current = self.current.load();
+        let bundle = next(&current.bundle)?;
+        let generation = current.generation.saturating_add(1);
         self.current
             .store(Arc::new(Snapshot { generation, bundle }));
-        generation
+        Ok(generation)
     }
 
     /// The current snapshot.

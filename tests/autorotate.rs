@@ -101,7 +101,7 @@ fn spire_fractions_break_where_the_restart_cadence_is_slower_than_their_window()
         refused,
         certcycle::rotation::ScheduleError::AnchorTooShort { .. }
     ));
-    let spire = Schedule::spire_like(short);
+    let spire = Schedule::spire_like(short).unwrap();
     assert!(spire.propagation() < Duration::days(7));
     let (broke, _) = run_schedule(&spire, Duration::days(7), 12, 2);
     println!("SPIRE's fractions: break on day {broke:?}");
@@ -109,7 +109,7 @@ fn spire_fractions_break_where_the_restart_cadence_is_slower_than_their_window()
     let year = Lifetimes::linkerd(Duration::days(365));
     let proven = Schedule::new(year, Propagation::RestartEvery(Duration::DAY)).unwrap();
     assert_eq!(
-        Schedule::spire_like(year).anchor_renew_before(),
+        Schedule::spire_like(year).unwrap().anchor_renew_before(),
         Duration::days(30)
     );
     assert_eq!(

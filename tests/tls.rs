@@ -805,3 +805,138 @@ fn live_prepare_activate_taint_revoke_follow_the_schedule() {
     }
     assert_eq!(every_pair(&lives, t1), Vec::<String>::new());
 }
+
+/// Issue 34, item 4: a replace that drops the staged anchor, then activate, taint and revoke.
+/// Revoke published an empty bundle (every handshake failing, between peers it had just
+/// checked); it now refuses, and the store keeps verifying what it verified.
+#[test]
+fn revoke_never_publishes_a_bundle_without_the_new_anchor() {
+    use certcycle::rotation::{Lifetimes, Propagation, Schedule};
+    use certcycle::tls::{LivePhase, LiveRotationError};
+    let pki = certcycle::testkit::hierarchy()
+        .leaves(["web", "api"])
+        .build()
+        .unwrap();
+    let t0 = pki.at + Duration::hours(1);
+    let lives: Vec<Live> = ["web", "api"]
+        .into_iter()
+        .map(|n| Live::new(&pki, n))
+        .collect();
+    let schedule = Schedule::new(
+        Lifetimes::linkerd(Duration::days(365)),
+        Propagation::Rollout(Duration::minutes(10)),
+    )
+    .unwrap();
+    let r = &mut support::rng(3400);
+    let new_anchor =
+        Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), t0, r).unwrap();
+    let new_issuer = new_anchor
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), t0, r)
+        .unwrap()
+        .ca;
+    let web = &lives[0];
+    web.trust.prepare(new_anchor.trust_anchor(), t0).unwrap();
+    let t1 = t0 + schedule.propagation();
+    web.trust.activate(&schedule, t1).unwrap();
+    // The operator's reload drops the new anchor.
+    web.trust.replace(pki.bundle());
+    web.trust.taint().unwrap();
+    let api_new = Live::new(&pki, "api");
+    reissue(&api_new, &new_issuer, t1, r);
+    let refused = web.trust.revoke(&schedule, t1, &[&api_new.identity]);
+    assert!(
+        matches!(refused, Err(LiveRotationError::NewAnchorNotTrusted(_))),
+        "{refused:?}"
+    );
+    assert_eq!(web.trust.live_phase(), LivePhase::Tainted);
+    assert_eq!(
+        web.trust.current().bundle().len(),
+        1,
+        "nothing was published"
+    );
+    assert_eq!(every_pair(&lives, t1), Vec::<String>::new());
+
+    // Activating after such a reload is refused too.
+    let other = Live::new(&pki, "web");
+    other.trust.prepare(new_anchor.trust_anchor(), t0).unwrap();
+    other.trust.replace(pki.bundle());
+    let early = other.trust.activate(&schedule, t1);
+    assert!(
+        matches!(early, Err(LiveRotationError::NewAnchorNotTrusted(_))),
+        "{early:?}"
+    );
+}
+
+/// Issue 34, item 5: prepare racing the operator's replace that removes a compromised anchor.
+/// Prepare used to read the bundle, then publish later outside the writer lock, bringing the
+/// removed anchor back. Two threads, a barrier, many trials; after each, the compromised
+/// anchor is gone, and real handshakes show it: a leaf under it is refused, one under the
+/// kept anchor is not.
+#[test]
+fn a_replace_racing_prepare_is_never_lost() {
+    let pki = certcycle::testkit::hierarchy()
+        .leaves(["web", "api"])
+        .build()
+        .unwrap();
+    let at = pki.at + Duration::hours(1);
+    let r = &mut support::rng(3500);
+    let compromised =
+        Ca::self_signed(&linkerd::trust_anchor(), PrivateKey::generate(r), at, r).unwrap();
+    let compromised_issuer = compromised
+        .issue_ca(&linkerd::identity_issuer(), PrivateKey::generate(r), at, r)
+        .unwrap()
+        .ca;
+    let kept = pki.bundle();
+    let with_compromised =
+        TrustBundle::from_anchors(kept.anchors().cloned().chain([compromised.trust_anchor()]));
+    let api = Live::new(&pki, "api");
+    let intruder = Live::new(&pki, "api");
+    reissue(&intruder, &compromised_issuer, at, r);
+    let mut raced = 0;
+    for trial in 0..200u64 {
+        // A fresh process each trial, trusting the compromised anchor too.
+        let web = Live::new(&pki, "web");
+        web.trust.replace(with_compromised.clone());
+        let new = Ca::self_signed(
+            &linkerd::trust_anchor(),
+            PrivateKey::generate(&mut support::rng(10_000 + trial)),
+            at,
+            &mut support::rng(20_000 + trial),
+        )
+        .unwrap();
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let (trust, b) = (web.trust.clone(), barrier.clone());
+        let anchor = new.trust_anchor();
+        let preparer = std::thread::spawn(move || {
+            b.wait();
+            trust.prepare(anchor, at)
+        });
+        barrier.wait();
+        web.trust.replace(kept.clone());
+        let prepared = preparer.join().unwrap();
+        let bundle = web.trust.current().bundle().clone();
+        assert!(
+            !bundle.contains(compromised.certificate()),
+            "trial {trial}: the removed anchor came back ({prepared:?})"
+        );
+        if bundle.contains(new.certificate()) {
+            raced += 1; // the prepare came after the replace
+        }
+        if trial % 50 == 0 {
+            let (server, _) = web.configs(at);
+            let (_, client) = intruder.configs(at);
+            assert!(
+                handshake(client, server, &web.identity_name).is_err(),
+                "trial {trial}: a leaf under the removed anchor was accepted"
+            );
+            let (server, _) = web.configs(at);
+            let (_, client) = api.configs(at);
+            assert_eq!(handshake(client, server, &web.identity_name), Ok(()));
+        }
+    }
+    // Both orders happened (the test exercises the race, not one order).
+    assert!(
+        raced > 0 && raced < 200,
+        "prepare after replace in {raced} of 200 trials"
+    );
+}

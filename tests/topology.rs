@@ -1052,7 +1052,8 @@ spec:
         "{text}"
     );
 
-    // An Issuer of that name in another namespace is named too.
+    // An Issuer of that name in another namespace has its own message (a break: cert-manager
+    // cannot issue it).
     let elsewhere = "apiVersion: cert-manager.io/v1
 kind: Issuer
 metadata:
@@ -1072,13 +1073,14 @@ spec:
             "cert-manager.io",
         ),
     ];
-    let text = cluster(&docs, &ResolveOptions::default())
+    let err = cluster(&docs, &ResolveOptions::default())
         .plan_config(Some(T0))
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert!(err.is_break(), "{err}");
     assert!(
-        text.contains("but Issuer/cert-manager/linkerd-trust-anchor is"),
-        "{text}"
+        err.to_string()
+            .contains("which is in namespace cert-manager: an Issuer only serves Certificates of its own namespace (linkerd)"),
+        "{err}"
     );
 
     // Without either, the message is as before.

@@ -534,8 +534,9 @@ impl Cluster {
         }
     }
 
-    /// `", but ClusterIssuer/NAME is: ..."` when a Certificate's `kind: Issuer` issuerRef names
-    /// a ClusterIssuer (or an Issuer of another namespace) among the inputs; else empty.
+    /// `", but a ClusterIssuer named NAME is: ..."` when a Certificate's `kind: Issuer`
+    /// issuerRef names a ClusterIssuer among the inputs; else empty. (An Issuer of that name in
+    /// another namespace is `IssuerResolution::OtherNamespace`, with its own message.)
     fn issuer_kind_hint(&self, certificate: Option<&super::objects::ObjectRef>) -> String {
         let Some(at) = certificate else {
             return String::new();
@@ -553,34 +554,12 @@ impl Cluster {
         let cluster_issuer = self.objects.objects.iter().any(|o| {
             matches!(o.resource, Resource::ClusterIssuer(_)) && o.at.name == issuer_ref.name
         });
-        let elsewhere: Vec<String> = self
-            .objects
-            .objects
-            .iter()
-            .filter(|o| matches!(o.resource, Resource::Issuer(_)))
-            .filter(|o| {
-                o.at.name == issuer_ref.name && o.at.namespace.as_deref() != Some(namespace)
-            })
-            .map(|o| format!("Issuer/{}", o.at.key()))
-            .take(3)
-            .collect();
-        let mut found = Vec::new();
-        if cluster_issuer {
-            found.push(format!("a ClusterIssuer named {} is", issuer_ref.name));
-        }
-        if !elsewhere.is_empty() {
-            found.push(format!(
-                "{} {}",
-                elsewhere.join(", "),
-                if elsewhere.len() == 1 { "is" } else { "are" }
-            ));
-        }
-        if found.is_empty() {
+        if !cluster_issuer {
             return String::new();
         }
         format!(
-            ", but {}: an issuerRef of kind Issuer (the default) resolves only in the Certificate's own namespace ({namespace}); a ClusterIssuer needs kind: ClusterIssuer",
-            found.join(" and ")
+            ", but a ClusterIssuer named {} is: an issuerRef of kind Issuer (the default) resolves only in the Certificate's own namespace ({namespace}); a ClusterIssuer needs kind: ClusterIssuer",
+            issuer_ref.name
         )
     }
 

@@ -67,6 +67,16 @@ pub enum Broken {
     /// its `tls.crt` (the anchor's key in its place): Linkerd's identity controller cannot
     /// start.
     IssuerKeyUnusable,
+    /// The anchor's notBefore is still ahead: nothing verifies under it yet (certcycle refuses
+    /// to issue under it), though it may be in use.
+    AnchorNotYetValid,
+    /// The identity issuer's notBefore is still ahead: every leaf it signs is refused, and
+    /// certcycle refuses to issue under it.
+    IssuerNotYetValid,
+    /// The anchor and previous-anchor Secrets are swapped: the previous-anchor Secret holds
+    /// the newer anchor (the one signing the issuer), the anchor Secret the older one. Read as
+    /// staged it would wait for the older anchor to be retired after it has expired.
+    AnchorsSwapped,
 }
 
 /// Where a rotation stands (DESIGN §10), with [`Phase::next`] saying what to do.
@@ -116,6 +126,13 @@ impl Phase {
         if expired(o.issuer) {
             return Self::Broken(Broken::IssuerExpired);
         }
+        // Not yet valid (issued ahead of the clock): certcycle's verifier and issuer refuse it.
+        if o.anchor.not_before() > at {
+            return Self::Broken(Broken::AnchorNotYetValid);
+        }
+        if o.issuer.not_before() > at {
+            return Self::Broken(Broken::IssuerNotYetValid);
+        }
         if !o.bundle.contains(o.anchor) {
             return Self::Broken(Broken::BundleWithoutCurrentAnchor);
         }
@@ -146,6 +163,10 @@ impl Phase {
                 } else if under_previous {
                     if expired(p) {
                         Self::Broken(Broken::PreviousAnchorExpired)
+                    } else if p.not_after() > o.anchor.not_after() {
+                        // The "previous" anchor outlives the current one: the Secrets are
+                        // swapped, not staged.
+                        Self::Broken(Broken::AnchorsSwapped)
                     } else {
                         Self::AnchorStaged
                     }
@@ -175,6 +196,9 @@ impl Phase {
                     "broken:issuer-secret-without-certificate"
                 }
                 Broken::IssuerKeyUnusable => "broken:issuer-key-unusable",
+                Broken::AnchorNotYetValid => "broken:anchor-not-yet-valid",
+                Broken::IssuerNotYetValid => "broken:issuer-not-yet-valid",
+                Broken::AnchorsSwapped => "broken:anchors-swapped",
             },
         }
     }
@@ -239,6 +263,18 @@ impl Phase {
                 Broken::IssuerKeyUnusable => (
                     "write the identity issuer's own private key (tls.key, the key of tls.crt) into the issuer Secret, or re-issue the issuer, then restart the control plane",
                     "none: the identity controller cannot start, and CSRs fail once the control plane restarts",
+                ),
+                Broken::AnchorNotYetValid => (
+                    "issue the anchor again with a notBefore in the past (check the clock of whatever issued it), then the identity issuer under it, and restart the control plane and every workload",
+                    "none: nothing verifies under an anchor before its notBefore",
+                ),
+                Broken::IssuerNotYetValid => (
+                    "re-issue the identity issuer now (check the clock of whatever issued it), then restart the control plane",
+                    "the anchor is valid now",
+                ),
+                Broken::AnchorsSwapped => (
+                    "put a new anchor into the anchor Secret now (cert-manager renew): the bundle then holds it and the newer of the two, and the rotation continues from anchor-staged",
+                    "the previous-anchor Secret's anchor is in the bundle",
                 ),
             },
         };

@@ -174,6 +174,13 @@ pub fn reconcile(
         }
         Phase::Broken(b) => (Some(repair(b, observed)), None),
     };
+    // Never sleep past a certificate the chain or the bundle depends on: wake at the first
+    // notAfter ahead (at the instant after it, when it is that instant now), so the loop sees
+    // the state it leads to in time.
+    let next = next.map(|d| Due {
+        at: d.at.min(wake_cap(observed, now).unwrap_or(d.at)),
+        action: d.action,
+    });
     Ok(Reconciled {
         phase,
         action,
@@ -181,10 +188,31 @@ pub fn reconcile(
     })
 }
 
+/// The earliest notAfter ahead among the anchors the issuer's chain and the bundle depend on:
+/// the anchor, the previous anchor and the bundle's anchors (the instant after it when it is
+/// `now`). The issuer's own expiry is cert-manager's to renew (and a broken phase if missed).
+fn wake_cap(o: &Observed<'_>, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    let certs = [Some(o.anchor), o.previous]
+        .into_iter()
+        .flatten()
+        .chain(o.bundle.certificates());
+    certs
+        .filter_map(|c| {
+            let t = c.not_after();
+            match t.cmp(&now) {
+                std::cmp::Ordering::Greater => Some(t),
+                std::cmp::Ordering::Equal => t.checked_add(Duration::SECOND),
+                std::cmp::Ordering::Less => None,
+            }
+        })
+        .min()
+}
+
 /// The action that repairs a broken state.
 fn repair(broken: Broken, o: &Observed<'_>) -> Action {
     match broken {
-        Broken::AnchorExpired => Action::Replace,
+        Broken::AnchorExpired | Broken::AnchorNotYetValid => Action::Replace,
+        Broken::AnchorsSwapped => Action::Prepare,
         Broken::PreviousAnchorExpired => Action::Activate,
         Broken::BundleWithoutCurrentAnchor
         | Broken::BundleWithoutPreviousAnchor
@@ -198,6 +226,7 @@ fn repair(broken: Broken, o: &Observed<'_>) -> Action {
         | Broken::IssuerUnderUnknownAnchor
         | Broken::IssuerUnderAnchorNotInBundle
         | Broken::IssuerSecretWithoutCertificate
-        | Broken::IssuerKeyUnusable => Action::ReissueIssuer,
+        | Broken::IssuerKeyUnusable
+        | Broken::IssuerNotYetValid => Action::ReissueIssuer,
     }
 }

@@ -205,6 +205,26 @@ pub enum ScheduleError {
     /// A time or duration past what can be represented.
     #[error("the schedule's times overflow")]
     Overflow,
+    /// The rotations would not move forward in time: the anchor lifetime is not longer than
+    /// the lead the windows take before each notAfter (the renewBefore), so each successor
+    /// would expire no later than its predecessor.
+    #[error(
+        "the rotations do not move forward: an anchor lives {} but is prepared {} before its notAfter",
+        GoDuration(*.lifetime), GoDuration(*.renew_before)
+    )]
+    NoProgress {
+        /// The anchor lifetime.
+        lifetime: Duration,
+        /// How long before notAfter each successor is prepared.
+        renew_before: Duration,
+    },
+    /// More rotations up to `until` than [`MAX_ROTATIONS`]: asked for as a whole, not cut
+    /// short silently.
+    #[error("more than {limit} rotations before the end asked for")]
+    TooManyRotations {
+        /// The limit.
+        limit: usize,
+    },
 }
 
 /// When one anchor generation is prepared and activated, and when its predecessor retires.
@@ -220,6 +240,10 @@ pub struct Windows {
     /// The predecessor's notAfter.
     pub expires: OffsetDateTime,
 }
+
+/// At most this many rotations are listed by [`Schedule::rotations`] (more is an error, not a
+/// silent cut).
+pub const MAX_ROTATIONS: usize = 10_000;
 
 /// A proven rotation schedule (DESIGN §17).
 ///
@@ -343,22 +367,24 @@ impl Schedule {
         Ok(self)
     }
 
-    /// The same schedule with one window set to `length`, not proven: for experiments
-    /// (showing a shorter window breaks). [`Schedule::is_proven`] says `false` unless the
-    /// length is the proven one or longer. A negative length counts as zero.
+    /// The same schedule with one window set to `length`: for experiments (showing a shorter
+    /// window breaks). [`Schedule::is_proven`] stays `true` only when the length is the proven
+    /// one or longer *and* the windows still fit the anchor (two propagation and two drain
+    /// windows, the slack and the allowance; so the renewBefore stays under the anchor's
+    /// duration, as cert-manager's webhook requires). A negative length counts as zero.
     pub fn with_window(mut self, window: Window, length: Duration) -> Self {
         let length = length.max(Duration::ZERO);
-        let proven = match window {
+        let at_least_floor = match window {
             Window::Propagation => length >= self.propagation,
             Window::Drain => length >= self.drain,
-            Window::Slack => length >= Duration::ZERO,
+            Window::Slack => true,
         };
         match window {
             Window::Propagation => self.propagation = length,
             Window::Drain => self.drain = length,
             Window::Slack => self.slack = length,
         }
-        self.proven &= proven;
+        self.proven = self.proven && at_least_floor && self.check().is_ok();
         self
     }
 
@@ -478,21 +504,36 @@ impl Schedule {
     }
 
     /// The rotations from an anchor that expires at `expires` up to `until`, each successor
-    /// issued at its prepare time and living [`Lifetimes::anchor`].
+    /// issued at its prepare time and living [`Lifetimes::anchor`]; each later than the one
+    /// before.
     ///
     /// # Errors
-    /// [`ScheduleError::Overflow`] for times out of range.
+    /// [`ScheduleError::Overflow`] for times out of range; [`ScheduleError::NoProgress`] when
+    /// successors would not expire later than their predecessors (an anchor lifetime not
+    /// longer than [`Schedule::anchor_renew_before`], as an experiment's windows can make);
+    /// [`ScheduleError::TooManyRotations`] past [`MAX_ROTATIONS`].
     pub fn rotations(
         &self,
         expires: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<Vec<Windows>, ScheduleError> {
+        if self.lifetimes.anchor <= self.anchor_renew_before() {
+            return Err(ScheduleError::NoProgress {
+                lifetime: self.lifetimes.anchor,
+                renew_before: self.anchor_renew_before(),
+            });
+        }
         let mut out = Vec::new();
         let mut expires = expires;
         loop {
             let w = self.after(expires)?;
-            if w.prepare > until || out.len() >= 10_000 {
+            if w.prepare > until {
                 return Ok(out);
+            }
+            if out.len() >= MAX_ROTATIONS {
+                return Err(ScheduleError::TooManyRotations {
+                    limit: MAX_ROTATIONS,
+                });
             }
             out.push(w);
             expires = w
@@ -515,21 +556,34 @@ impl Schedule {
     /// ```
     /// use certcycle::rotation::{Lifetimes, Schedule};
     /// use time::Duration;
-    /// let spire = Schedule::spire_like(Lifetimes::linkerd(Duration::days(365)));
+    /// let spire = Schedule::spire_like(Lifetimes::linkerd(Duration::days(365)))?;
     /// assert_eq!(spire.anchor_renew_before(), Duration::days(30));
     /// assert_eq!(spire.propagation(), Duration::days(23));
     /// assert!(!spire.is_proven());
+    /// assert!(Schedule::spire_like(Lifetimes::linkerd(-Duration::days(1))).is_err());
+    /// # Ok::<(), certcycle::rotation::ScheduleError>(())
     /// ```
-    pub fn spire_like(lifetimes: Lifetimes) -> Self {
+    ///
+    /// # Errors
+    /// [`ScheduleError::NotPositive`] for a lifetime of zero or less.
+    pub fn spire_like(lifetimes: Lifetimes) -> Result<Self, ScheduleError> {
+        for (what, value) in [
+            ("the anchor lifetime", lifetimes.anchor),
+            ("the leaf lifetime", lifetimes.leaf),
+        ] {
+            if value <= Duration::ZERO {
+                return Err(ScheduleError::NotPositive { what, value });
+            }
+        }
         let (prepare, activate) = spire_leads(lifetimes.anchor);
-        Self {
+        Ok(Self {
             lifetimes,
             propagation_by: Propagation::Never,
-            propagation: prepare - activate,
+            propagation: prepare.saturating_sub(activate),
             drain: activate,
             slack: Duration::ZERO,
             proven: false,
-        }
+        })
     }
 }
 

@@ -90,6 +90,11 @@ pub enum LiveRotationError {
         /// The window.
         window: Duration,
     },
+    /// The new anchor is no longer in the store's bundle (a [`TrustStore::replace`] dropped
+    /// it): activating or revoking now would leave peers without an anchor they verify.
+    /// Prepare again, or replace the bundle with one that holds it.
+    #[error("the new anchor {0} is no longer in the bundle (a replace dropped it)")]
+    NewAnchorNotTrusted(String),
     /// Identities that still chain only to the old anchor.
     #[error("still under the old anchor: {}", .identities.join(", "))]
     OldAnchorStillNeeded {
@@ -120,27 +125,28 @@ impl TrustStore {
         if live.is_some() {
             return Err(wrong("prepare", "steady", &live));
         }
-        let current = self.current();
-        if current.bundle().contains(new.certificate()) {
-            return Err(LiveRotationError::AlreadyTrusted(
-                new.certificate().subject().to_string(),
-            ));
-        }
-        let old: Vec<TrustAnchor> = current
-            .bundle()
-            .certificates()
-            .map(|c| TrustAnchor::new_unchecked(c.clone()))
-            .collect();
-        let bundle = TrustBundle::from_anchors(old.iter().cloned().chain([new.clone()]));
-        *live = Some(Live {
-            old,
-            new,
-            prepared_at: now,
-            activated_at: None,
-            tainted: false,
-        });
-        drop(live);
-        Ok(self.replace(bundle))
+        // Read and publish under the writer lock (TrustStore::update): a concurrent replace
+        // is either seen here or comes after, never lost.
+        self.update(|current| {
+            if current.contains(new.certificate()) {
+                return Err(LiveRotationError::AlreadyTrusted(
+                    new.certificate().subject().to_string(),
+                ));
+            }
+            let old: Vec<TrustAnchor> = current
+                .certificates()
+                .map(|c| TrustAnchor::new_unchecked(c.clone()))
+                .collect();
+            let bundle = TrustBundle::from_anchors(old.iter().cloned().chain([new.clone()]));
+            *live = Some(Live {
+                old,
+                new: new.clone(),
+                prepared_at: now,
+                activated_at: None,
+                tainted: false,
+            });
+            Ok(bundle)
+        })
     }
 
     /// Activate: from now on the caller signs identities under the new anchor (and swaps its
@@ -148,7 +154,8 @@ impl TrustStore {
     /// passed since the prepare, so that every peer trusts the new anchor first.
     ///
     /// # Errors
-    /// [`LiveRotationError::WrongPhase`], [`LiveRotationError::NotPropagated`].
+    /// [`LiveRotationError::WrongPhase`], [`LiveRotationError::NotPropagated`],
+    /// [`LiveRotationError::NewAnchorNotTrusted`].
     pub fn activate(
         &self,
         schedule: &Schedule,
@@ -158,6 +165,13 @@ impl TrustStore {
         let Some(l) = live.as_mut().filter(|l| l.activated_at.is_none()) else {
             return Err(wrong("activate", "prepared", &live));
         };
+        // Signing under an anchor the store no longer trusts (a replace dropped it) would
+        // break every peer that follows this store.
+        if !self.current().bundle().contains(l.new.certificate()) {
+            return Err(LiveRotationError::NewAnchorNotTrusted(
+                l.new.certificate().subject().to_string(),
+            ));
+        }
         let elapsed = now - l.prepared_at;
         if elapsed < schedule.propagation() {
             return Err(LiveRotationError::NotPropagated {
@@ -205,7 +219,7 @@ impl TrustStore {
     ///
     /// # Errors
     /// [`LiveRotationError::WrongPhase`], [`LiveRotationError::NotDrained`],
-    /// [`LiveRotationError::OldAnchorStillNeeded`].
+    /// [`LiveRotationError::OldAnchorStillNeeded`], [`LiveRotationError::NewAnchorNotTrusted`].
     pub fn revoke(
         &self,
         schedule: &Schedule,
@@ -237,16 +251,25 @@ impl TrustStore {
                 identities: offenders,
             });
         }
-        let current = self.current();
-        let kept = current
-            .bundle()
-            .certificates()
-            .filter(|c| !l.old.iter().any(|o| o.certificate() == *c))
-            .map(|c| TrustAnchor::new_unchecked(c.clone()));
-        let bundle = TrustBundle::from_anchors(kept.collect::<Vec<_>>());
+        let old = l.old.clone();
+        let new = l.new.clone();
+        let generation = self.update(|current| {
+            // The published bundle holds the new anchor, or nothing is published: a replace
+            // that dropped it leaves revoke nothing safe to publish.
+            if !current.contains(new.certificate()) {
+                return Err(LiveRotationError::NewAnchorNotTrusted(
+                    new.certificate().subject().to_string(),
+                ));
+            }
+            let kept: Vec<TrustAnchor> = current
+                .certificates()
+                .filter(|c| !old.iter().any(|o| o.certificate() == *c))
+                .map(|c| TrustAnchor::new_unchecked(c.clone()))
+                .collect();
+            Ok(TrustBundle::from_anchors(kept))
+        })?;
         *live = None;
-        drop(live);
-        Ok(self.replace(bundle))
+        Ok(generation)
     }
 }
 
