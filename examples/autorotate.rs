@@ -67,6 +67,9 @@ struct Cli {
     /// The seed of the simulation's keys and serials.
     #[arg(long, value_name = "S", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     seed: u64,
+    /// Replace files under --out that exist (by rename: a link there is replaced, never followed).
+    #[arg(long)]
+    force: bool,
 }
 
 /// The simulation from install up to `until` (inclusive), with the same seed: the same
@@ -125,16 +128,14 @@ fn main() -> std::process::ExitCode {
             outln!("{line}");
         }
         if let Some(dir) = &out {
-            common::write_file(
-                &dir.join("auto-rotation.yaml"),
-                &certcycle::k8s::auto_manifests(&cfg, &schedule)?,
-                false,
-            )?;
-            common::write_file(
-                &dir.join("dated-actions.txt"),
-                &plan::dated_actions(&full),
-                false,
-            )?;
+            let files = [
+                certcycle::NewFile::public(
+                    "auto-rotation.yaml",
+                    certcycle::k8s::auto_manifests(&cfg, &schedule)?,
+                ),
+                certcycle::NewFile::public("dated-actions.txt", plan::dated_actions(&full)),
+            ];
+            certcycle::write_new_files(dir, &files, args.force)?;
         }
         let mut ok = true;
         let mut expected: Option<Due> = None;
@@ -174,7 +175,7 @@ fn main() -> std::process::ExitCode {
             expected = decided.next;
             if let Some(dir) = &out {
                 let step = dir.join(format!("step-{n}"));
-                certcycle::k8s::write_out_dir(&step, &run.secrets, &run.published)?;
+                certcycle::k8s::write_out_dir(&step, &run.secrets, &run.published, args.force)?;
             }
         }
         if let Some(b) = &full.first_break {

@@ -21,7 +21,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use certcycle::{Ca, PrivateKey, presets::linkerd};
+use certcycle::{Ca, NewFile, PrivateKey, presets::linkerd, write_new_files};
 use clap::Parser;
 use common::Fail;
 use std::path::PathBuf;
@@ -51,6 +51,9 @@ struct Cli {
     /// The issuance time [default: now].
     #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
     at: Option<time::OffsetDateTime>,
+    /// Replace files that exist (by rename: a link there is replaced, never followed).
+    #[arg(long)]
+    force: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -83,24 +86,20 @@ fn main() -> std::process::ExitCode {
             rng,
         )?;
         let issuer = issued.ca;
-        common::write_file(&out.join("ca.crt"), &anchor.certificate().to_pem(), false)?;
+        // All or nothing, keys 0600 from creation, never through a link.
+        let mut files = vec![NewFile::public("ca.crt", anchor.certificate().to_pem())];
         if made {
-            common::write_file(
-                &out.join("ca.key"),
-                &anchor.private_key().secret_pkcs8_pem(),
-                true,
-            )?;
+            files.push(NewFile::secret(
+                "ca.key",
+                anchor.private_key().secret_pkcs8_pem().as_bytes(),
+            ));
         }
-        common::write_file(
-            &out.join("issuer.crt"),
-            &issuer.certificate().to_pem(),
-            false,
-        )?;
-        common::write_file(
-            &out.join("issuer.key"),
-            &issuer.private_key().secret_pkcs8_pem(),
-            true,
-        )?;
+        files.push(NewFile::public("issuer.crt", issuer.certificate().to_pem()));
+        files.push(NewFile::secret(
+            "issuer.key",
+            issuer.private_key().secret_pkcs8_pem().as_bytes(),
+        ));
+        write_new_files(&out, &files, args.force)?;
         outln!("{}", anchor.certificate().inspect());
         outln!("{}", issuer.certificate().inspect());
         if let Some(requested) = issued.capped_from {

@@ -59,10 +59,11 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use certcycle::k8s::{Cluster, Objects, PlanReport, patch_fix};
+use certcycle::k8s::{Cluster, Objects, PlanReport, fix_relative_path, patch_fix};
 use certcycle::mesh::Procedure;
 use certcycle::plan::{self, TimelineView};
 use certcycle::rotation::{Lifetimes, Propagation, Schedule};
+use certcycle::{NewFile, write_new_files};
 use clap::Parser;
 use common::{Fail, Resolve};
 use std::path::Path;
@@ -97,6 +98,7 @@ fn write_fixes(
     options: &certcycle::k8s::ResolveOptions,
     cfg: &certcycle::plan::Config,
     report: &PlanReport,
+    force: bool,
 ) -> Result<(), Fail> {
     let held = report.report.fixes.iter().filter(|f| f.held());
     for (n, fix) in held.enumerate().map(|(i, f)| (i + 1, f)) {
@@ -114,28 +116,26 @@ fn write_fixes(
             );
             continue;
         }
-        std::fs::create_dir_all(&out)
-            .map_err(|e| Fail::usage(format!("{}: {e}", out.display())))?;
-        for (file, text) in &patched.documents {
-            let name = Path::new(file)
-                .file_name()
-                .map_or_else(|| "fix.yaml".into(), |n| n.to_string_lossy().into_owned());
-            common::write_file(&out.join(name), text, false)?;
-        }
+        // Each document at its path as given (a/linkerd.yaml and b/linkerd.yaml stay two
+        // files), all or nothing.
+        let mut files: Vec<NewFile> = patched
+            .documents
+            .iter()
+            .map(|(file, text)| NewFile::public(fix_relative_path(file), text))
+            .collect();
         if !patched.kubectl.is_empty() {
-            common::write_file(
-                &out.join("kubectl-patch.sh"),
-                &(patched.kubectl.join("\n") + "\n"),
-                false,
-            )?;
+            files.push(NewFile::public(
+                "kubectl-patch.sh",
+                patched.kubectl.join("\n") + "\n",
+            ));
         }
         if !patched.operations.is_empty() {
-            common::write_file(
-                &out.join("operations.txt"),
-                &(patched.operations.join("\n") + "\n"),
-                false,
-            )?;
+            files.push(NewFile::public(
+                "operations.txt",
+                patched.operations.join("\n") + "\n",
+            ));
         }
+        write_new_files(&out, &files, force)?;
         outln!(
             "fix-out: {}: {} (re-planned from the written documents: no break within {}d)",
             out.display(),
@@ -244,6 +244,10 @@ struct Cli {
     /// --rotation auto: DIR/auto-rotation.yaml and DIR/dated-actions.txt).
     #[arg(long, value_name = "DIR")]
     fix_out: Option<String>,
+    /// Replace files under --fix-out that exist (by rename: a link there is replaced, never
+    /// followed).
+    #[arg(long)]
+    force: bool,
     /// Unattended rotation of the anchor.
     #[arg(long, value_enum, default_value = "none")]
     rotation: Rotation,
@@ -357,23 +361,21 @@ fn main() -> std::process::ExitCode {
         }
         if let (Some(dir), Some(schedule)) = (&args.fix_out, &auto) {
             let dir = Path::new(dir);
-            common::write_file(
-                &dir.join("auto-rotation.yaml"),
-                &certcycle::k8s::auto_manifests(&cfg, schedule)?,
-                false,
-            )?;
-            common::write_file(
-                &dir.join("dated-actions.txt"),
-                &plan::dated_actions(&report.report.run),
-                false,
-            )?;
+            let files = [
+                NewFile::public(
+                    "auto-rotation.yaml",
+                    certcycle::k8s::auto_manifests(&cfg, schedule)?,
+                ),
+                NewFile::public("dated-actions.txt", plan::dated_actions(&report.report.run)),
+            ];
+            write_new_files(dir, &files, args.force)?;
             outln!(
                 "fix-out: {}/auto-rotation.yaml, {}/dated-actions.txt",
                 dir.display(),
                 dir.display()
             );
         } else if let Some(dir) = &args.fix_out {
-            write_fixes(Path::new(dir), &inputs, &options, &cfg, &report)?;
+            write_fixes(Path::new(dir), &inputs, &options, &cfg, &report, args.force)?;
         }
         // The CI gate: a break later than --fail-within is a warning.
         match (fail_within, &report.report.run.first_break) {

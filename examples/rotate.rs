@@ -84,6 +84,9 @@ struct Cli {
     /// The seed of the simulation's keys and serials.
     #[arg(long, value_name = "S", default_value_t = 1)]
     seed: u64,
+    /// Replace files under --out that exist (by rename: a link there is replaced, never followed).
+    #[arg(long)]
+    force: bool,
 }
 
 fn indent(s: &str) -> String {
@@ -236,7 +239,7 @@ fn main() -> std::process::ExitCode {
             outln!("stopped after step {} (--stop-after)", run.last_step);
         }
         if let Some(dir) = &out {
-            certcycle::k8s::write_out_dir(dir, &run.secrets, &run.published)?;
+            certcycle::k8s::write_out_dir(dir, &run.secrets, &run.published, args.force)?;
             eprintln!("wrote {}", dir.display());
         }
         match run.rotation_verdict() {

@@ -348,6 +348,10 @@ mod tests {
 /// assert_eq!("1d12h".parse::<HumanDuration>()?.0, Duration::hours(36));
 /// assert_eq!("9600h".parse::<HumanDuration>()?.0, Duration::days(400));
 /// assert!("5y".parse::<HumanDuration>().is_err());
+/// assert_eq!(
+///     "-5d".parse::<HumanDuration>(),
+///     Err(certcycle::DurationError::Negative("-5d".into()))
+/// );
 /// # Ok::<(), certcycle::DurationError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -360,6 +364,10 @@ impl FromStr for HumanDuration {
     /// the total within Go's range (about 2,562,047 hours).
     fn from_str(input: &str) -> Result<Self, DurationError> {
         let overflow = || DurationError::Overflow(input.to_owned());
+        // `-5d` is a negative duration (as `-1h` is), not an unknown unit.
+        if input.starts_with('-') {
+            return Err(DurationError::Negative(input.to_owned()));
+        }
         let mut rest = input;
         let mut total = Duration::ZERO;
         let mut seen_unit = false;

@@ -59,7 +59,7 @@ pub use objects::{
     IssuerKind, IssuerObject, IssuerRef, NamespacedName, Object, ObjectRef, Objects, Resource,
     SecretObject, TRUST_ANCHORS_VALUE, write_out_dir,
 };
-pub use patch::{PatchError, PatchedFix, patch_fix};
+pub use patch::{PatchError, PatchedFix, fix_relative_path, patch_fix};
 pub use plan::PlanReport;
 pub use plan_error::PlanInputError;
 pub use report::{CheckReport, ReportCertificate, ReportRenewal};
@@ -145,6 +145,14 @@ pub enum FieldError {
     /// forge a report line or reorder one.
     #[error("\"{0}\" holds a control or bidi character")]
     Invisible(String),
+    /// Longer than cert-manager (or X.509) accepts.
+    #[error("{len} bytes, more than the {max} cert-manager accepts")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// An input that cannot be read. Every variant names the file; object errors name the

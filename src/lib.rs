@@ -105,6 +105,7 @@ pub mod testkit;
 #[cfg(feature = "rustls")]
 pub mod tls;
 pub mod verify;
+mod write;
 
 pub use anchor::TrustAnchor;
 pub use asn1::DerErrorKind;
@@ -131,6 +132,7 @@ pub use verify::{
     BudgetKind, CertRef, PeerName, ProfileRule, SignatureCache, Usage, VerifiedChain, VerifyError,
     VerifyOptions, verify, verify_cached,
 };
+pub use write::{NewFile, WriteError, write_new_files};
 
 /// The README's code blocks, compiled and run as doctests (`cargo test --doc`), so what a
 /// newcomer copies works as written.

@@ -192,11 +192,12 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
     // visits (the restart, and the queue entry its new leaf's refresh leaves behind): refuse
     // before working when they alone pass the work budget (100,000 workloads restarting every
     // minute: about 41 hours).
+    let n = i64::try_from(pods).unwrap_or(i64::MAX);
+    let mut restart_work = 0i64;
     if let Some(every) = cfg.restart_every {
         let per_workload = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
-        let n = i64::try_from(pods).unwrap_or(i64::MAX);
-        let work = n.saturating_mul(per_workload.max(1)).saturating_mul(2);
-        if usize::try_from(work).unwrap_or(usize::MAX) > MAX_WORK {
+        restart_work = n.saturating_mul(per_workload.max(1)).saturating_mul(2);
+        if usize::try_from(restart_work).unwrap_or(usize::MAX) > MAX_WORK {
             return refuse(SimError::RestartWork {
                 workloads: cfg.workloads,
                 every,
@@ -204,6 +205,23 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
                 max: MAX_WORK,
             });
         }
+    }
+    // Every pod also refreshes its leaf at 70% of its life (linkerd-proxy), restarts or not:
+    // one visit each. With the restarts, refuse before working what would run out of budget
+    // half-way (100,000 workloads over ten years: about 5.2e8 refreshes).
+    let (refresh, _) = crate::renewal::linkerd_proxy_refresh_in(linkerd::WORKLOAD_DURATION);
+    let refreshes =
+        n.saturating_mul((cfg.horizon.whole_seconds() / refresh.whole_seconds().max(1)).max(1));
+    let estimate = restart_work.saturating_add(refreshes);
+    if usize::try_from(estimate).unwrap_or(usize::MAX) > MAX_WORK {
+        return refuse(SimError::EstimatedWork {
+            workloads: cfg.workloads,
+            leaf_refresh: refresh,
+            restart_every: cfg.restart_every,
+            horizon: cfg.horizon,
+            estimate: usize::try_from(estimate).unwrap_or(usize::MAX),
+            max: MAX_WORK,
+        });
     }
     Ok(())
 }

@@ -25,6 +25,7 @@ use crate::key::PrivateKey;
 use crate::presets::linkerd;
 use crate::spec::{CertSpec, RotationPolicy};
 use crate::verify::{PeerName, Usage, VerifiedChain, VerifyError, VerifyOptions, verify};
+use crate::write::NewFile;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::path::Path;
@@ -295,78 +296,53 @@ impl Hierarchy {
             .unwrap_or_else(|| panic!("testkit: no workload named {name}"))
     }
 
-    /// Writes the files `linkerd install` reads: `ca.crt`, `issuer.crt`, `issuer.key` (0600).
+    /// Writes the files `linkerd install` reads: `ca.crt`, `issuer.crt`, `issuer.key` (0600
+    /// from creation, also when the files existed: fixtures are replaced by rename, never
+    /// written in place or through a link; see [`write_new_files`](crate::write_new_files)).
     ///
     /// # Errors
-    /// I/O errors.
+    /// I/O errors ([`WriteError`](crate::WriteError) inside).
     pub fn write_linkerd_install(&self, dir: &Path) -> std::io::Result<()> {
-        write(
-            &dir.join("ca.crt"),
-            &self.anchor.certificate().to_pem(),
-            false,
-        )?;
-        write(
-            &dir.join("issuer.crt"),
-            &self.issuer.certificate().to_pem(),
-            false,
-        )?;
-        write(
-            &dir.join("issuer.key"),
-            &self.issuer.private_key().secret_pkcs8_pem(),
-            true,
-        )
+        let files = [
+            NewFile::public("ca.crt", self.anchor.certificate().to_pem()),
+            NewFile::public("issuer.crt", self.issuer.certificate().to_pem()),
+            NewFile::secret(
+                "issuer.key",
+                self.issuer.private_key().secret_pkcs8_pem().as_bytes(),
+            ),
+        ];
+        crate::write_new_files(dir, &files, true).map_err(std::io::Error::other)
     }
 
     /// Writes cert-manager Secret data: `linkerd-trust-anchor/{tls.crt,tls.key,ca.crt}` and
     /// `linkerd-identity-issuer/{tls.crt,tls.key,ca.crt}`, and the trust-manager bundle
-    /// `linkerd-identity-trust-roots/ca-bundle.crt`.
+    /// `linkerd-identity-trust-roots/ca-bundle.crt` (replaced as
+    /// [`write_linkerd_install`](Self::write_linkerd_install) replaces them).
     ///
     /// # Errors
     /// I/O errors.
     pub fn write_cert_manager(&self, dir: &Path) -> std::io::Result<()> {
         let anchor_pem = self.anchor.certificate().to_pem();
-        let a = dir.join(linkerd::TRUST_ANCHOR_SECRET);
-        write(&a.join(linkerd::TLS_CRT), &anchor_pem, false)?;
-        write(
-            &a.join(linkerd::TLS_KEY),
-            &self.anchor.private_key().secret_pkcs8_pem(),
-            true,
-        )?;
-        write(&a.join(linkerd::CA_CRT), &anchor_pem, false)?;
-        let i = dir.join(linkerd::ISSUER_SECRET);
-        write(
-            &i.join(linkerd::TLS_CRT),
-            &self.issuer.certificate().to_pem(),
-            false,
-        )?;
-        write(
-            &i.join(linkerd::TLS_KEY),
-            &self.issuer.private_key().secret_pkcs8_pem(),
-            true,
-        )?;
-        write(&i.join(linkerd::CA_CRT), &anchor_pem, false)?;
-        let b = dir.join(linkerd::TRUST_ROOTS_CONFIGMAP);
-        write(
-            &b.join(linkerd::CA_BUNDLE_CRT),
-            &self.bundle().to_pem(),
-            false,
-        )
+        let a = Path::new(linkerd::TRUST_ANCHOR_SECRET);
+        let i = Path::new(linkerd::ISSUER_SECRET);
+        let b = Path::new(linkerd::TRUST_ROOTS_CONFIGMAP);
+        let files = [
+            NewFile::public(a.join(linkerd::TLS_CRT), &anchor_pem),
+            NewFile::secret(
+                a.join(linkerd::TLS_KEY),
+                self.anchor.private_key().secret_pkcs8_pem().as_bytes(),
+            ),
+            NewFile::public(a.join(linkerd::CA_CRT), &anchor_pem),
+            NewFile::public(i.join(linkerd::TLS_CRT), self.issuer.certificate().to_pem()),
+            NewFile::secret(
+                i.join(linkerd::TLS_KEY),
+                self.issuer.private_key().secret_pkcs8_pem().as_bytes(),
+            ),
+            NewFile::public(i.join(linkerd::CA_CRT), &anchor_pem),
+            NewFile::public(b.join(linkerd::CA_BUNDLE_CRT), self.bundle().to_pem()),
+        ];
+        crate::write_new_files(dir, &files, true).map_err(std::io::Error::other)
     }
-}
-
-fn write(path: &Path, text: &str, secret: bool) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
 }
 
 /// A failure shape: what to verify, when, and how; [`Scenario::verify`] gives the error each

@@ -426,7 +426,7 @@ fn the_emitted_manifests_read_back_as_the_shape_they_run() {
         .horizon(staged_at - start());
     let run = simulate(&cfg30, &mut rand_core::OsRng).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    certcycle::k8s::write_out_dir(dir.path(), &run.secrets, &run.published).unwrap();
+    certcycle::k8s::write_out_dir(dir.path(), &run.secrets, &run.published, false).unwrap();
     let mut objects = Objects::read("auto-rotation.yaml", &yaml).unwrap();
     objects.add_path(dir.path()).unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());

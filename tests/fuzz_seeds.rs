@@ -23,6 +23,11 @@ const TARGETS: &[(&str, Target)] = &[
     ("k8s_objects", fuzz_logic::k8s_objects),
     ("k8s_plan", fuzz_logic::k8s_plan),
     ("rotation_schedule", fuzz_logic::rotation_schedule),
+    ("shell_words", fuzz_logic::outputs::shell_words_roundtrip),
+    (
+        "auto_manifests",
+        fuzz_logic::outputs::auto_manifests_roundtrip,
+    ),
 ];
 
 #[test]

@@ -231,3 +231,228 @@ fn a_subject_cannot_forge_a_report_line() {
     );
     assert!(!check.contains('\u{202e}'), "{check}");
 }
+
+// ---- 14, 15: messages and SARIF URIs ----
+
+#[test]
+fn negative_durations_say_negative() {
+    use certcycle::{DurationError, HumanDuration};
+    for d in ["-5d", "-1w", "-1h", "-1d12h"] {
+        assert_eq!(
+            d.parse::<HumanDuration>(),
+            Err(DurationError::Negative(d.into())),
+            "{d}"
+        );
+    }
+}
+
+#[test]
+fn sarif_uris_are_rfc_3986_references_that_keep_the_name() {
+    let file = "a:b/\u{fc} [x]\\c%#?.yaml";
+    let mut objects = Objects::default();
+    objects.add(file, SEED).unwrap();
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let cfg = cluster.plan_config(Some(T0)).unwrap();
+    let report = PlanReport::new(&cluster, &cfg, &mut rng(5)).unwrap();
+    let sarif = report.to_sarif();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert_eq!(uri, "a%3Ab/%C3%BC%20%5Bx%5D%5Cc%25%23%3F.yaml");
+        // RFC 3986: unreserved characters, '/' and pct-encoded triplets only.
+        let bytes = uri.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                assert!(bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit());
+                i += 3;
+            } else {
+                assert!(
+                    bytes[i].is_ascii_alphanumeric() || b"-._~/".contains(&bytes[i]),
+                    "{uri}"
+                );
+                i += 1;
+            }
+        }
+        // Decoding gives the name back.
+        let mut decoded = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                decoded.push(u8::from_str_radix(&uri[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+        assert_eq!(String::from_utf8(decoded).unwrap(), file);
+    }
+}
+
+// ---- 10: outputs bounded by their inputs ----
+
+#[test]
+fn long_names_and_common_names_are_refused_before_any_report_repeats_them() {
+    let long = "a".repeat(100 * 1024);
+    let hostile = SEED.replacen(
+        "name: linkerd-identity-issuer\n  namespace: linkerd",
+        &format!("name: {long}\n  namespace: linkerd"),
+        1,
+    );
+    assert!(matches!(
+        Objects::read("long.yaml", &hostile),
+        Err(K8sError::Field {
+            error: FieldError::Name(certcycle::k8s::NameError::TooLong { .. }),
+            ..
+        })
+    ));
+    let hostile = SEED.replacen(
+        "commonName: identity.linkerd.cluster.local",
+        &format!("commonName: {long}"),
+        1,
+    );
+    let err = Objects::read("long.yaml", &hostile).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            K8sError::Field {
+                error: FieldError::TooLong { max: 64, .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().len() < 300, "the error repeats the input");
+}
+
+#[test]
+fn a_ten_year_plan_with_names_at_kubernetes_limits_stays_proportionate() {
+    // Every name at its limit (253 characters; the namespace, a label, at 63), a ten-year
+    // horizon: 1,800 identity issuer renewals. The reports grow with the events, not with
+    // the names times the events.
+    let name = |c: char| std::iter::repeat_n(c, 253).collect::<String>();
+    let (issuer, anchor) = (name('i'), name('a'));
+    let text = SEED
+        .replace("linkerd-identity-issuer", &issuer)
+        .replace("linkerd-trust-anchor", &anchor);
+    let mut objects = Objects::default();
+    objects.add("long.yaml", &text).unwrap();
+    let mut options = ResolveOptions::default();
+    options.issuer_secret = Some(certcycle::k8s::NamespacedName::new("linkerd", &issuer));
+    let cluster = Cluster::resolve(objects, &options);
+    let cfg = cluster
+        .plan_config(Some(T0))
+        .unwrap()
+        .horizon(Duration::days(3650));
+    let report = PlanReport::new(&cluster, &cfg, &mut rng(6)).unwrap();
+    let html = report.to_html("t").len();
+    let json = report.to_json().to_string().len();
+    let text_len = report.to_string().len();
+    println!(
+        "input {} bytes: html {html}, json {json}, text {text_len}",
+        text.len()
+    );
+    for (what, len) in [("html", html), ("json", json), ("text", text_len)] {
+        assert!(len < 4 * 1024 * 1024, "{what}: {len} bytes");
+    }
+}
+
+// ---- 11, 12: writers ----
+
+#[cfg(unix)]
+#[test]
+fn writers_never_follow_links_refuse_existing_files_and_write_all_or_nothing() {
+    use certcycle::{NewFile, WriteError, write_new_files};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // A dangling issuer.key link: the key was created wherever it pointed.
+    let elsewhere = dir.path().join("stolen.key");
+    std::os::unix::fs::symlink(&elsewhere, out.join("issuer.key")).unwrap();
+    let files = [
+        NewFile::public("ca.crt", "CA"),
+        NewFile::secret("issuer.key", "KEY"),
+    ];
+    assert!(matches!(
+        write_new_files(&out, &files, false),
+        Err(WriteError::Exists(_))
+    ));
+    assert!(
+        !out.join("ca.crt").exists(),
+        "all or nothing: nothing written"
+    );
+    // --force replaces the link itself, never writing through it.
+    write_new_files(&out, &files, true).unwrap();
+    assert!(!elsewhere.exists(), "the key went through the link");
+    let key = std::fs::symlink_metadata(out.join("issuer.key")).unwrap();
+    assert!(key.file_type().is_file());
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    // A reader holding the old 0644 file keeps reading the old bytes (no write in place).
+    std::fs::write(out.join("old.key"), "OLD").unwrap();
+    std::fs::set_permissions(out.join("old.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let held = std::fs::File::open(out.join("old.key")).unwrap();
+    let before = held.metadata().unwrap().ino();
+    write_new_files(&out, &[NewFile::secret("old.key", "NEW SECRET")], true).unwrap();
+    let mut old = String::new();
+    std::io::Read::read_to_string(&mut &held, &mut old).unwrap();
+    assert_eq!(old, "OLD");
+    let now = std::fs::metadata(out.join("old.key")).unwrap();
+    assert_ne!(now.ino(), before);
+    assert_eq!(now.permissions().mode() & 0o777, 0o600);
+    // A linked directory below the output directory is refused, force or not.
+    let target = dir.path().join("etc");
+    std::fs::create_dir(&target).unwrap();
+    std::os::unix::fs::symlink(&target, out.join("linkerd")).unwrap();
+    for force in [false, true] {
+        assert!(matches!(
+            write_new_files(&out, &[NewFile::public("linkerd/ca.crt", "x")], force),
+            Err(WriteError::LinkedDirectory(_))
+        ));
+    }
+    assert!(!target.join("ca.crt").exists());
+    // No path escapes the directory.
+    assert!(write_new_files(&out, &[NewFile::public("../x", "x")], true).is_err());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_testkit_install_files_keep_the_key_private_when_they_existed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("issuer.key"), "old").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("issuer.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let pki = certcycle::testkit::hierarchy().build().unwrap();
+    pki.write_linkerd_install(dir.path()).unwrap();
+    let mode = std::fs::metadata(dir.path().join("issuer.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn fixes_of_same_named_inputs_keep_their_paths() {
+    use certcycle::k8s::fix_relative_path;
+    assert_ne!(
+        fix_relative_path("a/linkerd.yaml"),
+        fix_relative_path("b/linkerd.yaml")
+    );
+    for hostile in ["../../etc/passwd", "/etc/passwd", "./../x"] {
+        let p = fix_relative_path(hostile);
+        assert!(
+            p.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))),
+            "{hostile}: {}",
+            p.display()
+        );
+    }
+}

@@ -215,3 +215,28 @@ fn a_schedule_is_proven_only_when_the_proof_holds() {
         Err(ScheduleError::NotPositive { .. })
     ));
 }
+
+#[test]
+fn a_plan_whose_leaf_refreshes_pass_the_work_budget_is_refused_before_working() {
+    // 100,000 workloads restarting every 30 days over ten years passed the estimate, ran
+    // about 194 s and ended with a work-budget error: the estimate missed leaf refreshes.
+    let cfg = certcycle::plan::Config::seed(T0)
+        .workloads(100_000)
+        .restart_every(Some(Duration::days(30)))
+        .horizon(Duration::days(3660));
+    let err = certcycle::plan::simulate(&cfg, &mut rng(1)).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            certcycle::Error::Sim(certcycle::plan::SimError::EstimatedWork { .. })
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("refreshing their leaves every 16h48m0s"),
+        "{text}"
+    );
+    // Refused up front, not run out of budget part-way (that error names when).
+    assert!(!text.contains("reached at"), "{text}");
+}

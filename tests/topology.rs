@@ -1188,3 +1188,63 @@ fn every_sarif_result_has_a_location_on_every_shape() {
         assert!(seen.contains(id), "{id} not exercised: {seen:?}");
     }
 }
+
+// ---- several Helm values files: the last wins, as helm -f does (issue 34, item 9) ----
+
+#[test]
+fn several_helm_values_files_follow_helms_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = vault_anchor(None);
+    docs[0] = "apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: vault
+spec:
+  selfSigned: {}
+"
+    .into();
+    docs.pop(); // no Bundle
+    let mut r = rng(5);
+    let today = Ca::self_signed(
+        &CertSpec::ca("root.linkerd.cluster.local", Duration::hours(720)),
+        PrivateKey::generate(&mut r),
+        T0,
+        &mut r,
+    )
+    .unwrap();
+    let other = static_root(7, T0 - Duration::days(30), 3650);
+    docs.push(tls_secret(
+        dir.path(),
+        "cert-manager",
+        "linkerd-trust-anchor",
+        &today,
+    ));
+    let values = |ca: &Ca| {
+        let pem = ca.certificate().to_pem().replace('\n', "\n  ");
+        format!("identityTrustAnchorsPEM: |\n  {pem}\n")
+    };
+    // helm -f base.yaml -f override.yaml: the override's anchors are the ones installed.
+    for (files, holds_signer) in [
+        ([values(&today), values(&other)], false),
+        ([values(&other), values(&today)], true),
+    ] {
+        let mut all = docs.clone();
+        all.extend(files);
+        let c = cluster(&all, &ResolveOptions::default());
+        let cfg = c.plan_config(Some(T0)).unwrap();
+        assert_eq!(
+            cfg.topology.roots.holds == certcycle::plan::Held::Signer,
+            holds_signer,
+            "{:?}",
+            cfg.topology.roots.holds
+        );
+        let said = c.plan_assumptions().join("\n");
+        let n = all.len();
+        assert!(
+            said.contains(&format!("doc{}.yaml", n - 1))
+                && said.contains("overrides HelmValues")
+                && said.contains("the last values file given wins"),
+            "{said}"
+        );
+    }
+}

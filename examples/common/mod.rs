@@ -1,7 +1,6 @@
 //! Small helpers shared by the examples: argument handling, errors, file output.
 #![allow(dead_code)]
 
-use std::path::Path;
 use std::process::ExitCode;
 
 /// A failed run: the message for stderr and the exit code.
@@ -65,32 +64,6 @@ pub(crate) fn read_input(path: &str) -> Result<String, Fail> {
             e.utf8_error().valid_up_to()
         ))
     })
-}
-
-/// Writes `text` to `path`; with `secret`, the file is created with mode 0600.
-pub(crate) fn write_file(path: &Path, text: &str, secret: bool) -> Result<(), Fail> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Fail::usage(format!("creating {}: {e}", parent.display())))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| Fail::usage(format!("writing {}: {e}", path.display())))?;
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Fail::usage(format!("chmod {}: {e}", path.display())))?;
-    }
-    std::io::Write::write_all(&mut file, text.as_bytes())
-        .map_err(|e| Fail::usage(format!("writing {}: {e}", path.display())))
 }
 
 /// A clap value parser: an RFC 3339 timestamp (`2026-01-01T00:00:00Z`). Clap names the flag

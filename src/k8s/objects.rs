@@ -468,6 +468,21 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// A text field of at most `max` bytes.
+    fn at_most(&self, node: &Node, path: &str, text: &str, max: usize) -> Result<(), K8sError> {
+        if text.len() > max {
+            return Err(self.err(
+                path,
+                node.at,
+                FieldError::TooLong {
+                    len: text.len(),
+                    max,
+                },
+            ));
+        }
+        Ok(())
+    }
+
     /// A required string naming another object: an RFC 1123 subdomain (names.rs).
     fn req_name(&self, parent: &Node, key: &str, path: &str) -> Result<String, K8sError> {
         let name = self.req_str(parent, key, path)?;

@@ -253,6 +253,33 @@ fn set_field(doc: &str, change: &FieldChange) -> Option<String> {
     Some(out)
 }
 
+/// Where a fix writes its copy of input `file`, relative to the fix's directory: the path as
+/// given, so that `a/linkerd.yaml` and `b/linkerd.yaml` stay two files; a root is dropped and
+/// `..` becomes `_up_`, so no copy lands outside the fix's directory.
+///
+/// ```
+/// use certcycle::k8s::fix_relative_path;
+/// use std::path::Path;
+/// assert_eq!(fix_relative_path("a/linkerd.yaml"), Path::new("a/linkerd.yaml"));
+/// assert_eq!(fix_relative_path("/srv/b/linkerd.yaml"), Path::new("srv/b/linkerd.yaml"));
+/// assert_eq!(fix_relative_path("../c.yaml"), Path::new("_up_/c.yaml"));
+/// ```
+pub fn fix_relative_path(file: &str) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in std::path::Path::new(file).components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => out.push("_up_"),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push("fix.yaml");
+    }
+    out
+}
+
 /// `kubectl patch certificate NAME -n NS --type merge -p '{...}'` for `change`: every word
 /// quoted for `sh`, the body written by serde_json.
 fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {

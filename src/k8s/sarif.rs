@@ -212,17 +212,18 @@ impl PlanReport {
     }
 }
 
-/// A file path as a relative URI reference: `/` separators, spaces and `%` escaped.
-fn uri(file: &str) -> String {
+/// A file path as an RFC 3986 URI reference (§4.1 relative-ref, §2 percent-encoding): `/`
+/// separates segments; every byte other than the unreserved characters (`A-Z a-z 0-9 - . _
+/// ~`) is percent-encoded as UTF-8, so `ü`, `[`, a `:` in the first segment, `%`, `#`, `?` and
+/// spaces are data, and `\` stays part of the name (`%5C`), never a separator that would name
+/// another file.
+pub(crate) fn uri(file: &str) -> String {
     let mut out = String::with_capacity(file.len());
-    for c in file.chars() {
-        match c {
-            '\\' => out.push('/'),
-            ' ' => out.push_str("%20"),
-            '%' => out.push_str("%25"),
-            '#' => out.push_str("%23"),
-            '?' => out.push_str("%3F"),
-            c => out.push(c),
+    for b in file.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out

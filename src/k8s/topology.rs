@@ -420,13 +420,30 @@ impl Cluster {
                     })
             })
             .or_else(|| {
-                self.objects.objects.iter().find_map(|o| match &o.resource {
-                    Resource::HelmValues(v) => Some((
-                        format!("{} {} ({}:{})", o.at.kind, o.at.name, o.at.file, v.path),
-                        v.certificates.clone(),
-                    )),
-                    _ => None,
-                })
+                // Several values files: the last given wins, as `helm -f a.yaml -f b.yaml`
+                // merges them (a later file's identityTrustAnchorsPEM replaces an earlier's).
+                let values: Vec<(String, &Vec<Certificate>)> = self
+                    .objects
+                    .objects
+                    .iter()
+                    .filter_map(|o| match &o.resource {
+                        Resource::HelmValues(v) => Some((
+                            format!("{} {} ({}:{})", o.at.kind, o.at.name, o.at.file, v.path),
+                            &v.certificates,
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                let (last, certs) = values.last()?;
+                if values.len() > 1 {
+                    let earlier: Vec<&str> =
+                        values[..values.len() - 1].iter().map(|(l, _)| l.as_str()).collect();
+                    assumptions.push(format!(
+                        "trust roots: {last} overrides {} (the last values file given wins, as helm -f merges them)",
+                        earlier.join(", ")
+                    ));
+                }
+                Some((last.clone(), (*certs).clone()))
             });
         match static_set {
             Some((label, certs)) => Ok((

@@ -81,6 +81,28 @@ pub enum SimError {
         /// The budget.
         max: usize,
     },
+    /// The leaf refreshes and routine restarts together pass the work budget
+    /// ([`MAX_WORK`](super::MAX_WORK)): refused before working.
+    #[error(
+        "the plan needs about {estimate} workload visits, more than its work budget ({max}): {workloads} workloads refreshing their leaves every {}{} over {}; fewer workloads or a shorter horizon",
+        GoDuration(*leaf_refresh),
+        restart_every.map_or_else(String::new, |e| format!(" and restarting every {}", GoDuration(e))),
+        GoDuration(*horizon)
+    )]
+    EstimatedWork {
+        /// The workloads.
+        workloads: usize,
+        /// How often each refreshes its leaf.
+        leaf_refresh: Duration,
+        /// How often each restarts, if at all.
+        restart_every: Option<Duration>,
+        /// Over what.
+        horizon: Duration,
+        /// The estimate.
+        estimate: usize,
+        /// The budget.
+        max: usize,
+    },
     /// The run reached its work budget ([`MAX_WORK`](super::MAX_WORK)).
     #[error(
         "the plan needs more than its work budget ({max} workload visits, reached at {}): fewer workloads or rarer restarts",

@@ -11,6 +11,8 @@
 
 use certcycle::{BundleOptions, Certificate, PrivateKey, TrustBundle};
 
+pub(crate) mod outputs;
+
 const ANY: BundleOptions = BundleOptions::new().allow_non_ca(true);
 
 fn text(data: &[u8]) -> String {

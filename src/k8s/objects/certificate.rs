@@ -32,11 +32,11 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
     let is_ca = c.opt_bool(spec_node, "isCA", "spec.isCA")?.unwrap_or(false);
     let common_name = c.opt_str(spec_node, "commonName", "spec.commonName")?;
     if let Some(cn) = &common_name {
-        c.printable(
-            spec_node.get("commonName").unwrap_or(spec_node),
-            "spec.commonName",
-            cn,
-        )?;
+        let node = spec_node.get("commonName").unwrap_or(spec_node);
+        c.printable(node, "spec.commonName", cn)?;
+        // cert-manager's validation (and X.509's ub-common-name): at most 64 bytes. Also
+        // bounds what a report repeats for every certificate issued with it.
+        c.at_most(node, "spec.commonName", cn, 64)?;
     }
     let mut dns_names = Vec::new();
     for (i, n) in c
@@ -47,6 +47,7 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
         match n.as_str() {
             Some(s) => {
                 c.printable(n, &format!("spec.dnsNames[{i}]"), s)?;
+                c.at_most(n, &format!("spec.dnsNames[{i}]"), s, 253)?;
                 dns_names.push(s.to_owned());
             }
             None => return Err(c.wrong(&format!("spec.dnsNames[{i}]"), n, "a string")),

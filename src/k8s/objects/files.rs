@@ -176,83 +176,50 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 /// `DIR/cert-manager/linkerd-trust-anchor/{tls.crt,tls.key,ca.crt}`,
 /// `DIR/cert-manager/linkerd-previous-anchor/{tls.crt,ca.crt}`,
 /// `DIR/linkerd/linkerd-identity-issuer/{tls.crt,tls.key,ca.crt}` (`ca.crt`: the anchor that
-/// signed it), `DIR/linkerd/linkerd-identity-trust-roots/ca-bundle.crt`. Key files are
-/// created with mode 0600 (on Unix) and never readable by others while written.
+/// signed it), `DIR/linkerd/linkerd-identity-trust-roots/ca-bundle.crt`. All or nothing, through
+/// [`write_new_files`](crate::write_new_files): key files mode 0600 from creation, never
+/// through an existing link; existing files are refused unless `replace`.
 ///
 /// # Errors
-/// [`K8sError::Io`] naming the file that could not be written.
-pub fn write_out_dir(dir: &Path, secrets: &Secrets, bundle: &TrustBundle) -> Result<(), K8sError> {
+/// [`WriteError`](crate::WriteError): an existing file (without `replace`), a linked
+/// directory, or the file that could not be written; nothing is written then.
+pub fn write_out_dir(
+    dir: &Path,
+    secrets: &Secrets,
+    bundle: &TrustBundle,
+    replace: bool,
+) -> Result<(), crate::WriteError> {
+    use crate::NewFile;
     let anchor = &secrets.anchor;
-    let a = dir.join("cert-manager").join(linkerd::TRUST_ANCHOR_SECRET);
-    write_file(
-        &a.join(linkerd::TLS_CRT),
-        &anchor.certificate().to_pem(),
-        false,
-    )?;
-    write_file(
-        &a.join(linkerd::TLS_KEY),
-        &anchor.private_key().secret_pkcs8_pem(),
-        true,
-    )?;
-    write_file(
-        &a.join(linkerd::CA_CRT),
-        &anchor.certificate().to_pem(),
-        false,
-    )?;
+    let a = Path::new("cert-manager").join(linkerd::TRUST_ANCHOR_SECRET);
     // The seed's last step copies the new anchor into linkerd-previous-anchor: after it,
     // trust-manager builds the one-anchor bundle from two identical sources.
     let previous = secrets.previous.as_ref().unwrap_or(anchor.certificate());
-    let p = dir
-        .join("cert-manager")
-        .join(linkerd::PREVIOUS_ANCHOR_SECRET);
-    write_file(&p.join(linkerd::TLS_CRT), &previous.to_pem(), false)?;
-    write_file(&p.join(linkerd::CA_CRT), &previous.to_pem(), false)?;
+    let p = Path::new("cert-manager").join(linkerd::PREVIOUS_ANCHOR_SECRET);
     let issuer = &secrets.issuer;
     let signer = [anchor.certificate(), previous]
         .into_iter()
         .find(|c| issuer.certificate().authority_key_id() == c.subject_key_id())
         .map(Certificate::to_pem)
         .unwrap_or_default();
-    let i = dir.join("linkerd").join(linkerd::ISSUER_SECRET);
-    write_file(
-        &i.join(linkerd::TLS_CRT),
-        &issuer.certificate().to_pem(),
-        false,
-    )?;
-    write_file(
-        &i.join(linkerd::TLS_KEY),
-        &issuer.private_key().secret_pkcs8_pem(),
-        true,
-    )?;
-    write_file(&i.join(linkerd::CA_CRT), &signer, false)?;
-    let r = dir.join("linkerd").join(linkerd::TRUST_ROOTS_CONFIGMAP);
-    write_file(&r.join(linkerd::CA_BUNDLE_CRT), &bundle.to_pem(), false)
-}
-
-/// Writes `text` to `path` (creating its directory); a `secret` file is created with mode 0600.
-fn write_file(path: &Path, text: &str, secret: bool) -> Result<(), K8sError> {
-    use std::io::Write as _;
-    let io = |e: std::io::Error| K8sError::Io {
-        file: path.display().to_string(),
-        message: e.to_string(),
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(io)?;
-    #[cfg(unix)]
-    if secret {
-        // An existing file keeps its mode through `open`: set it.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-    }
-    file.write_all(text.as_bytes()).map_err(io)
+    let i = Path::new("linkerd").join(linkerd::ISSUER_SECRET);
+    let r = Path::new("linkerd").join(linkerd::TRUST_ROOTS_CONFIGMAP);
+    let files = [
+        NewFile::public(a.join(linkerd::TLS_CRT), anchor.certificate().to_pem()),
+        NewFile::secret(
+            a.join(linkerd::TLS_KEY),
+            anchor.private_key().secret_pkcs8_pem().as_bytes(),
+        ),
+        NewFile::public(a.join(linkerd::CA_CRT), anchor.certificate().to_pem()),
+        NewFile::public(p.join(linkerd::TLS_CRT), previous.to_pem()),
+        NewFile::public(p.join(linkerd::CA_CRT), previous.to_pem()),
+        NewFile::public(i.join(linkerd::TLS_CRT), issuer.certificate().to_pem()),
+        NewFile::secret(
+            i.join(linkerd::TLS_KEY),
+            issuer.private_key().secret_pkcs8_pem().as_bytes(),
+        ),
+        NewFile::public(i.join(linkerd::CA_CRT), signer),
+        NewFile::public(r.join(linkerd::CA_BUNDLE_CRT), bundle.to_pem()),
+    ];
+    crate::write_new_files(dir, &files, replace)
 }
