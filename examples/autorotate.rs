@@ -26,7 +26,7 @@
 mod common;
 
 use certcycle::CertSpec;
-use certcycle::plan::{self, Config, Run};
+use certcycle::plan::{self, Config, Snapshot};
 use certcycle::presets::linkerd;
 use certcycle::rotation::{Due, Lifetimes, Observed, Propagation, Schedule, reconcile};
 use clap::Parser;
@@ -34,7 +34,7 @@ use common::{Fail, rfc3339};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::path::PathBuf;
-use time::{Duration, OffsetDateTime, macros::datetime};
+use time::{Duration, macros::datetime};
 
 /// Unattended anchor rotation driven as an operator would: read the objects, call
 /// `rotation::reconcile`, wait until the time it names, look again.
@@ -72,23 +72,16 @@ struct Cli {
     force: bool,
 }
 
-/// The simulation from install up to `until` (inclusive), with the same seed: the same
-/// keys and events as the full run up to then.
-fn run_until(cfg: &Config, seed: u64, until: OffsetDateTime) -> Result<Run, Fail> {
-    let cfg = cfg.clone().horizon(until - cfg.start);
-    Ok(plan::simulate(&cfg, &mut ChaCha20Rng::seed_from_u64(seed))?)
-}
-
-/// What `reconcile` says on the state a run ended in.
-fn decide(run: &Run, schedule: &Schedule) -> Result<certcycle::rotation::Reconciled, Fail> {
-    let s = &run.secrets;
+/// What `reconcile` says on the state a run held at one time.
+fn decide(state: &Snapshot, schedule: &Schedule) -> Result<certcycle::rotation::Reconciled, Fail> {
+    let s = &state.secrets;
     let observed = Observed::new(
         s.anchor.certificate(),
         s.previous.as_ref(),
-        &run.published,
+        &state.published,
         s.issuer.certificate(),
     );
-    Ok(reconcile(&observed, schedule, run.end)?)
+    Ok(reconcile(&observed, schedule, state.at)?)
 }
 
 fn main() -> std::process::ExitCode {
@@ -137,13 +130,25 @@ fn main() -> std::process::ExitCode {
             ];
             certcycle::write_new_files(dir, &files, args.force)?;
         }
+        // The state at install and after each action's time, from one more run with the same
+        // seed (the same keys and events), not one run per step.
+        let times = std::iter::once(start).chain(full.actions.iter().map(|a| a.at));
+        let states = plan::simulate(
+            &cfg.clone().horizon(horizon).snapshots_at(times),
+            &mut ChaCha20Rng::seed_from_u64(seed),
+        )?
+        .snapshots;
         let mut ok = true;
         let mut expected: Option<Due> = None;
         let steps = std::iter::once(None).chain(full.actions.iter().copied().map(Some));
         for (n, action) in steps.enumerate() {
             let at = action.map_or(start, |a| a.at);
-            let run = run_until(&cfg, seed, at)?;
-            let decided = decide(&run, &schedule)?;
+            let Some(run) = states.iter().find(|s| s.at == at) else {
+                eprintln!("error: step-{n}: no state recorded at {}", rfc3339(at));
+                ok = false;
+                continue;
+            };
+            let decided = decide(run, &schedule)?;
             if let (Some(taken), Some(announced)) = (action, expected)
                 && taken != announced
             {

@@ -40,7 +40,8 @@
 pub use crate::sim::{
     Break, CaKind, CaNode, Checkpoint, Config, Evidence, Held, Lane, MAX_CHECKPOINTS,
     MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, RootsSpan,
-    Routine, Run, Secrets, SimError, Span, Topology, TrustRoots, Who, proxy_verify_options,
+    Routine, Run, Secrets, SimError, Snapshot, Span, Topology, TrustRoots, Who,
+    proxy_verify_options,
 };
 
 mod auto;

@@ -35,8 +35,8 @@ pub use config::{
 };
 pub use error::SimError;
 pub use event::{
-    Break, BrokenPair, Checkpoint, Event, Evidence, Lane, PlanEvent, RootsSpan, Routine, Run, Span,
-    Who,
+    Break, BrokenPair, Checkpoint, Event, Evidence, Lane, PlanEvent, RootsSpan, Routine, Run,
+    Snapshot, Span, Who,
 };
 pub use topology::{CaKind, CaNode, Held, RootsKind, Topology, TrustRoots};
 
@@ -105,6 +105,9 @@ pub(crate) struct Engine<R> {
     /// Static trust roots: the anchor certificate they hold (the anchor at install, or as an
     /// operation last wrote it); `None` for a trust-manager Bundle.
     static_roots: Option<crate::cert::Certificate>,
+    /// [`Config::snapshots`] recorded so far, and how many of its times were handled.
+    snapshots: Vec<event::Snapshot>,
+    snapshots_done: usize,
 }
 
 impl<R: CryptoRngCore> Engine<R> {
@@ -155,6 +158,8 @@ impl<R: CryptoRngCore> Engine<R> {
             observer,
             pending_above: Vec::new(),
             static_roots: None,
+            snapshots: Vec::new(),
+            snapshots_done: 0,
         }
     }
 
@@ -493,6 +498,8 @@ impl<R: CryptoRngCore> Engine<R> {
                 return Ok(());
             }
             let t = self.next_time();
+            // Everything due up to now is done: the state of every snapshot time before t.
+            self.snapshot_before(Some(t))?;
             same_time = if t == self.now { same_time + 1 } else { 0 };
             if same_time > 1_000 {
                 return Err(Error::Sim(SimError::NoProgress { at: t }));
@@ -503,9 +510,38 @@ impl<R: CryptoRngCore> Engine<R> {
                 return Ok(());
             }
             if self.now >= self.end {
-                return self.check_if_dirty();
+                self.check_if_dirty()?;
+                return self.snapshot_before(None);
             }
         }
+    }
+
+    /// Records the [`Config::snapshots`] before `t` (all up to the end for `None`); a time
+    /// before the start is skipped.
+    fn snapshot_before(&mut self, t: Option<OffsetDateTime>) -> Result<(), Error> {
+        let cfg = Arc::clone(&self.cfg);
+        while let Some(&at) = cfg
+            .snapshots
+            .get(self.snapshots_done)
+            .filter(|s| t.is_none_or(|t| **s < t) && **s <= self.end)
+        {
+            self.snapshots_done += 1;
+            if at < cfg.start {
+                continue;
+            }
+            let secrets = Secrets::new(
+                self.cm.anchor_ca()?.clone_ca(),
+                self.cm.issuer().ca.clone_ca(),
+                self.tm.previous.as_ref().map(|p| p.certificate.clone()),
+            )
+            .with_above(self.cm.above.iter().map(|u| u.ca.clone_ca()).collect());
+            self.snapshots.push(event::Snapshot {
+                at,
+                secrets,
+                published: self.tm.published_bundle().clone(),
+            });
+        }
+        Ok(())
     }
 
     /// Everything due now, in the components' order.

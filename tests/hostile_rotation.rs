@@ -240,3 +240,51 @@ fn a_plan_whose_leaf_refreshes_pass_the_work_budget_is_refused_before_working() 
     // Refused up front, not run out of budget part-way (that error names when).
     assert!(!text.contains("reached at"), "{text}");
 }
+
+#[test]
+fn one_run_with_snapshots_gives_the_states_runs_up_to_each_time_end_with() {
+    // autorotate used to re-simulate from the install for every step (about 164 s for 20
+    // rotations with restarts every minute); one run now records the state at every step's
+    // time. Each recorded state is what a run up to that time ends with (same seed).
+    use rand_chacha::rand_core::SeedableRng;
+    let anchor = Duration::days(30);
+    let schedule = Schedule::new(
+        Lifetimes::linkerd(anchor),
+        Propagation::RestartEvery(Duration::DAY),
+    )
+    .unwrap();
+    let mut cfg = certcycle::plan::Config::seed(T0)
+        .restart_every(Some(Duration::DAY))
+        .horizon(Duration::days(60));
+    cfg.anchor = CertSpec::ca(linkerd::TRUST_ANCHOR_CN, anchor);
+    let cfg = cfg.auto_rotation(schedule);
+    let sim = |cfg: &certcycle::plan::Config| {
+        certcycle::plan::simulate(cfg, &mut rand_chacha::ChaCha20Rng::seed_from_u64(9)).unwrap()
+    };
+    let full = sim(&cfg);
+    assert!(full.actions.len() >= 3, "{:?}", full.actions);
+    let times: Vec<OffsetDateTime> = std::iter::once(T0)
+        .chain(full.actions.iter().map(|a| a.at))
+        .chain([T0 + Duration::days(45)])
+        .collect();
+    let states = sim(&cfg.clone().snapshots_at(times.clone())).snapshots;
+    let mut distinct = times.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(states.len(), distinct.len());
+    for s in &states {
+        let upto = sim(&cfg.clone().horizon(s.at - T0));
+        assert_eq!(
+            s.secrets.anchor.certificate(),
+            upto.secrets.anchor.certificate(),
+            "{}",
+            s.at
+        );
+        assert_eq!(
+            s.secrets.issuer.certificate(),
+            upto.secrets.issuer.certificate()
+        );
+        assert_eq!(s.secrets.previous, upto.secrets.previous);
+        assert_eq!(s.published.to_pem(), upto.published.to_pem(), "{}", s.at);
+    }
+}

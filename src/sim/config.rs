@@ -58,6 +58,11 @@ pub struct Config {
     /// schedule runs whenever it said it would, and its actions are taken; set with
     /// [`Config::auto_rotation`]. `None` (the default): no rotation loop.
     pub auto: Option<Schedule>,
+    /// Times at which the run records what the Secrets hold and the bundle published, after
+    /// everything due at that time ([`Run::snapshots`](super::Run::snapshots)): one run gives
+    /// the state at many times, where one run per time gave them before. Set with
+    /// [`Config::snapshots_at`].
+    pub snapshots: Vec<OffsetDateTime>,
 }
 
 /// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
@@ -183,6 +188,7 @@ impl Config {
             through_breaks: false,
             topology: Topology::default(),
             auto: None,
+            snapshots: Vec::new(),
         }
     }
 
@@ -201,6 +207,16 @@ impl Config {
     /// Records checkpoints (see [`Config::checkpoints`]).
     pub fn checkpoints(mut self, every: Option<Duration>) -> Self {
         self.checkpoints = every;
+        self
+    }
+
+    /// Records the state at each of `times` ([`Config::snapshots`]); at most
+    /// [`MAX_CHECKPOINTS`] of them, sorted, duplicates dropped.
+    pub fn snapshots_at(mut self, times: impl IntoIterator<Item = OffsetDateTime>) -> Self {
+        let mut times: Vec<OffsetDateTime> = times.into_iter().take(MAX_CHECKPOINTS).collect();
+        times.sort_unstable();
+        times.dedup();
+        self.snapshots = times;
         self
     }
 

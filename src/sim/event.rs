@@ -229,6 +229,22 @@ pub struct Run {
     /// Unattended rotation ([`Config::auto`](super::Config::auto)): the actions
     /// [`reconcile`](crate::rotation::reconcile) took, with when.
     pub actions: Vec<crate::rotation::Due>,
+    /// The states asked for by [`Config::snapshots`](super::Config::snapshots) up to where
+    /// the run stopped, in time order.
+    pub snapshots: Vec<Snapshot>,
+}
+
+/// What the Secrets held and trust-manager had published at one time of a run, after
+/// everything due then: what a run up to that time ends with.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// When.
+    pub at: OffsetDateTime,
+    /// The Secrets (anchor and identity issuer with their keys, the previous anchor).
+    pub secrets: Secrets,
+    /// The bundle published last.
+    pub published: TrustBundle,
 }
 
 /// One CA's certificates over a run, in issuance order.

@@ -47,6 +47,7 @@ impl<R: CryptoRngCore> Engine<R> {
             Observer::RealLeaves(_) => (None, 0, Vec::new()),
         };
         Ok(Run {
+            snapshots: self.snapshots,
             lanes,
             roots,
             secrets,
