@@ -20,7 +20,7 @@ pub struct Rotation {
     pub retire: Option<OffsetDateTime>,
 }
 
-/// The rotations of a run with [`Config::auto`], in order.
+/// The rotations of a run with [`Config::auto`](super::Config::auto), in order.
 pub fn rotations(run: &Run) -> Vec<Rotation> {
     let mut out: Vec<Rotation> = Vec::new();
     for a in &run.actions {
