@@ -183,31 +183,24 @@ fn certificate_families(
     expiries: &[([&str; 4], i64)],
     renewals: &[([&str; 4], i64)],
 ) {
-    let keys = ["kind", "namespace", "name", "role"];
-    let with = |l: &[&str; 4]| -> [(&'static str, String); 4] {
-        [0, 1, 2, 3].map(|i| (keys[i], l[i].to_owned()))
-    };
-    let mut f = Family::new(
-        out,
-        EXPIRY,
-        "gauge",
-        "notAfter of each certificate (role anchor, issuer, previous-anchor, ca or other).",
-    );
-    for (l, v) in expiries {
-        let owned = with(l);
-        let labels: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        f.sample(EXPIRY, &labels, *v);
-    }
-    let mut f = Family::new(
-        out,
-        RENEWAL,
-        "gauge",
-        "When cert-manager renews each certificate (absent: nothing renews it).",
-    );
-    for (l, v) in renewals {
-        let owned = with(l);
-        let labels: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        f.sample(RENEWAL, &labels, *v);
+    const KEYS: [&str; 4] = ["kind", "namespace", "name", "role"];
+    for (name, help, samples) in [
+        (
+            EXPIRY,
+            "notAfter of each certificate (role anchor, issuer, previous-anchor, ca or other).",
+            expiries,
+        ),
+        (
+            RENEWAL,
+            "When cert-manager renews each certificate (absent: nothing renews it).",
+            renewals,
+        ),
+    ] {
+        let mut f = Family::new(out, name, "gauge", help);
+        for (values, v) in samples {
+            let labels: Vec<(&str, &str)> = KEYS.into_iter().zip(values.iter().copied()).collect();
+            f.sample(name, &labels, *v);
+        }
     }
 }
 

@@ -235,31 +235,38 @@ impl fmt::Display for CheckReport {
 /// it. Linkerd's anchor and issuer Secrets that nothing manages (a `rotate --out` directory,
 /// `kubectl create secret tls`) are never renewed: their notAfter is listed as an expiry.
 fn renewals(cluster: &Cluster) -> Vec<ReportRenewal> {
-    let mut out = Vec::new();
     let anchor = cluster.anchor_secret();
     let issuer = cluster.issuer_secret();
-    for o in &cluster.objects.objects {
+    secret_certificates(cluster)
+        .filter_map(|(secret, cert)| {
+            let object = format!("Secret/{secret}");
+            match cluster.certificates.iter().find(|c| c.secret == secret) {
+                Some(c) => Some(renewal(object, cert, &c.spec)),
+                None if secret == anchor || secret == issuer => Some(ReportRenewal {
+                    object,
+                    at: cert.not_after(),
+                    managed: false,
+                    rule: "no Certificate manages it: nothing renews it".into(),
+                }),
+                None => None,
+            }
+        })
+        .collect()
+}
+
+/// Each Secret among the inputs with the first certificate of its `tls.crt`.
+fn secret_certificates(
+    cluster: &Cluster,
+) -> impl Iterator<Item = (NamespacedName, &Certificate)> + '_ {
+    cluster.objects.objects.iter().filter_map(|o| {
         let Resource::Secret(s) = &o.resource else {
-            continue;
+            return None;
         };
-        let Some(cert) = s.certs(linkerd::TLS_CRT).first() else {
-            continue;
-        };
+        let cert = s.certs(linkerd::TLS_CRT).first()?;
         let secret =
             NamespacedName::new(o.at.namespace.as_deref().unwrap_or("default"), &o.at.name);
-        let object = format!("Secret/{secret}");
-        match cluster.certificates.iter().find(|c| c.secret == secret) {
-            Some(c) => out.push(renewal(object, cert, &c.spec)),
-            None if secret == anchor || secret == issuer => out.push(ReportRenewal {
-                object,
-                at: cert.not_after(),
-                managed: false,
-                rule: "no Certificate manages it: nothing renews it".into(),
-            }),
-            None => {}
-        }
-    }
-    out
+        Some((secret, cert))
+    })
 }
 
 /// The first certificate of each Secret's `tls.crt`, with its role in Linkerd's chain.
@@ -267,32 +274,24 @@ fn certificates(cluster: &Cluster) -> Vec<ReportCertificate> {
     let anchor = cluster.anchor_secret();
     let previous = cluster.previous_anchor_secret();
     let issuer = cluster.issuer_secret();
-    let mut out = Vec::new();
-    for o in &cluster.objects.objects {
-        let Resource::Secret(s) = &o.resource else {
-            continue;
-        };
-        let Some(cert) = s.certs(linkerd::TLS_CRT).first() else {
-            continue;
-        };
-        let secret =
-            NamespacedName::new(o.at.namespace.as_deref().unwrap_or("default"), &o.at.name);
-        let role = if secret == issuer {
-            "issuer"
-        } else if secret == anchor {
-            "anchor"
-        } else if secret == previous {
-            "previous-anchor"
-        } else {
-            "other"
-        };
-        out.push(ReportCertificate {
-            object: format!("Secret/{secret}"),
-            role,
-            not_after: cert.not_after(),
-        });
-    }
-    out
+    secret_certificates(cluster)
+        .map(|(secret, cert)| {
+            let role = if secret == issuer {
+                "issuer"
+            } else if secret == anchor {
+                "anchor"
+            } else if secret == previous {
+                "previous-anchor"
+            } else {
+                "other"
+            };
+            ReportCertificate {
+                object: format!("Secret/{secret}"),
+                role,
+                not_after: cert.not_after(),
+            }
+        })
+        .collect()
 }
 
 fn renewal(object: String, cert: &Certificate, spec: &CertSpec) -> ReportRenewal {
