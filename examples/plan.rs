@@ -20,10 +20,13 @@
 //! -> <server>: <reason>`, the `cause:` lines (oldest first) and the `fix:` lines — each fix
 //! re-simulated over the same horizon and printed only if it held. `--format json`: one JSON
 //! document (fields documented on `certcycle::k8s::PlanReport::to_json`). Defaults: horizon
-//! 400d, 6 workloads, no routine restarts, start 2026-01-01T00:00:00Z (or the newest notBefore). The output depends
-//! only on the input (keys are random, but nothing printed depends on them). With the anchor
-//! and issuer Secrets among the inputs (`kubectl get secret -A -o yaml`), the plan starts from
-//! today's certificates, at the newest notBefore unless `--start` says otherwise.
+//! 400d, 6 workloads, no routine restarts, dated from now (`--start` pins the present; the
+//! output depends only on the input and `--start`: keys are random, but nothing printed
+//! depends on them). With the anchor and issuer Secrets among the inputs (`kubectl get secret
+//! -A -o yaml`), the plan starts from today's certificates with their real dates; a
+//! certificate nothing renews that expired before the start is a break that already happened
+//! (exit 1, `first break: ... (day -N: ... before the start, already happened)`). FILE `-`
+//! reads standard input (`kubectl kustomize DIR | plan -`).
 //! The chain is read from the identity issuer Secret up (DESIGN §15): each CA a Certificate,
 //! a Secret nothing manages, or an external signer (Vault, Venafi, ...); the trust roots from a
 //! Bundle, a static `linkerd-identity-trust-roots` ConfigMap, Helm values
@@ -228,7 +231,9 @@ struct Cli {
     /// The procedure --rotate-at follows.
     #[arg(long, value_enum, default_value = "seven-step")]
     procedure: ProcedureArg,
-    /// Where the simulation starts [default: the newest notBefore among the inputs' certificates, else 2026-01-01T00:00:00Z].
+    /// The present the plan is dated from [default: now, from the clock]. Certificates keep
+    /// their real dates; one nothing renews that expired before it is a break that already
+    /// happened.
     #[arg(long, value_name = "RFC3339", value_parser = common::time_arg)]
     start: Option<time::OffsetDateTime>,
     /// The report's format.
@@ -271,6 +276,12 @@ fn main() -> std::process::ExitCode {
             inputs.push(("examples/data/seed.yaml".into(), SEED.into()));
         }
         for file in &args.files {
+            if file == "-" {
+                let text = common::read_input("-")?;
+                objects.add("-", &text)?;
+                inputs.push(("-".into(), text));
+                continue;
+            }
             objects.add_path(Path::new(file))?;
             if args.fix_out.is_some() && Path::new(file).is_file() {
                 inputs.push((file.clone(), common::read_input(file)?));
@@ -280,7 +291,7 @@ fn main() -> std::process::ExitCode {
         let options = args.resolve.options()?;
         out!("{}", common::unsupported(&objects));
         let cluster = Cluster::resolve(objects, &options);
-        let mut cfg = match cluster.plan_config(args.start) {
+        let mut cfg = match cluster.plan_config(args.start.unwrap_or_else(common::now_to_second)) {
             Ok(cfg) => cfg,
             Err(e) => {
                 out!("{}", PlanReport::preamble(&cluster));

@@ -78,7 +78,7 @@ use time::{Duration, OffsetDateTime};
 /// bound while running.
 pub fn simulate<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Run, Error> {
     refuse_before_working(cfg)?;
-    let end = Error::add_time(cfg.start, cfg.horizon)?;
+    let end = Error::add_time(cfg.now(), cfg.horizon)?;
     let cas = match &cfg.secrets {
         Some(state) if state.above.len() != cfg.topology.above.len() => {
             return Err(Error::Sim(SimError::StateAbove {
@@ -121,12 +121,18 @@ fn issue_chain<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<(Vec<Ca>, 
 /// The bounds a configuration alone passes, checked before any work.
 fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
     let refuse = |e: SimError| Err(Error::Sim(e));
-    if cfg.horizon > MAX_HORIZON || cfg.horizon < Duration::ZERO {
-        return refuse(SimError::Horizon {
-            horizon: cfg.horizon,
-            max: MAX_HORIZON,
-        });
+    let replay = cfg.now() - cfg.start;
+    for horizon in [cfg.horizon, replay] {
+        if horizon > MAX_HORIZON || horizon < Duration::ZERO {
+            return refuse(SimError::Horizon {
+                horizon,
+                max: MAX_HORIZON,
+            });
+        }
     }
+    // The run covers the replay before the present too (Config::replay_from): every estimate
+    // counts it.
+    let span = cfg.horizon + replay;
     let pods = cfg.workloads.saturating_add(cfg.control_plane.len());
     if pods > MAX_PODS {
         return refuse(SimError::TooManyPods {
@@ -135,11 +141,11 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
         });
     }
     if let Some(every) = cfg.checkpoints {
-        let n = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
+        let n = span.whole_seconds() / every.whole_seconds().max(1);
         if every < Duration::MINUTE || n > MAX_CHECKPOINTS as i64 {
             return refuse(SimError::Checkpoints {
                 every,
-                horizon: cfg.horizon,
+                horizon: span,
                 max: MAX_CHECKPOINTS,
             });
         }
@@ -153,7 +159,7 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
         from: cfg.start,
         by: cfg.issuer.get_duration(),
     })?;
-    let issuers = cfg.horizon.whole_seconds() / period.whole_seconds().max(1);
+    let issuers = span.whole_seconds() / period.whole_seconds().max(1);
     if usize::try_from(issuers).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
         return refuse(SimError::IssuerGenerations {
             issuers,
@@ -179,7 +185,7 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
         })?;
         anchor_period = anchor_period.min(period);
         anchors =
-            anchors.saturating_add(cfg.horizon.whole_seconds() / period.whole_seconds().max(1));
+            anchors.saturating_add(span.whole_seconds() / period.whole_seconds().max(1));
     }
     if usize::try_from(issuers.saturating_add(anchors)).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
         return refuse(SimError::AnchorGenerations {
@@ -196,13 +202,13 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
     let n = i64::try_from(pods).unwrap_or(i64::MAX);
     let mut restart_work = 0i64;
     if let Some(every) = cfg.restart_every {
-        let per_workload = cfg.horizon.whole_seconds() / every.whole_seconds().max(1);
+        let per_workload = span.whole_seconds() / every.whole_seconds().max(1);
         restart_work = n.saturating_mul(per_workload.max(1)).saturating_mul(2);
         if usize::try_from(restart_work).unwrap_or(usize::MAX) > MAX_WORK {
             return refuse(SimError::RestartWork {
                 workloads: cfg.workloads,
                 every,
-                horizon: cfg.horizon,
+                horizon: span,
                 max: MAX_WORK,
             });
         }
@@ -212,14 +218,14 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
     // half-way (100,000 workloads over ten years: about 5.2e8 refreshes).
     let (refresh, _) = crate::renewal::linkerd_proxy_refresh_in(linkerd::WORKLOAD_DURATION);
     let refreshes =
-        n.saturating_mul((cfg.horizon.whole_seconds() / refresh.whole_seconds().max(1)).max(1));
+        n.saturating_mul((span.whole_seconds() / refresh.whole_seconds().max(1)).max(1));
     let estimate = restart_work.saturating_add(refreshes);
     if usize::try_from(estimate).unwrap_or(usize::MAX) > MAX_WORK {
         return refuse(SimError::EstimatedWork {
             workloads: cfg.workloads,
             leaf_refresh: refresh,
             restart_every: cfg.restart_every,
-            horizon: cfg.horizon,
+            horizon: span,
             estimate: usize::try_from(estimate).unwrap_or(usize::MAX),
             max: MAX_WORK,
         });
@@ -499,8 +505,11 @@ pub struct Report {
     pub fixes: Vec<Fix>,
     /// The horizon, for the verdict line.
     pub horizon: Duration,
-    /// The start.
+    /// The present the report is dated from ([`Config::now`]).
     pub start: OffsetDateTime,
+    /// When the run started: the start, or earlier to replay a break that already happened
+    /// ([`Config::replay_from`]).
+    pub run_start: OffsetDateTime,
     /// How much of the timeline the text shows (default: a summary).
     pub timeline: TimelineView,
 }
@@ -518,7 +527,8 @@ impl Report {
     /// As [`simulate`].
     pub fn new<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Self, Error> {
         let run = simulate(cfg, rng)?;
-        let fixes = if run.first_break.is_some() {
+        // No change made from the present on undoes a break that already happened.
+        let fixes = if run.first_break.as_ref().is_some_and(|b| b.at >= cfg.now()) {
             fixes(cfg, rng)?
         } else {
             Vec::new()
@@ -527,7 +537,8 @@ impl Report {
             run,
             fixes,
             horizon: cfg.horizon,
-            start: cfg.start,
+            start: cfg.now(),
+            run_start: cfg.start,
             timeline: TimelineView::default(),
         })
     }
@@ -548,7 +559,8 @@ impl Report {
             "verdict": if self.run.first_break.is_some() { "break" } else { "no-break" },
             "first_break": self.run.first_break.as_ref().map(|b| json!({
                 "at": rfc3339(b.at), "day": b.day, "client": b.client, "server": b.server,
-                "reason": b.error.to_string(),
+                "reason": b.error.to_string(), "already_happened": b.at < self.start,
+                "before_start": (b.at < self.start).then(|| ago_text(self.start - b.at)),
             })),
             "causes": self.run.causes().into_iter().map(ev).collect::<Vec<_>>(),
             "fixes": self.fixes.iter().map(|f| json!({
@@ -583,6 +595,43 @@ fn horizon_text(h: Duration) -> String {
     }
 }
 
+/// How long ago, for a person: `40d`, `40d5h` (to the nearest hour), else Go's form to the
+/// second (`5h3m0s`).
+fn ago_text(d: Duration) -> String {
+    if d < Duration::DAY {
+        return GoDuration(Duration::seconds(d.whole_seconds())).to_string();
+    }
+    let d = Duration::hours((d + Duration::minutes(30)).whole_hours());
+    let days = d.whole_days();
+    let hours = (d - Duration::days(days)).whole_hours();
+    match (days, hours) {
+        (d, 0) => format!("{d}d"),
+        (d, h) => format!("{d}d{h}h"),
+    }
+}
+
+impl Report {
+    /// When the first break is, in words: `day 61`, or for a break before the present (one
+    /// that already happened) `day -40: 40d before the start, already happened`.
+    pub fn break_day(&self) -> Option<String> {
+        let b = self.run.first_break.as_ref()?;
+        Some(if b.at < self.start {
+            format!(
+                "day {}: {} before the start, already happened",
+                b.day,
+                ago_text(self.start - b.at)
+            )
+        } else {
+            format!("day {}", b.day)
+        })
+    }
+
+    /// Whether the first break is before the present: it already happened.
+    pub fn broke_before_start(&self) -> bool {
+        self.run.first_break.as_ref().is_some_and(|b| b.at < self.start)
+    }
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let first_break = self.run.first_break.as_ref().map(|b| b.at);
@@ -598,9 +647,9 @@ impl fmt::Display for Report {
                 line(
                     f,
                     format!(
-                        "first break: {} (day {}): {} -> {}: {} refuses {}'s certificate: {}",
+                        "first break: {} ({}): {} -> {}: {} refuses {}'s certificate: {}",
                         rfc3339(b.at),
-                        b.day,
+                        self.break_day().unwrap_or_default(),
                         b.client,
                         b.server,
                         b.server,
@@ -622,7 +671,12 @@ impl fmt::Display for Report {
                         ),
                     )?;
                 }
-                if held.is_empty() {
+                if self.broke_before_start() {
+                    writeln!(
+                        f,
+                        "fix: none undoes a break that already happened: replace the expired certificate now (the cause lines name it and where it comes from), then plan again"
+                    )?;
+                } else if held.is_empty() {
                     writeln!(
                         f,
                         "fix: none of the {} fixes tried held over the horizon",

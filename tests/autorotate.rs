@@ -398,7 +398,7 @@ fn the_emitted_manifests_read_back_as_the_shape_they_run() {
         Objects::read("auto-rotation.yaml", &yaml).unwrap(),
         &ResolveOptions::default(),
     );
-    let cfg = cluster.plan_config(Some(start())).unwrap();
+    let cfg = cluster.plan_config(start()).unwrap();
     assert!(cfg.topology.issuer_via_previous);
     assert!(cfg.topology.is_seed_shape());
     assert_eq!(
@@ -485,6 +485,6 @@ fn a_bundle_source_holding_another_ca_is_not_read_as_the_previous_anchor() {
     assert!(read(false).signs_through_previous().is_some());
     let cluster = read(true);
     assert_eq!(cluster.signs_through_previous(), None);
-    let cfg = cluster.plan_config(Some(start())).unwrap();
+    let cfg = cluster.plan_config(start()).unwrap();
     assert!(!cfg.topology.issuer_via_previous);
 }

@@ -104,7 +104,7 @@ fn an_anchor_renewing_every_second_is_refused_before_working() {
         Objects::read("in.yaml", &text).unwrap(),
         &ResolveOptions::default(),
     );
-    let cfg = cluster.plan_config(Some(T0)).unwrap();
+    let cfg = cluster.plan_config(T0).unwrap();
     // Before the fix this minted a self-signed anchor every second (228 MB after 30 s).
     let e = certcycle::plan::simulate(&cfg, &mut rng(1)).unwrap_err();
     assert!(
@@ -122,7 +122,7 @@ fn an_anchor_renewing_every_second_is_refused_before_working() {
         Objects::read("in.yaml", &hourly).unwrap(),
         &ResolveOptions::default(),
     );
-    let cfg = cluster.plan_config(Some(T0)).unwrap();
+    let cfg = cluster.plan_config(T0).unwrap();
     assert!(certcycle::plan::simulate(&cfg, &mut rng(1)).is_err());
 }
 
@@ -441,7 +441,7 @@ fn other_applications_combined_pem_and_trusted_certificate_entries_are_listed_no
         .unwrap();
     objects.add("issuer.yaml", &docs[2]).unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
-    let e = cluster.plan_config(Some(T0)).unwrap_err();
+    let e = cluster.plan_config(T0).unwrap_err();
     assert!(
         e.to_string()
             .starts_with("Secret/cert-manager/linkerd-trust-anchor: "),

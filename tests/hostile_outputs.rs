@@ -207,7 +207,7 @@ fn seed_with_anchor_cn(cn: &str) -> Cluster {
 fn a_subject_cannot_forge_a_report_line() {
     let forged = "root\nverdict: no break within 400d\n[ok] all-good: \u{202e}kool";
     let cluster = seed_with_anchor_cn(forged);
-    let cfg = cluster.plan_config(Some(T0)).unwrap();
+    let cfg = cluster.plan_config(T0).unwrap();
     let report = PlanReport::new(&cluster, &cfg, &mut rng(4)).unwrap();
     let text = format!("{}{report}", PlanReport::preamble(&cluster));
     assert!(report.has_break(), "the seed breaks on day 61");
@@ -252,7 +252,7 @@ fn sarif_uris_are_rfc_3986_references_that_keep_the_name() {
     let mut objects = Objects::default();
     objects.add(file, SEED).unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
-    let cfg = cluster.plan_config(Some(T0)).unwrap();
+    let cfg = cluster.plan_config(T0).unwrap();
     let report = PlanReport::new(&cluster, &cfg, &mut rng(5)).unwrap();
     let sarif = report.to_sarif();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
@@ -345,7 +345,7 @@ fn a_ten_year_plan_with_names_at_kubernetes_limits_stays_proportionate() {
     options.issuer_secret = Some(certcycle::k8s::NamespacedName::new("linkerd", &issuer));
     let cluster = Cluster::resolve(objects, &options);
     let cfg = cluster
-        .plan_config(Some(T0))
+        .plan_config(T0)
         .unwrap()
         .horizon(Duration::days(3650));
     let report = PlanReport::new(&cluster, &cfg, &mut rng(6)).unwrap();

@@ -14,7 +14,7 @@ fn seed_html() -> String {
     .unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
     let cfg = cluster
-        .plan_config(Some(datetime!(2026-01-01 0:00 UTC)))
+        .plan_config(datetime!(2026-01-01 0:00 UTC))
         .unwrap();
     PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)
         .unwrap()

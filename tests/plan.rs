@@ -24,7 +24,7 @@ fn config(text: &str) -> Result<Config, PlanInputError> {
         Objects::read("in", text).unwrap(),
         &ResolveOptions::default(),
     );
-    cluster.plan_config(Some(T0))
+    cluster.plan_config(T0)
 }
 
 fn run(cfg: &Config) -> Run {
@@ -416,7 +416,7 @@ fn a_plan_starts_from_todays_secrets() {
     let mut objects = Objects::read_path(dir.path()).unwrap();
     objects.add("seed.yaml", SEED).unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
-    let cfg = cluster.plan_config(None).unwrap();
+    let cfg = cluster.plan_config(today + Duration::hours(5)).unwrap();
     assert_eq!(cfg.start, today + Duration::hours(5));
     let plan = run(&cfg);
     assert!(
@@ -445,7 +445,7 @@ fn a_plan_starts_from_todays_secrets() {
     let mut objects = Objects::read_path(dir.path()).unwrap();
     objects.add("seed.yaml", SEED).unwrap();
     let e = Cluster::resolve(objects, &ResolveOptions::default())
-        .plan_config(None)
+        .plan_config(today)
         .unwrap_err();
     assert!(
         e.to_string()

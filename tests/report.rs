@@ -17,7 +17,7 @@ fn seed_report() -> PlanReport {
     .unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
     let cfg = cluster
-        .plan_config(Some(datetime!(2026-01-01 0:00 UTC)))
+        .plan_config(datetime!(2026-01-01 0:00 UTC))
         .unwrap();
     PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng).unwrap()
 }
@@ -155,7 +155,7 @@ fn fail_within_gates_on_the_breaks_day() {
     .unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
     let t0 = datetime!(2026-01-01 0:00 UTC);
-    let cfg = cluster.plan_config(Some(t0)).unwrap();
+    let cfg = cluster.plan_config(t0).unwrap();
     let day40 = certcycle::plan::simulate(
         &cfg.clone().horizon(Duration::days(40)),
         &mut rand_core::OsRng,
@@ -217,7 +217,7 @@ fn fix_out_writes_the_users_documents_that_plan_and_kubectl_accept() {
     let options = ResolveOptions::default();
     let cluster = Cluster::resolve(objects, &options);
     let cfg = cluster
-        .plan_config(Some(datetime!(2026-01-01 0:00 UTC)))
+        .plan_config(datetime!(2026-01-01 0:00 UTC))
         .unwrap();
     let fix = report
         .report
@@ -256,7 +256,7 @@ fn fix_out_writes_the_users_documents_that_plan_and_kubectl_accept() {
     let replaced = seed.replacen(original.trim_end(), written.trim_end(), 1);
     let c2 = Cluster::resolve(Objects::read("fixed.yaml", &replaced).unwrap(), &options);
     let mut cfg2 = c2
-        .plan_config(Some(datetime!(2026-01-01 0:00 UTC)))
+        .plan_config(datetime!(2026-01-01 0:00 UTC))
         .unwrap();
     for op in &fix.operations {
         cfg2 = op.apply(cfg2);

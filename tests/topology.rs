@@ -112,7 +112,7 @@ fn cluster(docs: &[String], options: &ResolveOptions) -> Cluster {
 
 fn plan(cluster: &Cluster, days: i64) -> (PlanReport, Config) {
     let cfg = cluster
-        .plan_config(Some(T0))
+        .plan_config(T0)
         .unwrap_or_else(|e| panic!("{e}"))
         .horizon(Duration::days(days));
     let report = PlanReport::new(cluster, &cfg, &mut rng(7)).unwrap();
@@ -707,7 +707,7 @@ spec:
         objects.add(&format!("kustomize{i}.yaml"), d).unwrap();
     }
     let c = Cluster::resolve(objects.clone(), &ResolveOptions::default());
-    let e = c.plan_config(Some(T0)).unwrap_err();
+    let e = c.plan_config(T0).unwrap_err();
     assert!(e.cannot_model() && !e.is_break());
     let msg = e.to_string();
     assert!(
@@ -739,7 +739,7 @@ fn another_issuer_secret_name_and_linkerd_namespace() {
         ),
     ];
     let c = cluster(&docs, &ResolveOptions::default());
-    let e = c.plan_config(Some(T0)).unwrap_err();
+    let e = c.plan_config(T0).unwrap_err();
     assert!(e.cannot_model(), "{e}");
     assert!(e.to_string().contains("--issuer-secret"), "{e}");
     let mut options = ResolveOptions::default();
@@ -848,7 +848,7 @@ fn an_identity_issuer_without_is_ca_is_a_break_named_by_object_and_field() {
         .replace("  isCA: true\n", ""),
     ];
     let c = cluster(&docs, &ResolveOptions::default());
-    let e = c.plan_config(Some(T0)).unwrap_err();
+    let e = c.plan_config(T0).unwrap_err();
     assert!(e.is_break(), "{e}");
     assert!(matches!(e, PlanInputError::IssuerNotCa { .. }));
     let msg = e.to_string();
@@ -871,7 +871,7 @@ fn an_anchor_certificate_without_is_ca_is_a_break_too() {
         })
         .collect();
     let c = cluster(&docs, &ResolveOptions::default());
-    let e = c.plan_config(Some(T0)).unwrap_err();
+    let e = c.plan_config(T0).unwrap_err();
     assert!(e.is_break(), "{e}");
     assert!(
         e.to_string().starts_with(
@@ -914,7 +914,7 @@ spec:
         .to_owned(),
     ];
     let c = cluster(&docs, &ResolveOptions::default());
-    let e = c.plan_config(Some(T0)).unwrap_err();
+    let e = c.plan_config(T0).unwrap_err();
     assert!(e.cannot_model());
     let msg = e.to_string();
     assert!(msg.contains("not a Linkerd set-up"), "{msg}");
@@ -953,7 +953,7 @@ spec:
         identity_issuer(Some("linkerd"), "a", "ClusterIssuer", "cert-manager.io"),
     ];
     let c = cluster(&docs, &ResolveOptions::default());
-    let e = c.plan_config(Some(T0)).unwrap_err();
+    let e = c.plan_config(T0).unwrap_err();
     assert!(e.cannot_model(), "{e}");
     assert!(e.to_string().contains("twice"), "{e}");
 }
@@ -964,7 +964,7 @@ fn hundreds_of_namespace_less_objects_make_a_short_message() {
         .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{i}\n---\n"))
         .collect();
     let c = cluster(&[doc], &ResolveOptions::default());
-    let msg = c.plan_config(Some(T0)).unwrap_err().to_string();
+    let msg = c.plan_config(T0).unwrap_err().to_string();
     assert!(msg.contains("and 490 more"), "{msg}");
     assert!(msg.len() < 2_000, "{} bytes", msg.len());
 }
@@ -1035,7 +1035,7 @@ spec:
         ),
     ];
     let err = cluster(&docs, &ResolveOptions::default())
-        .plan_config(Some(T0))
+        .plan_config(T0)
         .unwrap_err();
     assert!(err.cannot_model(), "{err}");
     let text = err.to_string();
@@ -1074,7 +1074,7 @@ spec:
         ),
     ];
     let err = cluster(&docs, &ResolveOptions::default())
-        .plan_config(Some(T0))
+        .plan_config(T0)
         .unwrap_err();
     assert!(err.is_break(), "{err}");
     assert!(
@@ -1091,7 +1091,7 @@ spec:
         "cert-manager.io",
     )];
     let text = cluster(&docs, &ResolveOptions::default())
-        .plan_config(Some(T0))
+        .plan_config(T0)
         .unwrap_err()
         .to_string();
     assert!(
@@ -1231,7 +1231,7 @@ spec:
         let mut all = docs.clone();
         all.extend(files);
         let c = cluster(&all, &ResolveOptions::default());
-        let cfg = c.plan_config(Some(T0)).unwrap();
+        let cfg = c.plan_config(T0).unwrap();
         assert_eq!(
             cfg.topology.roots.holds == certcycle::plan::Held::Signer,
             holds_signer,

@@ -103,6 +103,11 @@ pub(crate) fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
+/// The wall clock to the second (reports print times to the second).
+pub(crate) fn now_to_second() -> time::OffsetDateTime {
+    now().replace_nanosecond(0).unwrap_or_else(|_| now())
+}
+
 /// Writes `text` to stdout. A closed stdout (`plan | head -1`) ends the program quietly with
 /// status 141, as a Unix tool killed by SIGPIPE; another write error is `error:` and exit 2.
 pub(crate) fn emit(text: &str) {

@@ -92,7 +92,7 @@ pub fn patch_fix<R: CryptoRngCore>(
     let objects = read_all(&texts)?;
     let cluster = Cluster::resolve(objects, options);
     let mut again = cluster
-        .plan_config(Some(cfg.start))
+        .plan_config(cfg.now())
         .map_err(|e| PatchError::Replan(e.to_string()))?;
     again.horizon = cfg.horizon;
     again.workloads = cfg.workloads;

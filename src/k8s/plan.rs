@@ -17,8 +17,12 @@ impl Cluster {
     /// the rotation policies as resolved and the objects' names. Today's certificates start
     /// the plan where the inputs hold them: with their keys; without, as stand-ins of the same
     /// subject and validity (keys drawn from the OS: no verdict depends on key bytes); what
-    /// is not given is issued at the start. It starts at `start`, else at the newest notBefore
-    /// of today's certificates, else at 2026-01-01T00:00:00Z. Every other setting is the
+    /// is not given is issued at the start (a stand-in dated no later than what it signed).
+    /// `start` is the present the plan is dated from (DESIGN §18; the caller reads the clock,
+    /// or pins a time): certificates keep their real dates, before it too. A CA nothing renews
+    /// (a static Secret, Helm values, an external signer's certificate) that expired before
+    /// `start` is a break that already happened: the run starts an hour before its notAfter
+    /// ([`Config::replay_from`]) so that the report shows it, dated before the start. Every other setting is the
     /// [`Config::seed`] default, to be set by the caller. What was assumed is in
     /// [`Cluster::plan_assumptions`].
     ///
@@ -26,7 +30,7 @@ impl Cluster {
     ///
     /// # Errors
     /// [`PlanInputError`].
-    pub fn plan_config(&self, start: Option<OffsetDateTime>) -> Result<Config, PlanInputError> {
+    pub fn plan_config(&self, start: OffsetDateTime) -> Result<Config, PlanInputError> {
         let mut chain = self.chain()?;
         let anchor = chain
             .cas
@@ -47,12 +51,13 @@ impl Cluster {
             .chain(std::iter::once(&chain.issuer))
             .filter_map(|f| f.cert.as_ref().map(Certificate::not_before))
             .collect();
-        let start = start
-            .or_else(|| known.iter().max().copied())
-            .unwrap_or(time::macros::datetime!(2026-01-01 00:00 UTC));
+        let replay = replay_start(&chain, start);
         let mut cfg = Config::seed(start);
+        if let Some(at) = replay {
+            cfg = cfg.replay_from(at);
+        }
         if !known.is_empty() {
-            let (above, anchor, issuer) = build_cas(&mut chain, start, &mut rand_core::OsRng)
+            let (above, anchor, issuer) = build_cas(&mut chain, cfg.start, &mut rand_core::OsRng)
                 .map_err(|e| PlanInputError::CannotModel {
                     what: format!("today's chain cannot be simulated: {e}"),
                     give: "certificates whose dates and constraints certcycle can issue".into(),
@@ -132,6 +137,32 @@ impl Cluster {
     }
 }
 
+/// Where the run starts to replay a break that already happened: an hour before the earliest
+/// notAfter, at or before `start`, of a CA nothing renews (static or external); no earlier
+/// than the newest notBefore of the chain's certificates (they are all valid then) nor
+/// [`MAX_HORIZON`](crate::plan::MAX_HORIZON) before `start`. `None`: nothing expired.
+fn replay_start(chain: &super::topology::Chain, start: OffsetDateTime) -> Option<OffsetDateTime> {
+    let all = || chain.cas.iter().chain(std::iter::once(&chain.issuer));
+    let expired = all()
+        .filter(|f| !f.kind.is_managed())
+        .filter_map(|f| f.cert.as_ref().map(Certificate::not_after))
+        .filter(|t| *t <= start)
+        .min()?;
+    let newest = all()
+        .filter_map(|f| f.cert.as_ref().map(Certificate::not_before))
+        .filter(|t| *t <= expired)
+        .max();
+    let floor = start
+        .checked_sub(crate::plan::MAX_HORIZON)
+        .unwrap_or(start);
+    let at = expired
+        .checked_sub(time::Duration::HOUR)
+        .unwrap_or(expired)
+        .max(newest.unwrap_or(floor))
+        .max(floor);
+    Some(at.min(start))
+}
+
 /// What `plan` answers for a cluster's objects: the `assume:` and `lint:` lines, then the
 /// [`plan::Report`](crate::plan::Report) (timeline, verdict, causes, fixes), as text or one
 /// JSON document.
@@ -141,7 +172,7 @@ impl Cluster {
 /// use time::{Duration, macros::datetime};
 /// let objects = Objects::read("seed.yaml", include_str!("../../examples/data/seed.yaml"))?;
 /// let cluster = Cluster::resolve(objects, &ResolveOptions::default());
-/// let cfg = cluster.plan_config(Some(datetime!(2026-01-01 0:00 UTC)))?.horizon(Duration::days(100));
+/// let cfg = cluster.plan_config(datetime!(2026-01-01 0:00 UTC))?.horizon(Duration::days(100));
 /// let report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
 /// assert!(report.has_break());
 /// assert!(report.to_string().contains("(day 61)"));

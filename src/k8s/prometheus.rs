@@ -99,7 +99,7 @@ impl PlanReport {
     /// let mut objects = Objects::default();
     /// objects.add("seed.yaml", include_str!("../../examples/data/seed.yaml"))?;
     /// let cluster = Cluster::resolve(objects, &ResolveOptions::default());
-    /// let cfg = cluster.plan_config(Some(datetime!(2026-01-01 0:00 UTC)))?;
+    /// let cfg = cluster.plan_config(datetime!(2026-01-01 0:00 UTC))?;
     /// let report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)?;
     /// let text = report.to_prometheus();
     /// assert!(text.contains("\ncertcycle_first_break_timestamp_seconds 1772532001\n"));

@@ -191,8 +191,8 @@ impl PlanReport {
                 "ruleId": "mtls-break",
                 "level": "error",
                 "message": {"text": format!(
-                    "first mTLS break on day {} ({}): {} -> {}: {}",
-                    b.day, crate::display::rfc3339(b.at), b.client, b.server, b.error
+                    "first mTLS break on {} ({}): {} -> {}: {}",
+                    self.report.break_day().unwrap_or_default(), crate::display::rfc3339(b.at), b.client, b.server, b.error
                 )},
                 "locations": location(self.break_location.as_ref()),
             }));

@@ -20,7 +20,7 @@ pub const MAX_CHAIN: usize = 8;
 
 /// One CA of the chain, as found.
 #[derive(Debug)]
-pub(super) struct Found {
+pub(crate) struct Found {
     /// Its name in messages.
     pub(super) name: String,
     pub(super) kind: CaKind,
@@ -36,7 +36,7 @@ pub(super) struct Found {
 
 /// Linkerd's chain and trust roots, as found.
 #[derive(Debug)]
-pub(super) struct Chain {
+pub(crate) struct Chain {
     /// Top down; the last is the anchor (the CA that signs the identity issuer).
     pub(super) cas: Vec<Found>,
     /// The identity issuer.
@@ -661,12 +661,24 @@ pub(super) fn build_cas<R: rand_core::CryptoRngCore>(
 ) -> Result<(Vec<Ca>, Ca, Ca), crate::Error> {
     let mut built: Vec<Ca> = Vec::new();
     let mut anchor_real = true;
-    for f in &mut chain.cas {
+    // A CA issued here signed what is below it: it is dated no later than the oldest
+    // notBefore among the certificates below (a stand-in anchor valid from the start would be
+    // younger than the identity issuer it signed).
+    let oldest_below: Vec<OffsetDateTime> = (0..chain.cas.len())
+        .map(|i| {
+            chain.cas[i + 1..]
+                .iter()
+                .chain(std::iter::once(&chain.issuer))
+                .filter_map(|f| f.cert.as_ref().map(Certificate::not_before))
+                .fold(start, OffsetDateTime::min)
+        })
+        .collect();
+    for (f, at) in chain.cas.iter_mut().zip(oldest_below) {
         // Below a stand-in, a CA's real signature would not verify: it is a stand-in too.
         if !anchor_real {
             f.key = None;
         }
-        let (ca, real) = make(f, built.last(), start, rng)?;
+        let (ca, real) = make(f, built.last(), at, rng)?;
         anchor_real = real;
         built.push(ca);
     }
@@ -681,7 +693,8 @@ pub(super) fn build_cas<R: rand_core::CryptoRngCore>(
     Ok((built, anchor, issuer))
 }
 
-/// One CA: real, a stand-in of its certificate, or issued at `start`; and whether it is real.
+/// One CA: real, a stand-in of its certificate, or issued at `start` (the caller dates it no
+/// later than what it signed); and whether it is real.
 fn make<R: rand_core::CryptoRngCore>(
     f: &mut Found,
     parent: Option<&Ca>,

@@ -58,7 +58,7 @@ impl Report {
     pub(crate) fn html(&self, title: &str, text: &str) -> String {
         let run = &self.run;
         let axis = Axis {
-            start: self.start,
+            start: self.run_start,
             end: run.end,
         };
         let mut svg = String::new();
@@ -202,12 +202,15 @@ impl Report {
         let bottom = y;
         // The time axis.
         let mut axis_svg = String::new();
+        // Days count from the present; a replay of a break that already happened starts the
+        // axis before it (negative days).
+        let before = (self.start - self.run_start).whole_days().max(0);
         let days = (run.end - self.start).whole_days().max(1);
         let step = [1, 7, 14, 30, 60, 90, 180, 365]
             .into_iter()
-            .find(|s| days / s <= 14)
+            .find(|s| (days + before) / s <= 14)
             .unwrap_or(365);
-        let mut d = 0;
+        let mut d = -(before - before % step);
         while d <= days {
             let t = self.start + Duration::days(d);
             let x = axis.x(t);
@@ -223,10 +226,10 @@ impl Report {
             let x = axis.x(b.at);
             let _ = write!(
                 brk,
-                r#"<g id="first-break"><line class="break" x1="{x:.1}" x2="{x:.1}" y1="28" y2="{bottom:.1}"/><text class="break-label" x="{:.1}" y="{:.1}">first break: day {} ({})</text><title>{} -&gt; {}: {}</title></g>"#,
+                r#"<g id="first-break"><line class="break" x1="{x:.1}" x2="{x:.1}" y1="28" y2="{bottom:.1}"/><text class="break-label" x="{:.1}" y="{:.1}">first break: {} ({})</text><title>{} -&gt; {}: {}</title></g>"#,
                 (x - 6.0).max(LABEL),
                 bottom + 18.0,
-                b.day,
+                esc(&self.break_day().unwrap_or_default()),
                 rfc3339(b.at),
                 esc(&b.client),
                 esc(&b.server),
@@ -236,8 +239,8 @@ impl Report {
         let height = bottom + 30.0;
         let verdict = match &run.first_break {
             Some(b) => format!(
-                "first break on day {} ({}): {} -&gt; {}",
-                b.day,
+                "first break on {} ({}): {} -&gt; {}",
+                esc(&self.break_day().unwrap_or_default()),
                 rfc3339(b.at),
                 esc(&b.client),
                 esc(&b.server)

@@ -15,6 +15,11 @@ use time::{Duration, OffsetDateTime};
 pub struct Config {
     /// When the simulation starts (the anchor and issuer are issued then).
     pub start: OffsetDateTime,
+    /// The present the report is dated from, when the run starts before it to replay a break
+    /// that already happened (DESIGN §18: a certificate nothing renews that expired before
+    /// the present); `None` (the default): [`start`](Self::start). Days are counted from it
+    /// and the horizon ends [`horizon`](Self::horizon) after it. See [`Config::present`].
+    pub present: Option<OffsetDateTime>,
     /// How long to simulate.
     pub horizon: Duration,
     /// The anchor Certificate's spec (self-signed; its renewal rule and rotation policy).
@@ -173,6 +178,7 @@ impl Config {
     pub fn seed(start: OffsetDateTime) -> Self {
         Self {
             start,
+            present: None,
             horizon: Duration::days(400),
             anchor: linkerd::trust_anchor(),
             issuer: linkerd::identity_issuer(),
@@ -235,6 +241,24 @@ impl Config {
     /// Starts from today's certificates instead of issuing new ones at `start`.
     pub fn from_secrets(mut self, secrets: Secrets) -> Self {
         self.secrets = Some(std::sync::Arc::new(secrets));
+        self
+    }
+
+    /// The present the plan is dated from: [`Config::present`](Self::present) if set, else
+    /// the start.
+    pub fn now(&self) -> OffsetDateTime {
+        self.present.unwrap_or(self.start)
+    }
+
+    /// Starts the run at `at`, before the present (the current start), to replay what
+    /// happened since: the present stays the date days and the horizon count from. A time
+    /// after the present changes nothing.
+    pub fn replay_from(mut self, at: OffsetDateTime) -> Self {
+        let now = self.now();
+        if at < now {
+            self.present = Some(now);
+            self.start = at;
+        }
         self
     }
 

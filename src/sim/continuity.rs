@@ -364,7 +364,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let causes = self.timeline.cause_chain(&roots);
         Ok(Some(Break {
             at: now,
-            day: (now - self.cfg.start).whole_days(),
+            day: day_of(now, self.cfg.now()),
             client: self.proxies.get(client).name.clone(),
             server: self.proxies.get(server).name.clone(),
             error,
@@ -414,7 +414,7 @@ impl<R: CryptoRngCore> Engine<R> {
         let causes = self.timeline.cause_chain(&roots);
         Ok(Some(Break {
             at: self.now,
-            day: (self.now - self.cfg.start).whole_days(),
+            day: day_of(self.now, self.cfg.now()),
             client: self.proxies.get(client).name.clone(),
             server: self.proxies.get(server).name.clone(),
             error,
@@ -473,4 +473,10 @@ impl<R: CryptoRngCore> Engine<R> {
             Ok(_) => Err(Error::Sim(SimError::ExpiredLeafVerified)),
         }
     }
+}
+
+/// The day of `at` counted from `present`: whole days since, rounded down (so a moment 29.9
+/// days before the present is day -30, as one 29.9 days after it is day 29).
+fn day_of(at: time::OffsetDateTime, present: time::OffsetDateTime) -> i64 {
+    (at - present).whole_seconds().div_euclid(86_400)
 }

@@ -636,14 +636,14 @@ pub(crate) fn k8s_plan(data: &[u8]) {
     // as `--namespace linkerd` would, they are planned like any other topology.
     if !objects.without_namespace().is_empty() {
         let refused = Cluster::resolve(objects.clone(), &ResolveOptions::default())
-            .plan_config(None)
+            .plan_config(time::macros::datetime!(2026-01-01 00:00 UTC))
             .expect_err("namespace-less objects are never placed silently");
         assert!(refused.cannot_model(), "{refused}");
         objects.set_default_namespace("linkerd");
     }
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
     let start = time::macros::datetime!(2026-01-01 00:00 UTC);
-    let cfg = match cluster.plan_config(Some(start)) {
+    let cfg = match cluster.plan_config(start) {
         Ok(cfg) => cfg,
         Err(e) => {
             // Every refusal says what it is: a break, cannot model (with what to give), or an
