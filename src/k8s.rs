@@ -56,8 +56,9 @@ pub use names::{NameError, NameRule, check_name};
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
     BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, HelmValues,
-    IssuerKind, IssuerObject, IssuerRef, NamespacedName, Object, ObjectRef, Objects, Resource,
-    SecretObject, TRUST_ANCHORS_VALUE, write_out_dir,
+    IssuerKind, IssuerObject, IssuerRef, LinkerdValues, MAX_VALUES_FROM, NamespacedName, Object,
+    ObjectRef, Objects, Resource, SecretObject, TRUST_ANCHORS_VALUE, ValueText, ValuesFrom,
+    write_out_dir,
 };
 pub use patch::{PatchError, PatchedFix, fix_relative_path, patch_fix};
 pub use plan::PlanReport;
@@ -145,6 +146,18 @@ pub enum FieldError {
     /// forge a report line or reorder one.
     #[error("\"{0}\" holds a control or bidi character")]
     Invisible(String),
+    /// More entries than certcycle reads (a Flux `valuesFrom` list).
+    #[error("{count} entries, more than the {max} certcycle reads")]
+    TooMany {
+        /// How many were given.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Text holding YAML (an Argo CD `helm.values`, a ConfigMap's `values`) that does not
+    /// parse: the parser's message.
+    #[error("its YAML does not parse: {0}")]
+    Yaml(String),
     /// Longer than cert-manager (or X.509) accepts.
     #[error("{len} bytes, more than the {max} cert-manager accepts")]
     TooLong {

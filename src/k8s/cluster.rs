@@ -17,6 +17,7 @@ use std::fmt;
 use time::OffsetDateTime;
 
 mod secrets;
+mod values;
 pub use secrets::AnchorSecrets;
 
 /// How the cluster's controllers are assumed to be set up.
@@ -287,6 +288,9 @@ pub struct Cluster {
     pub assumptions: Vec<String>,
     /// The options used.
     pub options: ResolveOptions,
+    /// What resolving the Helm values found (unreadable values, a crtExpiry that is not the
+    /// certificate's): part of [`Cluster::lints`].
+    pub(super) values_findings: Vec<crate::lint::Finding>,
 }
 
 impl Cluster {
@@ -299,7 +303,9 @@ impl Cluster {
             assumptions: Vec::new(),
             options: options.clone(),
             objects,
+            values_findings: Vec::new(),
         };
+        cluster.resolve_values();
         cluster.resolve_certificates();
         cluster.resolve_bundles();
         cluster

@@ -31,6 +31,9 @@ impl Cluster {
         self.certificate_lints(&mut lint);
         self.bundle_lints(&mut lint);
         self.linkerd_lints(&mut lint);
+        for f in &self.values_findings {
+            lint(f.id, f.severity, f.subject.clone(), f.message.clone());
+        }
         for d in &self.objects.duplicates {
             lint(
                 "duplicate-object",

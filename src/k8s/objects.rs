@@ -18,10 +18,13 @@ mod helm;
 mod scope;
 use certificate::certificate;
 mod secret;
+pub(crate) mod values;
 pub use files::write_out_dir;
 use files::{read_bounded, read_limited};
-pub use helm::{HelmValues, TRUST_ANCHORS_VALUE};
+pub use helm::{HelmValues, MAX_VALUES_FROM, TRUST_ANCHORS_VALUE, ValuesFrom};
+pub(crate) use secret::{LINKERD_TLS, secret_of_type};
 pub use secret::SecretObject;
+pub use values::{LinkerdValues, ValueText};
 
 /// Which object, in which file: `Secret/cert-manager/linkerd-trust-anchor`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -217,8 +220,9 @@ pub enum Resource {
     Secret(SecretObject),
     /// `ConfigMap`.
     ConfigMap(ConfigMapObject),
-    /// Helm values setting `identityTrustAnchorsPEM` (a values file, or a Flux
-    /// `HelmRelease`'s `spec.values`): static trust roots.
+    /// Linkerd's Helm values (a values file, a Flux `HelmRelease`, an Argo CD
+    /// `Application`, Buoyant's `ControlPlane`): their trust anchors are static trust roots,
+    /// their identity issuer the Secret the chart renders.
     HelmValues(HelmValues),
 }
 
@@ -234,6 +238,9 @@ pub struct Object {
     pub api_version: String,
     /// What it is.
     pub resource: Resource,
+    /// For an object no input holds but one renders (the `linkerd-identity-issuer` Secret
+    /// Linkerd's chart renders from `identity.issuer.tls.crtPEM`): where it comes from.
+    pub rendered_from: Option<String>,
 }
 
 /// Every object of some inputs, and the ones of other kinds (listed, never an error).
@@ -574,16 +581,14 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
     }
     if helm::is_values_document(doc) {
         let at = helm::values_ref(file, document);
-        let values = helm::trust_anchors(&Ctx { obj: &at }, doc, "")?;
-        return Ok(match values {
-            Some(v) => Read::Known(Box::new(Object {
-                location: doc.at,
-                api_version: String::new(),
-                resource: Resource::HelmValues(v),
-                at,
-            })),
-            None => Read::Ignored(at),
-        });
+        let values = helm::values_document(&Ctx { obj: &at }, doc, file)?;
+        return Ok(Read::Known(Box::new(Object {
+            location: doc.at,
+            api_version: String::new(),
+            resource: Resource::HelmValues(values),
+            at,
+            rendered_from: None,
+        })));
     }
     let kind = doc
         .get("kind")
@@ -617,6 +622,8 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
     let reads = matches!(
         (kind.as_str(), group),
         ("HelmRelease", "helm.toolkit.fluxcd.io")
+            | ("Application", "argoproj.io")
+            | ("ControlPlane", "linkerd.buoyant.io")
             | (
                 "Certificate" | "Issuer" | "ClusterIssuer",
                 CERT_MANAGER_GROUP
@@ -659,6 +666,14 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
             Some(v) => Resource::HelmValues(v),
             None => return Ok(Read::Ignored(at)),
         },
+        ("Application", "argoproj.io") => match helm::application(&c, doc)? {
+            Some(v) => Resource::HelmValues(v),
+            None => return Ok(Read::Ignored(at)),
+        },
+        ("ControlPlane", "linkerd.buoyant.io") => match helm::control_plane(&c, doc)? {
+            Some(v) => Resource::HelmValues(v),
+            None => return Ok(Read::Ignored(at)),
+        },
         ("Certificate", CERT_MANAGER_GROUP) => Resource::Certificate(certificate(&c, doc)?),
         ("Issuer", CERT_MANAGER_GROUP) => Resource::Issuer(issuer(&c, doc)?),
         ("ClusterIssuer", CERT_MANAGER_GROUP) => Resource::ClusterIssuer(issuer(&c, doc)?),
@@ -678,6 +693,7 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         api_version,
         resource,
         at,
+        rendered_from: None,
     })))
 }
 

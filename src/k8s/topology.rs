@@ -129,14 +129,32 @@ impl Cluster {
                         found: self.found_summary(),
                     });
                 };
+                let rendered = self
+                    .secret_object(&issuer_secret.namespace, &issuer_secret.name)
+                    .and_then(|o| o.rendered_from.clone());
+                let (what, name) = match &rendered {
+                    Some(origin) => (
+                        format!(
+                            "Secret/{}, rendered by Linkerd's chart from {origin}",
+                            key(&issuer_secret)
+                        ),
+                        format!(
+                            "{} (rendered from {origin}; nothing renews it)",
+                            key(&issuer_secret)
+                        ),
+                    ),
+                    None => (
+                        format!("Secret/{}", key(&issuer_secret)),
+                        format!("{} (a Secret nothing renews)", key(&issuer_secret)),
+                    ),
+                };
                 assumptions.push(format!(
-                    "Secret/{}: the identity issuer, and nothing renews it: it lives until its notAfter ({})",
-                    key(&issuer_secret),
+                    "{what}: the identity issuer, and nothing renews it: it lives until its notAfter ({})",
                     crate::display::rfc3339(cert.not_after())
                 ));
                 (
                     Found {
-                        name: format!("{} (a Secret nothing renews)", key(&issuer_secret)),
+                        name,
                         kind: CaKind::Static,
                         spec: like(&cert),
                         secret: Some(issuer_secret.clone()),
@@ -427,10 +445,9 @@ impl Cluster {
                     .objects
                     .iter()
                     .filter_map(|o| match &o.resource {
-                        Resource::HelmValues(v) => Some((
-                            format!("{} {} ({}:{})", o.at.kind, o.at.name, o.at.file, v.path),
-                            &v.certificates,
-                        )),
+                        Resource::HelmValues(v) if !v.certificates.is_empty() => {
+                            Some((v.path.clone(), &v.certificates))
+                        }
                         _ => None,
                     })
                     .collect();

@@ -80,6 +80,7 @@ pub(super) fn read_out_dir(objects: &mut Objects, path: &Path) -> Result<(), K8s
                 location: Location::UNKNOWN,
                 api_version: "v1".into(),
                 resource,
+                rendered_from: None,
             });
         }
     }

@@ -1,7 +1,9 @@
-//! Trust roots given as Helm values: a values file with `identityTrustAnchorsPEM`, or a Flux
-//! `HelmRelease` whose `spec.values` has it; and the objects of API groups certcycle names but
-//! does not read (cert-manager before 0.11, `certmanager.k8s.io`).
+//! Linkerd's Helm values as the objects that carry them hold them (a values file, a Flux
+//! `HelmRelease`, an Argo CD `Application`, Buoyant's `ControlPlane`; see `values.rs` for the
+//! values themselves), and the objects of API groups certcycle names but does not read
+//! (cert-manager before 0.11, `certmanager.k8s.io`).
 
+use super::values::LinkerdValues;
 use super::{Ctx, FieldError, K8sError, ObjectRef};
 use crate::cert::Certificate;
 use crate::k8s::node::{Node, Value};
@@ -9,52 +11,237 @@ use crate::k8s::node::{Node, Value};
 /// The Helm value Linkerd's chart reads its trust anchors from.
 pub const TRUST_ANCHORS_VALUE: &str = "identityTrustAnchorsPEM";
 
-/// Helm values that give Linkerd's trust roots.
+/// The most `valuesFrom` entries read from one `HelmRelease` (each may name a large
+/// ConfigMap: the entries are bounded, and so is the text they parse, see
+/// [`Cluster`](crate::k8s::Cluster)).
+pub const MAX_VALUES_FROM: usize = 64;
+
+/// Linkerd's Helm values as one source gives them (DESIGN §18): a values file, a Flux
+/// `HelmRelease`, an Argo CD `Application`'s Helm source, Buoyant's `ControlPlane`. Its trust
+/// anchors are static trust roots; its identity issuer certificate and key are the
+/// `linkerd-identity-issuer` Secret the chart renders from them (a Secret nothing renews).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HelmValues {
-    /// The field path (`identityTrustAnchorsPEM`, `spec.values.identityTrustAnchorsPEM`).
+    /// Where the trust anchors were read (`values.yaml identityTrustAnchorsPEM (3:1)`); empty
+    /// when these values set none.
     pub path: String,
-    /// The certificates it holds.
+    /// The trust anchors they hold (empty when they set none).
     pub certificates: Vec<Certificate>,
+    /// The values read from the object itself (without its `valuesFrom`).
+    pub values: LinkerdValues,
+    /// A Flux `HelmRelease`'s `spec.valuesFrom`, in order, resolved against the Secrets and
+    /// ConfigMaps among the inputs.
+    pub values_from: Vec<ValuesFrom>,
+    /// The namespace the release installs into (`spec.targetNamespace`,
+    /// `spec.destination.namespace`, the object's own), when it says.
+    pub release_namespace: Option<String>,
 }
 
-/// Whether a document without `kind` is a Helm values file that sets Linkerd's trust roots.
+impl HelmValues {
+    /// Values without anchors parsed yet, read from one source.
+    pub(crate) fn from_values(values: LinkerdValues) -> Self {
+        let mut out = empty();
+        out.values = values;
+        out
+    }
+}
+
+/// One entry of a Flux `HelmRelease`'s `spec.valuesFrom`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValuesFrom {
+    /// `Secret` or `ConfigMap`.
+    pub kind: String,
+    /// Its name (in the HelmRelease's namespace).
+    pub name: String,
+    /// The data key (`values.yaml` by default).
+    pub values_key: String,
+    /// Where the value goes (`identity.issuer.tls.crtPEM`); `None`: the key holds YAML values.
+    pub target_path: Option<String>,
+    /// `optional: true`: a missing object or key is no error to Flux.
+    pub optional: bool,
+}
+
+/// Whether a document without `kind` is a Helm values file that sets Linkerd values (at its
+/// top, or under a wrapping chart's key).
 pub(super) fn is_values_document(doc: &Node) -> bool {
     matches!(doc.value, Value::Map(_))
         && doc.get("kind").is_none()
-        && doc.get(TRUST_ANCHORS_VALUE).is_some()
+        && LinkerdValues::from_tree(doc, "", "").is_ok_and(|v| !v.is_empty())
 }
 
-/// `identityTrustAnchorsPEM` under `parent` (`prefix` names the path), if set.
-pub(super) fn trust_anchors(
-    c: &Ctx<'_>,
-    parent: &Node,
-    prefix: &str,
-) -> Result<Option<HelmValues>, K8sError> {
-    let path = if prefix.is_empty() {
-        TRUST_ANCHORS_VALUE.to_owned()
-    } else {
-        format!("{prefix}.{TRUST_ANCHORS_VALUE}")
-    };
-    let Some(text) = c.opt_str(parent, TRUST_ANCHORS_VALUE, &path)? else {
-        return Ok(None);
-    };
-    let at = parent.get(TRUST_ANCHORS_VALUE).map_or(parent.at, |n| n.at);
-    let certificates = Certificate::all_from_pem(&text)
-        .map_err(|e| c.err(&path, at, FieldError::Certificate(Box::new(e))))?;
-    Ok(Some(HelmValues { path, certificates }))
+/// Values read from a tree, with their anchors parsed.
+fn values_at(c: &Ctx<'_>, node: &Node, origin: &str, prefix: &str) -> Result<HelmValues, K8sError> {
+    let values = LinkerdValues::from_tree(node, origin, prefix).map_err(|e| {
+        c.err(
+            &e.path,
+            e.at,
+            FieldError::WrongType {
+                expected: "a string",
+                found: e.found,
+            },
+        )
+    })?;
+    let mut out = empty();
+    out.values = values;
+    anchors_of(c, node, &mut out)?;
+    Ok(out)
 }
 
-/// A Flux `HelmRelease`'s `spec.values.identityTrustAnchorsPEM`, if set.
+fn empty() -> HelmValues {
+    HelmValues {
+        path: String::new(),
+        certificates: Vec::new(),
+        values: LinkerdValues::default(),
+        values_from: Vec::new(),
+        release_namespace: None,
+    }
+}
+
+/// A values file.
+pub(super) fn values_document(c: &Ctx<'_>, doc: &Node, file: &str) -> Result<HelmValues, K8sError> {
+    values_at(c, doc, file, "")
+}
+
+/// A Flux `HelmRelease`: `spec.values` and `spec.valuesFrom`; `None` when it has neither
+/// Linkerd values nor `valuesFrom`.
 pub(super) fn helm_release(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>, K8sError> {
     let Some(spec) = c.opt_map(doc, "spec", "spec")? else {
         return Ok(None);
     };
-    let Some(values) = c.opt_map(spec, "values", "spec.values")? else {
+    let origin = format!("HelmRelease {}", c.obj.key());
+    let mut out = match c.opt_map(spec, "values", "spec.values")? {
+        Some(values) => values_at(c, values, &origin, "spec.values")?,
+        None => empty(),
+    };
+    let from = c.opt_seq(spec, "valuesFrom", "spec.valuesFrom")?;
+    if from.len() > MAX_VALUES_FROM {
+        return Err(c.err(
+            "spec.valuesFrom",
+            spec.at,
+            FieldError::TooMany {
+                count: from.len(),
+                max: MAX_VALUES_FROM,
+            },
+        ));
+    }
+    for (i, entry) in from.iter().enumerate() {
+        let path = format!("spec.valuesFrom[{i}]");
+        let kind = c.req_str(entry, "kind", &format!("{path}.kind"))?;
+        if kind != "Secret" && kind != "ConfigMap" {
+            return Err(c.err(
+                &format!("{path}.kind"),
+                entry.get("kind").map_or(entry.at, |n| n.at),
+                FieldError::NotOneOf {
+                    value: kind,
+                    allowed: "Secret, ConfigMap",
+                },
+            ));
+        }
+        out.values_from.push(ValuesFrom {
+            kind,
+            name: c.req_name(entry, "name", &format!("{path}.name"))?,
+            values_key: c
+                .opt_str(entry, "valuesKey", &format!("{path}.valuesKey"))?
+                .unwrap_or_else(|| "values.yaml".into()),
+            target_path: c.opt_str(entry, "targetPath", &format!("{path}.targetPath"))?,
+            optional: c
+                .opt_bool(entry, "optional", &format!("{path}.optional"))?
+                .unwrap_or(false),
+        });
+    }
+    if out.values.is_empty() && out.values_from.is_empty() {
+        return Ok(None);
+    }
+    out.release_namespace = c
+        .opt_str(spec, "targetNamespace", "spec.targetNamespace")?
+        .or_else(|| c.obj.namespace.clone());
+    Ok(Some(out))
+}
+
+/// An Argo CD `Application`'s Helm sources (`spec.source`, `spec.sources[]`): `values` (YAML
+/// text), then `valuesObject`, then `parameters` over them (Argo CD's precedence); `None`
+/// when they set no Linkerd value.
+pub(super) fn application(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>, K8sError> {
+    let Some(spec) = c.opt_map(doc, "spec", "spec")? else {
         return Ok(None);
     };
-    trust_anchors(c, values, "spec.values")
+    let mut sources: Vec<(String, &Node)> = Vec::new();
+    if let Some(s) = c.opt_map(spec, "source", "spec.source")? {
+        sources.push(("spec.source".into(), s));
+    }
+    for (i, s) in c.opt_seq(spec, "sources", "spec.sources")?.iter().enumerate() {
+        sources.push((format!("spec.sources[{i}]"), s));
+    }
+    let origin = format!("Application {}", c.obj.key());
+    let mut merged = LinkerdValues::default();
+    for (path, source) in sources {
+        let Some(helm) = c.opt_map(source, "helm", &format!("{path}.helm"))? else {
+            continue;
+        };
+        let hp = format!("{path}.helm");
+        if let Some(text) = c.opt_str(helm, "values", &format!("{hp}.values"))? {
+            let at = helm.get("values").map_or(helm.at, |n| n.at);
+            let docs = crate::k8s::node::read_documents(&format!("{origin} {hp}.values"), &text)
+                .map_err(|e| c.err(&format!("{hp}.values"), at, FieldError::Yaml(e.to_string())))?;
+            for d in &docs {
+                merged.merge(values_at(c, d, &format!("{origin} {hp}.values"), "")?.values);
+            }
+        }
+        if let Some(object) = c.opt_map(helm, "valuesObject", &format!("{hp}.valuesObject"))? {
+            merged.merge(values_at(c, object, &origin, &format!("{hp}.valuesObject"))?.values);
+        }
+        for (i, p) in c
+            .opt_seq(helm, "parameters", &format!("{hp}.parameters"))?
+            .iter()
+            .enumerate()
+        {
+            let pp = format!("{hp}.parameters[{i}]");
+            let name = c.req_str(p, "name", &format!("{pp}.name"))?;
+            let value = c.opt_str(p, "value", &format!("{pp}.value"))?.unwrap_or_default();
+            merged.set(
+                &name,
+                zeroize::Zeroizing::new(value),
+                format!("{origin} {pp} {name} ({})", p.at),
+            );
+        }
+    }
+    if merged.is_empty() {
+        return Ok(None);
+    }
+    let mut out = empty();
+    out.values = merged;
+    out.release_namespace = match c.opt_map(spec, "destination", "spec.destination")? {
+        Some(d) => c.opt_str(d, "namespace", "spec.destination.namespace")?,
+        None => None,
+    };
+    anchors_of(c, doc, &mut out)?;
+    Ok(Some(out))
+}
+
+/// Buoyant Enterprise for Linkerd's `ControlPlane` (`linkerd.buoyant.io`):
+/// `spec.components.linkerd.values`.
+pub(super) fn control_plane(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>, K8sError> {
+    let values = ["spec", "components", "linkerd", "values"]
+        .iter()
+        .try_fold(doc, |n, k| n.get(k));
+    let Some(values) = values.filter(|v| matches!(v.value, Value::Map(_))) else {
+        return Ok(None);
+    };
+    let origin = format!("ControlPlane {}", c.obj.key());
+    let out = values_at(c, values, &origin, "spec.components.linkerd.values")?;
+    Ok((!out.values.is_empty()).then_some(out))
+}
+
+/// Parses the anchors of merged values into `out`.
+fn anchors_of(c: &Ctx<'_>, doc: &Node, out: &mut HelmValues) -> Result<(), K8sError> {
+    if let Some(a) = out.values.anchors() {
+        out.certificates = Certificate::all_from_pem(a.text())
+            .map_err(|e| c.err(&a.origin, doc.at, FieldError::Certificate(Box::new(e))))?;
+        out.path = a.origin.clone();
+    }
+    Ok(())
 }
 
 /// Why an object of a group certcycle recognizes is not read, if it is one.

@@ -35,6 +35,8 @@ pub struct SecretObject {
     /// The other data keys (values not kept).
     pub other_keys: Vec<String>,
     key: Option<KeyText>,
+    /// The other entries' text (a Flux `valuesFrom` reads `values.yaml`), zeroized on drop.
+    texts: BTreeMap<String, KeyText>,
     errors: BTreeMap<String, Error>,
 }
 
@@ -56,6 +58,20 @@ impl SecretObject {
     /// `plan` input error).
     pub fn entry_error(&self, key: &str) -> Option<&Error> {
         self.errors.get(key)
+    }
+
+    /// The text of data entry `key` (a Flux `valuesFrom` reads it): a certificate entry as
+    /// PEM, `tls.key` as given, any other entry as given; `None` when absent.
+    pub(crate) fn text(&self, key: &str) -> Option<Zeroizing<String>> {
+        if key == "tls.key" {
+            return self.key.as_ref().map(|k| k.0.clone());
+        }
+        if let Some(t) = self.texts.get(key) {
+            return Some(t.0.clone());
+        }
+        self.certificates.get(key).map(|certs| {
+            Zeroizing::new(certs.iter().map(Certificate::to_pem).collect::<String>())
+        })
     }
 
     /// Parses `tls.key` (only a CA that signs needs this).
@@ -104,6 +120,7 @@ pub(super) fn secret(c: &Ctx<'_>, doc: &Node) -> Result<SecretObject, K8sError> 
         unsupported: BTreeMap::new(),
         other_keys: Vec::new(),
         key: None,
+        texts: BTreeMap::new(),
         errors: BTreeMap::new(),
     };
     for (k, (text, _)) in data {
@@ -142,9 +159,24 @@ fn decode_go_std_base64(encoded: &str) -> Option<Vec<u8>> {
     base64ct::Base64::decode_vec(fixed).ok()
 }
 
+/// The Secret type of `linkerd install` and Linkerd's Helm chart (the default
+/// `identity.issuer.scheme`): the identity issuer's certificate in `crt.pem`, its key in
+/// `key.pem` (linkerd2 `pkg/issuercerts`, `charts/linkerd-control-plane/templates/identity.yaml`).
+pub(crate) const LINKERD_TLS: &str = "linkerd.io/tls";
+
 /// Files one data entry of a Secret: `tls.key` as key text, certificates by key, anything
-/// unreadable as [`SecretObject::unsupported`].
+/// unreadable as [`SecretObject::unsupported`]. Outside a `kubernetes.io/tls` Secret,
+/// `crt.pem` and `key.pem` (Linkerd's own layout) are what `tls.crt` and `tls.key` are
+/// elsewhere, and are filed as those.
 fn add_entry(out: &mut SecretObject, key: String, text: Zeroizing<String>) {
+    // `linkerd install` and the chart write no `type` (Opaque) or `linkerd.io/tls`; an
+    // entry `tls.crt`/`tls.key` beside them is filed later (keys in order) and wins.
+    let key = match (out.secret_type.as_deref(), key.as_str()) {
+        (Some("kubernetes.io/tls"), _) => key,
+        (_, "crt.pem") => "tls.crt".to_owned(),
+        (_, "key.pem") => "tls.key".to_owned(),
+        _ => key,
+    };
     if key == "tls.key" {
         if !text.trim().is_empty() {
             out.key = Some(KeyText(text));
@@ -152,6 +184,7 @@ fn add_entry(out: &mut SecretObject, key: String, text: Zeroizing<String>) {
         return;
     }
     if !is_certificate_key(&key) || text.trim().is_empty() {
+        out.texts.insert(key.clone(), KeyText(text));
         out.other_keys.push(key);
         return;
     }
@@ -175,16 +208,28 @@ fn add_entry(out: &mut SecretObject, key: String, text: Zeroizing<String>) {
 }
 
 pub(super) fn secret_from_text(data: BTreeMap<String, String>) -> SecretObject {
+    secret_of_type(
+        None,
+        data.into_iter().map(|(k, v)| (k, Zeroizing::new(v))),
+    )
+}
+
+/// A Secret of `secret_type` holding `data` (what Helm renders from values, for one).
+pub(crate) fn secret_of_type(
+    secret_type: Option<&str>,
+    data: impl IntoIterator<Item = (String, Zeroizing<String>)>,
+) -> SecretObject {
     let mut out = SecretObject {
-        secret_type: None,
+        secret_type: secret_type.map(str::to_owned),
         certificates: BTreeMap::new(),
         unsupported: BTreeMap::new(),
         other_keys: Vec::new(),
         key: None,
+        texts: BTreeMap::new(),
         errors: BTreeMap::new(),
     };
     for (k, v) in data {
-        add_entry(&mut out, k, Zeroizing::new(v));
+        add_entry(&mut out, k, v);
     }
     out
 }
