@@ -184,8 +184,7 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
             by: spec.get_duration(),
         })?;
         anchor_period = anchor_period.min(period);
-        anchors =
-            anchors.saturating_add(span.whole_seconds() / period.whole_seconds().max(1));
+        anchors = anchors.saturating_add(span.whole_seconds() / period.whole_seconds().max(1));
     }
     if usize::try_from(issuers.saturating_add(anchors)).unwrap_or(usize::MAX) >= MAX_GENERATIONS {
         return refuse(SimError::AnchorGenerations {
@@ -628,7 +627,10 @@ impl Report {
 
     /// Whether the first break is before the present: it already happened.
     pub fn broke_before_start(&self) -> bool {
-        self.run.first_break.as_ref().is_some_and(|b| b.at < self.start)
+        self.run
+            .first_break
+            .as_ref()
+            .is_some_and(|b| b.at < self.start)
     }
 }
 

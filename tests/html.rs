@@ -13,9 +13,7 @@ fn seed_html() -> String {
     )
     .unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
-    let cfg = cluster
-        .plan_config(datetime!(2026-01-01 0:00 UTC))
-        .unwrap();
+    let cfg = cluster.plan_config(datetime!(2026-01-01 0:00 UTC)).unwrap();
     PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)
         .unwrap()
         .to_html("certcycle plan: the seed")

@@ -41,7 +41,9 @@ fn issuer(anchor: &Ca, seed: u64, at: OffsetDateTime, days: i64) -> Ca {
 fn objects(docs: &[(&str, String)]) -> Objects {
     let mut objects = Objects::default();
     for (name, text) in docs {
-        objects.add(name, text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        objects
+            .add(name, text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     objects
 }
@@ -63,7 +65,10 @@ fn static_install(dir: &std::path::Path, anchor: &Ca, issuer: &Ca) -> Vec<(&'sta
         dir,
         "linkerd",
         "linkerd-identity-issuer",
-        &[("tls.crt", &issuer.certificate().to_pem()), ("tls.key", &key)],
+        &[
+            ("tls.crt", &issuer.certificate().to_pem()),
+            ("tls.key", &key),
+        ],
         "yaml",
     );
     let path = support::write(dir, "ca.crt", &anchor.certificate().to_pem());
@@ -98,13 +103,19 @@ fn a_static_issuer_that_expired_before_today_is_a_break_that_already_happened() 
         text.contains("(day -30: 30d before the start, already happened)"),
         "{text}"
     );
-    assert!(text.contains("fix: none undoes a break that already happened"), "{text}");
+    assert!(
+        text.contains("fix: none undoes a break that already happened"),
+        "{text}"
+    );
     let json = report.to_json();
     assert_eq!(json["first_break"]["already_happened"], true);
     assert_eq!(json["first_break"]["before_start"], "30d");
     assert_eq!(json["start"], "2026-01-01T00:00:00Z");
     let sarif = serde_json::to_string(&report.to_sarif()).unwrap();
-    assert!(sarif.contains("30d before the start, already happened"), "{sarif}");
+    assert!(
+        sarif.contains("30d before the start, already happened"),
+        "{sarif}"
+    );
     let html = report.to_html("t");
     assert!(html.contains("30d before the start, already happened"));
 }

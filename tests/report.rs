@@ -16,9 +16,7 @@ fn seed_report() -> PlanReport {
     )
     .unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default());
-    let cfg = cluster
-        .plan_config(datetime!(2026-01-01 0:00 UTC))
-        .unwrap();
+    let cfg = cluster.plan_config(datetime!(2026-01-01 0:00 UTC)).unwrap();
     PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng).unwrap()
 }
 
@@ -216,9 +214,7 @@ fn fix_out_writes_the_users_documents_that_plan_and_kubectl_accept() {
     let objects = Objects::read("examples/data/seed.yaml", seed).unwrap();
     let options = ResolveOptions::default();
     let cluster = Cluster::resolve(objects, &options);
-    let cfg = cluster
-        .plan_config(datetime!(2026-01-01 0:00 UTC))
-        .unwrap();
+    let cfg = cluster.plan_config(datetime!(2026-01-01 0:00 UTC)).unwrap();
     let fix = report
         .report
         .fixes
@@ -255,9 +251,7 @@ fn fix_out_writes_the_users_documents_that_plan_and_kubectl_accept() {
     // the fix's rotation.
     let replaced = seed.replacen(original.trim_end(), written.trim_end(), 1);
     let c2 = Cluster::resolve(Objects::read("fixed.yaml", &replaced).unwrap(), &options);
-    let mut cfg2 = c2
-        .plan_config(datetime!(2026-01-01 0:00 UTC))
-        .unwrap();
+    let mut cfg2 = c2.plan_config(datetime!(2026-01-01 0:00 UTC)).unwrap();
     for op in &fix.operations {
         cfg2 = op.apply(cfg2);
     }

@@ -1242,7 +1242,10 @@ spec:
         let n = all.len();
         assert!(
             said.contains(&format!("doc{}.yaml", n - 1))
-                && said.contains(&format!("overrides doc{}.yaml identityTrustAnchorsPEM", n - 2))
+                && said.contains(&format!(
+                    "overrides doc{}.yaml identityTrustAnchorsPEM",
+                    n - 2
+                ))
                 && said.contains("the last values file given wins"),
             "{said}"
         );

@@ -15,6 +15,7 @@ use time::Duration;
 mod certificate;
 mod files;
 mod helm;
+mod kustomize;
 mod scope;
 use certificate::certificate;
 mod secret;
@@ -22,8 +23,9 @@ pub(crate) mod values;
 pub use files::write_out_dir;
 use files::{read_bounded, read_limited};
 pub use helm::{HelmValues, MAX_VALUES_FROM, TRUST_ANCHORS_VALUE, ValuesFrom};
-pub(crate) use secret::{LINKERD_TLS, secret_of_type};
+pub use kustomize::{Kustomization, MAX_RESOURCES};
 pub use secret::SecretObject;
+pub(crate) use secret::{LINKERD_TLS, secret_of_type};
 pub use values::{LinkerdValues, ValueText};
 
 /// Which object, in which file: `Secret/cert-manager/linkerd-trust-anchor`.
@@ -254,6 +256,9 @@ pub struct Objects {
     /// Objects of groups certcycle recognizes but does not model (cert-manager before 0.11's
     /// `certmanager.k8s.io`), with why: named, never dropped in silence.
     pub unsupported: Vec<(ObjectRef, &'static str)>,
+    /// The Kustomizations among the inputs (their `namespace:` places the resources they
+    /// list; never an input error).
+    pub kustomizations: Vec<Kustomization>,
     /// Objects given more than once (the same kind, API group, namespace and name): as
     /// `kubectl apply` does, the last one given is kept in [`Objects::objects`], here with the
     /// one it replaced.
@@ -299,16 +304,23 @@ impl Objects {
         let mut objects = Vec::new();
         let mut ignored = Vec::new();
         let mut unsupported = Vec::new();
+        let mut kustomizations = Vec::new();
         for (i, doc) in docs.iter().enumerate() {
             match object(file, i + 1, doc)? {
                 Read::Known(o) => objects.push(*o),
                 Read::Ignored(r) => ignored.push(r),
                 Read::Unsupported(r, why) => unsupported.push((r, why)),
+                Read::Kustomization(k, mut generated) => {
+                    kustomizations.push(k);
+                    unsupported.append(&mut generated);
+                }
             }
         }
         self.unsupported.append(&mut unsupported);
         self.objects.append(&mut objects);
         self.ignored.append(&mut ignored);
+        self.kustomizations.append(&mut kustomizations);
+        kustomize::place(&self.kustomizations, &mut self.objects);
         self.apply_duplicates();
         Ok(())
     }
@@ -399,6 +411,7 @@ enum Read {
     Known(Box<Object>),
     Ignored(ObjectRef),
     Unsupported(ObjectRef, &'static str),
+    Kustomization(Kustomization, Vec<(ObjectRef, &'static str)>),
 }
 
 /// Field access naming the object and the path.
@@ -590,16 +603,18 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
             rendered_from: None,
         })));
     }
-    let kind = doc
-        .get("kind")
-        .and_then(Node::as_str)
-        .ok_or_else(|| not_object("no kind"))?
-        .to_owned();
     let api_version = doc
         .get("apiVersion")
         .and_then(Node::as_str)
         .unwrap_or_default()
         .to_owned();
+    let group = api_version.split('/').next().unwrap_or_default();
+    let kind = doc.get("kind").and_then(Node::as_str);
+    if kustomize::is_kustomization(file, kind, group) {
+        let (k, generated) = kustomize::read(file, document, doc)?;
+        return Ok(Read::Kustomization(k, generated));
+    }
+    let kind = kind.ok_or_else(|| not_object("no kind"))?.to_owned();
     let meta = doc
         .get("metadata")
         .ok_or_else(|| not_object("no metadata"))?;
@@ -614,7 +629,6 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         .and_then(Node::as_str)
         .filter(|n| !n.is_empty())
         .map(str::to_owned);
-    let group = api_version.split('/').next().unwrap_or_default();
     let core = !api_version.contains('/');
     // Names as the API server would take them (names.rs): every namespace, and the names of
     // the kinds certcycle reads, before any of them reaches a report, a shell line or a

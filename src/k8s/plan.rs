@@ -59,9 +59,9 @@ impl Cluster {
         if !known.is_empty() {
             let (above, anchor, issuer) = build_cas(&mut chain, cfg.start, &mut rand_core::OsRng)
                 .map_err(|e| PlanInputError::CannotModel {
-                    what: format!("today's chain cannot be simulated: {e}"),
-                    give: "certificates whose dates and constraints certcycle can issue".into(),
-                })?;
+                what: format!("today's chain cannot be simulated: {e}"),
+                give: "certificates whose dates and constraints certcycle can issue".into(),
+            })?;
             let previous = chain.previous.clone();
             let mut secrets = Secrets::new(anchor, issuer, previous).with_above(above);
             if let (Some(cert), Some(key)) = (chain.previous.clone(), chain.previous_key.take())
@@ -152,9 +152,7 @@ fn replay_start(chain: &super::topology::Chain, start: OffsetDateTime) -> Option
         .filter_map(|f| f.cert.as_ref().map(Certificate::not_before))
         .filter(|t| *t <= expired)
         .max();
-    let floor = start
-        .checked_sub(crate::plan::MAX_HORIZON)
-        .unwrap_or(start);
+    let floor = start.checked_sub(crate::plan::MAX_HORIZON).unwrap_or(start);
     let at = expired
         .checked_sub(time::Duration::HOUR)
         .unwrap_or(expired)

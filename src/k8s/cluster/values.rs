@@ -172,10 +172,16 @@ impl Cluster {
     /// hold that Secret themselves (what the cluster holds wins over what a chart would
     /// render).
     fn render_issuer(&mut self, findings: &mut Vec<Finding>) {
-        let Some((o, h)) = self.objects.objects.iter().rev().find_map(|o| match &o.resource {
-            Resource::HelmValues(h) if h.values.renders_issuer() => Some((o, h)),
-            _ => None,
-        }) else {
+        let Some((o, h)) = self
+            .objects
+            .objects
+            .iter()
+            .rev()
+            .find_map(|o| match &o.resource {
+                Resource::HelmValues(h) if h.values.renders_issuer() => Some((o, h)),
+                _ => None,
+            })
+        else {
             return;
         };
         let ns = h
@@ -272,7 +278,10 @@ fn parse_values(
     for d in &docs {
         match LinkerdValues::from_tree(d, origin, "") {
             Ok(v) => out.merge(v),
-            Err(e) => unreadable(format!("{} ({}) is {}, not a string", e.path, e.at, e.found)),
+            Err(e) => unreadable(format!(
+                "{} ({}) is {}, not a string",
+                e.path, e.at, e.found
+            )),
         }
     }
     out

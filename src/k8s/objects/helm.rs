@@ -171,7 +171,11 @@ pub(super) fn application(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>,
     if let Some(s) = c.opt_map(spec, "source", "spec.source")? {
         sources.push(("spec.source".into(), s));
     }
-    for (i, s) in c.opt_seq(spec, "sources", "spec.sources")?.iter().enumerate() {
+    for (i, s) in c
+        .opt_seq(spec, "sources", "spec.sources")?
+        .iter()
+        .enumerate()
+    {
         sources.push((format!("spec.sources[{i}]"), s));
     }
     let origin = format!("Application {}", c.obj.key());
@@ -199,7 +203,9 @@ pub(super) fn application(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>,
         {
             let pp = format!("{hp}.parameters[{i}]");
             let name = c.req_str(p, "name", &format!("{pp}.name"))?;
-            let value = c.opt_str(p, "value", &format!("{pp}.value"))?.unwrap_or_default();
+            let value = c
+                .opt_str(p, "value", &format!("{pp}.value"))?
+                .unwrap_or_default();
             merged.set(
                 &name,
                 zeroize::Zeroizing::new(value),

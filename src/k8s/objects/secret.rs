@@ -69,9 +69,9 @@ impl SecretObject {
         if let Some(t) = self.texts.get(key) {
             return Some(t.0.clone());
         }
-        self.certificates.get(key).map(|certs| {
-            Zeroizing::new(certs.iter().map(Certificate::to_pem).collect::<String>())
-        })
+        self.certificates
+            .get(key)
+            .map(|certs| Zeroizing::new(certs.iter().map(Certificate::to_pem).collect::<String>()))
     }
 
     /// Parses `tls.key` (only a CA that signs needs this).
@@ -208,10 +208,7 @@ fn add_entry(out: &mut SecretObject, key: String, text: Zeroizing<String>) {
 }
 
 pub(super) fn secret_from_text(data: BTreeMap<String, String>) -> SecretObject {
-    secret_of_type(
-        None,
-        data.into_iter().map(|(k, v)| (k, Zeroizing::new(v))),
-    )
+    secret_of_type(None, data.into_iter().map(|(k, v)| (k, Zeroizing::new(v))))
 }
 
 /// A Secret of `secret_type` holding `data` (what Helm renders from values, for one).
