@@ -5,7 +5,7 @@
 
 mod support;
 
-use certcycle::k8s::{Cluster, Objects, PlanReport, ResolveOptions};
+use certcycle::k8s::{CheckReport, Cluster, Objects, PlanReport, ResolveOptions};
 use certcycle::{Ca, CertSpec, PrivateKey};
 use support::{T0, kubectl, rng, secret};
 use time::{Duration, OffsetDateTime};
@@ -118,4 +118,207 @@ fn a_static_issuer_that_expired_before_today_is_a_break_that_already_happened() 
     );
     let html = report.to_html("t");
     assert!(html.contains("30d before the start, already happened"));
+}
+
+/// `pem` as a YAML literal block's lines, indented by `n`.
+fn block(pem: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    pem.lines().map(|l| format!("{pad}{l}\n")).collect()
+}
+
+/// Linkerd's Helm values as its install docs have them (`--set-file
+/// identityTrustAnchorsPEM=ca.crt --set-file identity.issuer.tls.crtPEM=issuer.crt ...`),
+/// written as a values file, each line indented by `n` (under a wrapping chart's key).
+fn values(anchor: &Ca, issuer: &Ca, expiry: &str, n: usize) -> String {
+    let p = " ".repeat(n);
+    format!(
+        "{p}identityTrustAnchorsPEM: |\n{}{p}identity:\n{p}  issuer:\n{p}    crtExpiry: {expiry}\n{p}    tls:\n{p}      crtPEM: |\n{}{p}      keyPEM: |\n{}",
+        block(&anchor.certificate().to_pem(), n + 2),
+        block(&issuer.certificate().to_pem(), n + 8),
+        block(&issuer.private_key().secret_pkcs8_pem(), n + 8),
+    )
+}
+
+fn check(objects: Objects, at: OffsetDateTime) -> CheckReport {
+    CheckReport::new(&Cluster::resolve(objects, &ResolveOptions::default()), at)
+}
+
+#[test]
+fn helm_values_with_an_issuer_made_a_year_ago_broke_when_it_expired() {
+    let a = anchor(3, T0 - Duration::days(800));
+    let i = issuer(&a, 4, T0 - Duration::days(395), 365);
+    // crtExpiry as `date -d +8760h` gave it, a day off the certificate's notAfter.
+    let text = values(&a, &i, "2025-12-03T00:00:00Z", 0);
+    let report = plan_at(objects(&[("values.yaml", text.clone())]), T0, 400);
+    let out = report.to_string();
+    let b = report.report.run.first_break.as_ref().expect(&out);
+    assert_eq!(b.day, -30, "{out}");
+    assert!(out.contains("already happened"), "{out}");
+    // The cause names where the certificate came from: the values file and key.
+    assert!(
+        out.lines().any(|l| l.starts_with("cause: ")
+            && l.contains("rendered from values.yaml identity.issuer.tls.crtPEM")),
+        "{out}"
+    );
+    assert!(
+        report.lints.iter().any(|l| l.id == "issuer-crt-expiry-disagrees"
+            && l.message.contains("2025-12-02T00:00:00Z")),
+        "{out}"
+    );
+    // check reads the same issuer, from the same place, with the same dates.
+    let c = check(objects(&[("values.yaml", text)]), T0);
+    let json = c.to_json().to_string();
+    assert!(json.contains("identity.issuer.tls.crtPEM"), "{json}");
+    let issuer = c
+        .certificates
+        .iter()
+        .find(|x| x.role == "issuer")
+        .unwrap_or_else(|| panic!("{c}"));
+    assert_eq!(issuer.not_after, i.certificate().not_after());
+}
+
+#[test]
+fn an_umbrella_charts_issuer_expiring_in_100_days_breaks_on_day_100() {
+    let a = anchor(5, T0 - Duration::days(265));
+    let i = issuer(&a, 6, T0 - Duration::days(265), 365);
+    let text = format!(
+        "linkerd-crds:\n  enabled: true\nlinkerd-control-plane:\n{}",
+        values(&a, &i, "2026-04-11T00:00:00Z", 2)
+    );
+    for now in [T0, T0 + Duration::days(10)] {
+        let report = plan_at(objects(&[("values.yaml", text.clone())]), now, 400);
+        let out = report.to_string();
+        let b = report.report.run.first_break.as_ref().expect(&out);
+        assert_eq!(b.at, T0 + Duration::days(100) + Duration::SECOND, "{out}");
+        assert_eq!(b.day, (T0 + Duration::days(100) - now).whole_days(), "{out}");
+        assert!(
+            out.contains("linkerd-control-plane.identity.issuer.tls.crtPEM"),
+            "{out}"
+        );
+        assert!(!report.lints.iter().any(|l| l.id == "issuer-crt-expiry-disagrees"));
+    }
+}
+
+#[test]
+fn linkerd_install_output_of_an_old_stable_release_is_read() {
+    // stable-2.8: the issuer Secret with crt.pem/key.pem (no type), the anchors in
+    // linkerd-config's `global` JSON.
+    let dir = tempfile::tempdir().unwrap();
+    let a = anchor(7, T0 - Duration::days(300));
+    let i = issuer(&a, 8, T0 - Duration::days(300), 365);
+    let key = i.private_key().secret_pkcs8_pem();
+    let issuer_secret = secret(
+        dir.path(),
+        "linkerd",
+        "linkerd-identity-issuer",
+        &[("crt.pem", &i.certificate().to_pem()), ("key.pem", &key)],
+        "yaml",
+    );
+    let global = serde_json::json!({
+        "linkerdNamespace": "linkerd",
+        "identityContext": {"trustDomain": "cluster.local", "trustAnchorsPem": a.certificate().to_pem()},
+    })
+    .to_string();
+    let path = support::write(dir.path(), "global.json", &global);
+    let config = kubectl(&[
+        "create",
+        "configmap",
+        "linkerd-config",
+        "-n",
+        "linkerd",
+        &format!("--from-file=global={path}"),
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    let docs = [("install.yaml", format!("{issuer_secret}---\n{config}"))];
+    let report = plan_at(objects(&docs), T0, 400);
+    let out = report.to_string();
+    let b = report.report.run.first_break.as_ref().expect(&out);
+    assert_eq!(b.day, 65, "{out}");
+    assert!(out.contains("data.global identityContext.trustAnchorsPem"), "{out}");
+    let c = check(objects(&docs), T0);
+    let text = c.to_string();
+    assert!(!text.contains("issuer-secret-without-certificate"), "{text}");
+    assert!(text.contains("phase: "), "{text}");
+    assert!(!text.contains("phase: broken"), "{text}");
+}
+
+#[test]
+fn a_helm_release_with_three_values_from_entries_and_target_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = anchor(9, T0 - Duration::days(265));
+    let i = issuer(&a, 10, T0 - Duration::days(265), 365);
+    let key = i.private_key().secret_pkcs8_pem();
+    let anchors = secret(
+        dir.path(),
+        "flux-system",
+        "linkerd-trust-anchor",
+        &[("ca.crt", &a.certificate().to_pem())],
+        "yaml",
+    );
+    let issuer_values = secret(
+        dir.path(),
+        "flux-system",
+        "linkerd-issuer",
+        &[("tls.crt", &i.certificate().to_pem()), ("tls.key", &key)],
+        "yaml",
+    );
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: linkerd-control-plane
+  namespace: flux-system
+spec:
+  interval: 10m
+  targetNamespace: linkerd
+  chart:
+    spec:
+      chart: linkerd-control-plane
+      sourceRef:
+        kind: HelmRepository
+        name: linkerd
+  valuesFrom:
+    - kind: Secret
+      name: linkerd-trust-anchor
+      valuesKey: ca.crt
+      targetPath: identityTrustAnchorsPEM
+    - kind: Secret
+      name: linkerd-issuer
+      valuesKey: tls.crt
+      targetPath: identity.issuer.tls.crtPEM
+    - kind: Secret
+      name: linkerd-issuer
+      valuesKey: tls.key
+      targetPath: identity.issuer.tls.keyPEM
+  values:
+    proxyInit:
+      runAsRoot: true
+"
+    .to_owned();
+    let docs = [
+        ("release.yaml", release),
+        ("anchors.yaml", anchors),
+        ("issuer.yaml", issuer_values),
+    ];
+    let report = plan_at(objects(&docs), T0, 400);
+    let out = report.to_string();
+    let b = report.report.run.first_break.as_ref().expect(&out);
+    assert_eq!(b.day, 100, "{out}");
+    assert!(
+        out.contains("spec.valuesFrom[1] (Secret flux-system/linkerd-issuer tls.crt)"),
+        "{out}"
+    );
+    assert!(out.contains("Secret/linkerd/linkerd-identity-issuer, rendered"), "{out}");
+    // A valuesFrom entry that is not among the inputs is said, not dropped.
+    let alone = Cluster::resolve(objects(&docs[..1]), &ResolveOptions::default());
+    let lints = alone.lints();
+    assert_eq!(
+        lints
+            .iter()
+            .filter(|l| l.id == "helm-values-unreadable" && l.message.contains("not among the inputs"))
+            .count(),
+        3,
+        "{lints:?}"
+    );
 }

@@ -17,7 +17,9 @@ impl Cluster {
     /// `ca-key-not-ecdsa`, `anchor-early-rekey`, `ca-rotation-policy-implicit`,
     /// `bundle-single-source`, `bundle-target-key`, `bundle-source-unreadable`,
     /// `bundle-configmap-unreadable`, `bundle-configmap-mismatch`,
-    /// `trust-roots-other-namespace`, `linkerd-secret-unreadable`, `duplicate-object`.
+    /// `trust-roots-other-namespace`, `trust-anchors-disagree`, `linkerd-secret-unreadable`,
+    /// the values' `helm-values-unreadable` and `issuer-crt-expiry-disagrees`,
+    /// `duplicate-object`.
     pub fn lints(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut lint = |id, severity, object: String, message: String| {
@@ -51,6 +53,7 @@ impl Cluster {
     /// The Linkerd namespace's trust roots given only in other namespaces; Linkerd's anchor
     /// Secrets holding data certcycle cannot read.
     fn linkerd_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
+        self.anchors_disagree(lint);
         let lns = &self.options.linkerd_namespace;
         if let Some(b) = self.trust_roots()
             && !b.published.is_empty()
@@ -303,6 +306,67 @@ impl Cluster {
         self.certificates
             .iter()
             .find(|p| p.secret.namespace == *namespace && p.secret.name == *name)
+    }
+}
+
+impl Cluster {
+    /// `trust-anchors-disagree`: Helm values whose anchors are not the ones the proxies load
+    /// (the `linkerd-identity-trust-roots` ConfigMap: `--trust-roots`, the Bundle's or the
+    /// given ConfigMap's, else the last values source given, as `helm -f` merges them).
+    fn anchors_disagree(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
+        let values: Vec<(&str, &[crate::cert::Certificate], String)> = self
+            .objects
+            .objects
+            .iter()
+            .filter_map(|o| match &o.resource {
+                Resource::HelmValues(h) if !h.certificates.is_empty() => Some((
+                    h.path.as_str(),
+                    h.certificates.as_slice(),
+                    format!("{}/{}", o.at.kind, o.at.key()),
+                )),
+                _ => None,
+            })
+            .collect();
+        let lns = &self.options.linkerd_namespace;
+        let loaded: Option<(String, Vec<crate::cert::Certificate>)> =
+            if let Some((label, certs)) = &self.options.trust_roots {
+                Some((label.clone(), certs.clone()))
+            } else if let Some((b, (ns, Ok(bundle)))) = self.trust_roots().and_then(|b| {
+                b.published.iter().find(|(ns, _)| ns == lns).map(|p| (b, p))
+            }) {
+                Some((
+                    format!("ConfigMap/{ns}/{} {}", b.name, b.target_key),
+                    bundle.certificates().cloned().collect(),
+                ))
+            } else {
+                values
+                    .last()
+                    .map(|(path, certs, _)| ((*path).to_owned(), certs.to_vec()))
+            };
+        let Some((loaded_from, loaded)) = loaded else {
+            return;
+        };
+        let key = |c: &[crate::cert::Certificate]| {
+            let mut v: Vec<Vec<u8>> = c.iter().map(|c| c.der().to_vec()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        for (path, certs, object) in &values {
+            if *path == loaded_from || key(certs) == key(&loaded) {
+                continue;
+            }
+            lint(
+                "trust-anchors-disagree",
+                Severity::Warning,
+                object.clone(),
+                format!(
+                    "{path} holds {} anchor(s) that are not the {} the proxies load from {loaded_from}: the proxies trust what the linkerd-identity-trust-roots ConfigMap holds, and a helm upgrade with these values would replace it",
+                    certs.len(),
+                    loaded.len()
+                ),
+            );
+        }
     }
 }
 
