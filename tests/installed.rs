@@ -161,8 +161,11 @@ fn helm_values_with_an_issuer_made_a_year_ago_broke_when_it_expired() {
         "{out}"
     );
     assert!(
-        report.lints.iter().any(|l| l.id == "issuer-crt-expiry-disagrees"
-            && l.message.contains("2025-12-02T00:00:00Z")),
+        report
+            .lints
+            .iter()
+            .any(|l| l.id == "issuer-crt-expiry-disagrees"
+                && l.message.contains("2025-12-02T00:00:00Z")),
         "{out}"
     );
     // check reads the same issuer, from the same place, with the same dates.
@@ -190,12 +193,21 @@ fn an_umbrella_charts_issuer_expiring_in_100_days_breaks_on_day_100() {
         let out = report.to_string();
         let b = report.report.run.first_break.as_ref().expect(&out);
         assert_eq!(b.at, T0 + Duration::days(100) + Duration::SECOND, "{out}");
-        assert_eq!(b.day, (T0 + Duration::days(100) - now).whole_days(), "{out}");
+        assert_eq!(
+            b.day,
+            (T0 + Duration::days(100) - now).whole_days(),
+            "{out}"
+        );
         assert!(
             out.contains("linkerd-control-plane.identity.issuer.tls.crtPEM"),
             "{out}"
         );
-        assert!(!report.lints.iter().any(|l| l.id == "issuer-crt-expiry-disagrees"));
+        assert!(
+            !report
+                .lints
+                .iter()
+                .any(|l| l.id == "issuer-crt-expiry-disagrees")
+        );
     }
 }
 
@@ -236,10 +248,16 @@ fn linkerd_install_output_of_an_old_stable_release_is_read() {
     let out = report.to_string();
     let b = report.report.run.first_break.as_ref().expect(&out);
     assert_eq!(b.day, 65, "{out}");
-    assert!(out.contains("data.global identityContext.trustAnchorsPem"), "{out}");
+    assert!(
+        out.contains("data.global identityContext.trustAnchorsPem"),
+        "{out}"
+    );
     let c = check(objects(&docs), T0);
     let text = c.to_string();
-    assert!(!text.contains("issuer-secret-without-certificate"), "{text}");
+    assert!(
+        !text.contains("issuer-secret-without-certificate"),
+        "{text}"
+    );
     assert!(text.contains("phase: "), "{text}");
     assert!(!text.contains("phase: broken"), "{text}");
 }
@@ -309,16 +327,264 @@ spec:
         out.contains("spec.valuesFrom[1] (Secret flux-system/linkerd-issuer tls.crt)"),
         "{out}"
     );
-    assert!(out.contains("Secret/linkerd/linkerd-identity-issuer, rendered"), "{out}");
+    assert!(
+        out.contains("Secret/linkerd/linkerd-identity-issuer, rendered"),
+        "{out}"
+    );
     // A valuesFrom entry that is not among the inputs is said, not dropped.
     let alone = Cluster::resolve(objects(&docs[..1]), &ResolveOptions::default());
     let lints = alone.lints();
     assert_eq!(
         lints
             .iter()
-            .filter(|l| l.id == "helm-values-unreadable" && l.message.contains("not among the inputs"))
+            .filter(
+                |l| l.id == "helm-values-unreadable" && l.message.contains("not among the inputs")
+            )
             .count(),
         3,
         "{lints:?}"
+    );
+}
+
+#[test]
+fn an_argo_application_with_inline_parameters() {
+    let a = anchor(11, T0 - Duration::days(265));
+    let i = issuer(&a, 12, T0 - Duration::days(265), 365);
+    let yaml_str = |s: &str| serde_json::to_string(s).unwrap();
+    let app = format!(
+        "apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: linkerd-control-plane
+  namespace: argocd
+spec:
+  project: default
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: linkerd
+  source:
+    repoURL: https://helm.linkerd.io/stable
+    chart: linkerd-control-plane
+    targetRevision: 1.16.11
+    helm:
+      valuesObject:
+        identity:
+          issuer:
+            scheme: linkerd.io/tls
+      parameters:
+        - name: identityTrustAnchorsPEM
+          value: {}
+        - name: identity.issuer.tls.crtPEM
+          value: {}
+        - name: identity.issuer.tls.keyPEM
+          value: {}
+",
+        yaml_str(&a.certificate().to_pem()),
+        yaml_str(&i.certificate().to_pem()),
+        yaml_str(&i.private_key().secret_pkcs8_pem()),
+    );
+    let docs = [("app.yaml", app)];
+    let report = plan_at(objects(&docs), T0, 400);
+    let out = report.to_string();
+    let b = report.report.run.first_break.as_ref().expect(&out);
+    assert_eq!(b.day, 100, "{out}");
+    assert!(
+        out.contains("Application argocd/linkerd-control-plane spec.source.helm.parameters[1] identity.issuer.tls.crtPEM"),
+        "{out}"
+    );
+    // The key is never printed, in any output.
+    assert!(!out.contains("PRIVATE KEY"));
+    assert!(!report.to_json().to_string().contains("PRIVATE KEY"));
+    assert!(!format!("{:?}", objects(&docs)).contains("PRIVATE KEY"));
+}
+
+#[test]
+fn a_kustomization_places_its_resources_and_names_its_generators() {
+    let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: linkerd
+resources:
+  - issuer.yaml
+  - ../base
+secretGenerator:
+  - name: linkerd-trust-anchor
+    type: kubernetes.io/tls
+    files:
+      - tls.crt=ca.crt
+      - tls.key=ca.key
+";
+    let issuer = "apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: linkerd-identity-issuer
+spec:
+  secretName: linkerd-identity-issuer
+  duration: 48h
+  renewBefore: 25h
+  issuerRef:
+    name: linkerd-trust-anchor
+    kind: Issuer
+  commonName: identity.linkerd.cluster.local
+  isCA: true
+  privateKey:
+    algorithm: ECDSA
+";
+    let ca_issuer = "apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata:
+  name: linkerd-trust-anchor
+spec:
+  ca:
+    secretName: linkerd-trust-anchor
+";
+    let not_listed = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: elsewhere
+data: {}
+";
+    let docs = [
+        (
+            "deploy/overlay/kustomization.yaml",
+            kustomization.to_owned(),
+        ),
+        ("deploy/overlay/issuer.yaml", issuer.to_owned()),
+        ("deploy/base/ca-issuer.yaml", ca_issuer.to_owned()),
+        ("deploy/other/cm.yaml", not_listed.to_owned()),
+    ];
+    let o = objects(&docs);
+    assert_eq!(o.kustomizations.len(), 1);
+    let ns = |name: &str| {
+        o.objects
+            .iter()
+            .find(|x| x.at.name == name)
+            .and_then(|x| x.at.namespace.clone())
+    };
+    assert_eq!(ns("linkerd-identity-issuer").as_deref(), Some("linkerd"));
+    assert_eq!(ns("linkerd-trust-anchor").as_deref(), Some("linkerd"));
+    assert_eq!(ns("elsewhere"), None);
+    assert!(
+        o.unsupported.iter().any(|(r, why)| r.kind == "Secret"
+            && r.name == "linkerd-trust-anchor"
+            && r.namespace.as_deref() == Some("linkerd")
+            && why.contains("kubectl kustomize DIR | plan -")),
+        "{:?}",
+        o.unsupported
+    );
+    // A kind-less kustomization.yaml (as many repositories write it) is one too; the order
+    // of the files does not matter.
+    let kindless = kustomization.replace(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n",
+        "",
+    );
+    let o = objects(&[
+        ("deploy/overlay/issuer.yaml", issuer.to_owned()),
+        ("deploy/overlay/kustomization.yaml", kindless),
+    ]);
+    assert_eq!(
+        o.objects[0].at.namespace.as_deref(),
+        Some("linkerd"),
+        "{:?}",
+        o.objects[0].at
+    );
+}
+
+#[test]
+fn values_whose_anchors_are_not_the_ones_the_proxies_load_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = anchor(13, T0 - Duration::days(100));
+    let old = anchor(14, T0 - Duration::days(900));
+    let i = issuer(&a, 15, T0 - Duration::days(10), 365);
+    let mut docs = static_install(dir.path(), &a, &i);
+    // The values still hold the anchor of a previous install.
+    docs.push((
+        "values.yaml",
+        format!(
+            "identityTrustAnchorsPEM: |\n{}",
+            block(&old.certificate().to_pem(), 2)
+        ),
+    ));
+    let cluster = Cluster::resolve(objects(&docs), &ResolveOptions::default());
+    let lint = cluster
+        .lints()
+        .into_iter()
+        .find(|l| l.id == "trust-anchors-disagree")
+        .expect("the values' anchors are not the ConfigMap's");
+    assert!(
+        lint.message
+            .contains("from ConfigMap/linkerd/linkerd-identity-trust-roots ca-bundle.crt"),
+        "{}",
+        lint.message
+    );
+    // The same anchors: no lint.
+    docs.pop();
+    docs.push((
+        "values.yaml",
+        format!(
+            "identityTrustAnchorsPEM: |\n{}",
+            block(&a.certificate().to_pem(), 2)
+        ),
+    ));
+    let cluster = Cluster::resolve(objects(&docs), &ResolveOptions::default());
+    assert!(
+        !cluster
+            .lints()
+            .iter()
+            .any(|l| l.id == "trust-anchors-disagree")
+    );
+}
+
+/// The built example `name` (`cargo test` builds the examples).
+fn example(name: &str) -> std::process::Command {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(path.exists(), "{} not built", path.display());
+    let mut c = std::process::Command::new(path);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn plan_reads_standard_input_and_exits_1_on_a_break_that_already_happened() {
+    use std::io::Write;
+    let a = anchor(16, T0 - Duration::days(800));
+    let i = issuer(&a, 17, T0 - Duration::days(395), 365);
+    let text = values(&a, &i, "2025-12-02T00:00:00Z", 0);
+    let mut child = example("plan")
+        .args(["-", "--start", "2026-01-01T00:00:00Z"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "first break: 2025-12-02T00:00:01Z (day -30: 30d before the start, already happened)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rendered from - identity.issuer.tls.crtPEM"),
+        "{stdout}"
     );
 }

@@ -659,21 +659,25 @@ impl Cluster {
         // No Bundle and no ConfigMap given: the chart renders the ConfigMap from the last
         // values source that sets the anchors.
         if state.bundle.is_none()
-            && let Some((path, certs)) = self.objects.objects.iter().rev().find_map(|o| match &o
-                .resource
-            {
-                super::objects::Resource::HelmValues(h) if !h.certificates.is_empty() => {
-                    Some((&h.path, &h.certificates))
-                }
-                _ => None,
-            })
+            && let Some((path, certs)) =
+                self.objects
+                    .objects
+                    .iter()
+                    .rev()
+                    .find_map(|o| match &o.resource {
+                        super::objects::Resource::HelmValues(h) if !h.certificates.is_empty() => {
+                            Some((&h.path, &h.certificates))
+                        }
+                        _ => None,
+                    })
         {
-            state.bundle = Some(TrustBundle::from_anchors(
-                certs.iter().filter_map(|c| crate::anchor::TrustAnchor::new(c.clone()).ok()),
-            ));
+            state.bundle =
+                Some(TrustBundle::from_anchors(certs.iter().filter_map(|c| {
+                    crate::anchor::TrustAnchor::new(c.clone()).ok()
+                })));
             state.sources.push(("bundle", path.clone()));
         }
-                // No anchor Secret among the inputs (a sealed or static anchor, an external signer):
+        // No anchor Secret among the inputs (a sealed or static anchor, an external signer):
         // the anchor is the trust roots' certificate that signed the identity issuer.
         if state.anchor.is_none()
             && let (Some(bundle), Some(issuer)) = (&state.bundle, &state.issuer)

@@ -331,9 +331,10 @@ impl Cluster {
         let loaded: Option<(String, Vec<crate::cert::Certificate>)> =
             if let Some((label, certs)) = &self.options.trust_roots {
                 Some((label.clone(), certs.clone()))
-            } else if let Some((b, (ns, Ok(bundle)))) = self.trust_roots().and_then(|b| {
-                b.published.iter().find(|(ns, _)| ns == lns).map(|p| (b, p))
-            }) {
+            } else if let Some((b, (ns, Ok(bundle)))) = self
+                .trust_roots()
+                .and_then(|b| b.published.iter().find(|(ns, _)| ns == lns).map(|p| (b, p)))
+            {
                 Some((
                     format!("ConfigMap/{ns}/{} {}", b.name, b.target_key),
                     bundle.certificates().cloned().collect(),
