@@ -588,3 +588,35 @@ fn plan_reads_standard_input_and_exits_1_on_a_break_that_already_happened() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_static_anchor_from_values_expiring_in_100_days_is_the_break_and_named() {
+    // `linkerd install` with a one-year anchor made 265 days ago and a fresh issuer under it.
+    let mut r = rng(18);
+    let a = Ca::self_signed(
+        &CertSpec::ca("root.linkerd.cluster.local", Duration::days(365)),
+        PrivateKey::generate(&mut r),
+        T0 - Duration::days(265),
+        &mut r,
+    )
+    .unwrap();
+    let i = issuer(&a, 19, T0 - Duration::days(5), 90);
+    let text = values(&a, &i, "2026-03-27T00:00:00Z", 0);
+    let report = plan_at(objects(&[("values.yaml", text)]), T0, 400);
+    let out = report.to_string();
+    let b = report.report.run.first_break.as_ref().expect(&out);
+    // The issuer (90 days, static) expires first, on day 85; with a 365-day issuer the
+    // anchor's own notAfter, on day 100, would be: both name the values they came from.
+    assert_eq!(b.day, 85, "{out}");
+    let i = issuer(&a, 19, T0 - Duration::days(5), 365);
+    let text = values(&a, &i, "2026-12-27T00:00:00Z", 0);
+    let report = plan_at(objects(&[("values.yaml", text)]), T0, 400);
+    let out = report.to_string();
+    let b = report.report.run.first_break.as_ref().expect(&out);
+    assert_eq!(b.day, 100, "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("cause: ")
+            && l.contains("the trust anchor CN=root.linkerd.cluster.local from values.yaml identityTrustAnchorsPEM")),
+        "{out}"
+    );
+}

@@ -514,6 +514,10 @@ impl Cluster {
                     anchor.name,
                     c.subject()
                 ));
+                if anchor.secret.is_none() {
+                    // Where the certificate came from names it in the timeline and causes.
+                    anchor.name = format!("the trust anchor {} from {label}", c.subject());
+                }
             }
         }
         let held = |f: &Found| f.cert.as_ref().filter(|c| certs.contains(c)).cloned();
