@@ -631,9 +631,13 @@ impl Cluster {
             match secret.certs(linkerd::TLS_CRT).first() {
                 Some(c) => {
                     state.issuer = Some(c.clone());
+                    let rendered = self
+                        .secret_object(&ins, &inn)
+                        .and_then(|o| o.rendered_from.as_deref())
+                        .map_or_else(String::new, |f| format!(" (rendered from {f})"));
                     state
                         .sources
-                        .push(("issuer", format!("Secret/{ins}/{inn}")));
+                        .push(("issuer", format!("Secret/{ins}/{inn}{rendered}")));
                     state.issuer_problem = key_problem(secret, c);
                 }
                 None => {

@@ -1,0 +1,103 @@
+//! cert-manager `Issuer`/`ClusterIssuer` and trust-manager `Bundle` readers.
+
+use super::{BundleObject, BundleSource, Ctx, IssuerKind, IssuerObject};
+use crate::cert::Certificate;
+use crate::k8s::node::{Node, Value};
+use crate::k8s::{FieldError, K8sError};
+use std::collections::BTreeMap;
+
+pub(super) fn issuer(c: &Ctx<'_>, doc: &Node) -> Result<IssuerObject, K8sError> {
+    let spec = c
+        .opt_map(doc, "spec", "spec")?
+        .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
+    let kind = if spec.get("selfSigned").is_some() {
+        IssuerKind::SelfSigned
+    } else if let Some(ca) = c.opt_map(spec, "ca", "spec.ca")? {
+        IssuerKind::Ca {
+            secret_name: c.req_name(ca, "secretName", "spec.ca.secretName")?,
+        }
+    } else {
+        let other = match &spec.value {
+            Value::Map(entries) => entries.first().map(|(k, _)| k.clone()),
+            _ => None,
+        };
+        IssuerKind::Other(other.unwrap_or_else(|| "none".into()))
+    };
+    Ok(IssuerObject { kind })
+}
+
+pub(super) fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> {
+    let spec = c
+        .opt_map(doc, "spec", "spec")?
+        .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
+    let mut sources = Vec::new();
+    for (i, s) in c
+        .opt_seq(spec, "sources", "spec.sources")?
+        .iter()
+        .enumerate()
+    {
+        let p = format!("spec.sources[{i}]");
+        if !matches!(s.value, Value::Map(_)) {
+            return Err(c.wrong(&p, s, "a mapping"));
+        }
+        if let Some(sec) = c.opt_map(s, "secret", &format!("{p}.secret"))? {
+            sources.push(BundleSource::Secret {
+                name: c.req_name(sec, "name", &format!("{p}.secret.name"))?,
+                key: c.req_str(sec, "key", &format!("{p}.secret.key"))?,
+            });
+        } else if let Some(cm) = c.opt_map(s, "configMap", &format!("{p}.configMap"))? {
+            sources.push(BundleSource::ConfigMap {
+                name: c.req_name(cm, "name", &format!("{p}.configMap.name"))?,
+                key: c.req_str(cm, "key", &format!("{p}.configMap.key"))?,
+            });
+        } else if let Some(text) = c.opt_str(s, "inLine", &format!("{p}.inLine"))? {
+            let certs = Certificate::all_from_pem(&text).map_err(|e| {
+                let at = s.get("inLine").map_or(s.at, |n| n.at);
+                c.err(
+                    &format!("{p}.inLine"),
+                    at,
+                    FieldError::Certificate(Box::new(e)),
+                )
+            })?;
+            sources.push(BundleSource::InLine(certs));
+        } else if c
+            .opt_bool(s, "useDefaultCAs", &format!("{p}.useDefaultCAs"))?
+            .unwrap_or(false)
+        {
+            sources.push(BundleSource::DefaultCas);
+        } else {
+            return Err(c.err(
+                &p,
+                s.at,
+                FieldError::NotOneOf {
+                    value: "another source".into(),
+                    allowed: "secret, configMap, inLine, useDefaultCAs",
+                },
+            ));
+        }
+    }
+    let (mut target_key, mut namespace_selector) = (None, BTreeMap::new());
+    if let Some(target) = c.opt_map(spec, "target", "spec.target")? {
+        if let Some(cm) = c.opt_map(target, "configMap", "spec.target.configMap")? {
+            target_key = c.opt_str(cm, "key", "spec.target.configMap.key")?;
+        }
+        if let Some(sel) =
+            c.opt_map(target, "namespaceSelector", "spec.target.namespaceSelector")?
+        {
+            namespace_selector = c
+                .string_map(
+                    sel,
+                    "matchLabels",
+                    "spec.target.namespaceSelector.matchLabels",
+                )?
+                .into_iter()
+                .map(|(k, v, _)| (k, v))
+                .collect();
+        }
+    }
+    Ok(BundleObject {
+        sources,
+        target_key,
+        namespace_selector,
+    })
+}
