@@ -596,7 +596,7 @@ fn horizon_text(h: Duration) -> String {
 
 /// How long ago, for a person: `40d`, `40d5h` (to the nearest hour), else Go's form to the
 /// second (`5h3m0s`).
-fn ago_text(d: Duration) -> String {
+pub(crate) fn ago_text(d: Duration) -> String {
     if d < Duration::DAY {
         return GoDuration(Duration::seconds(d.whole_seconds())).to_string();
     }

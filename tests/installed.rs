@@ -118,6 +118,20 @@ fn a_static_issuer_that_expired_before_today_is_a_break_that_already_happened() 
     );
     let html = report.to_html("t");
     assert!(html.contains("30d before the start, already happened"));
+    // check at the same present says the same: broken since its notAfter, 30 days ago.
+    let c = check(objects(&static_install(dir.path(), &a, &i)), T0);
+    let f = c
+        .checks
+        .iter()
+        .find(|f| f.id == "already-broken")
+        .unwrap_or_else(|| panic!("{c}"));
+    assert!(
+        f.message
+            .starts_with("expired at 2025-12-02T00:00:00Z, 30d before 2026-01-01T00:00:00Z"),
+        "{}",
+        f.message
+    );
+    assert_eq!(c.exit_code(), 1, "{c}");
 }
 
 /// `pem` as a YAML literal block's lines, indented by `n`.
@@ -619,4 +633,88 @@ fn a_static_anchor_from_values_expiring_in_100_days_is_the_break_and_named() {
             && l.contains("the trust anchor CN=root.linkerd.cluster.local from values.yaml identityTrustAnchorsPEM")),
         "{out}"
     );
+}
+
+#[test]
+fn check_agrees_with_plan_on_every_new_shape() {
+    // Each shape: its documents, and where the identity issuer must be said to come from.
+    let dir = tempfile::tempdir().unwrap();
+    let a = anchor(20, T0 - Duration::days(265));
+    let i = issuer(&a, 21, T0 - Duration::days(265), 365);
+    let key = i.private_key().secret_pkcs8_pem();
+    let old_values = format!(
+        "global:\n  identityTrustAnchorsPEM: |\n{}identity:\n  issuer:\n    tls:\n      crtPEM: |\n{}      keyPEM: |\n{}",
+        block(&a.certificate().to_pem(), 4),
+        block(&i.certificate().to_pem(), 8),
+        block(&key, 8),
+    );
+    let linkerd_tls = secret(
+        dir.path(),
+        "linkerd",
+        "linkerd-identity-issuer",
+        &[("crt.pem", &i.certificate().to_pem()), ("key.pem", &key)],
+        "yaml",
+    )
+    .replace("kind: Secret\n", "kind: Secret\ntype: linkerd.io/tls\n");
+    let shapes: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+        (
+            "values file",
+            vec![("values.yaml", values(&a, &i, "2026-12-06T00:00:00Z", 0))],
+            "values.yaml identity.issuer.tls.crtPEM",
+        ),
+        (
+            "umbrella chart",
+            vec![(
+                "values.yaml",
+                format!("linkerd-control-plane:\n{}", values(&a, &i, "x", 2)),
+            )],
+            "linkerd-control-plane.identity.issuer.tls.crtPEM",
+        ),
+        (
+            "global. values",
+            vec![("values.yaml", old_values)],
+            "values.yaml identity.issuer.tls.crtPEM",
+        ),
+        (
+            "linkerd.io/tls Secret",
+            vec![
+                ("secret.yaml", linkerd_tls),
+                (
+                    "values.yaml",
+                    format!(
+                        "identityTrustAnchorsPEM: |\n{}",
+                        block(&a.certificate().to_pem(), 2)
+                    ),
+                ),
+            ],
+            "Secret/linkerd/linkerd-identity-issuer",
+        ),
+    ];
+    for (what, docs, from) in shapes {
+        let report = plan_at(objects(&docs), T0, 400);
+        let out = report.to_string();
+        let b = report.report.run.first_break.as_ref().expect(&out);
+        assert_eq!(b.day, 100, "{what}: {out}");
+        assert!(out.contains(from), "{what}: {out}");
+        let c = check(objects(&docs), T0);
+        let text = c.to_string();
+        // The same issuer, from the same place, with the same dates; a phase (all three found).
+        assert!(
+            c.sources
+                .iter()
+                .any(|s| s.starts_with("issuer: ") && s.contains(from.split(' ').next().unwrap())),
+            "{what}: {text}"
+        );
+        let issuer = c.certificates.iter().find(|x| x.role == "issuer");
+        assert_eq!(
+            issuer.map(|x| x.not_after),
+            Some(T0 + Duration::days(100)),
+            "{what}: {text}"
+        );
+        assert!(c.phase.is_some(), "{what}: {text}");
+        assert!(
+            !text.contains("issuer-secret-without-certificate"),
+            "{what}: {text}"
+        );
+    }
 }

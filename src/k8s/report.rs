@@ -106,9 +106,10 @@ impl CheckReport {
             );
             checks.extend(report.checks);
         }
+        let renews = renewals(cluster);
+        checks.extend(already_broken(&state, &renews, at));
         checks.extend(cluster.lints());
         let assumptions = cluster.assumptions.clone();
-        let renews = renewals(cluster);
         let certificates = certificates(cluster);
         Self {
             at,
@@ -252,6 +253,62 @@ fn renewals(cluster: &Cluster) -> Vec<ReportRenewal> {
             }
         })
         .collect()
+}
+
+/// `already-broken`: a certificate of Linkerd's chain that nothing renews and that expired
+/// before `at` (DESIGN §18): mTLS broke at its notAfter, a break that already happened, with
+/// how long ago and how to replace it (linkerd.io's "Replacing expired certificates").
+fn already_broken(
+    state: &super::cluster::LinkerdState,
+    renews: &[ReportRenewal],
+    at: OffsetDateTime,
+) -> Vec<Finding> {
+    let mut out: Vec<Finding> = renews
+        .iter()
+        .filter(|r| !r.managed && r.at < at)
+        .map(|r| {
+            let issuer = state
+                .sources
+                .iter()
+                .any(|(what, from)| *what == "issuer" && from.starts_with(&r.object));
+            let fix = if issuer {
+                "make a new identity issuer under the anchor (step certificate create identity.linkerd.cluster.local issuer.crt issuer.key --profile intermediate-ca --not-after 8760h --no-password --insecure --ca ca.crt --ca-key ca.key), give it to Linkerd (helm upgrade ... --set-file identity.issuer.tls.crtPEM=issuer.crt --set-file identity.issuer.tls.keyPEM=issuer.key, or replace the Secret), then restart the control plane and every meshed workload"
+            } else {
+                "replace the trust anchor and the identity issuer under it by Linkerd's \"Replacing expired certificates\" procedure, then restart the control plane and every meshed workload"
+            };
+            broken_finding(&r.object, r.at, at, fix)
+        })
+        .collect();
+    // An anchor known only from the trust roots (Helm values, a ConfigMap): nothing renews it.
+    if let Some(anchor) = &state.anchor
+        && anchor.not_after() < at
+        && state
+            .sources
+            .iter()
+            .any(|(what, from)| *what == "anchor" && !from.starts_with("Secret/"))
+    {
+        out.push(broken_finding(
+            &format!("the trust anchor {}", anchor.subject()),
+            anchor.not_after(),
+            at,
+            "replace the trust anchor and the identity issuer under it by Linkerd's \"Replacing expired certificates\" procedure, then restart the control plane and every meshed workload",
+        ));
+    }
+    out
+}
+
+fn broken_finding(object: &str, expired: OffsetDateTime, at: OffsetDateTime, fix: &str) -> Finding {
+    Finding::new(
+        "already-broken",
+        Severity::Error,
+        object.to_owned(),
+        format!(
+            "expired at {}, {} before {}, and nothing renews it: mTLS broke then (a break that already happened); {fix}",
+            crate::display::rfc3339(expired),
+            crate::plan::ago_text(at - expired),
+            crate::display::rfc3339(at)
+        ),
+    )
 }
 
 /// Each Secret among the inputs with the first certificate of its `tls.crt`.
