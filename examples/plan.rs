@@ -29,8 +29,13 @@
 //! reads standard input (`kubectl kustomize DIR | plan -`).
 //! The chain is read from the identity issuer Secret up (DESIGN §15): each CA a Certificate,
 //! a Secret nothing manages, or an external signer (Vault, Venafi, ...); the trust roots from a
-//! Bundle, a static `linkerd-identity-trust-roots` ConfigMap, Helm values
-//! (`identityTrustAnchorsPEM`, a Flux `HelmRelease`) or `--trust-roots FILE`. `--namespace NS`
+//! Bundle, a static `linkerd-identity-trust-roots` ConfigMap, Helm values or `--trust-roots
+//! FILE`. Installed certificates are read where Linkerd reads them (DESIGN §18): Helm values
+//! files (at the top or under a wrapping chart's key, `global.` forms,
+//! `identity.issuer.tls.crtPEM`/`keyPEM`), Flux `HelmRelease` `values` and `valuesFrom`, Argo
+//! CD `Application` Helm sources, Buoyant's `ControlPlane`, the issuer Secret with `tls.crt`
+//! or `crt.pem`, old `linkerd-config` ConfigMaps; a `kustomization.yaml` places the files it
+//! lists in its namespace. `--namespace NS`
 //! places manifests without `metadata.namespace` (as `kubectl apply -n NS`);
 //! `--issuer-secret NS/NAME` names another identity issuer Secret. `unsupported:` lines name
 //! objects certcycle recognizes but does not model (`certmanager.k8s.io`).
