@@ -56,9 +56,9 @@ pub use names::{NameError, NameRule, check_name};
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
     BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, HelmValues,
-    IssuerKind, IssuerObject, IssuerRef, Kustomization, LinkerdValues, MAX_RESOURCES,
-    MAX_VALUES_FROM, NamespacedName, Object, ObjectRef, Objects, Resource, SecretObject,
-    TRUST_ANCHORS_VALUE, ValueText, ValuesFrom, write_out_dir,
+    IssuerKind, IssuerObject, IssuerRef, Kustomization, LinkerdValues, MAX_KUSTOMIZATIONS,
+    MAX_RESOURCES, MAX_VALUES_FROM, NamespacedName, Object, ObjectRef, Objects, Resource,
+    SecretObject, TRUST_ANCHORS_VALUE, ValueText, ValuesFrom, write_out_dir,
 };
 pub use patch::{PatchError, PatchedFix, fix_relative_path, patch_fix};
 pub use plan::PlanReport;

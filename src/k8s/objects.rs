@@ -25,7 +25,7 @@ pub(crate) mod values;
 pub use files::write_out_dir;
 use files::{read_bounded, read_limited};
 pub use helm::{HelmValues, MAX_VALUES_FROM, TRUST_ANCHORS_VALUE, ValuesFrom};
-pub use kustomize::{Kustomization, MAX_RESOURCES};
+pub use kustomize::{Kustomization, MAX_KUSTOMIZATIONS, MAX_RESOURCES};
 pub use secret::SecretObject;
 pub(crate) use secret::{LINKERD_TLS, secret_of_type};
 pub use values::{LinkerdValues, ValueText};
@@ -261,6 +261,9 @@ pub struct Objects {
     /// The Kustomizations among the inputs (their `namespace:` places the resources they
     /// list; never an input error).
     pub kustomizations: Vec<Kustomization>,
+    /// Where [`Objects::kustomizations`] place things (path to namespace), built when they
+    /// change.
+    placement: BTreeMap<String, String>,
     /// Objects given more than once (the same kind, API group, namespace and name): as
     /// `kubectl apply` does, the last one given is kept in [`Objects::objects`], here with the
     /// one it replaced.
@@ -313,16 +316,32 @@ impl Objects {
                 Read::Ignored(r) => ignored.push(r),
                 Read::Unsupported(r, why) => unsupported.push((r, why)),
                 Read::Kustomization(k, mut generated) => {
-                    kustomizations.push(k);
-                    unsupported.append(&mut generated);
+                    if self.kustomizations.len() + kustomizations.len()
+                        < kustomize::MAX_KUSTOMIZATIONS
+                    {
+                        kustomizations.push(k);
+                        unsupported.append(&mut generated);
+                    } else {
+                        unsupported.push((k.at, kustomize::TOO_MANY));
+                    }
                 }
             }
         }
         self.unsupported.append(&mut unsupported);
+        // New Kustomizations place every object read so far; otherwise only this file's
+        // objects need placing (one pass per file, not per file times objects).
+        let first_new = if kustomizations.is_empty() {
+            self.objects.len()
+        } else {
+            0
+        };
         self.objects.append(&mut objects);
         self.ignored.append(&mut ignored);
-        self.kustomizations.append(&mut kustomizations);
-        kustomize::place(&self.kustomizations, &mut self.objects);
+        if !kustomizations.is_empty() {
+            self.kustomizations.append(&mut kustomizations);
+            self.placement = kustomize::placement(&self.kustomizations);
+        }
+        kustomize::place(&self.placement, &mut self.objects[first_new..]);
         self.apply_duplicates();
         Ok(())
     }

@@ -98,6 +98,10 @@ impl Cluster {
             };
             match &vf.target_path {
                 Some(path) => {
+                    // Copied text counts against the same budget as parsed text.
+                    if !spend(budget, text.len(), &origin, o, findings) {
+                        continue;
+                    }
                     merged.set(path, text, format!("{origin} -> {path}"));
                 }
                 None => merged.merge(parse_values(&text, &origin, o, budget, findings)),
@@ -121,6 +125,9 @@ impl Cluster {
         } else if let Some(text) = data.get("global") {
             // stable-2.8 and earlier: JSON, `identityContext.trustAnchorsPem`.
             let mut v = LinkerdValues::default();
+            if !spend(budget, text.len(), &origin, o, findings) {
+                return None;
+            }
             let pem = serde_json::from_str::<serde_json::Value>(text)
                 .ok()
                 .and_then(|j| {
@@ -217,7 +224,9 @@ impl Cluster {
                     message: format!(
                         "{} says {:?}, but the identity issuer certificate ({}) expires at {}: the value is only a label (the chart's linkerd.io/identity-issuer-expiry annotation), the certificate's notAfter is what counts; set it to {} or drop it",
                         expiry.origin,
-                        crate::display::visible(expiry.text().trim()),
+                        crate::display::visible(
+                            &expiry.text().trim().chars().take(64).collect::<String>()
+                        ),
                         origin,
                         crate::display::rfc3339(cert.not_after()),
                         crate::display::rfc3339(cert.not_after())
@@ -253,6 +262,9 @@ fn parse_values(
     findings: &mut Vec<Finding>,
 ) -> LinkerdValues {
     let mut out = LinkerdValues::default();
+    if !spend(budget, text.len(), origin, o, findings) {
+        return out;
+    }
     let mut unreadable = |why: String| {
         findings.push(Finding {
             id: "helm-values-unreadable",
@@ -261,13 +273,6 @@ fn parse_values(
             message: format!("{origin}: {why}: its Linkerd values are not read"),
         });
     };
-    if text.len() > *budget {
-        unreadable(format!(
-            "more YAML than the {MAX_INPUT_BYTES} bytes read out of other objects in all"
-        ));
-        return out;
-    }
-    *budget -= text.len();
     let docs: Vec<Node> = match read_documents(origin, text) {
         Ok(d) => d,
         Err(e) => {
@@ -285,6 +290,30 @@ fn parse_values(
         }
     }
     out
+}
+
+/// Takes `len` bytes from the budget of text read out of other objects; when it is spent, a
+/// finding says so and nothing is taken.
+fn spend(
+    budget: &mut usize,
+    len: usize,
+    origin: &str,
+    o: &Object,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    if len > *budget {
+        findings.push(Finding {
+            id: "helm-values-unreadable",
+            severity: Severity::Error,
+            subject: format!("{}/{}", o.at.kind, o.at.key()),
+            message: format!(
+                "{origin}: more text than the {MAX_INPUT_BYTES} bytes read out of other objects in all: its Linkerd values are not read"
+            ),
+        });
+        return false;
+    }
+    *budget -= len;
+    true
 }
 
 /// Parses the anchors of resolved values into `h`; a PEM that does not parse is a finding.

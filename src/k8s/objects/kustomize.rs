@@ -8,11 +8,17 @@
 use super::{Ctx, K8sError, Object, ObjectRef};
 use crate::k8s::FieldError;
 use crate::k8s::node::Node;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// The most `resources` entries one Kustomization places (larger lists are refused as a
 /// field error, so one hostile file cannot make placement quadratic).
 pub const MAX_RESOURCES: usize = 1024;
+
+/// The most Kustomizations read from all inputs; later ones are `unsupported:` lines.
+pub const MAX_KUSTOMIZATIONS: usize = 64;
+
+/// Why a Kustomization past [`MAX_KUSTOMIZATIONS`] is not read.
+pub(super) const TOO_MANY: &str = "more Kustomizations than the 64 certcycle reads: not applied; give kustomize's output instead (`kubectl kustomize DIR | plan -`)";
 
 /// A Kustomization's meaning to the inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,20 +137,27 @@ pub(super) fn read(
     ))
 }
 
-/// Sets the namespace of every namespaced object that a Kustomization with `namespace:`
-/// lists (its file, or a file under a listed directory). One pass over the objects, each
-/// looked up by its file's path and that path's parents.
-pub(super) fn place(kustomizations: &[Kustomization], objects: &mut [Object]) {
-    let mut by_path: HashMap<String, &str> = HashMap::new();
+/// Where the Kustomizations with `namespace:` place things: each listed resource's
+/// normalized path (a file, or a directory of them) and its namespace. Built once when
+/// Kustomizations are added, looked up for each object.
+pub(super) fn placement(kustomizations: &[Kustomization]) -> BTreeMap<String, String> {
+    let mut by_path = BTreeMap::new();
     for k in kustomizations {
         let Some(ns) = &k.namespace else { continue };
         let dir = parent(&k.at.file);
         for r in &k.resources {
             if let Some(p) = normalize(&join(dir, r)) {
-                by_path.insert(p, ns);
+                by_path.insert(p, ns.clone());
             }
         }
     }
+    by_path
+}
+
+/// Sets the namespace of every namespaced object that a Kustomization with `namespace:`
+/// lists (its file, or a file under a listed directory): each object looked up by its file's
+/// path and that path's parents.
+pub(super) fn place(by_path: &BTreeMap<String, String>, objects: &mut [Object]) {
     if by_path.is_empty() {
         return;
     }
@@ -158,7 +171,7 @@ pub(super) fn place(kustomizations: &[Kustomization], objects: &mut [Object]) {
         let mut path = file.as_str();
         loop {
             if let Some(ns) = by_path.get(path) {
-                o.at.namespace = Some((*ns).to_owned());
+                o.at.namespace = Some(ns.clone());
                 break;
             }
             match path.rfind('/') {
