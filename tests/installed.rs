@@ -718,3 +718,75 @@ fn check_agrees_with_plan_on_every_new_shape() {
         );
     }
 }
+
+// ---- hostile inputs: bounded, named, never a panic ----
+
+#[test]
+fn a_values_leaf_that_is_a_mapping_is_a_field_error_with_its_place() {
+    let e = Objects::read(
+        "values.yaml",
+        "identityTrustAnchorsPEM: {not: pem}\nidentity: {issuer: {tls: {crtPEM: x}}}\n",
+    )
+    .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("values.yaml:1:"), "{text}");
+    assert!(text.contains("identityTrustAnchorsPEM"), "{text}");
+    assert!(
+        text.contains("expected a string, found a mapping"),
+        "{text}"
+    );
+}
+
+#[test]
+fn too_many_values_from_entries_are_refused_and_one_configmap_named_many_times_spends_one_budget() {
+    let entry = "    - {kind: ConfigMap, name: big, valuesKey: values.yaml}\n";
+    let release = |n: usize| {
+        format!(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: l, namespace: f}}\nspec:\n  valuesFrom:\n{}",
+            entry.repeat(n)
+        )
+    };
+    let e = Objects::read("r.yaml", &release(65)).unwrap_err();
+    assert!(
+        e.to_string().contains("65 entries, more than the 64"),
+        "{e}"
+    );
+    // 64 entries naming one ConfigMap of 2 MB of YAML: 128 MB to parse, over the 64 MB
+    // budget; the rest is said, not parsed.
+    let big = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big, namespace: f}}\ndata:\n  values.yaml: |\n{}",
+        "    padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+            .repeat(2 * 1024 * 1024 / 80)
+    );
+    let mut objects = Objects::read("r.yaml", &release(64)).unwrap();
+    objects.add("big.yaml", &big).unwrap();
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let spent: Vec<_> = cluster
+        .lints()
+        .into_iter()
+        .filter(|l| l.id == "helm-values-unreadable" && l.message.contains("more text than"))
+        .collect();
+    assert!(!spent.is_empty() && spent.len() < 64, "{}", spent.len());
+}
+
+#[test]
+fn more_kustomizations_than_read_are_named_not_applied() {
+    let mut objects = Objects::default();
+    for i in 0..70 {
+        objects
+            .add(
+                &format!("k{i}/kustomization.yaml"),
+                "namespace: linkerd\nresources: [a.yaml]\n",
+            )
+            .unwrap();
+    }
+    assert_eq!(objects.kustomizations.len(), 64);
+    assert_eq!(
+        objects
+            .unsupported
+            .iter()
+            .filter(|(r, why)| r.kind == "Kustomization" && why.contains("more Kustomizations"))
+            .count(),
+        6
+    );
+}

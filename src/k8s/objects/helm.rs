@@ -68,7 +68,11 @@ pub struct ValuesFrom {
 pub(super) fn is_values_document(doc: &Node) -> bool {
     matches!(doc.value, Value::Map(_))
         && doc.get("kind").is_none()
-        && LinkerdValues::from_tree(doc, "", "").is_ok_and(|v| !v.is_empty())
+        // A value of the wrong type is still Linkerd's: read it, to say where it is wrong.
+        && match LinkerdValues::from_tree(doc, "", "") {
+            Ok(v) => !v.is_empty(),
+            Err(_) => true,
+        }
 }
 
 /// Values read from a tree, with their anchors parsed.
