@@ -742,7 +742,7 @@ fn too_many_values_from_entries_are_refused_and_one_configmap_named_many_times_s
     let entry = "    - {kind: ConfigMap, name: big, valuesKey: values.yaml}\n";
     let release = |n: usize| {
         format!(
-            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: l, namespace: f}}\nspec:\n  valuesFrom:\n{}",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: linkerd, namespace: f}}\nspec:\n  valuesFrom:\n{}",
             entry.repeat(n)
         )
     };
@@ -789,4 +789,82 @@ fn more_kustomizations_than_read_are_named_not_applied() {
             .count(),
         6
     );
+}
+
+#[test]
+fn a_static_anchor_secret_that_expired_last_month_is_a_past_break_not_cannot_model() {
+    // cert-manager renews the identity issuer under a CA ClusterIssuer whose anchor Secret
+    // (made by step a year ago, for a year) expired 30 days ago.
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rng(22);
+    let a = Ca::self_signed(
+        &CertSpec::ca("root.linkerd.cluster.local", Duration::days(365)),
+        PrivateKey::generate(&mut r),
+        T0 - Duration::days(395),
+        &mut r,
+    )
+    .unwrap();
+    let key = a.private_key().secret_pkcs8_pem();
+    let anchor_secret = secret(
+        dir.path(),
+        "cert-manager",
+        "linkerd-trust-anchor",
+        &[("tls.crt", &a.certificate().to_pem()), ("tls.key", &key)],
+        "yaml",
+    );
+    let cluster_issuer = "apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: linkerd-trust-anchor
+spec:
+  ca:
+    secretName: linkerd-trust-anchor
+"
+    .to_owned();
+    let certificate = "apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: linkerd-identity-issuer
+  namespace: linkerd
+spec:
+  secretName: linkerd-identity-issuer
+  duration: 48h
+  renewBefore: 25h
+  issuerRef:
+    name: linkerd-trust-anchor
+    kind: ClusterIssuer
+  commonName: identity.linkerd.cluster.local
+  isCA: true
+  privateKey:
+    algorithm: ECDSA
+"
+    .to_owned();
+    let docs = [
+        ("anchor.yaml", anchor_secret),
+        ("issuer.yaml", cluster_issuer),
+        ("certificate.yaml", certificate),
+    ];
+    let report = plan_at(objects(&docs), T0, 400);
+    let out = report.to_string();
+    let b = report.report.run.first_break.as_ref().expect(&out);
+    assert!(b.at <= T0 - Duration::days(30) + Duration::DAY, "{out}");
+    assert!(report.report.broke_before_start(), "{out}");
+    assert!(out.contains("before the start, already happened"), "{out}");
+}
+
+#[test]
+fn another_charts_values_from_is_not_linkerds_business() {
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: cert-manager, namespace: flux-system}
+spec:
+  chart: {spec: {chart: cert-manager}}
+  valuesFrom:
+    - {kind: Secret, name: cm-values}
+";
+    let cluster = Cluster::resolve(
+        Objects::read("r.yaml", release).unwrap(),
+        &ResolveOptions::default(),
+    );
+    assert!(cluster.lints().iter().all(|l| l.id != "helm-values-unreadable"));
 }

@@ -155,7 +155,21 @@ pub(super) fn helm_release(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>
                 .unwrap_or(false),
         });
     }
-    if out.values.is_empty() && out.values_from.is_empty() {
+    // Another chart's valuesFrom is not Linkerd's business (and its Secrets are not ours to
+    // ask for): a release is Linkerd's when its chart, chartRef or name says so, or its own
+    // values set Linkerd's.
+    let named = |n: Option<&Node>| {
+        n.and_then(Node::as_str)
+            .is_some_and(|s| s.contains("linkerd"))
+    };
+    let linkerd = named(
+        spec.get("chart")
+            .and_then(|c| c.get("spec"))
+            .and_then(|c| c.get("chart")),
+    ) || named(spec.get("chartRef").and_then(|c| c.get("name")))
+        || named(spec.get("releaseName"))
+        || c.obj.name.contains("linkerd");
+    if out.values.is_empty() && (out.values_from.is_empty() || !linkerd) {
         return Ok(None);
     }
     out.release_namespace = c
