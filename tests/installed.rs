@@ -866,5 +866,10 @@ spec:
         Objects::read("r.yaml", release).unwrap(),
         &ResolveOptions::default(),
     );
-    assert!(cluster.lints().iter().all(|l| l.id != "helm-values-unreadable"));
+    assert!(
+        cluster
+            .lints()
+            .iter()
+            .all(|l| l.id != "helm-values-unreadable")
+    );
 }

@@ -303,8 +303,9 @@ fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
     };
     let renewal =
         crate::renewal::RenewalPolicy::from_spec(spec).renewal_time(not_before, not_after);
-    let end = cfg.start.checked_add(cfg.horizon).unwrap_or(cfg.start);
-    if renewal.renew_at >= end || renewal.renew_at < cfg.start {
+    let now = cfg.now();
+    let end = now.checked_add(cfg.horizon).unwrap_or(now);
+    if renewal.renew_at >= end || renewal.renew_at < now {
         return Vec::new();
     }
     vec![crate::lint::Finding {
@@ -313,7 +314,7 @@ fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
         subject: format!("Certificate/{}", cfg.names.anchor),
         message: format!(
             "cert-manager re-keys Linkerd's anchor on day {} ({}; {}), inside this plan's {}: proxies hold the anchor they loaded at start, so this is an unplanned anchor rotation (the timeline shows what follows); rotate by the procedure before it, or keep the renewal past it",
-            (renewal.renew_at - cfg.start).whole_days(),
+            (renewal.renew_at - now).whole_days(),
             crate::display::rfc3339(renewal.renew_at),
             renewal.rule,
             crate::duration::GoDuration(cfg.horizon)
