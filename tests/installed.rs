@@ -873,3 +873,30 @@ spec:
             .all(|l| l.id != "helm-values-unreadable")
     );
 }
+
+#[test]
+fn a_buoyant_control_plane_gives_its_values_in_control_plane_config() {
+    let a = anchor(23, T0 - Duration::days(265));
+    let i = issuer(&a, 24, T0 - Duration::days(265), 365);
+    let cp = format!(
+        "apiVersion: linkerd.buoyant.io/v1alpha1
+kind: ControlPlane
+metadata:
+  name: linkerd-control-plane
+spec:
+  components:
+    linkerd:
+      version: enterprise-2.17.1
+      controlPlaneConfig:
+{}",
+        values(&a, &i, "x", 8)
+    );
+    let report = plan_at(objects(&[("cp.yaml", cp)]), T0, 400);
+    let out = report.to_string();
+    let b = report.report.run.first_break.as_ref().expect(&out);
+    assert_eq!(b.day, 100, "{out}");
+    assert!(
+        out.contains("ControlPlane linkerd-control-plane spec.components.linkerd.controlPlaneConfig.identity.issuer.tls.crtPEM"),
+        "{out}"
+    );
+}

@@ -244,18 +244,31 @@ pub(super) fn application(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>,
     Ok(Some(out))
 }
 
-/// Buoyant Enterprise for Linkerd's `ControlPlane` (`linkerd.buoyant.io`):
-/// `spec.components.linkerd.values`.
+/// Buoyant Enterprise for Linkerd's `ControlPlane` (`linkerd.buoyant.io/v1alpha1`): the
+/// chart's values in `spec.components.linkerd.controlPlaneConfig` (as Buoyant's docs and
+/// public set-ups write it; `values` read too).
 pub(super) fn control_plane(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>, K8sError> {
-    let values = ["spec", "components", "linkerd", "values"]
+    let linkerd = ["spec", "components", "linkerd"]
         .iter()
         .try_fold(doc, |n, k| n.get(k));
-    let Some(values) = values.filter(|v| matches!(v.value, Value::Map(_))) else {
-        return Ok(None);
-    };
     let origin = format!("ControlPlane {}", c.obj.key());
-    let out = values_at(c, values, &origin, "spec.components.linkerd.values")?;
-    Ok((!out.values.is_empty()).then_some(out))
+    let mut out = empty();
+    for key in ["values", "controlPlaneConfig"] {
+        let Some(values) = linkerd
+            .and_then(|l| l.get(key))
+            .filter(|v| matches!(v.value, Value::Map(_)))
+        else {
+            continue;
+        };
+        let path = format!("spec.components.linkerd.{key}");
+        out.values
+            .merge(values_at(c, values, &origin, &path)?.values);
+    }
+    if out.values.is_empty() {
+        return Ok(None);
+    }
+    anchors_of(c, doc, &mut out)?;
+    Ok(Some(out))
 }
 
 /// Parses the anchors of merged values into `out`.
