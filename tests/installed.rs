@@ -57,6 +57,35 @@ fn plan_at(objects: Objects, now: OffsetDateTime, days: i64) -> PlanReport {
     PlanReport::new(&cluster, &cfg, &mut rng(7)).unwrap()
 }
 
+/// `plan_at`, its text, and its first break's time and day (the text names the case when
+/// there is none).
+fn broke(
+    objects: Objects,
+    now: OffsetDateTime,
+    days: i64,
+) -> (PlanReport, String, OffsetDateTime, i64) {
+    let report = plan_at(objects, now, days);
+    let out = report.to_string();
+    let (at, day) = {
+        let b = report.report.run.first_break.as_ref().expect(&out);
+        (b.at, b.day)
+    };
+    (report, out, at, day)
+}
+
+/// A Secret holding `ca`'s certificate and key under `crt` and `key` (`tls.crt`/`tls.key`,
+/// or Linkerd's own `crt.pem`/`key.pem`), as `kubectl create secret generic` writes it.
+fn ca_secret(dir: &std::path::Path, ns: &str, name: &str, ca: &Ca, crt: &str, key: &str) -> String {
+    let pem = ca.private_key().secret_pkcs8_pem();
+    secret(
+        dir,
+        ns,
+        name,
+        &[(crt, &ca.certificate().to_pem()), (key, &pem)],
+        "yaml",
+    )
+}
+
 /// The issuer Secret as `kubectl create secret tls` writes it, and the anchors as the
 /// `linkerd-identity-trust-roots` ConfigMap.
 fn static_install(dir: &std::path::Path, anchor: &Ca, issuer: &Ca) -> Vec<(&'static str, String)> {
@@ -92,12 +121,10 @@ fn a_static_issuer_that_expired_before_today_is_a_break_that_already_happened() 
     let a = anchor(1, T0 - Duration::days(800));
     // Made 395 days ago for a year: it expired 30 days ago.
     let i = issuer(&a, 2, T0 - Duration::days(395), 365);
-    let report = plan_at(objects(&static_install(dir.path(), &a, &i)), T0, 400);
-    let text = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&text);
+    let (report, text, b_at, b_day) = broke(objects(&static_install(dir.path(), &a, &i)), T0, 400);
     // Valid through its notAfter (RFC 5280), refused a second later.
-    assert_eq!(b.at, T0 - Duration::days(30) + Duration::SECOND, "{text}");
-    assert_eq!(b.day, -30, "{text}");
+    assert_eq!(b_at, T0 - Duration::days(30) + Duration::SECOND, "{text}");
+    assert_eq!(b_day, -30, "{text}");
     assert!(report.report.broke_before_start());
     assert!(
         text.contains("(day -30: 30d before the start, already happened)"),
@@ -163,10 +190,8 @@ fn helm_values_with_an_issuer_made_a_year_ago_broke_when_it_expired() {
     let i = issuer(&a, 4, T0 - Duration::days(395), 365);
     // crtExpiry as `date -d +8760h` gave it, a day off the certificate's notAfter.
     let text = values(&a, &i, "2025-12-03T00:00:00Z", 0);
-    let report = plan_at(objects(&[("values.yaml", text.clone())]), T0, 400);
-    let out = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&out);
-    assert_eq!(b.day, -30, "{out}");
+    let (report, out, _, b_day) = broke(objects(&[("values.yaml", text.clone())]), T0, 400);
+    assert_eq!(b_day, -30, "{out}");
     assert!(out.contains("already happened"), "{out}");
     // The cause names where the certificate came from: the values file and key.
     assert!(
@@ -203,12 +228,10 @@ fn an_umbrella_charts_issuer_expiring_in_100_days_breaks_on_day_100() {
         values(&a, &i, "2026-04-11T00:00:00Z", 2)
     );
     for now in [T0, T0 + Duration::days(10)] {
-        let report = plan_at(objects(&[("values.yaml", text.clone())]), now, 400);
-        let out = report.to_string();
-        let b = report.report.run.first_break.as_ref().expect(&out);
-        assert_eq!(b.at, T0 + Duration::days(100) + Duration::SECOND, "{out}");
+        let (report, out, b_at, b_day) = broke(objects(&[("values.yaml", text.clone())]), now, 400);
+        assert_eq!(b_at, T0 + Duration::days(100) + Duration::SECOND, "{out}");
         assert_eq!(
-            b.day,
+            b_day,
             (T0 + Duration::days(100) - now).whole_days(),
             "{out}"
         );
@@ -232,13 +255,13 @@ fn linkerd_install_output_of_an_old_stable_release_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let a = anchor(7, T0 - Duration::days(300));
     let i = issuer(&a, 8, T0 - Duration::days(300), 365);
-    let key = i.private_key().secret_pkcs8_pem();
-    let issuer_secret = secret(
+    let issuer_secret = ca_secret(
         dir.path(),
         "linkerd",
         "linkerd-identity-issuer",
-        &[("crt.pem", &i.certificate().to_pem()), ("key.pem", &key)],
-        "yaml",
+        &i,
+        "crt.pem",
+        "key.pem",
     );
     let global = serde_json::json!({
         "linkerdNamespace": "linkerd",
@@ -258,10 +281,8 @@ fn linkerd_install_output_of_an_old_stable_release_is_read() {
         "yaml",
     ]);
     let docs = [("install.yaml", format!("{issuer_secret}---\n{config}"))];
-    let report = plan_at(objects(&docs), T0, 400);
-    let out = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&out);
-    assert_eq!(b.day, 65, "{out}");
+    let (_, out, _, b_day) = broke(objects(&docs), T0, 400);
+    assert_eq!(b_day, 65, "{out}");
     assert!(
         out.contains("data.global identityContext.trustAnchorsPem"),
         "{out}"
@@ -333,10 +354,8 @@ spec:
         ("anchors.yaml", anchors),
         ("issuer.yaml", issuer_values),
     ];
-    let report = plan_at(objects(&docs), T0, 400);
-    let out = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&out);
-    assert_eq!(b.day, 100, "{out}");
+    let (_, out, _, b_day) = broke(objects(&docs), T0, 400);
+    assert_eq!(b_day, 100, "{out}");
     assert!(
         out.contains("spec.valuesFrom[1] (Secret flux-system/linkerd-issuer tls.crt)"),
         "{out}"
@@ -398,10 +417,8 @@ spec:
         yaml_str(&i.private_key().secret_pkcs8_pem()),
     );
     let docs = [("app.yaml", app)];
-    let report = plan_at(objects(&docs), T0, 400);
-    let out = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&out);
-    assert_eq!(b.day, 100, "{out}");
+    let (report, out, _, b_day) = broke(objects(&docs), T0, 400);
+    assert_eq!(b_day, 100, "{out}");
     assert!(
         out.contains("Application argocd/linkerd-control-plane spec.source.helm.parameters[1] identity.issuer.tls.crtPEM"),
         "{out}"
@@ -616,18 +633,14 @@ fn a_static_anchor_from_values_expiring_in_100_days_is_the_break_and_named() {
     .unwrap();
     let i = issuer(&a, 19, T0 - Duration::days(5), 90);
     let text = values(&a, &i, "2026-03-27T00:00:00Z", 0);
-    let report = plan_at(objects(&[("values.yaml", text)]), T0, 400);
-    let out = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&out);
+    let (_, out, _, b_day) = broke(objects(&[("values.yaml", text)]), T0, 400);
     // The issuer (90 days, static) expires first, on day 85; with a 365-day issuer the
     // anchor's own notAfter, on day 100, would be: both name the values they came from.
-    assert_eq!(b.day, 85, "{out}");
+    assert_eq!(b_day, 85, "{out}");
     let i = issuer(&a, 19, T0 - Duration::days(5), 365);
     let text = values(&a, &i, "2026-12-27T00:00:00Z", 0);
-    let report = plan_at(objects(&[("values.yaml", text)]), T0, 400);
-    let out = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&out);
-    assert_eq!(b.day, 100, "{out}");
+    let (_, out, _, b_day) = broke(objects(&[("values.yaml", text)]), T0, 400);
+    assert_eq!(b_day, 100, "{out}");
     assert!(
         out.lines().any(|l| l.starts_with("cause: ")
             && l.contains("the trust anchor CN=root.linkerd.cluster.local from values.yaml identityTrustAnchorsPEM")),
@@ -691,10 +704,8 @@ fn check_agrees_with_plan_on_every_new_shape() {
         ),
     ];
     for (what, docs, from) in shapes {
-        let report = plan_at(objects(&docs), T0, 400);
-        let out = report.to_string();
-        let b = report.report.run.first_break.as_ref().expect(&out);
-        assert_eq!(b.day, 100, "{what}: {out}");
+        let (_, out, _, b_day) = broke(objects(&docs), T0, 400);
+        assert_eq!(b_day, 100, "{what}: {out}");
         assert!(out.contains(from), "{what}: {out}");
         let c = check(objects(&docs), T0);
         let text = c.to_string();
@@ -804,13 +815,13 @@ fn a_static_anchor_secret_that_expired_last_month_is_a_past_break_not_cannot_mod
         &mut r,
     )
     .unwrap();
-    let key = a.private_key().secret_pkcs8_pem();
-    let anchor_secret = secret(
+    let anchor_secret = ca_secret(
         dir.path(),
         "cert-manager",
         "linkerd-trust-anchor",
-        &[("tls.crt", &a.certificate().to_pem()), ("tls.key", &key)],
-        "yaml",
+        &a,
+        "tls.crt",
+        "tls.key",
     );
     let cluster_issuer = "apiVersion: cert-manager.io/v1
 kind: ClusterIssuer
@@ -844,10 +855,8 @@ spec:
         ("issuer.yaml", cluster_issuer),
         ("certificate.yaml", certificate),
     ];
-    let report = plan_at(objects(&docs), T0, 400);
-    let out = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&out);
-    assert!(b.at <= T0 - Duration::days(30) + Duration::DAY, "{out}");
+    let (report, out, b_at, _) = broke(objects(&docs), T0, 400);
+    assert!(b_at <= T0 - Duration::days(30) + Duration::DAY, "{out}");
     assert!(report.report.broke_before_start(), "{out}");
     assert!(out.contains("before the start, already happened"), "{out}");
 }
@@ -891,10 +900,8 @@ spec:
 {}",
         values(&a, &i, "x", 8)
     );
-    let report = plan_at(objects(&[("cp.yaml", cp)]), T0, 400);
-    let out = report.to_string();
-    let b = report.report.run.first_break.as_ref().expect(&out);
-    assert_eq!(b.day, 100, "{out}");
+    let (_, out, _, b_day) = broke(objects(&[("cp.yaml", cp)]), T0, 400);
+    assert_eq!(b_day, 100, "{out}");
     assert!(
         out.contains("ControlPlane linkerd-control-plane spec.components.linkerd.controlPlaneConfig.identity.issuer.tls.crtPEM"),
         "{out}"
