@@ -145,6 +145,9 @@ fn a_static_issuer_that_expired_before_today_is_a_break_that_already_happened() 
     );
     let html = report.to_html("t");
     assert!(html.contains("30d before the start, already happened"));
+    // The replayed time before the present is shaded and the present marked.
+    assert!(html.contains(r#"<rect class="past""#) && html.contains("start (now)"));
+    assert!(text.contains("Secret holds (as given) "), "{text}");
     // check at the same present says the same: broken since its notAfter, 30 days ago.
     let c = check(objects(&static_install(dir.path(), &a, &i)), T0);
     let f = c

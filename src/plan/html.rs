@@ -220,6 +220,17 @@ impl Report {
             );
             d += step;
         }
+        // A replay of a break that already happened: the time before the present is shaded
+        // and labelled, the present marked.
+        if self.run_start < self.start {
+            let (x0, x1) = (axis.x(self.run_start), axis.x(self.start));
+            let _ = write!(
+                axis_svg,
+                r#"<rect class="past" x="{x0:.1}" y="28" width="{:.1}" height="{:.1}"><title>before the start: replayed to show a break that already happened</title></rect><line class="now" x1="{x1:.1}" x2="{x1:.1}" y1="28" y2="{bottom:.1}"/><text class="axis" x="{x1:.1}" y="10">start (now)</text>"#,
+                (x1 - x0).max(1.0),
+                bottom - 28.0
+            );
+        }
         // The first break.
         let mut brk = String::new();
         if let Some(b) = &run.first_break {
@@ -263,7 +274,7 @@ impl Report {
 body{{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#111;background:#fff}}
 h1{{font-size:18px;margin:0 0 4px}} p.verdict{{margin:0 0 8px;font-weight:600}}
 svg text{{font-size:12px;fill:#111}} text.lane{{font-size:11px;font-weight:600}} text.axis{{fill:#444;text-anchor:middle}}
-line.grid{{stroke:#ddd}} line.tick{{stroke:#eee}}
+line.grid{{stroke:#ddd}} line.tick{{stroke:#eee}} rect.past{{fill:#f2f2f2}} line.now{{stroke:#111;stroke-width:1.5}}
 rect.cert{{fill:#b8b8b8;stroke:#555;stroke-width:.5}} rect.cert.rekey{{fill:#6d6d6d}}
 path.rekey-mark{{fill:#000}}
 rect.roots{{stroke:#333;stroke-width:.5}} rect.roots.n0{{fill:#fff}} rect.roots.n1{{fill:#d9d9d9}} rect.roots.n2{{fill:#a6a6a6}} rect.roots.n3{{fill:#7a7a7a}}

@@ -370,7 +370,8 @@ impl CertManager {
         Ok(Some(self.push(issued, event, cfg.topology.roots.holds)))
     }
 
-    /// Today's issuer Secret as the first generation.
+    /// Today's issuer Secret as the first generation; `name` starts the line (`Secret holds
+    /// (today) Certificate linkerd/linkerd-identity-issuer`).
     pub(crate) fn adopt_issuer(
         &mut self,
         issuer: Ca,
@@ -382,7 +383,7 @@ impl CertManager {
             now,
             Who::CertManager,
             format!(
-                "Secret holds (today) {name}: identity issuer #1, notBefore {}, notAfter {}",
+                "{name}: identity issuer #1, notBefore {}, notAfter {}",
                 rfc3339(issuer.certificate().not_before()),
                 rfc3339(issuer.certificate().not_after())
             ),

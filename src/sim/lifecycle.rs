@@ -135,10 +135,13 @@ impl<R: CryptoRngCore> Engine<R> {
     /// controller, the pods with their first leaves, and the planned steps.
     pub(crate) fn install(&mut self) -> Result<(), Error> {
         let cfg = Arc::clone(&self.cfg);
-        let verb = if cfg.secrets.is_some() {
-            "Secret holds (today)"
-        } else {
-            "Issued"
+        // A replay of a break that already happened starts before the present: what the
+        // Secrets hold is as given, not "today".
+        let replay = cfg.present.is_some();
+        let verb = match (cfg.secrets.is_some(), replay) {
+            (true, false) => "Secret holds (today)",
+            (true, true) => "Secret holds (as given)",
+            (false, _) => "Issued",
         };
         let mut above = Vec::new();
         for (ca, node) in std::mem::take(&mut self.pending_above)
@@ -150,7 +153,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 Who::CertManager,
                 format!(
                     "{} {}: CA {} (notBefore {}, notAfter {}){}",
-                    node_verb(node.kind, verb),
+                    node_verb(node.kind, verb, replay),
                     node.name,
                     c.subject(),
                     rfc3339(c.not_before()),
@@ -170,7 +173,7 @@ impl<R: CryptoRngCore> Engine<R> {
             Who::CertManager,
             format!(
                 "{} {}{}: trust anchor {} (notBefore {}, notAfter {}){}",
-                node_verb(kind, verb),
+                node_verb(kind, verb, replay),
                 if kind.is_managed() {
                     "Certificate "
                 } else {
@@ -234,7 +237,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 };
                 self.cm.adopt_issuer(
                     state.issuer.clone_ca(),
-                    &label,
+                    &format!("{verb} {label}"),
                     (self.now, cfg.topology.roots.holds),
                     &mut self.timeline,
                 );
@@ -309,9 +312,10 @@ fn short_name(c: &crate::cert::Certificate) -> String {
 }
 
 /// The verb of an install line: what holds a CA of `kind` at the start.
-fn node_verb(kind: CaKind, verb: &str) -> &str {
+fn node_verb(kind: CaKind, verb: &str, replay: bool) -> &str {
     match kind {
         CaKind::Managed => verb,
+        _ if replay => "Given",
         _ => "Today",
     }
 }
