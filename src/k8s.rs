@@ -48,8 +48,8 @@ use std::fmt;
 
 pub use crate::lint::{Finding, Severity};
 pub use cluster::{
-    AnchorSecrets, Cluster, IssuerResolution, IssuerSecretProblem, LinkerdState,
-    ManagedCertificate, ResolveOptions, ResolvedBundle, SourceCerts,
+    AnchorSecrets, CertManagerVersion, Cluster, IssuerResolution, IssuerSecretProblem,
+    LinkerdState, ManagedCertificate, ResolveOptions, ResolvedBundle, SourceCerts,
 };
 pub use manifests::{auto_manifests, auto_objects};
 pub use names::{NameError, NameRule, check_name};

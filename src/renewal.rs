@@ -9,6 +9,12 @@
 //!
 //! then truncates to whole seconds. A certificate is due when `renewal time <= now`.
 
+mod windows;
+pub use windows::{
+    NEVER, RenewalSpec, RenewalSpecPolicy, RenewalWindow, WindowError, Windowed,
+    cert_manager_renewal, longest_wait, renewal_words,
+};
+
 use crate::cert::Certificate;
 use crate::duration::GoDuration;
 use crate::lint::{Finding, Severity};
@@ -37,6 +43,15 @@ pub enum RenewalPolicy {
     /// linkerd2-proxy's identity refresh: 70% of the remaining life after the certificate was
     /// received, clamped to [10s, 24h]. certcycle takes notBefore as the receipt time.
     LinkerdProxy,
+    /// cert-manager before 1.21: as [`RenewalPolicy::CertManager`], but `renewBeforePercentage`
+    /// is `d * p / 100` in int64 nanoseconds, which wraps for lifetimes over about 292.5/p
+    /// years (v1.20 `pkg/util/pki/renewaltime.go` `RenewBefore`; #8947).
+    CertManagerBefore1_21 {
+        /// `spec.renewBefore`.
+        renew_before: Option<Duration>,
+        /// `spec.renewBeforePercentage`.
+        renew_before_percentage: Option<i32>,
+    },
 }
 
 impl RenewalPolicy {
@@ -50,6 +65,12 @@ impl RenewalPolicy {
 
     /// cert-manager's policy with a spec's `renewBefore` / `renewBeforePercentage`.
     pub fn from_spec(spec: &CertSpec) -> Self {
+        if spec.percentage_wraps {
+            return Self::CertManagerBefore1_21 {
+                renew_before: spec.renew_before,
+                renew_before_percentage: spec.renew_before_percentage,
+            };
+        }
         Self::CertManager {
             renew_before: spec.renew_before,
             renew_before_percentage: spec.renew_before_percentage,
@@ -64,7 +85,11 @@ impl RenewalPolicy {
             Self::CertManager {
                 renew_before,
                 renew_before_percentage,
-            } => cert_manager_renew_before(lifetime, renew_before, renew_before_percentage),
+            } => cert_manager_renew_before(lifetime, renew_before, renew_before_percentage, false),
+            Self::CertManagerBefore1_21 {
+                renew_before,
+                renew_before_percentage,
+            } => cert_manager_renew_before(lifetime, renew_before, renew_before_percentage, true),
             Self::Step { percent_used } => {
                 // Smallest t with (t - notBefore)·100 >= percent·lifetime.
                 let ns = lifetime.whole_nanoseconds().max(0);
@@ -110,12 +135,22 @@ fn nanos(n: i128) -> Duration {
     Duration::new(secs, sub)
 }
 
-/// cert-manager's `desiredRenewalTime`: how long before expiry to renew, and why.
+/// cert-manager's `desiredRenewalTime`: how long before expiry to renew, and why. `wraps`:
+/// before 1.21, whose percentage product wrapped in int64 nanoseconds.
 fn cert_manager_renew_before(
     lifetime: Duration,
     renew_before: Option<Duration>,
     percentage: Option<i32>,
+    wraps: bool,
 ) -> (Duration, Rule) {
+    // Go's notAfter.Sub(notBefore) saturates at the int64 nanosecond range (about 292 years).
+    let go_ns =
+        i64::try_from(lifetime.whole_nanoseconds()).unwrap_or(if lifetime < Duration::ZERO {
+            i64::MIN
+        } else {
+            i64::MAX
+        });
+    let lifetime = Duration::nanoseconds(go_ns);
     if let Some(rb) = renew_before.filter(|rb| *rb > Duration::ZERO && *rb < lifetime) {
         return (rb, Rule::RenewBefore(rb));
     }
@@ -124,9 +159,16 @@ fn cert_manager_renew_before(
         lifetime,
     });
     if let Some(p) = percentage.filter(|p| *p > 0 && *p < 100) {
-        // In i128 nanoseconds: Go's int64 product overflowed for long lifetimes (cert-manager
-        // fixed it to give `d * p / 100` exactly, as here).
-        let rb = nanos(lifetime.whole_nanoseconds() * i128::from(p) / 100);
+        let rb = if wraps {
+            // v1.20: `actualDuration * time.Duration(pct) / 100`, int64 arithmetic that wraps.
+            Duration::nanoseconds(go_ns.wrapping_mul(i64::from(p)) / 100)
+        } else {
+            // v1.21: `time.Duration(float64(actualDuration) * float64(pct) / 100)`; the
+            // conversion truncates toward zero (in range: p < 100).
+            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+            let ns = (go_ns as f64 * f64::from(p) / 100.0) as i64;
+            Duration::nanoseconds(ns)
+        };
         return (
             rb,
             Rule::RenewBeforePercentage {
@@ -135,7 +177,7 @@ fn cert_manager_renew_before(
             },
         );
     }
-    let rb = nanos(lifetime.whole_nanoseconds() / 3);
+    let rb = Duration::nanoseconds(go_ns / 3);
     (rb, Rule::TwoThirds { fallback })
 }
 
@@ -206,6 +248,8 @@ pub enum Rule {
         /// Whether the [10s, 24h] clamp applied.
         clamped: bool,
     },
+    /// cert-manager 1.21 `renewal.policy: Disabled`: never renewed.
+    Disabled,
 }
 
 impl fmt::Display for Rule {
@@ -241,6 +285,9 @@ impl fmt::Display for Rule {
                 fallback(f, fb)
             }
             Self::StepPercentUsed(p) => write!(f, "step needs-renewal: {p}% of the lifetime used"),
+            Self::Disabled => f.write_str(
+                "cert-manager renewal.policy Disabled: never renewed, it expires at its notAfter",
+            ),
             Self::LinkerdProxy { clamped } => write!(
                 f,
                 "linkerd-proxy: 70% of the remaining life{}",
@@ -385,12 +432,8 @@ pub fn next_action<'a>(
 pub(crate) fn renews_after(spec: &CertSpec) -> Option<Duration> {
     let start = OffsetDateTime::UNIX_EPOCH;
     let end = start.checked_add(spec.get_duration())?;
-    Some(
-        RenewalPolicy::from_spec(spec)
-            .renewal_time(start, end)
-            .renew_at
-            - start,
-    )
+    // `Disabled` never renews: a period past any horizon (NEVER - 1970 is about 8000 years).
+    Some(cert_manager_renewal(spec, start, end).0.renew_at - start)
 }
 
 /// cert-manager's admission limits (`MinimumCertificateDuration`, `MinimumRenewBefore`).
@@ -419,6 +462,12 @@ pub enum SpecError {
     /// Both `renewBefore` and `renewBeforePercentage` are set.
     #[error("renewBefore and renewBeforePercentage are mutually exclusive")]
     MutuallyExclusive,
+    /// `renewal.windows` with `renewal.policy: Disabled` (cert-manager 1.21's webhook).
+    #[error("windows cannot be set when renewal.policy is set to Disabled")]
+    WindowsWithDisabled,
+    /// A `renewal.windows` entry the webhook refuses.
+    #[error("renewal window: {0}")]
+    Window(WindowError),
     /// `renewBeforePercentage` outside (0, 100).
     #[error("renewBeforePercentage {0} must be between 0 and 100, exclusive")]
     PercentageOutOfRange(i32),

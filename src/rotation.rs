@@ -22,7 +22,7 @@ use crate::cert::Certificate;
 use crate::error::Error;
 use crate::issue::{Ca, IssuedCa};
 use crate::key::PrivateKey;
-use crate::renewal::{RenewalPolicy, RenewalState};
+use crate::renewal::RenewalState;
 use crate::spec::{CertSpec, RotationPolicy};
 use crate::verify::{VerifyError, VerifyOptions, verify};
 use rand_core::CryptoRngCore;
@@ -177,7 +177,8 @@ pub fn renew_issuer_if_due(
     now: OffsetDateTime,
     rng: &mut impl CryptoRngCore,
 ) -> Result<Option<IssuedCa>, Error> {
-    let renewal = RenewalPolicy::from_spec(spec).for_certificate(current.certificate());
+    let c = current.certificate();
+    let renewal = crate::renewal::cert_manager_renewal(spec, c.not_before(), c.not_after()).0;
     if let RenewalState::NotDue { .. } = renewal.state(now) {
         return Ok(None);
     }

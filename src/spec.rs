@@ -40,6 +40,11 @@ pub struct CertSpec {
     pub(crate) backdate: Duration,
     pub(crate) renew_before: Option<Duration>,
     pub(crate) renew_before_percentage: Option<i32>,
+    /// cert-manager 1.21's `spec.renewal`.
+    pub(crate) renewal: Option<crate::renewal::RenewalSpec>,
+    /// cert-manager before 1.21 computed `renewBeforePercentage` in int64 nanoseconds, which
+    /// wraps for long lifetimes (#8947).
+    pub(crate) percentage_wraps: bool,
     pub(crate) is_ca: bool,
     pub(crate) path_len: Option<u8>,
     pub(crate) key_usage: KeyUsage,
@@ -59,6 +64,8 @@ impl CertSpec {
             backdate: Duration::ZERO,
             renew_before: None,
             renew_before_percentage: None,
+            renewal: None,
+            percentage_wraps: false,
             is_ca: true,
             path_len: None,
             key_usage: KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN,
@@ -160,6 +167,37 @@ impl CertSpec {
     /// What [`CertSpec::renew_before_percentage`] set (`renewBeforePercentage`).
     pub fn get_renew_before_percentage(&self) -> Option<i32> {
         self.renew_before_percentage
+    }
+
+    /// cert-manager 1.21's `spec.renewal`: `policy: Disabled` (never renewed) or renewal
+    /// windows ([`crate::renewal::cert_manager_renewal`] applies them).
+    pub fn renewal(mut self, renewal: crate::renewal::RenewalSpec) -> Self {
+        self.renewal = Some(renewal);
+        self
+    }
+
+    /// Without [`CertSpec::renewal`] (as a cert-manager older than 1.21 reads the spec).
+    pub fn without_renewal(mut self) -> Self {
+        self.renewal = None;
+        self
+    }
+
+    /// What [`CertSpec::renewal`] set.
+    pub fn get_renewal(&self) -> Option<&crate::renewal::RenewalSpec> {
+        self.renewal.as_ref()
+    }
+
+    /// Renewal by cert-manager before 1.21, whose `renewBeforePercentage` arithmetic wraps in
+    /// int64 nanoseconds for lifetimes over about 292.5/p years (#8947, fixed in 1.21): the
+    /// renewal time is then what the old controller computed, garbage included.
+    pub fn percentage_wraps(mut self, wraps: bool) -> Self {
+        self.percentage_wraps = wraps;
+        self
+    }
+
+    /// What [`CertSpec::percentage_wraps`] set.
+    pub fn get_percentage_wraps(&self) -> bool {
+        self.percentage_wraps
     }
 
     /// Whether this is a CA.

@@ -151,15 +151,24 @@ pub(crate) struct Resolve {
     /// The trust roots as a PEM file, when no Bundle, ConfigMap or Helm values hold them.
     #[arg(long, value_name = "FILE")]
     pub(crate) trust_roots: Option<String>,
-    /// cert-manager before 1.18 (rotationPolicy defaults to Never there, Always since).
-    #[arg(long = "cert-manager-before-1.18")]
+    /// cert-manager before 1.18 (rotationPolicy defaults to Never there, Always since); the
+    /// same as --cert-manager-version 1.17.
+    #[arg(
+        long = "cert-manager-before-1.18",
+        conflicts_with = "cert_manager_version"
+    )]
     pub(crate) cert_manager_before_1_18: bool,
+    /// The cert-manager release the cluster runs: the rotationPolicy default (Always since
+    /// 1.18), spec.renewal (since 1.21), renewBeforePercentage's overflow (before 1.21).
+    #[arg(long, value_name = "VERSION", default_value = "1.21.0", value_parser = clap::value_parser!(certcycle::k8s::CertManagerVersion))]
+    pub(crate) cert_manager_version: certcycle::k8s::CertManagerVersion,
 }
 
 impl Resolve {
     /// How the objects resolve.
     pub(crate) fn options(&self) -> Result<certcycle::k8s::ResolveOptions, Fail> {
-        let mut options = certcycle::k8s::ResolveOptions::default();
+        let mut options = certcycle::k8s::ResolveOptions::default()
+            .cert_manager_version(self.cert_manager_version);
         if self.cert_manager_before_1_18 {
             options = options.cert_manager_before_1_18();
         }

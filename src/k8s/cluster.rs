@@ -18,7 +18,9 @@ use time::OffsetDateTime;
 
 mod secrets;
 mod values;
+mod version;
 pub use secrets::AnchorSecrets;
+pub use version::CertManagerVersion;
 
 /// How the cluster's controllers are assumed to be set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +43,9 @@ pub struct ResolveOptions {
     /// Linkerd's trust roots given apart from the objects (`--trust-roots FILE`): a label for
     /// messages and the certificates. They replace any the objects give.
     pub trust_roots: Option<(String, Vec<Certificate>)>,
+    /// The cert-manager release the cluster runs (default [`CertManagerVersion::CURRENT`]):
+    /// what it does with a Certificate depends on it (DESIGN §11).
+    pub cert_manager: CertManagerVersion,
 }
 
 impl Default for ResolveOptions {
@@ -52,14 +57,26 @@ impl Default for ResolveOptions {
             linkerd_namespace: "linkerd".into(),
             issuer_secret: None,
             trust_roots: None,
+            cert_manager: CertManagerVersion::CURRENT,
         }
     }
 }
 
 impl ResolveOptions {
     /// Assumes cert-manager 1.17 or older (`rotationPolicy` defaults to `Never`).
-    pub fn cert_manager_before_1_18(mut self) -> Self {
-        self.default_rotation_policy = RotationPolicy::Never;
+    pub fn cert_manager_before_1_18(self) -> Self {
+        self.cert_manager_version(CertManagerVersion::new(1, 17, 0))
+    }
+
+    /// Assumes this cert-manager release ([`CertManagerVersion`]); the `rotationPolicy`
+    /// default follows it.
+    pub fn cert_manager_version(mut self, version: CertManagerVersion) -> Self {
+        self.cert_manager = version;
+        self.default_rotation_policy = if version.before(1, 18) {
+            RotationPolicy::Never
+        } else {
+            RotationPolicy::Always
+        };
         self
     }
 }
@@ -330,6 +347,19 @@ impl Cluster {
                     "rotationPolicy: {policy} for Certificate/{} (not set; the default of {since})",
                     o.at.key()
                 ));
+            }
+            let version = self.options.cert_manager;
+            if version.before(1, 21) {
+                // The Certificate CRD of 1.20 and before has no spec.renewal: the API server
+                // prunes it; and renewBeforePercentage is computed in wrapping int64.
+                spec = spec.percentage_wraps(true);
+                if spec.get_renewal().is_some() {
+                    spec = spec.without_renewal();
+                    self.assumptions.push(format!(
+                        "Certificate/{}: spec.renewal is ignored: cert-manager {version} has no such field (added in v1.21.0; the API server prunes it)",
+                        o.at.key()
+                    ));
+                }
             }
             if c.common_name_from_dns {
                 self.assumptions.push(format!(

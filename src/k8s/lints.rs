@@ -17,6 +17,7 @@ impl Cluster {
     /// `ca-key-not-ecdsa`, `anchor-early-rekey`, `ca-rotation-policy-implicit`,
     /// `bundle-single-source`, `bundle-target-key`, `bundle-source-unreadable`,
     /// `bundle-configmap-unreadable`, `bundle-configmap-mismatch`,
+    /// `issuer-ref-incomplete`, `renewal-disabled`, `renewal-window-after-expiry`,
     /// `trust-roots-other-namespace`, `trust-anchors-disagree`, `linkerd-secret-unreadable`,
     /// the values' `helm-values-unreadable` and `issuer-crt-expiry-disagrees`,
     /// `duplicate-object`.
@@ -129,7 +130,15 @@ impl Cluster {
                 ),
                 _ => {}
             }
-            let spec = &c.spec;
+            self.renewal_spec_lints(c, &obj, lint);
+            // The lints below are about the renewBefore rule (windows only delay it; a
+            // Disabled CA never renews: none of them applies, renewal-disabled says it).
+            let disabled = c
+                .spec
+                .get_renewal()
+                .is_some_and(|r| r.policy == crate::renewal::RenewalSpecPolicy::Disabled);
+            let base = c.spec.clone().without_renewal();
+            let spec = &base;
             let duration = spec.get_duration();
             let renews_after = crate::renewal::renews_after(spec).unwrap_or(duration);
             let renew_before = duration - renews_after;
@@ -143,7 +152,7 @@ impl Cluster {
                 );
             }
             let too_late = crate::renewal::issuer_renews_too_late(spec, &leaf);
-            if let (true, Some((window, need))) = (is_identity_issuer, too_late) {
+            if let (true, false, Some((window, need))) = (is_identity_issuer, disabled, too_late) {
                 lint(
                     "issuer-lifetime-too-short",
                     Severity::Warning,
@@ -181,6 +190,7 @@ impl Cluster {
                 );
             }
             if is_anchor
+                && !disabled
                 && spec.get_rotation_policy() == RotationPolicy::Always
                 && crate::renewal::renews_early(duration, renew_before)
             {
@@ -212,7 +222,7 @@ impl Cluster {
                     ),
                 );
             }
-            if spec.is_ca() && !c.explicit_rotation_policy {
+            if spec.is_ca() && !disabled && !c.explicit_rotation_policy {
                 lint(
                     "ca-rotation-policy-implicit",
                     Severity::Warning,
@@ -310,6 +320,103 @@ impl Cluster {
 }
 
 impl Cluster {
+    /// cert-manager 1.21's `spec.renewal` on a CA (`renewal-disabled`,
+    /// `renewal-window-after-expiry`) and, for a cluster on v1.19.0, its re-issue of
+    /// Certificates whose issuerRef omits kind or group (`issuer-ref-incomplete`, #8158).
+    fn renewal_spec_lints(
+        &self,
+        c: &super::cluster::ManagedCertificate,
+        obj: &str,
+        lint: &mut impl FnMut(&'static str, Severity, String, String),
+    ) {
+        use crate::renewal::{RenewalSpecPolicy, Windowed, cert_manager_renewal, longest_wait};
+        let spec = &c.spec;
+        let version = self.options.cert_manager;
+        if spec.is_ca() {
+            let omitted = self.objects.objects.iter().find_map(|o| match &o.resource {
+                Resource::Certificate(co) if o.at == c.object => Some(&co.issuer_ref.omitted),
+                _ => None,
+            });
+            // Only 1.19.0 does it (upgrading to it); at any other release it is history, and
+            // a lint on every seed-shaped manifest would be noise.
+            let at_risk = version == crate::k8s::CertManagerVersion::new(1, 19, 0);
+            if let Some(omitted) = omitted.filter(|m| at_risk && !m.is_empty()) {
+                lint(
+                    "issuer-ref-incomplete",
+                    Severity::Error,
+                    obj.to_owned(),
+                    format!(
+                        "a CA whose issuerRef omits {}: cert-manager v1.19.0 re-issued such Certificates on upgrade (#8158, reverted in v1.19.1){}; set issuerRef.kind and issuerRef.group explicitly",
+                        omitted.join(" and "),
+                        if spec.get_rotation_policy() == RotationPolicy::Always {
+                            ", and with rotationPolicy Always that re-keys this CA: an unplanned rotation"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+        }
+        let Some(renewal) = spec.get_renewal() else {
+            return;
+        };
+        if renewal.policy == RenewalSpecPolicy::Disabled && spec.is_ca() {
+            let when = c.current.as_ref().map_or_else(
+                || format!("{} after each issuance", GoDuration(spec.get_duration())),
+                |cert| crate::display::rfc3339(cert.not_after()),
+            );
+            lint(
+                "renewal-disabled",
+                Severity::Warning,
+                obj.to_owned(),
+                format!(
+                    "renewal.policy Disabled: cert-manager never renews this CA; it expires at its notAfter ({when}) and every certificate under it stops verifying then, unless it is replaced by hand before"
+                ),
+            );
+            return;
+        }
+        if renewal.windows.is_empty() {
+            return;
+        }
+        // Today's certificate: when its renewal falls; else how long a renewal can wait for a
+        // window against the time the rule leaves before notAfter.
+        if let Some(cert) = &c.current {
+            let (r, w) = cert_manager_renewal(spec, cert.not_before(), cert.not_after());
+            if matches!(w, Windowed::Delayed { .. }) && r.renew_at > cert.not_after() {
+                lint(
+                    "renewal-window-after-expiry",
+                    Severity::Error,
+                    obj.to_owned(),
+                    format!(
+                        "its renewal waits for the next renewal window, at {}, after its notAfter {}: it expires first",
+                        crate::display::rfc3339(r.renew_at),
+                        crate::display::rfc3339(cert.not_after())
+                    ),
+                );
+                return;
+            }
+        }
+        let base = spec.clone().without_renewal();
+        let duration = spec.get_duration();
+        let slack = duration - crate::renewal::renews_after(&base).unwrap_or(duration);
+        let from = c
+            .current
+            .as_ref()
+            .map_or(time::OffsetDateTime::UNIX_EPOCH, |cert| cert.not_before());
+        if let Some(wait) = longest_wait(&renewal.windows, from).filter(|w| *w > slack) {
+            lint(
+                "renewal-window-after-expiry",
+                Severity::Warning,
+                obj.to_owned(),
+                format!(
+                    "a renewal can wait up to {} for its next renewal window, more than the {} its rule leaves before notAfter: some renewals fall after expiry",
+                    GoDuration(wait),
+                    GoDuration(slack)
+                ),
+            );
+        }
+    }
+
     /// `trust-anchors-disagree`: Helm values whose anchors are not the ones the proxies load
     /// (the `linkerd-identity-trust-roots` ConfigMap: `--trust-roots`, the Bundle's or the
     /// given ConfigMap's, else the last values source given, as `helm -f` merges them).

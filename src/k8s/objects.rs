@@ -114,6 +114,9 @@ pub struct IssuerRef {
     pub kind: String,
     /// `issuerRef.group`: `cert-manager.io` by default.
     pub group: String,
+    /// Which of `kind` and `group` the manifest left out (defaulted): cert-manager 1.19.0
+    /// alone re-issued such Certificates on upgrade (#8158, reverted in 1.19.1).
+    pub omitted: Vec<&'static str>,
 }
 
 /// A cert-manager `Certificate`.

@@ -301,8 +301,7 @@ fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
             cfg.start.checked_add(duration).unwrap_or(cfg.start),
         ),
     };
-    let renewal =
-        crate::renewal::RenewalPolicy::from_spec(spec).renewal_time(not_before, not_after);
+    let (renewal, _) = crate::renewal::cert_manager_renewal(spec, not_before, not_after);
     let now = cfg.now();
     let end = now.checked_add(cfg.horizon).unwrap_or(now);
     if renewal.renew_at >= end || renewal.renew_at < now {

@@ -8,7 +8,6 @@ use crate::display::{rfc3339, visible};
 use crate::health::{self, ExpiryThreshold};
 use crate::lint::{Finding, Severity};
 use crate::presets::linkerd;
-use crate::renewal::RenewalPolicy;
 use crate::rotation::Phase;
 use crate::spec::CertSpec;
 use std::fmt;
@@ -352,11 +351,11 @@ fn certificates(cluster: &Cluster) -> Vec<ReportCertificate> {
 }
 
 fn renewal(object: String, cert: &Certificate, spec: &CertSpec) -> ReportRenewal {
-    let r = RenewalPolicy::from_spec(spec).for_certificate(cert);
+    let (r, _) = crate::renewal::cert_manager_renewal(spec, cert.not_before(), cert.not_after());
     ReportRenewal {
         object,
         at: r.renew_at,
         managed: true,
-        rule: r.rule.to_string(),
+        rule: crate::renewal::renewal_words(spec, cert.not_before(), cert.not_after()),
     }
 }

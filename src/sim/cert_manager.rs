@@ -13,7 +13,6 @@ use crate::error::Error;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
 use crate::presets::linkerd;
-use crate::renewal::RenewalPolicy;
 use crate::rotation::renewal_key;
 use crate::spec::{CertSpec, RotationPolicy};
 use rand_core::CryptoRngCore;
@@ -221,9 +220,8 @@ impl CertManager {
         self.count_renewal(now)?;
         let node = &cfg.topology.above[i];
         let key = renewal_key(&node.spec, Some(self.above[i].ca.private_key()), rng);
-        let rule = RenewalPolicy::from_spec(&node.spec)
-            .for_certificate(self.above[i].ca.certificate())
-            .rule;
+        let old = self.above[i].ca.certificate();
+        let rule = crate::renewal::renewal_words(&node.spec, old.not_before(), old.not_after());
         let ca = match i.checked_sub(1) {
             Some(p) => self.above[p].ca.issue_ca(&node.spec, key, now, rng)?.ca,
             None => Ca::self_signed(&node.spec, key, now, rng)?,
@@ -269,9 +267,8 @@ impl CertManager {
         let current = self.anchor.as_ref().map(Ca::private_key);
         let key = renewal_key(&cfg.anchor, current, rng);
         let policy = policy_words(&cfg.anchor);
-        let rule = RenewalPolicy::from_spec(&cfg.anchor)
-            .for_certificate(self.anchor_ca()?.certificate())
-            .rule;
+        let old = self.anchor_ca()?.certificate();
+        let rule = crate::renewal::renewal_words(&cfg.anchor, old.not_before(), old.not_after());
         let (ca, causes, signed) = match self.above.last() {
             Some(parent) => (
                 parent.ca.issue_ca(&cfg.anchor, key, now, rng)?.ca,
@@ -498,8 +495,8 @@ fn renewal_at(
             // At least a second after issuance: a certificate cut short at its signer's
             // notAfter renews ever sooner as that nears; time moves on, and the signer's
             // expiry ends it (the CA issuer cannot sign with an expired CA).
-            let renew_at = RenewalPolicy::from_spec(spec)
-                .renewal_time(not_before, not_after)
+            let renew_at = crate::renewal::cert_manager_renewal(spec, not_before, not_after)
+                .0
                 .renew_at
                 .max(not_before + Duration::SECOND);
             *memo = Some(Memo {

@@ -3,7 +3,7 @@
 
 use super::{CERT_MANAGER_GROUP, CertificateObject, Ctx, FieldError, IssuerRef, K8sError};
 use crate::k8s::node::Node;
-use crate::renewal;
+use crate::renewal::{self, RenewalSpec, RenewalSpecPolicy, RenewalWindow, SpecError};
 use crate::spec::{CertSpec, RotationPolicy};
 use time::Duration;
 
@@ -18,16 +18,21 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
     let issuer_node = c
         .opt_map(spec_node, "issuerRef", "spec.issuerRef")?
         .ok_or_else(|| c.err("spec.issuerRef", spec_node.at, FieldError::Missing))?;
+    let kind = c
+        .opt_str(issuer_node, "kind", "spec.issuerRef.kind")?
+        .filter(|k| !k.is_empty());
+    let group = c
+        .opt_str(issuer_node, "group", "spec.issuerRef.group")?
+        .filter(|g| !g.is_empty());
+    let omitted = [("kind", kind.is_none()), ("group", group.is_none())]
+        .into_iter()
+        .filter_map(|(f, missing)| missing.then_some(f))
+        .collect();
     let issuer_ref = IssuerRef {
         name: c.req_name(issuer_node, "name", "spec.issuerRef.name")?,
-        kind: c
-            .opt_str(issuer_node, "kind", "spec.issuerRef.kind")?
-            .filter(|k| !k.is_empty())
-            .unwrap_or_else(|| "Issuer".into()),
-        group: c
-            .opt_str(issuer_node, "group", "spec.issuerRef.group")?
-            .filter(|g| !g.is_empty())
-            .unwrap_or_else(|| CERT_MANAGER_GROUP.into()),
+        kind: kind.unwrap_or_else(|| "Issuer".into()),
+        group: group.unwrap_or_else(|| CERT_MANAGER_GROUP.into()),
+        omitted,
     };
     let is_ca = c.opt_bool(spec_node, "isCA", "spec.isCA")?.unwrap_or(false);
     let common_name = c.opt_str(spec_node, "commonName", "spec.commonName")?;
@@ -147,6 +152,9 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
         spec = spec.renew_before_percentage(p);
     }
     spec = spec.rotation_policy(rotation_policy.unwrap_or(RotationPolicy::Always));
+    if let Some(r) = renewal_spec(c, spec_node)? {
+        spec = spec.renewal(r);
+    }
     Ok(CertificateObject {
         secret_name,
         issuer_ref,
@@ -158,6 +166,64 @@ pub(super) fn certificate(c: &Ctx<'_>, doc: &Node) -> Result<CertificateObject, 
         renewal_at,
     })
 }
+
+/// cert-manager 1.21's `spec.renewal`, checked as its webhook checks it: `policy` one of
+/// `RenewBefore`, `Disabled`; no `windows` with `Disabled`; each window's `cron` parsing,
+/// `windowDuration` positive, `timezone` an IANA name.
+fn renewal_spec(c: &Ctx<'_>, spec_node: &Node) -> Result<Option<RenewalSpec>, K8sError> {
+    let Some(node) = c.opt_map(spec_node, "renewal", "spec.renewal")? else {
+        return Ok(None);
+    };
+    let policy_node = node.get("policy");
+    let policy = match c.opt_str(node, "policy", "spec.renewal.policy")?.as_deref() {
+        Some("RenewBefore") => RenewalSpecPolicy::RenewBefore,
+        Some("Disabled") => RenewalSpecPolicy::Disabled,
+        other => {
+            return Err(c.err(
+                "spec.renewal.policy",
+                policy_node.map_or(node.at, |n| n.at),
+                FieldError::NotOneOf {
+                    value: other.unwrap_or_default().to_owned(),
+                    allowed: "RenewBefore, Disabled",
+                },
+            ));
+        }
+    };
+    let list = c.opt_seq(node, "windows", "spec.renewal.windows")?;
+    if policy == RenewalSpecPolicy::Disabled && !list.is_empty() {
+        return Err(c.err(
+            "spec.renewal.windows",
+            node.get("windows").map_or(node.at, |n| n.at),
+            FieldError::Spec(SpecError::WindowsWithDisabled),
+        ));
+    }
+    if list.len() > MAX_WINDOWS {
+        return Err(c.err(
+            "spec.renewal.windows",
+            node.at,
+            FieldError::TooMany {
+                count: list.len(),
+                max: MAX_WINDOWS,
+            },
+        ));
+    }
+    let mut windows = Vec::new();
+    for (i, w) in list.iter().enumerate() {
+        let path = format!("spec.renewal.windows[{i}]");
+        let cron = c.req_str(w, "cron", &format!("{path}.cron"))?;
+        let duration = c
+            .duration(w, "windowDuration", &format!("{path}.windowDuration"))?
+            .ok_or_else(|| c.err(&format!("{path}.windowDuration"), w.at, FieldError::Missing))?;
+        let tz = c.opt_str(w, "timezone", &format!("{path}.timezone"))?;
+        let window = RenewalWindow::new(&cron, duration, tz.as_deref())
+            .map_err(|e| c.err(&path, w.at, FieldError::Spec(SpecError::Window(e))))?;
+        windows.push(window);
+    }
+    Ok(Some(RenewalSpec { policy, windows }))
+}
+
+/// The most renewal windows read from one Certificate.
+const MAX_WINDOWS: usize = 16;
 
 /// The `CN=` of an RFC 4514 `literalSubject` (`CN=root.linkerd.cluster.local,O=...`).
 fn literal_common_name(subject: &str) -> Option<String> {
