@@ -249,3 +249,75 @@ fn cert_managers_webhook_refusals_are_input_errors_with_their_place() {
     .unwrap_err();
     assert!(e.to_string().contains("spec.renewal.windows[0]"), "{e}");
 }
+
+/// The seed's Bundle written as trust-manager's ClusterBundle (`trust-manager.io/v1alpha2`),
+/// as trust-manager's migration docs map the fields.
+fn seed_with_cluster_bundle() -> String {
+    let i = SEED
+        .find("apiVersion: trust.cert-manager.io/v1alpha1")
+        .expect("the seed's Bundle");
+    let end = SEED[i..].find("\n---").map_or(SEED.len(), |j| i + j + 1);
+    let cluster_bundle = "apiVersion: trust-manager.io/v1alpha2
+kind: ClusterBundle
+metadata:
+  name: linkerd-identity-trust-roots
+spec:
+  sourceRefs:
+    - kind: Secret
+      name: linkerd-trust-anchor
+      key: tls.crt
+    - kind: Secret
+      name: linkerd-previous-anchor
+      key: tls.crt
+  target:
+    configMap:
+      data:
+        - key: ca-bundle.crt
+    namespaceSelector:
+      matchLabels:
+        linkerd.io/is-control-plane: \"true\"
+";
+    format!("{}{cluster_bundle}{}", &SEED[..i], &SEED[end..])
+}
+
+#[test]
+fn the_seed_with_an_equivalent_cluster_bundle_forecasts_the_same() {
+    let text = seed_with_cluster_bundle();
+    assert!(!text.contains("kind: Bundle\n"), "{text}");
+    let seed = plan(SEED, &ResolveOptions::default(), 100);
+    let cb = plan(&text, &ResolveOptions::default(), 100);
+    let (a, b) = (
+        seed.report.run.first_break.as_ref().unwrap(),
+        cb.report.run.first_break.as_ref().unwrap(),
+    );
+    assert_eq!((a.at, a.day), (b.at, b.day));
+    assert_eq!(seed.report.run.timeline.len(), cb.report.run.timeline.len());
+    let c = Cluster::resolve(
+        Objects::read("s.yaml", &text).unwrap(),
+        &ResolveOptions::default(),
+    );
+    let roots = c.trust_roots().unwrap();
+    assert_eq!(roots.object.as_ref().unwrap().kind, "ClusterBundle");
+    assert_eq!(roots.sources.len(), 2);
+    // key "*", a selector and defaultCAs are read too (the selector is named, not modelled).
+    let more = text.replace(
+        "      key: tls.crt\n  target:",
+        "      key: \"*\"\n    - kind: ConfigMap\n      selector:\n        matchLabels: {trust: \"yes\"}\n      key: ca.crt\n  defaultCAs:\n    provider: System\n  target:",
+    );
+    let c = Cluster::resolve(
+        Objects::read("s.yaml", &more).unwrap(),
+        &ResolveOptions::default(),
+    );
+    let labels: Vec<&str> = c
+        .trust_roots()
+        .unwrap()
+        .sources
+        .iter()
+        .map(|(l, _)| l.as_str())
+        .collect();
+    assert!(
+        labels.contains(&"configmap by label selector (not modelled)"),
+        "{labels:?}"
+    );
+    assert!(labels.contains(&"useDefaultCAs"), "{labels:?}");
+}

@@ -499,6 +499,12 @@ impl Cluster {
                 BundleSource::Secret { name, key } => (
                     format!("secret {ns}/{name} {key}"),
                     self.secret(ns, name).map_or(SourceCerts::NotGiven, |s| {
+                        if key == "*" {
+                            // A ClusterBundle's `key: "*"`: every key that holds certificates.
+                            return SourceCerts::Certificates(
+                                s.certificates.values().flatten().cloned().collect(),
+                            );
+                        }
                         match s.unsupported.get(key) {
                             Some(why) => SourceCerts::Unreadable(why.clone()),
                             None => SourceCerts::Certificates(s.certs(key).to_vec()),
@@ -514,6 +520,10 @@ impl Cluster {
                     SourceCerts::Certificates(certs.clone()),
                 ),
                 BundleSource::DefaultCas => ("useDefaultCAs".to_owned(), SourceCerts::NotGiven),
+                BundleSource::Selector { kind } => (
+                    format!("{} by label selector (not modelled)", kind.to_lowercase()),
+                    SourceCerts::NotGiven,
+                ),
             };
             sources.push((label, certs));
         }

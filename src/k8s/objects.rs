@@ -14,7 +14,7 @@ use time::Duration;
 
 mod certificate;
 mod issuer;
-use issuer::{bundle, issuer};
+use issuer::{bundle, cluster_bundle, issuer};
 mod files;
 mod helm;
 mod kustomize;
@@ -186,8 +186,15 @@ pub enum BundleSource {
     },
     /// `inLine`: PEM text in the Bundle itself, read with the Bundle.
     InLine(Vec<Certificate>),
-    /// `useDefaultCAs: true`: trust-manager's public CA set (not modelled: named only).
+    /// `useDefaultCAs: true` (a ClusterBundle's `defaultCAs.provider`): trust-manager's public
+    /// CA set (not modelled: named only).
     DefaultCas,
+    /// A ClusterBundle `sourceRefs` entry that selects its objects by label (`selector`): not
+    /// modelled (the objects' labels are not read), named only.
+    Selector {
+        /// `Secret` or `ConfigMap`.
+        kind: String,
+    },
 }
 
 /// A trust-manager `Bundle` (cluster-scoped; its name is the target ConfigMap's).
@@ -196,7 +203,8 @@ pub enum BundleSource {
 pub struct BundleObject {
     /// `spec.sources`, in order.
     pub sources: Vec<BundleSource>,
-    /// `spec.target.configMap.key`.
+    /// `spec.target.configMap.key` (a ClusterBundle: its first PEM `target.configMap.data`
+    /// key).
     pub target_key: Option<String>,
     /// `spec.target.namespaceSelector.matchLabels`.
     pub namespace_selector: BTreeMap<String, String>,
@@ -667,6 +675,7 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
                 CERT_MANAGER_GROUP
             )
             | ("Bundle", "trust.cert-manager.io")
+            | ("ClusterBundle", "trust-manager.io")
     ) || (core && matches!(kind.as_str(), "Secret" | "ConfigMap"));
     let bad_name = |field: &'static str, node: Option<&Node>, error: NameError| K8sError::Field {
         object: Box::new(ObjectRef {
@@ -716,6 +725,7 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         ("Issuer", CERT_MANAGER_GROUP) => Resource::Issuer(issuer(&c, doc)?),
         ("ClusterIssuer", CERT_MANAGER_GROUP) => Resource::ClusterIssuer(issuer(&c, doc)?),
         ("Bundle", "trust.cert-manager.io") => Resource::Bundle(bundle(&c, doc)?),
+        ("ClusterBundle", "trust-manager.io") => Resource::Bundle(cluster_bundle(&c, doc)?),
         ("Secret", _) if core => Resource::Secret(secret::secret(&c, doc)?),
         ("ConfigMap", _) if core => Resource::ConfigMap(ConfigMapObject {
             data: c

@@ -101,3 +101,94 @@ pub(super) fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> 
         namespace_selector,
     })
 }
+
+/// trust-manager's `ClusterBundle` (`trust-manager.io/v1alpha2`, trust-manager v0.22 and
+/// later, `pkg/apis/trustmanager/v1alpha2/types_cluster_bundle.go`), read into the same
+/// [`BundleObject`] as a `Bundle`: `spec.sourceRefs[{kind, name | selector, key}]` (`key: "*"`
+/// takes every key), `defaultCAs.provider`, `inLineCAs`, `target.configMap.data[{key,
+/// format}]` (the first PEM key is Linkerd's), `target.namespaceSelector.matchLabels`.
+pub(super) fn cluster_bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> {
+    let spec = c
+        .opt_map(doc, "spec", "spec")?
+        .ok_or_else(|| c.err("spec", doc.at, FieldError::Missing))?;
+    let mut sources = Vec::new();
+    for (i, s) in c
+        .opt_seq(spec, "sourceRefs", "spec.sourceRefs")?
+        .iter()
+        .enumerate()
+    {
+        let p = format!("spec.sourceRefs[{i}]");
+        if !matches!(s.value, Value::Map(_)) {
+            return Err(c.wrong(&p, s, "a mapping"));
+        }
+        let kind = c.req_str(s, "kind", &format!("{p}.kind"))?;
+        if kind != "Secret" && kind != "ConfigMap" {
+            return Err(c.err(
+                &format!("{p}.kind"),
+                s.get("kind").map_or(s.at, |n| n.at),
+                FieldError::NotOneOf {
+                    value: kind,
+                    allowed: "Secret, ConfigMap",
+                },
+            ));
+        }
+        if s.get("selector").is_some() && s.get("name").is_none() {
+            sources.push(BundleSource::Selector { kind });
+            continue;
+        }
+        let name = c.req_name(s, "name", &format!("{p}.name"))?;
+        let key = c.req_str(s, "key", &format!("{p}.key"))?;
+        sources.push(if kind == "Secret" {
+            BundleSource::Secret { name, key }
+        } else {
+            BundleSource::ConfigMap { name, key }
+        });
+    }
+    if let Some(d) = c.opt_map(spec, "defaultCAs", "spec.defaultCAs")?
+        && c.opt_str(d, "provider", "spec.defaultCAs.provider")?
+            .is_some()
+    {
+        sources.push(BundleSource::DefaultCas);
+    }
+    if let Some(text) = c.opt_str(spec, "inLineCAs", "spec.inLineCAs")? {
+        let at = spec.get("inLineCAs").map_or(spec.at, |n| n.at);
+        let certs = Certificate::all_from_pem(&text)
+            .map_err(|e| c.err("spec.inLineCAs", at, FieldError::Certificate(Box::new(e))))?;
+        sources.push(BundleSource::InLine(certs));
+    }
+    let (mut target_key, mut namespace_selector) = (None, BTreeMap::new());
+    if let Some(target) = c.opt_map(spec, "target", "spec.target")? {
+        if let Some(cm) = c.opt_map(target, "configMap", "spec.target.configMap")? {
+            for (i, d) in c
+                .opt_seq(cm, "data", "spec.target.configMap.data")?
+                .iter()
+                .enumerate()
+            {
+                let p = format!("spec.target.configMap.data[{i}]");
+                let format = c.opt_str(d, "format", &format!("{p}.format"))?;
+                if format.as_deref().is_none_or(|f| f == "PEM") {
+                    target_key = Some(c.req_str(d, "key", &format!("{p}.key"))?);
+                    break;
+                }
+            }
+        }
+        if let Some(sel) =
+            c.opt_map(target, "namespaceSelector", "spec.target.namespaceSelector")?
+        {
+            namespace_selector = c
+                .string_map(
+                    sel,
+                    "matchLabels",
+                    "spec.target.namespaceSelector.matchLabels",
+                )?
+                .into_iter()
+                .map(|(k, v, _)| (k, v))
+                .collect();
+        }
+    }
+    Ok(BundleObject {
+        sources,
+        target_key,
+        namespace_selector,
+    })
+}
