@@ -357,6 +357,27 @@ impl<R: CryptoRngCore> Engine<R> {
             },
             None => Err(None),
         };
+        let outcome = match outcome {
+            // A proxy with a leaf checks the new one against the anchors it loaded at start.
+            Ok(generation)
+                if self
+                    .proxies
+                    .get(i)
+                    .generation
+                    .is_some_and(|g| g != generation) =>
+            {
+                let bundle = self.proxies.get(i).bundle;
+                match self.proxy_accepts(generation, bundle, i)? {
+                    Ok(()) => Ok(generation),
+                    Err(e) => {
+                        self.leaf_refused(i, generation, e)?;
+                        self.reclass(i);
+                        return Ok(());
+                    }
+                }
+            }
+            other => other,
+        };
         match outcome {
             Ok(generation) => {
                 let issuer = self.cm.generation(generation).ca.certificate();
@@ -391,6 +412,43 @@ impl<R: CryptoRngCore> Engine<R> {
             Err(err) => self.csr_failed(i, err),
         }
         self.reclass(i);
+        Ok(())
+    }
+
+    /// A new leaf proxy `i` refused (it does not verify against the anchors the proxy loaded
+    /// at start): logged once per issuer generation; the proxy keeps its leaf and retries at
+    /// 70% of that leaf's remaining life (10s floor), or, once it has expired, when the
+    /// controller's state changes.
+    fn leaf_refused(
+        &mut self,
+        i: PodId,
+        generation: event::GenerationId,
+        err: VerifyError,
+    ) -> Result<(), Error> {
+        let now = self.now;
+        if self.proxies.refusal_logged != Some(generation) {
+            let p = self.proxies.get(i);
+            let what = format!(
+                "{} refuses its new leaf from identity issuer #{}: it does not verify against the anchors the proxy loaded at start ({err}); it keeps its leaf (notAfter {}) and retries at 70% of its remaining life, as every proxy that loaded those anchors does",
+                p.name,
+                generation.0 + 1,
+                crate::display::rfc3339(p.not_after)
+            );
+            let causes = vec![self.cm.generation(generation).event];
+            self.log(Who::Proxy, what, causes);
+            self.proxies.refusal_logged = Some(generation);
+        }
+        let end = self.end;
+        let p = self.proxies.get_mut(i);
+        if p.leaf_valid(now) {
+            let (retry, _) = linkerd_proxy_refresh_in(p.not_after - now);
+            p.refresh_at = Error::add_time(now, Duration::seconds(retry.whole_seconds().max(10)))?;
+            p.waiting = false;
+        } else {
+            p.waiting = true;
+            p.refresh_at = end;
+        }
+        self.proxies.schedule(i, now);
         Ok(())
     }
 

@@ -228,6 +228,25 @@ impl<R: CryptoRngCore> Engine<R> {
         Ok((pairs, broken, examples))
     }
 
+    /// Whether proxy `pi`, which loaded `bundle` at start, accepts a new leaf from issuer
+    /// generation `generation` (linkerd2-proxy validates its own new leaf against its startup
+    /// anchors, as rustls-webpki does; the verdict is the one its peers would give).
+    pub(super) fn proxy_accepts(
+        &mut self,
+        generation: GenerationId,
+        bundle: BundleId,
+        pi: PodId,
+    ) -> Result<Result<(), VerifyError>, Error> {
+        self.class_verdict(
+            ClientClass {
+                generation,
+                valid: true,
+            },
+            bundle,
+            pi,
+        )
+    }
+
     /// The proxies' verdict on a leaf of `class` under loaded bundle `bundle` (proxy `pi`
     /// holds one), as rustls-webpki gives it.
     fn class_verdict(

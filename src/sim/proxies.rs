@@ -1,6 +1,12 @@
 //! The proxies: each loads the trust bundle when its pod is created, refreshes its leaf at 70%
 //! of its remaining life (clamped to [10s, 24h]), waits after a failed CSR until the identity
-//! controller's state changes, and keeps its leaf until it expires. Leaves are 24h, backdated
+//! controller's state changes, and keeps its leaf until it expires. A proxy that holds a leaf
+//! checks each new one against the anchors it loaded at start (linkerd2-proxy
+//! `linkerd/meshtls/src/creds/store.rs`, `set_certificate` → `validate`): one they do not
+//! verify is refused, the old leaf kept, and the CSR retried at 70% of the old leaf's
+//! *remaining* life (10s floor; `linkerd/proxy/identity-client/src/certify.rs`), a geometric
+//! approach to its expiry; once it has expired the proxy waits for the controller's state to
+//! change (within 10s of it in the proxy, at it here). Leaves are 24h, backdated
 //! 20s, capped at the issuer's notAfter. Each proxy's next due time (a refresh, a routine
 //! restart, its leaf's expiry) is queued, so a moment costs what is due then.
 
@@ -99,6 +105,8 @@ pub(crate) struct Proxies {
     pub(crate) failure_logged: Option<EventId>,
     /// Why the last CSR failed.
     pub(crate) last_csr_error: Option<Error>,
+    /// The issuer generation whose leaves a proxy refused last (logged once per generation).
+    pub(crate) refusal_logged: Option<GenerationId>,
 }
 
 impl Proxies {
