@@ -725,9 +725,14 @@ impl<R: CryptoRngCore> Engine<R> {
         let data = self.proxies.plane(false);
         let what = match step {
             Step::StageAnchor => {
+                let before = self.tm.published();
                 self.renew_anchor("Renewed (kubectl cert-manager renew)")?;
                 self.publish_by_operator(vec![self.cm.anchor_event])?;
-                "the bundle {new, old} is published; nobody reloaded it"
+                if self.helm_rollout(e, n, &control, before)? {
+                    "the bundle {new, old} is published by helm upgrade; the control plane rolls"
+                } else {
+                    "the bundle {new, old} is published; nobody reloaded it"
+                }
             }
             Step::ResignIssuer | Step::RenewIssuerEarly => {
                 self.issue_issuer(
@@ -756,9 +761,14 @@ impl<R: CryptoRngCore> Engine<R> {
                         prev.certificate = a.certificate().clone();
                     }
                 }
+                let before = self.tm.published();
                 self.publish_by_operator(vec![e])?;
                 // The corrected procedure restarts everything once more, so nobody trusts the
-                // old anchor; the seed's original fifth step stops at the bundle.
+                // old anchor; the seed's original fifth step stops at the bundle (with Helm's
+                // anchors, the helm upgrade rolls the control plane all the same).
+                if step == Step::DropOldAnchor {
+                    self.helm_rollout(e, n, &control, before)?;
+                }
                 if step == Step::DropOldAnchorAndRestart {
                     if control.is_empty() {
                         self.start_identity(vec![e], false);
@@ -770,6 +780,32 @@ impl<R: CryptoRngCore> Engine<R> {
             }
         };
         self.checkpoint(Some(n), what.to_owned())
+    }
+
+    /// With Helm's `identityTrustAnchorsPEM` as the trust roots, the `helm upgrade` that
+    /// changed them rolls the control plane (the chart's `linkerd.io/trust-root-sha256`
+    /// annotation changed) when the published bundle is no longer `before`; whether it did.
+    fn helm_rollout(
+        &mut self,
+        e: EventId,
+        n: usize,
+        control: &[PodId],
+        before: event::BundleId,
+    ) -> Result<bool, Error> {
+        if !self.cfg.topology.roots.helm || self.tm.published() == before {
+            return Ok(false);
+        }
+        let roll = self.log(
+            Who::Operator,
+            "helm upgrade changed identityTrustAnchorsPEM: the chart's linkerd.io/trust-root-sha256 annotation changed, so the control plane rolls out".to_owned(),
+            vec![e, self.tm.published_event()],
+        );
+        if control.is_empty() {
+            self.start_identity(vec![roll], false);
+        } else {
+            self.operator.rolling_restart(control, roll, n, self.now)?;
+        }
+        Ok(true)
     }
 
     /// A periodic checkpoint, if one is due.

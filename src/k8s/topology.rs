@@ -421,6 +421,7 @@ impl Cluster {
             }
             return Ok((roots, previous, b.name.clone()));
         }
+        let mut from_helm = false;
         let static_set = self
             .trust_roots()
             .and_then(|b| {
@@ -452,6 +453,7 @@ impl Cluster {
                     })
                     .collect();
                 let (last, certs) = values.last()?;
+                from_helm = true;
                 if values.len() > 1 {
                     let earlier: Vec<&str> =
                         values[..values.len() - 1].iter().map(|(l, _)| l.as_str()).collect();
@@ -463,11 +465,11 @@ impl Cluster {
                 Some((last.clone(), (*certs).clone()))
             });
         match static_set {
-            Some((label, certs)) => Ok((
-                self.static_roots(cas, &certs, issuer, &label, assumptions)?,
-                false,
-                name,
-            )),
+            Some((label, certs)) => {
+                let mut roots = self.static_roots(cas, &certs, issuer, &label, assumptions)?;
+                roots.helm = from_helm;
+                Ok((roots, false, name))
+            }
             None => {
                 assumptions.push(
                     "trust roots: not among the inputs (no Bundle, no linkerd-identity-trust-roots ConfigMap, no identityTrustAnchorsPEM, no --trust-roots): assumed to hold today's anchor, static (they change only when an operation changes them)".into(),

@@ -92,6 +92,12 @@ pub struct TrustRoots {
     pub holds: Held,
     /// Other certificates they hold (an older anchor, another mesh's root).
     pub others: Vec<Certificate>,
+    /// Static roots given as Helm's `identityTrustAnchorsPEM`: an operation that changes them
+    /// is a `helm upgrade`, and the chart's `linkerd.io/trust-root-sha256` pod-template
+    /// annotation (the anchors' digest) rolls the control plane with it (linkerd2
+    /// `charts/linkerd-control-plane/templates/*-deployment.yaml`). trust-manager writing the
+    /// ConfigMap changes no pod template.
+    pub helm: bool,
 }
 
 impl Default for TrustRoots {
@@ -100,6 +106,7 @@ impl Default for TrustRoots {
             kind: RootsKind::TrustManager,
             holds: Held::Signer,
             others: Vec::new(),
+            helm: false,
         }
     }
 }

@@ -1,0 +1,109 @@
+//! Issue 32, item 6 (in part): with Helm's `identityTrustAnchorsPEM` as the trust roots, the
+//! rotation's `helm upgrade` that changes the anchors rolls the control plane (the chart's
+//! `linkerd.io/trust-root-sha256` pod-template annotation is the anchors' digest); with a
+//! trust-manager Bundle writing the ConfigMap, no pod template changes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use certcycle::k8s::{Cluster, Objects, ResolveOptions};
+use certcycle::mesh::Procedure;
+use certcycle::plan::{Who, simulate};
+use certcycle::presets::linkerd;
+use certcycle::{Ca, PrivateKey};
+use support::{T0, rng, secret};
+use time::Duration;
+
+const SEED: &str = include_str!("../examples/data/seed.yaml");
+
+#[test]
+fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rng(31);
+    let anchor = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(&mut r),
+        T0,
+        &mut r,
+    )
+    .unwrap();
+    let key = anchor.private_key().secret_pkcs8_pem();
+    let anchor_secret = secret(
+        dir.path(),
+        "cert-manager",
+        "linkerd-trust-anchor",
+        &[
+            ("tls.crt", &anchor.certificate().to_pem()),
+            ("tls.key", &key),
+        ],
+        "yaml",
+    );
+    // The seed's Certificates and issuers, without its Bundle: the anchors come from Helm.
+    let i = SEED
+        .find("apiVersion: trust.cert-manager.io/v1alpha1")
+        .unwrap();
+    let without_bundle = &SEED[..i];
+    let pem: String = anchor
+        .certificate()
+        .to_pem()
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect();
+    let values = format!("identityTrustAnchorsPEM: |\n{pem}");
+    let rotate = T0 + Duration::days(30);
+    let run_with = |docs: &[(&str, &str)]| {
+        let mut objects = Objects::default();
+        for (n, t) in docs {
+            objects.add(n, t).unwrap();
+        }
+        let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+        let cfg = cluster
+            .plan_config(T0)
+            .unwrap()
+            .horizon(Duration::days(45))
+            .rotate_at(rotate, Procedure::SevenStep);
+        (
+            cfg.topology.roots.helm,
+            simulate(&cfg, &mut rng(32)).unwrap(),
+        )
+    };
+    let (helm, run) = run_with(&[
+        ("seed.yaml", without_bundle),
+        ("anchor.yaml", &anchor_secret),
+        ("values.yaml", &values),
+    ]);
+    assert!(helm);
+    let rollout = run
+        .timeline
+        .iter()
+        .find(|e| e.who == Who::Operator && e.what.contains("linkerd.io/trust-root-sha256"))
+        .expect("the helm upgrade at step 1 rolls the control plane");
+    assert_eq!(rollout.at, rotate, "{}", rollout.what);
+    // The identity controller restarted then (with the anchors the upgrade wrote), not at the
+    // procedure's control-plane step.
+    let around: Vec<String> = run
+        .timeline
+        .iter()
+        .filter(|e| e.at >= rotate && e.at <= rotate + Duration::minutes(10))
+        .map(ToString::to_string)
+        .collect();
+    let roll_index = run
+        .timeline
+        .iter()
+        .position(|e| e.what == rollout.what)
+        .unwrap();
+    assert!(
+        run.timeline[roll_index + 1..]
+            .iter()
+            .any(|e| e.who == Who::Identity && e.at == rotate),
+        "{around:#?}"
+    );
+    // With the seed's Bundle writing the ConfigMap instead, no roll-out at step 1.
+    let (helm, run) = run_with(&[("seed.yaml", SEED), ("anchor.yaml", &anchor_secret)]);
+    assert!(!helm);
+    assert!(
+        !run.timeline
+            .iter()
+            .any(|e| e.what.contains("linkerd.io/trust-root-sha256"))
+    );
+}
