@@ -38,7 +38,7 @@
 //! ```
 
 pub use crate::sim::{
-    Break, CaKind, CaNode, Checkpoint, Config, Evidence, Held, Lane, MAX_CHECKPOINTS,
+    Break, BundleFilter, CaKind, CaNode, Checkpoint, Config, Evidence, Held, Lane, MAX_CHECKPOINTS,
     MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, RootsSpan,
     Routine, Run, Secrets, SimError, Snapshot, Span, Topology, TrustRoots, Who,
     proxy_verify_options,

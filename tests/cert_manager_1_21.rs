@@ -321,3 +321,42 @@ fn the_seed_with_an_equivalent_cluster_bundle_forecasts_the_same() {
     );
     assert!(labels.contains(&"useDefaultCAs"), "{labels:?}");
 }
+
+#[test]
+fn trust_managers_filter_flags_leave_out_expired_and_non_ca_certificates() {
+    use certcycle::plan::BundleFilter;
+    use certcycle::{Ca, PrivateKey};
+    // The previous-anchor Secret still holds an anchor that expired 35 days ago.
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rng(41);
+    let old = Ca::self_signed(
+        &CertSpec::ca("root.linkerd.cluster.local", Duration::days(365)),
+        PrivateKey::generate(&mut r),
+        T0 - Duration::days(400),
+        &mut r,
+    )
+    .unwrap();
+    let previous = support::secret(
+        dir.path(),
+        "cert-manager",
+        "linkerd-previous-anchor",
+        &[("tls.crt", &old.certificate().to_pem())],
+        "yaml",
+    );
+    let synced = |filter: BundleFilter| {
+        let mut objects = Objects::read("seed.yaml", SEED).unwrap();
+        objects.add("previous.yaml", &previous).unwrap();
+        let mut options = ResolveOptions::default();
+        options.trust_manager_filter = filter;
+        let cluster = Cluster::resolve(objects, &options);
+        let cfg = cluster.plan_config(T0).unwrap().horizon(Duration::days(10));
+        let run = certcycle::plan::simulate(&cfg, &mut rng(42)).unwrap();
+        run.timeline
+            .iter()
+            .find(|e| e.what.starts_with("Synced Bundle"))
+            .map(|e| e.what.clone())
+            .unwrap()
+    };
+    assert!(synced(BundleFilter::default()).contains(": 2 anchor(s)"));
+    assert!(synced(BundleFilter::new(true, false)).contains(": 1 anchor(s)"));
+}

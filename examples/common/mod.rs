@@ -162,6 +162,13 @@ pub(crate) struct Resolve {
     /// 1.18), spec.renewal (since 1.21), renewBeforePercentage's overflow (before 1.21).
     #[arg(long, value_name = "VERSION", default_value = "1.21.0", value_parser = clap::value_parser!(certcycle::k8s::CertManagerVersion))]
     pub(crate) cert_manager_version: certcycle::k8s::CertManagerVersion,
+    /// trust-manager runs with --filter-expired-certificates (expired certificates are left
+    /// out of the bundles it builds).
+    #[arg(long)]
+    pub(crate) trust_manager_filter_expired_certificates: bool,
+    /// trust-manager runs with --filter-non-ca-certs (non-CA certificates are left out).
+    #[arg(long)]
+    pub(crate) trust_manager_filter_non_ca_certs: bool,
 }
 
 impl Resolve {
@@ -172,6 +179,10 @@ impl Resolve {
         if self.cert_manager_before_1_18 {
             options = options.cert_manager_before_1_18();
         }
+        options.trust_manager_filter = certcycle::plan::BundleFilter::new(
+            self.trust_manager_filter_expired_certificates,
+            self.trust_manager_filter_non_ca_certs,
+        );
         if let Some(ns) = &self.linkerd_namespace {
             ns.clone_into(&mut options.linkerd_namespace);
         }

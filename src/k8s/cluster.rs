@@ -46,6 +46,9 @@ pub struct ResolveOptions {
     /// The cert-manager release the cluster runs (default [`CertManagerVersion::CURRENT`]):
     /// what it does with a Certificate depends on it (DESIGN §11).
     pub cert_manager: CertManagerVersion,
+    /// trust-manager's controller flags `--filter-expired-certificates` and
+    /// `--filter-non-ca-certs` (both off by default): what a Bundle leaves out as it builds.
+    pub trust_manager_filter: crate::plan::BundleFilter,
 }
 
 impl Default for ResolveOptions {
@@ -58,6 +61,7 @@ impl Default for ResolveOptions {
             issuer_secret: None,
             trust_roots: None,
             cert_manager: CertManagerVersion::CURRENT,
+            trust_manager_filter: crate::plan::BundleFilter::default(),
         }
     }
 }

@@ -419,6 +419,7 @@ impl Cluster {
             if previous {
                 roots.others.clear();
             }
+            roots.filter = self.options.trust_manager_filter;
             return Ok((roots, previous, b.name.clone()));
         }
         let mut from_helm = false;

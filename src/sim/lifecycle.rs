@@ -189,6 +189,7 @@ impl<R: CryptoRngCore> Engine<R> {
         );
         self.tm.others.clone_from(&cfg.topology.roots.others);
         self.tm.static_roots = cfg.topology.roots.kind == RootsKind::Static;
+        self.tm.filter = cfg.topology.roots.filter;
         if cfg.topology.roots.kind == RootsKind::Static {
             self.static_roots = self.held();
         }

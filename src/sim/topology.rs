@@ -98,6 +98,28 @@ pub struct TrustRoots {
     /// `charts/linkerd-control-plane/templates/*-deployment.yaml`). trust-manager writing the
     /// ConfigMap changes no pod template.
     pub helm: bool,
+    /// trust-manager's bundle filters (controller flags).
+    pub filter: BundleFilter,
+}
+
+/// trust-manager's controller flags that filter what a Bundle publishes (trust-manager
+/// `cmd/trust-manager/app/options/options.go`, applied in `pkg/util/cert_pool.go`): both off
+/// by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct BundleFilter {
+    /// `--filter-expired-certificates`: certificates past their notAfter when the bundle is
+    /// built are left out.
+    pub expired: bool,
+    /// `--filter-non-ca-certs`: certificates that are not CAs are left out.
+    pub non_ca: bool,
+}
+
+impl BundleFilter {
+    /// The given flags.
+    pub fn new(expired: bool, non_ca: bool) -> Self {
+        Self { expired, non_ca }
+    }
 }
 
 impl Default for TrustRoots {
@@ -107,6 +129,7 @@ impl Default for TrustRoots {
             holds: Held::Signer,
             others: Vec::new(),
             helm: false,
+            filter: BundleFilter::default(),
         }
     }
 }

@@ -25,6 +25,9 @@ pub(crate) struct TrustManager {
     /// The roots are a static set (a ConfigMap, Helm values): written by an operation, not
     /// synced by trust-manager.
     pub(crate) static_roots: bool,
+    /// trust-manager's `--filter-expired-certificates` and `--filter-non-ca-certs`
+    /// ([`TrustRoots::filter`](crate::plan::TrustRoots::filter)).
+    pub(crate) filter: crate::plan::BundleFilter,
     bundles: Vec<TrustBundle>,
     /// The event that published each bundle.
     events: Vec<EventId>,
@@ -73,6 +76,17 @@ impl TrustManager {
             anchors.push(TrustAnchor::new(prev.certificate.clone())?);
         }
         anchors.extend(self.others.iter().cloned().map(TrustAnchor::new_unchecked));
+        // trust-manager's CertPool filters (pkg/util/cert_pool.go), applied as it builds the
+        // bundle; a static set is written by a person, unfiltered.
+        if !self.static_roots {
+            let f = self.filter;
+            anchors.retain(|a| {
+                let c = a.certificate();
+                let expired = f.expired && c.not_after() < now;
+                let not_ca = f.non_ca && !c.is_ca();
+                !(expired || not_ca)
+            });
+        }
         let bundle = TrustBundle::from_anchors(anchors);
         if self.bundles.last().is_some_and(|b| *b == bundle) {
             return Ok(None);
