@@ -142,11 +142,18 @@ impl RenewalWindow {
     /// expression ever fires again.
     fn next_start(&self, at: OffsetDateTime) -> Option<OffsetDateTime> {
         let (cron, tz) = self.parsed().ok()?;
-        let from = tz.timestamp_opt(at.unix_timestamp(), 0).single()?;
-        let next = cron.find_next_occurrence(&from, true).ok()?;
-        OffsetDateTime::from_unix_timestamp(next.timestamp()).ok()
+        next_of(&cron, tz, at)
     }
 }
+
+/// The first time at or after `at` that `cron` fires in `tz`.
+fn next_of(cron: &croner::Cron, tz: chrono_tz::Tz, at: OffsetDateTime) -> Option<OffsetDateTime> {
+    let from = tz.timestamp_opt(at.unix_timestamp(), 0).single()?;
+    let next = cron.find_next_occurrence(&from, true).ok()?;
+    OffsetDateTime::from_unix_timestamp(next.timestamp()).ok()
+}
+
+impl RenewalWindow {}
 
 impl fmt::Display for RenewalWindow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -239,9 +246,13 @@ pub fn longest_wait(windows: &[RenewalWindow], from: OffsetDateTime) -> Option<D
     let end = from.checked_add(Duration::days(366))?;
     let mut starts: Vec<(OffsetDateTime, Duration)> = Vec::new();
     for w in windows {
+        // Parsed once for the whole year of starts.
+        let Ok((cron, tz)) = w.parsed() else { continue };
         let mut at = from;
         for _ in 0..10_000 {
-            let Some(s) = w.next_start(at) else { break };
+            let Some(s) = next_of(&cron, tz, at) else {
+                break;
+            };
             if s > end {
                 break;
             }
