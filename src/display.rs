@@ -63,6 +63,22 @@ pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// How long ago, for a person: `40d`, `40d5h` (to the nearest hour), else Go's form to the
+/// second (`5h3m0s`).
+pub(crate) fn ago_text(d: time::Duration) -> String {
+    use time::Duration;
+    if d < Duration::DAY {
+        return crate::duration::GoDuration(Duration::seconds(d.whole_seconds())).to_string();
+    }
+    let d = Duration::hours((d + Duration::minutes(30)).whole_hours());
+    let days = d.whole_days();
+    let hours = (d - Duration::days(days)).whole_hours();
+    match (days, hours) {
+        (d, 0) => format!("{d}d"),
+        (d, h) => format!("{d}d{h}h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -559,7 +559,7 @@ impl Report {
             "first_break": self.run.first_break.as_ref().map(|b| json!({
                 "at": rfc3339(b.at), "day": b.day, "client": b.client, "server": b.server,
                 "reason": b.error.to_string(), "already_happened": b.at < self.start,
-                "before_start": (b.at < self.start).then(|| ago_text(self.start - b.at)),
+                "before_start": (b.at < self.start).then(|| crate::display::ago_text(self.start - b.at)),
             })),
             "causes": self.run.causes().into_iter().map(ev).collect::<Vec<_>>(),
             "fixes": self.fixes.iter().map(|f| json!({
@@ -594,21 +594,6 @@ fn horizon_text(h: Duration) -> String {
     }
 }
 
-/// How long ago, for a person: `40d`, `40d5h` (to the nearest hour), else Go's form to the
-/// second (`5h3m0s`).
-pub(crate) fn ago_text(d: Duration) -> String {
-    if d < Duration::DAY {
-        return GoDuration(Duration::seconds(d.whole_seconds())).to_string();
-    }
-    let d = Duration::hours((d + Duration::minutes(30)).whole_hours());
-    let days = d.whole_days();
-    let hours = (d - Duration::days(days)).whole_hours();
-    match (days, hours) {
-        (d, 0) => format!("{d}d"),
-        (d, h) => format!("{d}d{h}h"),
-    }
-}
-
 impl Report {
     /// When the first break is, in words: `day 61`, or for a break before the present (one
     /// that already happened) `day -40: 40d before the start, already happened`.
@@ -618,7 +603,7 @@ impl Report {
             format!(
                 "day {}: {} before the start, already happened",
                 b.day,
-                ago_text(self.start - b.at)
+                crate::display::ago_text(self.start - b.at)
             )
         } else {
             format!("day {}", b.day)

@@ -1,5 +1,8 @@
 //! [`CertSpec`]: what to issue, in cert-manager's terms.
 
+pub(crate) mod window;
+pub use window::{RenewalSpec, RenewalSpecPolicy, RenewalWindow, WindowError};
+
 use crate::cert::{ExtendedKeyUsage, KeyUsage};
 use crate::error::Error;
 use time::Duration;
@@ -41,7 +44,7 @@ pub struct CertSpec {
     pub(crate) renew_before: Option<Duration>,
     pub(crate) renew_before_percentage: Option<i32>,
     /// cert-manager 1.21's `spec.renewal`.
-    pub(crate) renewal: Option<crate::renewal::RenewalSpec>,
+    pub(crate) renewal: Option<RenewalSpec>,
     /// cert-manager before 1.21 computed `renewBeforePercentage` in int64 nanoseconds, which
     /// wraps for long lifetimes (#8947).
     pub(crate) percentage_wraps: bool,
@@ -171,7 +174,7 @@ impl CertSpec {
 
     /// cert-manager 1.21's `spec.renewal`: `policy: Disabled` (never renewed) or renewal
     /// windows ([`crate::renewal::cert_manager_renewal`] applies them).
-    pub fn renewal(mut self, renewal: crate::renewal::RenewalSpec) -> Self {
+    pub fn renewal(mut self, renewal: RenewalSpec) -> Self {
         self.renewal = Some(renewal);
         self
     }
@@ -183,7 +186,7 @@ impl CertSpec {
     }
 
     /// What [`CertSpec::renewal`] set.
-    pub fn get_renewal(&self) -> Option<&crate::renewal::RenewalSpec> {
+    pub fn get_renewal(&self) -> Option<&RenewalSpec> {
         self.renewal.as_ref()
     }
 

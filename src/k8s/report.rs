@@ -304,7 +304,7 @@ fn broken_finding(object: &str, expired: OffsetDateTime, at: OffsetDateTime, fix
         format!(
             "expired at {}, {} before {}, and nothing renews it: mTLS broke then (a break that already happened); {fix}",
             crate::display::rfc3339(expired),
-            crate::plan::ago_text(at - expired),
+            crate::display::ago_text(at - expired),
             crate::display::rfc3339(at)
         ),
     )
