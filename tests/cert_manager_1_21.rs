@@ -146,6 +146,9 @@ fn windows_follow_cert_managers_search() {
         (r.renew_at, how),
         (datetime!(2026-03-02 00:00 UTC), Windowed::NoWindow)
     );
+    // February 30th never comes: found once, when the window is read, not in every search.
+    assert!(!w("0 0 30 2 *", 1).fires());
+    assert!(w("0 0 29 2 *", 1).fires());
     // A yearly window after notAfter is taken: the certificate expires first.
     let short = CertSpec::ca("a", Duration::hours(720)).renewal(RenewalSpec::windows(vec![
         RenewalWindow::new("@yearly", Duration::hours(1), None).unwrap(),

@@ -99,6 +99,9 @@ pub fn longest_wait(windows: &[RenewalWindow], from: OffsetDateTime) -> Option<D
     for w in windows {
         // Parsed once for the whole year of starts.
         let Ok((cron, tz)) = w.parsed() else { continue };
+        if !w.fires() {
+            continue;
+        }
         let mut at = from;
         for _ in 0..10_000 {
             let Some(s) = next_of(&cron, tz, at) else {

@@ -57,6 +57,9 @@ pub struct RenewalWindow {
     pub duration: Duration,
     /// `timezone` (IANA), `None` for UTC.
     pub timezone: Option<String>,
+    /// Whether the expression fires at all (`0 0 30 2 *` never does: the webhook accepts it,
+    /// and every search for it would run to the cron library's limit, so it is found once).
+    fires: bool,
 }
 
 /// Why a renewal window is refused (as cert-manager's validation webhook refuses it).
@@ -79,6 +82,9 @@ pub enum WindowError {
     Duration,
 }
 
+/// Where [`RenewalWindow::new`] probes whether an expression fires: 2024-01-01, a leap year.
+const NEVER_PROBE: OffsetDateTime = time::macros::datetime!(2024-01-01 00:00 UTC);
+
 /// The longest cron expression read (a window is one short line).
 const MAX_CRON: usize = 256;
 
@@ -95,12 +101,16 @@ impl RenewalWindow {
         if duration <= Duration::ZERO {
             return Err(WindowError::Duration);
         }
-        let w = Self {
+        let mut w = Self {
             cron: cron.to_owned(),
             duration,
             timezone: timezone.map(str::to_owned),
+            fires: true,
         };
-        w.parsed()?;
+        let (cron, tz) = w.parsed()?;
+        // From a leap year's start, a day-of-month, month and weekday that ever meet do
+        // within the cron library's search.
+        w.fires = next_of(&cron, tz, NEVER_PROBE).is_some();
         Ok(w)
     }
 
@@ -129,8 +139,16 @@ impl RenewalWindow {
     /// The first window start at or after `at` (robfig's `Next(at - 1s)`), if the cron
     /// expression ever fires again.
     pub(crate) fn next_start(&self, at: OffsetDateTime) -> Option<OffsetDateTime> {
+        if !self.fires {
+            return None;
+        }
         let (cron, tz) = self.parsed().ok()?;
         next_of(&cron, tz, at)
+    }
+
+    /// Whether the expression ever fires (`0 0 30 2 *` does not).
+    pub fn fires(&self) -> bool {
+        self.fires
     }
 }
 
