@@ -142,29 +142,23 @@ fn the_controller_crash_loops_on_an_issuer_its_anchors_do_not_verify_by_hand_and
         m.signing_issuer().unwrap().certificate(),
         foreign.certificate()
     );
-    // The pod whose CSR failed retries once the controller is back, and gets a leaf of the
-    // issuer it took.
+    // The pod whose CSR failed retries once the controller is back. The controller signs
+    // with the issuer of the anchor web's proxy did not load at start: web's proxy refuses
+    // that leaf (linkerd2-proxy validates its own new leaf) and keeps the one it had.
     let events = m.advance(Duration::seconds(1)).unwrap();
     assert!(
-        events.iter().any(
-            |e| matches!(e, Event::LeafRefreshed { workload, .. } if workload == "default/web")
-        ),
+        events
+            .iter()
+            .any(|e| matches!(e, Event::LeafRefused { workload, .. } if workload == "default/web")),
         "{events:?}"
     );
     let web = m.pods().iter().find(|w| w.name() == "default/web").unwrap();
-    assert_eq!(&web.chain()[0], foreign.certificate());
-    // Both pods got new-anchor leaves, and both loaded the bundle before it gained that
-    // anchor: each refuses the other's (the same-name old anchor's key does not verify it).
+    assert_ne!(&web.chain()[0], foreign.certificate());
+    // Both proxies loaded the bundle before it gained that anchor and both still hold their
+    // old leaves (the controller's pod refuses the new-anchor leaf too): every pair verifies
+    // until those leaves expire.
     let c = m.continuity();
-    let pairs: Vec<(&str, &str)> = c
-        .broken
-        .iter()
-        .map(|b| (b.client.as_str(), b.server.as_str()))
-        .collect();
-    assert_eq!(
-        pairs,
-        [(CONTROLLER, "default/web"), ("default/web", CONTROLLER)]
-    );
+    assert!(c.holds(), "{:?}", c.broken);
     assert!(
         c.broken
             .iter()

@@ -75,9 +75,17 @@ impl RealLeaves {
 
     /// Pod `i` asked for a refresh: refreshed, or failed (the CSR's error).
     pub(crate) fn refreshed(&mut self, i: PodId, now: OffsetDateTime, proxies: &mut Proxies) {
-        let p = proxies.get(i);
-        let workload = p.name.clone();
-        let event = match (p.waiting, proxies.last_csr_error.take()) {
+        let workload = proxies.get(i).name.clone();
+        if let Some(error) = proxies.last_refusal.take() {
+            self.events.push(Event::LeafRefused {
+                at: now,
+                workload,
+                error: Box::new(error),
+            });
+            return;
+        }
+        let waiting = proxies.get(i).waiting;
+        let event = match (waiting, proxies.last_csr_error.take()) {
             (true, Some(error)) => Event::LeafRefreshFailed {
                 at: now,
                 workload,

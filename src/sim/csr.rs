@@ -103,6 +103,7 @@ impl<R: CryptoRngCore> Engine<R> {
             self.log(Who::Proxy, what, causes);
             self.proxies.refusal_logged = Some(generation);
         }
+        self.proxies.last_refusal = Some(err);
         let end = self.end;
         let p = self.proxies.get_mut(i);
         if p.leaf_valid(now) {

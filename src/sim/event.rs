@@ -391,6 +391,17 @@ pub enum Event {
         /// Why.
         error: Error,
     },
+    /// A workload refused the new leaf it was handed: the leaf does not verify against the
+    /// anchors its proxy loaded at start (linkerd2-proxy validates its own new leaf); it keeps
+    /// its leaf and retries at 70% of that leaf's remaining life.
+    LeafRefused {
+        /// When.
+        at: OffsetDateTime,
+        /// The workload.
+        workload: String,
+        /// Why the new leaf does not verify.
+        error: Box<VerifyError>,
+    },
     /// The identity controller refused a new issuer: it does not verify against the anchors
     /// the controller loaded at start (Linkerd's `IssuerUpdateSkipped`); it keeps the old one.
     IssuerUpdateSkipped {

@@ -107,6 +107,8 @@ pub(crate) struct Proxies {
     pub(crate) last_csr_error: Option<Error>,
     /// The issuer generation whose leaves a proxy refused last (logged once per generation).
     pub(crate) refusal_logged: Option<GenerationId>,
+    /// Why the last CSR's leaf was refused by the proxy itself.
+    pub(crate) last_refusal: Option<crate::verify::VerifyError>,
 }
 
 impl Proxies {
