@@ -11,9 +11,8 @@ use certcycle::mesh::Procedure;
 use certcycle::plan::{Config, Report, Run, Who, issuer_renewal_before, simulate};
 use certcycle::verify::{VerifyError, VerifyOptions, verify};
 use certcycle::{Ca, PrivateKey, TrustBundle, presets::linkerd};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
-use std::sync::Arc;
-use support::{Side, T0, handshake, rng};
+use rustls::pki_types::{CertificateDer, UnixTime};
+use support::{T0, rng};
 use time::Duration;
 
 const SEED: &str = include_str!("../examples/data/seed.yaml");
@@ -190,48 +189,16 @@ fn the_first_break_replays_in_a_real_rustls_handshake() {
     let r = run(&config(SEED).unwrap());
     let b = r.first_break.unwrap();
     let ev = &b.evidence;
-    // The server: its own certificate from another hierarchy the client trusts; it verifies
-    // clients against the bundle it loaded in the simulation.
-    let server_pki = certcycle::testkit::hierarchy()
-        .at(b.at - Duration::hours(12))
-        .leaf("srv")
-        .build()
-        .unwrap();
-    let srv = server_pki.workload("srv");
-    let roots = |bundle: &TrustBundle| {
-        let mut s = rustls::RootCertStore::empty();
-        for c in bundle.certificates() {
-            s.add(CertificateDer::from(c)).unwrap();
-        }
-        Arc::new(s)
-    };
-    let client = || Side {
-        chain: std::iter::once(&ev.leaf)
-            .chain(&ev.chain)
-            .map(CertificateDer::from)
-            .collect(),
-        key: PrivateKeyDer::from(&ev.key),
-        roots: roots(&server_pki.bundle()),
-        identity: String::new(),
-    };
-    let server = || Side {
-        chain: std::iter::once(&srv.certificate)
-            .chain(&srv.chain)
-            .map(CertificateDer::from)
-            .collect(),
-        key: PrivateKeyDer::from(&srv.key),
-        roots: roots(&ev.server_bundle),
-        identity: srv.identity.clone(),
-    };
+    let server_from = b.at - Duration::hours(12);
     assert!(
-        !handshake(client(), server(), b.at),
+        !support::replay_break(ev, server_from, b.at),
         "at the break the handshake fails"
     );
     // One step before: inside the leaf's validity (it was issued shortly before the break).
     let before = ev.leaf.not_before() + (ev.leaf.not_after() - ev.leaf.not_before()) / 2;
     assert!(before < b.at);
     assert!(
-        handshake(client(), server(), before),
+        support::replay_break(ev, server_from, before),
         "before the break, it succeeds"
     );
 }

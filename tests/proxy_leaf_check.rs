@@ -9,12 +9,9 @@
 
 mod support;
 
-use certcycle::TrustBundle;
 use certcycle::mesh::Procedure;
 use certcycle::plan::{Config, Who, simulate};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use std::sync::Arc;
-use support::{Side, T0, handshake, rng};
+use support::{T0, rng};
 use time::Duration;
 
 #[test]
@@ -58,46 +55,15 @@ fn a_proxy_refuses_a_leaf_its_startup_anchors_cannot_verify_and_breaks_when_its_
     // The pair that fails, in a real handshake: the client's expired leaf against the
     // server's startup bundle fails at the break, and passed while the leaf was valid.
     let ev = &b.evidence;
-    // The server's own certificate (another hierarchy the client trusts) valid over the
-    // whole life of the client's leaf.
-    let server_pki = certcycle::testkit::hierarchy()
-        .at(ev.leaf.not_before() - Duration::hours(1))
-        .leaf("srv")
-        .build()
-        .unwrap();
-    let srv = server_pki.workload("srv");
-    let roots = |bundle: &TrustBundle| {
-        let mut s = rustls::RootCertStore::empty();
-        for c in bundle.certificates() {
-            s.add(CertificateDer::from(c)).unwrap();
-        }
-        Arc::new(s)
-    };
-    let client = || Side {
-        chain: std::iter::once(&ev.leaf)
-            .chain(&ev.chain)
-            .map(CertificateDer::from)
-            .collect(),
-        key: PrivateKeyDer::from(&ev.key),
-        roots: roots(&server_pki.bundle()),
-        identity: String::new(),
-    };
-    let server = || Side {
-        chain: std::iter::once(&srv.certificate)
-            .chain(&srv.chain)
-            .map(CertificateDer::from)
-            .collect(),
-        key: PrivateKeyDer::from(&srv.key),
-        roots: roots(&ev.server_bundle),
-        identity: srv.identity.clone(),
-    };
+    // The server's own certificate valid over the whole life of the client's leaf.
+    let server_from = ev.leaf.not_before() - Duration::hours(1);
     assert!(
-        !handshake(client(), server(), b.at),
+        !support::replay_break(ev, server_from, b.at),
         "at the break the handshake fails"
     );
     let before = ev.leaf.not_before() + (ev.leaf.not_after() - ev.leaf.not_before()) / 2;
     assert!(
-        handshake(client(), server(), before),
+        support::replay_break(ev, server_from, before),
         "while the old leaf lived it passed"
     );
 }

@@ -387,3 +387,46 @@ pub(crate) fn set_unused_base64_bits(b64: &str) -> Option<String> {
     out[at] = BASE64_ALPHABET[value | unused];
     Some(String::from_utf8(out).unwrap())
 }
+
+/// The client side of a simulated break, replayed in a real rustls handshake at `at`: the
+/// evidence's leaf and chain against the bundle the server loaded in the simulation. The
+/// server presents its own certificate from another hierarchy the client trusts, issued at
+/// `server_from`.
+pub(crate) fn replay_break(
+    ev: &certcycle::plan::Evidence,
+    server_from: OffsetDateTime,
+    at: OffsetDateTime,
+) -> bool {
+    let server_pki = certcycle::testkit::hierarchy()
+        .at(server_from)
+        .leaf("srv")
+        .build()
+        .unwrap();
+    let srv = server_pki.workload("srv");
+    let roots = |bundle: &certcycle::TrustBundle| {
+        let mut s = rustls::RootCertStore::empty();
+        for c in bundle.certificates() {
+            s.add(CertificateDer::from(c)).unwrap();
+        }
+        Arc::new(s)
+    };
+    let client = Side {
+        chain: std::iter::once(&ev.leaf)
+            .chain(&ev.chain)
+            .map(CertificateDer::from)
+            .collect(),
+        key: PrivateKeyDer::from(&ev.key),
+        roots: roots(&server_pki.bundle()),
+        identity: String::new(),
+    };
+    let server = Side {
+        chain: std::iter::once(&srv.certificate)
+            .chain(&srv.chain)
+            .map(CertificateDer::from)
+            .collect(),
+        key: PrivateKeyDer::from(&srv.key),
+        roots: roots(&ev.server_bundle),
+        identity: srv.identity.clone(),
+    };
+    handshake(client, server, at)
+}

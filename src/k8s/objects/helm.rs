@@ -132,17 +132,7 @@ pub(super) fn helm_release(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>
     }
     for (i, entry) in from.iter().enumerate() {
         let path = format!("spec.valuesFrom[{i}]");
-        let kind = c.req_str(entry, "kind", &format!("{path}.kind"))?;
-        if kind != "Secret" && kind != "ConfigMap" {
-            return Err(c.err(
-                &format!("{path}.kind"),
-                entry.get("kind").map_or(entry.at, |n| n.at),
-                FieldError::NotOneOf {
-                    value: kind,
-                    allowed: "Secret, ConfigMap",
-                },
-            ));
-        }
+        let kind = super::issuer::secret_or_config_map(c, entry, &path)?;
         out.values_from.push(ValuesFrom {
             kind,
             name: c.req_name(entry, "name", &format!("{path}.name"))?,

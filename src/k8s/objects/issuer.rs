@@ -81,19 +81,7 @@ pub(super) fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> 
         if let Some(cm) = c.opt_map(target, "configMap", "spec.target.configMap")? {
             target_key = c.opt_str(cm, "key", "spec.target.configMap.key")?;
         }
-        if let Some(sel) =
-            c.opt_map(target, "namespaceSelector", "spec.target.namespaceSelector")?
-        {
-            namespace_selector = c
-                .string_map(
-                    sel,
-                    "matchLabels",
-                    "spec.target.namespaceSelector.matchLabels",
-                )?
-                .into_iter()
-                .map(|(k, v, _)| (k, v))
-                .collect();
-        }
+        namespace_selector = match_labels(c, target)?;
     }
     Ok(BundleObject {
         sources,
@@ -121,17 +109,7 @@ pub(super) fn cluster_bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8
         if !matches!(s.value, Value::Map(_)) {
             return Err(c.wrong(&p, s, "a mapping"));
         }
-        let kind = c.req_str(s, "kind", &format!("{p}.kind"))?;
-        if kind != "Secret" && kind != "ConfigMap" {
-            return Err(c.err(
-                &format!("{p}.kind"),
-                s.get("kind").map_or(s.at, |n| n.at),
-                FieldError::NotOneOf {
-                    value: kind,
-                    allowed: "Secret, ConfigMap",
-                },
-            ));
-        }
+        let kind = secret_or_config_map(c, s, &p)?;
         if s.get("selector").is_some() && s.get("name").is_none() {
             sources.push(BundleSource::Selector { kind });
             continue;
@@ -172,23 +150,47 @@ pub(super) fn cluster_bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8
                 }
             }
         }
-        if let Some(sel) =
-            c.opt_map(target, "namespaceSelector", "spec.target.namespaceSelector")?
-        {
-            namespace_selector = c
-                .string_map(
-                    sel,
-                    "matchLabels",
-                    "spec.target.namespaceSelector.matchLabels",
-                )?
-                .into_iter()
-                .map(|(k, v, _)| (k, v))
-                .collect();
-        }
+        namespace_selector = match_labels(c, target)?;
     }
     Ok(BundleObject {
         sources,
         target_key,
         namespace_selector,
     })
+}
+
+/// `spec.target.namespaceSelector.matchLabels` of a Bundle or ClusterBundle target.
+fn match_labels(c: &Ctx<'_>, target: &Node) -> Result<BTreeMap<String, String>, K8sError> {
+    let Some(sel) = c.opt_map(target, "namespaceSelector", "spec.target.namespaceSelector")? else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(c.string_map(
+        sel,
+        "matchLabels",
+        "spec.target.namespaceSelector.matchLabels",
+    )?
+    .into_iter()
+    .map(|(k, v, _)| (k, v))
+    .collect())
+}
+
+/// The `kind` of an object reference that names a Secret or a ConfigMap (a ClusterBundle
+/// `sourceRefs` entry, a Flux `valuesFrom` entry) at `path`.
+pub(super) fn secret_or_config_map(
+    c: &Ctx<'_>,
+    entry: &Node,
+    path: &str,
+) -> Result<String, K8sError> {
+    let kind = c.req_str(entry, "kind", &format!("{path}.kind"))?;
+    if kind != "Secret" && kind != "ConfigMap" {
+        return Err(c.err(
+            &format!("{path}.kind"),
+            entry.get("kind").map_or(entry.at, |n| n.at),
+            FieldError::NotOneOf {
+                value: kind,
+                allowed: "Secret, ConfigMap",
+            },
+        ));
+    }
+    Ok(kind)
 }
