@@ -70,7 +70,7 @@ mod common;
 use certcycle::k8s::{Cluster, Objects, PlanReport, fix_relative_path, patch_fix};
 use certcycle::mesh::Procedure;
 use certcycle::plan::{self, TimelineView};
-use certcycle::rotation::{Lifetimes, Propagation, Schedule};
+use certcycle::rotation::{Propagation, Schedule, WindowPolicy};
 use certcycle::{NewFile, write_new_files};
 use clap::Parser;
 use common::{Fail, Resolve};
@@ -78,19 +78,20 @@ use std::path::Path;
 
 const SEED: &str = include_str!("data/seed.yaml");
 
-/// The schedule for `--rotation auto`: the seed's shape only (a self-signed anchor Certificate
-/// and a trust-manager Bundle), propagated by the restart cadence.
+/// The schedule for `--rotation auto`: every topology in which cert-manager renews the anchor
+/// (`Topology::auto_rotatable`), propagated by the restart cadence.
 fn auto_schedule(
     cfg: &plan::Config,
     slack: Option<time::Duration>,
+    policy: WindowPolicy,
 ) -> Result<Schedule, Box<dyn std::error::Error>> {
-    if !cfg.topology.is_seed_shape() {
-        return Err("--rotation auto drives a self-signed anchor Certificate under a trust-manager Bundle (the seed's shape); this set-up's anchor or trust roots are not that: give such manifests, or rotate by --rotate-at".into());
-    }
+    cfg.topology
+        .auto_rotatable()
+        .map_err(|e| format!("--rotation auto: {e}"))?;
     let propagation = cfg
         .restart_every
         .map_or(Propagation::Never, Propagation::RestartEvery);
-    let schedule = Schedule::new(Lifetimes::linkerd(cfg.anchor.get_duration()), propagation)?;
+    let schedule = Schedule::new(cfg.auto_lifetimes(), propagation)?.with_policy(policy)?;
     Ok(match slack {
         Some(s) => schedule.with_slack(s)?,
         None => schedule,
@@ -187,6 +188,24 @@ enum Rotation {
     Auto,
 }
 
+/// `--windows`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum WindowsArg {
+    /// Prepare early (SPIRE's lead), margins after the propagation and the drain.
+    Robust,
+    /// The proven floors.
+    Minimal,
+}
+
+impl WindowsArg {
+    fn policy(self) -> WindowPolicy {
+        match self {
+            Self::Robust => WindowPolicy::Robust,
+            Self::Minimal => WindowPolicy::Minimal,
+        }
+    }
+}
+
 /// `--timeline`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Timeline {
@@ -265,6 +284,11 @@ struct Cli {
     /// [default: one leaf lifetime].
     #[arg(long, value_name = "DURATION", value_parser = common::duration_arg)]
     slack: Option<time::Duration>,
+    /// With --rotation auto: robust prepares up to SPIRE's lead (min(life/2, 30d) before
+    /// expiry) with margins after the propagation and the drain; minimal keeps the proven
+    /// floors.
+    #[arg(long, value_enum, default_value = "robust")]
+    windows: WindowsArg,
     #[command(flatten)]
     resolve: Resolve,
 }
@@ -331,7 +355,7 @@ fn main() -> std::process::ExitCode {
                     "--rotation auto and --rotate-at: one rotation or the other",
                 ));
             }
-            Rotation::Auto => match auto_schedule(&cfg, args.slack) {
+            Rotation::Auto => match auto_schedule(&cfg, args.slack, args.windows.policy()) {
                 Ok(s) => Some(s),
                 Err(e) => {
                     eprintln!("error: cannot model: {e}");

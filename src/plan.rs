@@ -38,10 +38,10 @@
 //! ```
 
 pub use crate::sim::{
-    Break, BundleFilter, CaKind, CaNode, Checkpoint, Config, Evidence, Held, Lane, MAX_CHECKPOINTS,
-    MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Names, PlanEvent, RootsKind, RootsSpan,
-    Routine, Run, Secrets, SimError, Snapshot, Span, Topology, TrustRoots, Who,
-    proxy_verify_options,
+    Break, BundleFilter, CaKind, CaNode, Checkpoint, Config, Evidence, Faults, Held, Lane,
+    MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Names, NotRotatable, Outage,
+    PlanEvent, RootsKind, RootsSpan, Routine, Run, Secrets, SimError, Snapshot, Span, Topology,
+    TrustRoots, Who, proxy_verify_options,
 };
 
 mod auto;
@@ -511,6 +511,9 @@ pub struct Report {
     pub run_start: OffsetDateTime,
     /// How much of the timeline the text shows (default: a summary).
     pub timeline: TimelineView,
+    /// The unattended rotation's schedule, when the run had one ([`Config::auto`]): the HTML
+    /// page draws its windows and tolerance.
+    pub rotation: Option<crate::rotation::Schedule>,
 }
 
 impl Report {
@@ -539,6 +542,7 @@ impl Report {
             start: cfg.now(),
             run_start: cfg.start,
             timeline: TimelineView::default(),
+            rotation: cfg.auto.clone(),
         })
     }
 

@@ -32,13 +32,15 @@ mod phase;
 mod procedure;
 mod reconcile;
 mod schedule;
+mod tolerance;
 pub use phase::{Broken, NextStep, Observed, Phase};
 pub use procedure::{CONTROLLER, Procedure, Step, is_identity_controller};
 pub use reconcile::{Action, Due, Reconciled, reconcile};
 pub use schedule::{
     ALLOWANCE, Bound, Lifetimes, MAX_ROTATIONS, Propagation, SPIRE_ACTIVATE_CAP, SPIRE_PREPARE_CAP,
-    Schedule, ScheduleError, Window, Windows,
+    Schedule, ScheduleError, Window, WindowPolicy, Windows,
 };
+pub use tolerance::Tolerance;
 
 /// Why a rotation step was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -23,6 +23,7 @@ mod continuity;
 mod csr;
 pub(crate) mod error;
 mod event;
+mod faults;
 mod identity;
 mod lifecycle;
 mod operator;
@@ -39,7 +40,10 @@ pub use event::{
     Break, BrokenPair, Checkpoint, Event, Evidence, Lane, PlanEvent, RootsSpan, Routine, Run,
     Snapshot, Span, Who,
 };
-pub use topology::{BundleFilter, CaKind, CaNode, Held, RootsKind, Topology, TrustRoots};
+pub use faults::{Faults, Outage};
+pub use topology::{
+    BundleFilter, CaKind, CaNode, Held, NotRotatable, RootsKind, Topology, TrustRoots,
+};
 
 use by_hand::RealLeaves;
 use cert_manager::CertManager;
@@ -373,22 +377,23 @@ impl<R: CryptoRngCore> Engine<R> {
         let due = self.proxies.next_due(self.now);
         let (anchor_renewal, issuer_renewal) = self.cm.renewals(&self.cfg);
         let above = self.cm.above_renewal(&self.cfg).map(|(_, t)| t);
-        [
-            above,
-            anchor_renewal,
-            issuer_renewal,
-            self.identity.next_restart,
-        ]
-        .into_iter()
-        .flatten()
-        .chain(due)
-        .chain(self.operator.next_due())
-        .chain(self.next_checkpoint())
-        .chain(std::iter::once(self.end))
-        .filter(|t| *t >= self.now)
-        .min()
-        .unwrap_or(self.end)
-        .max(self.now)
+        let faults = self.cfg.faults;
+        let back = faults
+            .cert_manager_back(self.now)
+            .filter(|_| self.cm.pending_reissue);
+        [above, anchor_renewal, issuer_renewal, back]
+            .map(|t| t.map(|t| faults.cert_manager_at(t)))
+            .into_iter()
+            .chain([self.identity.next_restart])
+            .flatten()
+            .chain(due)
+            .chain(self.operator.next_due())
+            .chain(self.next_checkpoint())
+            .chain(std::iter::once(self.end))
+            .filter(|t| *t >= self.now)
+            .min()
+            .unwrap_or(self.end)
+            .max(self.now)
     }
 
     /// Whether the run stopped (at a break, unless it goes on through breaks).
@@ -474,14 +479,25 @@ impl<R: CryptoRngCore> Engine<R> {
         }
         // cert-manager: the CAs above the anchor top down, the anchor, then the issuer (each
         // signed with what the Secret above it holds now).
-        while let Some((i, _)) = self.cm.above_renewal(&cfg).filter(|(_, t)| *t <= now) {
+        let cm_at = |t: OffsetDateTime| cfg.faults.cert_manager_at(t);
+        if self.cm.pending_reissue && cm_at(now) <= now {
+            // cert-manager is back: it acts on the issuerRef the loop changed meanwhile.
+            self.cm.pending_reissue = false;
+            self.issue_issuer(vec![], "Re-issued (issuerRef changed; cert-manager back)")?;
+            self.identity_sees_issuer();
+        }
+        while let Some((i, _)) = self
+            .cm
+            .above_renewal(&cfg)
+            .filter(|(_, t)| cm_at(*t) <= now)
+        {
             let event = self
                 .cm
                 .renew_above(&cfg, i, now, &mut self.rng, &mut self.timeline)?;
             // trust-manager follows a CA above the signer when the roots hold it.
             self.publish(vec![event])?;
         }
-        if self.cm.renewals(&cfg).0.is_some_and(|t| t <= now) {
+        if self.cm.renewals(&cfg).0.is_some_and(|t| cm_at(t) <= now) {
             self.renew_anchor("Renewed (renewal time reached)")?;
             // The rotation loop sees the anchor Secret change.
             if cfg.auto.is_some() {
@@ -492,7 +508,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 });
             }
         }
-        if self.cm.renewals(&cfg).1.is_some_and(|t| t <= now) {
+        if self.cm.renewals(&cfg).1.is_some_and(|t| cm_at(t) <= now) {
             let causes = vec![self.cm.anchor_event];
             let before = self.timeline.len();
             self.issue_issuer(causes, "Renewed")?;

@@ -104,3 +104,47 @@ fn headless_chromium_renders_the_seeds_picture() {
     );
     assert!(red > 100, "{red} red pixels: no break marker?");
 }
+
+/// `plan --rotation auto --format html` (issue 30): each rotation's prepare / activate /
+/// retire windows on a lane of their own with the tolerance beside them, rendered by
+/// Chromium; no "Causes" heading when nothing broke; the report text keeps its lines.
+#[test]
+fn the_auto_rotation_picture_draws_the_windows_and_the_tolerance() {
+    use certcycle::rotation::{Propagation, Schedule};
+    let objects = Objects::read(
+        "examples/data/seed.yaml",
+        include_str!("../examples/data/seed.yaml"),
+    )
+    .unwrap();
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let cfg = cluster
+        .plan_config(datetime!(2026-01-01 0:00 UTC))
+        .unwrap()
+        .restart_every(Some(time::Duration::DAY))
+        .horizon(time::Duration::days(800));
+    let schedule = Schedule::robust(
+        cfg.auto_lifetimes(),
+        Propagation::RestartEvery(time::Duration::DAY),
+    )
+    .unwrap();
+    let cfg = cfg.auto_rotation(schedule);
+    let html = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)
+        .unwrap()
+        .to_html("certcycle plan: auto");
+    assert!(!html.contains("<h2>Causes"), "an empty Causes section");
+    assert!(html.contains(r#"class="rotation-lane""#));
+    assert!(html.contains("rotation 2: drain: activate to retire, 2027-11-04T00:10:00Z"));
+    assert!(html.contains(
+        "robust windows; tolerates the loop down 671h45m0s, cert-manager down 24h55m0s, restarts 24h5m0s late"
+    ));
+    assert!(!html.contains(r"\u{a}"), "the report text lost its line breaks");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("auto.html");
+    std::fs::write(&page, &html).unwrap();
+    let url = format!("file://{}", page.display());
+    let dom = chromium(&["--dump-dom", &url], &dir.path().join("p1"));
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(dom.matches(r#"class="w-prop""#).count(), 2, "{dom}");
+    assert_eq!(dom.matches(r#"class="w-drain""#).count(), 2);
+    assert!(dom.contains(r#"class="tolerance""#));
+}

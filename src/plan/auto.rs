@@ -70,10 +70,11 @@ pub fn rotations(run: &Run) -> Vec<Rotation> {
 pub fn auto_lines(schedule: &Schedule, run: &Run) -> Vec<String> {
     let d = schedule.lifetimes().anchor;
     let mut out = vec![format!(
-        "rotation: auto, {} ({} anchors, {} leaves)",
+        "rotation: auto, {} ({} anchors, {} leaves), {} windows",
         schedule.propagation_by(),
         GoDuration(d),
-        GoDuration(schedule.lifetimes().leaf)
+        GoDuration(schedule.lifetimes().leaf),
+        schedule.policy()
     )];
     for b in schedule.bounds() {
         out.push(format!(
@@ -97,6 +98,7 @@ pub fn auto_lines(schedule: &Schedule, run: &Run) -> Vec<String> {
         GoDuration(schedule.anchor_renew_before()),
         GoDuration(schedule.drain() + schedule.slack())
     ));
+    out.extend(schedule.tolerance().lines(schedule));
     let at = |t: Option<OffsetDateTime>| t.map_or("-".to_owned(), rfc3339);
     for (i, r) in rotations(run).iter().enumerate() {
         out.push(format!(
@@ -110,19 +112,35 @@ pub fn auto_lines(schedule: &Schedule, run: &Run) -> Vec<String> {
     out
 }
 
-/// The report as JSON: `{propagation, windows[] ({window, seconds, reason}),
-/// anchor_renew_before_seconds, period_seconds, spire: {prepare_before_seconds,
-/// activate_before_seconds}, rotations[] ({prepare, activate, retire}: RFC 3339 or null)}`.
+/// The report as JSON: `{propagation, policy ("robust" | "minimal"), windows[] ({window,
+/// seconds, floor_seconds, reason}), anchor_renew_before_seconds, period_seconds, tolerance:
+/// {loop_down_seconds, cert_manager_down_seconds, restarts_late_seconds}, spire:
+/// {prepare_before_seconds, activate_before_seconds}, rotations[] ({prepare, activate,
+/// retire}: RFC 3339 or null)}`.
 #[cfg(feature = "json")]
 pub fn auto_json(schedule: &Schedule, run: &Run) -> serde_json::Value {
+    use crate::rotation::Window;
     use serde_json::json;
     let (spire_prepare, spire_activate) = schedule.spire();
     let at = |t: Option<OffsetDateTime>| t.map(rfc3339);
+    let tolerance = schedule.tolerance();
+    let floor = |w: Window| match w {
+        Window::Propagation => schedule.propagation_floor(),
+        Window::Drain => schedule.drain_floor(),
+        _ => schedule.slack_floor(),
+    };
     json!({
         "propagation": schedule.propagation_by().to_string(),
+        "policy": schedule.policy().to_string(),
+        "tolerance": {
+            "loop_down_seconds": tolerance.loop_down.whole_seconds(),
+            "cert_manager_down_seconds": tolerance.cert_manager_down.whole_seconds(),
+            "restarts_late_seconds": tolerance.restarts_late.whole_seconds(),
+        },
         "windows": schedule.bounds().iter().map(|b| json!({
             "window": b.window.to_string(),
             "seconds": b.length.whole_seconds(),
+            "floor_seconds": floor(b.window).whole_seconds(),
             "reason": b.reason,
         })).collect::<Vec<_>>(),
         "anchor_renew_before_seconds": schedule.anchor_renew_before().whole_seconds(),

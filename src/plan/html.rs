@@ -182,6 +182,10 @@ impl Report {
             svg.push_str("</g>");
             y += LANE;
         }
+        // Unattended rotation: each rotation's windows, the tolerance beside them.
+        if let Some(schedule) = &self.rotation {
+            y = rotation_lane(&mut svg, y, &axis, schedule, run, &lane_label);
+        }
         // The causes, linked to their lines.
         let causes: Vec<&PlanEvent> = run.causes();
         if !causes.is_empty() {
@@ -267,6 +271,12 @@ impl Report {
                 esc(&c.to_string())
             );
         }
+        // No empty sections: the causes only when something broke.
+        let causes_section = if cause_list.is_empty() {
+            String::new()
+        } else {
+            format!("<h2>Causes</h2><ol>{cause_list}</ol>\n")
+        };
         format!(
             r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -281,6 +291,7 @@ rect.roots{{stroke:#333;stroke-width:.5}} rect.roots.n0{{fill:#fff}} rect.roots.
 text.in{{fill:#000;font-size:11px}}
 rect.event{{fill:#444}} rect.event.bad{{fill:#d35400;stroke:#000;stroke-width:1}}
 circle.cause{{fill:#fff;stroke:#b00000;stroke-width:2}} text.cause-n{{font-size:9px;text-anchor:middle;fill:#b00000}}
+rect.w-prop{{fill:#9ecae1}} rect.w-drain{{fill:#4292c6}} rect.w-slack{{fill:#deebf7;stroke:#4292c6;stroke-width:.5}} text.tolerance{{font-size:11px;fill:#08519c}}
 line.break{{stroke:#c00000;stroke-width:3;stroke-dasharray:8 3}} text.break-label{{fill:#c00000;font-weight:700}}
 pre{{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}} li{{margin:2px 0}}
 </style></head><body>
@@ -289,12 +300,78 @@ pre{{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}} li{{margin:
 <svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="certificate timeline">
 {axis_svg}{svg}{brk}
 </svg>
-<h2>Causes</h2><ol>{cause_list}</ol>
-<h2>Report</h2><pre>{text}</pre>
+{causes_section}<h2>Report</h2><pre>{text}</pre>
 </body></html>
 "#,
             title = esc(title),
-            text = esc(text),
+            // Line by line: the report's own line breaks stay line breaks in the <pre>.
+            text = text.lines().map(esc).collect::<Vec<_>>().join("\n"),
         )
     }
+}
+
+/// The rotation lane: per rotation, prepare→activate (propagation), activate→retire (drain)
+/// and retire→the old anchor's notAfter (slack, as scheduled), each with its times; then a
+/// line with the schedule's tolerance. Returns the next lane's y.
+fn rotation_lane(
+    svg: &mut String,
+    y: f64,
+    axis: &Axis,
+    schedule: &crate::rotation::Schedule,
+    run: &super::Run,
+    lane_label: &impl Fn(&mut String, f64, &str, &str),
+) -> f64 {
+    lane_label(svg, y, "rotation windows (auto)", "rotation");
+    svg.push_str(r#"<g class="rotation-lane">"#);
+    for (i, r) in super::rotations(run).iter().enumerate() {
+        let activate = r.activate.unwrap_or(run.end);
+        let retire = r.retire.unwrap_or(run.end);
+        let expires = r
+            .retire
+            .and_then(|t| t.checked_add(schedule.slack()))
+            .unwrap_or(run.end)
+            .min(run.end);
+        for (class, from, to, what) in [
+            (
+                "w-prop",
+                r.prepare,
+                activate,
+                "propagation: prepare to activate",
+            ),
+            ("w-drain", activate, retire, "drain: activate to retire"),
+            (
+                "w-slack",
+                retire,
+                expires,
+                "slack: retire to the old anchor's notAfter",
+            ),
+        ] {
+            if to <= from {
+                continue;
+            }
+            let (x1, x2) = (axis.x(from), axis.x(to));
+            let _ = write!(
+                svg,
+                r#"<rect class="{class}" x="{x1:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>rotation {}: {what}, {} .. {}</title></rect>"#,
+                y + 6.0,
+                (x2 - x1).max(2.0),
+                LANE - 12.0,
+                i + 1,
+                rfc3339(from),
+                rfc3339(to)
+            );
+        }
+    }
+    svg.push_str("</g>");
+    let t = schedule.tolerance();
+    let _ = write!(
+        svg,
+        r#"<text class="tolerance" x="{LABEL}" y="{:.1}">{} windows; tolerates the loop down {}, cert-manager down {}, restarts {} late</text>"#,
+        y + LANE + 12.0,
+        schedule.policy(),
+        crate::duration::GoDuration(t.loop_down),
+        crate::duration::GoDuration(t.cert_manager_down),
+        crate::duration::GoDuration(t.restarts_late)
+    );
+    y + LANE + 18.0
 }

@@ -19,6 +19,12 @@ pub struct Observed<'a> {
     pub bundle: &'a TrustBundle,
     /// The identity issuer (`linkerd-identity-issuer`).
     pub issuer: &'a Certificate,
+    /// When the bundle last changed, where that is known (trust-manager's Bundle status, or
+    /// the annotation a loop writes with a static ConfigMap): a new anchor reaches pods only
+    /// from then, so [`reconcile`](super::reconcile) counts propagation from the later of it
+    /// and the anchor's notBefore. `None`: from the anchor's notBefore (trust-manager
+    /// publishes as soon as the anchor Secret changes).
+    pub bundle_since: Option<OffsetDateTime>,
 }
 
 impl<'a> Observed<'a> {
@@ -34,7 +40,14 @@ impl<'a> Observed<'a> {
             previous,
             bundle,
             issuer,
+            bundle_since: None,
         }
+    }
+
+    /// When the bundle last changed (see [`Observed::bundle_since`]).
+    pub fn with_bundle_since(mut self, at: OffsetDateTime) -> Self {
+        self.bundle_since = Some(at);
+        self
     }
 }
 

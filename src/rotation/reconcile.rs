@@ -152,7 +152,7 @@ pub fn reconcile(
             let w = schedule.after(old.not_after())?;
             let activate = w
                 .activate
-                .max(add(observed.anchor.not_before(), schedule.propagation())?);
+                .max(add(published_since(observed), schedule.propagation())?);
             if now >= activate {
                 let retire = w.retire.max(add(now, schedule.drain())?);
                 (Some(Action::Activate), due(retire, Action::Retire))
@@ -163,8 +163,16 @@ pub fn reconcile(
         Phase::IssuerResigned => {
             let old = observed.previous.unwrap_or(observed.anchor);
             let w = schedule.after(old.not_after())?;
-            let since = add(observed.anchor.not_before(), schedule.propagation())?;
-            let retire = w.retire.max(add(since, schedule.drain())?);
+            // The drain counts from the activate: no earlier than the propagation after the
+            // bundle changed, and the proven drain no earlier than the issuer under the new
+            // anchor was issued (a late loop or cert-manager activated late; a routine renewal
+            // since only moves this later, and never past the old anchor's notAfter).
+            let since = add(published_since(observed), schedule.propagation())?;
+            let issued = observed.issuer.not_before().min(old.not_after());
+            let retire = w
+                .retire
+                .max(add(since, schedule.drain())?)
+                .max(add(issued, schedule.drain_floor())?);
             if now >= retire {
                 let next = schedule.after(observed.anchor.not_after())?.prepare;
                 (Some(Action::Retire), due(next.max(now), Action::Prepare))
@@ -186,6 +194,13 @@ pub fn reconcile(
         action,
         next,
     })
+}
+
+/// When the new anchor started to reach pods: the later of its notBefore and the bundle's
+/// last change, where that is known.
+fn published_since(o: &Observed<'_>) -> OffsetDateTime {
+    o.bundle_since
+        .map_or(o.anchor.not_before(), |t| t.max(o.anchor.not_before()))
 }
 
 /// The earliest notAfter ahead among the anchors the issuer's chain and the bundle depend on:

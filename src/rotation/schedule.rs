@@ -1,40 +1,8 @@
 //! Unattended anchor rotation (DESIGN §17): a schedule whose windows follow from the lifetimes
-//! and the cluster's restart cadence. `reconcile` (`rotation/reconcile.rs`) is the pure
-//! function an operator calls every loop.
-//!
-//! SPIRE prepares a new authority at half its predecessor's remaining life (at most 30 days
-//! before expiry) and activates it at a sixth (at most 7 days): safe there because bundles
-//! reach workloads in seconds. A Linkerd proxy loads its anchors only when its pod starts, and
-//! the identity controller only when it starts, so here the windows are set by the restart
-//! cadence and the leaf lifetime, and each one is as short as is safe:
-//!
-//! ```text
-//!   prepare ──── propagation ────> activate ──── drain ────> retire ─ slack ─> old anchor's notAfter
-//!   new anchor in the bundle        identity issuer           old anchor out
-//!   (cert-manager re-keys the       re-signed under the       of the bundle
-//!    anchor: renewBefore)           new anchor (issuerRef)
-//! ```
-//!
-//! - **propagation**: every pod, and the identity controller, restarts within the cadence, so
-//!   after it everyone holds {new, old}; activating earlier hands new-anchor leaves to proxies
-//!   that trust only the old anchor, or has the controller skip the new issuer;
-//! - **drain**: a proxy refreshes its leaf at 70% of its life, so this long after the switch no
-//!   leaf under the old issuer is presented; retiring earlier lets a pod that restarts in
-//!   between load a bundle without the anchor its peers' leaves still chain to;
-//! - **slack**: time kept between retiring and the old anchor's notAfter, one leaf lifetime by
-//!   default (24h): a loop that runs late still has that long before anything expires, and
-//!   every leaf under the old anchor lives its full lifetime, so the drain (not the anchor's
-//!   notAfter, which caps the identity issuer and every leaf under it) bounds the retire.
-//!   With less than 30% of a leaf lifetime of slack, that cap ends the old leaves first, and
-//!   the drain window is longer than it needs to be (safe, not tight).
-//!
-//! The shape to run it with cert-manager: the anchor Certificate's renewBefore is
-//! [`Schedule::anchor_renew_before`], so cert-manager prepares by itself; the identity issuer
-//! Certificate's issuerRef names a CA issuer on the previous-anchor Secret (a copy of the
-//! anchor Secret), so a routine issuer renewal after the re-key still signs with the old
-//! anchor. What cert-manager cannot time are the two dated actions: switching that issuerRef
-//! to the anchor's CA issuer (activate) and, at retire, copying the anchor Secret into the
-//! previous-anchor Secret and switching the issuerRef back.
+//! and the cluster's restart cadence ([`Schedule`] says how), widened past the proven floors
+//! for robustness by default ([`Schedule::robust`]). `reconcile` (`rotation/reconcile.rs`) is
+//! the pure function an operator calls every loop; `rotation/tolerance.rs` says how much fault
+//! a schedule takes.
 
 use crate::duration::GoDuration;
 use crate::presets::linkerd;
@@ -97,20 +65,32 @@ pub struct Lifetimes {
     pub anchor: Duration,
     /// A workload leaf's lifetime (Linkerd's `issuanceLifetime`, 24h).
     pub leaf: Duration,
+    /// How long before its notAfter cert-manager renews the identity issuer (the seed's 48h
+    /// issuer with renewBefore 25h: 25h): how long cert-manager may miss a renewal
+    /// ([`Tolerance::cert_manager_down`](super::Tolerance::cert_manager_down)).
+    pub issuer_renewal_lead: Duration,
 }
 
 impl Lifetimes {
-    /// An anchor lifetime and a leaf lifetime.
+    /// An anchor lifetime and a leaf lifetime, with the seed's identity issuer (renewed 25h
+    /// before its notAfter).
     pub fn new(anchor: Duration, leaf: Duration) -> Self {
-        Self { anchor, leaf }
-    }
-
-    /// An anchor lifetime with Linkerd's 24h leaves.
-    pub fn linkerd(anchor: Duration) -> Self {
         Self {
             anchor,
-            leaf: linkerd::WORKLOAD_DURATION,
+            leaf,
+            issuer_renewal_lead: linkerd::ISSUER_RENEW_BEFORE,
         }
+    }
+
+    /// An anchor lifetime with Linkerd's 24h leaves and the seed's identity issuer.
+    pub fn linkerd(anchor: Duration) -> Self {
+        Self::new(anchor, linkerd::WORKLOAD_DURATION)
+    }
+
+    /// Sets how long before its notAfter cert-manager renews the identity issuer.
+    pub fn issuer_renewal_lead(mut self, lead: Duration) -> Self {
+        self.issuer_renewal_lead = lead;
+        self
     }
 }
 
@@ -247,8 +227,6 @@ pub const MAX_ROTATIONS: usize = 10_000;
 
 /// A proven rotation schedule (DESIGN §17).
 ///
-/// every loop.
-///
 /// SPIRE prepares a new authority at half its predecessor's remaining life (at most 30 days
 /// before expiry) and activates it at a sixth (at most 7 days): safe there because bundles
 /// reach workloads in seconds. A Linkerd proxy loads its anchors only when its pod starts, and
@@ -307,7 +285,34 @@ pub struct Schedule {
     propagation: Duration,
     drain: Duration,
     slack: Duration,
+    /// The proven floors: propagation, drain, and the slack asked for.
+    floors: (Duration, Duration, Duration),
+    policy: WindowPolicy,
     proven: bool,
+}
+
+/// How a schedule's windows are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum WindowPolicy {
+    /// The proven floors: each window as short as is safe, the rest of the anchor's life
+    /// before the prepare (`--windows minimal`).
+    Minimal,
+    /// Prepare as early as the lifetime allows up to SPIRE's lead (`min(life/2, 30d)` before
+    /// expiry); activate after the propagation floor plus a margin, retire after the drain
+    /// floor plus a margin (each margin up to the floor itself, and at most a third of the
+    /// room), the rest slack (`--windows robust`, the default).
+    #[default]
+    Robust,
+}
+
+impl fmt::Display for WindowPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Minimal => "minimal",
+            Self::Robust => "robust",
+        })
+    }
 }
 
 impl Schedule {
@@ -336,22 +341,103 @@ impl Schedule {
                 longest_cadence: longest_cadence(lifetimes.anchor, drain, lifetimes.leaf),
             });
         };
+        let propagation_floor = bound
+            .checked_add(ALLOWANCE)
+            .ok_or(ScheduleError::Overflow)?;
         let schedule = Self {
             lifetimes,
             propagation_by: propagation,
-            propagation: bound
-                .checked_add(ALLOWANCE)
-                .ok_or(ScheduleError::Overflow)?,
+            propagation: propagation_floor,
             drain,
             slack: lifetimes.leaf,
+            floors: (propagation_floor, drain, lifetimes.leaf),
+            policy: WindowPolicy::Minimal,
             proven: true,
         };
         schedule.check()?;
         Ok(schedule)
     }
 
+    /// The floors of [`Schedule::new`], widened for robustness ([`WindowPolicy::Robust`]):
+    /// the prepare moves to `min(life/2, 30d)` before expiry (never later than the floors
+    /// put it), and the room this makes goes to margins after the propagation and the drain
+    /// (each up to its floor, at most a third of the room) and to slack.
+    ///
+    /// ```
+    /// use certcycle::rotation::{Lifetimes, Propagation, Schedule};
+    /// use time::Duration;
+    /// let s = Schedule::robust(
+    ///     Lifetimes::linkerd(Duration::days(365)),
+    ///     Propagation::RestartEvery(Duration::DAY),
+    /// )?;
+    /// assert_eq!(s.anchor_renew_before(), Duration::days(30)); // SPIRE's lead
+    /// assert_eq!(s.propagation(), Duration::minutes(2 * (24 * 60 + 5))); // floor + margin
+    /// assert_eq!(s.propagation_floor(), Duration::minutes(24 * 60 + 5));
+    /// # Ok::<(), certcycle::rotation::ScheduleError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Schedule::new`].
+    pub fn robust(lifetimes: Lifetimes, propagation: Propagation) -> Result<Self, ScheduleError> {
+        Self::new(lifetimes, propagation)?.with_policy(WindowPolicy::Robust)
+    }
+
+    /// The same floors with windows chosen by `policy`.
+    ///
+    /// # Errors
+    /// As [`Schedule::new`].
+    pub fn with_policy(mut self, policy: WindowPolicy) -> Result<Self, ScheduleError> {
+        self.policy = policy;
+        self.widen()?;
+        Ok(self)
+    }
+
+    /// Sets the windows from the floors and the policy.
+    fn widen(&mut self) -> Result<(), ScheduleError> {
+        let (p, d, s) = self.floors;
+        (self.propagation, self.drain, self.slack) = (p, d, s);
+        if self.policy == WindowPolicy::Minimal {
+            return self.check();
+        }
+        let floor_lead = p
+            .checked_add(d)
+            .and_then(|x| x.checked_add(s))
+            .ok_or(ScheduleError::Overflow)?;
+        let lead = spire_leads(self.lifetimes.anchor).0.max(floor_lead);
+        let room = lead - floor_lead;
+        let (mp, md) = (p.min(room / 3_i32), d.min(room / 3_i32));
+        let widened = (p + mp, d + md, lead - p - mp - d - md);
+        (self.propagation, self.drain, self.slack) = widened;
+        if self.check().is_err() {
+            // No room for margins in this lifetime: the floors.
+            (self.propagation, self.drain, self.slack) = (p, d, s);
+        }
+        self.check()
+    }
+
+    /// How the windows were chosen.
+    pub fn policy(&self) -> WindowPolicy {
+        self.policy
+    }
+
+    /// The proven propagation window (what [`Schedule::new`] uses).
+    pub fn propagation_floor(&self) -> Duration {
+        self.floors.0
+    }
+
+    /// The proven drain window (what [`Schedule::new`] uses).
+    pub fn drain_floor(&self) -> Duration {
+        self.floors.1
+    }
+
+    /// The slack asked for (one leaf lifetime unless [`Schedule::with_slack`]).
+    pub fn slack_floor(&self) -> Duration {
+        self.floors.2
+    }
+
     /// Keeps `slack` between retiring an anchor and its notAfter (prepare and activate move
-    /// earlier by as much).
+    /// earlier by as much; with [`WindowPolicy::Robust`], at least `slack`, the margins
+    /// taking the room first).
     ///
     /// # Errors
     /// As [`Schedule::new`], when the anchor cannot hold the windows and the slack.
@@ -362,8 +448,8 @@ impl Schedule {
                 value: slack,
             });
         }
-        self.slack = slack;
-        self.check()?;
+        self.floors.2 = slack;
+        self.widen()?;
         Ok(self)
     }
 
@@ -379,9 +465,17 @@ impl Schedule {
             Window::Drain => length >= self.drain,
             Window::Slack => true,
         };
+        // A window cut below its floor takes the floor with it (what reconcile falls back
+        // on), so the experiment runs the cut.
         match window {
-            Window::Propagation => self.propagation = length,
-            Window::Drain => self.drain = length,
+            Window::Propagation => {
+                self.propagation = length;
+                self.floors.0 = self.floors.0.min(length);
+            }
+            Window::Drain => {
+                self.drain = length;
+                self.floors.1 = self.floors.1.min(length);
+            }
             Window::Slack => self.slack = length,
         }
         self.proven = self.proven && at_least_floor && self.check().is_ok();
@@ -456,6 +550,26 @@ impl Schedule {
 
     /// Each window's length and why it cannot be shorter.
     pub fn bounds(&self) -> Vec<Bound> {
+        let mut out = self.floor_bounds();
+        for b in &mut out {
+            let floor = match b.window {
+                Window::Propagation => self.floors.0,
+                Window::Drain => self.floors.1,
+                Window::Slack => self.floors.2,
+            };
+            if b.length > floor {
+                b.reason = format!(
+                    "{} (floor) + {} (margin): {}",
+                    GoDuration(floor),
+                    GoDuration(b.length - floor),
+                    b.reason
+                );
+            }
+        }
+        out
+    }
+
+    fn floor_bounds(&self) -> Vec<Bound> {
         let leaf = GoDuration(self.lifetimes.leaf);
         let refresh = GoDuration(linkerd_proxy_refresh_in(self.lifetimes.leaf).0);
         vec![
@@ -576,12 +690,15 @@ impl Schedule {
             }
         }
         let (prepare, activate) = spire_leads(lifetimes.anchor);
+        let (propagation, drain) = (prepare.saturating_sub(activate), activate);
         Ok(Self {
             lifetimes,
             propagation_by: Propagation::Never,
-            propagation: prepare.saturating_sub(activate),
-            drain: activate,
+            propagation,
+            drain,
             slack: Duration::ZERO,
+            floors: (propagation, drain, Duration::ZERO),
+            policy: WindowPolicy::Minimal,
             proven: false,
         })
     }

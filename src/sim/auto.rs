@@ -61,23 +61,32 @@ impl<R: CryptoRngCore> Engine<R> {
         if self.operator.auto_due.is_none_or(|t| t > self.now) {
             return Ok(());
         }
+        if let Some(back) = cfg.faults.loop_back(self.now) {
+            // The loop is down (an injected fault): it runs again when it is back.
+            self.operator.auto_due = Some(back);
+            return Ok(());
+        }
         for _ in 0..MAX_ACTIONS_AT_ONCE {
             let decided = {
                 let anchor = self.cm.anchor_ca()?.certificate();
                 let issuer = self.cm.issuer().ca.certificate();
                 let previous = self.tm.previous.as_ref().map(|p| &p.certificate);
                 let bundle = self.tm.published_bundle();
-                reconcile(
-                    &Observed::new(anchor, previous, bundle, issuer),
-                    schedule,
-                    self.now,
-                )
-                .map_err(|_| Error::Sim(SimError::ScheduleOverflow { at: self.now }))?
+                let observed = Observed::new(anchor, previous, bundle, issuer)
+                    .with_bundle_since(self.tm.published_at());
+                reconcile(&observed, schedule, self.now)
+                    .map_err(|_| Error::Sim(SimError::ScheduleOverflow { at: self.now }))?
             };
             self.operator.auto_due = decided.next.map(|d| d.at.max(self.now));
             let Some(action) = decided.action else {
                 return Ok(());
             };
+            let cm_back = cfg.faults.cert_manager_back(self.now);
+            if let (Action::Prepare, Some(back)) = (action, cm_back) {
+                // `kubectl cert-manager renew` needs cert-manager: again when it is back.
+                self.operator.auto_due = Some(back);
+                return Ok(());
+            }
             self.operator.actions.push(Due {
                 at: self.now,
                 action,
@@ -112,9 +121,13 @@ impl<R: CryptoRngCore> Engine<R> {
         match action {
             Action::Prepare => {
                 self.renew_anchor("Renewed (reconcile: prepare)")?;
+                self.auto_publish(e)?;
             }
             Action::Activate => {
                 self.cm.signs_with_previous = false;
+                if self.cert_manager_waits() {
+                    return Ok(false);
+                }
                 self.issue_issuer(
                     vec![e, self.cm.anchor_event],
                     "Re-issued (issuerRef changed)",
@@ -129,18 +142,43 @@ impl<R: CryptoRngCore> Engine<R> {
                     prev.event = e;
                 }
                 self.cm.previous_signer = Some(copy);
-                self.publish(vec![e])?;
+                self.auto_publish(e)?;
                 self.cm.signs_with_previous = true;
-                self.issue_issuer(vec![e], "Re-issued (issuerRef changed back)")?;
-                self.identity_sees_issuer();
+                if !self.cert_manager_waits() {
+                    self.issue_issuer(vec![e], "Re-issued (issuerRef changed back)")?;
+                    self.identity_sees_issuer();
+                }
             }
             Action::ReissueIssuer => {
+                if self.cert_manager_waits() {
+                    return Ok(false);
+                }
                 self.issue_issuer(vec![e], "Re-issued (kubectl cert-manager renew)")?;
                 self.identity_sees_issuer();
             }
-            Action::SyncBundle => self.publish(vec![e])?,
+            Action::SyncBundle => self.auto_publish(e)?,
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Whether cert-manager is down now (an injected fault): what the loop asked of it waits
+    /// until it is back.
+    fn cert_manager_waits(&mut self) -> bool {
+        let down = self.cfg.faults.cert_manager_back(self.now).is_some();
+        self.cm.pending_reissue |= down;
+        down
+    }
+
+    /// The loop makes the trust roots what the anchor and previous-anchor Secrets give:
+    /// trust-manager does it for a Bundle; for static roots the loop writes the ConfigMap (or
+    /// runs `helm upgrade`, whose `linkerd.io/trust-root-sha256` roll-out restarts the control
+    /// plane).
+    fn auto_publish(&mut self, e: EventId) -> Result<(), Error> {
+        let before = self.tm.published();
+        self.publish_by_operator(vec![e])?;
+        let control = self.proxies.plane(true);
+        self.helm_rollout(e, 0, &control, before)?;
+        Ok(())
     }
 }

@@ -78,6 +78,8 @@ pub(crate) struct CertManager {
     pub(crate) previous_signer: Option<Ca>,
     /// The identity issuer's issuerRef names the previous-anchor CA issuer, not the anchor's.
     pub(crate) signs_with_previous: bool,
+    /// The issuerRef changed while cert-manager was down: it re-issues when it is back.
+    pub(crate) pending_reissue: bool,
 }
 
 impl CertManager {
@@ -96,6 +98,7 @@ impl CertManager {
             anchor_history: Vec::new(),
             previous_signer: None,
             signs_with_previous: false,
+            pending_reissue: false,
         }
     }
 

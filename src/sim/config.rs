@@ -68,6 +68,8 @@ pub struct Config {
     /// the state at many times, where one run per time gave them before. Set with
     /// [`Config::snapshots_at`].
     pub snapshots: Vec<OffsetDateTime>,
+    /// Faults injected (the loop or cert-manager down for a while); none by default.
+    pub faults: super::faults::Faults,
 }
 
 /// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
@@ -194,6 +196,7 @@ impl Config {
             through_breaks: false,
             topology: Topology::default(),
             auto: None,
+            faults: super::faults::Faults::default(),
             snapshots: Vec::new(),
         }
     }
@@ -297,6 +300,34 @@ impl Config {
         self.previous_anchor_source = true;
         self.topology.issuer_via_previous = true;
         self.auto = Some(schedule);
+        self
+    }
+
+    /// The lifetimes an unattended rotation's [`Schedule`] depends on: the anchor's duration,
+    /// Linkerd's 24h leaves, and how long before its notAfter cert-manager renews the identity
+    /// issuer (its renewal rule on a full-length certificate; none when it never renews).
+    ///
+    /// ```
+    /// use certcycle::plan::Config;
+    /// use time::{Duration, macros::datetime};
+    /// let l = Config::seed(datetime!(2026-01-01 0:00 UTC)).auto_lifetimes();
+    /// assert_eq!((l.anchor, l.issuer_renewal_lead), (Duration::hours(8760), Duration::hours(25)));
+    /// ```
+    pub fn auto_lifetimes(&self) -> crate::rotation::Lifetimes {
+        let (nb, d) = (self.start, self.issuer.get_duration());
+        let lead = nb
+            .checked_add(d)
+            .map(|na| {
+                let (r, _) = crate::renewal::cert_manager_renewal(&self.issuer, nb, na);
+                (na - r.renew_at).clamp(Duration::ZERO, d)
+            })
+            .unwrap_or(Duration::ZERO);
+        crate::rotation::Lifetimes::linkerd(self.anchor.get_duration()).issuer_renewal_lead(lead)
+    }
+
+    /// Injects `faults` (to prove a schedule's tolerance).
+    pub fn faults(mut self, faults: super::faults::Faults) -> Self {
+        self.faults = faults;
         self
     }
 

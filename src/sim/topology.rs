@@ -215,8 +215,72 @@ impl Topology {
     }
 
     /// Whether this is the seed's shape, with the identity issuer signed through either
-    /// anchor Secret: the shape unattended rotation drives.
+    /// anchor Secret.
     pub fn is_seed_shape(&self) -> bool {
         self.clone().issuer_via_previous(false).is_seed()
     }
+
+    /// Whether unattended rotation (DESIGN §17) can drive this topology: cert-manager must
+    /// renew the anchor (self-signed, under a root Certificate, or issued by an external
+    /// signer through a Certificate) and the identity issuer, and the trust roots must hold
+    /// the anchor. Trust roots from a Bundle with one source get the previous-anchor source
+    /// (the manifests written say so); static roots (a ConfigMap, Helm values) are written by
+    /// the loop's operations, a Helm upgrade's control-plane roll-out counting as a restart.
+    ///
+    /// ```
+    /// use certcycle::plan::{CaKind, Topology};
+    /// assert!(Topology::default().auto_rotatable().is_ok());
+    /// let e = Topology::default().anchor(CaKind::Static).auto_rotatable().unwrap_err();
+    /// assert!(e.to_string().contains("nothing renews it"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`NotRotatable`], naming why and what would make it rotatable.
+    pub fn auto_rotatable(&self) -> Result<(), NotRotatable> {
+        match self.anchor {
+            CaKind::Managed => {}
+            CaKind::Static => return Err(NotRotatable::StaticAnchor),
+            CaKind::External => return Err(NotRotatable::ExternalAnchor),
+        }
+        if !self.issuer.is_managed() {
+            return Err(NotRotatable::StaticIssuer);
+        }
+        match self.roots.holds {
+            Held::Signer => Ok(()),
+            Held::Above(_) => Err(NotRotatable::RootsHoldAbove),
+            Held::Nothing => Err(NotRotatable::RootsHoldNothing),
+        }
+    }
+}
+
+/// Why unattended rotation cannot drive a topology ([`Topology::auto_rotatable`]), and what
+/// would make it rotatable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotRotatable {
+    /// The anchor is a Secret nothing renews.
+    #[error(
+        "the anchor is a static Secret (made by step, openssl or terraform): nothing renews it, so no new anchor appears for a loop to roll out, and it ends mTLS at its notAfter; to rotate it unattended, let cert-manager issue it: a Certificate with isCA: true under a selfSigned ClusterIssuer (the seed's shape), under a root Certificate, or under an external signer's issuer"
+    )]
+    StaticAnchor,
+    /// The anchor is an external signer's CA itself (no cert-manager Certificate for it).
+    #[error(
+        "the anchor is an external signer's own CA (no cert-manager Certificate issues it): its rotation is the signer's, out of a loop's reach; to rotate unattended, have cert-manager issue Linkerd's anchor under that signer (a Certificate with isCA: true whose issuerRef names it) and trust that anchor"
+    )]
+    ExternalAnchor,
+    /// The identity issuer is a Secret nothing renews.
+    #[error(
+        "the identity issuer is a static Secret: nothing re-signs it under a new anchor, so a rotation cannot activate; let cert-manager issue it (a Certificate with isCA: true under a CA issuer on the anchor Secret)"
+    )]
+    StaticIssuer,
+    /// The trust roots hold a CA above the anchor.
+    #[error(
+        "the trust roots hold the root above the anchor, not the anchor: the anchor's re-key never changes what proxies trust (every leaf presents the intermediate), so it needs no rotation (plan without --rotation auto shows it holding); the root is what would rotate, and its Certificate renews on its own schedule: give the root's renewal a rotation by --rotate-at, or put the intermediate in the trust roots to rotate it unattended"
+    )]
+    RootsHoldAbove,
+    /// The trust roots hold none of the chain.
+    #[error(
+        "the trust roots hold no CA of the identity issuer's chain: the identity controller cannot start, and there is nothing to rotate; make the trust roots hold the anchor"
+    )]
+    RootsHoldNothing,
 }

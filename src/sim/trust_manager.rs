@@ -33,6 +33,8 @@ pub(crate) struct TrustManager {
     events: Vec<EventId>,
     published: Option<BundleId>,
     published_event: Option<EventId>,
+    /// When the bundle published last was published.
+    published_at: Option<OffsetDateTime>,
 }
 
 impl TrustManager {
@@ -48,6 +50,11 @@ impl TrustManager {
     /// The event that published it.
     pub(crate) fn published_event(&self) -> EventId {
         self.published_event.unwrap_or(EventId(0))
+    }
+
+    /// When the bundle published last was published (the start, before any).
+    pub(crate) fn published_at(&self) -> OffsetDateTime {
+        self.published_at.unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
     pub(crate) fn published_bundle(&self) -> &TrustBundle {
@@ -104,6 +111,7 @@ impl TrustManager {
             )
         };
         let event = timeline.log(now, who, what, causes);
+        self.published_at = Some(now);
         Ok(Some(self.push(bundle, event)))
     }
 
@@ -122,6 +130,7 @@ impl TrustManager {
             format!("wrote the trust bundle {name} ({n} anchor(s))"),
             vec![],
         );
+        self.published_at = Some(now);
         self.push(bundle, event)
     }
 
