@@ -14,7 +14,7 @@
 //! `--namespace`, `--issuer-secret`, `--linkerd-namespace` and `--trust-roots` as `plan` has
 //! them. Exit 0 no error, 1 an error check (or a broken phase), 2 input error (`error:
 //! <file>:<line>:<col>: ...`), 3 cannot tell (namespace-less objects without `--namespace`; the phase unknown because the
-//! Secrets holding the certificates are not among the inputs: what to give is on stderr). `--at` absent means now (read here, never by the library).
+//! Secrets holding the certificates are not among the inputs: what to give is on stderr). `--at` absent means the time a written directory stands for (its `certcycle-at` file, as `autorotate --out` writes each step; an `at:` line says so), else now (read here, never by the library).
 
 #[macro_use]
 #[path = "common/mod.rs"]
@@ -67,7 +67,6 @@ fn main() -> std::process::ExitCode {
     common::run(|| {
         let args = Cli::parse();
         let text = args.format == Format::Text;
-        let at = args.at.unwrap_or_else(common::now);
         let mut objects = Objects::default();
         for file in &args.files {
             if file == "-" {
@@ -76,6 +75,12 @@ fn main() -> std::process::ExitCode {
                 objects.add_path(Path::new(file))?;
             }
         }
+        // --at, else the time a written directory stands for (its certcycle-at), else now.
+        let at = match (args.at, objects.stands_for) {
+            (Some(at), _) => at,
+            (None, Some(at)) => at,
+            (None, None) => common::now(),
+        };
         args.resolve.place(&mut objects);
         let missing = objects.without_namespace();
         if !missing.is_empty() {

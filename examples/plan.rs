@@ -406,7 +406,10 @@ fn main() -> std::process::ExitCode {
                     "auto-rotation.yaml",
                     certcycle::k8s::auto_manifests(&cfg, schedule)?,
                 ),
-                NewFile::public("dated-actions.txt", plan::dated_actions(&report.report.run)),
+                NewFile::public(
+                    "dated-actions.txt",
+                    plan::dated_actions(&cfg, &report.report.run),
+                ),
             ];
             write_new_files(dir, &files, args.force)?;
             outln!(

@@ -41,12 +41,13 @@ mod plan_error;
 mod prometheus;
 mod report;
 mod sarif;
-mod shell;
+
 mod topology;
 
 use std::fmt;
 
 pub use crate::lint::{Finding, Severity};
+pub use crate::shell::{shell_line, shell_quote, shell_words};
 pub use cluster::{
     AnchorSecrets, CertManagerVersion, Cluster, IssuerResolution, IssuerSecretProblem,
     LinkerdState, ManagedCertificate, ResolveOptions, ResolvedBundle, SourceCerts,
@@ -58,14 +59,14 @@ pub use objects::{
     BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, HelmValues,
     IssuerKind, IssuerObject, IssuerRef, Kustomization, LinkerdValues, MAX_KUSTOMIZATIONS,
     MAX_RESOURCES, MAX_VALUES_FROM, NamespacedName, Object, ObjectRef, Objects, Resource,
-    SecretObject, TRUST_ANCHORS_VALUE, ValueText, ValuesFrom, write_out_dir,
+    STANDS_FOR_FILE, SecretObject, TRUST_ANCHORS_VALUE, ValueText, ValuesFrom, write_out_dir,
+    write_out_dir_at,
 };
 pub use patch::{PatchError, PatchedFix, fix_relative_path, patch_fix};
 pub use plan::PlanReport;
 pub use plan_error::PlanInputError;
 pub use report::{CheckReport, ReportCertificate, ReportRenewal};
 pub use sarif::SourceLocation;
-pub use shell::{shell_line, shell_quote, shell_words};
 pub use topology::MAX_CHAIN;
 
 use crate::{BundleError, DurationError, Error, SpecError};

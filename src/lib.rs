@@ -94,10 +94,13 @@ pub mod lint;
 pub mod mesh;
 pub(crate) mod oid;
 mod pem;
+// Used by `plan`'s dated actions; the k8s feature re-exports it.
 pub mod plan;
 pub mod presets;
 pub mod renewal;
 pub mod rotation;
+#[cfg_attr(not(feature = "k8s"), allow(dead_code))]
+mod shell;
 mod sim;
 mod spec;
 #[cfg(feature = "testkit")]

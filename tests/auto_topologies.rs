@@ -412,3 +412,76 @@ fn example(name: &str) -> std::process::Command {
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
 }
+
+/// What `plan --rotation auto --fix-out` writes for a cluster is in its own names and its own
+/// topology: the one-source Bundle gains the previous-anchor source, the anchor keeps its issuer
+/// (Venafi's ClusterIssuer stays), the dated actions copy the cluster's anchor Secret and point
+/// the identity issuer at its own CA issuers; applied over the cluster's manifests they read
+/// back as unattended rotation's shape.
+#[test]
+fn the_emitted_manifests_and_actions_are_in_the_clusters_names_and_hold() {
+    for (docs, secret, ca_issuer, issuer_ref) in [
+        (
+            one_source_90_days(),
+            "linkerd-identity-trust-roots",
+            "linkerd-identity-issuer",
+            "linkerd-trust-root-issuer",
+        ),
+        (
+            vec![
+                VENAFI.into(),
+                anchor(
+                    "linkerd-trust-anchor",
+                    "linkerd-trust-anchor",
+                    Some("720h"),
+                    None,
+                    "tpp-issuer",
+                ),
+                ca_cluster_issuer("linkerd-trust-anchor", "linkerd-trust-anchor"),
+                identity_issuer("linkerd-trust-anchor"),
+                bundle(&["linkerd-trust-anchor", "linkerd-previous-anchor"]),
+            ],
+            "linkerd-trust-anchor",
+            "linkerd-trust-anchor",
+            "tpp-issuer",
+        ),
+    ] {
+        let (cfg, schedule, run) = auto(&docs, 120, 8);
+        assert!(run.first_break.is_none(), "{:?}", run.first_break);
+        let yaml = certcycle::k8s::auto_manifests(&cfg, &schedule).unwrap();
+        assert!(
+            yaml.contains(&format!("name: {issuer_ref}\n")),
+            "the anchor's issuer: {yaml}"
+        );
+        assert_eq!(yaml.matches("venafi").count(), 0, "no issuer is invented");
+        // Applied over the cluster's own manifests (the later object replaces, as kubectl
+        // apply does): the external issuer stays theirs.
+        let mut objects = Objects::default();
+        for (i, d) in docs.iter().enumerate() {
+            objects.add(&format!("doc{i}.yaml"), d).unwrap();
+        }
+        objects.add("auto-rotation.yaml", &yaml).unwrap();
+        let reread = Cluster::resolve(objects, &ResolveOptions::default())
+            .plan_config(T0)
+            .unwrap();
+        assert!(reread.topology.issuer_via_previous, "{yaml}");
+        assert!(reread.previous_anchor_source, "{yaml}");
+        assert_eq!(
+            reread.anchor.get_renew_before(),
+            Some(schedule.anchor_renew_before())
+        );
+        let actions = certcycle::plan::dated_actions(&cfg, &run);
+        assert!(
+            actions.starts_with(&format!(
+                "# install: kubectl get secret -n cert-manager {secret} -o json"
+            )),
+            "{actions}"
+        );
+        assert!(
+            actions.contains(&format!(
+                r#"activate: kubectl patch certificate -n linkerd linkerd-identity-issuer --type merge -p '{{"spec":{{"issuerRef":{{"name":"{ca_issuer}","kind":"ClusterIssuer"}}}}}}'"#
+            )),
+            "{actions}"
+        );
+    }
+}

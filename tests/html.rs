@@ -137,7 +137,10 @@ fn the_auto_rotation_picture_draws_the_windows_and_the_tolerance() {
     assert!(html.contains(
         "robust windows; tolerates the loop down 671h45m0s, cert-manager down 24h55m0s, restarts 24h5m0s late"
     ));
-    assert!(!html.contains(r"\u{a}"), "the report text lost its line breaks");
+    assert!(
+        !html.contains(r"\u{a}"),
+        "the report text lost its line breaks"
+    );
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("auto.html");
     std::fs::write(&page, &html).unwrap();

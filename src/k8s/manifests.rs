@@ -9,13 +9,16 @@ use crate::presets::linkerd;
 use crate::rotation::Schedule;
 use serde_json::{Value, json};
 
-/// The manifests that run `schedule` with cert-manager and trust-manager, in the seed's names:
-/// the self-signed ClusterIssuer, the anchor Certificate with the schedule's renewBefore, a CA
-/// ClusterIssuer on each of the anchor and previous-anchor Secrets, the identity issuer
-/// Certificate signed through the previous-anchor one, and the Bundle with both Secrets as
-/// sources ([`auto_objects`]), as YAML documents after a comment header. The previous-anchor
-/// Secret itself is written by the dated actions
-/// ([`plan::dated_actions`](crate::plan::dated_actions)), a copy of the anchor Secret at
+/// The manifests that run `schedule` with cert-manager and trust-manager, in `cfg`'s names
+/// ([`Config::names`]: the seed's for [`Config::seed`], the cluster's for
+/// [`Cluster::plan_config`](super::Cluster::plan_config)): the anchor Certificate with the
+/// schedule's renewBefore (its own issuer kept; a self-signed anchor's issuer written too), a
+/// CA issuer on each of the anchor and previous-anchor Secrets, the identity issuer Certificate
+/// signed through the previous-anchor one, and, for trust roots from a Bundle, the Bundle with
+/// both Secrets as sources (a one-source Bundle gains the previous-anchor source)
+/// ([`auto_objects`]), as YAML documents after a comment header. Static trust roots (a
+/// ConfigMap, Helm values) are written by the dated actions, as is the previous-anchor Secret
+/// itself ([`plan::dated_actions`](crate::plan::dated_actions)), a copy of the anchor Secret at
 /// install.
 ///
 /// # Errors
@@ -26,16 +29,27 @@ pub fn auto_manifests(cfg: &Config, schedule: &Schedule) -> Result<String, Error
     let yaml = serde_saphyr::to_string_multiple(&objects).map_err(|e| Error::InvalidSpec {
         reason: format!("writing the manifests: {e}"),
     })?;
-    // The header is certcycle's own text, one comment line each.
-    let header = [
+    let n = &cfg.names;
+    let (_, anchor_ca) = split(&n.anchor_ca_issuer);
+    let (_, previous_ca) = split(&n.previous_ca_issuer);
+    let (_, previous) = split(&n.previous);
+    let (_, anchor_secret) = split(&n.anchor_secret);
+    let mut header = vec![
         format!(
-            "certcycle: unattended anchor rotation (DESIGN §17), {}.",
-            schedule.propagation_by()
+            "certcycle: unattended anchor rotation (DESIGN §17), {}, {} windows.",
+            schedule.propagation_by(),
+            schedule.policy()
         ),
         "cert-manager re-keys the anchor at renewBefore (prepare). Two dated actions it cannot time:".into(),
-        "activate (issuerRef -> linkerd-trust-anchor) and retire (copy the anchor Secret into".into(),
-        "linkerd-previous-anchor, issuerRef -> linkerd-previous-anchor): see dated-actions.txt.".into(),
+        format!("activate (issuerRef -> {anchor_ca}) and retire (copy the anchor Secret {anchor_secret} into"),
+        format!("{previous}, issuerRef -> {previous_ca}): see dated-actions.txt."),
     ];
+    if cfg.topology.roots.kind == crate::plan::RootsKind::Static {
+        header.push(format!(
+            "The trust roots ({}) are static: the loop writes them at each prepare and retire (dated-actions.txt).",
+            if cfg.topology.roots.helm { "Helm's identityTrustAnchorsPEM" } else { "a ConfigMap" }
+        ));
+    }
     let mut out = String::new();
     for line in header {
         out.push_str("# ");
@@ -44,6 +58,18 @@ pub fn auto_manifests(cfg: &Config, schedule: &Schedule) -> Result<String, Error
     }
     out.push_str(&yaml);
     Ok(out)
+}
+
+/// `namespace/name` (or `Kind/name`) split at the first `/`.
+fn split(s: &str) -> (&str, &str) {
+    s.split_once('/').unwrap_or(("", s))
+}
+
+/// An issuerRef from `Kind/name` or `Kind.group/name`.
+fn issuer_ref(kind_name: &str) -> Value {
+    let (kind, name) = split(kind_name);
+    let (kind, group) = kind.split_once('.').unwrap_or((kind, "cert-manager.io"));
+    json!({"name": name, "kind": kind, "group": group})
 }
 
 /// The objects [`auto_manifests`] writes, in order, as JSON values (what the YAML must read
@@ -59,76 +85,95 @@ pub fn auto_objects(cfg: &Config, schedule: &Schedule) -> Result<Vec<Value>, Err
                 reason: format!("{} has no Go duration form", GoDuration(d)),
             })
     };
+    let n = &cfg.names;
     let anchor_cn = cfg
         .anchor
         .get_common_name()
         .unwrap_or(linkerd::TRUST_ANCHOR_CN);
     let issuer_cn = cfg.issuer.get_common_name().unwrap_or(linkerd::ISSUER_CN);
-    let ca_issuer = |name: &str| {
+    let (ans, an) = split(&n.anchor);
+    let (_, anchor_secret) = split(&n.anchor_secret);
+    let (ins, iname) = split(&n.issuer);
+    let (_, previous) = split(&n.previous);
+    // A CA issuer (`Kind/name`) on `secret`, in `namespace` when it is a namespaced Issuer.
+    let ca_issuer = |kind_name: &str, secret: &str, namespace: &str| {
+        let (kind, name) = split(kind_name);
+        let mut metadata = json!({"name": name});
+        if kind == "Issuer" {
+            metadata["namespace"] = json!(namespace);
+        }
         json!({
             "apiVersion": "cert-manager.io/v1",
-            "kind": "ClusterIssuer",
-            "metadata": {"name": name},
-            "spec": {"ca": {"secretName": name}},
+            "kind": kind,
+            "metadata": metadata,
+            "spec": {"ca": {"secretName": secret}},
         })
     };
     let key = json!({"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"});
-    let cluster_issuer =
-        |name: &str| json!({"name": name, "kind": "ClusterIssuer", "group": "cert-manager.io"});
-    Ok(vec![
-        json!({
+    let mut out = Vec::new();
+    if cfg.topology.above.is_empty() {
+        // A self-signed anchor: its issuer, as the anchor Certificate names it.
+        let (kind, name) = split(&n.anchor_issuer);
+        let mut metadata = json!({"name": name});
+        if kind == "Issuer" {
+            metadata["namespace"] = json!(ans);
+        }
+        out.push(json!({
             "apiVersion": "cert-manager.io/v1",
-            "kind": "ClusterIssuer",
-            "metadata": {"name": "linkerd-self-signed-issuer"},
+            "kind": kind,
+            "metadata": metadata,
             "spec": {"selfSigned": {}},
-        }),
-        json!({
-            "apiVersion": "cert-manager.io/v1",
-            "kind": "Certificate",
-            "metadata": {"name": linkerd::TRUST_ANCHOR_SECRET, "namespace": "cert-manager"},
-            "spec": {
-                "isCA": true,
-                "commonName": anchor_cn,
-                "secretName": linkerd::TRUST_ANCHOR_SECRET,
-                "duration": go(cfg.anchor.get_duration())?,
-                "renewBefore": go(schedule.anchor_renew_before())?,
-                "privateKey": key,
-                "issuerRef": cluster_issuer("linkerd-self-signed-issuer"),
-            },
-        }),
-        ca_issuer(linkerd::TRUST_ANCHOR_SECRET),
-        ca_issuer(linkerd::PREVIOUS_ANCHOR_SECRET),
-        json!({
-            "apiVersion": "cert-manager.io/v1",
-            "kind": "Certificate",
-            "metadata": {"name": linkerd::ISSUER_SECRET, "namespace": "linkerd"},
-            "spec": {
-                "isCA": true,
-                "commonName": issuer_cn,
-                "secretName": linkerd::ISSUER_SECRET,
-                "duration": go(cfg.issuer.get_duration())?,
-                "renewBefore": go(cfg
-                    .issuer
-                    .get_renew_before()
-                    .unwrap_or(cfg.issuer.get_duration() / 3))?,
-                "privateKey": key,
-                "issuerRef": cluster_issuer(linkerd::PREVIOUS_ANCHOR_SECRET),
-            },
-        }),
-        json!({
+        }));
+    }
+    out.push(json!({
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": an, "namespace": ans},
+        "spec": {
+            "isCA": true,
+            "commonName": anchor_cn,
+            "secretName": anchor_secret,
+            "duration": go(cfg.anchor.get_duration())?,
+            "renewBefore": go(schedule.anchor_renew_before())?,
+            "privateKey": key,
+            "issuerRef": issuer_ref(&n.anchor_issuer),
+        },
+    }));
+    out.push(ca_issuer(&n.anchor_ca_issuer, anchor_secret, ins));
+    out.push(ca_issuer(&n.previous_ca_issuer, previous, ins));
+    out.push(json!({
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": iname, "namespace": ins},
+        "spec": {
+            "isCA": true,
+            "commonName": issuer_cn,
+            "secretName": iname,
+            "duration": go(cfg.issuer.get_duration())?,
+            "renewBefore": go(cfg
+                .issuer
+                .get_renew_before()
+                .unwrap_or(cfg.issuer.get_duration() / 3))?,
+            "privateKey": key,
+            "issuerRef": issuer_ref(&n.previous_ca_issuer),
+        },
+    }));
+    if cfg.topology.roots.kind == crate::plan::RootsKind::TrustManager {
+        out.push(json!({
             "apiVersion": "trust.cert-manager.io/v1alpha1",
             "kind": "Bundle",
-            "metadata": {"name": linkerd::TRUST_ROOTS_CONFIGMAP},
+            "metadata": {"name": n.bundle},
             "spec": {
                 "sources": [
-                    {"secret": {"name": linkerd::TRUST_ANCHOR_SECRET, "key": "tls.crt"}},
-                    {"secret": {"name": linkerd::PREVIOUS_ANCHOR_SECRET, "key": "tls.crt"}},
+                    {"secret": {"name": anchor_secret, "key": "tls.crt"}},
+                    {"secret": {"name": previous, "key": "tls.crt"}},
                 ],
                 "target": {
                     "configMap": {"key": linkerd::CA_BUNDLE_CRT},
                     "namespaceSelector": {"matchLabels": {"linkerd.io/is-control-plane": "true"}},
                 },
             },
-        }),
-    ])
+        }));
+    }
+    Ok(out)
 }

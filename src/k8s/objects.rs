@@ -22,7 +22,7 @@ mod scope;
 use certificate::certificate;
 mod secret;
 pub(crate) mod values;
-pub use files::write_out_dir;
+pub use files::{STANDS_FOR_FILE, write_out_dir, write_out_dir_at};
 use files::{read_bounded, read_limited};
 pub use helm::{HelmValues, MAX_VALUES_FROM, TRUST_ANCHORS_VALUE, ValuesFrom};
 pub use kustomize::{Kustomization, MAX_KUSTOMIZATIONS, MAX_RESOURCES};
@@ -279,6 +279,9 @@ pub struct Objects {
     /// `kubectl apply` does, the last one given is kept in [`Objects::objects`], here with the
     /// one it replaced.
     pub duplicates: Vec<Duplicate>,
+    /// The time a `rotate --out` or `autorotate --out` directory stands for, where it says
+    /// ([`STANDS_FOR_FILE`]): `check` reads the directory at that time unless `--at` is given.
+    pub stands_for: Option<time::OffsetDateTime>,
 }
 
 /// An object given twice: `kept` (the later) replaced `dropped`, as `kubectl apply` would.

@@ -4,9 +4,9 @@
 
 use super::objects::NamespacedName;
 use super::objects::{Objects, Resource};
-use super::shell::shell_line;
 use super::{Cluster, ResolveOptions};
 use crate::plan::{Config, FieldChange, Fix, Operation, simulate};
+use crate::shell::shell_line;
 use rand_core::CryptoRngCore;
 
 /// A fix written out, and what the plan says of the written files.

@@ -100,12 +100,24 @@ impl Cluster {
             namespace: pns,
             name: pn,
         } = self.previous_anchor_secret();
+        let anchor_secret = self.anchor_secret();
+        let seed = Names::default();
         cfg.names = Names {
             anchor: anchor.name.clone(),
             issuer: chain.issuer.name.clone(),
             bundle: chain.roots_name.clone(),
             previous: format!("{pns}/{pn}"),
-            ..Names::default()
+            anchor_secret: format!("{}/{}", anchor_secret.namespace, anchor_secret.name),
+            anchor_issuer: self
+                .issuer_ref_of(&anchor.name)
+                .unwrap_or(seed.anchor_issuer.clone()),
+            anchor_ca_issuer: self
+                .ca_issuer_on(&anchor_secret)
+                .unwrap_or(format!("ClusterIssuer/{}", anchor_secret.name)),
+            previous_ca_issuer: self
+                .ca_issuer_on(&NamespacedName::new(&pns, &pn))
+                .unwrap_or(format!("ClusterIssuer/{pn}")),
+            ..seed
         };
         Ok(cfg)
     }
@@ -159,6 +171,47 @@ fn replay_start(chain: &super::topology::Chain, start: OffsetDateTime) -> Option
         .max(newest.unwrap_or(floor))
         .max(floor);
     Some(at.min(start))
+}
+
+impl Cluster {
+    /// The issuerRef (`Kind/name`, `Kind.group/name` outside `cert-manager.io`) of the
+    /// Certificate `key` (`namespace/name`), if given.
+    fn issuer_ref_of(&self, key: &str) -> Option<String> {
+        self.objects.objects.iter().find_map(|o| match &o.resource {
+            super::Resource::Certificate(c) if o.at.key() == key => {
+                let r = &c.issuer_ref;
+                Some(if r.group == "cert-manager.io" {
+                    format!("{}/{}", r.kind, r.name)
+                } else {
+                    format!("{}.{}/{}", r.kind, r.group, r.name)
+                })
+            }
+            _ => None,
+        })
+    }
+
+    /// The CA issuer (`Kind/name`) that signs with the Secret `secret`: a ClusterIssuer on it
+    /// in the cluster resource namespace, or an Issuer in its own namespace.
+    fn ca_issuer_on(&self, secret: &NamespacedName) -> Option<String> {
+        use super::{IssuerKind, Resource};
+        self.objects.objects.iter().find_map(|o| {
+            let (kind, i) = match &o.resource {
+                Resource::ClusterIssuer(i)
+                    if secret.namespace == self.options.cluster_resource_namespace =>
+                {
+                    ("ClusterIssuer", i)
+                }
+                Resource::Issuer(i)
+                    if o.at.namespace.as_deref().unwrap_or("default") == secret.namespace =>
+                {
+                    ("Issuer", i)
+                }
+                _ => return None,
+            };
+            matches!(&i.kind, IssuerKind::Ca { secret_name } if *secret_name == secret.name)
+                .then(|| format!("{kind}/{}", o.at.name))
+        })
+    }
 }
 
 /// What `plan` answers for a cluster's objects: the `assume:` and `lint:` lines, then the

@@ -2,7 +2,7 @@
 //! rotation a run made, SPIRE's fractions on the same lifetimes, and the manifests and dated
 //! actions that run it with cert-manager.
 
-use super::Run;
+use super::{Config, RootsKind, Run};
 use crate::display::rfc3339;
 use crate::duration::GoDuration;
 use crate::rotation::{Action, Schedule};
@@ -157,26 +157,133 @@ pub fn auto_json(schedule: &Schedule, run: &Run) -> serde_json::Value {
     })
 }
 
-/// The dated actions of a run's rotations, each with its command: what cert-manager cannot
-/// time by itself.
-pub fn dated_actions(run: &Run) -> String {
-    let mut out = String::from(
-        "# install: kubectl get secret -n cert-manager linkerd-trust-anchor -o json | jq '.metadata = {name: \"linkerd-previous-anchor\", namespace: \"cert-manager\"}' | kubectl apply -f -\n",
+/// The dated actions of a run's rotations, each with its command, in `cfg`'s names (the
+/// cluster's anchor and previous-anchor Secrets, the CA issuers on them, the identity issuer
+/// Certificate, the trust roots): what cert-manager cannot time by itself. With static trust
+/// roots the loop writes them at each prepare ({new, old}) and retire ({new}): a `kubectl
+/// apply` of the ConfigMap, or a `helm upgrade` of `identityTrustAnchorsPEM`.
+pub fn dated_actions(cfg: &Config, run: &Run) -> String {
+    use crate::shell::shell_line;
+    let n = &cfg.names;
+    let split = |s: &str| -> (String, String) {
+        s.split_once('/')
+            .map_or((String::new(), s.to_owned()), |(a, b)| {
+                (a.to_owned(), b.to_owned())
+            })
+    };
+    let ((ans, an), (pns, pn), (ins, iname)) = (
+        split(&n.anchor_secret),
+        split(&n.previous),
+        split(&n.issuer),
     );
+    let copy = format!(
+        "{} | jq {} | kubectl apply -f -",
+        shell_line(&["kubectl", "get", "secret", "-n", &ans, &an, "-o", "json"]),
+        crate::shell::shell_quote(&format!(
+            ".metadata = {{name: {}, namespace: {}}}",
+            json_string(&pn),
+            json_string(&pns)
+        ))
+    );
+    let point = |kind_name: &str| {
+        let (kind, name) = split(kind_name);
+        let patch = format!(
+            r#"{{"spec":{{"issuerRef":{{"name":{},"kind":{}}}}}}}"#,
+            json_string(&name),
+            json_string(&kind)
+        );
+        shell_line(&[
+            "kubectl",
+            "patch",
+            "certificate",
+            "-n",
+            &ins,
+            &iname,
+            "--type",
+            "merge",
+            "-p",
+            &patch,
+        ])
+    };
+    let roots = match (cfg.topology.roots.kind, cfg.topology.roots.helm) {
+        (RootsKind::Static, true) => Some(format!(
+            "write the trust roots: {} (roots.pem: the anchor Secret's tls.crt, then the previous-anchor Secret's; the chart's trust-root-sha256 roll-out restarts the control plane)",
+            shell_line(&[
+                "helm",
+                "upgrade",
+                "linkerd-control-plane",
+                "linkerd/linkerd-control-plane",
+                "-n",
+                "linkerd",
+                "--reuse-values",
+                "--set-file",
+                "identityTrustAnchorsPEM=roots.pem",
+            ])
+        )),
+        (RootsKind::Static, false) => {
+            let (bns, bn) = split(&n.bundle);
+            let bns = if bns.is_empty() {
+                "linkerd".to_owned()
+            } else {
+                bns
+            };
+            Some(format!(
+                "write the trust roots: {} | kubectl apply -f - (roots.pem: the anchor Secret's tls.crt, then the previous-anchor Secret's)",
+                shell_line(&[
+                    "kubectl",
+                    "create",
+                    "configmap",
+                    "-n",
+                    &bns,
+                    &bn,
+                    "--from-file=ca-bundle.crt=roots.pem",
+                    "--dry-run=client",
+                    "-o",
+                    "yaml",
+                ])
+            ))
+        }
+        _ => None,
+    };
+    let mut out = format!("# install: {copy}\n");
     for a in &run.actions {
         let t = rfc3339(a.at);
         match a.action {
             Action::Prepare => out.push_str(&format!(
                 "{t} prepare (cert-manager, by renewBefore; nothing to do)\n"
             )),
-            Action::Activate => out.push_str(&format!(
-                "{t} activate: kubectl patch certificate -n linkerd linkerd-identity-issuer --type merge -p '{{\"spec\":{{\"issuerRef\":{{\"name\":\"linkerd-trust-anchor\"}}}}}}'\n"
-            )),
-            Action::Retire => out.push_str(&format!(
-                "{t} retire: kubectl get secret -n cert-manager linkerd-trust-anchor -o json | jq '.metadata = {{name: \"linkerd-previous-anchor\", namespace: \"cert-manager\"}}' | kubectl apply -f - && kubectl patch certificate -n linkerd linkerd-identity-issuer --type merge -p '{{\"spec\":{{\"issuerRef\":{{\"name\":\"linkerd-previous-anchor\"}}}}}}'\n"
-            )),
+            Action::Activate => {
+                out.push_str(&format!("{t} activate: {}\n", point(&n.anchor_ca_issuer)))
+            }
+            Action::Retire => {
+                out.push_str(&format!(
+                    "{t} retire: {copy} && {}\n",
+                    point(&n.previous_ca_issuer)
+                ));
+                if let Some(w) = &roots {
+                    out.push_str(&format!("{t} retire: {w}\n"));
+                }
+            }
+            Action::SyncBundle if roots.is_some() => {
+                out.push_str(&format!("{t} {}\n", roots.as_deref().unwrap_or_default()));
+            }
             other => out.push_str(&format!("{t} {other}: {}\n", other.writes())),
         }
     }
+    out
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }

@@ -165,8 +165,10 @@ pub fn reconcile(
             let w = schedule.after(old.not_after())?;
             // The drain counts from the activate: no earlier than the propagation after the
             // bundle changed, and the proven drain no earlier than the issuer under the new
-            // anchor was issued (a late loop or cert-manager activated late; a routine renewal
-            // since only moves this later, and never past the old anchor's notAfter).
+            // anchor was issued (a late loop or cert-manager activated late). The issuer's own
+            // notBefore is what can be observed, so a routine renewal since moves the retire
+            // later too (never past the old anchor's notAfter plus the drain): `next` is when
+            // to call again, and a call then may find the wait not over.
             let since = add(published_since(observed), schedule.propagation())?;
             let issued = observed.issuer.not_before().min(old.not_after());
             let retire = w

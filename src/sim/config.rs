@@ -159,6 +159,17 @@ pub struct Names {
     pub previous: String,
     /// The workloads' names: this prefix and their number (`default/w0`, `default/w1`, ...).
     pub workload: String,
+    /// The anchor Secret (`cert-manager/linkerd-trust-anchor`).
+    pub anchor_secret: String,
+    /// The anchor Certificate's issuer, `Kind/name` (`ClusterIssuer/linkerd-self-signed-issuer`;
+    /// `Kind.group/name` for an issuer outside `cert-manager.io`).
+    pub anchor_issuer: String,
+    /// The CA issuer on the anchor Secret, `Kind/name` (`ClusterIssuer/linkerd-trust-anchor`):
+    /// what unattended rotation's activate points the identity issuer at.
+    pub anchor_ca_issuer: String,
+    /// The CA issuer on the previous-anchor Secret, `Kind/name`
+    /// (`ClusterIssuer/linkerd-previous-anchor`).
+    pub previous_ca_issuer: String,
 }
 
 impl Default for Names {
@@ -169,6 +180,10 @@ impl Default for Names {
             bundle: linkerd::TRUST_ROOTS_CONFIGMAP.to_owned(),
             previous: format!("cert-manager/{}", linkerd::PREVIOUS_ANCHOR_SECRET),
             workload: "default/w".to_owned(),
+            anchor_secret: format!("cert-manager/{}", linkerd::TRUST_ANCHOR_SECRET),
+            anchor_issuer: "ClusterIssuer/linkerd-self-signed-issuer".to_owned(),
+            anchor_ca_issuer: format!("ClusterIssuer/{}", linkerd::TRUST_ANCHOR_SECRET),
+            previous_ca_issuer: format!("ClusterIssuer/{}", linkerd::PREVIOUS_ANCHOR_SECRET),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::presets::linkerd;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AnchorSecrets {
-    /// The Secret the self-signed anchor Certificate writes.
+    /// The Secret the anchor Certificate writes.
     pub anchor: NamespacedName,
     /// The previous-anchor copy.
     pub previous: NamespacedName,
@@ -34,7 +34,8 @@ impl Cluster {
 
     /// Unattended rotation's shape (DESIGN §17, `plan --rotation auto`'s manifests): the
     /// identity issuer's CA issuer is on a Secret nothing manages that is a source of the
-    /// trust-roots Bundle, whose other Secret source a self-signed CA Certificate manages; and
+    /// trust-roots Bundle, whose other Secret source a CA Certificate manages (self-signed,
+    /// under a root, or under an external signer); and
     /// that Secret, when given, holds a certificate of the anchor's common name (a copy of an
     /// anchor, not some other CA). That Secret is the previous-anchor copy, and the
     /// Certificate's the anchor.
@@ -79,7 +80,6 @@ impl Cluster {
                 && c.secret.name != *name
                 && sources.contains(&&c.secret.name)
                 && c.spec.is_ca()
-                && c.issuer == IssuerResolution::SelfSigned
         })?;
         let copy_of_anchor = match self
             .secret(namespace, name)

@@ -44,6 +44,19 @@ pub(super) fn read_out_dir(objects: &mut Objects, path: &Path) -> Result<(), K8s
     let mut document = 0;
     let mut left = MAX_INPUT_BYTES;
     for ns in sorted(path)? {
+        if ns.file_name() == STANDS_FOR_FILE {
+            let text = read_bounded(&ns.path(), &mut left)?;
+            let at = time::OffsetDateTime::parse(
+                text.trim(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|e| K8sError::Io {
+                file: ns.path().display().to_string(),
+                message: format!("not one RFC 3339 time (the time the directory stands for): {e}"),
+            })?;
+            objects.stands_for = Some(at);
+            continue;
+        }
         if !ns.path().is_dir() {
             continue;
         }
@@ -190,6 +203,25 @@ pub fn write_out_dir(
     bundle: &TrustBundle,
     replace: bool,
 ) -> Result<(), crate::WriteError> {
+    write_out_dir_at(dir, secrets, bundle, None, replace)
+}
+
+/// The file of a `rotate --out` directory that holds the time it stands for, one RFC 3339
+/// line ([`write_out_dir_at`]; `check DIR` reads the directory at that time without `--at`).
+pub const STANDS_FOR_FILE: &str = "certcycle-at";
+
+/// [`write_out_dir`], and with `at` the time the state stands for in
+/// [`STANDS_FOR_FILE`], read back as [`Objects::stands_for`](super::Objects::stands_for).
+///
+/// # Errors
+/// As [`write_out_dir`].
+pub fn write_out_dir_at(
+    dir: &Path,
+    secrets: &Secrets,
+    bundle: &TrustBundle,
+    at: Option<time::OffsetDateTime>,
+    replace: bool,
+) -> Result<(), crate::WriteError> {
     use crate::NewFile;
     let anchor = &secrets.anchor;
     let a = Path::new("cert-manager").join(linkerd::TRUST_ANCHOR_SECRET);
@@ -222,5 +254,12 @@ pub fn write_out_dir(
         NewFile::public(i.join(linkerd::CA_CRT), signer),
         NewFile::public(r.join(linkerd::CA_BUNDLE_CRT), bundle.to_pem()),
     ];
+    let mut files = Vec::from(files);
+    if let Some(at) = at {
+        files.push(NewFile::public(
+            STANDS_FOR_FILE,
+            format!("{}\n", crate::display::rfc3339(at)),
+        ));
+    }
     crate::write_new_files(dir, &files, replace)
 }

@@ -13,11 +13,13 @@ fn safe(c: char) -> bool {
 /// `word` quoted for `sh`.
 ///
 /// ```
+/// # #[cfg(feature = "k8s")] {
 /// use certcycle::k8s::shell_quote;
 /// assert_eq!(shell_quote("linkerd-trust-anchor"), "linkerd-trust-anchor");
 /// assert_eq!(shell_quote("a;touch${IFS}pwned"), "'a;touch${IFS}pwned'");
 /// assert_eq!(shell_quote("it's"), "'it'\\''s'");
 /// assert_eq!(shell_quote(""), "''");
+/// # }
 /// ```
 pub fn shell_quote(word: &str) -> Cow<'_, str> {
     if !word.is_empty() && word.chars().all(safe) {
