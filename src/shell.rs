@@ -3,6 +3,9 @@
 //! single quotes, a single quote inside written as `'\''`. No word can end the command, start
 //! another, expand a variable or substitute a command, whatever the input that named it.
 
+// Public through `k8s`; without that feature only `plan`'s dated actions use it.
+#![cfg_attr(not(feature = "k8s"), allow(unreachable_pub))]
+
 use std::borrow::Cow;
 
 /// Characters that need no quoting in any POSIX shell position.
