@@ -201,10 +201,9 @@ fn the_default_90_day_anchor_with_a_one_source_bundle_rotates_for_three_years() 
     assert!(cfg.previous_anchor_source, "the loop's manifests add it");
 }
 
-/// A 720h anchor issued by Venafi through a cert-manager Certificate: prepared at half its life.
-#[test]
-fn an_anchor_issued_by_venafi_for_720h_rotates_for_three_years() {
-    let docs = vec![
+/// A Venafi TPP ClusterIssuer issuing a 720h anchor Certificate, a two-source Bundle.
+fn venafi_720h() -> Vec<String> {
+    vec![
         VENAFI.into(),
         anchor(
             "linkerd-trust-anchor",
@@ -216,7 +215,13 @@ fn an_anchor_issued_by_venafi_for_720h_rotates_for_three_years() {
         ca_cluster_issuer("linkerd-trust-anchor", "linkerd-trust-anchor"),
         identity_issuer("linkerd-trust-anchor"),
         bundle(&["linkerd-trust-anchor", "linkerd-previous-anchor"]),
-    ];
+    ]
+}
+
+/// A 720h anchor issued by Venafi through a cert-manager Certificate: prepared at half its life.
+#[test]
+fn an_anchor_issued_by_venafi_for_720h_rotates_for_three_years() {
+    let docs = venafi_720h();
     let cfg = holds_three_years(&docs, Duration::hours(360));
     assert_eq!(cfg.topology.above.len(), 1, "{:?}", cfg.topology);
 }
@@ -428,19 +433,7 @@ fn the_emitted_manifests_and_actions_are_in_the_clusters_names_and_hold() {
             "linkerd-trust-root-issuer",
         ),
         (
-            vec![
-                VENAFI.into(),
-                anchor(
-                    "linkerd-trust-anchor",
-                    "linkerd-trust-anchor",
-                    Some("720h"),
-                    None,
-                    "tpp-issuer",
-                ),
-                ca_cluster_issuer("linkerd-trust-anchor", "linkerd-trust-anchor"),
-                identity_issuer("linkerd-trust-anchor"),
-                bundle(&["linkerd-trust-anchor", "linkerd-previous-anchor"]),
-            ],
+            venafi_720h(),
             "linkerd-trust-anchor",
             "linkerd-trust-anchor",
             "tpp-issuer",

@@ -8,6 +8,7 @@ use crate::plan::Config;
 use crate::presets::linkerd;
 use crate::rotation::Schedule;
 use serde_json::{Value, json};
+use time::Duration;
 
 /// The manifests that run `schedule` with cert-manager and trust-manager, in `cfg`'s names
 /// ([`Config::names`]: the seed's for [`Config::seed`], the cluster's for
@@ -95,69 +96,61 @@ pub fn auto_objects(cfg: &Config, schedule: &Schedule) -> Result<Vec<Value>, Err
     let (_, anchor_secret) = split(&n.anchor_secret);
     let (ins, iname) = split(&n.issuer);
     let (_, previous) = split(&n.previous);
-    // A CA issuer (`Kind/name`) on `secret`, in `namespace` when it is a namespaced Issuer.
-    let ca_issuer = |kind_name: &str, secret: &str, namespace: &str| {
+    // An issuer (`Kind/name`) with `spec`, in `namespace` when it is a namespaced Issuer.
+    let issuer = |kind_name: &str, namespace: &str, spec: Value| {
         let (kind, name) = split(kind_name);
         let mut metadata = json!({"name": name});
         if kind == "Issuer" {
             metadata["namespace"] = json!(namespace);
         }
-        json!({
-            "apiVersion": "cert-manager.io/v1",
-            "kind": kind,
-            "metadata": metadata,
-            "spec": {"ca": {"secretName": secret}},
-        })
+        json!({"apiVersion": "cert-manager.io/v1", "kind": kind, "metadata": metadata, "spec": spec})
     };
+    let ca = |secret: &str| json!({"ca": {"secretName": secret}});
+    // A CA Certificate at `namespace/name` writing `secret`, with its (duration,
+    // renewBefore), issued by `by` (`Kind/name`).
     let key = json!({"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"});
+    let certificate =
+        |at: (&str, &str), cn: &str, secret: &str, renewal: (Duration, Duration), by: &str| {
+            Ok::<_, Error>(json!({
+                "apiVersion": "cert-manager.io/v1",
+                "kind": "Certificate",
+                "metadata": {"name": at.1, "namespace": at.0},
+                "spec": {
+                    "isCA": true,
+                    "commonName": cn,
+                    "secretName": secret,
+                    "duration": go(renewal.0)?,
+                    "renewBefore": go(renewal.1)?,
+                    "privateKey": key,
+                    "issuerRef": issuer_ref(by),
+                },
+            }))
+        };
     let mut out = Vec::new();
     if cfg.topology.above.is_empty() {
         // A self-signed anchor: its issuer, as the anchor Certificate names it.
-        let (kind, name) = split(&n.anchor_issuer);
-        let mut metadata = json!({"name": name});
-        if kind == "Issuer" {
-            metadata["namespace"] = json!(ans);
-        }
-        out.push(json!({
-            "apiVersion": "cert-manager.io/v1",
-            "kind": kind,
-            "metadata": metadata,
-            "spec": {"selfSigned": {}},
-        }));
+        out.push(issuer(&n.anchor_issuer, ans, json!({"selfSigned": {}})));
     }
-    out.push(json!({
-        "apiVersion": "cert-manager.io/v1",
-        "kind": "Certificate",
-        "metadata": {"name": an, "namespace": ans},
-        "spec": {
-            "isCA": true,
-            "commonName": anchor_cn,
-            "secretName": anchor_secret,
-            "duration": go(cfg.anchor.get_duration())?,
-            "renewBefore": go(schedule.anchor_renew_before())?,
-            "privateKey": key,
-            "issuerRef": issuer_ref(&n.anchor_issuer),
-        },
-    }));
-    out.push(ca_issuer(&n.anchor_ca_issuer, anchor_secret, ins));
-    out.push(ca_issuer(&n.previous_ca_issuer, previous, ins));
-    out.push(json!({
-        "apiVersion": "cert-manager.io/v1",
-        "kind": "Certificate",
-        "metadata": {"name": iname, "namespace": ins},
-        "spec": {
-            "isCA": true,
-            "commonName": issuer_cn,
-            "secretName": iname,
-            "duration": go(cfg.issuer.get_duration())?,
-            "renewBefore": go(cfg
-                .issuer
-                .get_renew_before()
-                .unwrap_or(cfg.issuer.get_duration() / 3))?,
-            "privateKey": key,
-            "issuerRef": issuer_ref(&n.previous_ca_issuer),
-        },
-    }));
+    out.push(certificate(
+        (ans, an),
+        anchor_cn,
+        anchor_secret,
+        (cfg.anchor.get_duration(), schedule.anchor_renew_before()),
+        &n.anchor_issuer,
+    )?);
+    out.push(issuer(&n.anchor_ca_issuer, ins, ca(anchor_secret)));
+    out.push(issuer(&n.previous_ca_issuer, ins, ca(previous)));
+    let issuer_renew_before = cfg
+        .issuer
+        .get_renew_before()
+        .unwrap_or(cfg.issuer.get_duration() / 3);
+    out.push(certificate(
+        (ins, iname),
+        issuer_cn,
+        iname,
+        (cfg.issuer.get_duration(), issuer_renew_before),
+        &n.previous_ca_issuer,
+    )?);
     if cfg.topology.roots.kind == crate::plan::RootsKind::TrustManager {
         out.push(json!({
             "apiVersion": "trust.cert-manager.io/v1alpha1",
