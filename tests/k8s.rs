@@ -82,7 +82,7 @@ fn the_seed_manifests_read_as_the_document_gives_them() {
 #[test]
 fn each_lint_fires_on_its_smallest_manifest_and_not_on_the_corrected_form() {
     let good = corrected();
-    let cases: [(&str, &str, &str); 8] = [
+    let cases: [(&str, &str, &str); 10] = [
         // A namespaced Issuer referenced from another namespace (the seed's own warning).
         (
             "issuer-ref-other-namespace",
@@ -118,6 +118,18 @@ fn each_lint_fires_on_its_smallest_manifest_and_not_on_the_corrected_form() {
             "bundle-target-key",
             "key: \"ca-bundle.crt\"",
             "key: \"ca.crt\"",
+        ),
+        (
+            // trust-manager's newer Bundle: a Secret target only writes no ConfigMap.
+            "bundle-no-configmap-target",
+            "  target:\n    configMap:\n      key: \"ca-bundle.crt\"",
+            "  target:\n    secret:\n      key: \"ca-bundle.crt\"",
+        ),
+        (
+            // A PKCS#12 store under the PEM key: a ConfigMap key in data and binaryData.
+            "bundle-pkcs12-key-collides",
+            "  target:\n    configMap:\n      key: \"ca-bundle.crt\"",
+            "  target:\n    additionalFormats:\n      pkcs12:\n        key: \"ca-bundle.crt\"\n        profile: Modern2023\n    configMap:\n      key: \"ca-bundle.crt\"",
         ),
         (
             "ca-key-not-ecdsa",
@@ -735,4 +747,55 @@ fn directory_reads_are_bounded_before_reading() {
     assert!(matches!(e, K8sError::TooLarge { .. }), "{e}");
     let e = Objects::read_path(&secret.join("tls.crt")).unwrap_err();
     assert!(matches!(e, K8sError::TooLarge { .. }), "{e}");
+}
+
+/// trust-manager's newer Bundle forms (`pkg/apis/trust/v1alpha1/types_bundle.go`): a PKCS#12
+/// target's profile is one of the CRD's enum (anything else is the field's error, as the API
+/// server refuses it), a store under its own key reads cleanly; and a source ConfigMap's key
+/// may be in `binaryData` (base64), which trust-manager reads when `data` lacks it
+/// (`pkg/bundle/internal/source/source.go`), while a binary value (a PKCS#12 store) is named,
+/// not read as PEM.
+#[test]
+fn newer_bundle_forms_pkcs12_profiles_and_binary_data() {
+    let with = |profile: &str| {
+        corrected().replacen(
+            "  target:\n    configMap:\n      key: \"ca-bundle.crt\"",
+            &format!(
+                "  target:\n    additionalFormats:\n      pkcs12:\n        key: \"truststore.p12\"\n        profile: {profile}\n    configMap:\n      key: \"ca-bundle.crt\""
+            ),
+            1,
+        )
+    };
+    assert!(lint_ids(&with("Modern2023")).is_empty());
+    let err = Objects::read("seed.yaml", &with("Modern2024")).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("spec.target.additionalFormats.pkcs12.profile"),
+        "{msg}"
+    );
+    assert!(msg.contains("LegacyRC2, LegacyDES, Modern2023"), "{msg}");
+
+    // A source ConfigMap holding the anchor under binaryData, and a PKCS#12 store beside it.
+    let anchor = certcycle::testkit::hierarchy().build().unwrap().anchor;
+    let pem = anchor.certificate().to_pem();
+    use base64ct::Encoding;
+    let b64 = base64ct::Base64::encode_string(pem.as_bytes());
+    let p12 = base64ct::Base64::encode_string(&[0x30, 0x82, 0xff, 0xfe, 0x00]);
+    let cm = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: roots\n  namespace: cert-manager\nbinaryData:\n  ca.crt: {b64}\n  truststore.p12: {p12}\n"
+    );
+    let objects = Objects::read("roots.yaml", &cm).unwrap();
+    match &objects.objects[0].resource {
+        certcycle::k8s::Resource::ConfigMap(c) => {
+            assert_eq!(c.data.get("ca.crt"), Some(&pem));
+            assert_eq!(c.binary_keys, ["truststore.p12"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let bad = cm.replace(&b64, "not*base64");
+    let msg = Objects::read("roots.yaml", &bad).unwrap_err().to_string();
+    assert!(
+        msg.contains("binaryData[\"ca.crt\"]") && msg.contains("not base64"),
+        "{msg}"
+    );
 }

@@ -208,6 +208,10 @@ pub struct ResolvedBundle {
     /// The published ConfigMaps of that name: `(namespace, bundle)`, or why the target key
     /// does not read as a bundle.
     pub published: Vec<(String, Result<TrustBundle, String>)>,
+    /// Whether its target writes a ConfigMap (a newer Bundle may write none, or a Secret only).
+    pub config_map_target: bool,
+    /// Its PKCS#12 target `(key, profile)`, if any.
+    pub pkcs12: Option<(String, String)>,
 }
 
 /// The certificates Linkerd's identity depends on, found in the objects.
@@ -472,6 +476,8 @@ impl Cluster {
                 target_key: linkerd::CA_BUNDLE_CRT.to_owned(),
                 built: None,
                 published,
+                config_map_target: true,
+                pkcs12: None,
             });
         }
         for b in &out {
@@ -570,6 +576,8 @@ impl Cluster {
             target_key,
             built,
             published,
+            config_map_target: b.config_map_target,
+            pkcs12: b.pkcs12.clone(),
         }
     }
 

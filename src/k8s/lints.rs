@@ -15,7 +15,8 @@ impl Cluster {
     /// Cross-object lints (stable ids), in a fixed order: `issuer-ref-other-namespace`,
     /// `issuer-ref-unresolved`, `identity-issuer-not-ca`, `issuer-lifetime-too-short`,
     /// `ca-key-not-ecdsa`, `anchor-early-rekey`, `ca-rotation-policy-implicit`,
-    /// `bundle-single-source`, `bundle-target-key`, `bundle-source-unreadable`,
+    /// `bundle-single-source`, `bundle-no-configmap-target`, `bundle-pkcs12-key-collides`,
+    /// `bundle-target-key`, `bundle-source-unreadable`,
     /// `bundle-configmap-unreadable`, `bundle-configmap-mismatch`,
     /// `issuer-ref-incomplete`, `renewal-disabled`, `renewal-window-after-expiry`,
     /// `trust-roots-other-namespace`, `trust-anchors-disagree`, `linkerd-secret-unreadable`,
@@ -250,6 +251,29 @@ impl Cluster {
                         "one anchor source: when the anchor changes, the bundle loses the old anchor at once and every workload that has not restarted stops verifying the others; add a second source holding the previous anchor (the seed's linkerd-previous-anchor Secret)".into(),
                     );
                 }
+            }
+            if b.object.is_some() && !b.config_map_target {
+                lint(
+                    "bundle-no-configmap-target",
+                    Severity::Error,
+                    obj.clone(),
+                    format!(
+                        "its target writes no ConfigMap (spec.target has no configMap: trust-manager's newer Bundles may have no target, or a Secret one only): Linkerd loads the {} ConfigMap's {} and nothing updates it; set spec.target.configMap.key: {}",
+                        b.name,
+                        linkerd::CA_BUNDLE_CRT,
+                        linkerd::CA_BUNDLE_CRT
+                    ),
+                );
+            }
+            if let Some((key, _)) = b.pkcs12.as_ref().filter(|(k, _)| *k == b.target_key) {
+                lint(
+                    "bundle-pkcs12-key-collides",
+                    Severity::Error,
+                    obj.clone(),
+                    format!(
+                        "the PKCS#12 target key {key} is also the PEM target key: trust-manager writes PEM to data[{key}] and PKCS#12 to binaryData[{key}], and the API server refuses a ConfigMap with a key in both, so the trust roots are never written; give the PKCS#12 store its own key"
+                    ),
+                );
             }
             if b.target_key != linkerd::CA_BUNDLE_CRT {
                 lint(

@@ -208,6 +208,15 @@ pub struct BundleObject {
     pub target_key: Option<String>,
     /// `spec.target.namespaceSelector.matchLabels`.
     pub namespace_selector: BTreeMap<String, String>,
+    /// Whether the target writes a ConfigMap (`spec.target.configMap`): newer Bundles may
+    /// have no target, or a Secret target only, and then write no ConfigMap Linkerd reads.
+    pub config_map_target: bool,
+    /// `spec.target.secret.key`: the Secret target's key, if any.
+    pub secret_target_key: Option<String>,
+    /// `spec.target.additionalFormats.pkcs12` (trust-manager writes it to the target's
+    /// `binaryData`): its key and `profile` (`LegacyRC2`, the default, `LegacyDES` or
+    /// `Modern2023`, as the CRD's enum allows).
+    pub pkcs12: Option<(String, String)>,
 }
 
 /// Private key text from a Secret: zeroized on drop, never printed.
@@ -215,8 +224,13 @@ pub struct BundleObject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConfigMapObject {
-    /// `data`, by key.
+    /// `data`, by key, and the `binaryData` values that are UTF-8 text under keys `data`
+    /// lacks (trust-manager reads a source key from `data`, else from `binaryData`:
+    /// `pkg/bundle/internal/source/source.go`).
     pub data: BTreeMap<String, String>,
+    /// `binaryData` keys whose values are not text (a PKCS#12 or JKS trust store that
+    /// trust-manager wrote): named, not read as PEM.
+    pub binary_keys: Vec<String>,
 }
 
 /// A kind certcycle reads.
@@ -730,13 +744,7 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         ("Bundle", "trust.cert-manager.io") => Resource::Bundle(bundle(&c, doc)?),
         ("ClusterBundle", "trust-manager.io") => Resource::Bundle(cluster_bundle(&c, doc)?),
         ("Secret", _) if core => Resource::Secret(secret::secret(&c, doc)?),
-        ("ConfigMap", _) if core => Resource::ConfigMap(ConfigMapObject {
-            data: c
-                .string_map(doc, "data", "data")?
-                .into_iter()
-                .map(|(k, v, _)| (k, v))
-                .collect(),
-        }),
+        ("ConfigMap", _) if core => Resource::ConfigMap(secret::config_map(&c, doc)?),
         _ => return Ok(Read::Ignored(at)),
     };
     Ok(Read::Known(Box::new(Object {

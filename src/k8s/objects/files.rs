@@ -81,7 +81,13 @@ pub(super) fn read_out_dir(objects: &mut Objects, path: &Path) -> Result<(), K8s
             let is_config_map =
                 !data.is_empty() && data.keys().all(|k| k == linkerd::CA_BUNDLE_CRT);
             let (kind, resource) = if is_config_map {
-                ("ConfigMap", Resource::ConfigMap(ConfigMapObject { data }))
+                (
+                    "ConfigMap",
+                    Resource::ConfigMap(ConfigMapObject {
+                        data,
+                        binary_keys: Vec::new(),
+                    }),
+                )
             } else {
                 ("Secret", Resource::Secret(secret_from_text(data)))
             };

@@ -76,10 +76,42 @@ pub(super) fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> 
             ));
         }
     }
+    // trust-manager `pkg/apis/trust/v1alpha1/types_bundle.go` (v0.2x): `target` optional
+    // (omitzero), `configMap` and `secret` each optional, `additionalFormats.pkcs12`.
     let (mut target_key, mut namespace_selector) = (None, BTreeMap::new());
+    let (mut config_map_target, mut secret_target_key, mut pkcs12) = (false, None, None);
     if let Some(target) = c.opt_map(spec, "target", "spec.target")? {
         if let Some(cm) = c.opt_map(target, "configMap", "spec.target.configMap")? {
             target_key = c.opt_str(cm, "key", "spec.target.configMap.key")?;
+            config_map_target = true;
+        }
+        if let Some(sec) = c.opt_map(target, "secret", "spec.target.secret")? {
+            secret_target_key = c.opt_str(sec, "key", "spec.target.secret.key")?;
+        }
+        let formats = "spec.target.additionalFormats";
+        if let Some(p) = c
+            .opt_map(target, "additionalFormats", formats)?
+            .map(|f| c.opt_map(f, "pkcs12", &format!("{formats}.pkcs12")))
+            .transpose()?
+            .flatten()
+        {
+            let key = c.req_str(p, "key", &format!("{formats}.pkcs12.key"))?;
+            let path = format!("{formats}.pkcs12.profile");
+            let profile = c
+                .opt_str(p, "profile", &path)?
+                .unwrap_or_else(|| "LegacyRC2".to_owned());
+            if !["LegacyRC2", "LegacyDES", "Modern2023"].contains(&profile.as_str()) {
+                let at = p.get("profile").map_or(p.at, |n| n.at);
+                return Err(c.err(
+                    &path,
+                    at,
+                    FieldError::NotOneOf {
+                        value: profile,
+                        allowed: "LegacyRC2, LegacyDES, Modern2023",
+                    },
+                ));
+            }
+            pkcs12 = Some((key, profile));
         }
         namespace_selector = match_labels(c, target)?;
     }
@@ -87,6 +119,9 @@ pub(super) fn bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8sError> 
         sources,
         target_key,
         namespace_selector,
+        config_map_target,
+        secret_target_key,
+        pkcs12,
     })
 }
 
@@ -135,18 +170,27 @@ pub(super) fn cluster_bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8
         sources.push(BundleSource::InLine(certs));
     }
     let (mut target_key, mut namespace_selector) = (None, BTreeMap::new());
+    let (mut secret_target_key, mut pkcs12) = (None, None);
     if let Some(target) = c.opt_map(spec, "target", "spec.target")? {
-        if let Some(cm) = c.opt_map(target, "configMap", "spec.target.configMap")? {
-            for (i, d) in c
-                .opt_seq(cm, "data", "spec.target.configMap.data")?
-                .iter()
-                .enumerate()
-            {
-                let p = format!("spec.target.configMap.data[{i}]");
+        for (what, pem) in [
+            ("configMap", &mut target_key),
+            ("secret", &mut secret_target_key),
+        ] {
+            let Some(t) = c.opt_map(target, what, &format!("spec.target.{what}"))? else {
+                continue;
+            };
+            let data = format!("spec.target.{what}.data");
+            for (i, d) in c.opt_seq(t, "data", &data)?.iter().enumerate() {
+                let p = format!("{data}[{i}]");
                 let format = c.opt_str(d, "format", &format!("{p}.format"))?;
-                if format.as_deref().is_none_or(|f| f == "PEM") {
-                    target_key = Some(c.req_str(d, "key", &format!("{p}.key"))?);
-                    break;
+                let key = c.req_str(d, "key", &format!("{p}.key"))?;
+                match format.as_deref() {
+                    None | Some("PEM") if pem.is_none() => *pem = Some(key),
+                    Some("PKCS12") if pkcs12.is_none() => {
+                        let profile = c.opt_str(d, "profile", &format!("{p}.profile"))?;
+                        pkcs12 = Some((key, profile.unwrap_or_else(|| "LegacyRC2".into())));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -154,8 +198,11 @@ pub(super) fn cluster_bundle(c: &Ctx<'_>, doc: &Node) -> Result<BundleObject, K8
     }
     Ok(BundleObject {
         sources,
+        config_map_target: target_key.is_some(),
         target_key,
         namespace_selector,
+        secret_target_key,
+        pkcs12,
     })
 }
 

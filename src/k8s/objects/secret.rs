@@ -88,6 +88,34 @@ fn is_certificate_key(key: &str) -> bool {
     key.ends_with(".crt") || key.ends_with(".pem")
 }
 
+/// A ConfigMap: `data`, then `binaryData` (base64, as the API server decodes it) under the
+/// keys `data` lacks, as trust-manager reads a source ConfigMap; a binary value that is not
+/// UTF-8 text (a PKCS#12 trust store) is named in `binary_keys`.
+pub(super) fn config_map(c: &Ctx<'_>, doc: &Node) -> Result<super::ConfigMapObject, K8sError> {
+    let mut data: BTreeMap<String, String> = c
+        .string_map(doc, "data", "data")?
+        .into_iter()
+        .map(|(k, v, _)| (k, v))
+        .collect();
+    let mut binary_keys = Vec::new();
+    for (k, v, at) in c.string_map(doc, "binaryData", "binaryData")? {
+        let compact: String = v.chars().filter(|ch| !matches!(ch, '\r' | '\n')).collect();
+        let path = format!("binaryData[{k:?}]");
+        let bytes = decode_go_std_base64(&compact)
+            .ok_or_else(|| c.err(&path, at, FieldError::NotBase64))?;
+        if data.contains_key(&k) {
+            continue;
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                data.insert(k, text);
+            }
+            Err(_) => binary_keys.push(k),
+        }
+    }
+    Ok(super::ConfigMapObject { data, binary_keys })
+}
+
 pub(super) fn secret(c: &Ctx<'_>, doc: &Node) -> Result<SecretObject, K8sError> {
     let secret_type = c.opt_str(doc, "type", "type")?;
     let mut data: BTreeMap<String, (Zeroizing<String>, Location)> = BTreeMap::new();
