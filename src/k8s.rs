@@ -50,7 +50,7 @@ pub use crate::lint::{Finding, Severity};
 pub use crate::shell::{shell_line, shell_quote, shell_words};
 pub use cluster::{
     AnchorSecrets, CertManagerVersion, Cluster, IssuerResolution, IssuerSecretProblem,
-    LinkerdState, ManagedCertificate, ResolveOptions, ResolvedBundle, SourceCerts,
+    LinkerdState, LinkerdVersion, ManagedCertificate, ResolveOptions, ResolvedBundle, SourceCerts,
 };
 pub use manifests::{auto_manifests, auto_objects};
 pub use names::{NameError, NameRule, check_name};

@@ -670,7 +670,8 @@ impl<R: CryptoRngCore> Engine<R> {
         control: &[PodId],
         before: event::BundleId,
     ) -> Result<bool, Error> {
-        if !self.cfg.topology.roots.helm || self.tm.published() == before {
+        let roots = &self.cfg.topology.roots;
+        if !(roots.helm && roots.helm_rollout) || self.tm.published() == before {
             return Ok(false);
         }
         let roll = self.log(

@@ -51,12 +51,12 @@ fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
         .collect();
     let values = format!("identityTrustAnchorsPEM: |\n{pem}");
     let rotate = T0 + Duration::days(30);
-    let run_with = |docs: &[(&str, &str)]| {
+    let run_with_options = |docs: &[(&str, &str)], options: &ResolveOptions| {
         let mut objects = Objects::default();
         for (n, t) in docs {
             objects.add(n, t).unwrap();
         }
-        let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+        let cluster = Cluster::resolve(objects, options);
         let cfg = cluster
             .plan_config(T0)
             .unwrap()
@@ -67,6 +67,7 @@ fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
             simulate(&cfg, &mut rng(32)).unwrap(),
         )
     };
+    let run_with = |docs: &[(&str, &str)]| run_with_options(docs, &ResolveOptions::default());
     let (helm, run) = run_with(&[
         ("seed.yaml", without_bundle),
         ("anchor.yaml", &anchor_secret),
@@ -105,5 +106,79 @@ fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
         !run.timeline
             .iter()
             .any(|e| e.what.contains("linkerd.io/trust-root-sha256"))
+    );
+}
+
+/// `--linkerd-version`: the charts carry `linkerd.io/trust-root-sha256` since stable-2.12.0
+/// (linkerd2 #9118); on stable-2.11.5 the same `helm upgrade` restarts nothing, and an
+/// `assume:` line says so.
+#[test]
+fn before_linkerd_2_12_a_helm_upgrade_of_the_anchors_restarts_nothing() {
+    use certcycle::k8s::LinkerdVersion;
+    let v: LinkerdVersion = "stable-2.11.5".parse().unwrap();
+    assert!(!v.rolls_control_plane_on_trust_roots());
+    for (text, rolls) in [
+        ("stable-2.12.0", true),
+        ("enterprise-2.15.3", true),
+        ("edge-22.8.1", false),
+        ("edge-22.8.2", true),
+        ("2.11", false),
+    ] {
+        let v: LinkerdVersion = text.parse().unwrap();
+        assert_eq!(v.rolls_control_plane_on_trust_roots(), rolls, "{text}");
+    }
+    assert!("stable-two".parse::<LinkerdVersion>().is_err());
+    let mut r = rng(33);
+    let anchor = Ca::self_signed(
+        &linkerd::trust_anchor(),
+        PrivateKey::generate(&mut r),
+        T0,
+        &mut r,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = anchor.private_key().secret_pkcs8_pem();
+    let anchor_secret = secret(
+        dir.path(),
+        "cert-manager",
+        "linkerd-trust-anchor",
+        &[
+            ("tls.crt", &anchor.certificate().to_pem()),
+            ("tls.key", &key),
+        ],
+        "yaml",
+    );
+    let i = SEED
+        .find("apiVersion: trust.cert-manager.io/v1alpha1")
+        .unwrap();
+    let pem: String = anchor
+        .certificate()
+        .to_pem()
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect();
+    let values = format!("identityTrustAnchorsPEM: |\n{pem}");
+    let mut objects = Objects::default();
+    objects.add("seed.yaml", &SEED[..i]).unwrap();
+    objects.add("anchor.yaml", &anchor_secret).unwrap();
+    objects.add("values.yaml", &values).unwrap();
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default().linkerd_version(v));
+    let assumed = cluster.plan_assumptions();
+    assert!(
+        assumed.iter().any(|a| a
+            .contains("Linkerd stable-2.11.5: its charts have no linkerd.io/trust-root-sha256")),
+        "{assumed:?}"
+    );
+    let cfg = cluster
+        .plan_config(T0)
+        .unwrap()
+        .horizon(Duration::days(45))
+        .rotate_at(T0 + Duration::days(30), Procedure::SevenStep);
+    let run = simulate(&cfg, &mut rng(32)).unwrap();
+    assert!(
+        !run.timeline
+            .iter()
+            .any(|e| e.what.contains("linkerd.io/trust-root-sha256")),
+        "no roll-out before 2.12"
     );
 }

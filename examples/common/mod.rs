@@ -162,6 +162,10 @@ pub(crate) struct Resolve {
     /// 1.18), spec.renewal (since 1.21), renewBeforePercentage's overflow (before 1.21).
     #[arg(long, value_name = "VERSION", default_value = "1.21.0", value_parser = clap::value_parser!(certcycle::k8s::CertManagerVersion))]
     pub(crate) cert_manager_version: certcycle::k8s::CertManagerVersion,
+    /// The Linkerd release: before stable-2.12.0 (edge-22.8.2) a helm upgrade of
+    /// identityTrustAnchorsPEM does not roll the control plane (no trust-root-sha256).
+    #[arg(long, value_name = "VERSION", default_value = "edge-26.8.3", value_parser = clap::value_parser!(certcycle::k8s::LinkerdVersion))]
+    pub(crate) linkerd_version: certcycle::k8s::LinkerdVersion,
     /// trust-manager runs with --filter-expired-certificates (expired certificates are left
     /// out of the bundles it builds).
     #[arg(long)]
@@ -175,7 +179,8 @@ impl Resolve {
     /// How the objects resolve.
     pub(crate) fn options(&self) -> Result<certcycle::k8s::ResolveOptions, Fail> {
         let mut options = certcycle::k8s::ResolveOptions::default()
-            .cert_manager_version(self.cert_manager_version);
+            .cert_manager_version(self.cert_manager_version)
+            .linkerd_version(self.linkerd_version);
         if self.cert_manager_before_1_18 {
             options = options.cert_manager_before_1_18();
         }

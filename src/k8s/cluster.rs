@@ -20,7 +20,7 @@ mod secrets;
 mod values;
 mod version;
 pub use secrets::AnchorSecrets;
-pub use version::CertManagerVersion;
+pub use version::{CertManagerVersion, LinkerdVersion};
 
 /// How the cluster's controllers are assumed to be set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,9 @@ pub struct ResolveOptions {
     /// trust-manager's controller flags `--filter-expired-certificates` and
     /// `--filter-non-ca-certs` (both off by default): what a Bundle leaves out as it builds.
     pub trust_manager_filter: crate::plan::BundleFilter,
+    /// The Linkerd release (default [`LinkerdVersion::CURRENT`]): whether a Helm change of
+    /// the trust anchors rolls the control plane depends on it.
+    pub linkerd: LinkerdVersion,
 }
 
 impl Default for ResolveOptions {
@@ -62,6 +65,7 @@ impl Default for ResolveOptions {
             trust_roots: None,
             cert_manager: CertManagerVersion::CURRENT,
             trust_manager_filter: crate::plan::BundleFilter::default(),
+            linkerd: LinkerdVersion::CURRENT,
         }
     }
 }
@@ -70,6 +74,12 @@ impl ResolveOptions {
     /// Assumes cert-manager 1.17 or older (`rotationPolicy` defaults to `Never`).
     pub fn cert_manager_before_1_18(self) -> Self {
         self.cert_manager_version(CertManagerVersion::new(1, 17, 0))
+    }
+
+    /// Assumes this Linkerd release ([`LinkerdVersion`]).
+    pub fn linkerd_version(mut self, version: LinkerdVersion) -> Self {
+        self.linkerd = version;
+        self
     }
 
     /// Assumes this cert-manager release ([`CertManagerVersion`]); the `rotationPolicy`

@@ -469,6 +469,13 @@ impl Cluster {
             Some((label, certs)) => {
                 let mut roots = self.static_roots(cas, &certs, issuer, &label, assumptions)?;
                 roots.helm = from_helm;
+                let v = self.options.linkerd;
+                roots.helm_rollout = v.rolls_control_plane_on_trust_roots();
+                if from_helm && !roots.helm_rollout {
+                    assumptions.push(format!(
+                        "Linkerd {v}: its charts have no linkerd.io/trust-root-sha256 annotation (added in stable-2.12.0): a helm upgrade of identityTrustAnchorsPEM restarts nothing"
+                    ));
+                }
                 Ok((roots, false, name))
             }
             None => {

@@ -98,6 +98,10 @@ pub struct TrustRoots {
     /// `charts/linkerd-control-plane/templates/*-deployment.yaml`). trust-manager writing the
     /// ConfigMap changes no pod template.
     pub helm: bool,
+    /// With [`helm`](Self::helm): whether the chart carries `linkerd.io/trust-root-sha256`
+    /// (Linkerd stable-2.12.0 and later, linkerd2 #9118), so the `helm upgrade` rolls the
+    /// control plane; `true` by default.
+    pub helm_rollout: bool,
     /// trust-manager's bundle filters (controller flags).
     pub filter: BundleFilter,
 }
@@ -129,6 +133,7 @@ impl Default for TrustRoots {
             holds: Held::Signer,
             others: Vec::new(),
             helm: false,
+            helm_rollout: true,
             filter: BundleFilter::default(),
         }
     }

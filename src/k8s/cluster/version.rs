@@ -59,3 +59,76 @@ impl fmt::Display for CertManagerVersion {
         write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)
     }
 }
+
+/// A Linkerd release, for the behaviours that changed between releases: the control-plane
+/// charts' `linkerd.io/trust-root-sha256` pod-template annotation, which makes a Helm change of
+/// `identityTrustAnchorsPEM` roll the control plane, exists since stable-2.12.0 and
+/// edge-22.8.2 (linkerd2 #9118, `charts/partials/templates/_metadata.tpl`; the tags at
+/// linkerd2 b24cd4059). The proxy's check of its own new leaf (`set_certificate` →
+/// `validate`, linkerd2-proxy) predates every release this models (2019, d213c1373), so it
+/// does not depend on the version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LinkerdVersion {
+    /// `stable-MAJOR.MINOR.PATCH` (and Buoyant's `enterprise-` builds of it).
+    Stable(u32, u32, u32),
+    /// `edge-YY.M.N`.
+    Edge(u32, u32, u32),
+}
+
+impl LinkerdVersion {
+    /// The newest release at the end of 2026 in linkerd2's tags: edge-26.8.3.
+    pub const CURRENT: Self = Self::Edge(26, 8, 3);
+
+    /// Whether the control-plane charts carry `linkerd.io/trust-root-sha256` (a `helm upgrade`
+    /// that changes the trust anchors rolls the control plane).
+    pub fn rolls_control_plane_on_trust_roots(&self) -> bool {
+        match *self {
+            Self::Stable(major, minor, _) => (major, minor) >= (2, 12),
+            Self::Edge(y, m, n) => (y, m, n) >= (22, 8, 2),
+        }
+    }
+}
+
+impl std::str::FromStr for LinkerdVersion {
+    type Err = String;
+
+    /// `stable-2.14.10`, `enterprise-2.15.3`, `2.12` or `2.11.5` (stable), `edge-24.11.8`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            format!(
+                "{s:?} is not a Linkerd version (stable-2.14.10, enterprise-2.15.3, 2.12, edge-24.11.8)"
+            )
+        };
+        let (edge, t) = match s.strip_prefix("edge-") {
+            Some(t) => (true, t),
+            None => (
+                false,
+                s.strip_prefix("stable-")
+                    .or_else(|| s.strip_prefix("enterprise-"))
+                    .unwrap_or(s),
+            ),
+        };
+        let mut parts = t.split('.').map(|p| p.parse::<u32>().map_err(|_| bad()));
+        let a = parts.next().ok_or_else(bad)??;
+        let b = parts.next().ok_or_else(bad)??;
+        let c = parts.next().transpose()?.unwrap_or(0);
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(if edge {
+            Self::Edge(a, b, c)
+        } else {
+            Self::Stable(a, b, c)
+        })
+    }
+}
+
+impl fmt::Display for LinkerdVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Stable(a, b, c) => write!(f, "stable-{a}.{b}.{c}"),
+            Self::Edge(a, b, c) => write!(f, "edge-{a}.{b}.{c}"),
+        }
+    }
+}
