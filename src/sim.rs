@@ -604,6 +604,8 @@ impl<R: CryptoRngCore> Engine<R> {
         let what = match step {
             Step::StageAnchor => {
                 let before = self.tm.published();
+                // Static roots: the operator writes {new, old}, as trust-manager would.
+                self.tm.staged_old = self.static_roots.clone();
                 self.renew_anchor("Renewed (kubectl cert-manager renew)")?;
                 self.publish_by_operator(vec![self.cm.anchor_event])?;
                 if self.helm_rollout(e, n, &control, before)? {
@@ -633,6 +635,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 "before the restarts"
             }
             Step::DropOldAnchorAndRestart | Step::DropOldAnchor => {
+                self.tm.staged_old = None;
                 if let Some(prev) = &mut self.tm.previous {
                     prev.event = e;
                     if let Some(a) = &self.cm.anchor {

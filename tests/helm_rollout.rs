@@ -99,6 +99,16 @@ fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
             .any(|e| e.who == Who::Identity && e.at == rotate),
         "{around:#?}"
     );
+    // The upgrade wrote {new, old}, as trust-manager would, and the seven steps hold; before,
+    // the static roots went straight to {new} and the pods restarted at step 2 refused every
+    // leaf still under the old anchor.
+    assert!(
+        run.timeline
+            .iter()
+            .any(|e| e.at == rotate && e.what.contains("holds 2 anchor(s) (static trust roots)")),
+        "{around:#?}"
+    );
+    assert!(run.first_break.is_none(), "{:?}", run.first_break);
     // With the seed's Bundle writing the ConfigMap instead, no roll-out at step 1.
     let (helm, run) = run_with(&[("seed.yaml", SEED), ("anchor.yaml", &anchor_secret)]);
     assert!(!helm);

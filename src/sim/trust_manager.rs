@@ -25,6 +25,9 @@ pub(crate) struct TrustManager {
     /// The roots are a static set (a ConfigMap, Helm values): written by an operation, not
     /// synced by trust-manager.
     pub(crate) static_roots: bool,
+    /// Static roots only: the anchor they held when an operator staged a new one (the
+    /// procedure's first step writes {new, old}), until a step drops it.
+    pub(crate) staged_old: Option<Certificate>,
     /// trust-manager's `--filter-expired-certificates` and `--filter-non-ca-certs`
     /// ([`TrustRoots::filter`](crate::plan::TrustRoots::filter)).
     pub(crate) filter: crate::plan::BundleFilter,
@@ -81,6 +84,9 @@ impl TrustManager {
             .collect();
         if let Some(prev) = &self.previous {
             anchors.push(TrustAnchor::new(prev.certificate.clone())?);
+        }
+        if let Some(old) = self.staged_old.as_ref().filter(|_| self.static_roots) {
+            anchors.push(TrustAnchor::new_unchecked(old.clone()));
         }
         anchors.extend(self.others.iter().cloned().map(TrustAnchor::new_unchecked));
         // trust-manager's CertPool filters (pkg/util/cert_pool.go), applied as it builds the
