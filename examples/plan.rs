@@ -144,6 +144,9 @@ fn write_fixes(
                 patched.operations.join("\n") + "\n",
             ));
         }
+        if let Some(yaml) = &patched.operations_yaml {
+            files.push(NewFile::public("operations.yaml", yaml.as_str()));
+        }
         write_new_files(&out, &files, force)?;
         outln!(
             "fix-out: {}: {} (re-planned from the written documents: no break within {}d)",
@@ -151,6 +154,34 @@ fn write_fixes(
             fix.change,
             cfg.horizon.whole_days()
         );
+        // The contract: the original inputs, the written documents and the operations hold.
+        let mut words: Vec<String> = vec![
+            "cargo".into(),
+            "run".into(),
+            "--example".into(),
+            "plan".into(),
+            "--".into(),
+        ];
+        words.extend(inputs.iter().map(|(f, _)| f.clone()));
+        words.extend(
+            patched
+                .documents
+                .iter()
+                .map(|(f, _)| out.join(fix_relative_path(f)).display().to_string()),
+        );
+        if patched.operations_yaml.is_some() {
+            words.push("--operations".into());
+            words.push(out.join("operations.yaml").display().to_string());
+        }
+        words.extend(["--start".into(), common::rfc3339(cfg.now())]);
+        words.extend(["--horizon".into(), format!("{}d", cfg.horizon.whole_days())]);
+        if let Some(every) = cfg.restart_every {
+            words.extend([
+                "--restart-every".into(),
+                format!("{}m", every.whole_minutes()),
+            ]);
+        }
+        outln!("fix-out: re-check: {}", certcycle::k8s::shell_line(&words));
     }
     Ok(())
 }
@@ -284,6 +315,10 @@ struct Cli {
     /// [default: one leaf lifetime].
     #[arg(long, value_name = "DURATION", value_parser = common::duration_arg)]
     slack: Option<time::Duration>,
+    /// Replays the dated operations of an operations file (a fix's operations.yaml, as
+    /// --fix-out writes it: rotations by a procedure, routine restarts).
+    #[arg(long, value_name = "FILE")]
+    operations: Option<String>,
     /// With --rotation auto: robust prepares up to SPIRE's lead (min(life/2, 30d) before
     /// expiry) with margins after the propagation and the drain; minimal keeps the proven
     /// floors.
@@ -347,6 +382,17 @@ fn main() -> std::process::ExitCode {
         };
         if let Some(at) = args.rotate_at {
             cfg = cfg.rotate_at(at, procedure);
+        }
+        if let Some(path) = &args.operations {
+            let text = common::read_input(path)?;
+            for op in certcycle::k8s::read_operations(path, &text)? {
+                if args.rotation == Rotation::Auto && matches!(op, plan::Operation::Rotate { .. }) {
+                    return Err(Fail::usage(format!(
+                        "--rotation auto and {path}'s rotation: one rotation or the other"
+                    )));
+                }
+                cfg = op.apply(cfg);
+            }
         }
         let auto = match args.rotation {
             Rotation::None => None,

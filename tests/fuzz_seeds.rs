@@ -28,6 +28,7 @@ const TARGETS: &[(&str, Target)] = &[
         "auto_manifests",
         fuzz_logic::outputs::auto_manifests_roundtrip,
     ),
+    ("operations", fuzz_logic::outputs::operations_roundtrip),
 ];
 
 #[test]

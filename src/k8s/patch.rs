@@ -19,6 +19,10 @@ pub struct PatchedFix {
     pub kubectl: Vec<String>,
     /// The operations, dated, one line each (the steps of a rotation, routine restarts).
     pub operations: Vec<String>,
+    /// The operations as an operations document (`operations.yaml`,
+    /// [`operations_yaml`](crate::k8s::operations_yaml)); the re-run replayed what it reads
+    /// back as. `None` when the fix has no operation.
+    pub operations_yaml: Option<String>,
     /// The first break of the plan re-run on the input files with the changed documents in
     /// place (and the operations applied): `None` when it holds.
     pub first_break_day: Option<i64>,
@@ -99,8 +103,21 @@ pub fn patch_fix<R: CryptoRngCore>(
     again.restart_every = cfg.restart_every;
     again.rotation = cfg.rotation;
     again.control_plane.clone_from(&cfg.control_plane);
-    for op in &fix.operations {
-        again = op.apply(again);
+    // The operations as written to operations.yaml and read back, as `plan --operations`
+    // replays them: the re-run checks the files, not the fix in memory.
+    let names = again.names.clone();
+    let operations_yaml = (!fix.operations.is_empty())
+        .then(|| {
+            crate::k8s::operations_yaml(&fix.operations, &names, |op| operation_steps(op, &names))
+        })
+        .transpose()
+        .map_err(|e| PatchError::Replan(e.to_string()))?;
+    if let Some(yaml) = &operations_yaml {
+        let ops = crate::k8s::read_operations("operations.yaml", yaml)
+            .map_err(|e| PatchError::Replan(e.to_string()))?;
+        for op in &ops {
+            again = op.apply(again);
+        }
     }
     let run = simulate(&again, rng).map_err(|e| PatchError::Replan(e.to_string()))?;
     let mut documents: Vec<(String, String)> = Vec::new();
@@ -120,8 +137,16 @@ pub fn patch_fix<R: CryptoRngCore>(
         operations: fix
             .operations
             .iter()
-            .flat_map(|op| operation_lines(op, &again.names))
+            .flat_map(|op| operation_steps(op, &names))
+            .map(|(at, what, command)| {
+                if at.is_empty() {
+                    format!("{what}: {command}")
+                } else {
+                    format!("{at} {what}: {command}")
+                }
+            })
             .collect(),
+        operations_yaml,
         first_break_day: run.first_break.map(|b| b.day),
     })
 }
@@ -303,9 +328,9 @@ fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {
     shell_line(&words)
 }
 
-/// An operation as dated steps, each with the command that does it (`names` say which
-/// objects).
-fn operation_lines(op: &Operation, names: &crate::plan::Names) -> Vec<String> {
+/// An operation as dated steps `(at, what, command)`, each with the command that does it
+/// (`names` say which objects); `at` is empty for a standing operation (routine restarts).
+fn operation_steps(op: &Operation, names: &crate::plan::Names) -> Vec<(String, String, String)> {
     use crate::rotation::Step;
     let split = |key: &str| -> NamespacedName {
         match key.split_once('/') {
@@ -325,10 +350,18 @@ fn operation_lines(op: &Operation, names: &crate::plan::Names) -> Vec<String> {
         namespace: pns,
         name: pn,
     } = split(&names.previous);
+    let NamespacedName {
+        namespace: sns,
+        name: sn,
+    } = split(&names.anchor_secret);
     match op {
-        Operation::RestartEvery(every) => vec![format!(
-            "restart the control plane and every workload every {}, staggered (a rollout schedule, not a manifest field): kubectl rollout restart deploy -n linkerd; then each meshed namespace",
-            crate::duration::GoDuration(*every)
+        Operation::RestartEvery(every) => vec![(
+            String::new(),
+            format!(
+                "restart the control plane and every workload every {}, staggered (a rollout schedule, not a manifest field)",
+                crate::duration::GoDuration(*every)
+            ),
+            "kubectl rollout restart deploy -n linkerd; then each meshed namespace".to_owned(),
         )],
         Operation::Rotate { at, procedure } => procedure
             .steps()
@@ -350,7 +383,7 @@ fn operation_lines(op: &Operation, names: &crate::plan::Names) -> Vec<String> {
                     _ => format!(
                         "{} --from-file=tls.crt=<({} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d) --dry-run=client -o yaml | kubectl apply -f -{}",
                         shell_line(&["kubectl", "-n", &pns, "create", "secret", "generic", &pn]),
-                        shell_line(&["kubectl", "-n", &ans, "get", "secret", &an]),
+                        shell_line(&["kubectl", "-n", &sns, "get", "secret", &sn]),
                         if *step == Step::DropOldAnchorAndRestart {
                             "; then restart the control plane and every meshed namespace"
                         } else {
@@ -358,10 +391,10 @@ fn operation_lines(op: &Operation, names: &crate::plan::Names) -> Vec<String> {
                         }
                     ),
                 };
-                format!(
-                    "{} step {}: {step}: {command}",
+                (
                     crate::display::rfc3339(when),
-                    i + 1
+                    format!("step {}: {step}", i + 1),
+                    command,
                 )
             })
             .collect(),

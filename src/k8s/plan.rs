@@ -360,6 +360,11 @@ fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
     if renewal.renew_at >= end || renewal.renew_at < now {
         return Vec::new();
     }
+    // A planned rotation before it (--rotate-at, or an operations file) is what the lint
+    // would advise: the timeline shows what follows.
+    if cfg.rotation.is_some_and(|(at, _)| at < renewal.renew_at) {
+        return Vec::new();
+    }
     vec![crate::lint::Finding {
         id: "anchor-rekey-in-horizon",
         severity: crate::lint::Severity::Warning,

@@ -781,6 +781,16 @@ pub(crate) fn rotation_schedule(data: &[u8]) {
     };
     assert!(schedule.is_proven());
     assert!(schedule.shortest_anchor() <= anchor);
+    // The robust windows (issue 30) are never shorter than the floors, and fit the anchor
+    // as the floors do; the tolerance is never negative.
+    let robust = Schedule::robust(lifetimes, propagation).expect("the floors were accepted");
+    assert!(robust.propagation() >= schedule.propagation());
+    assert!(robust.drain() >= schedule.drain());
+    assert!(robust.anchor_renew_before() >= schedule.anchor_renew_before());
+    assert!(robust.anchor_renew_before() < anchor);
+    let t = robust.tolerance();
+    assert!(t.loop_down >= Duration::ZERO && t.cert_manager_down >= Duration::ZERO);
+    assert!(t.restarts_late >= Duration::ZERO);
     assert!(schedule.propagation() > Duration::ZERO && schedule.drain() > Duration::ZERO);
     let _ = schedule.bounds();
     let schedule = match schedule.clone().with_slack(slack) {

@@ -31,9 +31,9 @@ pub(crate) fn auto_manifests_roundtrip(data: &[u8]) {
     use certcycle::rotation::{Lifetimes, Propagation, Schedule};
     use time::Duration;
     let text = String::from_utf8_lossy(data);
-    let mut parts = text.splitn(2, '\0');
-    let anchor_cn: String = parts.next().unwrap_or_default().chars().take(300).collect();
-    let issuer_cn: String = parts.next().unwrap_or_default().chars().take(300).collect();
+    let mut parts = text.splitn(4, '\0');
+    let mut part = || -> String { parts.next().unwrap_or_default().chars().take(300).collect() };
+    let (anchor_cn, issuer_cn, ca_issuer, bundle) = (part(), part(), part(), part());
     let schedule = Schedule::new(
         Lifetimes::linkerd(Duration::days(365)),
         Propagation::RestartEvery(Duration::DAY),
@@ -42,6 +42,13 @@ pub(crate) fn auto_manifests_roundtrip(data: &[u8]) {
     let mut cfg = Config::seed(time::macros::datetime!(2026-01-01 0:00 UTC));
     cfg.anchor = certcycle::CertSpec::ca(&anchor_cn, Duration::days(365));
     cfg.issuer = certcycle::CertSpec::ca(&issuer_cn, Duration::hours(48));
+    // The cluster's own names, as plan_config sets them (issue 30).
+    if !ca_issuer.is_empty() {
+        cfg.names.anchor_ca_issuer = format!("ClusterIssuer/{ca_issuer}");
+    }
+    if !bundle.is_empty() {
+        cfg.names.bundle = bundle;
+    }
     let Ok(yaml) = auto_manifests(&cfg, &schedule) else {
         return;
     };
@@ -49,4 +56,19 @@ pub(crate) fn auto_manifests_roundtrip(data: &[u8]) {
     let read: Vec<serde_json::Value> = serde_saphyr::from_multiple(&yaml)
         .unwrap_or_else(|e| panic!("the written YAML does not parse: {e}\n{yaml}"));
     assert_eq!(read, planned, "{yaml}");
+}
+
+/// Any text as an operations document (issue 31's `operations.yaml`): reading never panics;
+/// what reads writes back (with the seed's names) and reads again as the same operations.
+pub(crate) fn operations_roundtrip(data: &[u8]) {
+    use certcycle::k8s::{operations_yaml, read_operations};
+    let text = String::from_utf8_lossy(data);
+    let Ok(ops) = read_operations("operations.yaml", &text) else {
+        return;
+    };
+    let names = certcycle::plan::Names::default();
+    let yaml = operations_yaml(&ops, &names, |_| Vec::new()).unwrap();
+    let again = read_operations("operations.yaml", &yaml)
+        .unwrap_or_else(|e| panic!("the written operations do not read: {e}\n{yaml}"));
+    assert_eq!(again, ops, "{yaml}");
 }

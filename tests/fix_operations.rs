@@ -1,0 +1,132 @@
+//! Fixes as data (issue 31, in part): `--fix-out` writes each fix's dated operations as
+//! `operations.yaml` (certcycle.io/v1alpha1, documented in `k8s::read_operations`), and
+//! `plan ORIGINAL... DIR/fix-N/... --operations DIR/fix-N/operations.yaml` re-checks the fix
+//! from the files alone; the `fix-out: re-check:` line is that command.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use certcycle::k8s::{read_operations, shell_words};
+use certcycle::mesh::Procedure;
+use certcycle::plan::Operation;
+use std::process::Command;
+use time::macros::datetime;
+
+fn example(name: &str) -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    let mut c = Command::new(path);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// The seed: its fix (renewBefore 1440h and the seven steps on 2026-10-25) is written with
+/// its operations.yaml; the printed re-check command holds over the same 400 days, and the
+/// same documents without the operations break (day 306: the anchor re-keys unplanned).
+#[test]
+fn the_seeds_fix_re_checks_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fixes");
+    let run = example("plan")
+        .args([
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--timeline",
+            "none",
+            "--fix-out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{text}");
+    let yaml = std::fs::read_to_string(out.join("fix-1/operations.yaml")).unwrap();
+    let ops = read_operations("operations.yaml", &yaml).unwrap();
+    assert_eq!(
+        ops,
+        [Operation::Rotate {
+            at: datetime!(2026-10-25 02:01 UTC),
+            procedure: Procedure::SevenStep,
+        }]
+    );
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("fix-out: re-check: "))
+        .expect("a re-check line");
+    let words = shell_words(line).expect("one shell line");
+    let at = words.iter().position(|w| w == "--").unwrap();
+    let args = &words[at + 1..];
+    assert!(args.iter().any(|a| a == "--operations"), "{line}");
+    let again = example("plan").args(args).output().unwrap();
+    let again_text = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{again_text}");
+    assert!(
+        again_text.contains("verdict: no break within 400d"),
+        "{again_text}"
+    );
+    // Without the operations the written documents alone break.
+    let i = args.iter().position(|a| a == "--operations").unwrap();
+    let mut without: Vec<&String> = args.iter().collect();
+    without.drain(i..i + 2);
+    let alone = example("plan").args(without).output().unwrap();
+    assert_eq!(alone.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&alone.stdout).contains("(day 306)"));
+}
+
+/// A hostile or mistaken operations file is an input error naming the operation, field and
+/// line, never a silent skip: another apiVersion, an unknown kind, a bad time or duration,
+/// more than MAX_OPERATIONS.
+#[test]
+fn a_bad_operations_file_names_the_field_and_line() {
+    let head = "apiVersion: certcycle.io/v1alpha1\nkind: Operations\noperations:\n";
+    for (body, want) in [
+        (
+            "apiVersion: certcycle.io/v2\nkind: Operations\n".to_owned(),
+            "apiVersion: \"certcycle.io/v2\" is not one of certcycle.io/v1alpha1",
+        ),
+        (
+            format!("{head}- kind: pause\n"),
+            "operations[0].kind: \"pause\" is not one of rotate, restart-every",
+        ),
+        (
+            format!("{head}- kind: rotate\n  at: tomorrow\n  procedure: seven-step\n"),
+            "operations[0].at: \"tomorrow\" is not one of an RFC 3339 time",
+        ),
+        (
+            format!("{head}- kind: restart-every\n  every: 0s\n"),
+            "operations[0].every",
+        ),
+        (
+            format!("{head}- kind: restart-every\n  every: 3 days\n"),
+            "operations[0].every",
+        ),
+        (
+            format!(
+                "{head}{}",
+                "- kind: restart-every\n  every: 1h\n".repeat(65)
+            ),
+            "65 entries, more than the 64",
+        ),
+    ] {
+        let e = read_operations("ops.yaml", &body).unwrap_err().to_string();
+        assert!(e.starts_with("ops.yaml:"), "{e}");
+        assert!(e.contains(want), "{want}: {e}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ops.yaml");
+    std::fs::write(&path, format!("{head}- kind: pause\n")).unwrap(); // line 4, column 9: the value
+    let run = example("plan")
+        .arg("--operations")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("p.yaml:4:9:")
+            || String::from_utf8_lossy(&run.stderr).contains("ops.yaml:4:9:")
+    );
+}
