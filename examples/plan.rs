@@ -147,6 +147,9 @@ fn write_fixes(
         if let Some(yaml) = &patched.operations_yaml {
             files.push(NewFile::public("operations.yaml", yaml.as_str()));
         }
+        for (name, text) in &patched.notes {
+            files.push(NewFile::public(name.as_str(), text.as_str()));
+        }
         write_new_files(&out, &files, force)?;
         outln!(
             "fix-out: {}: {} (re-planned from the written documents: no break within {}d)",

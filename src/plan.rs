@@ -278,16 +278,50 @@ pub enum Operation {
         /// The procedure.
         procedure: Procedure,
     },
+    /// Rotate the anchor unattended (DESIGN §17, `plan --rotation auto`): a reconcile loop
+    /// runs the schedule proven for pods restarting every `restart_every`, with `windows`.
+    RotateAuto {
+        /// The restart cadence the schedule is proven for (and the pods keep).
+        restart_every: Duration,
+        /// How the windows are chosen.
+        windows: crate::rotation::WindowPolicy,
+    },
 }
 
 impl Operation {
-    /// Applies the operation to a configuration (as the fix's re-run did).
+    /// Applies the operation to a configuration (as the fix's re-run did). An unattended
+    /// rotation for which no schedule exists leaves the configuration without one (its
+    /// re-run then shows why).
     pub fn apply(&self, cfg: Config) -> Config {
         match self {
             Self::RestartEvery(every) => cfg.restart_every(Some(*every)),
             Self::Rotate { at, procedure } => cfg.rotate_at(*at, *procedure),
+            Self::RotateAuto {
+                restart_every,
+                windows,
+            } => {
+                let cfg = cfg.restart_every(Some(*restart_every));
+                match auto_schedule(&cfg, *restart_every, *windows) {
+                    Some(s) => cfg.auto_rotation(s),
+                    None => cfg,
+                }
+            }
         }
     }
+}
+
+/// The schedule `--rotation auto` would run on `cfg` with pods restarting every `every`, if
+/// its topology rotates unattended and the anchor fits the windows.
+pub fn auto_schedule(
+    cfg: &Config,
+    every: Duration,
+    windows: crate::rotation::WindowPolicy,
+) -> Option<crate::rotation::Schedule> {
+    use crate::rotation::{Propagation, Schedule};
+    cfg.topology.auto_rotatable().ok()?;
+    Schedule::new(cfg.auto_lifetimes(), Propagation::RestartEvery(every))
+        .and_then(|s| s.with_policy(windows))
+        .ok()
 }
 
 /// Candidate fixes for a configuration that breaks, each re-simulated over the same
@@ -380,6 +414,61 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
         return Ok(out);
     }
     if let Some(at) = issuer_renewal_before(&probe, auto - Duration::days(7)) {
+        seven_step_fix(cfg, probe, at, &mut attempt, rng)?;
+    }
+    // Unattended rotation (DESIGN §17), for every topology it drives: the anchor re-keys as
+    // often as its lifetime needs, each rotation proven for the restart cadence (daily unless
+    // the pods restart more often already).
+    let every = cfg
+        .restart_every
+        .unwrap_or(Duration::DAY)
+        .min(Duration::DAY);
+    let windows = crate::rotation::WindowPolicy::Robust;
+    if cfg.auto.is_none()
+        && let Some(schedule) = auto_schedule(cfg, every, windows)
+    {
+        attempt(
+            format!(
+                "rotate the anchor unattended (plan --rotation auto: {} windows, a new anchor every {}), with the control plane and every workload restarting every {}: write auto-rotation.yaml over the manifests and run the loop's dated actions",
+                windows,
+                GoDuration(schedule.period()),
+                GoDuration(every)
+            ),
+            (
+                vec![],
+                vec![Operation::RotateAuto {
+                    restart_every: every,
+                    windows,
+                }],
+            ),
+            cfg.clone()
+                .restart_every(Some(every))
+                .auto_rotation(schedule),
+            rng,
+        )?;
+    }
+    Ok(out)
+}
+
+/// The seven-step rotation started at `at` with the intended renewBefore (`probe`).
+fn seven_step_fix<R: CryptoRngCore>(
+    cfg: &Config,
+    probe: Config,
+    at: OffsetDateTime,
+    attempt: &mut impl FnMut(
+        String,
+        (Vec<FieldChange>, Vec<Operation>),
+        Config,
+        &mut R,
+    ) -> Result<(), Error>,
+    rng: &mut R,
+) -> Result<(), Error> {
+    let anchor = |field, value: String| FieldChange {
+        certificate: cfg.names.anchor.clone(),
+        field,
+        value,
+    };
+    {
         let at = at + Duration::MINUTE;
         attempt(
             format!(
@@ -401,7 +490,7 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
             rng,
         )?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// How long an issuer of `cfg` serves before cert-manager renews it: the period of the
@@ -580,6 +669,12 @@ impl Report {
                         "rotate_at": rfc3339(*at), "procedure": match procedure {
                             Procedure::FiveStep => "five-step",
                             _ => "seven-step",
+                        },
+                    }),
+                    Operation::RotateAuto { restart_every, windows } => json!({
+                        "rotate_auto": {
+                            "restart_every": GoDuration(*restart_every).to_string(),
+                            "windows": windows.to_string(),
                         },
                     }),
                 }).collect::<Vec<_>>(),

@@ -23,10 +23,16 @@ pub struct PatchedFix {
     /// [`operations_yaml`](crate::k8s::operations_yaml)); the re-run replayed what it reads
     /// back as. `None` when the fix has no operation.
     pub operations_yaml: Option<String>,
+    /// Files for people beside the documents, `(name, text)`: an unattended rotation's
+    /// `dated-actions.txt`.
+    pub notes: Vec<(String, String)>,
     /// The first break of the plan re-run on the input files with the changed documents in
     /// place (and the operations applied): `None` when it holds.
     pub first_break_day: Option<i64>,
 }
+
+/// The file an unattended-rotation fix writes its manifests to (one of the fix's documents).
+const AUTO_FILE: &str = "auto-rotation.yaml";
 
 /// Why a fix cannot be written into the input documents.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,6 +98,25 @@ pub fn patch_fix<R: CryptoRngCore>(
         }
         kubectl.push(kubectl_line(change, o.at.namespace.as_deref()));
     }
+    // Unattended rotation: its manifests, in the cluster's names, join the inputs as one more
+    // written file (applied over the others, the later object replacing, as kubectl apply).
+    let auto = fix.operations.iter().find_map(|op| match op {
+        Operation::RotateAuto {
+            restart_every,
+            windows,
+        } => Some((*restart_every, *windows)),
+        _ => None,
+    });
+    if let Some((every, windows)) = auto {
+        let with = cfg.clone().restart_every(Some(every));
+        let schedule = crate::plan::auto_schedule(&with, every, windows).ok_or_else(|| {
+            PatchError::Replan("no unattended rotation schedule for this topology".into())
+        })?;
+        let yaml = crate::k8s::auto_manifests(&with, &schedule)
+            .map_err(|e| PatchError::Replan(e.to_string()))?;
+        texts.push((AUTO_FILE.to_owned(), vec![yaml]));
+        changed.push((texts.len() - 1, 0));
+    }
     // The proof is literal: the written documents, read back among the other inputs.
     let objects = read_all(&texts)?;
     let cluster = Cluster::resolve(objects, options);
@@ -120,6 +145,14 @@ pub fn patch_fix<R: CryptoRngCore>(
         }
     }
     let run = simulate(&again, rng).map_err(|e| PatchError::Replan(e.to_string()))?;
+    let notes = if auto.is_some() {
+        vec![(
+            "dated-actions.txt".to_owned(),
+            crate::plan::dated_actions(&again, &run),
+        )]
+    } else {
+        Vec::new()
+    };
     let mut documents: Vec<(String, String)> = Vec::new();
     for (file, d) in changed {
         let (name, docs) = &texts[file];
@@ -147,6 +180,7 @@ pub fn patch_fix<R: CryptoRngCore>(
             })
             .collect(),
         operations_yaml,
+        notes,
         first_break_day: run.first_break.map(|b| b.day),
     })
 }
@@ -355,6 +389,17 @@ fn operation_steps(op: &Operation, names: &crate::plan::Names) -> Vec<(String, S
         name: sn,
     } = split(&names.anchor_secret);
     match op {
+        Operation::RotateAuto {
+            restart_every,
+            windows,
+        } => vec![(
+            String::new(),
+            format!(
+                "rotate the anchor unattended ({windows} windows, every pod restarting every {})",
+                crate::duration::GoDuration(*restart_every)
+            ),
+            "kubectl apply -f auto-rotation.yaml; then take the dated actions in dated-actions.txt as they fall due (or run a loop calling certcycle::rotation::reconcile)".to_owned(),
+        )],
         Operation::RestartEvery(every) => vec![(
             String::new(),
             format!(

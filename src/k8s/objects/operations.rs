@@ -6,19 +6,22 @@
 //! apiVersion: certcycle.io/v1alpha1     # OPERATIONS_API_VERSION; any other is refused
 //! kind: Operations
 //! operations:
-//! - kind: rotate                        # rotate | restart-every
+//! - kind: rotate                        # rotate | rotate-auto | restart-every
 //!   at: 2026-10-25T02:01:00Z            # rotate: when the first step runs (RFC 3339)
 //!   procedure: seven-step               # rotate: seven-step | five-step
 //!   objects: [Certificate cert-manager/linkerd-trust-anchor, ...]
 //!   steps:                              # what a person runs, five minutes apart (not read)
 //!   - {step: 1, at: ..., what: ..., command: ...}
+//! - kind: rotate-auto                   # unattended rotation (plan --rotation auto)
+//!   restart-every: 24h0m0s              # the cadence its schedule is proven for
+//!   windows: robust                     # robust (default) | minimal
 //! - kind: restart-every
 //!   every: 24h0m0s                      # restart-every: a Go duration
 //!   objects: [every meshed pod]
 //!   command: kubectl rollout restart deploy -n linkerd; then each meshed namespace
 //! ```
 //!
-//! Only `kind`, `at`, `procedure` and `every` are read back; `objects`, `steps` and `command`
+//! Only `kind`, `at`, `procedure`, `every`, `restart-every` and `windows` are read back; `objects`, `steps` and `command`
 //! are for people. An unknown `kind` or field value is an error naming the operation and
 //! field with its line, never skipped.
 
@@ -28,6 +31,7 @@ use crate::k8s::node::{Node, read_documents};
 use crate::k8s::{FieldError, K8sError};
 use crate::mesh::Procedure;
 use crate::plan::{Names, Operation};
+use crate::rotation::WindowPolicy;
 use serde_json::{Value, json};
 
 /// The `apiVersion` of an operations document.
@@ -49,7 +53,7 @@ pub fn operations_yaml(
     let objects = |op: &Operation| -> Vec<String> {
         match op {
             Operation::RestartEvery(_) => vec!["every meshed pod and the control plane".into()],
-            Operation::Rotate { .. } => vec![
+            _ => vec![
                 format!("Certificate {}", names.anchor),
                 format!("Certificate {}", names.issuer),
                 format!("Secret {}", names.previous),
@@ -79,6 +83,16 @@ pub fn operations_yaml(
                     "kind": "rotate",
                     "at": crate::display::rfc3339(*at),
                     "procedure": procedure_name(*procedure),
+                    "objects": objects(op),
+                    "steps": steps,
+                }),
+                Operation::RotateAuto {
+                    restart_every,
+                    windows,
+                } => json!({
+                    "kind": "rotate-auto",
+                    "restart-every": GoDuration(*restart_every).to_string(),
+                    "windows": windows.to_string(),
                     "objects": objects(op),
                     "steps": steps,
                 }),
@@ -224,12 +238,49 @@ fn operation(c: &Ctx<'_>, item: &Node, p: &str) -> Result<Operation, K8sError> {
             };
             Ok(Operation::Rotate { at, procedure })
         }
+        "rotate-auto" => {
+            let path = format!("{p}.restart-every");
+            let text = c.req_str(item, "restart-every", &path)?;
+            let every = text
+                .parse::<GoDuration>()
+                .map_err(|e| c.err(&path, field_at("restart-every"), FieldError::Duration(e)))?
+                .0;
+            if every <= time::Duration::ZERO {
+                return Err(c.err(
+                    &path,
+                    field_at("restart-every"),
+                    FieldError::NotOneOf {
+                        value: text,
+                        allowed: "a positive duration",
+                    },
+                ));
+            }
+            let path = format!("{p}.windows");
+            let windows = match c.opt_str(item, "windows", &path)?.as_deref() {
+                None | Some("robust") => WindowPolicy::Robust,
+                Some("minimal") => WindowPolicy::Minimal,
+                Some(other) => {
+                    return Err(c.err(
+                        &path,
+                        field_at("windows"),
+                        FieldError::NotOneOf {
+                            value: other.to_owned(),
+                            allowed: "robust, minimal",
+                        },
+                    ));
+                }
+            };
+            Ok(Operation::RotateAuto {
+                restart_every: every,
+                windows,
+            })
+        }
         other => Err(c.err(
             &format!("{p}.kind"),
             field_at("kind"),
             FieldError::NotOneOf {
                 value: other.to_owned(),
-                allowed: "rotate, restart-every",
+                allowed: "rotate, restart-every, rotate-auto",
             },
         )),
     }
