@@ -43,9 +43,13 @@
 //! with its certificates (re-keys marked), the trust roots over time, the identity
 //! controller's and the operator's events, and the first break in red with its causes.
 //! `--fix-out DIR`: each fix that held is written into your own documents under `DIR/fix-N/`
-//! (only the changed documents; field order and other fields as given), with
-//! `kubectl-patch.sh` and the dated `operations.txt`, then re-planned from the written files;
-//! a `fix-out:` line per fix says where it went or why it was not written.
+//! (only the changed documents; field order and other fields as given; an unattended-rotation
+//! fix as `auto-rotation.yaml` with `dated-actions.txt`), with `kubectl-patch.sh`, the dated
+//! `operations.txt` and `operations.yaml` (`certcycle.io/v1alpha1`, see
+//! `certcycle::k8s::read_operations`), then re-planned from the written files; a `fix-out:`
+//! line per fix says where it went or why it was not written, and a `fix-out: re-check:` line
+//! gives the command that re-checks it from the files. `--operations FILE` replays an
+//! operations file.
 //! Durations take days and weeks too (`400d`, `2w`, `9600h`). `--format sarif`: SARIF 2.1.0,
 //! one result per lint and for the first break, located at the object and field that cause
 //! it (the anchor Certificate's `spec.renewBefore` for an anchor re-key). `--fail-within D`: a

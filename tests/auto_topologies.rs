@@ -174,20 +174,13 @@ fn holds_three_years(docs: &[String], lead: Duration) -> Config {
     cfg
 }
 
+/// cert-manager's default 90-day anchor behind a one-source Bundle
+/// (`tests/data/k8s/ninety-day-one-source.yaml`, BuoyantIO/service-mesh-academy's shape).
 fn one_source_90_days() -> Vec<String> {
-    vec![
-        SELF_SIGNED.into(),
-        anchor(
-            "linkerd-trust-anchor",
-            "linkerd-identity-trust-roots",
-            None,
-            None,
-            "linkerd-trust-root-issuer",
-        ),
-        ca_cluster_issuer("linkerd-identity-issuer", "linkerd-identity-trust-roots"),
-        identity_issuer("linkerd-identity-issuer"),
-        bundle(&["linkerd-identity-trust-roots"]),
-    ]
+    include_str!("data/k8s/ninety-day-one-source.yaml")
+        .split("---\n")
+        .map(str::to_owned)
+        .collect()
 }
 
 /// cert-manager's default 90-day anchor behind a one-source Bundle: the loop adds the

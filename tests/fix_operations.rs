@@ -10,6 +10,20 @@ use certcycle::plan::Operation;
 use std::process::Command;
 use time::macros::datetime;
 
+/// The plan arguments of the `fix-out: re-check:` line in `text` (after `--`).
+fn re_check_args(text: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("fix-out: re-check: "))
+        .expect("a re-check line");
+    let words = shell_words(line).expect("one shell line");
+    let at = words
+        .iter()
+        .position(|w| w == "--")
+        .expect("cargo run ... --");
+    words[at + 1..].to_vec()
+}
+
 fn example(name: &str) -> Command {
     let exe = std::env::current_exe().unwrap();
     let path = exe
@@ -53,14 +67,8 @@ fn the_seeds_fix_re_checks_from_the_files() {
             procedure: Procedure::SevenStep,
         }]
     );
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("fix-out: re-check: "))
-        .expect("a re-check line");
-    let words = shell_words(line).expect("one shell line");
-    let at = words.iter().position(|w| w == "--").unwrap();
-    let args = &words[at + 1..];
-    assert!(args.iter().any(|a| a == "--operations"), "{line}");
+    let args = &re_check_args(&text);
+    assert!(args.iter().any(|a| a == "--operations"), "{args:?}");
     let again = example("plan").args(args).output().unwrap();
     let again_text = String::from_utf8_lossy(&again.stdout);
     assert_eq!(again.status.code(), Some(0), "{again_text}");
@@ -105,6 +113,11 @@ fn a_bad_operations_file_names_the_field_and_line() {
             "operations[0].every",
         ),
         (
+            // A cadence no flag may ask for: bounded like --restart-every.
+            format!("{head}- kind: rotate-auto\n  restart-every: 1s\n"),
+            "operations[0].restart-every: \"1s\" is not one of a duration of at least 1m",
+        ),
+        (
             format!(
                 "{head}{}",
                 "- kind: restart-every\n  every: 1h\n".repeat(65)
@@ -130,3 +143,52 @@ fn a_bad_operations_file_names_the_field_and_line() {
             || String::from_utf8_lossy(&run.stderr).contains("ops.yaml:4:9:")
     );
 }
+
+/// cert-manager's default 90-day anchor behind a one-source Bundle (the shape of
+/// BuoyantIO/service-mesh-academy's trust-manager set-up), the most common real shape: no
+/// single-field fix holds, and the unattended rotation does; written as auto-rotation.yaml in
+/// the cluster's names with its operations.yaml and dated actions, it re-checks from the files
+/// over 400 days.
+#[test]
+fn the_default_90_day_anchor_is_fixed_by_unattended_rotation_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("linkerd-certs.yaml");
+    std::fs::write(&input, NINETY).unwrap();
+    let out = dir.path().join("fixes");
+    let run = example("plan")
+        .arg(&input)
+        .args([
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--timeline",
+            "none",
+            "--fix-out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{text}");
+    assert!(text.contains("(day 61)"), "{text}");
+    let held: Vec<&str> = text.lines().filter(|l| l.starts_with("fix: ")).collect();
+    assert_eq!(held.len(), 1, "{text}");
+    assert!(held[0].contains("rotate the anchor unattended"), "{text}");
+    let fix = out.join("fix-1");
+    let actions = std::fs::read_to_string(fix.join("dated-actions.txt")).unwrap();
+    assert!(
+        actions.contains("get secret -n cert-manager linkerd-identity-trust-roots"),
+        "{actions}"
+    );
+    let ops = read_operations(
+        "operations.yaml",
+        &std::fs::read_to_string(fix.join("operations.yaml")).unwrap(),
+    )
+    .unwrap();
+    assert!(matches!(ops[..], [Operation::RotateAuto { .. }]), "{ops:?}");
+    let again = example("plan").args(re_check_args(&text)).output().unwrap();
+    let again_text = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{again_text}");
+}
+
+/// cert-manager's default 90-day anchor behind a one-source Bundle (BuoyantIO's shape).
+const NINETY: &str = include_str!("data/k8s/ninety-day-one-source.yaml");

@@ -16,10 +16,12 @@ use time::Duration;
 
 const SEED: &str = include_str!("../examples/data/seed.yaml");
 
-#[test]
-fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
+/// A self-signed anchor (RNG seed `seed`) as the anchor Secret (from `kubectl create secret`),
+/// Helm values holding it as `identityTrustAnchorsPEM`, and the seed's manifests without its
+/// Bundle (the anchors come from Helm).
+fn helm_fixture(seed: u64) -> (String, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = rng(31);
+    let mut r = rng(seed);
     let anchor = Ca::self_signed(
         &linkerd::trust_anchor(),
         PrivateKey::generate(&mut r),
@@ -38,11 +40,9 @@ fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
         ],
         "yaml",
     );
-    // The seed's Certificates and issuers, without its Bundle: the anchors come from Helm.
     let i = SEED
         .find("apiVersion: trust.cert-manager.io/v1alpha1")
         .unwrap();
-    let without_bundle = &SEED[..i];
     let pem: String = anchor
         .certificate()
         .to_pem()
@@ -50,6 +50,13 @@ fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
         .map(|l| format!("  {l}\n"))
         .collect();
     let values = format!("identityTrustAnchorsPEM: |\n{pem}");
+    (anchor_secret, values, SEED[..i].to_owned())
+}
+
+#[test]
+fn a_helm_upgrade_of_the_anchors_rolls_the_control_plane() {
+    let (anchor_secret, values, without_bundle) = helm_fixture(31);
+    let without_bundle = without_bundle.as_str();
     let rotate = T0 + Duration::days(30);
     let run_with_options = |docs: &[(&str, &str)], options: &ResolveOptions| {
         let mut objects = Objects::default();
@@ -138,38 +145,9 @@ fn before_linkerd_2_12_a_helm_upgrade_of_the_anchors_restarts_nothing() {
         assert_eq!(v.rolls_control_plane_on_trust_roots(), rolls, "{text}");
     }
     assert!("stable-two".parse::<LinkerdVersion>().is_err());
-    let mut r = rng(33);
-    let anchor = Ca::self_signed(
-        &linkerd::trust_anchor(),
-        PrivateKey::generate(&mut r),
-        T0,
-        &mut r,
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let key = anchor.private_key().secret_pkcs8_pem();
-    let anchor_secret = secret(
-        dir.path(),
-        "cert-manager",
-        "linkerd-trust-anchor",
-        &[
-            ("tls.crt", &anchor.certificate().to_pem()),
-            ("tls.key", &key),
-        ],
-        "yaml",
-    );
-    let i = SEED
-        .find("apiVersion: trust.cert-manager.io/v1alpha1")
-        .unwrap();
-    let pem: String = anchor
-        .certificate()
-        .to_pem()
-        .lines()
-        .map(|l| format!("  {l}\n"))
-        .collect();
-    let values = format!("identityTrustAnchorsPEM: |\n{pem}");
+    let (anchor_secret, values, without_bundle) = helm_fixture(33);
     let mut objects = Objects::default();
-    objects.add("seed.yaml", &SEED[..i]).unwrap();
+    objects.add("seed.yaml", &without_bundle).unwrap();
     objects.add("anchor.yaml", &anchor_secret).unwrap();
     objects.add("values.yaml", &values).unwrap();
     let cluster = Cluster::resolve(objects, &ResolveOptions::default().linkerd_version(v));

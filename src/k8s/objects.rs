@@ -27,7 +27,9 @@ pub use files::{STANDS_FOR_FILE, write_out_dir, write_out_dir_at};
 use files::{read_bounded, read_limited};
 pub use helm::{HelmValues, MAX_VALUES_FROM, TRUST_ANCHORS_VALUE, ValuesFrom};
 pub use kustomize::{Kustomization, MAX_KUSTOMIZATIONS, MAX_RESOURCES};
-pub use operations::{MAX_OPERATIONS, OPERATIONS_API_VERSION, operations_yaml, read_operations};
+pub use operations::{
+    MAX_OPERATIONS, MIN_RESTART_EVERY, OPERATIONS_API_VERSION, operations_yaml, read_operations,
+};
 pub use secret::SecretObject;
 pub(crate) use secret::{LINKERD_TLS, secret_of_type};
 pub use values::{LinkerdValues, ValueText};

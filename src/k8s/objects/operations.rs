@@ -37,6 +37,10 @@ use serde_json::{Value, json};
 /// The `apiVersion` of an operations document.
 pub const OPERATIONS_API_VERSION: &str = "certcycle.io/v1alpha1";
 
+/// The shortest restart cadence an operations file may ask for, as `--restart-every`: a
+/// file cannot make a re-run cost what a flag may not.
+pub const MIN_RESTART_EVERY: time::Duration = time::Duration::MINUTE;
+
 /// At most this many operations are read from one document.
 pub const MAX_OPERATIONS: usize = 64;
 
@@ -187,25 +191,7 @@ fn operation(c: &Ctx<'_>, item: &Node, p: &str) -> Result<Operation, K8sError> {
     let kind = c.req_str(item, "kind", &format!("{p}.kind"))?;
     let field_at = |key: &str| item.get(key).map_or(item.at, |n| n.at);
     match kind.as_str() {
-        "restart-every" => {
-            let path = format!("{p}.every");
-            let text = c.req_str(item, "every", &path)?;
-            let every = text
-                .parse::<GoDuration>()
-                .map_err(|e| c.err(&path, field_at("every"), FieldError::Duration(e)))?
-                .0;
-            if every <= time::Duration::ZERO {
-                return Err(c.err(
-                    &path,
-                    field_at("every"),
-                    FieldError::NotOneOf {
-                        value: text,
-                        allowed: "a positive duration",
-                    },
-                ));
-            }
-            Ok(Operation::RestartEvery(every))
-        }
+        "restart-every" => Ok(Operation::RestartEvery(cadence(c, item, "every", p)?)),
         "rotate" => {
             let path = format!("{p}.at");
             let text = c.req_str(item, "at", &path)?;
@@ -239,22 +225,7 @@ fn operation(c: &Ctx<'_>, item: &Node, p: &str) -> Result<Operation, K8sError> {
             Ok(Operation::Rotate { at, procedure })
         }
         "rotate-auto" => {
-            let path = format!("{p}.restart-every");
-            let text = c.req_str(item, "restart-every", &path)?;
-            let every = text
-                .parse::<GoDuration>()
-                .map_err(|e| c.err(&path, field_at("restart-every"), FieldError::Duration(e)))?
-                .0;
-            if every <= time::Duration::ZERO {
-                return Err(c.err(
-                    &path,
-                    field_at("restart-every"),
-                    FieldError::NotOneOf {
-                        value: text,
-                        allowed: "a positive duration",
-                    },
-                ));
-            }
+            let every = cadence(c, item, "restart-every", p)?;
             let path = format!("{p}.windows");
             let windows = match c.opt_str(item, "windows", &path)?.as_deref() {
                 None | Some("robust") => WindowPolicy::Robust,
@@ -284,4 +255,27 @@ fn operation(c: &Ctx<'_>, item: &Node, p: &str) -> Result<Operation, K8sError> {
             },
         )),
     }
+}
+
+/// The restart cadence in `item`'s field `key` (a Go duration of at least
+/// [`MIN_RESTART_EVERY`]).
+fn cadence(c: &Ctx<'_>, item: &Node, key: &str, p: &str) -> Result<time::Duration, K8sError> {
+    let path = format!("{p}.{key}");
+    let at = item.get(key).map_or(item.at, |n| n.at);
+    let text = c.req_str(item, key, &path)?;
+    let every = text
+        .parse::<GoDuration>()
+        .map_err(|e| c.err(&path, at, FieldError::Duration(e)))?
+        .0;
+    if every < MIN_RESTART_EVERY {
+        return Err(c.err(
+            &path,
+            at,
+            FieldError::NotOneOf {
+                value: text,
+                allowed: "a duration of at least 1m (as --restart-every)",
+            },
+        ));
+    }
+    Ok(every)
 }
