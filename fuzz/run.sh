@@ -9,7 +9,7 @@ secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(pem_parse pem_roundtrip bundle_merge cert_der verify_chain go_duration cert_der_differential prepared_verify k8s_objects k8s_plan rotation_schedule shell_words auto_manifests)
+  targets=(pem_parse pem_roundtrip bundle_merge cert_der verify_chain go_duration cert_der_differential prepared_verify k8s_objects k8s_plan rotation_schedule shell_words auto_manifests operations)
 fi
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
