@@ -45,11 +45,16 @@ pub use crate::sim::{
 };
 
 mod auto;
+mod fixes;
 mod html;
 mod timeline;
 #[cfg(feature = "json")]
 pub use auto::auto_json;
 pub use auto::{Rotation, auto_lines, dated_actions, rotations};
+pub use fixes::{
+    FieldChange, Fix, FixSearch, MAX_FIX_RUNS, Operation, SEARCH_WORKLOADS, auto_schedule,
+    fix_search, fixes,
+};
 pub use timeline::{TimelineView, timeline_lines};
 
 use crate::display::rfc3339;
@@ -59,9 +64,7 @@ use crate::error::Error;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
 use crate::presets::linkerd;
-use crate::rotation::Procedure;
 use crate::sim::Engine;
-use crate::spec::RotationPolicy;
 use rand_core::CryptoRngCore;
 use std::fmt;
 use std::sync::Arc;
@@ -232,267 +235,6 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
     Ok(())
 }
 
-/// A fix the simulator re-ran over the same horizon, and whether it held.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Fix {
-    /// What to change, in manifest terms.
-    pub change: String,
-    /// The re-run's first break, if it did not hold.
-    pub first_break: Option<(OffsetDateTime, i64)>,
-    /// The fields it changes in the manifests (empty for a fix that is only an operation).
-    pub fields: Vec<FieldChange>,
-    /// What it needs done besides the manifests, dated: routine restarts, a rotation.
-    pub operations: Vec<Operation>,
-}
-
-impl Fix {
-    /// Whether the re-run held over the horizon.
-    pub fn held(&self) -> bool {
-        self.first_break.is_none()
-    }
-}
-
-/// One field of one manifest a fix sets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FieldChange {
-    /// The Certificate, `namespace/name` (as [`Names::anchor`]).
-    pub certificate: String,
-    /// The field (`spec.renewBefore`, `spec.privateKey.rotationPolicy`).
-    pub field: &'static str,
-    /// Its new value, as written in YAML (`1440h0m0s`, `Never`).
-    pub value: String,
-}
-
-/// What a fix needs done that no manifest field says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Operation {
-    /// Restart the control plane and every workload this often, staggered.
-    RestartEvery(Duration),
-    /// Rotate the anchor by `procedure`, starting at `at` (steps five minutes apart).
-    Rotate {
-        /// When the first step runs.
-        at: OffsetDateTime,
-        /// The procedure.
-        procedure: Procedure,
-    },
-    /// Rotate the anchor unattended (DESIGN §17, `plan --rotation auto`): a reconcile loop
-    /// runs the schedule proven for pods restarting every `restart_every`, with `windows`.
-    RotateAuto {
-        /// The restart cadence the schedule is proven for (and the pods keep).
-        restart_every: Duration,
-        /// How the windows are chosen.
-        windows: crate::rotation::WindowPolicy,
-    },
-}
-
-impl Operation {
-    /// Applies the operation to a configuration (as the fix's re-run did). An unattended
-    /// rotation for which no schedule exists leaves the configuration without one (its
-    /// re-run then shows why).
-    pub fn apply(&self, cfg: Config) -> Config {
-        match self {
-            Self::RestartEvery(every) => cfg.restart_every(Some(*every)),
-            Self::Rotate { at, procedure } => cfg.rotate_at(*at, *procedure),
-            Self::RotateAuto {
-                restart_every,
-                windows,
-            } => {
-                let cfg = cfg.restart_every(Some(*restart_every));
-                match auto_schedule(&cfg, *restart_every, *windows) {
-                    Some(s) => cfg.auto_rotation(s),
-                    None => cfg,
-                }
-            }
-        }
-    }
-}
-
-/// The schedule `--rotation auto` would run on `cfg` with pods restarting every `every`, if
-/// its topology rotates unattended and the anchor fits the windows.
-pub fn auto_schedule(
-    cfg: &Config,
-    every: Duration,
-    windows: crate::rotation::WindowPolicy,
-) -> Option<crate::rotation::Schedule> {
-    use crate::rotation::{Propagation, Schedule};
-    cfg.topology.auto_rotatable().ok()?;
-    Schedule::new(cfg.auto_lifetimes(), Propagation::RestartEvery(every))
-        .and_then(|s| s.with_policy(windows))
-        .ok()
-}
-
-/// Candidate fixes for a configuration that breaks, each re-simulated over the same
-/// horizon: a renewBefore that keeps the anchor's renewal past the horizon (where its
-/// lifetime allows), `rotationPolicy: Never` on the anchor, routine restarts every 24h or 6h,
-/// and renewBefore 1440h with the seven-step procedure started one minute after the issuer
-/// renewal a week before the anchor's automatic renewal.
-///
-/// # Errors
-/// As [`simulate`].
-pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Error> {
-    let mut out = Vec::new();
-    let mut attempt = |change: String,
-                       (fields, operations): (Vec<FieldChange>, Vec<Operation>),
-                       c: Config,
-                       rng: &mut R|
-     -> Result<(), Error> {
-        let run = simulate(&c, rng)?;
-        out.push(Fix {
-            change,
-            first_break: run.first_break.map(|b| (b.at, b.day)),
-            fields,
-            operations,
-        });
-        Ok(())
-    };
-    let anchor = |field, value: String| FieldChange {
-        certificate: cfg.names.anchor.clone(),
-        field,
-        value,
-    };
-    let d = cfg.anchor.get_duration();
-    let past = cfg.horizon + Duration::days(1);
-    // The anchor's own renewal fixes apply to an anchor cert-manager renews.
-    let managed = cfg.topology.anchor.is_managed();
-    if managed && d > past + crate::renewal::MINIMUM_RENEW_BEFORE {
-        let rb = Duration::hours((d - past).whole_hours());
-        attempt(
-            format!(
-                "renewBefore: {} on {} (its renewal falls after the horizon)",
-                GoDuration(rb),
-                cfg.names.anchor
-            ),
-            (
-                vec![anchor("spec.renewBefore", GoDuration(rb).to_string())],
-                vec![],
-            ),
-            cfg.clone().anchor_spec(cfg.anchor.clone().renew_before(rb)),
-            rng,
-        )?;
-    }
-    if managed && cfg.anchor.get_rotation_policy() != RotationPolicy::Never {
-        attempt(
-            format!(
-                "privateKey.rotationPolicy: Never on {} (renewals keep the key; the anchor certificate proxies loaded still expires at its notAfter)",
-                cfg.names.anchor
-            ),
-            (
-                vec![anchor("spec.privateKey.rotationPolicy", "Never".into())],
-                vec![],
-            ),
-            cfg.clone()
-                .anchor_spec(cfg.anchor.clone().rotation_policy(RotationPolicy::Never)),
-            rng,
-        )?;
-    }
-    for every in [Duration::hours(24), Duration::hours(6)] {
-        if cfg.restart_every.is_none_or(|e| e > every) {
-            attempt(
-                format!(
-                    "restart the control plane and every workload every {} (staggered)",
-                    GoDuration(every)
-                ),
-                (vec![], vec![Operation::RestartEvery(every)]),
-                cfg.clone().restart_every(Some(every)),
-                rng,
-            )?;
-        }
-    }
-    let intended = cfg
-        .anchor
-        .clone()
-        .renew_before(linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED);
-    let probe = Config {
-        rotation: None,
-        ..cfg.clone().anchor_spec(intended.clone())
-    };
-    let auto = Error::add_time(probe.start, d - linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED)?;
-    if !managed {
-        return Ok(out);
-    }
-    if let Some(at) = issuer_renewal_before(&probe, auto - Duration::days(7)) {
-        seven_step_fix(cfg, probe, at, &mut attempt, rng)?;
-    }
-    // Unattended rotation (DESIGN §17), for every topology it drives: the anchor re-keys as
-    // often as its lifetime needs, each rotation proven for the restart cadence (daily unless
-    // the pods restart more often already).
-    let every = cfg
-        .restart_every
-        .unwrap_or(Duration::DAY)
-        .min(Duration::DAY);
-    let windows = crate::rotation::WindowPolicy::Robust;
-    if cfg.auto.is_none()
-        && let Some(schedule) = auto_schedule(cfg, every, windows)
-    {
-        attempt(
-            format!(
-                "rotate the anchor unattended (plan --rotation auto: {} windows, a new anchor every {}), with the control plane and every workload restarting every {}: write auto-rotation.yaml over the manifests and run the loop's dated actions",
-                windows,
-                GoDuration(schedule.period()),
-                GoDuration(every)
-            ),
-            (
-                vec![],
-                vec![Operation::RotateAuto {
-                    restart_every: every,
-                    windows,
-                }],
-            ),
-            cfg.clone()
-                .restart_every(Some(every))
-                .auto_rotation(schedule),
-            rng,
-        )?;
-    }
-    Ok(out)
-}
-
-/// The seven-step rotation started at `at` with the intended renewBefore (`probe`).
-fn seven_step_fix<R: CryptoRngCore>(
-    cfg: &Config,
-    probe: Config,
-    at: OffsetDateTime,
-    attempt: &mut impl FnMut(
-        String,
-        (Vec<FieldChange>, Vec<Operation>),
-        Config,
-        &mut R,
-    ) -> Result<(), Error>,
-    rng: &mut R,
-) -> Result<(), Error> {
-    let anchor = |field, value: String| FieldChange {
-        certificate: cfg.names.anchor.clone(),
-        field,
-        value,
-    };
-    {
-        let at = at + Duration::MINUTE;
-        attempt(
-            format!(
-                "renewBefore: 1440h0m0s on {}, and the seven-step rotation started at {} (one minute after an issuer renewal, a week before the anchor's automatic renewal)",
-                cfg.names.anchor,
-                rfc3339(at)
-            ),
-            (
-                vec![anchor(
-                    "spec.renewBefore",
-                    GoDuration(linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED).to_string(),
-                )],
-                vec![Operation::Rotate {
-                    at,
-                    procedure: Procedure::SevenStep,
-                }],
-            ),
-            probe.rotate_at(at, Procedure::SevenStep),
-            rng,
-        )?;
-    }
-    Ok(())
-}
-
 /// How long an issuer of `cfg` serves before cert-manager renews it: the period of the
 /// automatic renewals.
 fn issuer_period(cfg: &Config) -> Option<Duration> {
@@ -589,8 +331,11 @@ impl Run {
 pub struct Report {
     /// The configuration's own run.
     pub run: Run,
-    /// The fixes tried (empty when the run held).
+    /// The fixes tried (empty when the run held): those that held first, smallest first.
     pub fixes: Vec<Fix>,
+    /// What the fix search did ([`fix_search`]): its runs of the budget, and when nothing
+    /// held, why.
+    pub search: FixSearch,
     /// The horizon, for the verdict line.
     pub horizon: Duration,
     /// The present the report is dated from ([`Config::now`]).
@@ -619,14 +364,15 @@ impl Report {
     pub fn new<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Self, Error> {
         let run = simulate(cfg, rng)?;
         // No change made from the present on undoes a break that already happened.
-        let fixes = if run.first_break.as_ref().is_some_and(|b| b.at >= cfg.now()) {
-            fixes(cfg, rng)?
+        let (fixes, search) = if run.first_break.as_ref().is_some_and(|b| b.at >= cfg.now()) {
+            fix_search(cfg, rng)?
         } else {
-            Vec::new()
+            (Vec::new(), FixSearch::default())
         };
         Ok(Self {
             run,
             fixes,
+            search,
             horizon: cfg.horizon,
             start: cfg.now(),
             run_start: cfg.start,
@@ -638,7 +384,8 @@ impl Report {
     /// The report as one JSON document: `start`, `horizon`, `timeline[]` (`{at, who, what}`),
     /// `verdict` (`"no-break"` or `"break"`), `first_break` (`{at, day, client, server,
     /// reason}` or null), `causes[]` (timeline entries), `fixes[]` (`{change, held,
-    /// first_break_day}` — every fix tried), `verifications`.
+    /// first_break_day, objects, recurring, fields, operations}` — every fix tried, those that
+    /// held first), `fix_search` (`{runs, budget, untried, why_none}`), `verifications`.
     #[cfg(feature = "json")]
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
@@ -658,6 +405,7 @@ impl Report {
             "fixes": self.fixes.iter().map(|f| json!({
                 "change": f.change, "held": f.held(),
                 "first_break_day": f.first_break.map(|b| b.1),
+                "objects": f.objects, "recurring": f.recurring(),
                 "fields": f.fields.iter().map(|c| json!({
                     "certificate": c.certificate, "field": c.field, "value": c.value,
                 })).collect::<Vec<_>>(),
@@ -667,7 +415,7 @@ impl Report {
                     }),
                     Operation::Rotate { at, procedure } => json!({
                         "rotate_at": rfc3339(*at), "procedure": match procedure {
-                            Procedure::FiveStep => "five-step",
+                            crate::rotation::Procedure::FiveStep => "five-step",
                             _ => "seven-step",
                         },
                     }),
@@ -679,6 +427,10 @@ impl Report {
                     }),
                 }).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
+            "fix_search": json!({
+                "runs": self.search.runs, "budget": self.search.budget,
+                "untried": self.search.untried, "why_none": self.search.why_none,
+            }),
             "verifications": self.run.verifications,
         })
     }
@@ -767,6 +519,21 @@ impl fmt::Display for Report {
                         f,
                         "fix: none of the {} fixes tried held over the horizon",
                         self.fixes.len()
+                    )?;
+                    for x in &self.fixes {
+                        if let Some((_, day)) = x.first_break {
+                            line(f, format!("fix-tried: {} (breaks on day {day})", x.change))?;
+                        }
+                    }
+                    for why in &self.search.why_none {
+                        line(f, format!("fix-why-none: {why}"))?;
+                    }
+                }
+                if self.search.ran_out() {
+                    writeln!(
+                        f,
+                        "fix-search: the budget of {} re-simulations ran out with {} candidates untried",
+                        self.search.budget, self.search.untried
                     )?;
                 }
             }

@@ -171,9 +171,12 @@ fn the_default_90_day_anchor_is_fixed_by_unattended_rotation_from_the_files() {
     assert_eq!(run.status.code(), Some(1), "{text}");
     assert!(text.contains("(day 61)"), "{text}");
     let held: Vec<&str> = text.lines().filter(|l| l.starts_with("fix: ")).collect();
-    assert_eq!(held.len(), 1, "{text}");
-    assert!(held[0].contains("rotate the anchor unattended"), "{text}");
-    let fix = out.join("fix-1");
+    // Fixes are numbered in the order printed (smallest first): find the unattended one.
+    let n = 1 + held
+        .iter()
+        .position(|l| l.contains("rotate the anchor unattended"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let fix = out.join(format!("fix-{n}"));
     let actions = std::fs::read_to_string(fix.join("dated-actions.txt")).unwrap();
     assert!(
         actions.contains("get secret -n cert-manager linkerd-identity-trust-roots"),
@@ -185,7 +188,12 @@ fn the_default_90_day_anchor_is_fixed_by_unattended_rotation_from_the_files() {
     )
     .unwrap();
     assert!(matches!(ops[..], [Operation::RotateAuto { .. }]), "{ops:?}");
-    let again = example("plan").args(re_check_args(&text)).output().unwrap();
+    let check = text
+        .lines()
+        .filter(|l| l.starts_with("fix-out: re-check: "))
+        .nth(n - 1)
+        .unwrap();
+    let again = example("plan").args(re_check_args(check)).output().unwrap();
     let again_text = String::from_utf8_lossy(&again.stdout);
     assert_eq!(again.status.code(), Some(0), "{again_text}");
 }

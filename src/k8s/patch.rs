@@ -108,7 +108,17 @@ pub fn patch_fix<R: CryptoRngCore>(
         _ => None,
     });
     if let Some((every, windows)) = auto {
-        let with = cfg.clone().restart_every(Some(every));
+        // The manifests are written for the cluster as the fix's field changes leave it (an
+        // identity issuer's new renewBefore changes the schedule and its Certificate).
+        let patched = Cluster::resolve(read_all(&texts)?, options)
+            .plan_config(cfg.now())
+            .map_err(|e| PatchError::Replan(e.to_string()))?;
+        let with = Config {
+            horizon: cfg.horizon,
+            workloads: cfg.workloads,
+            ..patched
+        }
+        .restart_every(Some(every));
         let schedule = crate::plan::auto_schedule(&with, every, windows).ok_or_else(|| {
             PatchError::Replan("no unattended rotation schedule for this topology".into())
         })?;
@@ -277,6 +287,14 @@ fn set_field(doc: &str, change: &FieldChange) -> Option<String> {
                 }
             }
         }
+        "spec.duration" => match find(&lines, "duration:", child, spec + 1, end) {
+            Some(i) => lines[i] = format!("{pad}duration: {}", change.value),
+            None => {
+                // Where cert-manager's docs put it: after secretName, else first.
+                let after = find(&lines, "secretName:", child, spec + 1, end).unwrap_or(spec);
+                lines.insert(after + 1, format!("{pad}duration: {}", change.value));
+            }
+        },
         "spec.privateKey.rotationPolicy" => {
             match find(&lines, "privateKey:", child, spec + 1, end) {
                 Some(pk) => {
@@ -351,6 +369,7 @@ fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {
         "spec.privateKey.rotationPolicy" => {
             serde_json::json!({"spec": {"privateKey": {"rotationPolicy": change.value}}})
         }
+        "spec.duration" => serde_json::json!({"spec": {"duration": change.value}}),
         _ => serde_json::json!({"spec": {"renewBefore": change.value}}),
     };
     let mut words = vec!["kubectl", "patch", "certificate", name];
@@ -481,6 +500,19 @@ spec:
         let again = set_field(&out, &change("spec.renewBefore", "50h0m0s")).unwrap();
         assert_eq!(again.matches("renewBefore:").count(), 1, "{again}");
         assert!(again.contains("  renewBefore: 50h0m0s\n"), "{again}");
+    }
+
+    #[test]
+    fn duration_is_replaced_where_written_else_put_after_secret_name() {
+        let out = set_field(DOC, &change("spec.duration", "8760h0m0s")).unwrap();
+        assert!(out.contains("  duration: 8760h0m0s\n"), "{out}");
+        assert_eq!(out.matches("duration:").count(), 1, "{out}");
+        let bare = DOC.replace("  duration: 720h\n", "");
+        assert_ne!(bare, DOC);
+        let out = set_field(&bare, &change("spec.duration", "8760h0m0s")).unwrap();
+        let at = |k: &str| out.find(k).unwrap();
+        assert!(at("secretName:") < at("duration: 8760h0m0s"), "{out}");
+        assert!(at("duration: 8760h0m0s") < at("issuerRef:"), "{out}");
     }
 
     #[test]

@@ -1,0 +1,651 @@
+//! The fix search (DESIGN §11): candidate changes, each grounded in the mechanism it fixes,
+//! tried alone and then in compatible pairs, every one re-simulated over the same horizon
+//! under one budget ([`MAX_FIX_RUNS`]); the fixes that held come first, smallest first.
+
+use super::{Config, issuer_renewal_before, simulate};
+use crate::display::rfc3339;
+use crate::duration::GoDuration;
+use crate::error::Error;
+use crate::presets::linkerd;
+use crate::rotation::{Procedure, WindowPolicy};
+use crate::sim::CaKind;
+use crate::spec::RotationPolicy;
+use rand_core::CryptoRngCore;
+use time::{Duration, OffsetDateTime};
+
+/// The most re-simulations one fix search runs: single changes, pairs, and the confirmation
+/// of each winner on the whole mesh, all from this one budget. The search says when it ran
+/// out ([`FixSearch::ran_out`]).
+pub const MAX_FIX_RUNS: usize = 24;
+
+/// Candidates are searched on at most this many workloads (the classes a mesh's workloads
+/// fall into are the same from two on), and each that held is confirmed on the whole mesh.
+pub const SEARCH_WORKLOADS: usize = 4;
+
+/// A fix the simulator re-ran over the same horizon, and whether it held.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Fix {
+    /// What to change, in manifest terms, and the mechanism it answers.
+    pub change: String,
+    /// The re-run's first break, if it did not hold.
+    pub first_break: Option<(OffsetDateTime, i64)>,
+    /// The fields it changes in the manifests (empty for a fix that is only an operation).
+    pub fields: Vec<FieldChange>,
+    /// What it needs done besides the manifests, dated: routine restarts, a rotation.
+    pub operations: Vec<Operation>,
+    /// The objects it touches (`Certificate ns/name`, `every pod`), for ranking: fewest first.
+    pub objects: Vec<String>,
+}
+
+impl Fix {
+    /// Whether the re-run held over the horizon.
+    pub fn held(&self) -> bool {
+        self.first_break.is_none()
+    }
+
+    /// Whether it needs an operation again and again (routine restarts, an unattended loop):
+    /// a fix without one is preferred.
+    pub fn recurring(&self) -> bool {
+        self.operations
+            .iter()
+            .any(|o| matches!(o, Operation::RestartEvery(_) | Operation::RotateAuto { .. }))
+    }
+
+    /// The ranking key: fewest objects touched, then no recurring operation, then fewest
+    /// changes.
+    fn rank(&self) -> (usize, bool, usize) {
+        (
+            self.objects.len(),
+            self.recurring(),
+            self.fields.len() + self.operations.len(),
+        )
+    }
+}
+
+/// One field of one manifest a fix sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldChange {
+    /// The Certificate, `namespace/name` (as [`Names::anchor`](super::Names::anchor)).
+    pub certificate: String,
+    /// The field (`spec.renewBefore`, `spec.duration`, `spec.privateKey.rotationPolicy`).
+    pub field: &'static str,
+    /// Its new value, as written in YAML (`1440h0m0s`, `Never`).
+    pub value: String,
+}
+
+/// What a fix needs done that no manifest field says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Restart the control plane and every workload this often, staggered.
+    RestartEvery(Duration),
+    /// Rotate the anchor by `procedure`, starting at `at` (steps five minutes apart).
+    Rotate {
+        /// When the first step runs.
+        at: OffsetDateTime,
+        /// The procedure.
+        procedure: Procedure,
+    },
+    /// Rotate the anchor unattended (DESIGN §17, `plan --rotation auto`): a reconcile loop
+    /// runs the schedule proven for pods restarting every `restart_every`, with `windows`.
+    RotateAuto {
+        /// The restart cadence the schedule is proven for (and the pods keep).
+        restart_every: Duration,
+        /// How the windows are chosen.
+        windows: WindowPolicy,
+    },
+}
+
+impl Operation {
+    /// Applies the operation to a configuration (as the fix's re-run did). An unattended
+    /// rotation for which no schedule exists leaves the configuration without one (its
+    /// re-run then shows why).
+    pub fn apply(&self, cfg: Config) -> Config {
+        match self {
+            Self::RestartEvery(every) => cfg.restart_every(Some(*every)),
+            Self::Rotate { at, procedure } => cfg.rotate_at(*at, *procedure),
+            Self::RotateAuto {
+                restart_every,
+                windows,
+            } => {
+                let cfg = cfg.restart_every(Some(*restart_every));
+                match auto_schedule(&cfg, *restart_every, *windows) {
+                    Some(s) => cfg.auto_rotation(s),
+                    None => cfg,
+                }
+            }
+        }
+    }
+}
+
+/// The schedule `--rotation auto` would run on `cfg` with pods restarting every `every`, if
+/// its topology rotates unattended and the anchor fits the windows.
+pub fn auto_schedule(
+    cfg: &Config,
+    every: Duration,
+    windows: WindowPolicy,
+) -> Option<crate::rotation::Schedule> {
+    use crate::rotation::{Propagation, Schedule};
+    cfg.topology.auto_rotatable().ok()?;
+    Schedule::new(cfg.auto_lifetimes(), Propagation::RestartEvery(every))
+        .and_then(|s| s.with_policy(windows))
+        .ok()
+}
+
+/// What the fix search did: how many re-simulations of its budget it ran, whether the budget
+/// ran out, and, when nothing held, why no change within the inputs can.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct FixSearch {
+    /// Re-simulations run (candidates and confirmations).
+    pub runs: usize,
+    /// The budget ([`MAX_FIX_RUNS`]).
+    pub budget: usize,
+    /// Candidates left untried when the budget ran out (0: the search was complete).
+    pub untried: usize,
+    /// When nothing held: why no change within the inputs can hold, and what would.
+    pub why_none: Vec<String>,
+}
+
+impl FixSearch {
+    /// Whether the budget ran out before every candidate was tried.
+    pub fn ran_out(&self) -> bool {
+        self.untried > 0
+    }
+}
+
+/// Which knob a candidate turns: two candidates combine only when their knobs do not clash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Knob {
+    IssuerRenewal,
+    AnchorDuration,
+    AnchorRenewBefore,
+    AnchorKey,
+    Restarts,
+    SevenStep,
+    Auto,
+}
+
+impl Knob {
+    /// Whether `self` and `other` can be applied together.
+    fn combines_with(self, other: Self) -> bool {
+        use Knob::*;
+        let clash = |a, b| (self == a && other == b) || (self == b && other == a);
+        self != other
+            // The rotation fixes set the anchor's renewBefore themselves.
+            && !clash(AnchorRenewBefore, SevenStep)
+            && !clash(AnchorRenewBefore, Auto)
+            && !clash(AnchorDuration, AnchorRenewBefore)
+            && !clash(SevenStep, Auto)
+            // The unattended rotation restarts on its own cadence.
+            && !clash(Restarts, Auto)
+    }
+}
+
+/// A candidate change: its knob, its text, what it writes and does, and the configuration
+/// with it applied.
+struct Candidate {
+    knob: Knob,
+    change: String,
+    fields: Vec<FieldChange>,
+    operations: Vec<Operation>,
+    cfg: Config,
+}
+
+/// The leaf an identity issuer must cover: Linkerd's workload certificate.
+fn workload_leaf() -> crate::spec::CertSpec {
+    linkerd::workload(&linkerd::workload_identity("w", "default"))
+}
+
+/// The candidate changes for `cfg`, each grounded in the mechanism it answers.
+fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
+    let mut out = Vec::new();
+    let field = |certificate: &str, field, value: String| FieldChange {
+        certificate: certificate.to_owned(),
+        field,
+        value,
+    };
+    let names = &cfg.names;
+    let d = cfg.anchor.get_duration();
+    let past = cfg.horizon + Duration::days(1);
+    let managed = cfg.topology.anchor.is_managed();
+    let external = cfg.topology.anchor == CaKind::External;
+    // The anchor's signer, when it is an external one (Venafi, Vault): a longer anchor is then
+    // an assumption that it grants the duration.
+    let signer = if external {
+        cfg.topology.above.last()
+    } else {
+        cfg.topology
+            .above
+            .last()
+            .filter(|n| n.kind == CaKind::External)
+    };
+    // The identity issuer renews too late to cover a leaf (`issuer-lifetime-too-short`):
+    // leaves issued before its renewal are cut short at its notAfter.
+    if cfg.topology.issuer.is_managed()
+        && let Some((_, need)) =
+            crate::renewal::issuer_renews_too_late(&cfg.issuer, &workload_leaf())
+    {
+        let rb = Duration::hours(need.whole_hours() + 1);
+        let mut fields = vec![field(
+            &names.issuer,
+            "spec.renewBefore",
+            GoDuration(rb).to_string(),
+        )];
+        let mut spec = cfg.issuer.clone().renew_before(rb);
+        spec.renew_before_percentage = None;
+        if spec.duration <= rb + Duration::HOUR {
+            spec.duration = rb * 2;
+            fields.push(field(
+                &names.issuer,
+                "spec.duration",
+                GoDuration(spec.duration).to_string(),
+            ));
+        }
+        out.push(Candidate {
+            knob: Knob::IssuerRenewal,
+            change: format!(
+                "renewBefore: {} on {} (it renewed {} before expiry, less than one {} workload certificate: leaves issued before the renewal were cut short at its notAfter)",
+                GoDuration(rb),
+                names.issuer,
+                GoDuration(
+                    crate::renewal::issuer_renews_too_late(&cfg.issuer, &workload_leaf())
+                        .map_or(Duration::ZERO, |(w, _)| w)
+                ),
+                GoDuration(workload_leaf().get_duration()),
+            ),
+            fields,
+            operations: vec![],
+            cfg: cfg.clone().issuer_spec(spec),
+        });
+    }
+    // The anchor re-keys inside the horizon: keep its renewal past it.
+    if managed && d > past + crate::renewal::MINIMUM_RENEW_BEFORE {
+        let rb = Duration::hours((d - past).whole_hours());
+        let mut spec = cfg.anchor.clone().renew_before(rb);
+        spec.renew_before_percentage = None;
+        out.push(Candidate {
+            knob: Knob::AnchorRenewBefore,
+            change: format!(
+                "renewBefore: {} on {} (its renewal, an unplanned anchor rotation, falls after the horizon)",
+                GoDuration(rb),
+                names.anchor
+            ),
+            fields: vec![field(
+                &names.anchor,
+                "spec.renewBefore",
+                GoDuration(rb).to_string(),
+            )],
+            operations: vec![],
+            cfg: cfg.clone().anchor_spec(spec),
+        });
+    }
+    // A short anchor (under a year: cert-manager's default 90 days, a signer's 720h) that
+    // re-keys inside the horizon: lengthen it, its first renewal after the horizon.
+    if (managed || external)
+        && d < Duration::days(365)
+        && d <= past + crate::renewal::MINIMUM_RENEW_BEFORE
+    {
+        let long = Duration::days((past.whole_days() * 3 / 2).max(365));
+        let rb = Duration::hours((long - past).whole_hours());
+        let mut spec = cfg.anchor.clone().renew_before(rb);
+        spec.renew_before_percentage = None;
+        spec.duration = long;
+        out.push(Candidate {
+            knob: Knob::AnchorDuration,
+            change: format!(
+                "duration: {} and renewBefore: {} on {} (it lives {}, so it re-keys inside the horizon; lengthened, its first renewal falls after it{})",
+                GoDuration(long),
+                GoDuration(rb),
+                names.anchor,
+                GoDuration(d),
+                signer.map_or_else(String::new, |n| format!(
+                    "; an assumption: its external signer ({}) must grant that duration",
+                    n.name
+                ))
+            ),
+            fields: vec![
+                field(&names.anchor, "spec.duration", GoDuration(long).to_string()),
+                field(&names.anchor, "spec.renewBefore", GoDuration(rb).to_string()),
+            ],
+            operations: vec![],
+            cfg: cfg.clone().anchor_spec(spec),
+        });
+    }
+    // Under rotationPolicy Always every anchor renewal is a new key proxies do not trust.
+    if managed && cfg.anchor.get_rotation_policy() != RotationPolicy::Never {
+        out.push(Candidate {
+            knob: Knob::AnchorKey,
+            change: format!(
+                "privateKey.rotationPolicy: Never on {} (renewals keep the key proxies trust; the anchor certificate they loaded still expires at its notAfter)",
+                names.anchor
+            ),
+            fields: vec![field(
+                &names.anchor,
+                "spec.privateKey.rotationPolicy",
+                "Never".into(),
+            )],
+            operations: vec![],
+            cfg: cfg
+                .clone()
+                .anchor_spec(cfg.anchor.clone().rotation_policy(RotationPolicy::Never)),
+        });
+    }
+    // Proxies load the trust roots only at start: restarts pick up a changed bundle.
+    for every in [Duration::hours(24), Duration::hours(6)] {
+        if cfg.restart_every.is_none_or(|e| e > every) {
+            out.push(Candidate {
+                knob: Knob::Restarts,
+                change: format!(
+                    "restart the control plane and every workload every {} (staggered: proxies load the trust roots only when their pod starts)",
+                    GoDuration(every)
+                ),
+                fields: vec![],
+                operations: vec![Operation::RestartEvery(every)],
+                cfg: cfg.clone().restart_every(Some(every)),
+            });
+        }
+    }
+    if managed {
+        seven_step(cfg, &mut out)?;
+    }
+    // Unattended rotation (DESIGN §17), for every topology it drives: the anchor re-keys as
+    // often as its lifetime needs, each rotation proven for the restart cadence (daily unless
+    // the pods restart more often already).
+    let every = cfg
+        .restart_every
+        .unwrap_or(Duration::DAY)
+        .min(Duration::DAY);
+    let windows = WindowPolicy::Robust;
+    if cfg.auto.is_none()
+        && let Some(schedule) = auto_schedule(cfg, every, windows)
+    {
+        out.push(Candidate {
+            knob: Knob::Auto,
+            change: format!(
+                "rotate the anchor unattended (plan --rotation auto: {} windows, a new anchor every {}), with the control plane and every workload restarting every {}: write auto-rotation.yaml over the manifests and run the loop's dated actions",
+                windows,
+                GoDuration(schedule.period()),
+                GoDuration(every)
+            ),
+            fields: vec![],
+            operations: vec![Operation::RotateAuto {
+                restart_every: every,
+                windows,
+            }],
+            cfg: cfg
+                .clone()
+                .restart_every(Some(every))
+                .auto_rotation(schedule),
+        });
+    }
+    Ok(out)
+}
+
+/// The seven-step rotation with the intended renewBefore (1440h), started one minute after an
+/// issuer renewal a week before the anchor's automatic renewal.
+fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), Error> {
+    let d = cfg.anchor.get_duration();
+    let intended = linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED;
+    if d <= intended + Duration::days(7) {
+        return Ok(());
+    }
+    let probe = Config {
+        rotation: None,
+        ..cfg
+            .clone()
+            .anchor_spec(cfg.anchor.clone().renew_before(intended))
+    };
+    let auto = Error::add_time(probe.start, d - intended)?;
+    let Some(at) = issuer_renewal_before(&probe, auto - Duration::days(7)) else {
+        return Ok(());
+    };
+    let at = at + Duration::MINUTE;
+    out.push(Candidate {
+        knob: Knob::SevenStep,
+        change: format!(
+            "renewBefore: 1440h0m0s on {}, and the seven-step rotation started at {} (one minute after an issuer renewal, a week before the anchor's automatic renewal: a planned rotation instead of the unplanned re-key)",
+            cfg.names.anchor,
+            rfc3339(at)
+        ),
+        fields: vec![FieldChange {
+            certificate: cfg.names.anchor.clone(),
+            field: "spec.renewBefore",
+            value: GoDuration(intended).to_string(),
+        }],
+        operations: vec![Operation::Rotate {
+            at,
+            procedure: Procedure::SevenStep,
+        }],
+        cfg: probe.rotate_at(at, Procedure::SevenStep),
+    });
+    Ok(())
+}
+
+/// The objects a fix touches, for ranking.
+fn objects(cfg: &Config, fields: &[FieldChange], operations: &[Operation]) -> Vec<String> {
+    let mut out: Vec<String> = fields
+        .iter()
+        .map(|f| format!("Certificate {}", f.certificate))
+        .collect();
+    let n = &cfg.names;
+    for op in operations {
+        let touched: Vec<String> = match op {
+            Operation::RestartEvery(_) => vec!["every pod".into()],
+            Operation::Rotate { .. } => vec![
+                format!("Certificate {}", n.anchor),
+                format!("Certificate {}", n.issuer),
+                format!("Secret {}", n.previous),
+                "every pod".into(),
+            ],
+            Operation::RotateAuto { .. } => vec![
+                format!("Certificate {}", n.anchor),
+                format!("Certificate {}", n.issuer),
+                format!("Secret {}", n.previous),
+                format!("Bundle {}", n.bundle),
+                "every pod".into(),
+            ],
+        };
+        out.extend(touched);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Candidate fixes for a configuration that breaks, each re-simulated over the same
+/// horizon: single changes, then compatible pairs; the fixes that held first, smallest first
+/// (fewest objects touched, no recurring operation preferred), then those that did not, by
+/// how late they broke. See [`fix_search`] for what the search did.
+///
+/// # Errors
+/// As [`simulate`].
+pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Error> {
+    Ok(fix_search(cfg, rng)?.0)
+}
+
+/// [`fixes`], with what the search did: its runs of the one budget, and when nothing held, why.
+///
+/// The candidates (each says the mechanism it answers): an identity issuer renewBefore that
+/// covers a leaf (`issuer-lifetime-too-short`); an anchor renewBefore that keeps its re-key
+/// past the horizon; a longer anchor, for one too short for the horizon (for an external
+/// signer, as an assumption it must grant); `rotationPolicy: Never` on the anchor; routine
+/// restarts every 24h or 6h; renewBefore 1440h with the seven-step rotation at a computed
+/// date; unattended rotation by the robust schedule, for every topology it drives. Pairs are
+/// formed from the singles that did not hold, the second change computed on the first's
+/// configuration (a rotation's date moves with an issuer's new renewals). On a mesh of more
+/// than [`SEARCH_WORKLOADS`] workloads the search runs on that many and each fix that held is
+/// confirmed on the whole mesh.
+///
+/// ```
+/// use certcycle::plan::{Config, fix_search};
+/// use time::{Duration, macros::datetime};
+/// let cfg = Config::seed(datetime!(2026-01-01 0:00 UTC)).horizon(Duration::days(100));
+/// let (fixes, search) = fix_search(&cfg, &mut rand_core::OsRng)?;
+/// assert!(fixes[0].held() && fixes[0].change.starts_with("renewBefore: "));
+/// assert!(search.runs <= search.budget && !search.ran_out());
+/// # Ok::<(), certcycle::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`simulate`].
+pub fn fix_search<R: CryptoRngCore>(
+    cfg: &Config,
+    rng: &mut R,
+) -> Result<(Vec<Fix>, FixSearch), Error> {
+    let mut search = FixSearch {
+        budget: MAX_FIX_RUNS,
+        ..FixSearch::default()
+    };
+    let small = cfg.workloads > SEARCH_WORKLOADS;
+    // On a reduced mesh, part of the budget is kept for confirming the winners.
+    let for_candidates = if small {
+        MAX_FIX_RUNS - 4
+    } else {
+        MAX_FIX_RUNS
+    };
+    let base = if small {
+        cfg.clone().workloads(SEARCH_WORKLOADS)
+    } else {
+        cfg.clone()
+    };
+    // Every candidate tried: its fix, its configuration, its knob (none for a pair).
+    let mut tried: Vec<(Fix, Config, Option<Knob>)> = Vec::new();
+    let attempt = |c: Candidate,
+                   prefix: Option<&Fix>,
+                   search: &mut FixSearch,
+                   rng: &mut R|
+     -> Result<(Fix, Config, Option<Knob>), Error> {
+        search.runs += 1;
+        let run = simulate(&c.cfg, rng)?;
+        let (mut fields, mut operations, mut change) = (c.fields, c.operations, c.change);
+        if let Some(first) = prefix {
+            fields.splice(0..0, first.fields.iter().cloned());
+            operations.splice(0..0, first.operations.iter().cloned());
+            change = format!("{}; and {change}", first.change);
+        }
+        Ok((
+            Fix {
+                objects: objects(cfg, &fields, &operations),
+                change,
+                first_break: run.first_break.map(|b| (b.at, b.day)),
+                fields,
+                operations,
+            },
+            c.cfg,
+            prefix.is_none().then_some(c.knob),
+        ))
+    };
+    let singles = candidates(&base)?;
+    let n = singles.len();
+    for (i, c) in singles.into_iter().enumerate() {
+        if search.runs >= for_candidates {
+            search.untried += n - i;
+            break;
+        }
+        tried.push(attempt(c, None, &mut search, rng)?);
+    }
+    // Pairs, when no single change held: first a field change that did not hold alone, then a
+    // candidate computed on its configuration (a rotation's date moves with the issuer's new
+    // renewals), of a knob that combines with it.
+    if !tried.iter().any(|t| t.0.held()) {
+        let firsts: Vec<(Fix, Config, Knob)> = tried
+            .iter()
+            .filter_map(|(fix, c, knob)| {
+                let knob = (*knob)?;
+                fix.operations
+                    .is_empty()
+                    .then(|| (fix.clone(), c.clone(), knob))
+            })
+            .collect();
+        for (first, c, knob) in firsts {
+            let seconds: Vec<Candidate> = candidates(&c)?
+                .into_iter()
+                .filter(|s| s.knob > knob && knob.combines_with(s.knob))
+                .collect();
+            let n = seconds.len();
+            for (i, s) in seconds.into_iter().enumerate() {
+                if search.runs >= for_candidates {
+                    search.untried += n - i;
+                    break;
+                }
+                tried.push(attempt(s, Some(&first), &mut search, rng)?);
+            }
+        }
+    }
+    // On a reduced mesh, each fix that held is confirmed on the whole one; one left
+    // unconfirmed when the budget runs out is not counted as held.
+    if small {
+        for (fix, c, _) in tried.iter_mut().filter(|t| t.0.held()) {
+            if search.runs >= MAX_FIX_RUNS {
+                search.untried += 1;
+                fix.first_break = Some((cfg.now(), 0));
+                fix.change
+                    .push_str(" [held on a reduced mesh; not confirmed on the whole one: the search's budget ran out]");
+                continue;
+            }
+            search.runs += 1;
+            let run = simulate(&c.clone().workloads(cfg.workloads), rng)?;
+            fix.first_break = run.first_break.map(|b| (b.at, b.day));
+        }
+    }
+    let mut out: Vec<Fix> = tried.into_iter().map(|t| t.0).collect();
+    out.sort_by(|a, b| match (a.held(), b.held()) {
+        (true, true) => a.rank().cmp(&b.rank()),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => b.first_break.map(|x| x.0).cmp(&a.first_break.map(|x| x.0)),
+    });
+    if !out.iter().any(Fix::held) {
+        search.why_none = why_none(cfg);
+    }
+    Ok((out, search))
+}
+
+/// Why no change within the inputs can hold, by what makes the anchor and the issuer, with
+/// what would.
+fn why_none(cfg: &Config) -> Vec<String> {
+    let n = &cfg.names;
+    let mut out = Vec::new();
+    let d = cfg.anchor.get_duration();
+    match cfg.topology.anchor {
+        CaKind::Static => out.push(format!(
+            "the anchor ({}) is a static Secret: nothing in the inputs renews it, so no manifest change outlives its notAfter; make a new one before then (step certificate create root.linkerd.cluster.local ca.crt ca.key --profile root-ca --no-password --insecure --not-after 87600h) and rotate to it by the seven-step procedure (the rotate example, or linkerd upgrade --identity-trust-anchors-file / the Helm value identityTrustAnchorsPEM holding both anchors until every pod restarted)",
+            n.anchor_secret
+        )),
+        CaKind::External => out.push(format!(
+            "the anchor is issued by an external signer ({}) for {}: any fix needs an operator rotating it every {} or a longer certificate from the signer; give --restart-every with your pods' restart cadence to let the unattended schedule prove one",
+            cfg.topology
+                .above
+                .last()
+                .map_or("its signer", |c| c.name.as_str()),
+            GoDuration(d),
+            GoDuration(d * 2 / 3)
+        )),
+        CaKind::Managed => {}
+    }
+    if cfg.topology.issuer == CaKind::Static {
+        out.push(format!(
+            "the identity issuer ({}) is a static Secret nothing renews: replace it before its notAfter (step certificate create identity.linkerd.cluster.local issuer.crt issuer.key --profile intermediate-ca --not-after 8760h --no-password --insecure --ca ca.crt --ca-key ca.key; then linkerd upgrade --identity-issuer-certificate-file issuer.crt --identity-issuer-key-file issuer.key, or the Helm values identity.issuer.tls.crtPEM and keyPEM), or let cert-manager issue it",
+            n.issuer
+        ));
+    }
+    if cfg.topology.auto_rotatable().is_err() && cfg.topology.anchor.is_managed() {
+        out.push(format!(
+            "unattended rotation cannot drive this topology ({}), and every other change tried broke (above)",
+            cfg.topology
+                .auto_rotatable()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        ));
+    }
+    if out.is_empty() {
+        out.push(
+            "no change in the catalogue, alone or paired, holds over this horizon: each candidate's first break is above; a shorter --horizon, or --restart-every with your pods' real cadence, lets more of them prove".into(),
+        );
+    }
+    out
+}

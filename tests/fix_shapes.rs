@@ -1,0 +1,216 @@
+//! A fix that holds for every break (issue 31): on each broken shape real users write (files
+//! in `tests/data/k8s/`, modelled on public set-ups), `plan --fix-out` writes a fix that held,
+//! and the `fix-out: re-check:` command it prints (the original files, the written documents,
+//! `--operations`) holds over the same 400 days when run again from the files alone. And a
+//! shape no change within the inputs can fix, explained.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use certcycle::k8s::shell_words;
+use certcycle::{Ca, CertSpec, PrivateKey};
+use std::path::Path;
+use std::process::Command;
+use support::{T0, rng, secret};
+use time::Duration;
+
+fn example(name: &str) -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    let mut c = Command::new(path);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// Every `fix-out: re-check:` line of `text`, as the plan arguments after `--`.
+fn re_checks(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("fix-out: re-check: "))
+        .map(|line| {
+            let words = shell_words(line).expect("one shell line");
+            let at = words.iter().position(|w| w == "--").expect("cargo run --");
+            words[at + 1..].to_vec()
+        })
+        .collect()
+}
+
+/// Plans `file` from 2026-01-01 over 400 days with `--fix-out`; asserts it breaks on
+/// `break_day`, that a fix held, and that every fix written re-checks from the files (exit 0,
+/// no break within 400d). Returns the printed `fix:` lines.
+fn fixed_from_the_files(file: &str, break_day: i64) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fixes");
+    let run = example("plan")
+        .arg(Path::new("tests/data/k8s").join(file))
+        .args([
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--timeline",
+            "none",
+            "--fix-out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert_eq!(run.status.code(), Some(1), "{text}");
+    assert!(text.contains(&format!("(day {break_day}): ")), "{text}");
+    let fixes: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("fix: "))
+        .map(str::to_owned)
+        .collect();
+    assert!(!fixes.is_empty(), "{text}");
+    assert!(
+        fixes
+            .iter()
+            .all(|l| l.ends_with("(re-simulated: no break within 400d)")),
+        "{text}"
+    );
+    let checks = re_checks(&text);
+    assert_eq!(checks.len(), fixes.len(), "one re-check per fix: {text}");
+    for args in checks {
+        let again = example("plan").args(&args).output().unwrap();
+        let again_text = String::from_utf8_lossy(&again.stdout);
+        assert_eq!(again.status.code(), Some(0), "{args:?}: {again_text}");
+        assert!(
+            again_text.contains("verdict: no break within 400d"),
+            "{again_text}"
+        );
+    }
+    fixes
+}
+
+/// A 720h anchor issued by Venafi TPP, one Bundle source: it re-keys on day 20. Lengthening
+/// it (an assumption the signer grants, said so) or unattended rotation with daily restarts
+/// hold; the smaller first.
+#[test]
+fn an_anchor_issued_by_venafi_for_720h() {
+    let fixes = fixed_from_the_files("venafi-720h.yaml", 21);
+    assert!(fixes[0].contains("duration: "), "{fixes:?}");
+    assert!(
+        fixes[0].contains("an assumption: its external signer (the issuer of Certificate/cert-manager/linkerd-trust-anchor (venafi)) must grant"),
+        "{fixes:?}"
+    );
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.contains("rotate the anchor unattended")),
+        "{fixes:?}"
+    );
+}
+
+/// A ten-year root over a 30-day intermediate anchor (renewBefore 360h): the intermediate
+/// re-keys on day 15.
+#[test]
+fn a_three_tier_chain_whose_intermediate_anchor_lives_30_days() {
+    let fixes = fixed_from_the_files("three-tier-30d.yaml", 16);
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.contains("rotate the anchor unattended")),
+        "{fixes:?}"
+    );
+}
+
+/// A one-year root over a 48h identity issuer renewing only 16h ahead: the root re-keys on
+/// day 243 (two thirds of its life). The seven-step rotation alone breaks here (the one-source
+/// Bundle drops the old anchor at step 1), and so does the issuer's renewBefore alone; the
+/// unattended rotation holds.
+#[test]
+fn a_one_year_root_over_an_issuer_renewing_16h_ahead() {
+    let fixes = fixed_from_the_files("one-year-root-16h.yaml", 244);
+    assert!(
+        fixes[0].contains("rotate the anchor unattended"),
+        "{fixes:?}"
+    );
+}
+
+/// cert-manager's default 90-day anchor behind a one-source Bundle (the most common shape).
+#[test]
+fn the_default_90_day_anchor_behind_a_one_source_bundle() {
+    let fixes = fixed_from_the_files("ninety-day-one-source.yaml", 61);
+    assert!(fixes.len() >= 2, "{fixes:?}");
+}
+
+/// A static anchor Secret (made once with `step`, committed) that expires on day 100, under a
+/// cert-manager identity issuer: no manifest change renews it. The plan says so: each
+/// candidate's first break, and why none can hold, with the commands that would.
+#[test]
+fn a_static_anchor_that_expires_cannot_be_fixed_within_the_inputs_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rng(31);
+    let root = Ca::self_signed(
+        &CertSpec::ca("root.linkerd.cluster.local", Duration::days(400)),
+        PrivateKey::generate(&mut r),
+        T0 - Duration::days(300),
+        &mut r,
+    )
+    .unwrap();
+    let key = root.private_key().secret_pkcs8_pem();
+    let anchor = secret(
+        dir.path(),
+        "cert-manager",
+        "linkerd-trust-anchor",
+        &[("tls.crt", &root.certificate().to_pem()), ("tls.key", &key)],
+        "yaml",
+    );
+    let rest = std::fs::read_to_string("tests/data/k8s/ninety-day-one-source.yaml").unwrap();
+    // The same cluster with the anchor Certificate replaced by the static Secret (and its CA
+    // issuer on that Secret).
+    let docs: Vec<&str> = rest
+        .split("---\n")
+        .filter(|d| !d.contains("name: linkerd-trust-anchor\n") && !d.contains("selfSigned"))
+        .collect();
+    let text = format!(
+        "{anchor}---\n{}",
+        docs.join("---\n")
+            .replace(
+                "linkerd-identity-trust-roots\n      key: tls.crt",
+                "linkerd-trust-anchor\n      key: tls.crt"
+            )
+            .replace(
+                "secretName: linkerd-identity-trust-roots",
+                "secretName: linkerd-trust-anchor"
+            )
+    );
+    let path = support::write(dir.path(), "static.yaml", &text);
+    let run = example("plan")
+        .args([
+            path.as_str(),
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--timeline",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{out}");
+    assert!(out.contains("(day 100): "), "{out}");
+    assert!(
+        out.contains("fix: none of the ") && out.contains(" fixes tried held over the horizon"),
+        "{out}"
+    );
+    let tried: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("fix-tried: "))
+        .collect();
+    assert!(!tried.is_empty(), "{out}");
+    assert!(tried.iter().all(|l| l.contains("(breaks on day ")), "{out}");
+    let why = out
+        .lines()
+        .find(|l| l.starts_with("fix-why-none: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        why.contains("is a static Secret: nothing in the inputs renews it"),
+        "{why}"
+    );
+    assert!(why.contains("step certificate create"), "{why}");
+}
