@@ -11,12 +11,13 @@
 //! rotation, DESIGN §17: 30-day anchors rotated by the proven schedule, 1,000 workloads
 //! restarted daily, 100 days: three rotations, no break), and `verify_one` (one
 //! certcycle verification of a Linkerd chain, the unit the target is
-//! stated in: `year_1000` ≤ 5,000 × `verify_one`). The number of real verifications each run
+//! stated in: `year_1000` ≤ 5,000 × `verify_one`), and `fixes_seed` (the seed's whole fix
+//! search, every candidate re-simulated over 400 days: at most 12 × `seed_6`). The number of real verifications each run
 //! makes is printed once.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use certcycle::CertSpec;
-use certcycle::plan::{CaKind, CaNode, Config, Topology, simulate};
+use certcycle::plan::{CaKind, CaNode, Config, Topology, fix_search, simulate};
 use certcycle::verify::{PeerName, Usage, VerifyOptions, verify};
 use certcycle::{PrivateKey, RotationPolicy, TrustBundle, presets::linkerd};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
@@ -96,6 +97,14 @@ fn bench(c: &mut Criterion) {
         run.verifications, run.checks
     );
 
+    let (fixes, search) = fix_search(&seed, rng).unwrap();
+    eprintln!(
+        "fixes_seed: {} candidates simulated of a budget of {}, {} held",
+        search.runs,
+        search.budget,
+        fixes.iter().filter(|f| f.held()).count()
+    );
+
     let pki = certcycle::testkit::hierarchy().at(start).build().unwrap();
     let id = linkerd::workload_identity("web", "default");
     let leaf = pki
@@ -123,6 +132,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("seed_6", |b| {
         b.iter(|| simulate(black_box(&seed), rng).unwrap())
+    });
+    g.bench_function("fixes_seed", |b| {
+        b.iter(|| fix_search(black_box(&seed), rng).unwrap())
     });
     g.bench_function("three_tier_1000", |b| {
         b.iter(|| simulate(black_box(&three_tier), rng).unwrap())

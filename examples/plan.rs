@@ -354,7 +354,8 @@ fn main() -> std::process::ExitCode {
                 continue;
             }
             objects.add_path(Path::new(file))?;
-            if args.fix_out.is_some() && Path::new(file).is_file() {
+            if (args.fix_out.is_some() || args.format == Format::Sarif) && Path::new(file).is_file()
+            {
                 inputs.push((file.clone(), common::read_input(file)?));
             }
         }
@@ -437,10 +438,26 @@ fn main() -> std::process::ExitCode {
                     serde_json::to_string_pretty(&json).map_err(Fail::from)?
                 );
             }
-            Format::Sarif => outln!(
-                "{}",
-                serde_json::to_string_pretty(&report.to_sarif()).map_err(Fail::from)?
-            ),
+            Format::Sarif => {
+                // Each fix that held by field edits alone, placed in the input files and
+                // re-planned from them, becomes a SARIF fix on the break's result.
+                let mut fixes = Vec::new();
+                for fix in report.report.fixes.iter().filter(|f| f.held()) {
+                    if !fix.operations.is_empty() {
+                        continue;
+                    }
+                    if let Ok(p) = patch_fix(&inputs, &options, &cfg, fix, &mut rand_core::OsRng)
+                        && p.held()
+                    {
+                        fixes.push((fix.change.clone(), p.replacements));
+                    }
+                }
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&report.to_sarif_with_fixes(&fixes))
+                        .map_err(Fail::from)?
+                )
+            }
             Format::Html => out!("{}", report.to_html("certcycle plan")),
             Format::Prometheus => out!("{}", report.to_prometheus()),
             Format::Text => {

@@ -63,7 +63,7 @@ pub use objects::{
     TRUST_ANCHORS_VALUE, ValueText, ValuesFrom, operations_yaml, read_operations, write_out_dir,
     write_out_dir_at,
 };
-pub use patch::{PatchError, PatchedFix, fix_relative_path, patch_fix};
+pub use patch::{PatchError, PatchedFix, Replacement, fix_relative_path, patch_fix};
 pub use plan::PlanReport;
 pub use plan_error::PlanInputError;
 pub use report::{CheckReport, ReportCertificate, ReportRenewal};

@@ -214,3 +214,60 @@ fn a_static_anchor_that_expires_cannot_be_fixed_within_the_inputs_and_says_why()
     );
     assert!(why.contains("step certificate create"), "{why}");
 }
+
+/// SARIF: a fix that held by field edits alone is a SARIF `fix` on the break's result, its
+/// replacements in the input file's lines; applied to the file as a SARIF consumer would
+/// (delete the region, insert the text), the file alone holds over 400 days.
+#[test]
+fn a_field_edit_fix_is_a_sarif_fix_that_holds_when_applied() {
+    let file = "tests/data/k8s/venafi-720h.yaml";
+    let run = example("plan")
+        .args([file, "--start", "2026-01-01T00:00:00Z", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "mtls-break")
+        .unwrap();
+    let fix = &result["fixes"][0];
+    assert!(
+        fix["description"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("duration: "),
+        "{fix}"
+    );
+    let change = &fix["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], file);
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
+    let mut reps: Vec<&serde_json::Value> =
+        change["replacements"].as_array().unwrap().iter().collect();
+    reps.sort_by_key(|r| std::cmp::Reverse(r["deletedRegion"]["startLine"].as_u64()));
+    for r in reps {
+        let region = &r["deletedRegion"];
+        assert_eq!(
+            (region["startColumn"].as_u64(), region["endColumn"].as_u64()),
+            (Some(1), Some(1))
+        );
+        let a = usize::try_from(region["startLine"].as_u64().unwrap()).unwrap() - 1;
+        let b = usize::try_from(region["endLine"].as_u64().unwrap()).unwrap() - 1;
+        lines.splice(
+            a..b,
+            [r["insertedContent"]["text"].as_str().unwrap().to_owned()],
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = support::write(dir.path(), "venafi-720h.yaml", &lines.concat());
+    let again = example("plan")
+        .args([fixed.as_str(), "--start", "2026-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{out}");
+    assert!(out.contains("verdict: no break within 400d"), "{out}");
+}

@@ -29,6 +29,83 @@ pub struct PatchedFix {
     /// The first break of the plan re-run on the input files with the changed documents in
     /// place (and the operations applied): `None` when it holds.
     pub first_break_day: Option<i64>,
+    /// The field changes as line replacements in the input files (SARIF `fixes`): one per
+    /// changed object, empty for an object whose change cannot be placed by line.
+    pub replacements: Vec<Replacement>,
+}
+
+/// Lines of an input file replaced: lines `start_line..end_line` (1-based, the end
+/// exclusive; equal for an insertion before `start_line`) become `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Replacement {
+    /// The input file, as given.
+    pub file: String,
+    /// The first line replaced (1-based).
+    pub start_line: usize,
+    /// The line after the last one replaced (equal to `start_line`: an insertion).
+    pub end_line: usize,
+    /// The new lines, each ending in a newline.
+    pub text: String,
+}
+
+/// The replacement that turns document `d` of `text` (as [`split_documents`] splits it) into
+/// `patched`: the lines between their common prefix and suffix. `None` when nothing changed
+/// or the change would fall past the file's last line.
+fn replacement(file: &str, text: &str, d: usize, patched: &str) -> Option<Replacement> {
+    // The file line (1-based) of each line of each document, split as split_documents does.
+    let mut docs: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut lines: Vec<Vec<&str>> = vec![Vec::new()];
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if line.trim_end() == "---" {
+            docs.push(Vec::new());
+            lines.push(Vec::new());
+        } else if let (Some(n), Some(l)) = (docs.last_mut(), lines.last_mut()) {
+            n.push(i + 1);
+            l.push(line.strip_suffix('\n').unwrap_or(line));
+        }
+    }
+    let blank = |d: &[&str]| {
+        d.iter()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    };
+    if docs.len() > 1 && blank(&lines[0]) {
+        let (n, l) = (docs.remove(0), lines.remove(0));
+        docs[0].splice(0..0, n);
+        lines[0].splice(0..0, l);
+    }
+    let (at, old) = (docs.get(d)?, lines.get(d)?);
+    let new: Vec<&str> = patched.lines().collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let max_suffix = old.len().min(new.len()) - prefix;
+    let suffix = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+    if prefix == old_end && prefix == new_end {
+        return None;
+    }
+    let start_line = *at.get(prefix)?;
+    let end_line = if old_end > prefix {
+        at[old_end - 1] + 1
+    } else {
+        start_line
+    };
+    let mut text = String::new();
+    for l in &new[prefix..new_end] {
+        text.push_str(l);
+        text.push('\n');
+    }
+    Some(Replacement {
+        file: file.to_owned(),
+        start_line,
+        end_line,
+        text,
+    })
 }
 
 /// The file an unattended-rotation fix writes its manifests to (one of the fix's documents).
@@ -163,6 +240,13 @@ pub fn patch_fix<R: CryptoRngCore>(
     } else {
         Vec::new()
     };
+    let replacements = changed
+        .iter()
+        .filter_map(|&(file, d)| {
+            let (name, text) = inputs.get(file)?;
+            replacement(name, text, d, &texts[file].1[d])
+        })
+        .collect();
     let mut documents: Vec<(String, String)> = Vec::new();
     for (file, d) in changed {
         let (name, docs) = &texts[file];
@@ -192,6 +276,7 @@ pub fn patch_fix<R: CryptoRngCore>(
         operations_yaml,
         notes,
         first_break_day: run.first_break.map(|b| b.day),
+        replacements,
     })
 }
 
@@ -507,12 +592,37 @@ spec:
         let out = set_field(DOC, &change("spec.duration", "8760h0m0s")).unwrap();
         assert!(out.contains("  duration: 8760h0m0s\n"), "{out}");
         assert_eq!(out.matches("duration:").count(), 1, "{out}");
-        let bare = DOC.replace("  duration: 720h\n", "");
+        let bare = DOC.replace("  duration: 720h\n", "  secretName: a\n");
         assert_ne!(bare, DOC);
         let out = set_field(&bare, &change("spec.duration", "8760h0m0s")).unwrap();
         let at = |k: &str| out.find(k).unwrap();
         assert!(at("secretName:") < at("duration: 8760h0m0s"), "{out}");
         assert!(at("duration: 8760h0m0s") < at("issuerRef:"), "{out}");
+    }
+
+    #[test]
+    fn a_replacement_names_the_file_lines_of_the_change() {
+        // A comment and a leading `---` before the first document, a second document.
+        let text = format!("# certs\n---\n{DOC}---\n{DOC}");
+        let patched = set_field(DOC, &change("spec.duration", "8760h0m0s")).unwrap();
+        let r = replacement("f.yaml", &text, 1, &patched).unwrap();
+        // The second document starts on file line 14 (2 + 11 lines + its `---`); its
+        // duration is its sixth line.
+        assert_eq!(text.lines().nth(r.start_line - 1), Some("  duration: 720h"));
+        assert_eq!(
+            (r.end_line - r.start_line, r.text.as_str()),
+            (1, "  duration: 8760h0m0s\n")
+        );
+        // The first document holds the lead (as split_documents splits it).
+        let lead = format!("# certs\n{DOC}");
+        let patched0 = set_field(&lead, &change("spec.duration", "8760h0m0s")).unwrap();
+        let r0 = replacement("f.yaml", &text, 0, &patched0).unwrap();
+        assert_eq!(
+            text.lines().nth(r0.start_line - 1),
+            Some("  duration: 720h")
+        );
+        assert!(r0.start_line < r.start_line);
+        assert_eq!(replacement("f.yaml", &text, 0, &lead), None);
     }
 
     #[test]

@@ -212,6 +212,47 @@ impl PlanReport {
     }
 }
 
+impl PlanReport {
+    /// [`PlanReport::to_sarif`] with SARIF `fixes` on the break's result: one per fix given as
+    /// `(description, replacements)` (the field edits of a fix that held, as
+    /// [`patch_fix`](crate::k8s::patch_fix) places them in the input files), each replacement
+    /// deleting whole lines and inserting the new ones. A fix without replacements is left out.
+    pub fn to_sarif_with_fixes(&self, fixes: &[(String, Vec<crate::k8s::Replacement>)]) -> Value {
+        let mut sarif = self.to_sarif();
+        let fixes: Vec<Value> = fixes
+            .iter()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(description, replacements)| {
+                let mut files: Vec<&str> = replacements.iter().map(|r| r.file.as_str()).collect();
+                files.dedup();
+                json!({
+                    "description": {"text": description},
+                    "artifactChanges": files.iter().map(|file| json!({
+                        "artifactLocation": {"uri": uri(file)},
+                        "replacements": replacements.iter().filter(|r| r.file == *file).map(|r| json!({
+                            "deletedRegion": {
+                                "startLine": r.start_line, "startColumn": 1,
+                                "endLine": r.end_line, "endColumn": 1,
+                            },
+                            "insertedContent": {"text": r.text},
+                        })).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        if fixes.is_empty() {
+            return sarif;
+        }
+        if let Some(result) = sarif["runs"][0]["results"]
+            .as_array_mut()
+            .and_then(|r| r.iter_mut().find(|r| r["ruleId"] == "mtls-break"))
+        {
+            result["fixes"] = Value::Array(fixes);
+        }
+        sarif
+    }
+}
+
 /// A file path as an RFC 3986 URI reference (§4.1 relative-ref, §2 percent-encoding): `/`
 /// separates segments; every byte other than the unreserved characters (`A-Z a-z 0-9 - . _
 /// ~`) is percent-encoded as UTF-8, so `ü`, `[`, a `:` in the first segment, `%`, `#`, `?` and

@@ -18,9 +18,9 @@ use time::{Duration, OffsetDateTime};
 /// out ([`FixSearch::ran_out`]).
 pub const MAX_FIX_RUNS: usize = 24;
 
-/// Candidates are searched on at most this many workloads (the classes a mesh's workloads
-/// fall into are the same from two on), and each that held is confirmed on the whole mesh.
-pub const SEARCH_WORKLOADS: usize = 4;
+/// A mesh of more workloads than this is searched on this many (the classes its workloads
+/// fall into are the same from two on), and each fix that held is confirmed on the whole mesh.
+pub const SEARCH_WORKLOADS: usize = 8;
 
 /// A fix the simulator re-ran over the same horizon, and whether it held.
 #[derive(Debug, Clone)]
