@@ -405,7 +405,7 @@ impl Report {
             "fixes": self.fixes.iter().map(|f| json!({
                 "change": f.change, "held": f.held(),
                 "first_break_day": f.first_break.map(|b| b.1),
-                "objects": f.objects, "recurring": f.recurring(),
+                "objects": f.objects, "recurring": f.recurring(), "searched_on": f.searched_on,
                 "fields": f.fields.iter().map(|c| json!({
                     "certificate": c.certificate, "field": c.field, "value": c.value,
                 })).collect::<Vec<_>>(),
@@ -500,10 +500,13 @@ impl fmt::Display for Report {
                 }
                 let held: Vec<&Fix> = self.fixes.iter().filter(|x| x.held()).collect();
                 for x in &held {
+                    let on = x.searched_on.map_or_else(String::new, |n| {
+                        format!(" on {n} workloads, not yet on the whole mesh")
+                    });
                     line(
                         f,
                         format!(
-                            "fix: {} (re-simulated: no break within {})",
+                            "fix: {} (re-simulated{on}: no break within {})",
                             x.change,
                             horizon_text(self.horizon)
                         ),

@@ -36,6 +36,9 @@ pub struct Fix {
     pub operations: Vec<Operation>,
     /// The objects it touches (`Certificate ns/name`, `every pod`), for ranking: fewest first.
     pub objects: Vec<String>,
+    /// `Some(n)` when it was re-simulated on `n` workloads only (a large mesh's search,
+    /// [`SEARCH_WORKLOADS`]) and not confirmed on the whole mesh: only the winner is.
+    pub searched_on: Option<usize>,
 }
 
 impl Fix {
@@ -533,6 +536,7 @@ pub fn fix_search<R: CryptoRngCore>(
                 first_break: run.first_break.map(|b| (b.at, b.day)),
                 fields,
                 operations,
+                searched_on: small.then_some(SEARCH_WORKLOADS),
             },
             c.cfg,
             prefix.is_none().then_some(c.knob),
@@ -575,29 +579,40 @@ pub fn fix_search<R: CryptoRngCore>(
             }
         }
     }
-    // On a reduced mesh, each fix that held is confirmed on the whole one; one left
-    // unconfirmed when the budget runs out is not counted as held.
+    let rank = |a: &(Fix, Config, Option<Knob>), b: &(Fix, Config, Option<Knob>)| match (
+        a.0.held(),
+        b.0.held(),
+    ) {
+        (true, true) => a.0.rank().cmp(&b.0.rank()),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => {
+            b.0.first_break
+                .map(|x| x.0)
+                .cmp(&a.0.first_break.map(|x| x.0))
+        }
+    };
+    tried.sort_by(rank);
+    // On a reduced mesh the winner is confirmed on the whole one: the smallest fix that held
+    // on the reduced mesh and holds on the whole (one that breaks there says so, and the next
+    // is confirmed). The others keep `searched_on`.
     if small {
         for (fix, c, _) in tried.iter_mut().filter(|t| t.0.held()) {
             if search.runs >= MAX_FIX_RUNS {
                 search.untried += 1;
-                fix.first_break = Some((cfg.now(), 0));
-                fix.change
-                    .push_str(" [held on a reduced mesh; not confirmed on the whole one: the search's budget ran out]");
-                continue;
+                break;
             }
             search.runs += 1;
             let run = simulate(&c.clone().workloads(cfg.workloads), rng)?;
             fix.first_break = run.first_break.map(|b| (b.at, b.day));
+            fix.searched_on = None;
+            if fix.held() {
+                break;
+            }
         }
+        tried.sort_by(rank);
     }
-    let mut out: Vec<Fix> = tried.into_iter().map(|t| t.0).collect();
-    out.sort_by(|a, b| match (a.held(), b.held()) {
-        (true, true) => a.rank().cmp(&b.rank()),
-        (true, false) => std::cmp::Ordering::Less,
-        (false, true) => std::cmp::Ordering::Greater,
-        (false, false) => b.first_break.map(|x| x.0).cmp(&a.first_break.map(|x| x.0)),
-    });
+    let out: Vec<Fix> = tried.into_iter().map(|t| t.0).collect();
     if !out.iter().any(Fix::held) {
         search.why_none = why_none(cfg);
     }
