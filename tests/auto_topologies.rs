@@ -13,7 +13,7 @@ use certcycle::k8s::{Cluster, Objects, PlanReport, ResolveOptions};
 use certcycle::plan::{Config, NotRotatable, RootsKind, Run, rotations, simulate};
 use certcycle::rotation::{Propagation, Schedule};
 use certcycle::{Ca, CertSpec, PrivateKey};
-use support::{T0, rng, secret};
+use support::{T0, example, rng, secret};
 use time::Duration;
 
 const SELF_SIGNED: &str = "apiVersion: cert-manager.io/v1
@@ -394,21 +394,6 @@ fn helm_values_roots_roll_the_control_plane_and_hold() {
         "no roll-out"
     );
     assert!(rotations(&run).len() >= 2);
-}
-
-/// The example binary `name`, built by `cargo test` beside this test.
-fn example(name: &str) -> std::process::Command {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    let mut c = std::process::Command::new(path);
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
 }
 
 /// What `plan --rotation auto --fix-out` writes for a cluster is in its own names and its own

@@ -4,10 +4,13 @@
 //! from the files alone; the `fix-out: re-check:` line is that command.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
+use support::example;
+
 use certcycle::k8s::{read_operations, shell_words};
 use certcycle::mesh::Procedure;
 use certcycle::plan::Operation;
-use std::process::Command;
 use time::macros::datetime;
 
 /// The plan arguments of the `fix-out: re-check:` line in `text` (after `--`).
@@ -22,20 +25,6 @@ fn re_check_args(text: &str) -> Vec<String> {
         .position(|w| w == "--")
         .expect("cargo run ... --");
     words[at + 1..].to_vec()
-}
-
-fn example(name: &str) -> Command {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    let mut c = Command::new(path);
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
 }
 
 /// The seed: its fix (renewBefore 1440h and the seven steps on 2026-10-25) is written with

@@ -10,23 +10,8 @@ mod support;
 use certcycle::k8s::shell_words;
 use certcycle::{Ca, CertSpec, PrivateKey};
 use std::path::Path;
-use std::process::Command;
-use support::{T0, rng, secret};
+use support::{T0, example, rng, secret};
 use time::Duration;
-
-fn example(name: &str) -> Command {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    let mut c = Command::new(path);
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
 
 /// Every `fix-out: re-check:` line of `text`, as the plan arguments after `--`.
 fn re_checks(text: &str) -> Vec<Vec<String>> {

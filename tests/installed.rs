@@ -7,7 +7,7 @@ mod support;
 
 use certcycle::k8s::{CheckReport, Cluster, Objects, PlanReport, ResolveOptions};
 use certcycle::{Ca, CertSpec, PrivateKey};
-use support::{T0, kubectl, rng, secret};
+use support::{T0, example, kubectl, rng, secret};
 use time::{Duration, OffsetDateTime};
 
 /// A `step certificate create root.linkerd.cluster.local ... --profile root-ca` anchor: ten
@@ -569,20 +569,6 @@ fn values_whose_anchors_are_not_the_ones_the_proxies_load_are_linted() {
 }
 
 /// The built example `name` (`cargo test` builds the examples).
-fn example(name: &str) -> std::process::Command {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(path.exists(), "{} not built", path.display());
-    let mut c = std::process::Command::new(path);
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
 
 #[test]
 fn plan_reads_standard_input_and_exits_1_on_a_break_that_already_happened() {

@@ -13,6 +13,23 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+/// A command running example `name` from the crate's root: the binary `cargo test` built
+/// beside this test's (`target/debug/deps/TEST-HASH` -> `target/debug/examples/NAME`).
+pub(crate) fn example(name: &str) -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(path.exists(), "{} not built", path.display());
+    let mut c = Command::new(path);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
 /// The fixed test clock.
 pub(crate) const T0: OffsetDateTime = datetime!(2026-01-01 00:00:00 UTC);
 
