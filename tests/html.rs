@@ -54,6 +54,19 @@ fn the_seeds_picture_is_self_contained_and_small() {
     assert!(html.contains(r##"<a href="#cause-1">"##) && html.contains(r#"<li id="cause-1">"#));
     // The anchor's day-60 re-key is marked.
     assert!(html.contains("re-key at 2026-03-02T00:00:00Z"));
+    // The smallest fix that held (issue 31): its rotation's start on a lane of its own,
+    // linked to the Fixes section, which lists what it changes and does.
+    assert!(html.contains(r#"<g class="fix-lane">"#), "no fix lane");
+    assert!(
+        html.contains("<title>fix 1: the seven-step rotation starts 2026-10-25T02:01:00Z</title>")
+    );
+    assert!(html.contains("<h2>Fixes that held (smallest first)</h2>"));
+    assert!(html.contains(
+        r#"<li id="fix-1"><b>renewBefore: 1440h0m0s on cert-manager/linkerd-trust-anchor"#
+    ));
+    assert!(html.contains(
+        "<li>set spec.renewBefore of cert-manager/linkerd-trust-anchor to 1440h0m0s</li>"
+    ));
 }
 
 #[test]
@@ -67,6 +80,10 @@ fn headless_chromium_renders_the_seeds_picture() {
     let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.contains("<svg"), "{dom}");
     assert_eq!(dom.matches(r#"class="ca-lane""#).count(), 2);
+    assert!(
+        dom.contains(r#"class="fix-op""#),
+        "the fix's rotation is drawn"
+    );
     assert!(dom.contains(r#"id="first-break""#));
     // The picture itself: not blank, and the red break line is drawn.
     let png_path = dir.path().join("seed.png");

@@ -479,8 +479,10 @@ pub fn fixes<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<Vec<Fix>, Er
 /// date; unattended rotation by the robust schedule, for every topology it drives. Pairs are
 /// formed from the singles that did not hold, the second change computed on the first's
 /// configuration (a rotation's date moves with an issuer's new renewals). On a mesh of more
-/// than [`SEARCH_WORKLOADS`] workloads the search runs on that many and each fix that held is
-/// confirmed on the whole mesh.
+/// than [`SEARCH_WORKLOADS`] workloads the search runs on that many and the winner is
+/// confirmed on the whole mesh (with `rng`). The candidates of a round (the singles, then the
+/// pairs) are simulated side by side on up to four threads, each issuing its keys from the
+/// operating system's generator: the outcome never depends on keys.
 ///
 /// ```
 /// use certcycle::plan::{Config, fix_search};
@@ -516,67 +518,64 @@ pub fn fix_search<R: CryptoRngCore>(
     };
     // Every candidate tried: its fix, its configuration, its knob (none for a pair).
     let mut tried: Vec<(Fix, Config, Option<Knob>)> = Vec::new();
-    let attempt = |c: Candidate,
-                   prefix: Option<&Fix>,
-                   search: &mut FixSearch,
-                   rng: &mut R|
-     -> Result<(Fix, Config, Option<Knob>), Error> {
-        search.runs += 1;
-        let run = simulate(&c.cfg, rng)?;
+    let entry = |c: Candidate,
+                 prefix: Option<&Fix>,
+                 first_break: Option<(OffsetDateTime, i64)>|
+     -> (Fix, Config, Option<Knob>) {
         let (mut fields, mut operations, mut change) = (c.fields, c.operations, c.change);
         if let Some(first) = prefix {
             fields.splice(0..0, first.fields.iter().cloned());
             operations.splice(0..0, first.operations.iter().cloned());
             change = format!("{}; and {change}", first.change);
         }
-        Ok((
+        (
             Fix {
                 objects: objects(cfg, &fields, &operations),
                 change,
-                first_break: run.first_break.map(|b| (b.at, b.day)),
+                first_break,
                 fields,
                 operations,
                 searched_on: small.then_some(SEARCH_WORKLOADS),
             },
             c.cfg,
             prefix.is_none().then_some(c.knob),
-        ))
+        )
     };
-    let singles = candidates(&base)?;
-    let n = singles.len();
-    for (i, c) in singles.into_iter().enumerate() {
-        if search.runs >= for_candidates {
-            search.untried += n - i;
-            break;
-        }
-        tried.push(attempt(c, None, &mut search, rng)?);
+    let mut singles = candidates(&base)?;
+    if singles.len() > for_candidates {
+        search.untried += singles.len() - for_candidates;
+        singles.truncate(for_candidates);
+    }
+    search.runs += singles.len();
+    let breaks = first_breaks(singles.iter().map(|c| &c.cfg))?;
+    for (c, b) in singles.into_iter().zip(breaks) {
+        tried.push(entry(c, None, b));
     }
     // Pairs, when no single change held: first a field change that did not hold alone, then a
     // candidate computed on its configuration (a rotation's date moves with the issuer's new
     // renewals), of a knob that combines with it.
     if !tried.iter().any(|t| t.0.held()) {
-        let firsts: Vec<(Fix, Config, Knob)> = tried
-            .iter()
-            .filter_map(|(fix, c, knob)| {
-                let knob = (*knob)?;
-                fix.operations
-                    .is_empty()
-                    .then(|| (fix.clone(), c.clone(), knob))
-            })
-            .collect();
-        for (first, c, knob) in firsts {
-            let seconds: Vec<Candidate> = candidates(&c)?
-                .into_iter()
-                .filter(|s| s.knob > knob && knob.combines_with(s.knob))
-                .collect();
-            let n = seconds.len();
-            for (i, s) in seconds.into_iter().enumerate() {
-                if search.runs >= for_candidates {
-                    search.untried += n - i;
-                    break;
-                }
-                tried.push(attempt(s, Some(&first), &mut search, rng)?);
+        let mut pairs: Vec<(Fix, Candidate)> = Vec::new();
+        for (first, c, knob) in &tried {
+            let Some(knob) = *knob else { continue };
+            if !first.operations.is_empty() {
+                continue;
             }
+            for s in candidates(c)? {
+                if s.knob > knob && knob.combines_with(s.knob) {
+                    pairs.push((first.clone(), s));
+                }
+            }
+        }
+        let room = for_candidates.saturating_sub(search.runs);
+        if pairs.len() > room {
+            search.untried += pairs.len() - room;
+            pairs.truncate(room);
+        }
+        search.runs += pairs.len();
+        let breaks = first_breaks(pairs.iter().map(|(_, c)| &c.cfg))?;
+        for ((first, s), b) in pairs.into_iter().zip(breaks) {
+            tried.push(entry(s, Some(&first), b));
         }
     }
     let rank = |a: &(Fix, Config, Option<Knob>), b: &(Fix, Config, Option<Knob>)| match (
@@ -617,6 +616,49 @@ pub fn fix_search<R: CryptoRngCore>(
         search.why_none = why_none(cfg);
     }
     Ok((out, search))
+}
+
+/// Each configuration's first break, the simulations run side by side on up to
+/// [`std::thread::available_parallelism`] threads (at most 4), in input order. Each thread
+/// issues its keys from the operating system's generator: a run's outcome never depends on
+/// its keys (the same input gives the same report whatever the keys).
+fn first_breaks<'a>(
+    cfgs: impl Iterator<Item = &'a Config>,
+) -> Result<Vec<Option<(OffsetDateTime, i64)>>, Error> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let cfgs: Vec<&Config> = cfgs.collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 4)
+        .min(cfgs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Option<(OffsetDateTime, i64)>, Error>>>> =
+        Mutex::new(vec![None; cfgs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(c) = cfgs.get(i) else { break };
+                    let r = simulate(c, &mut rand_core::OsRng)
+                        .map(|run| run.first_break.map(|b| (b.at, b.day)));
+                    if let Ok(mut all) = results.lock() {
+                        all[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    // A result is missing only if its thread panicked, which `scope` re-raises here; even so,
+    // a missing one counts as a break at the start, never as a fix that held.
+    let results = results.into_inner().unwrap_or_default();
+    (0..cfgs.len())
+        .map(|i| match results.get(i) {
+            Some(Some(r)) => r.clone(),
+            _ => Ok(Some((cfgs[i].start, 0))),
+        })
+        .collect()
 }
 
 /// Why no change within the inputs can hold, by what makes the anchor and the issuer, with

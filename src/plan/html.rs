@@ -203,6 +203,49 @@ impl Report {
             }
             y += LANE;
         }
+        // The smallest fix that held: its dated operations on a lane of their own, linked to
+        // the Fixes section.
+        let held: Vec<&super::Fix> = self.fixes.iter().filter(|f| f.held()).collect();
+        if let Some(best) = held.first() {
+            lane_label(&mut svg, y, "fix 1 (held): its operations", "fix");
+            svg.push_str(r#"<g class="fix-lane">"#);
+            let mut label = Vec::new();
+            for op in &best.operations {
+                match op {
+                    super::Operation::Rotate { at, procedure } => {
+                        let x = axis.x(*at);
+                        let _ = write!(
+                            svg,
+                            r##"<a href="#fix-1"><path class="fix-op" d="M{x:.1},{:.1} l6,8 l-12,0 z"><title>fix 1: the {procedure} rotation starts {}</title></path></a>"##,
+                            y + LANE / 2.0 - 4.0,
+                            rfc3339(*at)
+                        );
+                    }
+                    super::Operation::RestartEvery(every) => label.push(format!(
+                        "restart every {}",
+                        crate::duration::GoDuration(*every)
+                    )),
+                    super::Operation::RotateAuto { restart_every, .. } => label.push(format!(
+                        "unattended rotation, restarts every {}",
+                        crate::duration::GoDuration(*restart_every)
+                    )),
+                }
+            }
+            if best.operations.is_empty() {
+                label.push("field changes only".into());
+            }
+            if !label.is_empty() {
+                let _ = write!(
+                    svg,
+                    r#"<text class="in" x="{:.1}" y="{:.1}">{}</text>"#,
+                    LABEL + 4.0,
+                    y + LANE / 2.0 + 4.0,
+                    esc(&label.join("; "))
+                );
+            }
+            svg.push_str("</g>");
+            y += LANE;
+        }
         let bottom = y;
         // The time axis.
         let mut axis_svg = String::new();
@@ -277,6 +320,55 @@ impl Report {
         } else {
             format!("<h2>Causes</h2><ol>{cause_list}</ol>\n")
         };
+        // The fixes: those that held, the smallest first, each with what it changes and does;
+        // when none held, why.
+        let mut fix_list = String::new();
+        for (i, f) in held.iter().enumerate() {
+            let mut what: Vec<String> = f
+                .fields
+                .iter()
+                .map(|c| format!("set {} of {} to {}", c.field, c.certificate, c.value))
+                .collect();
+            what.extend(f.operations.iter().map(|o| match o {
+                super::Operation::Rotate { at, procedure } => {
+                    format!("the {procedure} rotation, starting {}", rfc3339(*at))
+                }
+                super::Operation::RestartEvery(e) => format!(
+                    "restart every pod every {}",
+                    crate::duration::GoDuration(*e)
+                ),
+                super::Operation::RotateAuto {
+                    restart_every,
+                    windows,
+                } => format!(
+                    "rotate unattended ({windows} windows), every pod restarting every {}",
+                    crate::duration::GoDuration(*restart_every)
+                ),
+            }));
+            let _ = write!(
+                fix_list,
+                r#"<li id="fix-{}"><b>{}</b><ul>{}</ul></li>"#,
+                i + 1,
+                esc(&f.change),
+                what.iter()
+                    .map(|w| format!("<li>{}</li>", esc(w)))
+                    .collect::<String>()
+            );
+        }
+        let fixes_section = if !fix_list.is_empty() {
+            format!("<h2>Fixes that held (smallest first)</h2><ol>{fix_list}</ol>\n")
+        } else if run.first_break.is_some() && !self.search.why_none.is_empty() {
+            format!(
+                "<h2>No fix held</h2><ul>{}</ul>\n",
+                self.search
+                    .why_none
+                    .iter()
+                    .map(|w| format!("<li>{}</li>", esc(w)))
+                    .collect::<String>()
+            )
+        } else {
+            String::new()
+        };
         format!(
             r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -292,6 +384,7 @@ text.in{{fill:#000;font-size:11px}}
 rect.event{{fill:#444}} rect.event.bad{{fill:#d35400;stroke:#000;stroke-width:1}}
 circle.cause{{fill:#fff;stroke:#b00000;stroke-width:2}} text.cause-n{{font-size:9px;text-anchor:middle;fill:#b00000}}
 rect.w-prop{{fill:#9ecae1}} rect.w-drain{{fill:#4292c6}} rect.w-slack{{fill:#deebf7;stroke:#4292c6;stroke-width:.5}} text.tolerance{{font-size:11px;fill:#08519c}}
+path.fix-op{{fill:#1a7f37}}
 line.break{{stroke:#c00000;stroke-width:3;stroke-dasharray:8 3}} text.break-label{{fill:#c00000;font-weight:700}}
 pre{{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}} li{{margin:2px 0}}
 </style></head><body>
@@ -300,7 +393,7 @@ pre{{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}} li{{margin:
 <svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="certificate timeline">
 {axis_svg}{svg}{brk}
 </svg>
-{causes_section}<h2>Report</h2><pre>{text}</pre>
+{causes_section}{fixes_section}<h2>Report</h2><pre>{text}</pre>
 </body></html>
 "#,
             title = esc(title),

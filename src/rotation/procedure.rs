@@ -47,6 +47,16 @@ pub enum Procedure {
     FiveStep,
 }
 
+/// `seven-step` or `five-step`, as the command line and `operations.yaml` name them.
+impl std::fmt::Display for Procedure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::SevenStep => "seven-step",
+            Self::FiveStep => "five-step",
+        })
+    }
+}
+
 impl Procedure {
     /// The steps, in order.
     ///
