@@ -172,6 +172,12 @@ enum Knob {
 }
 
 impl Knob {
+    /// Whether its re-run tends to be long (a rotation's, which usually holds and so runs the
+    /// whole horizon): such runs start first, so the others fill the threads beside them.
+    fn long(self) -> bool {
+        matches!(self, Self::Auto | Self::SevenStep | Self::AnchorKey)
+    }
+
     /// Whether `self` and `other` can be applied together.
     fn combines_with(self, other: Self) -> bool {
         use Knob::*;
@@ -547,7 +553,7 @@ pub fn fix_search<R: CryptoRngCore>(
         singles.truncate(for_candidates);
     }
     search.runs += singles.len();
-    let breaks = first_breaks(singles.iter().map(|c| &c.cfg))?;
+    let breaks = first_breaks(singles.iter().map(|c| (&c.cfg, c.knob.long())))?;
     for (c, b) in singles.into_iter().zip(breaks) {
         tried.push(entry(c, None, b));
     }
@@ -573,7 +579,7 @@ pub fn fix_search<R: CryptoRngCore>(
             pairs.truncate(room);
         }
         search.runs += pairs.len();
-        let breaks = first_breaks(pairs.iter().map(|(_, c)| &c.cfg))?;
+        let breaks = first_breaks(pairs.iter().map(|(_, c)| (&c.cfg, c.knob.long())))?;
         for ((first, s), b) in pairs.into_iter().zip(breaks) {
             tried.push(entry(s, Some(&first), b));
         }
@@ -618,16 +624,20 @@ pub fn fix_search<R: CryptoRngCore>(
     Ok((out, search))
 }
 
-/// Each configuration's first break, the simulations run side by side on up to
-/// [`std::thread::available_parallelism`] threads (at most 4), in input order. Each thread
+/// Each configuration's first break, in input order, the simulations run side by side on up
+/// to [`std::thread::available_parallelism`] threads (at most 4), those marked long (a
+/// rotation's, which tend to hold and so run the whole horizon) started first. Each thread
 /// issues its keys from the operating system's generator: a run's outcome never depends on
 /// its keys (the same input gives the same report whatever the keys).
 fn first_breaks<'a>(
-    cfgs: impl Iterator<Item = &'a Config>,
+    cfgs: impl Iterator<Item = (&'a Config, bool)>,
 ) -> Result<Vec<Option<(OffsetDateTime, i64)>>, Error> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let cfgs: Vec<&Config> = cfgs.collect();
+    let (cfgs, long): (Vec<&Config>, Vec<bool>) = cfgs.unzip();
+    // The order runs start in: long ones first, else as given.
+    let mut order: Vec<usize> = (0..cfgs.len()).collect();
+    order.sort_by_key(|&i| !long[i]);
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .clamp(1, 4)
@@ -639,7 +649,9 @@ fn first_breaks<'a>(
         for _ in 0..threads {
             scope.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
                     let Some(c) = cfgs.get(i) else { break };
                     let r = simulate(c, &mut rand_core::OsRng)
                         .map(|run| run.first_break.map(|b| (b.at, b.day)));
