@@ -92,10 +92,18 @@ fn an_anchor_issued_by_venafi_for_720h() {
 }
 
 /// A ten-year root over a 30-day intermediate anchor (renewBefore 360h): the intermediate
-/// re-keys on day 15.
+/// re-keys on day 15. The root in the trust roots holds (written as the Bundle document with
+/// its source changed), as do a longer intermediate and unattended rotation.
 #[test]
 fn a_three_tier_chain_whose_intermediate_anchor_lives_30_days() {
     let fixes = fixed_from_the_files("three-tier-30d.yaml", 16);
+    // The smallest: the Bundle sources the ten-year root instead (one object, nothing
+    // recurring).
+    assert!(
+        fixes[0]
+            .contains("the Bundle linkerd-identity-trust-roots sources linkerd-root-ca (the root"),
+        "{fixes:?}"
+    );
     assert!(
         fixes
             .iter()

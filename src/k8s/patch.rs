@@ -154,8 +154,12 @@ pub fn patch_fix<R: CryptoRngCore>(
         let o = objects
             .objects
             .iter()
-            .find(|o| {
-                matches!(o.resource, Resource::Certificate(_)) && o.at.key() == change.certificate
+            .find(|o| match o.resource {
+                Resource::Certificate(_) => {
+                    !change.is_bundle_field() && o.at.key() == change.certificate
+                }
+                Resource::Bundle(_) => change.is_bundle_field() && o.at.name == change.certificate,
+                _ => false,
             })
             .ok_or_else(|| PatchError::NotInYaml(change.certificate.clone()))?;
         let file = texts
@@ -166,14 +170,25 @@ pub fn patch_fix<R: CryptoRngCore>(
         let d = o.at.document - 1;
         let doc = docs
             .get(d)
-            .filter(|doc| is_document_of(doc, &o.at.name))
+            .filter(|doc| is_document_of(doc, &o.at.kind, &o.at.name))
             .ok_or_else(|| PatchError::NotInYaml(change.certificate.clone()))?;
         docs[d] = set_field(doc, change)
             .ok_or_else(|| PatchError::NotInYaml(change.certificate.clone()))?;
         if !changed.contains(&(file, d)) {
             changed.push((file, d));
         }
-        kubectl.push(kubectl_line(change, o.at.namespace.as_deref()));
+        kubectl.push(if change.is_bundle_field() {
+            // A list item: a merge patch would replace the whole list; apply the written
+            // document instead (the path is relative to the fix's directory).
+            shell_line(&[
+                "kubectl",
+                "apply",
+                "-f",
+                &fix_relative_path(&o.at.file).to_string_lossy(),
+            ])
+        } else {
+            kubectl_line(change, o.at.namespace.as_deref())
+        });
     }
     // Unattended rotation: its manifests, in the cluster's names, join the inputs as one more
     // written file (applied over the others, the later object replacing, as kubectl apply).
@@ -328,8 +343,8 @@ fn join_documents(docs: &[String]) -> String {
 }
 
 /// Whether `doc` is the YAML text of the Certificate `name` (block style, as people write it).
-fn is_document_of(doc: &str, name: &str) -> bool {
-    doc.lines().any(|l| l.trim_end() == "kind: Certificate")
+fn is_document_of(doc: &str, kind: &str, name: &str) -> bool {
+    doc.lines().any(|l| l.trim_end() == format!("kind: {kind}"))
         && doc.lines().any(|l| l.trim() == format!("name: {name}"))
 }
 
@@ -380,6 +395,25 @@ fn set_field(doc: &str, change: &FieldChange) -> Option<String> {
                 lines.insert(after + 1, format!("{pad}duration: {}", change.value));
             }
         },
+        "spec.sources.secret.name" => {
+            // The source item naming the Secret this replaces: a `name:` line under a
+            // `secret:` key inside spec.sources, its value plain or quoted.
+            let old = change.replaces.as_deref()?;
+            let unquote = |v: &str| v.trim().trim_matches('"').trim_matches('\'').to_owned();
+            let i = (spec + 1..end).find(|&i| {
+                let l = lines[i].trim_start().trim_start_matches("- ");
+                l.strip_prefix("name:").is_some_and(|v| unquote(v) == old)
+                    && lines[..i]
+                        .iter()
+                        .rev()
+                        .find(|p| indent(p) < indent(&lines[i]))
+                        .is_some_and(|p| {
+                            p.trim_start().trim_start_matches("- ").trim_end() == "secret:"
+                        })
+            })?;
+            let at = lines[i].find("name:")?;
+            lines[i] = format!("{}name: {}", &lines[i][..at], change.value);
+        }
         "spec.privateKey.rotationPolicy" => {
             match find(&lines, "privateKey:", child, spec + 1, end) {
                 Some(pk) => {
@@ -559,6 +593,7 @@ mod tests {
             certificate: "cert-manager/a".into(),
             field,
             value: value.into(),
+            replaces: None,
         }
     }
 
@@ -623,6 +658,32 @@ spec:
         );
         assert!(r0.start_line < r.start_line);
         assert_eq!(replacement("f.yaml", &text, 0, &lead), None);
+    }
+
+    #[test]
+    fn a_bundle_source_is_renamed_where_it_names_the_secret_only() {
+        let bundle = "kind: Bundle\nmetadata:\n  name: roots\nspec:\n  sources:\n  - configMap:\n      name: \"anchor\"\n  - secret:\n      name: \"anchor\"\n      key: tls.crt\n  target:\n    configMap:\n      key: ca-bundle.crt\n";
+        let change = FieldChange {
+            certificate: "roots".into(),
+            field: "spec.sources.secret.name",
+            value: "root".into(),
+            replaces: Some("anchor".into()),
+        };
+        let out = set_field(bundle, &change).unwrap();
+        // The ConfigMap source of the same name is left alone; the Secret source renamed.
+        assert!(
+            out.contains("  - configMap:\n      name: \"anchor\"\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("  - secret:\n      name: root\n      key: tls.crt\n"),
+            "{out}"
+        );
+        let none = FieldChange {
+            replaces: Some("other".into()),
+            ..change
+        };
+        assert_eq!(set_field(bundle, &none), None);
     }
 
     #[test]

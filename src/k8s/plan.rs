@@ -89,6 +89,7 @@ impl Cluster {
                             _ => f.name.clone(),
                         };
                         CaNode::new(name, f.kind, f.spec.clone())
+                            .with_secret(f.secret.as_ref().map(ToString::to_string))
                     })
                     .collect(),
             )

@@ -70,12 +70,23 @@ impl Fix {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FieldChange {
-    /// The Certificate, `namespace/name` (as [`Names::anchor`](super::Names::anchor)).
+    /// The Certificate, `namespace/name` (as [`Names::anchor`](super::Names::anchor)); for
+    /// a field of the trust-manager Bundle (`spec.sources.secret.name`), the Bundle's name.
     pub certificate: String,
-    /// The field (`spec.renewBefore`, `spec.duration`, `spec.privateKey.rotationPolicy`).
+    /// The field (`spec.renewBefore`, `spec.duration`, `spec.privateKey.rotationPolicy`,
+    /// `spec.sources.secret.name`).
     pub field: &'static str,
-    /// Its new value, as written in YAML (`1440h0m0s`, `Never`).
+    /// Its new value, as written in YAML (`1440h0m0s`, `Never`, a Secret's name).
     pub value: String,
+    /// The value it replaces, for an item of a list (the Bundle source naming this Secret).
+    pub replaces: Option<String>,
+}
+
+impl FieldChange {
+    /// Whether it is a field of the trust-manager Bundle rather than of a Certificate.
+    pub fn is_bundle_field(&self) -> bool {
+        self.field.starts_with("spec.sources")
+    }
 }
 
 /// What a fix needs done that no manifest field says.
@@ -162,6 +173,7 @@ impl FixSearch {
 /// Which knob a candidate turns: two candidates combine only when their knobs do not clash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Knob {
+    RootsHoldRoot,
     IssuerRenewal,
     AnchorDuration,
     AnchorRenewBefore,
@@ -215,6 +227,7 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
         certificate: certificate.to_owned(),
         field,
         value,
+        replaces: None,
     };
     let names = &cfg.names;
     let d = cfg.anchor.get_duration();
@@ -231,6 +244,44 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
             .last()
             .filter(|n| n.kind == CaKind::External)
     };
+    // A three-tier chain whose trust roots hold the intermediate (Linkerd's anchor): each of
+    // its re-keys changes what proxies must trust. The root above it, in the trust roots
+    // instead, does not change when the intermediate does (its Secret must be where the
+    // Bundle reads its sources: beside the anchor's).
+    let trust_namespace = names.anchor_secret.split_once('/').map(|(ns, _)| ns);
+    if cfg.topology.roots.kind == crate::sim::RootsKind::TrustManager
+        && cfg.topology.roots.holds == crate::sim::Held::Signer
+        && let Some((i, root, secret)) = cfg
+            .topology
+            .above
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.kind != CaKind::External)
+            .find_map(|(i, n)| {
+                let s = n.secret.as_deref()?;
+                let (ns, name) = s.split_once('/')?;
+                (Some(ns) == trust_namespace).then_some((i, n, name))
+            })
+        && let Some((_, anchor_secret)) = names.anchor_secret.split_once('/')
+    {
+        let mut c = cfg.clone();
+        c.topology.roots.holds = crate::sim::Held::Above(i);
+        out.push(Candidate {
+            knob: Knob::RootsHoldRoot,
+            change: format!(
+                "the Bundle {} sources {} (the root, {}) instead of {} (the intermediate anchor): the intermediate's re-keys then change nothing proxies trust (the identity issuer's Secret carries the intermediate in its chain)",
+                names.bundle, secret, root.name, anchor_secret
+            ),
+            fields: vec![FieldChange {
+                certificate: names.bundle.clone(),
+                field: "spec.sources.secret.name",
+                value: secret.to_owned(),
+                replaces: Some(anchor_secret.to_owned()),
+            }],
+            operations: vec![],
+            cfg: c,
+        });
+    }
     // The identity issuer renews too late to cover a leaf (`issuer-lifetime-too-short`):
     // leaves issued before its renewal are cut short at its notAfter.
     if cfg.topology.issuer.is_managed()
@@ -423,6 +474,7 @@ fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), Error> {
             certificate: cfg.names.anchor.clone(),
             field: "spec.renewBefore",
             value: GoDuration(intended).to_string(),
+            replaces: None,
         }],
         operations: vec![Operation::Rotate {
             at,
@@ -437,7 +489,13 @@ fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), Error> {
 fn objects(cfg: &Config, fields: &[FieldChange], operations: &[Operation]) -> Vec<String> {
     let mut out: Vec<String> = fields
         .iter()
-        .map(|f| format!("Certificate {}", f.certificate))
+        .map(|f| {
+            if f.is_bundle_field() {
+                format!("Bundle {}", f.certificate)
+            } else {
+                format!("Certificate {}", f.certificate)
+            }
+        })
         .collect();
     let n = &cfg.names;
     for op in operations {
@@ -648,10 +706,7 @@ fn first_breaks<'a>(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                loop {
-                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                        break;
-                    };
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let Some(c) = cfgs.get(i) else { break };
                     let r = simulate(c, &mut rand_core::OsRng)
                         .map(|run| run.first_break.map(|b| (b.at, b.day)));

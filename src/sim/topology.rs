@@ -40,6 +40,9 @@ pub struct CaNode {
     pub kind: CaKind,
     /// What cert-manager issues for it (managed), or what its stand-in is made from.
     pub spec: CertSpec,
+    /// Its Secret, `namespace/name`, where the inputs name one (a fix can point the trust
+    /// roots at it).
+    pub secret: Option<String>,
 }
 
 impl CaNode {
@@ -49,7 +52,14 @@ impl CaNode {
             name: name.into(),
             kind,
             spec,
+            secret: None,
         }
+    }
+
+    /// Names its Secret (`namespace/name`).
+    pub fn with_secret(mut self, secret: Option<String>) -> Self {
+        self.secret = secret;
+        self
     }
 }
 
