@@ -6,25 +6,16 @@
 
 mod support;
 
-use support::example;
+use support::{example, re_checks};
 
-use certcycle::k8s::{read_operations, shell_words};
+use certcycle::k8s::read_operations;
 use certcycle::mesh::Procedure;
 use certcycle::plan::Operation;
 use time::macros::datetime;
 
-/// The plan arguments of the `fix-out: re-check:` line in `text` (after `--`).
+/// The plan arguments of the first `fix-out: re-check:` line in `text` (after `--`).
 fn re_check_args(text: &str) -> Vec<String> {
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("fix-out: re-check: "))
-        .expect("a re-check line");
-    let words = shell_words(line).expect("one shell line");
-    let at = words
-        .iter()
-        .position(|w| w == "--")
-        .expect("cargo run ... --");
-    words[at + 1..].to_vec()
+    re_checks(text).into_iter().next().expect("a re-check line")
 }
 
 /// The seed: its fix (renewBefore 1440h and the seven steps on 2026-10-25) is written with

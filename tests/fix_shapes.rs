@@ -7,23 +7,10 @@
 
 mod support;
 
-use certcycle::k8s::shell_words;
 use certcycle::{Ca, CertSpec, PrivateKey};
 use std::path::Path;
-use support::{T0, example, rng, secret};
+use support::{T0, example, re_checks, rng, secret};
 use time::Duration;
-
-/// Every `fix-out: re-check:` line of `text`, as the plan arguments after `--`.
-fn re_checks(text: &str) -> Vec<Vec<String>> {
-    text.lines()
-        .filter_map(|l| l.strip_prefix("fix-out: re-check: "))
-        .map(|line| {
-            let words = shell_words(line).expect("one shell line");
-            let at = words.iter().position(|w| w == "--").expect("cargo run --");
-            words[at + 1..].to_vec()
-        })
-        .collect()
-}
 
 /// Plans `file` from 2026-01-01 over 400 days with `--fix-out`; asserts it breaks on
 /// `break_day`, that a fix held, and that every fix written re-checks from the files (exit 0,

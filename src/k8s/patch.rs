@@ -403,9 +403,12 @@ fn set_field(doc: &str, change: &FieldChange) -> Option<String> {
             let i = (spec + 1..end).find(|&i| {
                 let l = lines[i].trim_start().trim_start_matches("- ");
                 l.strip_prefix("name:").is_some_and(|v| unquote(v) == old)
+                    // Its parent within a few lines (a source item has few keys): the cost
+                    // stays linear in the document, whatever it holds.
                     && lines[..i]
                         .iter()
                         .rev()
+                        .take(16)
                         .find(|p| indent(p) < indent(&lines[i]))
                         .is_some_and(|p| {
                             p.trim_start().trim_start_matches("- ").trim_end() == "secret:"

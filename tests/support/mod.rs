@@ -30,6 +30,19 @@ pub(crate) fn example(name: &str) -> Command {
     c
 }
 
+/// Every `fix-out: re-check:` line of `plan`'s output `text`, as the plan arguments after
+/// `--` (split as `sh` would).
+pub(crate) fn re_checks(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("fix-out: re-check: "))
+        .map(|line| {
+            let words = certcycle::k8s::shell_words(line).expect("one shell line");
+            let at = words.iter().position(|w| w == "--").expect("cargo run --");
+            words[at + 1..].to_vec()
+        })
+        .collect()
+}
+
 /// The fixed test clock.
 pub(crate) const T0: OffsetDateTime = datetime!(2026-01-01 00:00:00 UTC);
 
