@@ -2,6 +2,8 @@
 //! tried alone and then in compatible pairs, every one re-simulated over the same horizon
 //! under one budget ([`MAX_FIX_RUNS`]); the fixes that held come first, smallest first.
 
+mod parallel;
+
 use super::{Config, issuer_renewal_before, simulate};
 use crate::display::rfc3339;
 use crate::duration::GoDuration;
@@ -10,6 +12,7 @@ use crate::presets::linkerd;
 use crate::rotation::{Procedure, WindowPolicy};
 use crate::sim::CaKind;
 use crate::spec::RotationPolicy;
+use parallel::first_breaks;
 use rand_core::CryptoRngCore;
 use time::{Duration, OffsetDateTime};
 
@@ -190,7 +193,9 @@ impl Knob {
         matches!(self, Self::Auto | Self::SevenStep | Self::AnchorKey)
     }
 
-    /// Whether `self` and `other` can be applied together.
+    /// Whether `self` and `other` can be applied together: never two that set the same
+    /// field (the anchor's renewBefore), nor two rotations, nor restarts beside the unattended
+    /// rotation's own.
     fn combines_with(self, other: Self) -> bool {
         use Knob::*;
         let clash = |a, b| (self == a && other == b) || (self == b && other == a);
@@ -199,6 +204,8 @@ impl Knob {
             && !clash(AnchorRenewBefore, SevenStep)
             && !clash(AnchorRenewBefore, Auto)
             && !clash(AnchorDuration, AnchorRenewBefore)
+            && !clash(AnchorDuration, SevenStep)
+            && !clash(AnchorDuration, Auto)
             && !clash(SevenStep, Auto)
             // The unattended rotation restarts on its own cadence.
             && !clash(Restarts, Auto)
@@ -682,52 +689,6 @@ pub fn fix_search<R: CryptoRngCore>(
     Ok((out, search))
 }
 
-/// Each configuration's first break, in input order, the simulations run side by side on up
-/// to [`std::thread::available_parallelism`] threads (at most 4), those marked long (a
-/// rotation's, which tend to hold and so run the whole horizon) started first. Each thread
-/// issues its keys from the operating system's generator: a run's outcome never depends on
-/// its keys (the same input gives the same report whatever the keys).
-fn first_breaks<'a>(
-    cfgs: impl Iterator<Item = (&'a Config, bool)>,
-) -> Result<Vec<Option<(OffsetDateTime, i64)>>, Error> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let (cfgs, long): (Vec<&Config>, Vec<bool>) = cfgs.unzip();
-    // The order runs start in: long ones first, else as given.
-    let mut order: Vec<usize> = (0..cfgs.len()).collect();
-    order.sort_by_key(|&i| !long[i]);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, 4)
-        .min(cfgs.len().max(1));
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Option<(OffsetDateTime, i64)>, Error>>>> =
-        Mutex::new(vec![None; cfgs.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let Some(c) = cfgs.get(i) else { break };
-                    let r = simulate(c, &mut rand_core::OsRng)
-                        .map(|run| run.first_break.map(|b| (b.at, b.day)));
-                    if let Ok(mut all) = results.lock() {
-                        all[i] = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    // A result is missing only if its thread panicked, which `scope` re-raises here; even so,
-    // a missing one counts as a break at the start, never as a fix that held.
-    let results = results.into_inner().unwrap_or_default();
-    (0..cfgs.len())
-        .map(|i| match results.get(i) {
-            Some(Some(r)) => r.clone(),
-            _ => Ok(Some((cfgs[i].start, 0))),
-        })
-        .collect()
-}
-
 /// Why no change within the inputs can hold, by what makes the anchor and the issuer, with
 /// what would.
 fn why_none(cfg: &Config) -> Vec<String> {
@@ -772,4 +733,38 @@ fn why_none(cfg: &Config) -> Vec<String> {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Knob::{self, *};
+
+    #[test]
+    fn knobs_that_set_the_same_field_or_both_rotate_never_pair() {
+        let all = [
+            RootsHoldRoot,
+            IssuerRenewal,
+            AnchorDuration,
+            AnchorRenewBefore,
+            AnchorKey,
+            Restarts,
+            SevenStep,
+            Auto,
+        ];
+        for a in all {
+            for b in all {
+                assert_eq!(a.combines_with(b), b.combines_with(a), "{a:?} {b:?}");
+            }
+            assert!(!a.combines_with(a));
+        }
+        // Each of these sets the anchor's renewBefore.
+        let renew: [Knob; 4] = [AnchorDuration, AnchorRenewBefore, SevenStep, Auto];
+        for a in renew {
+            for b in renew {
+                assert!(!a.combines_with(b), "{a:?} {b:?}");
+            }
+        }
+        assert!(!Restarts.combines_with(Auto));
+        assert!(IssuerRenewal.combines_with(SevenStep) && AnchorKey.combines_with(SevenStep));
+    }
 }
