@@ -52,8 +52,8 @@ mod timeline;
 pub use auto::auto_json;
 pub use auto::{Rotation, auto_lines, dated_actions, rotations};
 pub use fixes::{
-    FieldChange, Fix, FixSearch, MAX_FIX_RUNS, Operation, SEARCH_WORKLOADS, auto_schedule,
-    fix_search, fixes,
+    FieldChange, Fix, FixSearch, MAX_FIX_RUNS, MAX_PLANNED_ROTATIONS, Operation, SEARCH_WORKLOADS,
+    auto_schedule, fix_search, fixes,
 };
 pub use timeline::{TimelineView, timeline_lines};
 

@@ -50,6 +50,24 @@ pub fn shell_line<S: AsRef<str>>(words: &[S]) -> String {
         .join(" ")
 }
 
+/// The command that copies Secret `from`'s `tls.crt` into Secret `to` (created, or replaced
+/// with `kubectl apply`), each `namespace/name` (a bare name is in `default`): the seed's
+/// copy of the anchor into the previous-anchor Secret a Bundle's second source reads.
+pub(crate) fn copy_tls_crt(from: &str, to: &str) -> String {
+    let split = |key: &str| -> (String, String) {
+        match key.split_once('/') {
+            Some((ns, n)) => (ns.to_owned(), n.to_owned()),
+            None => ("default".to_owned(), key.to_owned()),
+        }
+    };
+    let ((fns, f), (tns, t)) = (split(from), split(to));
+    format!(
+        "{} --from-file=tls.crt=<({} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d) --dry-run=client -o yaml | kubectl apply -f -",
+        shell_line(&["kubectl", "-n", &tns, "create", "secret", "generic", &t]),
+        shell_line(&["kubectl", "-n", &fns, "get", "secret", &f]),
+    )
+}
+
 /// The words of a line written by [`shell_line`] (single quotes and `'\''` only): `None` for
 /// anything else. For tests and the fuzz target that check a line reads back as its words.
 pub fn shell_words(line: &str) -> Option<Vec<String>> {
@@ -93,6 +111,16 @@ pub fn shell_words(line: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_copy_reads_one_secret_and_applies_the_other() {
+        assert_eq!(
+            copy_tls_crt("cert-manager/anchor", "prev"),
+            "kubectl -n default create secret generic prev --from-file=tls.crt=<(kubectl -n cert-manager get secret anchor -o jsonpath='{.data.tls\\.crt}' | base64 -d) --dry-run=client -o yaml | kubectl apply -f -"
+        );
+        // A hostile name stays one word.
+        assert!(copy_tls_crt("ns/a;rm -rf /", "b").contains("'a;rm -rf /'"));
+    }
 
     #[test]
     fn quoted_words_read_back() {

@@ -16,6 +16,11 @@ use time::Duration;
 /// `break_day`, that a fix held, and that every fix written re-checks from the files (exit 0,
 /// no break within 400d). Returns the printed `fix:` lines.
 fn fixed_from_the_files(file: &str, break_day: i64) -> Vec<String> {
+    fixed_and_re_checked(file, break_day).0
+}
+
+/// [`fixed_from_the_files`], with each re-check's output, in the fixes' order.
+fn fixed_and_re_checked(file: &str, break_day: i64) -> (Vec<String>, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fixes");
     let run = example("plan")
@@ -47,16 +52,18 @@ fn fixed_from_the_files(file: &str, break_day: i64) -> Vec<String> {
     );
     let checks = re_checks(&text);
     assert_eq!(checks.len(), fixes.len(), "one re-check per fix: {text}");
+    let mut outputs = Vec::new();
     for args in checks {
         let again = example("plan").args(&args).output().unwrap();
-        let again_text = String::from_utf8_lossy(&again.stdout);
+        let again_text = String::from_utf8_lossy(&again.stdout).into_owned();
         assert_eq!(again.status.code(), Some(0), "{args:?}: {again_text}");
         assert!(
             again_text.contains("verdict: no break within 400d"),
             "{again_text}"
         );
+        outputs.push(again_text);
     }
-    fixes
+    (fixes, outputs)
 }
 
 /// A 720h anchor issued by Venafi TPP, one Bundle source: it re-keys on day 20. Lengthening
@@ -99,16 +106,52 @@ fn a_three_tier_chain_whose_intermediate_anchor_lives_30_days() {
     );
 }
 
-/// A one-year root over a 48h identity issuer renewing only 16h ahead: the root re-keys on
-/// day 243 (two thirds of its life). The seven-step rotation alone breaks here (the one-source
-/// Bundle drops the old anchor at step 1), and so does the issuer's renewBefore alone; the
-/// unattended rotation holds.
+/// A one-year root over a 48h identity issuer renewing only 16h ahead, one Bundle source: the
+/// root re-keys on day 243 (two thirds of its life). No single change holds: the seven-step
+/// rotation alone breaks (the one-source Bundle drops the old anchor at step 1), and so do
+/// `rotationPolicy: Never` alone (the loaded anchor certificate still expires) and restarts
+/// alone (the re-key's new issuer is refused until they come). The smallest fix is a pair:
+/// the key kept, with daily restarts to load the renewed certificate. The previous-anchor
+/// source with the seven-step rotation holds too, re-checked from the files (the Bundle
+/// written with its second source).
 #[test]
 fn a_one_year_root_over_an_issuer_renewing_16h_ahead() {
     let fixes = fixed_from_the_files("one-year-root-16h.yaml", 244);
     assert!(
-        fixes[0].contains("rotate the anchor unattended"),
+        fixes[0].starts_with(
+            "fix: privateKey.rotationPolicy: Never on cert-manager/linkerd-trust-anchor"
+        ) && fixes[0].contains("; and restart the control plane and every workload every 24h0m0s"),
         "{fixes:?}"
+    );
+    assert!(
+        fixes.iter().any(|f| f.starts_with("fix: a second source in the Bundle linkerd-identity-trust-roots: the Secret cert-manager/linkerd-previous-anchor")
+            && f.contains("; and renewBefore: 1440h0m0s on cert-manager/linkerd-trust-anchor, and the seven-step rotation started at")),
+        "{fixes:?}"
+    );
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.contains("rotate the anchor unattended")),
+        "{fixes:?}"
+    );
+}
+
+/// cert-manager's default 90-day anchor behind the seed's two-source Bundle: it re-keys on
+/// day 60. Besides a longer anchor, the seven-step rotation holds when it runs once each
+/// anchor lifetime (seven times in 400 days), and `operations.yaml` replays all seven.
+#[test]
+fn a_90_day_anchor_rotated_by_the_procedure_each_lifetime() {
+    let (fixes, outputs) = fixed_and_re_checked("ninety-day-two-source.yaml", 61);
+    let i = fixes
+        .iter()
+        .position(|f| f.contains("and the seven-step rotation 7 times, every 1272h0m0s or so"))
+        .unwrap_or_else(|| panic!("{fixes:?}"));
+    // The re-check from the files ran all seven rotations (step 1 of each on the timeline).
+    assert_eq!(
+        outputs[i].matches("step 1: renew the trust anchor").count(),
+        7,
+        "{}",
+        outputs[i]
     );
 }
 

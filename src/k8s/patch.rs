@@ -177,6 +177,13 @@ pub fn patch_fix<R: CryptoRngCore>(
         if !changed.contains(&(file, d)) {
             changed.push((file, d));
         }
+        if change.field == "spec.sources" {
+            // The new source's Secret first: a copy of the anchor, made before the Bundle reads it.
+            kubectl.push(crate::shell::copy_tls_crt(
+                &cfg.names.anchor_secret,
+                &cfg.names.previous,
+            ));
+        }
         kubectl.push(if change.is_bundle_field() {
             // A list item: a merge patch would replace the whole list; apply the written
             // document instead (the path is relative to the fix's directory).
@@ -228,7 +235,15 @@ pub fn patch_fix<R: CryptoRngCore>(
     again.horizon = cfg.horizon;
     again.workloads = cfg.workloads;
     again.restart_every = cfg.restart_every;
-    again.rotation = cfg.rotation;
+    // A fix that rotates replaces the planned rotations (as its re-run did).
+    if !fix
+        .operations
+        .iter()
+        .any(|o| matches!(o, crate::plan::Operation::Rotate { .. }))
+    {
+        again.rotation = cfg.rotation;
+        again.later_rotations.clone_from(&cfg.later_rotations);
+    }
     again.control_plane.clone_from(&cfg.control_plane);
     // The operations as written to operations.yaml and read back, as `plan --operations`
     // replays them: the re-run checks the files, not the fix in memory.
@@ -417,6 +432,41 @@ fn set_field(doc: &str, change: &FieldChange) -> Option<String> {
             let at = lines[i].find("name:")?;
             lines[i] = format!("{}name: {}", &lines[i][..at], change.value);
         }
+        "spec.sources" => {
+            // One more source item, after the last, written as the first one is indented.
+            let s = find(&lines, "sources:", child, spec + 1, end)?;
+            let items_end = lines[s + 1..]
+                .iter()
+                .position(|l| {
+                    !l.trim().is_empty()
+                        && (indent(l) < child
+                            || (indent(l) == child && !l.trim_start().starts_with("- ")))
+                })
+                .map_or(lines.len(), |p| s + 1 + p);
+            let first = (s + 1..items_end).find(|&i| !lines[i].trim().is_empty())?;
+            if !lines[first].trim_start().starts_with("- ") {
+                return None;
+            }
+            let item = indent(&lines[first]);
+            let sub = lines[first + 1..items_end]
+                .iter()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| indent(l))
+                .filter(|&i| i > item + 2)
+                .unwrap_or(item + 4);
+            let last = (first..items_end)
+                .rev()
+                .find(|&i| !lines[i].trim().is_empty())?;
+            let (pad, sub) = (" ".repeat(item), " ".repeat(sub));
+            lines.splice(
+                last + 1..last + 1,
+                [
+                    format!("{pad}- secret:"),
+                    format!("{sub}name: {}", change.value),
+                    format!("{sub}key: tls.crt"),
+                ],
+            );
+        }
         "spec.privateKey.rotationPolicy" => {
             match find(&lines, "privateKey:", child, spec + 1, end) {
                 Some(pk) => {
@@ -521,14 +571,6 @@ fn operation_steps(op: &Operation, names: &crate::plan::Names) -> Vec<(String, S
         namespace: ins,
         name: inn,
     } = split(&names.issuer);
-    let NamespacedName {
-        namespace: pns,
-        name: pn,
-    } = split(&names.previous);
-    let NamespacedName {
-        namespace: sns,
-        name: sn,
-    } = split(&names.anchor_secret);
     match op {
         Operation::RotateAuto {
             restart_every,
@@ -567,9 +609,8 @@ fn operation_steps(op: &Operation, names: &crate::plan::Names) -> Vec<(String, S
                         "kubectl rollout restart deploy -n NS, for each meshed namespace NS".into()
                     }
                     _ => format!(
-                        "{} --from-file=tls.crt=<({} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d) --dry-run=client -o yaml | kubectl apply -f -{}",
-                        shell_line(&["kubectl", "-n", &pns, "create", "secret", "generic", &pn]),
-                        shell_line(&["kubectl", "-n", &sns, "get", "secret", &sn]),
+                        "{}{}",
+                        crate::shell::copy_tls_crt(&names.anchor_secret, &names.previous),
                         if *step == Step::DropOldAnchorAndRestart {
                             "; then restart the control plane and every meshed namespace"
                         } else {
@@ -687,6 +728,24 @@ spec:
             ..change
         };
         assert_eq!(set_field(bundle, &none), None);
+    }
+
+    #[test]
+    fn a_bundle_source_is_added_after_the_last_as_the_first_is_indented() {
+        let add = change("spec.sources", "linkerd-previous-anchor");
+        let doc = "kind: Bundle\nmetadata:\n  name: roots\nspec:\n  sources:\n    - secret:\n        name: anchor\n        key: tls.crt\n  target:\n    configMap:\n      key: ca-bundle.crt\n";
+        assert_eq!(
+            set_field(doc, &add).unwrap(),
+            "kind: Bundle\nmetadata:\n  name: roots\nspec:\n  sources:\n    - secret:\n        name: anchor\n        key: tls.crt\n    - secret:\n        name: linkerd-previous-anchor\n        key: tls.crt\n  target:\n    configMap:\n      key: ca-bundle.crt\n"
+        );
+        // Items at the key's own indentation, the list last in the document.
+        let flat = "kind: Bundle\nspec:\n  sources:\n  - secret: {name: anchor, key: tls.crt}\n";
+        assert_eq!(
+            set_field(flat, &add).unwrap(),
+            "kind: Bundle\nspec:\n  sources:\n  - secret: {name: anchor, key: tls.crt}\n  - secret:\n      name: linkerd-previous-anchor\n      key: tls.crt\n"
+        );
+        // No sources list: nothing to add to.
+        assert!(set_field("kind: Bundle\nspec:\n  target: {}\n", &add).is_none());
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! under one budget ([`MAX_FIX_RUNS`]); the fixes that held come first, smallest first.
 
 mod parallel;
+mod rotations;
 
-use super::{Config, issuer_renewal_before, simulate};
-use crate::display::rfc3339;
+use super::{Config, simulate};
 use crate::duration::GoDuration;
 use crate::error::Error;
 use crate::presets::linkerd;
@@ -14,6 +14,8 @@ use crate::sim::CaKind;
 use crate::spec::RotationPolicy;
 use parallel::first_breaks;
 use rand_core::CryptoRngCore;
+pub use rotations::MAX_PLANNED_ROTATIONS;
+use rotations::{previous_source, seven_step};
 use time::{Duration, OffsetDateTime};
 
 /// The most re-simulations one fix search runs: single changes, pairs, and the confirmation
@@ -50,12 +52,19 @@ impl Fix {
         self.first_break.is_none()
     }
 
-    /// Whether it needs an operation again and again (routine restarts, an unattended loop):
-    /// a fix without one is preferred.
+    /// Whether it needs an operation again and again (routine restarts, an unattended loop,
+    /// a planned rotation each anchor lifetime): a fix without one is preferred.
     pub fn recurring(&self) -> bool {
-        self.operations
+        let rotations = self
+            .operations
             .iter()
-            .any(|o| matches!(o, Operation::RestartEvery(_) | Operation::RotateAuto { .. }))
+            .filter(|o| matches!(o, Operation::Rotate { .. }))
+            .count();
+        rotations > 1
+            || self
+                .operations
+                .iter()
+                .any(|o| matches!(o, Operation::RestartEvery(_) | Operation::RotateAuto { .. }))
     }
 
     /// The ranking key: fewest objects touched, then no recurring operation, then fewest
@@ -77,7 +86,8 @@ pub struct FieldChange {
     /// a field of the trust-manager Bundle (`spec.sources.secret.name`), the Bundle's name.
     pub certificate: String,
     /// The field (`spec.renewBefore`, `spec.duration`, `spec.privateKey.rotationPolicy`,
-    /// `spec.sources.secret.name`).
+    /// `spec.sources.secret.name`; `spec.sources`: a Secret source item added, named by
+    /// `value`).
     pub field: &'static str,
     /// Its new value, as written in YAML (`1440h0m0s`, `Never`, a Secret's name).
     pub value: String,
@@ -122,7 +132,7 @@ impl Operation {
     pub fn apply(&self, cfg: Config) -> Config {
         match self {
             Self::RestartEvery(every) => cfg.restart_every(Some(*every)),
-            Self::Rotate { at, procedure } => cfg.rotate_at(*at, *procedure),
+            Self::Rotate { at, procedure } => cfg.rotate_again_at(*at, *procedure),
             Self::RotateAuto {
                 restart_every,
                 windows,
@@ -177,6 +187,7 @@ impl FixSearch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Knob {
     RootsHoldRoot,
+    PreviousSource,
     IssuerRenewal,
     AnchorDuration,
     AnchorRenewBefore,
@@ -207,6 +218,9 @@ impl Knob {
             && !clash(AnchorDuration, SevenStep)
             && !clash(AnchorDuration, Auto)
             && !clash(SevenStep, Auto)
+            // Both edit the Bundle's sources; the unattended rotation writes its own.
+            && !clash(PreviousSource, RootsHoldRoot)
+            && !clash(PreviousSource, Auto)
             // The unattended rotation restarts on its own cadence.
             && !clash(Restarts, Auto)
     }
@@ -417,6 +431,7 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
     }
     if managed {
         seven_step(cfg, &mut out)?;
+        previous_source(cfg, &mut out);
     }
     // Unattended rotation (DESIGN §17), for every topology it drives: the anchor re-keys as
     // often as its lifetime needs, each rotation proven for the restart cadence (daily unless
@@ -451,47 +466,6 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
     Ok(out)
 }
 
-/// The seven-step rotation with the intended renewBefore (1440h), started one minute after an
-/// issuer renewal a week before the anchor's automatic renewal.
-fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), Error> {
-    let d = cfg.anchor.get_duration();
-    let intended = linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED;
-    if d <= intended + Duration::days(7) {
-        return Ok(());
-    }
-    let probe = Config {
-        rotation: None,
-        ..cfg
-            .clone()
-            .anchor_spec(cfg.anchor.clone().renew_before(intended))
-    };
-    let auto = Error::add_time(probe.start, d - intended)?;
-    let Some(at) = issuer_renewal_before(&probe, auto - Duration::days(7)) else {
-        return Ok(());
-    };
-    let at = at + Duration::MINUTE;
-    out.push(Candidate {
-        knob: Knob::SevenStep,
-        change: format!(
-            "renewBefore: 1440h0m0s on {}, and the seven-step rotation started at {} (one minute after an issuer renewal, a week before the anchor's automatic renewal: a planned rotation instead of the unplanned re-key)",
-            cfg.names.anchor,
-            rfc3339(at)
-        ),
-        fields: vec![FieldChange {
-            certificate: cfg.names.anchor.clone(),
-            field: "spec.renewBefore",
-            value: GoDuration(intended).to_string(),
-            replaces: None,
-        }],
-        operations: vec![Operation::Rotate {
-            at,
-            procedure: Procedure::SevenStep,
-        }],
-        cfg: probe.rotate_at(at, Procedure::SevenStep),
-    });
-    Ok(())
-}
-
 /// The objects a fix touches, for ranking.
 fn objects(cfg: &Config, fields: &[FieldChange], operations: &[Operation]) -> Vec<String> {
     let mut out: Vec<String> = fields
@@ -505,6 +479,10 @@ fn objects(cfg: &Config, fields: &[FieldChange], operations: &[Operation]) -> Ve
         })
         .collect();
     let n = &cfg.names;
+    // A new Bundle source is a Secret the copy step makes.
+    if fields.iter().any(|f| f.field == "spec.sources") {
+        out.push(format!("Secret {}", n.previous));
+    }
     for op in operations {
         let touched: Vec<String> = match op {
             Operation::RestartEvery(_) => vec!["every pod".into()],
@@ -622,18 +600,39 @@ pub fn fix_search<R: CryptoRngCore>(
     for (c, b) in singles.into_iter().zip(breaks) {
         tried.push(entry(c, None, b));
     }
-    // Pairs, when no single change held: first a field change that did not hold alone, then a
-    // candidate computed on its configuration (a rotation's date moves with the issuer's new
-    // renewals), of a knob that combines with it.
-    if !tried.iter().any(|t| t.0.held()) {
+    // Pairs: first a field change that did not hold alone, then a candidate computed on its
+    // configuration (a rotation's date moves with the issuer's new renewals), of a knob that
+    // combines with it. When a single change held, only the pairs that would rank before it
+    // (fewer objects, or as few and nothing recurring) are worth their re-runs.
+    let best = tried
+        .iter()
+        .filter(|t| t.0.held())
+        .map(|t| t.0.rank())
+        .min();
+    {
         let mut pairs: Vec<(Fix, Candidate)> = Vec::new();
         for (first, c, knob) in &tried {
             let Some(knob) = *knob else { continue };
-            if !first.operations.is_empty() {
+            if !first.operations.is_empty() || first.held() {
                 continue;
             }
             for s in candidates(c)? {
-                if s.knob > knob && knob.combines_with(s.knob) {
+                let rank = || {
+                    let mut fields = first.fields.clone();
+                    fields.extend(s.fields.iter().cloned());
+                    let mut operations = first.operations.clone();
+                    operations.extend(s.operations.iter().cloned());
+                    Fix {
+                        objects: objects(cfg, &fields, &operations),
+                        fields,
+                        operations,
+                        change: String::new(),
+                        first_break: None,
+                        searched_on: None,
+                    }
+                    .rank()
+                };
+                if s.knob > knob && knob.combines_with(s.knob) && best.is_none_or(|b| rank() < b) {
                     pairs.push((first.clone(), s));
                 }
             }
@@ -743,6 +742,7 @@ mod tests {
     fn knobs_that_set_the_same_field_or_both_rotate_never_pair() {
         let all = [
             RootsHoldRoot,
+            PreviousSource,
             IssuerRenewal,
             AnchorDuration,
             AnchorRenewBefore,

@@ -37,6 +37,11 @@ pub struct Config {
     /// A planned anchor rotation: when it starts and by which procedure (steps 5 minutes
     /// apart, each restart step restarting everything it names at once).
     pub rotation: Option<(OffsetDateTime, Procedure)>,
+    /// Further planned rotations after [`rotation`](Self::rotation), each run whole by its
+    /// procedure ([`stop_after`](Self::stop_after) applies to the first only): an anchor that
+    /// lives less than the horizon needs one each lifetime. Set with
+    /// [`Config::rotate_again_at`]; empty by default.
+    pub later_rotations: Vec<(OffsetDateTime, Procedure)>,
     /// Names for messages: the anchor's, issuer's and bundle's objects.
     pub names: Names,
     /// Today's certificates to start from (the Secrets' anchor and issuer, with keys, and
@@ -203,6 +208,7 @@ impl Config {
             workloads: 6,
             restart_every: None,
             rotation: None,
+            later_rotations: Vec::new(),
             names: Names::default(),
             secrets: None,
             control_plane: Vec::new(),
@@ -298,10 +304,40 @@ impl Config {
         self
     }
 
-    /// Plans an anchor rotation.
+    /// Plans an anchor rotation (replacing the first planned one, if any).
     pub fn rotate_at(mut self, at: OffsetDateTime, procedure: Procedure) -> Self {
         self.rotation = Some((at, procedure));
         self
+    }
+
+    /// Plans one more anchor rotation: the first if none is planned yet, else one of the
+    /// [`later_rotations`](Self::later_rotations).
+    ///
+    /// ```
+    /// use certcycle::plan::Config;
+    /// use certcycle::rotation::Procedure;
+    /// use time::{Duration, macros::datetime};
+    /// let t = datetime!(2026-01-01 0:00 UTC);
+    /// let cfg = Config::seed(t)
+    ///     .rotate_again_at(t + Duration::days(50), Procedure::SevenStep)
+    ///     .rotate_again_at(t + Duration::days(100), Procedure::SevenStep);
+    /// assert_eq!(cfg.rotation, Some((t + Duration::days(50), Procedure::SevenStep)));
+    /// assert_eq!(cfg.later_rotations.len(), 1);
+    /// ```
+    pub fn rotate_again_at(mut self, at: OffsetDateTime, procedure: Procedure) -> Self {
+        if self.rotation.is_none() {
+            self.rotation = Some((at, procedure));
+        } else {
+            self.later_rotations.push((at, procedure));
+        }
+        self
+    }
+
+    /// Every planned rotation, in the order planned.
+    pub fn rotations(&self) -> impl Iterator<Item = (OffsetDateTime, Procedure)> + '_ {
+        self.rotation
+            .into_iter()
+            .chain(self.later_rotations.iter().copied())
     }
 
     /// Rotates the anchor unattended by `schedule` (DESIGN §17): the anchor Certificate's

@@ -287,6 +287,9 @@ impl<R: CryptoRngCore> Engine<R> {
         if let Some((at, procedure)) = cfg.rotation {
             self.operator.plan(procedure, at, cfg.stop_after)?;
         }
+        for &(at, procedure) in &cfg.later_rotations {
+            self.operator.plan(procedure, at, None)?;
+        }
         self.auto_install();
         for i in self.proxies.ids() {
             self.csr(i)?;

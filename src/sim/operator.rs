@@ -39,7 +39,8 @@ pub(crate) struct Operator {
 }
 
 impl Operator {
-    /// Plans `procedure` from `at`, five minutes a step, up to step `stop_after`.
+    /// Plans `procedure` from `at`, five minutes a step, up to step `stop_after`, beside what
+    /// is planned already.
     ///
     /// # Errors
     /// A time past year 9999.
@@ -59,7 +60,9 @@ impl Operator {
             });
             t = Error::add_time(t, Duration::minutes(5))?;
         }
-        self.steps.reverse();
+        // Latest first: the next step is last.
+        self.steps
+            .sort_by_key(|s| std::cmp::Reverse((s.at, s.number)));
         Ok(())
     }
 

@@ -1,0 +1,235 @@
+//! The planned-rotation candidates: the anchor's renewBefore set so that its automatic
+//! renewal (an unplanned re-key) never comes first, and the seven-step rotation before each
+//! automatic renewal that falls inside the horizon, as often as the anchor's lifetime needs;
+//! and the previous-anchor Secret as a second Bundle source, which a rotation's step 1 needs
+//! to publish {new, old}.
+
+use super::{Candidate, FieldChange, Knob, Operation};
+use crate::display::rfc3339;
+use crate::duration::GoDuration;
+use crate::error::Error;
+use crate::plan::{Config, issuer_renewal_before};
+use crate::presets::linkerd;
+use crate::rotation::Procedure;
+use time::{Duration, OffsetDateTime};
+
+/// The most rotations one candidate plans over its horizon (an operations document holds
+/// at most 64 operations): an anchor so short that more are needed is left to unattended
+/// rotation.
+pub const MAX_PLANNED_ROTATIONS: usize = 48;
+
+/// When the seven-step procedure re-signs the identity issuer, after its start (step 4, five
+/// minutes a step): the issuer's automatic renewals count from then.
+const RESIGN_AFTER: Duration = Duration::minutes(15);
+
+/// The renewBefore and lead (how long before the automatic renewal a rotation starts) for an
+/// anchor of duration `d`: the intended 1440h a week ahead for an anchor of more than twice
+/// that (120 days), else a third of its life with a quarter of the rest (at most a week) as
+/// lead.
+fn renew_before_and_lead(d: Duration) -> (Duration, Duration) {
+    let intended = linkerd::TRUST_ANCHOR_RENEW_BEFORE_INTENDED;
+    if d > intended * 2 {
+        return (intended, Duration::days(7));
+    }
+    let rb = Duration::hours(d.whole_hours() / 3);
+    let lead: Duration = (d - rb) / 4;
+    (rb, lead.min(Duration::days(7)))
+}
+
+/// The last automatic renewal of an identity issuer renewing every `period` since `phase`,
+/// at or before `before` (none before the first).
+fn issuer_renewal(
+    phase: OffsetDateTime,
+    period: Duration,
+    before: OffsetDateTime,
+) -> Option<OffsetDateTime> {
+    let n = (before - phase).whole_seconds() / period.whole_seconds().max(1);
+    (n >= 1).then(|| phase.checked_add(period * i32::try_from(n).ok()?))?
+}
+
+/// The rotation dates for `probe` (its anchor's renewBefore set, no rotation planned): one a
+/// lead before each automatic anchor renewal inside the horizon, a minute after an identity
+/// issuer renewal (so no renewal falls inside steps 1 to 3), each computed on the last's new
+/// anchor and re-signed issuer. `None` when one cannot be placed (before the present, or
+/// more than [`MAX_PLANNED_ROTATIONS`]).
+fn dates(probe: &Config, lead: Duration) -> Option<Vec<OffsetDateTime>> {
+    let d = probe.anchor.get_duration();
+    let (not_before, not_after) = match &probe.secrets {
+        Some(s) => (
+            s.anchor.certificate().not_before(),
+            s.anchor.certificate().not_after(),
+        ),
+        None => (probe.start, probe.start.checked_add(d)?),
+    };
+    let (renewal, _) = crate::renewal::cert_manager_renewal(&probe.anchor, not_before, not_after);
+    let every = crate::renewal::renews_after(&probe.anchor)?;
+    let period = crate::renewal::renews_after(&probe.issuer)?;
+    if every <= lead || period <= Duration::ZERO {
+        return None;
+    }
+    let end = probe.now().checked_add(probe.horizon)?;
+    let mut out = Vec::new();
+    let mut auto = renewal.renew_at;
+    // The first rotation counts the issuer's renewals as the plan does; later ones from the
+    // re-sign of the rotation before.
+    let mut at = issuer_renewal_before(probe, auto - lead)?;
+    while auto < end {
+        let start = at.checked_add(Duration::MINUTE)?;
+        if start < probe.now() || out.len() == MAX_PLANNED_ROTATIONS {
+            return None;
+        }
+        out.push(start);
+        auto = start.checked_add(every)?;
+        at = issuer_renewal(start.checked_add(RESIGN_AFTER)?, period, auto - lead)?;
+    }
+    Some(out)
+}
+
+/// The planned-rotation candidate for `cfg` (a managed anchor), if its dates can be placed.
+///
+/// # Errors
+/// None today; kept for the candidates' common signature.
+pub(super) fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), Error> {
+    let d = cfg.anchor.get_duration();
+    let (rb, lead) = renew_before_and_lead(d);
+    if rb < crate::renewal::MINIMUM_RENEW_BEFORE || d <= rb + lead {
+        return Ok(());
+    }
+    let mut spec = cfg.anchor.clone().renew_before(rb);
+    spec.renew_before_percentage = None;
+    let probe = Config {
+        rotation: None,
+        later_rotations: Vec::new(),
+        ..cfg.clone().anchor_spec(spec)
+    };
+    let Some(dates) = dates(&probe, lead) else {
+        return Ok(());
+    };
+    let Some(&first) = dates.first() else {
+        return Ok(());
+    };
+    let mut c = probe;
+    for &at in &dates {
+        c = c.rotate_again_at(at, Procedure::SevenStep);
+    }
+    let change = if dates.len() == 1 {
+        format!(
+            "renewBefore: {} on {}, and the seven-step rotation started at {} (one minute after an issuer renewal, {} before the anchor's automatic renewal: a planned rotation instead of the unplanned re-key)",
+            GoDuration(rb),
+            cfg.names.anchor,
+            rfc3339(first),
+            GoDuration(lead)
+        )
+    } else {
+        format!(
+            "renewBefore: {} on {}, and the seven-step rotation {} times, every {} or so from {} (each one minute after an issuer renewal, {} before the anchor's automatic renewal: the anchor lives {}, so each new anchor needs its own planned rotation instead of the unplanned re-key)",
+            GoDuration(rb),
+            cfg.names.anchor,
+            dates.len(),
+            GoDuration(d - rb - lead),
+            rfc3339(first),
+            GoDuration(lead),
+            GoDuration(d)
+        )
+    };
+    out.push(Candidate {
+        knob: Knob::SevenStep,
+        change,
+        fields: vec![FieldChange {
+            certificate: cfg.names.anchor.clone(),
+            field: "spec.renewBefore",
+            value: GoDuration(rb).to_string(),
+            replaces: None,
+        }],
+        operations: dates
+            .iter()
+            .map(|&at| Operation::Rotate {
+                at,
+                procedure: Procedure::SevenStep,
+            })
+            .collect(),
+        cfg: c,
+    });
+    Ok(())
+}
+
+/// The previous-anchor Secret as a second source of a one-source Bundle over the anchor, with
+/// the copy that fills it: at a rotation's step 1 the Bundle then publishes {new, old}, where
+/// with the anchor's Secret alone it publishes {new} and every proxy's anchor is dropped. It
+/// holds nothing alone (the re-key still comes); the search pairs it with a rotation.
+pub(super) fn previous_source(cfg: &Config, out: &mut Vec<Candidate>) {
+    use crate::sim::{Held, RootsKind};
+    let roots = &cfg.topology.roots;
+    if roots.kind != RootsKind::TrustManager
+        || roots.holds != Held::Signer
+        || cfg.previous_anchor_source
+        || cfg.auto.is_some()
+        || !cfg.topology.anchor.is_managed()
+    {
+        return;
+    }
+    let Some((_, secret)) = cfg.names.previous.split_once('/') else {
+        return;
+    };
+    let mut c = cfg.clone();
+    // Without a previous-anchor Secret among the inputs, the engine copies the anchor at the
+    // start: the copy step, taken now.
+    c.previous_anchor_source = true;
+    out.push(Candidate {
+        knob: Knob::PreviousSource,
+        change: format!(
+            "a second source in the Bundle {}: the Secret {}, a copy of the anchor made first ({}), so that a rotation's step 1 publishes {{new, old}} where the anchor's Secret alone publishes {{new}} and drops the anchor every proxy holds",
+            cfg.names.bundle,
+            cfg.names.previous,
+            crate::shell::copy_tls_crt(&cfg.names.anchor_secret, &cfg.names.previous)
+        ),
+        fields: vec![FieldChange {
+            certificate: cfg.names.bundle.clone(),
+            field: "spec.sources",
+            value: secret.to_owned(),
+            replaces: None,
+        }],
+        operations: vec![],
+        cfg: c,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_short_anchor_is_rotated_each_lifetime_over_the_horizon() {
+        let t = datetime!(2026-01-01 0:00 UTC);
+        let mut cfg = Config::seed(t).horizon(Duration::days(400));
+        cfg.anchor.duration = Duration::days(90);
+        let mut out = Vec::new();
+        seven_step(&cfg, &mut out).unwrap();
+        let [c] = out.as_slice() else {
+            panic!("one candidate")
+        };
+        let ats: Vec<OffsetDateTime> = c.cfg.rotations().map(|r| r.0).collect();
+        // renewBefore 30d: the anchor renews 60 days after each rotation; each rotation is
+        // a week before that, so 6 or 7 over 400 days, about 53 days apart.
+        assert!((6..=8).contains(&ats.len()), "{ats:?}");
+        for w in ats.windows(2) {
+            let gap = w[1] - w[0];
+            assert!(
+                gap > Duration::days(50) && gap < Duration::days(60),
+                "{gap}"
+            );
+        }
+        assert_eq!(c.operations.len(), ats.len());
+    }
+
+    #[test]
+    fn the_seed_anchor_is_rotated_once() {
+        let t = datetime!(2026-01-01 0:00 UTC);
+        let cfg = Config::seed(t).horizon(Duration::days(400));
+        let mut out = Vec::new();
+        seven_step(&cfg, &mut out).unwrap();
+        assert_eq!(out[0].cfg.rotations().count(), 1);
+        assert!(out[0].change.contains("started at"));
+    }
+}
