@@ -419,6 +419,9 @@ impl Report {
                             _ => "seven-step",
                         },
                     }),
+                    Operation::ReplaceIssuer { at } => json!({
+                        "replace_issuer_at": rfc3339(*at),
+                    }),
                     Operation::RotateAuto { restart_every, windows } => json!({
                         "rotate_auto": {
                             "restart_every": GoDuration(*restart_every).to_string(),

@@ -477,6 +477,18 @@ impl<R: CryptoRngCore> Engine<R> {
         while let Some(s) = self.operator.pop_step(now) {
             self.operator_step(s.number, s.step)?;
         }
+        while self.operator.pop_replacement(now).is_some() {
+            let e = self.log(
+                Who::Operator,
+                format!(
+                    "replaced the identity issuer Secret {} by hand (step certificate create, signed by the anchor; linkerd upgrade)",
+                    cfg.names.issuer_key()
+                ),
+                vec![],
+            );
+            self.issue_issuer(vec![e, self.cm.anchor_event], "Replaced by hand")?;
+            self.identity_sees_issuer();
+        }
         // cert-manager: the CAs above the anchor top down, the anchor, then the issuer (each
         // signed with what the Secret above it holds now).
         let cm_at = |t: OffsetDateTime| cfg.faults.cert_manager_at(t);

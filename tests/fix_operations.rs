@@ -85,6 +85,14 @@ fn a_bad_operations_file_names_the_field_and_line() {
             "operations[0].at: \"tomorrow\" is not one of an RFC 3339 time",
         ),
         (
+            format!("{head}- kind: replace-issuer\n  at: 2026-02-30T00:00:00Z\n"),
+            "5:7: document 1 (Operations/operations): operations[0].at: \"2026-02-30T00:00:00Z\" is not one of an RFC 3339 time",
+        ),
+        (
+            format!("{head}- kind: replace-issuer\n"),
+            "operations[0].at",
+        ),
+        (
             format!("{head}- kind: restart-every\n  every: 0s\n"),
             "operations[0].every",
         ),

@@ -294,3 +294,100 @@ fn a_field_edit_fix_is_a_sarif_fix_that_holds_when_applied() {
     assert_eq!(again.status.code(), Some(0), "{out}");
     assert!(out.contains("verdict: no break within 400d"), "{out}");
 }
+
+/// `linkerd install` with `step`'s certificates: a ten-year anchor in the trust roots
+/// ConfigMap and a one-year identity issuer Secret made 300 days ago (`kubectl create secret
+/// tls`), which nothing renews: it expires on day 65. Replacing it by hand a week before
+/// (a new issuer signed by the anchor, `linkerd upgrade`) holds; the new one lives past the
+/// horizon, so once is enough; and `operations.yaml` replays it from the files.
+#[test]
+fn a_static_issuer_from_linkerd_install_is_replaced_by_hand_before_its_not_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rng(35);
+    let anchor = Ca::self_signed(
+        &CertSpec::ca("root.linkerd.cluster.local", Duration::days(3650)),
+        PrivateKey::generate(&mut r),
+        T0 - Duration::days(300),
+        &mut r,
+    )
+    .unwrap();
+    let issuer = anchor
+        .issue_ca(
+            &CertSpec::ca("identity.linkerd.cluster.local", Duration::days(365)),
+            PrivateKey::generate(&mut r),
+            T0 - Duration::days(300),
+            &mut r,
+        )
+        .unwrap()
+        .ca;
+    let key = issuer.private_key().secret_pkcs8_pem();
+    let issuer_secret = secret(
+        dir.path(),
+        "linkerd",
+        "linkerd-identity-issuer",
+        &[
+            ("tls.crt", &issuer.certificate().to_pem()),
+            ("tls.key", &key),
+        ],
+        "yaml",
+    );
+    let ca = support::write(dir.path(), "ca.crt", &anchor.certificate().to_pem());
+    let roots = support::kubectl(&[
+        "create",
+        "configmap",
+        "linkerd-identity-trust-roots",
+        "-n",
+        "linkerd",
+        &format!("--from-file=ca-bundle.crt={ca}"),
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    let path = support::write(
+        dir.path(),
+        "install.yaml",
+        &format!("{issuer_secret}---\n{roots}"),
+    );
+    let out = dir.path().join("fixes");
+    let run = example("plan")
+        .args([
+            path.as_str(),
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--timeline",
+            "none",
+            "--fix-out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert_eq!(run.status.code(), Some(1), "{text}");
+    assert!(text.contains("(day 65): "), "{text}");
+    let fix = text
+        .lines()
+        .find(|l| l.starts_with("fix: "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        fix.starts_with("fix: replace the identity issuer Secret linkerd/linkerd-identity-issuer by hand once, from 2026-02-28T00:00:00Z")
+            && fix.ends_with("(re-simulated: no break within 400d)"),
+        "{text}"
+    );
+    let ops = std::fs::read_to_string(out.join("fix-1/operations.yaml")).unwrap();
+    assert_eq!(ops.matches("kind: replace-issuer").count(), 1, "{ops}");
+    let steps = std::fs::read_to_string(out.join("fix-1/operations.txt")).unwrap();
+    assert!(
+        steps.starts_with("2026-02-28T00:00:00Z replace the identity issuer Secret linkerd/linkerd-identity-issuer")
+            && steps.contains(": step certificate create identity.linkerd.cluster.local issuer.crt issuer.key --profile intermediate-ca --not-after 8760h0m0s --no-password --insecure --ca ca.crt --ca-key ca.key; then linkerd upgrade --identity-issuer-certificate-file issuer.crt --identity-issuer-key-file issuer.key"),
+        "{steps}"
+    );
+    for args in re_checks(&text) {
+        let again = example("plan").args(&args).output().unwrap();
+        let again_text = String::from_utf8_lossy(&again.stdout);
+        assert_eq!(again.status.code(), Some(0), "{args:?}: {again_text}");
+        assert!(
+            again_text.contains("replaced the identity issuer Secret"),
+            "{again_text}"
+        );
+    }
+}

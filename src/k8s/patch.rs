@@ -8,6 +8,9 @@ use super::{Cluster, ResolveOptions};
 use crate::plan::{Config, FieldChange, Fix, Operation, simulate};
 use crate::shell::shell_line;
 use rand_core::CryptoRngCore;
+use steps::operation_steps;
+
+mod steps;
 
 /// A fix written out, and what the plan says of the written files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,7 +253,9 @@ pub fn patch_fix<R: CryptoRngCore>(
     let names = again.names.clone();
     let operations_yaml = (!fix.operations.is_empty())
         .then(|| {
-            crate::k8s::operations_yaml(&fix.operations, &names, |op| operation_steps(op, &names))
+            crate::k8s::operations_yaml(&fix.operations, &names, |op| {
+                operation_steps(op, &names, &again.issuer)
+            })
         })
         .transpose()
         .map_err(|e| PatchError::Replan(e.to_string()))?;
@@ -294,7 +299,7 @@ pub fn patch_fix<R: CryptoRngCore>(
         operations: fix
             .operations
             .iter()
-            .flat_map(|op| operation_steps(op, &names))
+            .flat_map(|op| operation_steps(op, &names, &again.issuer))
             .map(|(at, what, command)| {
                 if at.is_empty() {
                     format!("{what}: {command}")
@@ -551,81 +556,6 @@ fn kubectl_line(change: &FieldChange, namespace: Option<&str>) -> String {
     let body = body.to_string();
     words.extend(["--type", "merge", "-p", &body]);
     shell_line(&words)
-}
-
-/// An operation as dated steps `(at, what, command)`, each with the command that does it
-/// (`names` say which objects); `at` is empty for a standing operation (routine restarts).
-fn operation_steps(op: &Operation, names: &crate::plan::Names) -> Vec<(String, String, String)> {
-    use crate::rotation::Step;
-    let split = |key: &str| -> NamespacedName {
-        match key.split_once('/') {
-            Some((ns, n)) => NamespacedName::new(ns, n),
-            None => NamespacedName::new("default", key),
-        }
-    };
-    let NamespacedName {
-        namespace: ans,
-        name: an,
-    } = split(&names.anchor);
-    let NamespacedName {
-        namespace: ins,
-        name: inn,
-    } = split(&names.issuer);
-    match op {
-        Operation::RotateAuto {
-            restart_every,
-            windows,
-        } => vec![(
-            String::new(),
-            format!(
-                "rotate the anchor unattended ({windows} windows, every pod restarting every {})",
-                crate::duration::GoDuration(*restart_every)
-            ),
-            "kubectl apply -f auto-rotation.yaml; then take the dated actions in dated-actions.txt as they fall due (or run a loop calling certcycle::rotation::reconcile)".to_owned(),
-        )],
-        Operation::RestartEvery(every) => vec![(
-            String::new(),
-            format!(
-                "restart the control plane and every workload every {}, staggered (a rollout schedule, not a manifest field)",
-                crate::duration::GoDuration(*every)
-            ),
-            "kubectl rollout restart deploy -n linkerd; then each meshed namespace".to_owned(),
-        )],
-        Operation::Rotate { at, procedure } => procedure
-            .steps()
-            .iter()
-            .enumerate()
-            .map(|(i, step)| {
-                let when = at
-                    .checked_add(time::Duration::minutes(5) * i32::try_from(i).unwrap_or(0))
-                    .unwrap_or(*at);
-                let command = match step {
-                    Step::StageAnchor => shell_line(&["cmctl", "renew", "-n", &ans, &an]),
-                    Step::ResignIssuer | Step::RenewIssuerEarly => {
-                        shell_line(&["cmctl", "renew", "-n", &ins, &inn])
-                    }
-                    Step::RestartControlPlane => "kubectl rollout restart deploy -n linkerd".into(),
-                    Step::RestartDataPlane => {
-                        "kubectl rollout restart deploy -n NS, for each meshed namespace NS".into()
-                    }
-                    _ => format!(
-                        "{}{}",
-                        crate::shell::copy_tls_crt(&names.anchor_secret, &names.previous),
-                        if *step == Step::DropOldAnchorAndRestart {
-                            "; then restart the control plane and every meshed namespace"
-                        } else {
-                            ""
-                        }
-                    ),
-                };
-                (
-                    crate::display::rfc3339(when),
-                    format!("step {}: {step}", i + 1),
-                    command,
-                )
-            })
-            .collect(),
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::spec::RotationPolicy;
 use parallel::first_breaks;
 use rand_core::CryptoRngCore;
 pub use rotations::MAX_PLANNED_ROTATIONS;
-use rotations::{previous_source, seven_step};
+use rotations::{previous_source, replace_issuer, seven_step};
 use time::{Duration, OffsetDateTime};
 
 /// The most re-simulations one fix search runs: single changes, pairs, and the confirmation
@@ -55,12 +55,9 @@ impl Fix {
     /// Whether it needs an operation again and again (routine restarts, an unattended loop,
     /// a planned rotation each anchor lifetime): a fix without one is preferred.
     pub fn recurring(&self) -> bool {
-        let rotations = self
-            .operations
-            .iter()
-            .filter(|o| matches!(o, Operation::Rotate { .. }))
-            .count();
-        rotations > 1
+        let count = |f: fn(&Operation) -> bool| self.operations.iter().filter(|o| f(o)).count();
+        count(|o| matches!(o, Operation::Rotate { .. })) > 1
+            || count(|o| matches!(o, Operation::ReplaceIssuer { .. })) > 1
             || self
                 .operations
                 .iter()
@@ -115,6 +112,12 @@ pub enum Operation {
         /// The procedure.
         procedure: Procedure,
     },
+    /// Replace the static identity issuer Secret by hand at `at`: a new issuer (new key, the
+    /// same lifetime) signed by the anchor, written with `linkerd upgrade` or the Helm values.
+    ReplaceIssuer {
+        /// When it is replaced.
+        at: OffsetDateTime,
+    },
     /// Rotate the anchor unattended (DESIGN §17, `plan --rotation auto`): a reconcile loop
     /// runs the schedule proven for pods restarting every `restart_every`, with `windows`.
     RotateAuto {
@@ -133,6 +136,7 @@ impl Operation {
         match self {
             Self::RestartEvery(every) => cfg.restart_every(Some(*every)),
             Self::Rotate { at, procedure } => cfg.rotate_again_at(*at, *procedure),
+            Self::ReplaceIssuer { at } => cfg.replace_issuer_at(*at),
             Self::RotateAuto {
                 restart_every,
                 windows,
@@ -189,6 +193,7 @@ enum Knob {
     RootsHoldRoot,
     PreviousSource,
     IssuerRenewal,
+    ReplaceIssuer,
     AnchorDuration,
     AnchorRenewBefore,
     AnchorKey,
@@ -342,6 +347,7 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
             cfg: cfg.clone().issuer_spec(spec),
         });
     }
+    replace_issuer(cfg, &mut out);
     // The anchor re-keys inside the horizon: keep its renewal past it.
     if managed && d > past + crate::renewal::MINIMUM_RENEW_BEFORE {
         let rb = Duration::hours((d - past).whole_hours());
@@ -492,6 +498,7 @@ fn objects(cfg: &Config, fields: &[FieldChange], operations: &[Operation]) -> Ve
                 format!("Secret {}", n.previous),
                 "every pod".into(),
             ],
+            Operation::ReplaceIssuer { .. } => vec![format!("Secret {}", n.issuer_key())],
             Operation::RotateAuto { .. } => vec![
                 format!("Certificate {}", n.anchor),
                 format!("Certificate {}", n.issuer),
@@ -744,6 +751,7 @@ mod tests {
             RootsHoldRoot,
             PreviousSource,
             IssuerRenewal,
+            ReplaceIssuer,
             AnchorDuration,
             AnchorRenewBefore,
             AnchorKey,

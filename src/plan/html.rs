@@ -221,6 +221,15 @@ impl Report {
                             rfc3339(*at)
                         );
                     }
+                    super::Operation::ReplaceIssuer { at } => {
+                        let x = axis.x(*at);
+                        let _ = write!(
+                            svg,
+                            r##"<a href="#fix-1"><path class="fix-op" d="M{x:.1},{:.1} l6,8 l-12,0 z"><title>fix 1: the identity issuer is replaced by hand {}</title></path></a>"##,
+                            y + LANE / 2.0 - 4.0,
+                            rfc3339(*at)
+                        );
+                    }
                     super::Operation::RestartEvery(every) => label.push(format!(
                         "restart every {}",
                         crate::duration::GoDuration(*every)
@@ -332,6 +341,9 @@ impl Report {
             what.extend(f.operations.iter().map(|o| match o {
                 super::Operation::Rotate { at, procedure } => {
                     format!("the {procedure} rotation, starting {}", rfc3339(*at))
+                }
+                super::Operation::ReplaceIssuer { at } => {
+                    format!("replace the identity issuer by hand at {}", rfc3339(*at))
                 }
                 super::Operation::RestartEvery(e) => format!(
                     "restart every pod every {}",

@@ -42,6 +42,11 @@ pub struct Config {
     /// lives less than the horizon needs one each lifetime. Set with
     /// [`Config::rotate_again_at`]; empty by default.
     pub later_rotations: Vec<(OffsetDateTime, Procedure)>,
+    /// Times at which an operator replaces a static identity issuer Secret by hand: a new
+    /// issuer (new key, the same spec) signed by the anchor, as `step certificate create ...
+    /// --ca ca.crt --ca-key ca.key` and `linkerd upgrade --identity-issuer-certificate-file`
+    /// do. Set with [`Config::replace_issuer_at`]; empty by default.
+    pub issuer_replacements: Vec<OffsetDateTime>,
     /// Names for messages: the anchor's, issuer's and bundle's objects.
     pub names: Names,
     /// Today's certificates to start from (the Secrets' anchor and issuer, with keys, and
@@ -177,6 +182,15 @@ pub struct Names {
     pub previous_ca_issuer: String,
 }
 
+impl Names {
+    /// The identity issuer's `namespace/name` alone, without the words a static issuer's
+    /// [`issuer`](Self::issuer) carries (`linkerd/linkerd-identity-issuer (a Secret nothing
+    /// renews)`).
+    pub fn issuer_key(&self) -> &str {
+        self.issuer.split(' ').next().unwrap_or_default()
+    }
+}
+
 impl Default for Names {
     fn default() -> Self {
         Self {
@@ -209,6 +223,7 @@ impl Config {
             restart_every: None,
             rotation: None,
             later_rotations: Vec::new(),
+            issuer_replacements: Vec::new(),
             names: Names::default(),
             secrets: None,
             control_plane: Vec::new(),
@@ -330,6 +345,13 @@ impl Config {
         } else {
             self.later_rotations.push((at, procedure));
         }
+        self
+    }
+
+    /// Plans one more replacement of the identity issuer Secret by hand, at `at`
+    /// ([`issuer_replacements`](Self::issuer_replacements)).
+    pub fn replace_issuer_at(mut self, at: OffsetDateTime) -> Self {
+        self.issuer_replacements.push(at);
         self
     }
 

@@ -290,6 +290,9 @@ impl<R: CryptoRngCore> Engine<R> {
         for &(at, procedure) in &cfg.later_rotations {
             self.operator.plan(procedure, at, None)?;
         }
+        for &at in &cfg.issuer_replacements {
+            self.operator.plan_replacement(at);
+        }
         self.auto_install();
         for i in self.proxies.ids() {
             self.csr(i)?;

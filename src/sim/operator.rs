@@ -36,6 +36,8 @@ pub(crate) struct Operator {
     pub(crate) auto_due: Option<OffsetDateTime>,
     /// Unattended rotation: the actions taken, in order.
     pub(crate) actions: Vec<crate::rotation::Due>,
+    /// Replacements of the identity issuer Secret by hand, latest first.
+    replacements: Vec<OffsetDateTime>,
 }
 
 impl Operator {
@@ -66,6 +68,12 @@ impl Operator {
         Ok(())
     }
 
+    /// Plans a replacement of the identity issuer Secret at `at`, beside the others.
+    pub(crate) fn plan_replacement(&mut self, at: OffsetDateTime) {
+        self.replacements.push(at);
+        self.replacements.sort_by_key(|&t| std::cmp::Reverse(t));
+    }
+
     /// When it next acts.
     pub(crate) fn next_due(&self) -> impl Iterator<Item = OffsetDateTime> {
         self.steps
@@ -74,6 +82,16 @@ impl Operator {
             .into_iter()
             .chain(self.rollout.last().map(|r| r.at))
             .chain(self.auto_due)
+            .chain(self.replacements.last().copied())
+    }
+
+    /// The next replacement of the identity issuer, if due by `now`.
+    pub(crate) fn pop_replacement(&mut self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        if self.replacements.last().is_some_and(|&t| t <= now) {
+            self.replacements.pop()
+        } else {
+            None
+        }
     }
 
     /// The next step, if due by `now`.

@@ -6,7 +6,7 @@
 //! apiVersion: certcycle.io/v1alpha1     # OPERATIONS_API_VERSION; any other is refused
 //! kind: Operations
 //! operations:
-//! - kind: rotate                        # rotate | rotate-auto | restart-every
+//! - kind: rotate                        # rotate | rotate-auto | restart-every | replace-issuer
 //!   at: 2026-10-25T02:01:00Z            # rotate: when the first step runs (RFC 3339)
 //!   procedure: seven-step               # rotate: seven-step | five-step
 //!   objects: [Certificate cert-manager/linkerd-trust-anchor, ...]
@@ -15,6 +15,8 @@
 //! - kind: rotate-auto                   # unattended rotation (plan --rotation auto)
 //!   restart-every: 24h0m0s              # the cadence its schedule is proven for
 //!   windows: robust                     # robust (default) | minimal
+//! - kind: replace-issuer                # a static identity issuer Secret replaced by hand
+//!   at: 2026-12-20T00:00:00Z            # when (RFC 3339)
 //! - kind: restart-every
 //!   every: 24h0m0s                      # restart-every: a Go duration
 //!   objects: [every meshed pod]
@@ -57,6 +59,7 @@ pub fn operations_yaml(
     let objects = |op: &Operation| -> Vec<String> {
         match op {
             Operation::RestartEvery(_) => vec!["every meshed pod and the control plane".into()],
+            Operation::ReplaceIssuer { .. } => vec![format!("Secret {}", names.issuer_key())],
             _ => vec![
                 format!("Certificate {}", names.anchor),
                 format!("Certificate {}", names.issuer),
@@ -87,6 +90,12 @@ pub fn operations_yaml(
                     "kind": "rotate",
                     "at": crate::display::rfc3339(*at),
                     "procedure": procedure_name(*procedure),
+                    "objects": objects(op),
+                    "steps": steps,
+                }),
+                Operation::ReplaceIssuer { at } => json!({
+                    "kind": "replace-issuer",
+                    "at": crate::display::rfc3339(*at),
                     "objects": objects(op),
                     "steps": steps,
                 }),
@@ -192,21 +201,11 @@ fn operation(c: &Ctx<'_>, item: &Node, p: &str) -> Result<Operation, K8sError> {
     let field_at = |key: &str| item.get(key).map_or(item.at, |n| n.at);
     match kind.as_str() {
         "restart-every" => Ok(Operation::RestartEvery(cadence(c, item, "every", p)?)),
+        "replace-issuer" => Ok(Operation::ReplaceIssuer {
+            at: time_at(c, item, p)?,
+        }),
         "rotate" => {
-            let path = format!("{p}.at");
-            let text = c.req_str(item, "at", &path)?;
-            let at =
-                time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
-                    .map_err(|_| {
-                        c.err(
-                            &path,
-                            field_at("at"),
-                            FieldError::NotOneOf {
-                                value: text.clone(),
-                                allowed: "an RFC 3339 time",
-                            },
-                        )
-                    })?;
+            let at = time_at(c, item, p)?;
             let path = format!("{p}.procedure");
             let procedure = match c.req_str(item, "procedure", &path)?.as_str() {
                 "seven-step" => Procedure::SevenStep,
@@ -251,10 +250,28 @@ fn operation(c: &Ctx<'_>, item: &Node, p: &str) -> Result<Operation, K8sError> {
             field_at("kind"),
             FieldError::NotOneOf {
                 value: other.to_owned(),
-                allowed: "rotate, restart-every, rotate-auto",
+                allowed: "rotate, restart-every, rotate-auto, replace-issuer",
             },
         )),
     }
+}
+
+/// The RFC 3339 time in `item`'s field `at`.
+fn time_at(c: &Ctx<'_>, item: &Node, p: &str) -> Result<time::OffsetDateTime, K8sError> {
+    let path = format!("{p}.at");
+    let text = c.req_str(item, "at", &path)?;
+    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(
+        |_| {
+            c.err(
+                &path,
+                item.get("at").map_or(item.at, |n| n.at),
+                FieldError::NotOneOf {
+                    value: text.clone(),
+                    allowed: "an RFC 3339 time",
+                },
+            )
+        },
+    )
 }
 
 /// The restart cadence in `item`'s field `key` (a Go duration of at least

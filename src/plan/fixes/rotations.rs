@@ -194,6 +194,63 @@ pub(super) fn previous_source(cfg: &Config, out: &mut Vec<Candidate>) {
     });
 }
 
+/// A static identity issuer (a Secret nothing renews: `linkerd install` with `step`'s
+/// certificates) that expires inside the horizon: replaced by hand a lead before each
+/// notAfter (a quarter of its life, at most a week), as often as the horizon needs.
+pub(super) fn replace_issuer(cfg: &Config, out: &mut Vec<Candidate>) {
+    if cfg.topology.issuer != crate::sim::CaKind::Static {
+        return;
+    }
+    let Some(s) = &cfg.secrets else { return };
+    let d = cfg.issuer.get_duration();
+    let quarter: Duration = d / 4;
+    let lead = quarter.min(Duration::days(7));
+    let Some(end) = cfg.now().checked_add(cfg.horizon) else {
+        return;
+    };
+    let mut dates = Vec::new();
+    let mut not_after = s.issuer.certificate().not_after();
+    while not_after < end {
+        let Some(at) = not_after.checked_sub(lead) else {
+            return;
+        };
+        if at < cfg.now() || dates.len() == MAX_PLANNED_ROTATIONS || d <= lead {
+            return;
+        }
+        dates.push(at);
+        let Some(next) = at.checked_add(d) else {
+            return;
+        };
+        not_after = next;
+    }
+    let Some(&first) = dates.first() else { return };
+    let mut c = cfg.clone();
+    for &at in &dates {
+        c = c.replace_issuer_at(at);
+    }
+    out.push(Candidate {
+        knob: Knob::ReplaceIssuer,
+        change: format!(
+            "replace the identity issuer Secret {} by hand {}, from {} ({} before each notAfter: nothing renews a static issuer; a new one signed by the anchor's key, which you must hold, {} as now, written with linkerd upgrade --identity-issuer-certificate-file or the Helm values identity.issuer.tls.crtPEM and keyPEM; the identity controller loads it without a restart)",
+            cfg.names.issuer_key(),
+            if dates.len() == 1 {
+                "once".to_owned()
+            } else {
+                format!("{} times", dates.len())
+            },
+            rfc3339(first),
+            GoDuration(lead),
+            GoDuration(d)
+        ),
+        fields: vec![],
+        operations: dates
+            .iter()
+            .map(|&at| Operation::ReplaceIssuer { at })
+            .collect(),
+        cfg: c,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
