@@ -21,10 +21,15 @@ fn fixed_from_the_files(file: &str, break_day: i64) -> Vec<String> {
 
 /// [`fixed_from_the_files`], with each re-check's output, in the fixes' order.
 fn fixed_and_re_checked(file: &str, break_day: i64) -> (Vec<String>, Vec<String>) {
+    fixed_at(&Path::new("tests/data/k8s").join(file), break_day)
+}
+
+/// [`fixed_and_re_checked`] on any file.
+fn fixed_at(file: &Path, break_day: i64) -> (Vec<String>, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fixes");
     let run = example("plan")
-        .arg(Path::new("tests/data/k8s").join(file))
+        .arg(file)
         .args([
             "--start",
             "2026-01-01T00:00:00Z",
@@ -107,20 +112,28 @@ fn a_three_tier_chain_whose_intermediate_anchor_lives_30_days() {
 }
 
 /// A one-year root over a 48h identity issuer renewing only 16h ahead, one Bundle source: the
-/// root re-keys on day 243 (two thirds of its life). No single change holds: the seven-step
-/// rotation alone breaks (the one-source Bundle drops the old anchor at step 1), and so do
-/// `rotationPolicy: Never` alone (the loaded anchor certificate still expires) and restarts
-/// alone (the re-key's new issuer is refused until they come). The smallest fix is a pair:
-/// the key kept, with daily restarts to load the renewed certificate. The previous-anchor
-/// source with the seven-step rotation holds too, re-checked from the files (the Bundle
-/// written with its second source).
+/// root re-keys on day 243 (two thirds of its life). No single change but the unattended
+/// rotation holds: the seven-step rotation alone breaks (the one-source Bundle drops the old
+/// anchor at step 1), and so do `rotationPolicy: Never` alone (the loaded anchor certificate
+/// still expires) and restarts alone. The smallest fix is a pair with nothing recurring: the
+/// key kept (step 1 then re-issues the anchor on the key every proxy trusts) with the
+/// seven-step rotation. The previous-anchor source with the rotation holds too (the Bundle
+/// written with its second source), as does the key kept with daily restarts; each
+/// re-checked from the files.
 #[test]
 fn a_one_year_root_over_an_issuer_renewing_16h_ahead() {
     let fixes = fixed_from_the_files("one-year-root-16h.yaml", 244);
     assert!(
         fixes[0].starts_with(
             "fix: privateKey.rotationPolicy: Never on cert-manager/linkerd-trust-anchor"
-        ) && fixes[0].contains("; and restart the control plane and every workload every 24h0m0s"),
+        ) && fixes[0].contains("; and renewBefore: 1440h0m0s on cert-manager/linkerd-trust-anchor, and the seven-step rotation started at"),
+        "{fixes:?}"
+    );
+    assert!(
+        fixes.iter().any(|f| f.starts_with(
+            "fix: privateKey.rotationPolicy: Never on cert-manager/linkerd-trust-anchor"
+        ) && f
+            .contains("; and restart the control plane and every workload every 24h0m0s")),
         "{fixes:?}"
     );
     assert!(
@@ -163,10 +176,12 @@ fn the_default_90_day_anchor_behind_a_one_source_bundle() {
 }
 
 /// A static anchor Secret (made once with `step`, committed) that expires on day 100, under a
-/// cert-manager identity issuer: no manifest change renews it. The plan says so: each
-/// candidate's first break, and why none can hold, with the commands that would.
+/// cert-manager identity issuer and a one-source Bundle: nothing renews it. The fix is a pair:
+/// the previous-anchor Secret as a second Bundle source, and a new anchor made by hand and
+/// rotated to by the seven-step procedure a week before the notAfter; written and re-checked
+/// from the files.
 #[test]
-fn a_static_anchor_that_expires_cannot_be_fixed_within_the_inputs_and_says_why() {
+fn a_static_anchor_that_expires_is_rotated_to_a_new_one_made_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = rng(31);
     let root = Ca::self_signed(
@@ -204,6 +219,93 @@ fn a_static_anchor_that_expires_cannot_be_fixed_within_the_inputs_and_says_why()
             )
     );
     let path = support::write(dir.path(), "static.yaml", &text);
+    let (fixes, outputs) = fixed_at(Path::new(&path), 100);
+    assert!(
+        fixes[0].starts_with("fix: a second source in the Bundle linkerd-identity-trust-roots: the Secret cert-manager/linkerd-previous-anchor")
+            && fixes[0].contains("; and a new anchor made by hand (step certificate create ... --profile root-ca --not-after 9600h0m0s) and the seven-step rotation to it once, from 2026-04-03T23:01:00Z"),
+        "{fixes:?}"
+    );
+    assert_eq!(
+        outputs[0].matches("step 1: renew the trust anchor").count(),
+        1,
+        "{}",
+        outputs[0]
+    );
+}
+
+/// The identity issuer signed by Vault, Linkerd's trust roots holding Vault's own CA, which
+/// expires on day 100: the anchor's rotation is the signer's, so no change within the inputs
+/// can hold. The plan says so: each candidate's first break, and why none can.
+#[test]
+fn an_external_signers_own_ca_that_expires_cannot_be_fixed_within_the_inputs_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rng(32);
+    let vault_ca = Ca::self_signed(
+        &CertSpec::ca("Vault PKI root", Duration::days(3650)),
+        PrivateKey::generate(&mut r),
+        T0 - Duration::days(3550),
+        &mut r,
+    )
+    .unwrap();
+    let pem = vault_ca.certificate().to_pem();
+    // cert-manager's Vault issuer writes ca.crt: Vault's CA.
+    let issuer_secret = secret(
+        dir.path(),
+        "linkerd",
+        "linkerd-identity-issuer",
+        &[("ca.crt", &pem)],
+        "yaml",
+    );
+    let ca = support::write(dir.path(), "vault-ca.crt", &pem);
+    let roots = support::kubectl(&[
+        "create",
+        "configmap",
+        "linkerd-identity-trust-roots",
+        "-n",
+        "linkerd",
+        &format!("--from-file=ca-bundle.crt={ca}"),
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    let manifests = "apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: vault
+spec:
+  vault:
+    path: pki_int/sign/linkerd
+    server: http://vault.vault.svc:8200
+    auth:
+      kubernetes:
+        role: linkerd
+        mountPath: /v1/auth/kubernetes
+        secretRef:
+          name: vault-token
+          key: token
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: linkerd-identity-issuer
+  namespace: linkerd
+spec:
+  secretName: linkerd-identity-issuer
+  duration: 48h
+  renewBefore: 25h
+  issuerRef:
+    name: vault
+    kind: ClusterIssuer
+  commonName: identity.linkerd.cluster.local
+  isCA: true
+  privateKey:
+    algorithm: ECDSA
+";
+    let path = support::write(
+        dir.path(),
+        "vault.yaml",
+        &format!("{manifests}---\n{issuer_secret}---\n{roots}"),
+    );
     let run = example("plan")
         .args([
             path.as_str(),
@@ -231,11 +333,7 @@ fn a_static_anchor_that_expires_cannot_be_fixed_within_the_inputs_and_says_why()
         .lines()
         .find(|l| l.starts_with("fix-why-none: "))
         .unwrap_or_else(|| panic!("{out}"));
-    assert!(
-        why.contains("is a static Secret: nothing in the inputs renews it"),
-        "{why}"
-    );
-    assert!(why.contains("step certificate create"), "{why}");
+    assert!(why.contains("external signer"), "{why}");
 }
 
 /// SARIF: a fix that held by field edits alone is a SARIF `fix` on the break's result, its

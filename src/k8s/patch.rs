@@ -250,11 +250,10 @@ pub fn patch_fix<R: CryptoRngCore>(
     again.control_plane.clone_from(&cfg.control_plane);
     // The operations as written to operations.yaml and read back, as `plan --operations`
     // replays them: the re-run checks the files, not the fix in memory.
-    let names = again.names.clone();
     let operations_yaml = (!fix.operations.is_empty())
         .then(|| {
-            crate::k8s::operations_yaml(&fix.operations, &names, |op| {
-                operation_steps(op, &names, &again.issuer)
+            crate::k8s::operations_yaml(&fix.operations, &again.names, |op| {
+                operation_steps(op, &again)
             })
         })
         .transpose()
@@ -299,7 +298,7 @@ pub fn patch_fix<R: CryptoRngCore>(
         operations: fix
             .operations
             .iter()
-            .flat_map(|op| operation_steps(op, &names, &again.issuer))
+            .flat_map(|op| operation_steps(op, &again))
             .map(|(at, what, command)| {
                 if at.is_empty() {
                     format!("{what}: {command}")

@@ -4,6 +4,7 @@
 
 mod parallel;
 mod rotations;
+mod why_none;
 
 use super::{Config, simulate};
 use crate::duration::GoDuration;
@@ -17,6 +18,7 @@ use rand_core::CryptoRngCore;
 pub use rotations::MAX_PLANNED_ROTATIONS;
 use rotations::{previous_source, replace_issuer, seven_step};
 use time::{Duration, OffsetDateTime};
+use why_none::why_none;
 
 /// The most re-simulations one fix search runs: single changes, pairs, and the confirmation
 /// of each winner on the whole mesh, all from this one budget. The search says when it ran
@@ -64,12 +66,13 @@ impl Fix {
                 .any(|o| matches!(o, Operation::RestartEvery(_) | Operation::RotateAuto { .. }))
     }
 
-    /// The ranking key: fewest objects touched, then no recurring operation, then fewest
-    /// changes.
-    fn rank(&self) -> (usize, bool, usize) {
+    /// The ranking key: nothing recurring first (a chore repeated forever, such as restarting
+    /// every pod daily, costs more than one more object in a one-off change), then fewest
+    /// objects touched, then fewest changes.
+    fn rank(&self) -> (bool, usize, usize) {
         (
-            self.objects.len(),
             self.recurring(),
+            self.objects.len(),
             self.fields.len() + self.operations.len(),
         )
     }
@@ -435,10 +438,8 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
             });
         }
     }
-    if managed {
-        seven_step(cfg, &mut out)?;
-        previous_source(cfg, &mut out);
-    }
+    seven_step(cfg, &mut out)?;
+    previous_source(cfg, &mut out);
     // Unattended rotation (DESIGN §17), for every topology it drives: the anchor re-keys as
     // often as its lifetime needs, each rotation proven for the restart cadence (daily unless
     // the pods restart more often already).
@@ -516,7 +517,7 @@ fn objects(cfg: &Config, fields: &[FieldChange], operations: &[Operation]) -> Ve
 
 /// Candidate fixes for a configuration that breaks, each re-simulated over the same
 /// horizon: single changes, then compatible pairs; the fixes that held first, smallest first
-/// (fewest objects touched, no recurring operation preferred), then those that did not, by
+/// (nothing recurring first, then fewest objects touched), then those that did not, by
 /// how late they broke. See [`fix_search`] for what the search did.
 ///
 /// # Errors
@@ -693,52 +694,6 @@ pub fn fix_search<R: CryptoRngCore>(
         search.why_none = why_none(cfg);
     }
     Ok((out, search))
-}
-
-/// Why no change within the inputs can hold, by what makes the anchor and the issuer, with
-/// what would.
-fn why_none(cfg: &Config) -> Vec<String> {
-    let n = &cfg.names;
-    let mut out = Vec::new();
-    let d = cfg.anchor.get_duration();
-    match cfg.topology.anchor {
-        CaKind::Static => out.push(format!(
-            "the anchor ({}) is a static Secret: nothing in the inputs renews it, so no manifest change outlives its notAfter; make a new one before then (step certificate create root.linkerd.cluster.local ca.crt ca.key --profile root-ca --no-password --insecure --not-after 87600h) and rotate to it by the seven-step procedure (the rotate example, or linkerd upgrade --identity-trust-anchors-file / the Helm value identityTrustAnchorsPEM holding both anchors until every pod restarted)",
-            n.anchor_secret
-        )),
-        CaKind::External => out.push(format!(
-            "the anchor is issued by an external signer ({}) for {}: any fix needs an operator rotating it every {} or a longer certificate from the signer; give --restart-every with your pods' restart cadence to let the unattended schedule prove one",
-            cfg.topology
-                .above
-                .last()
-                .map_or("its signer", |c| c.name.as_str()),
-            GoDuration(d),
-            GoDuration(d * 2 / 3)
-        )),
-        CaKind::Managed => {}
-    }
-    if cfg.topology.issuer == CaKind::Static {
-        out.push(format!(
-            "the identity issuer ({}) is a static Secret nothing renews: replace it before its notAfter (step certificate create identity.linkerd.cluster.local issuer.crt issuer.key --profile intermediate-ca --not-after 8760h --no-password --insecure --ca ca.crt --ca-key ca.key; then linkerd upgrade --identity-issuer-certificate-file issuer.crt --identity-issuer-key-file issuer.key, or the Helm values identity.issuer.tls.crtPEM and keyPEM), or let cert-manager issue it",
-            n.issuer
-        ));
-    }
-    if cfg.topology.auto_rotatable().is_err() && cfg.topology.anchor.is_managed() {
-        out.push(format!(
-            "unattended rotation cannot drive this topology ({}), and every other change tried broke (above)",
-            cfg.topology
-                .auto_rotatable()
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        ));
-    }
-    if out.is_empty() {
-        out.push(
-            "no change in the catalogue, alone or paired, holds over this horizon: each candidate's first break is above; a shorter --horizon, or --restart-every with your pods' real cadence, lets more of them prove".into(),
-        );
-    }
-    out
 }
 
 #[cfg(test)]

@@ -48,10 +48,11 @@ fn issuer_renewal(
 }
 
 /// The rotation dates for `probe` (its anchor's renewBefore set, no rotation planned): one a
-/// lead before each automatic anchor renewal inside the horizon, a minute after an identity
-/// issuer renewal (so no renewal falls inside steps 1 to 3), each computed on the last's new
-/// anchor and re-signed issuer. `None` when one cannot be placed (before the present, or
-/// more than [`MAX_PLANNED_ROTATIONS`]).
+/// lead before each automatic anchor renewal inside the horizon (for a static anchor, before
+/// each notAfter), a minute after an identity issuer renewal where cert-manager renews it (so
+/// no renewal falls inside steps 1 to 3), each computed on the last's new anchor and
+/// re-signed issuer. `None` when one cannot be placed (before the present, or more than
+/// [`MAX_PLANNED_ROTATIONS`]).
 fn dates(probe: &Config, lead: Duration) -> Option<Vec<OffsetDateTime>> {
     let d = probe.anchor.get_duration();
     let (not_before, not_after) = match &probe.secrets {
@@ -61,46 +62,79 @@ fn dates(probe: &Config, lead: Duration) -> Option<Vec<OffsetDateTime>> {
         ),
         None => (probe.start, probe.start.checked_add(d)?),
     };
-    let (renewal, _) = crate::renewal::cert_manager_renewal(&probe.anchor, not_before, not_after);
-    let every = crate::renewal::renews_after(&probe.anchor)?;
-    let period = crate::renewal::renews_after(&probe.issuer)?;
-    if every <= lead || period <= Duration::ZERO {
+    let managed = probe.topology.anchor.is_managed();
+    let (mut deadline, every) = if managed {
+        let (renewal, _) =
+            crate::renewal::cert_manager_renewal(&probe.anchor, not_before, not_after);
+        (
+            renewal.renew_at,
+            crate::renewal::renews_after(&probe.anchor)?,
+        )
+    } else {
+        // A new anchor made by hand lives as long as this one.
+        (not_after, not_after - not_before)
+    };
+    let period = crate::renewal::renews_after(&probe.issuer)
+        .filter(|p| *p > Duration::ZERO && probe.topology.issuer.is_managed());
+    if every <= lead {
         return None;
     }
     let end = probe.now().checked_add(probe.horizon)?;
     let mut out = Vec::new();
-    let mut auto = renewal.renew_at;
     // The first rotation counts the issuer's renewals as the plan does; later ones from the
     // re-sign of the rotation before.
-    let mut at = issuer_renewal_before(probe, auto - lead)?;
-    while auto < end {
-        let start = at.checked_add(Duration::MINUTE)?;
+    let mut start = match period {
+        Some(_) => issuer_renewal_before(probe, deadline - lead)?.checked_add(Duration::MINUTE)?,
+        None => deadline - lead,
+    };
+    while deadline < end {
         if start < probe.now() || out.len() == MAX_PLANNED_ROTATIONS {
             return None;
         }
         out.push(start);
-        auto = start.checked_add(every)?;
-        at = issuer_renewal(start.checked_add(RESIGN_AFTER)?, period, auto - lead)?;
+        deadline = start.checked_add(every)?;
+        start = match period {
+            Some(p) => issuer_renewal(start.checked_add(RESIGN_AFTER)?, p, deadline - lead)?
+                .checked_add(Duration::MINUTE)?,
+            None => deadline - lead,
+        };
     }
     Some(out)
 }
 
-/// The planned-rotation candidate for `cfg` (a managed anchor), if its dates can be placed.
+/// The planned-rotation candidate for `cfg`, if its dates can be placed: for an anchor
+/// cert-manager renews, its renewBefore and a rotation before each automatic renewal; for a
+/// static anchor (a Secret or trust roots nothing renews), a new anchor made by hand and
+/// rotated to before each notAfter.
 ///
 /// # Errors
 /// None today; kept for the candidates' common signature.
 pub(super) fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), Error> {
     let d = cfg.anchor.get_duration();
-    let (rb, lead) = renew_before_and_lead(d);
-    if rb < crate::renewal::MINIMUM_RENEW_BEFORE || d <= rb + lead {
+    let managed = cfg.topology.anchor.is_managed();
+    if !managed && cfg.topology.anchor != crate::sim::CaKind::Static {
         return Ok(());
     }
-    let mut spec = cfg.anchor.clone().renew_before(rb);
-    spec.renew_before_percentage = None;
+    let (rb, lead) = if managed {
+        renew_before_and_lead(d)
+    } else {
+        let quarter: Duration = d / 4;
+        (Duration::ZERO, quarter.min(Duration::days(7)))
+    };
+    if managed && (rb < crate::renewal::MINIMUM_RENEW_BEFORE || d <= rb + lead) {
+        return Ok(());
+    }
+    let base = if managed {
+        let mut spec = cfg.anchor.clone().renew_before(rb);
+        spec.renew_before_percentage = None;
+        cfg.clone().anchor_spec(spec)
+    } else {
+        cfg.clone()
+    };
     let probe = Config {
         rotation: None,
         later_rotations: Vec::new(),
-        ..cfg.clone().anchor_spec(spec)
+        ..base
     };
     let Some(dates) = dates(&probe, lead) else {
         return Ok(());
@@ -112,35 +146,48 @@ pub(super) fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), E
     for &at in &dates {
         c = c.rotate_again_at(at, Procedure::SevenStep);
     }
-    let change = if dates.len() == 1 {
-        format!(
-            "renewBefore: {} on {}, and the seven-step rotation started at {} (one minute after an issuer renewal, {} before the anchor's automatic renewal: a planned rotation instead of the unplanned re-key)",
+    let anchor = &cfg.names.anchor;
+    let change = match (managed, dates.len()) {
+        (true, 1) => format!(
+            "renewBefore: {} on {anchor}, and the seven-step rotation started at {} (one minute after an issuer renewal, {} before the anchor's automatic renewal: a planned rotation instead of the unplanned re-key)",
             GoDuration(rb),
-            cfg.names.anchor,
             rfc3339(first),
             GoDuration(lead)
-        )
-    } else {
-        format!(
-            "renewBefore: {} on {}, and the seven-step rotation {} times, every {} or so from {} (each one minute after an issuer renewal, {} before the anchor's automatic renewal: the anchor lives {}, so each new anchor needs its own planned rotation instead of the unplanned re-key)",
+        ),
+        (true, n) => format!(
+            "renewBefore: {} on {anchor}, and the seven-step rotation {n} times, every {} or so from {} (each one minute after an issuer renewal, {} before the anchor's automatic renewal: the anchor lives {}, so each new anchor needs its own planned rotation instead of the unplanned re-key)",
             GoDuration(rb),
-            cfg.names.anchor,
-            dates.len(),
             GoDuration(d - rb - lead),
             rfc3339(first),
             GoDuration(lead),
             GoDuration(d)
-        )
+        ),
+        (false, n) => format!(
+            "a new anchor made by hand (step certificate create ... --profile root-ca --not-after {}) and the seven-step rotation to it {}, from {} ({} before each notAfter: nothing renews the static anchor {anchor}; the procedure's commands are in operations.txt)",
+            GoDuration(d),
+            if n == 1 {
+                "once".to_owned()
+            } else {
+                format!("{n} times")
+            },
+            rfc3339(first),
+            GoDuration(lead)
+        ),
     };
-    out.push(Candidate {
-        knob: Knob::SevenStep,
-        change,
-        fields: vec![FieldChange {
+    let fields = if managed {
+        vec![FieldChange {
             certificate: cfg.names.anchor.clone(),
             field: "spec.renewBefore",
             value: GoDuration(rb).to_string(),
             replaces: None,
-        }],
+        }]
+    } else {
+        Vec::new()
+    };
+    out.push(Candidate {
+        knob: Knob::SevenStep,
+        change,
+        fields,
         operations: dates
             .iter()
             .map(|&at| Operation::Rotate {
@@ -164,7 +211,7 @@ pub(super) fn previous_source(cfg: &Config, out: &mut Vec<Candidate>) {
         || roots.holds != Held::Signer
         || cfg.previous_anchor_source
         || cfg.auto.is_some()
-        || !cfg.topology.anchor.is_managed()
+        || !(cfg.topology.anchor.is_managed() || cfg.topology.anchor == crate::sim::CaKind::Static)
     {
         return;
     }
