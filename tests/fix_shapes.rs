@@ -71,6 +71,35 @@ fn fixed_at(file: &Path, break_day: i64) -> (Vec<String>, Vec<String>) {
     (fixes, outputs)
 }
 
+/// A self-signed CA named `cn`, made `days_ago` days before the plans' start for `days`.
+fn self_signed(seed: u64, cn: &str, days_ago: i64, days: i64) -> Ca {
+    let mut r = rng(seed);
+    Ca::self_signed(
+        &CertSpec::ca(cn, Duration::days(days)),
+        PrivateKey::generate(&mut r),
+        T0 - Duration::days(days_ago),
+        &mut r,
+    )
+    .unwrap()
+}
+
+/// The `linkerd-identity-trust-roots` ConfigMap holding `pem`, as `kubectl create configmap`
+/// writes it (the trust roots `linkerd install` and a Vault set-up keep).
+fn roots_config_map(dir: &Path, pem: &str) -> String {
+    let ca = support::write(dir, "roots.crt", pem);
+    support::kubectl(&[
+        "create",
+        "configmap",
+        "linkerd-identity-trust-roots",
+        "-n",
+        "linkerd",
+        &format!("--from-file=ca-bundle.crt={ca}"),
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ])
+}
+
 /// A 720h anchor issued by Venafi TPP, one Bundle source: it re-keys on day 20. Lengthening
 /// it (an assumption the signer grants, said so) or unattended rotation with daily restarts
 /// hold; the smaller first.
@@ -183,14 +212,7 @@ fn the_default_90_day_anchor_behind_a_one_source_bundle() {
 #[test]
 fn a_static_anchor_that_expires_is_rotated_to_a_new_one_made_by_hand() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = rng(31);
-    let root = Ca::self_signed(
-        &CertSpec::ca("root.linkerd.cluster.local", Duration::days(400)),
-        PrivateKey::generate(&mut r),
-        T0 - Duration::days(300),
-        &mut r,
-    )
-    .unwrap();
+    let root = self_signed(31, "root.linkerd.cluster.local", 300, 400);
     let key = root.private_key().secret_pkcs8_pem();
     let anchor = secret(
         dir.path(),
@@ -239,14 +261,7 @@ fn a_static_anchor_that_expires_is_rotated_to_a_new_one_made_by_hand() {
 #[test]
 fn an_external_signers_own_ca_that_expires_cannot_be_fixed_within_the_inputs_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = rng(32);
-    let vault_ca = Ca::self_signed(
-        &CertSpec::ca("Vault PKI root", Duration::days(3650)),
-        PrivateKey::generate(&mut r),
-        T0 - Duration::days(3550),
-        &mut r,
-    )
-    .unwrap();
+    let vault_ca = self_signed(32, "Vault PKI root", 3550, 3650);
     let pem = vault_ca.certificate().to_pem();
     // cert-manager's Vault issuer writes ca.crt: Vault's CA.
     let issuer_secret = secret(
@@ -256,18 +271,7 @@ fn an_external_signers_own_ca_that_expires_cannot_be_fixed_within_the_inputs_and
         &[("ca.crt", &pem)],
         "yaml",
     );
-    let ca = support::write(dir.path(), "vault-ca.crt", &pem);
-    let roots = support::kubectl(&[
-        "create",
-        "configmap",
-        "linkerd-identity-trust-roots",
-        "-n",
-        "linkerd",
-        &format!("--from-file=ca-bundle.crt={ca}"),
-        "--dry-run=client",
-        "-o",
-        "yaml",
-    ]);
+    let roots = roots_config_map(dir.path(), &pem);
     let manifests = "apiVersion: cert-manager.io/v1
 kind: ClusterIssuer
 metadata:
@@ -402,13 +406,7 @@ fn a_field_edit_fix_is_a_sarif_fix_that_holds_when_applied() {
 fn a_static_issuer_from_linkerd_install_is_replaced_by_hand_before_its_not_after() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = rng(35);
-    let anchor = Ca::self_signed(
-        &CertSpec::ca("root.linkerd.cluster.local", Duration::days(3650)),
-        PrivateKey::generate(&mut r),
-        T0 - Duration::days(300),
-        &mut r,
-    )
-    .unwrap();
+    let anchor = self_signed(36, "root.linkerd.cluster.local", 300, 3650);
     let issuer = anchor
         .issue_ca(
             &CertSpec::ca("identity.linkerd.cluster.local", Duration::days(365)),
@@ -429,18 +427,7 @@ fn a_static_issuer_from_linkerd_install_is_replaced_by_hand_before_its_not_after
         ],
         "yaml",
     );
-    let ca = support::write(dir.path(), "ca.crt", &anchor.certificate().to_pem());
-    let roots = support::kubectl(&[
-        "create",
-        "configmap",
-        "linkerd-identity-trust-roots",
-        "-n",
-        "linkerd",
-        &format!("--from-file=ca-bundle.crt={ca}"),
-        "--dry-run=client",
-        "-o",
-        "yaml",
-    ]);
+    let roots = roots_config_map(dir.path(), &anchor.certificate().to_pem());
     let path = support::write(
         dir.path(),
         "install.yaml",
