@@ -213,22 +213,12 @@ impl Report {
             for op in &best.operations {
                 match op {
                     super::Operation::Rotate { at, procedure } => {
-                        let x = axis.x(*at);
-                        let _ = write!(
-                            svg,
-                            r##"<a href="#fix-1"><path class="fix-op" d="M{x:.1},{:.1} l6,8 l-12,0 z"><title>fix 1: the {procedure} rotation starts {}</title></path></a>"##,
-                            y + LANE / 2.0 - 4.0,
-                            rfc3339(*at)
-                        );
+                        let what = format!("the {procedure} rotation starts");
+                        fix_marker(&mut svg, axis.x(*at), y, &what, *at);
                     }
                     super::Operation::ReplaceIssuer { at } => {
-                        let x = axis.x(*at);
-                        let _ = write!(
-                            svg,
-                            r##"<a href="#fix-1"><path class="fix-op" d="M{x:.1},{:.1} l6,8 l-12,0 z"><title>fix 1: the identity issuer is replaced by hand {}</title></path></a>"##,
-                            y + LANE / 2.0 - 4.0,
-                            rfc3339(*at)
-                        );
+                        let what = "the identity issuer is replaced by hand";
+                        fix_marker(&mut svg, axis.x(*at), y, what, *at);
                     }
                     super::Operation::RestartEvery(every) => label.push(format!(
                         "restart every {}",
@@ -479,4 +469,15 @@ fn rotation_lane(
         crate::duration::GoDuration(t.restarts_late)
     );
     y + LANE + 18.0
+}
+
+/// A dated operation of the smallest fix on its lane at `x`: a marker linked to the Fixes
+/// section, titled `fix 1: {what} {at}`.
+fn fix_marker(svg: &mut String, x: f64, y: f64, what: &str, at: time::OffsetDateTime) {
+    let _ = write!(
+        svg,
+        r##"<a href="#fix-1"><path class="fix-op" d="M{x:.1},{:.1} l6,8 l-12,0 z"><title>fix 1: {what} {}</title></path></a>"##,
+        y + LANE / 2.0 - 4.0,
+        rfc3339(at)
+    );
 }
