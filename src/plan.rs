@@ -38,10 +38,10 @@
 //! ```
 
 pub use crate::sim::{
-    Break, BundleFilter, CaKind, CaNode, Checkpoint, Config, Evidence, Faults, Held, Lane,
-    MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Names, NotRotatable, Outage,
-    PlanEvent, RootsKind, RootsSpan, Routine, Run, Secrets, SimError, Snapshot, Span, Topology,
-    TrustRoots, Who, proxy_verify_options,
+    Break, BundleFilter, CaKind, CaNode, Checkpoint, Config, Evidence, Faults, Held, IstioCsr,
+    Lane, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Mesh, Names,
+    NotRotatable, Outage, PlanEvent, RootsKind, RootsSpan, Routine, Run, Secrets, SimError,
+    Snapshot, Span, Topology, TrustRoots, Who, proxy_verify_options,
 };
 
 mod auto;

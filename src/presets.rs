@@ -74,3 +74,51 @@ pub mod linkerd {
         format!("{service_account}.{namespace}.serviceaccount.identity.linkerd.{TRUST_DOMAIN}")
     }
 }
+
+/// Istio with cert-manager's istio-csr as the mesh's CA, as istio-csr's Helm chart and
+/// install guide configure it and as Istio's agent asks for certificates (DESIGN §19).
+///
+/// Sources: cert-manager/istio-csr v0.17.0-16-gf96fca5 (`deploy/charts/istio-csr/values.yaml`,
+/// `pkg/server/server.go`), istio/istio 1.31.0-alpha.0-109-g86c9f01fd73
+/// (`pilot/cmd/pilot-agent/options/options.go`).
+pub mod istio {
+    use crate::spec::CertSpec;
+    use time::Duration;
+
+    /// Istio's control-plane namespace (istio-csr's `app.certmanager.namespace` default).
+    pub const NAMESPACE: &str = "istio-system";
+    /// The root Certificate, its Secret and the CA Issuer over it in istio-csr's install guide
+    /// (`istio-ca`; the chart's `app.certmanager.issuer.name` default).
+    pub const CA_NAME: &str = "istio-ca";
+    /// The install guide's root lifetime: `duration: 2160h` (90 days) and no renewBefore, so
+    /// cert-manager renews it at two thirds of its life, on day 60.
+    pub const ROOT_DURATION: Duration = Duration::hours(2160);
+    /// `app.server.maxCertificateDuration` (chart default 1h): istio-csr signs
+    /// `min(requested, this)` (`pkg/server/server.go` `CreateCertificate`).
+    pub const MAX_CERTIFICATE_DURATION: Duration = Duration::hours(1);
+    /// What the agent asks for: `SECRET_TTL`, 24h (`options.go` `secretTTLEnv`).
+    pub const REQUESTED_DURATION: Duration = Duration::hours(24);
+    /// The ConfigMap istio-csr writes into every namespace with the root file's certificates
+    /// (`pkg/controller/configmap.go`), and its key.
+    pub const ROOT_CERT_CONFIGMAP: &str = "istio-ca-root-cert";
+    /// The key of [`ROOT_CERT_CONFIGMAP`].
+    pub const ROOT_CERT_KEY: &str = "root-cert.pem";
+    /// The first Istio minor release whose istiod reloads a root certificate file when it
+    /// changes (istio/istio `releasenotes/notes/istiod-root-cert-file-watch.yaml`, commit
+    /// 6671904a989, 2026-06-15); before it, `pilot/pkg/bootstrap/certcontroller.go` reads
+    /// `RootCertFile` once, at start.
+    pub const ISTIOD_WATCHES_ROOT_FILE_FROM: u32 = 31;
+    /// The trust domain (`app.tls.trustDomain` default).
+    pub const TRUST_DOMAIN: &str = "cluster.local";
+
+    /// A workload's SPIFFE identity: `spiffe://<trust domain>/ns/<namespace>/sa/<sa>`.
+    pub fn workload_identity(service_account: &str, namespace: &str) -> String {
+        format!("spiffe://{TRUST_DOMAIN}/ns/{namespace}/sa/{service_account}")
+    }
+
+    /// A workload certificate as istio-csr has cert-manager sign it: `duration` long (the
+    /// smaller of what the agent asks and `maxCertificateDuration`), a URI SAN, no backdate.
+    pub fn workload(identity: &str, duration: Duration) -> CertSpec {
+        CertSpec::leaf(duration).uri_name(identity)
+    }
+}

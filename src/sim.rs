@@ -8,6 +8,7 @@
 //! | identity controller | `sim/identity.rs` | loads anchors at start, takes or skips issuers, signs |
 //! | proxies | `sim/proxies.rs` | load the bundle at pod start, refresh their leaves |
 //! | operator | `sim/operator.rs` | a planned procedure's steps and rolling restarts |
+//! | istio-csr, istiod, agents | `sim/istio/` | Istio's components, in place of the identity controller's and proxies' (DESIGN §19) |
 //!
 //! What a run observes is an observer, not a mode of the components: a plan counts continuity
 //! over equivalence classes (`sim/continuity.rs`); a mesh driven by hand gives each pod a real
@@ -25,14 +26,16 @@ pub(crate) mod error;
 mod event;
 mod faults;
 mod identity;
+mod istio;
 mod lifecycle;
 mod operator;
 mod proxies;
 mod topology;
 mod trust_manager;
+mod verdicts;
 
 pub use config::{
-    Config, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS, MAX_PODS, MAX_WORK,
+    Config, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS, MAX_PODS, MAX_WORK, Mesh,
     Names, Secrets,
 };
 pub use error::SimError;
@@ -41,6 +44,7 @@ pub use event::{
     Snapshot, Span, Who,
 };
 pub use faults::{Faults, Outage};
+pub use istio::IstioCsr;
 pub use topology::{
     BundleFilter, CaKind, CaNode, Held, NotRotatable, RootsKind, Topology, TrustRoots,
 };
@@ -99,6 +103,8 @@ pub(crate) struct Engine<R> {
     cm: CertManager,
     tm: TrustManager,
     identity: IdentityController,
+    /// Istio's components, when the mesh is Istio.
+    istio: istio::State,
     proxies: Proxies,
     operator: Operator,
     verifier: Verifier,
@@ -142,6 +148,8 @@ impl<R: CryptoRngCore> Engine<R> {
         observer: Observer,
         rng: R,
     ) -> Self {
+        let mut cm = cm;
+        cm.signer_is_anchor = cfg.topology.signer_is_anchor;
         Self {
             now: cfg.start,
             cfg,
@@ -152,6 +160,7 @@ impl<R: CryptoRngCore> Engine<R> {
             cm,
             tm: TrustManager::default(),
             identity: IdentityController::default(),
+            istio: istio::State::default(),
             proxies: Proxies::default(),
             operator: Operator::default(),
             verifier: Verifier {
@@ -163,6 +172,35 @@ impl<R: CryptoRngCore> Engine<R> {
             static_roots: None,
             snapshots: Vec::new(),
             snapshots_done: 0,
+        }
+    }
+
+    /// Whether the mesh is Istio (its components are `sim/istio/`'s).
+    fn is_istio(&self) -> bool {
+        matches!(self.cfg.mesh, Mesh::Istio(_))
+    }
+
+    /// The event that explains the mesh's signer's state (Linkerd's identity controller,
+    /// istio-csr).
+    fn signer_why(&self) -> Option<EventId> {
+        if self.is_istio() {
+            self.istio.why
+        } else {
+            self.identity.why
+        }
+    }
+
+    /// Whether the mesh's signer signs with issuer generation `g` under the published trust
+    /// roots now.
+    fn signer_verifies(
+        &mut self,
+        g: event::GenerationId,
+        roots: event::BundleId,
+    ) -> Result<Result<(), VerifyError>, Error> {
+        if self.is_istio() {
+            self.gate(g)
+        } else {
+            Ok(self.controller_verifies(g, roots))
         }
     }
 
@@ -202,7 +240,11 @@ impl<R: CryptoRngCore> Engine<R> {
             &mut self.timeline,
             causes,
         )?;
-        if synced.is_some() && self.identity.crash_looping() {
+        if synced.is_some() && self.is_istio() {
+            if self.istio.started() {
+                self.istio_root_file_changed();
+            }
+        } else if synced.is_some() && self.identity.crash_looping() {
             self.start_identity(vec![self.tm.published_event()], false);
         }
         Ok(())
@@ -250,6 +292,9 @@ impl<R: CryptoRngCore> Engine<R> {
     /// (Re)starts the identity controller; a routine restart that changes nothing is not
     /// logged.
     fn start_identity(&mut self, causes: Vec<EventId>, routine: bool) {
+        if self.is_istio() {
+            return self.istio_start(causes, routine);
+        }
         let anchors = self.tm.published();
         let generation = self.cm.issuer_secret;
         if routine
@@ -304,6 +349,11 @@ impl<R: CryptoRngCore> Engine<R> {
 
     /// The identity controller sees the issuer Secret change.
     fn identity_sees_issuer(&mut self) {
+        if self.is_istio() {
+            // istio-csr signs through cert-manager with whatever the CA holds: agents waiting
+            // on a refusal retry.
+            return self.wake_proxies();
+        }
         let generation = self.cm.issuer_secret;
         let cause = self.cm.generation(generation).event;
         let Some((anchors, _)) = self.identity.signing() else {
@@ -604,7 +654,13 @@ impl<R: CryptoRngCore> Engine<R> {
         let event =
             self.cm
                 .renew_anchor(&self.cfg, self.now, &mut self.rng, &mut self.timeline, verb)?;
-        self.publish(vec![event])
+        self.publish(vec![event])?;
+        if self.cfg.topology.signer_is_anchor {
+            // The CA issuer over the anchor Secret signs with the new anchor from now on.
+            self.issue_issuer(vec![event], "")?;
+            self.identity_sees_issuer();
+        }
+        Ok(())
     }
 
     /// A step of the planned procedure.

@@ -195,7 +195,14 @@ impl<R: CryptoRngCore> Engine<R> {
             }));
         }
         let key = PrivateKey::generate(&mut self.rng);
-        let proxy = Proxy::new(name, control_plane, self.tm.published(), self.now, None);
+        let identity = self.cfg.mesh.pod_identity(&name);
+        let proxy = Proxy::new(
+            (name, identity),
+            control_plane,
+            self.tm.published(),
+            self.now,
+            None,
+        );
         let i = self.proxies.push(proxy);
         if let Some(r) = self.real() {
             r.pod(i).key = Some(key);

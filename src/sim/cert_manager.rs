@@ -12,7 +12,6 @@ use crate::display::rfc3339;
 use crate::error::Error;
 use crate::issue::Ca;
 use crate::key::PrivateKey;
-use crate::presets::linkerd;
 use crate::rotation::renewal_key;
 use crate::spec::{CertSpec, RotationPolicy};
 use rand_core::CryptoRngCore;
@@ -80,6 +79,12 @@ pub(crate) struct CertManager {
     pub(crate) signs_with_previous: bool,
     /// The issuerRef changed while cert-manager was down: it re-issues when it is back.
     pub(crate) pending_reissue: bool,
+    /// Leaves are signed with the anchor Secret itself ([`Topology::signer_is_anchor`]): the
+    /// issuer's generations are the anchor's, presented with no chain (cert-manager leaves a
+    /// self-signed CA out of `tls.crt`).
+    ///
+    /// [`Topology::signer_is_anchor`]: super::Topology::signer_is_anchor
+    pub(crate) signer_is_anchor: bool,
 }
 
 impl CertManager {
@@ -99,6 +104,7 @@ impl CertManager {
             previous_signer: None,
             signs_with_previous: false,
             pending_reissue: false,
+            signer_is_anchor: false,
         }
     }
 
@@ -147,7 +153,12 @@ impl CertManager {
         let issuer = self
             .gens
             .get(self.issuer_secret.0)
-            .filter(|_| !self.blocked && self.anchor.is_some() && cfg.topology.issuer.is_managed())
+            .filter(|_| {
+                !self.blocked
+                    && !self.signer_is_anchor
+                    && self.anchor.is_some()
+                    && cfg.topology.issuer.is_managed()
+            })
             .map(|g| {
                 (
                     g.ca.certificate().not_before(),
@@ -322,6 +333,9 @@ impl CertManager {
                 at: now,
             }));
         }
+        if self.signer_is_anchor {
+            return self.take_anchor(cfg, now, timeline, causes).map(Some);
+        }
         let current = self
             .gens
             .get(self.issuer_secret.0)
@@ -368,6 +382,34 @@ impl CertManager {
         );
         self.blocked = false;
         Ok(Some(self.push(issued, event, cfg.topology.roots.holds)))
+    }
+
+    /// The CA issuer over the anchor Secret signs with what that Secret holds now: a new
+    /// generation that is the anchor itself ([`Topology::signer_is_anchor`]).
+    ///
+    /// [`Topology::signer_is_anchor`]: super::Topology::signer_is_anchor
+    fn take_anchor(
+        &mut self,
+        cfg: &Config,
+        now: OffsetDateTime,
+        timeline: &mut Timeline,
+        causes: Vec<EventId>,
+    ) -> Result<GenerationId, Error> {
+        let anchor = self.anchor_ca()?.clone_ca();
+        let event = timeline.log(
+            now,
+            Who::CertManager,
+            format!(
+                "{} signs with the anchor Secret's certificate #{} (notBefore {}, notAfter {})",
+                cfg.names.issuer,
+                self.next_number(),
+                rfc3339(anchor.certificate().not_before()),
+                rfc3339(anchor.certificate().not_after())
+            ),
+            causes,
+        );
+        self.blocked = false;
+        Ok(self.push(anchor, event, cfg.topology.roots.holds))
     }
 
     /// Today's issuer Secret as the first generation; `name` starts the line (`Secret holds
@@ -438,9 +480,15 @@ impl CertManager {
     }
 
     fn push(&mut self, ca: Ca, event: EventId, holds: Held) -> GenerationId {
-        let presented = std::iter::once(ca.certificate().clone())
-            .chain(self.chain_above_issuer(holds))
-            .collect();
+        let presented = if self.signer_is_anchor {
+            // The anchor signs: its chain up to the CA the roots hold, without itself when
+            // the roots hold it (a self-signed root).
+            self.chain_above_issuer(holds)
+        } else {
+            std::iter::once(ca.certificate().clone())
+                .chain(self.chain_above_issuer(holds))
+                .collect()
+        };
         self.gens.push(Generation {
             presented,
             ca,
@@ -456,14 +504,14 @@ impl CertManager {
     /// generation that is valid then.
     pub(crate) fn representative<R: CryptoRngCore>(
         &mut self,
-        g: GenerationId,
+        (g, mesh): (GenerationId, &super::Mesh),
         rng: &mut R,
     ) -> Result<Certificate, Error> {
         if let Some(rep) = &self.gens[g.0].rep {
             return Ok(rep.clone());
         }
         let issuer = self.gens[g.0].ca.clone_ca();
-        let mut spec = linkerd::workload(&linkerd::workload_identity("representative", "default"));
+        let mut spec = mesh.workload(&mesh.pod_identity("default/representative"));
         // A zero-length issuer (signed at its signer's last second) still gets a leaf, capped
         // at the same instant.
         spec.duration = issuer.certificate().lifetime().max(Duration::SECOND);

@@ -80,6 +80,51 @@ pub struct Config {
     pub snapshots: Vec<OffsetDateTime>,
     /// Faults injected (the loop or cert-manager down for a while); none by default.
     pub faults: super::faults::Faults,
+    /// Which mesh consumes the certificates (DESIGN §19); Linkerd by default.
+    pub mesh: Mesh,
+}
+
+/// Which mesh consumes the certificates: each is a model of its own components on the same
+/// clock and events (DESIGN §19). cert-manager, trust-manager, the verifier, continuity, the
+/// reports and the fix search are the same for both.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Mesh {
+    /// Linkerd: its identity controller loads the trust anchors at start and signs leaves with
+    /// its identity issuer; proxies load the anchors at pod start (`sim/identity.rs`,
+    /// `sim/proxies.rs`, `sim/csr.rs`).
+    #[default]
+    Linkerd,
+    /// Istio with cert-manager's istio-csr as its CA (`sim/istio/`).
+    Istio(super::istio::IstioCsr),
+}
+
+impl Mesh {
+    /// The mesh's name as reports print it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Linkerd => "Linkerd",
+            Self::Istio(_) => "Istio with cert-manager's istio-csr",
+        }
+    }
+
+    /// The identity in the leaf of pod `namespace/name` (its service account taken to be its
+    /// name): Linkerd's DNS name, Istio's SPIFFE URI.
+    pub(crate) fn pod_identity(&self, pod: &str) -> String {
+        let (namespace, name) = pod.split_once('/').unwrap_or(("default", pod));
+        match self {
+            Self::Linkerd => linkerd::workload_identity(name, namespace),
+            Self::Istio(_) => crate::presets::istio::workload_identity(name, namespace),
+        }
+    }
+
+    /// A workload leaf for `identity`, as the mesh has it signed.
+    pub(crate) fn workload(&self, identity: &str) -> CertSpec {
+        match self {
+            Self::Linkerd => linkerd::workload(identity),
+            Self::Istio(csr) => crate::presets::istio::workload(identity, csr.leaf_duration()),
+        }
+    }
 }
 
 /// The state a plan starts from: what the cluster's Secrets hold today. It holds the anchor's
@@ -165,6 +210,9 @@ pub struct Names {
     pub issuer: String,
     /// The Bundle (`linkerd-identity-trust-roots`).
     pub bundle: String,
+    /// The kind of object static trust roots are, as messages print it before
+    /// [`bundle`](Self::bundle) (`ConfigMap`; istio-csr's root file is often a `Secret`).
+    pub roots_kind: String,
     /// The previous-anchor Secret (`cert-manager/linkerd-previous-anchor`).
     pub previous: String,
     /// The workloads' names: this prefix and their number (`default/w0`, `default/w1`, ...).
@@ -197,6 +245,7 @@ impl Default for Names {
             anchor: format!("cert-manager/{}", linkerd::TRUST_ANCHOR_SECRET),
             issuer: format!("linkerd/{}", linkerd::ISSUER_SECRET),
             bundle: linkerd::TRUST_ROOTS_CONFIGMAP.to_owned(),
+            roots_kind: "ConfigMap".to_owned(),
             previous: format!("cert-manager/{}", linkerd::PREVIOUS_ANCHOR_SECRET),
             workload: "default/w".to_owned(),
             anchor_secret: format!("cert-manager/{}", linkerd::TRUST_ANCHOR_SECRET),
@@ -234,6 +283,40 @@ impl Config {
             auto: None,
             faults: super::faults::Faults::default(),
             snapshots: Vec::new(),
+            mesh: Mesh::Linkerd,
+        }
+    }
+
+    /// Istio with istio-csr as its install guide sets it up: a self-signed root Certificate
+    /// `istio-system/istio-ca` (2160h, no renewBefore, so cert-manager renews it on day 60)
+    /// whose CA Issuer signs every workload certificate, and istio-csr's root file a copy of
+    /// that root made once at install; 6 workloads, 400 days.
+    pub fn istio_csr(start: OffsetDateTime) -> Self {
+        use crate::presets::istio;
+        let root = CertSpec::ca(istio::CA_NAME, istio::ROOT_DURATION);
+        let mut topology = Topology::default();
+        topology.signer_is_anchor = true;
+        topology.roots.kind = super::topology::RootsKind::Static;
+        let ca = format!("{}/{}", istio::NAMESPACE, istio::CA_NAME);
+        Self {
+            anchor: root.clone(),
+            issuer: root,
+            previous_anchor_source: false,
+            names: Names {
+                anchor: ca.clone(),
+                issuer: format!("Issuer {ca}"),
+                bundle: "cert-manager/istio-root-ca (istio-csr's root file, a copy of the root made at install)".to_owned(),
+                roots_kind: "Secret".to_owned(),
+                previous: String::new(),
+                workload: "default/w".to_owned(),
+                anchor_secret: ca,
+                anchor_issuer: "Issuer/selfsigned".to_owned(),
+                anchor_ca_issuer: format!("Issuer/{}", istio::CA_NAME),
+                previous_ca_issuer: String::new(),
+            },
+            topology,
+            mesh: Mesh::Istio(super::istio::IstioCsr::default()),
+            ..Self::seed(start)
         }
     }
 

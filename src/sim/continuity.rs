@@ -10,7 +10,6 @@ use super::{Break, BrokenPair, Checkpoint, Engine, Evidence, Observer, SimError,
 use crate::cert::Certificate;
 use crate::error::Error;
 use crate::key::PrivateKey;
-use crate::presets::linkerd;
 use crate::verify::{VerifyError, VerifyOptions, verify_cached};
 use rand_core::CryptoRngCore;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -269,7 +268,9 @@ impl<R: CryptoRngCore> Engine<R> {
             )?));
         }
         self.verifier.verifications += 1;
-        let rep = self.cm.representative(class.generation, &mut self.rng)?;
+        let rep = self
+            .cm
+            .representative((class.generation, &self.cfg.mesh), &mut self.rng)?;
         let g = self.cm.generation(class.generation);
         let r = verify_cached(
             &rep,
@@ -357,7 +358,7 @@ impl<R: CryptoRngCore> Engine<R> {
             .map(|c| c.last_change.clone())
             .unwrap_or_default();
         roots.extend(self.proxies.failure_logged);
-        roots.extend(self.identity.why);
+        roots.extend(self.signer_why());
         // The controller's issuer ran out: the moment every CSR starts to fail and every leaf
         // it signed (capped at its notAfter) expires. Linkerd logs the failure at the next CSR;
         // the report names the moment itself.
@@ -417,10 +418,10 @@ impl<R: CryptoRngCore> Engine<R> {
         let server = self.proxies.ids().find(|&i| i != client).unwrap_or(client);
         let generation = self.cm.issuer_secret;
         let bundle = self.tm.published();
-        let Err(error) = self.controller_verifies(generation, bundle) else {
+        let Err(error) = self.signer_verifies(generation, bundle)? else {
             return Ok(None);
         };
-        let spec = linkerd::workload(&self.proxies.get(client).identity);
+        let spec = self.cfg.mesh.workload(&self.proxies.get(client).identity);
         let key = PrivateKey::generate(&mut self.rng);
         let ca = &self.cm.generation(generation).ca;
         let leaf = ca
@@ -428,7 +429,7 @@ impl<R: CryptoRngCore> Engine<R> {
             .certificate;
         let chain = self.cm.generation(generation).presented.clone();
         let mut roots: Vec<EventId> = self.proxies.failure_logged.into_iter().collect();
-        roots.extend(self.identity.why);
+        roots.extend(self.signer_why());
         roots.push(self.cm.generation(generation).event);
         let causes = self.timeline.cause_chain(&roots);
         Ok(Some(Break {
@@ -456,8 +457,8 @@ impl<R: CryptoRngCore> Engine<R> {
     ) -> Result<(Certificate, PrivateKey), Error> {
         let p = self.proxies.get(i);
         let (not_before, not_after) = (p.not_before, p.not_after);
-        let issued_at = not_before + linkerd::WORKLOAD_CLOCK_SKEW;
-        let spec = linkerd::workload(&p.identity);
+        let spec = self.cfg.mesh.workload(&p.identity);
+        let issued_at = not_before + spec.get_backdate();
         let key = PrivateKey::generate(&mut self.rng);
         let leaf = self
             .cm

@@ -14,6 +14,9 @@ impl<R: CryptoRngCore> Engine<R> {
     /// One proxy's CSR: a leaf from the identity controller, or a wait until its state
     /// changes.
     pub(super) fn csr(&mut self, i: PodId) -> Result<(), Error> {
+        if self.is_istio() {
+            return self.istio_csr(i);
+        }
         let now = self.now;
         let outcome = match self.identity.signing() {
             Some((anchors, generation)) => match self.controller_verifies(generation, anchors) {

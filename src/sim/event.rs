@@ -104,10 +104,15 @@ pub enum Who {
     Proxy,
     /// A person running a planned procedure.
     Operator,
+    /// cert-manager's istio-csr, Istio's CA (DESIGN §19).
+    IstioCsr,
+    /// Istio's istiod.
+    Istiod,
 }
 
 impl Who {
-    /// `cert-manager`, `trust-manager`, `identity`, `proxy`, `operator`.
+    /// `cert-manager`, `trust-manager`, `identity`, `proxy`, `operator`, `istio-csr`,
+    /// `istiod`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::CertManager => "cert-manager",
@@ -115,6 +120,8 @@ impl Who {
             Self::Identity => "identity",
             Self::Proxy => "proxy",
             Self::Operator => "operator",
+            Self::IstioCsr => "istio-csr",
+            Self::Istiod => "istiod",
         }
     }
 }

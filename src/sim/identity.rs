@@ -7,21 +7,12 @@
 
 use super::Verifier;
 use super::event::{BundleId, EventId, GenerationId};
+use super::verdicts::ChainVerdicts;
 use crate::bundle::TrustBundle;
 use crate::cert::Certificate;
 use crate::rotation::is_identity_controller;
-use crate::verify::{VerifyError, VerifyOptions, verify_cached};
-use std::collections::HashMap;
+use crate::verify::VerifyError;
 use time::OffsetDateTime;
-
-/// A verdict of the controller's, by what it depends on: the issuer generation, the loaded
-/// anchors, and which of those certificates are valid at that moment.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct VerdictKey {
-    generation: GenerationId,
-    anchors: BundleId,
-    valid: Vec<bool>,
-}
 
 /// The controller's state.
 #[derive(Debug, Default)]
@@ -38,7 +29,7 @@ pub(crate) struct IdentityController {
     pub(crate) down: Option<VerifyError>,
     /// Its pod, when named (else Linkerd's names are recognised).
     controller: Option<String>,
-    verdicts: HashMap<VerdictKey, Result<(), VerifyError>>,
+    verdicts: ChainVerdicts,
 }
 
 impl IdentityController {
@@ -75,32 +66,12 @@ impl IdentityController {
         now: OffsetDateTime,
         verifier: &mut Verifier,
     ) -> Result<(), VerifyError> {
-        let valid: Vec<bool> = std::iter::once(issuer)
-            .chain(intermediates)
-            .chain(bundle.certificates())
-            .map(|c| c.is_valid_at(now))
-            .collect();
-        let key = VerdictKey {
-            generation,
-            anchors,
-            valid,
-        };
-        if let Some(r) = self.verdicts.get(&key) {
-            return r.clone();
-        }
-        verifier.verifications += 1;
-        let options = VerifyOptions::default();
-        let r = verify_cached(
-            issuer,
-            intermediates,
-            bundle,
+        self.verdicts.verify(
+            (generation, issuer, intermediates),
+            (anchors, bundle),
             now,
-            &options,
-            Some(&verifier.cache),
+            verifier,
         )
-        .map(|_| ());
-        self.verdicts.insert(key, r.clone());
-        r
     }
 
     /// It started with `anchors` and issuer `generation`, which verified.

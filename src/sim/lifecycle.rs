@@ -112,6 +112,10 @@ impl<R: CryptoRngCore> Engine<R> {
                 .iter()
                 .map(|(c, at)| (c, *at, c.subject())),
         ));
+        if self.cfg.topology.signer_is_anchor {
+            // The anchor signs: its lane is the issuer's.
+            return out;
+        }
         let issuer = if self.cfg.topology.issuer.is_managed() {
             format!("Certificate {}", self.cfg.names.issuer)
         } else {
@@ -189,6 +193,7 @@ impl<R: CryptoRngCore> Engine<R> {
         );
         self.tm.others.clone_from(&cfg.topology.roots.others);
         self.tm.static_roots = cfg.topology.roots.kind == RootsKind::Static;
+        self.tm.static_kind.clone_from(&cfg.names.roots_kind);
         self.tm.filter = cfg.topology.roots.filter;
         if cfg.topology.roots.kind == RootsKind::Static {
             self.static_roots = self.held();
@@ -270,8 +275,9 @@ impl<R: CryptoRngCore> Engine<R> {
                 )?),
                 None => None,
             };
+            let identity = cfg.mesh.pod_identity(&name);
             let proxy = Proxy::new(
-                name,
+                (name, identity),
                 control_plane,
                 self.tm.published(),
                 self.now,

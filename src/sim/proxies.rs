@@ -12,7 +12,6 @@
 
 use super::event::{BundleId, EventId, GenerationId, PodId};
 use crate::error::Error;
-use crate::presets::linkerd;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use time::{Duration, OffsetDateTime};
@@ -41,15 +40,15 @@ pub(crate) struct Proxy {
 }
 
 impl Proxy {
-    /// A proxy for pod `name` (`namespace/name`) that loaded `bundle` at `now`.
+    /// A proxy for pod `name` (`namespace/name`) whose leaves name `identity`, that loaded
+    /// `bundle` at `now`.
     pub(crate) fn new(
-        name: String,
+        (name, identity): (String, String),
         control_plane: bool,
         bundle: BundleId,
         now: OffsetDateTime,
         next_restart: Option<OffsetDateTime>,
     ) -> Self {
-        let identity = pod_identity(&name);
         Self {
             name,
             identity,
@@ -84,12 +83,6 @@ impl Proxy {
             || (!self.waiting && at(self.refresh_at))
             || self.expiry().is_some_and(at)
     }
-}
-
-/// The identity (DNS SAN) of the pod `namespace/name`.
-fn pod_identity(pod: &str) -> String {
-    let (namespace, name) = pod.split_once('/').unwrap_or(("default", pod));
-    linkerd::workload_identity(name, namespace)
 }
 
 /// Every proxy, and when each is next due.

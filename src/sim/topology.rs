@@ -190,6 +190,11 @@ pub struct Topology {
     /// previous anchor until its issuerRef is switched: unattended rotation's shape (DESIGN
     /// §17). [`Config::auto_rotation`](super::Config::auto_rotation) implies it.
     pub issuer_via_previous: bool,
+    /// Leaves are signed with the anchor Secret itself: a CA issuer over a self-signed root
+    /// signs every workload (istio-csr's install guide), so there is no identity issuer of
+    /// its own; [`Config::issuer`](super::Config::issuer) is ignored and the issuer's
+    /// generations are the anchor Secret's contents, each taken as cert-manager writes it.
+    pub signer_is_anchor: bool,
 }
 
 impl Topology {

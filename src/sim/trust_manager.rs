@@ -25,6 +25,8 @@ pub(crate) struct TrustManager {
     /// The roots are a static set (a ConfigMap, Helm values): written by an operation, not
     /// synced by trust-manager.
     pub(crate) static_roots: bool,
+    /// The kind of object static roots are (`ConfigMap`), as messages print it.
+    pub(crate) static_kind: String,
     /// Static roots only: the anchor they held when an operator staged a new one (the
     /// procedure's first step writes {new, old}), until a step drops it.
     pub(crate) staged_old: Option<Certificate>,
@@ -108,7 +110,10 @@ impl TrustManager {
         let (who, what) = if self.static_roots {
             (
                 Who::Operator,
-                format!("ConfigMap {name} holds {subjects} anchor(s) (static trust roots)"),
+                format!(
+                    "{} {name} holds {subjects} anchor(s) (static trust roots)",
+                    self.static_kind
+                ),
             )
         } else {
             (
