@@ -294,8 +294,10 @@ impl Config {
     pub fn istio_csr(start: OffsetDateTime) -> Self {
         use crate::presets::istio;
         let root = CertSpec::ca(istio::CA_NAME, istio::ROOT_DURATION);
-        let mut topology = Topology::default();
-        topology.signer_is_anchor = true;
+        let mut topology = Topology {
+            signer_is_anchor: true,
+            ..Topology::default()
+        };
         topology.roots.kind = super::topology::RootsKind::Static;
         let ca = format!("{}/{}", istio::NAMESPACE, istio::CA_NAME);
         Self {
