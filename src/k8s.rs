@@ -42,6 +42,7 @@ mod prometheus;
 mod report;
 mod sarif;
 
+mod istio;
 mod topology;
 
 use std::fmt;
@@ -57,11 +58,11 @@ pub use names::{NameError, NameRule, check_name};
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};
 pub use objects::{
     BundleObject, BundleSource, CertificateObject, ConfigMapObject, Duplicate, HelmValues,
-    IssuerKind, IssuerObject, IssuerRef, Kustomization, LinkerdValues, MAX_KUSTOMIZATIONS,
-    MAX_OPERATIONS, MAX_RESOURCES, MAX_VALUES_FROM, MIN_RESTART_EVERY, NamespacedName,
-    OPERATIONS_API_VERSION, Object, ObjectRef, Objects, Resource, STANDS_FOR_FILE, SecretObject,
-    TRUST_ANCHORS_VALUE, ValueText, ValuesFrom, operations_yaml, read_operations, write_out_dir,
-    write_out_dir_at,
+    IssuerKind, IssuerObject, IssuerRef, IstioCsrValues, Kustomization, LinkerdValues,
+    MAX_KUSTOMIZATIONS, MAX_OPERATIONS, MAX_RESOURCES, MAX_VALUES_FROM, MIN_RESTART_EVERY,
+    MountedObject, NamespacedName, OPERATIONS_API_VERSION, Object, ObjectRef, Objects, Resource,
+    STANDS_FOR_FILE, SecretObject, TRUST_ANCHORS_VALUE, ValueText, ValuesFrom, operations_yaml,
+    read_operations, write_out_dir, write_out_dir_at,
 };
 pub use patch::{PatchError, PatchedFix, Replacement, fix_relative_path, patch_fix};
 pub use plan::PlanReport;

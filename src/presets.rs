@@ -85,6 +85,9 @@ pub mod istio {
     use crate::spec::CertSpec;
     use time::Duration;
 
+    /// The namespace istio-csr runs in, as its install guide installs it (`helm install -n
+    /// cert-manager`): its root file's Secret or ConfigMap is there.
+    pub const CSR_NAMESPACE: &str = "cert-manager";
     /// Istio's control-plane namespace (istio-csr's `app.certmanager.namespace` default).
     pub const NAMESPACE: &str = "istio-system";
     /// The root Certificate, its Secret and the CA Issuer over it in istio-csr's install guide

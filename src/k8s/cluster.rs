@@ -403,7 +403,11 @@ impl Cluster {
     }
 
     fn resolve_issuer(&self, namespace: &str, c: &CertificateObject) -> IssuerResolution {
-        let r = &c.issuer_ref;
+        self.resolve_ref(namespace, &c.issuer_ref)
+    }
+
+    /// What an issuerRef from `namespace` resolves to, as cert-manager resolves it.
+    pub(super) fn resolve_ref(&self, namespace: &str, r: &super::IssuerRef) -> IssuerResolution {
         if r.group != "cert-manager.io" {
             return IssuerResolution::Other(format!("{} ({})", r.kind, r.group));
         }
@@ -598,7 +602,7 @@ impl Cluster {
             .filter(move |o| matches!(o.resource, Resource::ConfigMap(_)) && o.at.name == name)
     }
 
-    fn config_map_certs(&self, ns: &str, name: &str, key: &str) -> SourceCerts {
+    pub(super) fn config_map_certs(&self, ns: &str, name: &str, key: &str) -> SourceCerts {
         let found = self.objects.objects.iter().find_map(|o| match &o.resource {
             Resource::ConfigMap(cm)
                 if o.at.name == name && o.at.namespace.as_deref() == Some(ns) =>

@@ -17,6 +17,7 @@ mod issuer;
 use issuer::{bundle, cluster_bundle, issuer};
 mod files;
 mod helm;
+mod istio_csr;
 mod kustomize;
 mod operations;
 mod scope;
@@ -26,6 +27,7 @@ pub(crate) mod values;
 pub use files::{STANDS_FOR_FILE, write_out_dir, write_out_dir_at};
 use files::{read_bounded, read_limited};
 pub use helm::{HelmValues, MAX_VALUES_FROM, TRUST_ANCHORS_VALUE, ValuesFrom};
+pub use istio_csr::{IstioCsrValues, MountedObject};
 pub use kustomize::{Kustomization, MAX_KUSTOMIZATIONS, MAX_RESOURCES};
 pub use operations::{
     MAX_OPERATIONS, MIN_RESTART_EVERY, OPERATIONS_API_VERSION, operations_yaml, read_operations,
@@ -257,6 +259,9 @@ pub enum Resource {
     /// `Application`, Buoyant's `ControlPlane`): their trust anchors are static trust roots,
     /// their identity issuer the Secret the chart renders.
     HelmValues(HelmValues),
+    /// istio-csr's Helm values (a values file): who signs Istio's workloads and where its
+    /// root file comes from (DESIGN §19).
+    IstioCsrValues(IstioCsrValues),
 }
 
 /// One object read.
@@ -644,6 +649,18 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
     };
     if !matches!(doc.value, Value::Map(_)) {
         return Err(not_object("a document must be a mapping"));
+    }
+    if istio_csr::is_values_document(doc) {
+        let mut at = helm::values_ref(file, document);
+        "IstioCsrValues".clone_into(&mut at.kind);
+        let values = istio_csr::read(&at, doc, file)?;
+        return Ok(Read::Known(Box::new(Object {
+            location: doc.at,
+            api_version: String::new(),
+            resource: Resource::IstioCsrValues(values),
+            at,
+            rendered_from: None,
+        })));
     }
     if helm::is_values_document(doc) {
         let at = helm::values_ref(file, document);

@@ -31,7 +31,12 @@ impl Cluster {
     /// # Errors
     /// [`PlanInputError`].
     pub fn plan_config(&self, start: OffsetDateTime) -> Result<Config, PlanInputError> {
-        let mut chain = self.chain()?;
+        let (mut chain, istio) = if self.is_istio() {
+            let (chain, setup) = self.istio_chain()?;
+            (chain, Some(setup))
+        } else {
+            (self.chain()?, None)
+        };
         let anchor = chain
             .cas
             .last()
@@ -44,7 +49,9 @@ impl Cluster {
         {
             self.check_secret(secret)?;
         }
-        self.check_secret(&self.issuer_secret())?;
+        if istio.is_none() {
+            self.check_secret(&self.issuer_secret())?;
+        }
         let known: Vec<OffsetDateTime> = chain
             .cas
             .iter()
@@ -63,6 +70,11 @@ impl Cluster {
                 give: "certificates whose dates and constraints certcycle can issue".into(),
             })?;
             let previous = chain.previous.clone();
+            // A CA issuer over the root signs with the root itself.
+            let issuer = match &istio {
+                Some(s) if s.signer_is_anchor => anchor.clone_ca(),
+                _ => issuer,
+            };
             let mut secrets = Secrets::new(anchor, issuer, previous).with_above(above);
             if let (Some(cert), Some(key)) = (chain.previous.clone(), chain.previous_key.take())
                 && let Ok(ca) = crate::issue::Ca::new(cert, key)
@@ -120,12 +132,24 @@ impl Cluster {
                 .unwrap_or(format!("ClusterIssuer/{pn}")),
             ..seed
         };
+        if let Some(setup) = istio {
+            cfg.names.issuer = setup.issuer;
+            cfg.names.roots_kind = setup.roots_kind;
+            cfg.topology.signer_is_anchor = setup.signer_is_anchor;
+            cfg.mesh = crate::plan::Mesh::Istio(setup.csr);
+        }
         Ok(cfg)
     }
 
     /// What [`Cluster::plan_config`] assumes about the chain and trust roots, one line each,
     /// after the resolution's own ([`Cluster::assumptions`]).
     pub fn plan_assumptions(&self) -> Vec<String> {
+        if self.is_istio() {
+            return self
+                .istio_chain()
+                .map(|(c, _)| c.assumptions)
+                .unwrap_or_default();
+        }
         self.chain().map(|c| c.assumptions).unwrap_or_default()
     }
 
@@ -233,6 +257,9 @@ impl Cluster {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct PlanReport {
+    /// The mesh recognised, when it is not Linkerd (`Istio with cert-manager's istio-csr,
+    /// recognised from ...`); Linkerd's reports stay as they were.
+    pub mesh: Option<String>,
     /// What was assumed (`rotationPolicy: Always for ...`).
     pub assumptions: Vec<String>,
     /// The cross-object lints.
@@ -270,6 +297,7 @@ impl PlanReport {
         }
         let report = crate::plan::Report::new(cfg, rng)?;
         Ok(Self {
+            mesh: mesh_line(cluster, cfg),
             assumptions,
             lint_locations: lints
                 .iter()
@@ -306,6 +334,9 @@ impl PlanReport {
     /// break's `location` (`file:line:col (field)`, as SARIF has them).
     pub fn to_json(&self) -> serde_json::Value {
         let mut doc = self.report.to_json();
+        if let Some(mesh) = &self.mesh {
+            doc["mesh"] = mesh.clone().into();
+        }
         doc["assumptions"] = self.assumptions.clone().into();
         doc["lints"] = self
             .lints
@@ -370,14 +401,34 @@ fn horizon_lints(cfg: &Config) -> Vec<crate::lint::Finding> {
         id: "anchor-rekey-in-horizon",
         severity: crate::lint::Severity::Warning,
         subject: format!("Certificate/{}", cfg.names.anchor),
-        message: format!(
-            "cert-manager re-keys Linkerd's anchor on day {} ({}; {}), inside this plan's {}: proxies hold the anchor they loaded at start, so this is an unplanned anchor rotation (the timeline shows what follows); rotate by the procedure before it, or keep the renewal past it",
-            (renewal.renew_at - now).whole_days(),
-            crate::display::rfc3339(renewal.renew_at),
-            renewal.rule,
-            crate::duration::GoDuration(cfg.horizon)
-        ),
+        message: match cfg.mesh {
+            crate::plan::Mesh::Linkerd => format!(
+                "cert-manager re-keys Linkerd's anchor on day {} ({}; {}), inside this plan's {}: proxies hold the anchor they loaded at start, so this is an unplanned anchor rotation (the timeline shows what follows); rotate by the procedure before it, or keep the renewal past it",
+                (renewal.renew_at - now).whole_days(),
+                crate::display::rfc3339(renewal.renew_at),
+                renewal.rule,
+                crate::duration::GoDuration(cfg.horizon)
+            ),
+            _ => format!(
+                "cert-manager re-keys the root istio-csr's chain ends in on day {} ({}; {}), inside this plan's {}: istio-csr's root file and every agent's roots hold today's root, so this is an unplanned root rotation (the timeline shows what follows); keep the renewal past it, or put the new root in the root file before anything signs with it",
+                (renewal.renew_at - now).whole_days(),
+                crate::display::rfc3339(renewal.renew_at),
+                renewal.rule,
+                crate::duration::GoDuration(cfg.horizon)
+            ),
+        },
     }]
+}
+
+/// The mesh line of a report: `None` for Linkerd (its reports stay as they were).
+fn mesh_line(cluster: &Cluster, cfg: &Config) -> Option<String> {
+    match &cfg.mesh {
+        crate::plan::Mesh::Linkerd => None,
+        mesh => Some(match cluster.istio_evidence() {
+            Some(from) => format!("{}, recognised from {from}", mesh.name()),
+            None => mesh.name().to_owned(),
+        }),
+    }
 }
 
 fn preamble(assumptions: &[String], lints: &[crate::lint::Finding]) -> String {
@@ -397,6 +448,9 @@ fn preamble(assumptions: &[String], lints: &[crate::lint::Finding]) -> String {
 
 impl std::fmt::Display for PlanReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(mesh) = &self.mesh {
+            writeln!(f, "mesh: {}", crate::display::visible(mesh))?;
+        }
         f.write_str(&preamble(&self.assumptions, &self.lints))?;
         write!(f, "{}", self.report)
     }

@@ -82,7 +82,10 @@ impl Cluster {
     }
 
     /// A Secret's certificate and (pairing) key.
-    fn secret_ca(&self, secret: &NamespacedName) -> (Option<Certificate>, Option<PrivateKey>) {
+    pub(super) fn secret_ca(
+        &self,
+        secret: &NamespacedName,
+    ) -> (Option<Certificate>, Option<PrivateKey>) {
         let Some(s) = self.secret(&secret.namespace, &secret.name) else {
             return (None, None);
         };
@@ -287,7 +290,7 @@ impl Cluster {
     }
 
     /// The CA whose Secret is `secret`, and every CA above it, pushed top down.
-    fn walk_up(
+    pub(super) fn walk_up(
         &self,
         secret: NamespacedName,
         out: &mut Vec<Found>,
@@ -372,7 +375,7 @@ impl Cluster {
     /// The trust roots: a Bundle, a static ConfigMap, Helm values, `--trust-roots`, or
     /// assumed. Where the anchor's certificate is unknown, the root among them that signed the
     /// identity issuer (or the only one) gives it.
-    fn roots_of(
+    pub(super) fn roots_of(
         &self,
         cas: &mut [Found],
         issuer: Option<&Certificate>,
@@ -489,7 +492,7 @@ impl Cluster {
     }
 
     /// Static roots holding `certs` (from `label`).
-    fn static_roots(
+    pub(super) fn static_roots(
         &self,
         cas: &mut [Found],
         certs: &[Certificate],

@@ -1,0 +1,294 @@
+//! Istio with cert-manager's istio-csr as the objects show it (DESIGN §19): the CA issuer
+//! istio-csr signs every workload through (its Helm values' `app.certmanager.issuer`, the
+//! chart's `Issuer istio-system/istio-ca` by default), the chain above that issuer's Secret,
+//! and istio-csr's root file (`app.tls.rootCAFile`: a Secret copied once at install, a
+//! trust-manager Bundle's target, or, unset, the CA the issuer returns). The shapes are those
+//! of istio-csr's install guide and chart (cert-manager/istio-csr v0.17.0-16-gf96fca5
+//! `deploy/charts/istio-csr/values.yaml`).
+
+use super::cluster::{Cluster, IssuerResolution, SourceCerts};
+use super::objects::{IssuerRef, IstioCsrValues, NamespacedName, Resource};
+use super::plan_error::PlanInputError;
+use super::topology::{Chain, Found};
+use crate::cert::Certificate;
+use crate::plan::{IstioCsr, RootsKind, TrustRoots};
+use crate::presets::istio;
+
+/// What an istio-csr set-up adds to its chain: the mesh's settings and names.
+#[derive(Debug)]
+pub(super) struct IstioSetup {
+    pub(super) csr: IstioCsr,
+    /// The CA issuer signs with the root itself (no intermediate).
+    pub(super) signer_is_anchor: bool,
+    /// The issuer istio-csr names (`Issuer istio-system/istio-ca`).
+    pub(super) issuer: String,
+    /// The root file's object kind (`Secret`, `ConfigMap`).
+    pub(super) roots_kind: String,
+}
+
+impl Cluster {
+    /// Whether the inputs are an Istio set-up with istio-csr: istio-csr's Helm values, an
+    /// `istio-ca-root-cert` ConfigMap, or a CA issuer named as istio-csr's chart names it by
+    /// default, and nothing of Linkerd's identity issuer (no Certificate writes, no Secret
+    /// holds, no Helm values render it).
+    pub fn is_istio(&self) -> bool {
+        self.istio_evidence().is_some()
+    }
+
+    /// What shows the inputs are an istio-csr set-up ([`Cluster::is_istio`]), in words
+    /// (`istio-csr's Helm values (values.yaml)`); `None`: they are not.
+    pub fn istio_evidence(&self) -> Option<String> {
+        let issuer = self.issuer_secret();
+        let linkerd = self.certificates.iter().any(|c| c.secret == issuer)
+            || self.secret(&issuer.namespace, &issuer.name).is_some()
+            || self.objects.objects.iter().any(|o| {
+                matches!(&o.resource, Resource::HelmValues(v) if !v.values.is_empty() || !v.certificates.is_empty())
+            });
+        if linkerd {
+            return None;
+        }
+        let found = |o: &&super::objects::Object| match &o.resource {
+            Resource::IstioCsrValues(v) => Some(format!("istio-csr's Helm values ({})", v.origin)),
+            Resource::ConfigMap(_) if o.at.name == istio::ROOT_CERT_CONFIGMAP => {
+                Some(format!("ConfigMap {}", o.at.key()))
+            }
+            Resource::Issuer(_) | Resource::ClusterIssuer(_) if o.at.name == istio::CA_NAME => {
+                Some(format!(
+                    "{} {}, istio-csr's default issuer",
+                    o.at.kind,
+                    o.at.key()
+                ))
+            }
+            _ => None,
+        };
+        let objects = &self.objects.objects;
+        // The values say the most; then the ConfigMap; then the issuer's name.
+        objects
+            .iter()
+            .find(|o| matches!(o.resource, Resource::IstioCsrValues(_)))
+            .or_else(|| {
+                objects.iter().find(|o| {
+                    matches!(o.resource, Resource::ConfigMap(_))
+                        && o.at.name == istio::ROOT_CERT_CONFIGMAP
+                })
+            })
+            .or_else(|| objects.iter().find(|o| found(o).is_some()))
+            .and_then(|o| found(&o))
+    }
+
+    /// istio-csr's Helm values, the last given (as `helm -f` merges them).
+    fn istio_values(&self) -> Option<&IstioCsrValues> {
+        self.objects
+            .objects
+            .iter()
+            .filter_map(|o| match &o.resource {
+                Resource::IstioCsrValues(v) => Some(v),
+                _ => None,
+            })
+            .next_back()
+    }
+
+    /// The chain istio-csr signs through, its root file, and its settings.
+    pub(super) fn istio_chain(&self) -> Result<(Chain, IstioSetup), PlanInputError> {
+        let mut assumptions = Vec::new();
+        let values = self.istio_values();
+        let (kind, name, group) = values.and_then(|v| v.issuer.clone()).unwrap_or_else(|| {
+            (
+                "Issuer".to_owned(),
+                istio::CA_NAME.to_owned(),
+                "cert-manager.io".to_owned(),
+            )
+        });
+        let namespace = values
+            .and_then(|v| v.namespace.clone())
+            .unwrap_or_else(|| istio::NAMESPACE.to_owned());
+        let issuer_name = format!("{kind} {namespace}/{name}");
+        if values.is_none() {
+            assumptions.push(format!(
+                "istio-csr's Helm values are not among the inputs: its chart's defaults (it signs through {issuer_name}, maxCertificateDuration 1h, the root file a copy of the root made at install as its guide does)"
+            ));
+        }
+        let r = IssuerRef {
+            name: name.clone(),
+            kind: kind.clone(),
+            group,
+            omitted: Vec::new(),
+        };
+        let signer = match self.resolve_ref(&namespace, &r) {
+            IssuerResolution::Ca { namespace, name } => NamespacedName::new(namespace, name),
+            IssuerResolution::NotInInput => {
+                return Err(PlanInputError::CannotModel {
+                    what: format!(
+                        "istio-csr signs through {issuer_name}, which is not among the inputs"
+                    ),
+                    give: format!(
+                        "the {kind} (a CA issuer over the root's or intermediate's Secret) and the Certificate that writes its Secret"
+                    ),
+                });
+            }
+            IssuerResolution::SelfSigned => {
+                return Err(PlanInputError::CannotModel {
+                    what: format!(
+                        "istio-csr signs through {issuer_name}, a selfSigned issuer: every workload would be its own root"
+                    ),
+                    give: "a CA issuer over the root's Secret (istio-csr's install guide)".into(),
+                });
+            }
+            IssuerResolution::Other(kind) => {
+                return Err(PlanInputError::CannotModel {
+                    what: format!(
+                        "istio-csr signs through {issuer_name} ({kind}): an external signer under istio-csr is not modelled yet"
+                    ),
+                    give:
+                        "a cert-manager CA issuer over a root or intermediate Certificate's Secret"
+                            .into(),
+                });
+            }
+            other => {
+                return Err(PlanInputError::Unresolvable {
+                    certificate: issuer_name,
+                    reason: other.to_string(),
+                });
+            }
+        };
+        let mut cas = Vec::new();
+        self.walk_up(signer, &mut cas, &mut assumptions)?;
+        let signer_is_anchor = cas.len() == 1;
+        let issuer = if signer_is_anchor {
+            let root = &cas[0];
+            Found {
+                name: root.name.clone(),
+                kind: root.kind,
+                spec: root.spec.clone(),
+                secret: root.secret.clone(),
+                cert: root.cert.clone(),
+                key: None,
+            }
+        } else {
+            cas.pop().ok_or_else(|| PlanInputError::CannotModel {
+                what: format!("no CA behind {issuer_name}"),
+                give: "the Certificate that writes its Secret".into(),
+            })?
+        };
+        let (roots, previous_source, roots_name, roots_kind) =
+            self.istio_roots(values, &mut cas, issuer.cert.as_ref(), &mut assumptions)?;
+        let mut csr = IstioCsr::default();
+        if let Some(d) = values.and_then(|v| v.max_certificate_duration) {
+            csr = csr.max_certificate_duration(d);
+        }
+        assumptions.push(match csr.version {
+            Some((major, minor)) => format!("Istio {major}.{minor}"),
+            None => "Istio's version is not among the inputs: istiod is assumed to read its root file only at start, as every release before 1.31 does (pilot/pkg/bootstrap/certcontroller.go)".to_owned(),
+        });
+        Ok((
+            Chain {
+                cas,
+                issuer,
+                roots,
+                previous_source,
+                previous: None,
+                previous_key: None,
+                via_previous: false,
+                roots_name,
+                assumptions,
+            },
+            IstioSetup {
+                csr,
+                signer_is_anchor,
+                issuer: issuer_name,
+                roots_kind,
+            },
+        ))
+    }
+
+    /// istio-csr's root file: a trust-manager Bundle's target, a Secret or ConfigMap among
+    /// the inputs, the issuer's CA (no root file), or a copy of the root made at install.
+    fn istio_roots(
+        &self,
+        values: Option<&IstioCsrValues>,
+        cas: &mut [Found],
+        issuer: Option<&Certificate>,
+        assumptions: &mut Vec<String>,
+    ) -> Result<(TrustRoots, bool, String, String), PlanInputError> {
+        let csr_ns = istio::CSR_NAMESPACE.to_owned();
+        let mounted = values.and_then(|v| v.root_volume.clone());
+        if let Some(v) = values
+            && v.root_ca_file.is_none()
+        {
+            assumptions.push(format!(
+                "{}: app.tls.rootCAFile is not set: istio-csr's roots are the CA the issuer returns with its own serving certificate (renewed every hour or so), modelled as following the root's Secret at once",
+                v.origin
+            ));
+            let roots = TrustRoots::default();
+            return Ok((
+                roots,
+                false,
+                "the issuer's CA (no root file)".into(),
+                "ConfigMap".into(),
+            ));
+        }
+        // A trust-manager Bundle writes the root file (its target has the Bundle's name).
+        let bundled = self
+            .bundles
+            .iter()
+            .any(|b| b.object.is_some() && mounted.as_ref().is_none_or(|m| m.name == b.name));
+        if bundled {
+            let (roots, previous, name) = self.roots_of(cas, issuer, assumptions)?;
+            let kind = mounted
+                .as_ref()
+                .map_or("ConfigMap".to_owned(), |m| m.kind.clone());
+            return Ok((
+                roots,
+                previous,
+                format!("{name} (istio-csr's root file)"),
+                kind,
+            ));
+        }
+        if let Some(m) = &mounted {
+            let certs = match m.kind.as_str() {
+                "Secret" => self
+                    .secret(&csr_ns, &m.name)
+                    .map(|s| SourceCerts::Certificates(s.certs(&m.key).to_vec()))
+                    .unwrap_or(SourceCerts::NotGiven),
+                _ => self.config_map_certs(&csr_ns, &m.name, &m.key),
+            };
+            let label = format!("{} {csr_ns}/{} {}", m.kind, m.name, m.key);
+            match certs {
+                SourceCerts::Certificates(certs) if !certs.is_empty() => {
+                    let roots = self.static_roots(cas, &certs, issuer, &label, assumptions)?;
+                    return Ok((
+                        roots,
+                        false,
+                        format!("{csr_ns}/{} (istio-csr's root file)", m.name),
+                        m.kind.clone(),
+                    ));
+                }
+                SourceCerts::Unreadable(why) => {
+                    return Err(PlanInputError::CannotModel {
+                        what: format!("istio-csr's root file {label} does not read: {why}"),
+                        give: "PEM certificates in it".into(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        let name = mounted
+            .as_ref()
+            .map_or_else(|| "istio-root-ca".to_owned(), |m| m.name.clone());
+        assumptions.push(format!(
+            "istio-csr's root file ({}/{name}) is not among the inputs: assumed a copy of the root made at install, as istio-csr's guide makes it (it changes only when someone writes it)",
+            csr_ns
+        ));
+        let roots = TrustRoots {
+            kind: RootsKind::Static,
+            ..TrustRoots::default()
+        };
+        let kind = mounted.map_or("Secret".to_owned(), |m| m.kind);
+        Ok((
+            roots,
+            false,
+            format!("{csr_ns}/{name} (istio-csr's root file)"),
+            kind,
+        ))
+    }
+}
