@@ -88,6 +88,14 @@ impl Cluster {
             .next_back()
     }
 
+    /// The key istio-csr reads its root file from (the file name of `app.tls.rootCAFile`),
+    /// when its values say.
+    pub(super) fn istio_root_key(&self) -> Option<String> {
+        self.istio_values()
+            .and_then(|v| v.root_volume.as_ref())
+            .map(|m| m.key.clone())
+    }
+
     /// The chain istio-csr signs through, its root file, and its settings.
     pub(super) fn istio_chain(&self) -> Result<(Chain, IstioSetup), PlanInputError> {
         let mut assumptions = Vec::new();
@@ -102,7 +110,11 @@ impl Cluster {
         let namespace = values
             .and_then(|v| v.namespace.clone())
             .unwrap_or_else(|| istio::NAMESPACE.to_owned());
-        let issuer_name = format!("{kind} {namespace}/{name}");
+        let issuer_name = if kind == "ClusterIssuer" {
+            format!("{kind} {name}")
+        } else {
+            format!("{kind} {namespace}/{name}")
+        };
         if values.is_none() {
             assumptions.push(format!(
                 "istio-csr's Helm values are not among the inputs: its chart's defaults (it signs through {issuer_name}, maxCertificateDuration 1h, the root file a copy of the root made at install as its guide does)"

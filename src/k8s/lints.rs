@@ -34,7 +34,9 @@ impl Cluster {
         };
         self.certificate_lints(&mut lint);
         self.bundle_lints(&mut lint);
-        self.linkerd_lints(&mut lint);
+        if !self.is_istio() {
+            self.linkerd_lints(&mut lint);
+        }
         for f in &self.values_findings {
             lint(f.id, f.severity, f.subject.clone(), f.message.clone());
         }
@@ -235,6 +237,10 @@ impl Cluster {
     }
 
     fn bundle_lints(&self, lint: &mut impl FnMut(&'static str, Severity, String, String)) {
+        // Istio with istio-csr: the Bundle writes istio-csr's root file, at the key its
+        // rootCAFile names.
+        let istio = self.is_istio();
+        let istio_key = self.istio_root_key();
         for b in &self.bundles {
             let obj = format!("Bundle/{}", b.name);
             if b.object.is_some() {
@@ -248,11 +254,15 @@ impl Cluster {
                         "bundle-single-source",
                         Severity::Warning,
                         obj.clone(),
-                        "one anchor source: when the anchor changes, the bundle loses the old anchor at once and every workload that has not restarted stops verifying the others; add a second source holding the previous anchor (the seed's linkerd-previous-anchor Secret)".into(),
+                        if istio {
+                            "one root source: when the root changes, istio-csr's root file loses the old root at once; agents that refreshed since present leaves of the new root and trust it alone, those that did not yet trust the old root alone, for up to half a certificate's life; add a second source holding the previous root, and put a new root in the file before anything signs with it".into()
+                        } else {
+                            "one anchor source: when the anchor changes, the bundle loses the old anchor at once and every workload that has not restarted stops verifying the others; add a second source holding the previous anchor (the seed's linkerd-previous-anchor Secret)".into()
+                        },
                     );
                 }
             }
-            if b.object.is_some() && !b.config_map_target {
+            if b.object.is_some() && !b.config_map_target && !istio {
                 lint(
                     "bundle-no-configmap-target",
                     Severity::Error,
@@ -275,7 +285,19 @@ impl Cluster {
                     ),
                 );
             }
-            if b.target_key != linkerd::CA_BUNDLE_CRT {
+            if istio {
+                if let Some(key) = istio_key.as_ref().filter(|k| **k != b.target_key) {
+                    lint(
+                        "bundle-target-key",
+                        Severity::Error,
+                        obj.clone(),
+                        format!(
+                            "target key {}: istio-csr's app.tls.rootCAFile reads {key} from the {} it mounts",
+                            b.target_key, b.name
+                        ),
+                    );
+                }
+            } else if b.target_key != linkerd::CA_BUNDLE_CRT {
                 lint(
                     "bundle-target-key",
                     Severity::Error,

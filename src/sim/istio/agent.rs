@@ -20,3 +20,11 @@ pub(super) fn refresh_in(
     let at: OffsetDateTime = not_after - half;
     Duration::seconds((at - now).whole_seconds().max(1))
 }
+
+/// Pod `i` of `n`'s first refresh, `(i + 1) / (n + 1)` of the way to `refresh` (at least a
+/// second): pods started at different times refresh out of step, as the agent's jitter and
+/// real start times spread them.
+pub(super) fn spread(refresh: Duration, (i, n): (usize, usize)) -> Duration {
+    let seconds = i128::from(refresh.whole_seconds()) * (i as i128 + 1) / (n as i128 + 1);
+    Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX).max(1))
+}

@@ -100,11 +100,18 @@ impl<R: CryptoRngCore> Engine<R> {
         }
         self.proxies.leaves_issued += 1;
         let roots = self.tm.published();
+        let n = self.proxies.len();
         let p = self.proxies.get_mut(i);
+        let mut refresh = agent::refresh_in(now, (now, not_after));
+        if p.generation.is_none() {
+            // Pods started at different times: their refreshes are spread evenly over the
+            // first half-life, not in step.
+            refresh = agent::spread(refresh, (i.0, n));
+        }
         p.generation = Some(g);
         p.bundle = roots;
         (p.not_before, p.not_after) = (now, not_after);
-        p.refresh_at = Error::add_time(now, agent::refresh_in(now, (now, not_after)))?;
+        p.refresh_at = Error::add_time(now, refresh)?;
         p.waiting = false;
         self.proxies.schedule(i, now);
         self.reclass(i);
