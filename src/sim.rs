@@ -30,13 +30,14 @@ mod istio;
 mod lifecycle;
 mod operator;
 mod proxies;
+mod signer;
 mod topology;
 mod trust_manager;
 mod verdicts;
 
 pub use config::{
-    Config, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS, MAX_PODS, MAX_WORK, Mesh,
-    Names, Secrets,
+    Config, IstioCsr, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS, MAX_PODS,
+    MAX_WORK, Mesh, Names, Secrets,
 };
 pub use error::SimError;
 pub use event::{
@@ -44,7 +45,6 @@ pub use event::{
     Snapshot, Span, Who,
 };
 pub use faults::{Faults, Outage};
-pub use istio::IstioCsr;
 pub use topology::{
     BundleFilter, CaKind, CaNode, Held, NotRotatable, RootsKind, Topology, TrustRoots,
 };
@@ -172,35 +172,6 @@ impl<R: CryptoRngCore> Engine<R> {
             static_roots: None,
             snapshots: Vec::new(),
             snapshots_done: 0,
-        }
-    }
-
-    /// Whether the mesh is Istio (its components are `sim/istio/`'s).
-    fn is_istio(&self) -> bool {
-        matches!(self.cfg.mesh, Mesh::Istio(_))
-    }
-
-    /// The event that explains the mesh's signer's state (Linkerd's identity controller,
-    /// istio-csr).
-    fn signer_why(&self) -> Option<EventId> {
-        if self.is_istio() {
-            self.istio.why
-        } else {
-            self.identity.why
-        }
-    }
-
-    /// Whether the mesh's signer signs with issuer generation `g` under the published trust
-    /// roots now.
-    fn signer_verifies(
-        &mut self,
-        g: event::GenerationId,
-        roots: event::BundleId,
-    ) -> Result<Result<(), VerifyError>, Error> {
-        if self.is_istio() {
-            self.gate(g)
-        } else {
-            Ok(self.controller_verifies(g, roots))
         }
     }
 

@@ -1,18 +1,361 @@
-//! Istio with cert-manager's istio-csr on the same engine (DESIGN §19).
+//! Istio with cert-manager's istio-csr on the same engine (issue 35, DESIGN §19): files in the
+//! shapes of istio-csr's install guide and its own CA-rotation test (`tests/data/istio/`,
+//! written here), planned from 2026-01-01 over 400 days.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use certcycle::plan::{self, Config, Mesh};
-use time::macros::datetime;
+mod support;
+
+use certcycle::SubjectAltName;
+use certcycle::k8s::{Cluster, Objects, PlanReport, ResolveOptions};
+use certcycle::plan::{self, Config, IstioCsr, Mesh, RootsKind};
+use certcycle::verify::VerifyError;
+use support::{T0, example};
+use time::Duration;
+
+/// The plan of `files` (under `tests/data/istio/`) from [`T0`] over 400 days.
+fn plan_of(files: &[&str]) -> (Cluster, Config, PlanReport) {
+    let mut objects = Objects::default();
+    for f in files {
+        let path = format!("tests/data/istio/{f}");
+        objects
+            .add(&path, &std::fs::read_to_string(&path).unwrap())
+            .unwrap();
+    }
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let cfg = cluster.plan_config(T0).unwrap();
+    let report = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng).unwrap();
+    (cluster, cfg, report)
+}
+
+/// The timeline's lines, as the report prints them.
+fn lines(report: &PlanReport) -> Vec<String> {
+    report
+        .report
+        .run
+        .timeline
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// The report's `fix:` lines.
+fn fix_lines(report: &PlanReport) -> Vec<String> {
+    report
+        .to_string()
+        .lines()
+        .filter(|l| l.starts_with("fix:"))
+        .map(str::to_owned)
+        .collect()
+}
 
 #[test]
-fn install_guide_root_breaks_on_day_60_within_the_hour() {
-    let start = datetime!(2026-01-01 00:00 UTC);
-    let cfg = Config::istio_csr(start);
+fn the_install_guides_root_breaks_on_day_60_within_the_hour_with_its_cause_chain() {
+    let (cluster, cfg, report) = plan_of(&["install-guide.yaml", "istio-csr-values.yaml"]);
+    assert!(cluster.is_istio());
     assert!(matches!(cfg.mesh, Mesh::Istio(_)));
-    let run = plan::simulate(&cfg, &mut rand_core::OsRng).unwrap();
-    for e in &run.timeline {
-        println!("{e}");
-    }
-    let brk = run.first_break.expect("the root re-keys on day 60");
-    println!("{brk:?}");
+    assert!(
+        cfg.topology.signer_is_anchor,
+        "the CA Issuer signs with the root"
+    );
+    assert_eq!(
+        cfg.topology.roots.kind,
+        RootsKind::Static,
+        "a copy made at install"
+    );
+    let mesh = report.mesh.clone().unwrap();
+    assert!(
+        mesh.starts_with(
+            "Istio with cert-manager's istio-csr, recognised from istio-csr's Helm values"
+        ),
+        "{mesh}"
+    );
+    let brk = report
+        .report
+        .run
+        .first_break
+        .as_ref()
+        .expect("the root re-keys on day 60");
     assert_eq!(brk.day, 60);
+    // cert-manager renews the root at two thirds of 2160h: 2026-03-02T00:00Z.
+    let renewal = T0 + Duration::days(60);
+    assert!(
+        brk.at > renewal && brk.at - renewal <= Duration::HOUR,
+        "{}",
+        brk.at
+    );
+    // Leaves stop coming: the break is a leaf that expired, an hour's life at most.
+    assert!(
+        matches!(brk.error, VerifyError::Expired { .. }),
+        "{:?}",
+        brk.error
+    );
+    let timeline = &report.report.run.timeline;
+    let causes: Vec<String> = brk
+        .causes
+        .iter()
+        .map(|&i| timeline[i].to_string())
+        .collect();
+    for expected in [
+        "cert-manager: Renewed (renewal time reached) Certificate istio-system/istio-ca: new trust anchor (new key: rotationPolicy Always",
+        "cert-manager: Issuer istio-system/istio-ca signs with the anchor Secret's certificate #2",
+        "istio-csr: failed to sign certificate request: the chain cert-manager signed with Issuer istio-system/istio-ca",
+        "operator: Secret cert-manager/istio-root-ca (istio-csr's root file) holds 1 anchor(s)",
+    ] {
+        assert!(
+            causes.iter().any(|c| c.contains(expected)),
+            "no cause {expected:?} in {causes:#?}"
+        );
+    }
+    // istiod (version not given: before 1.31) read the root file at start.
+    assert!(
+        lines(&report)
+            .iter()
+            .any(|l| l.contains("istiod: started: read its root file (1 root(s))"))
+    );
+    // A longer root holds; keeping the key does not (the copy in the root file expires on
+    // day 90 and istio-csr verifies as Go does, root dates included).
+    let fixes = fix_lines(&report);
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.contains("duration: ") && f.contains("istio-system/istio-ca")),
+        "{fixes:#?}"
+    );
+    assert!(
+        !fixes.iter().any(|f| f.contains("rotationPolicy: Never")),
+        "{fixes:#?}"
+    );
+}
+
+#[test]
+fn a_900_day_root_and_intermediate_hold_400_days() {
+    let (_, cfg, report) = plan_of(&[
+        "root-intermediate-900d.yaml",
+        "root-intermediate-values.yaml",
+    ]);
+    assert!(matches!(cfg.mesh, Mesh::Istio(_)));
+    assert!(!cfg.topology.signer_is_anchor, "the intermediate signs");
+    assert_eq!(cfg.issuer.get_duration(), Duration::hours(21600));
+    assert_eq!(cfg.anchor.get_duration(), Duration::hours(21600));
+    let run = &report.report.run;
+    assert!(run.first_break.is_none(), "{}", report);
+    assert!(report.to_string().contains("verdict: no break within 400d"));
+    // Two lanes: the root and the intermediate istio-csr signs through, neither renewed.
+    let names: Vec<&str> = run.lanes.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Certificate istio-system/istio-root",
+            "Certificate istio-system/istio-int"
+        ]
+    );
+    assert!(run.lanes.iter().all(|l| l.certificates.len() == 1));
+    assert!(!lines(&report).iter().any(|l| l.contains("failed to sign")));
+}
+
+#[test]
+fn a_root_file_fed_by_trust_manager_turns_the_outage_into_a_split_and_lets_the_key_stay() {
+    let (_, cfg, report) = plan_of(&["trust-manager.yaml"]);
+    assert_eq!(cfg.topology.roots.kind, RootsKind::TrustManager);
+    let brk = report
+        .report
+        .run
+        .first_break
+        .as_ref()
+        .expect("still a break on day 60");
+    assert_eq!(brk.day, 60);
+    let renewal = T0 + Duration::days(60);
+    // Within the first half-life (30m): an agent that refreshed presents a new-root leaf to
+    // one that still trusts the old root alone.
+    assert!(
+        brk.at > renewal && brk.at - renewal < Duration::minutes(30),
+        "{}",
+        brk.at
+    );
+    assert!(
+        !matches!(brk.error, VerifyError::Expired { .. }),
+        "{:?}",
+        brk.error
+    );
+    let lines = lines(&report);
+    assert!(
+        !lines.iter().any(|l| l.contains("failed to sign")),
+        "the gate never refuses"
+    );
+    assert!(lines.iter().any(|l| {
+        l.contains("istio-csr: reloaded its root file without a restart (1 root(s), fsnotify)")
+    }));
+    // istiod before 1.31 keeps what it read at start.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("istiod: keeps the 1 root(s) it read at start"))
+    );
+    // What that changes for the fix: keeping the root's key now holds (the file follows the
+    // renewed root's dates), where a static copy needs a longer root.
+    let fixes = fix_lines(&report);
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.contains("rotationPolicy: Never on cert-manager/istio-ca")),
+        "{fixes:#?}"
+    );
+    assert!(
+        report
+            .lints
+            .iter()
+            .any(|l| l.id == "bundle-single-source" && l.message.contains("istio-csr's root file"))
+    );
+}
+
+#[test]
+fn the_mesh_is_recognised_from_the_issuer_alone_and_linkerd_is_not_istio() {
+    let (cluster, _, report) = plan_of(&["install-guide.yaml"]);
+    assert_eq!(
+        cluster.istio_evidence().as_deref(),
+        Some("Issuer istio-system/istio-ca, istio-csr's default issuer")
+    );
+    assert!(
+        report
+            .assumptions
+            .iter()
+            .any(|a| a.starts_with("istio-csr's Helm values are not among the inputs"))
+    );
+    let seed = Objects::read("seed.yaml", include_str!("../examples/data/seed.yaml")).unwrap();
+    let seed = Cluster::resolve(seed, &ResolveOptions::default());
+    assert!(!seed.is_istio());
+    assert_eq!(seed.plan_config(T0).unwrap().mesh, Mesh::Linkerd);
+}
+
+#[test]
+fn istiod_reloads_its_root_file_from_1_31() {
+    for (version, reloads) in [((1, 30), false), ((1, 31), true)] {
+        let mut cfg = Config::istio_csr(T0);
+        cfg.topology.roots.kind = RootsKind::TrustManager;
+        cfg.mesh = Mesh::Istio(IstioCsr::default().version(version.0, version.1));
+        let run = plan::simulate(&cfg, &mut rand_core::OsRng).unwrap();
+        let text: Vec<String> = run.timeline.iter().map(ToString::to_string).collect();
+        let reloaded = text
+            .iter()
+            .any(|l| l.contains("istiod: reloaded its root file"));
+        let kept = text.iter().any(|l| {
+            l.contains(&format!(
+                "istiod: keeps the 1 root(s) it read at start: Istio 1.{}",
+                version.1
+            ))
+        });
+        assert_eq!(
+            (reloaded, kept),
+            (reloads, !reloads),
+            "{version:?}: {text:#?}"
+        );
+    }
+}
+
+#[test]
+fn leaves_live_max_certificate_duration_and_name_the_spiffe_identity() {
+    let mut cfg = Config::istio_csr(T0);
+    cfg.mesh = Mesh::Istio(IstioCsr::default().max_certificate_duration(Duration::hours(2)));
+    let run = plan::simulate(&cfg, &mut rand_core::OsRng).unwrap();
+    let brk = run.first_break.expect("the root re-keys on day 60");
+    let renewal = T0 + Duration::days(60);
+    // The last leaves were issued before the renewal and live 2h: the break comes after the
+    // first hour of a 1h-leaf mesh's worst case, within two.
+    assert!(
+        brk.at > renewal && brk.at - renewal <= Duration::hours(2),
+        "{}",
+        brk.at
+    );
+    let leaf = &brk.evidence.leaf;
+    assert_eq!(leaf.not_after() - leaf.not_before(), Duration::hours(2));
+    assert_eq!(
+        leaf.subject_alt_names(),
+        [SubjectAltName::Uri(
+            "spiffe://cluster.local/ns/default/sa/w0".to_owned()
+        )]
+    );
+    assert!(
+        brk.evidence.chain.is_empty(),
+        "a self-signed root is not presented"
+    );
+}
+
+#[test]
+fn plan_prints_the_mesh_and_linkerd_prints_none() {
+    let out = example("plan")
+        .args([
+            "tests/data/istio/install-guide.yaml",
+            "tests/data/istio/istio-csr-values.yaml",
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--timeline",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("mesh: Istio with cert-manager's istio-csr, recognised from istio-csr's Helm values (tests/data/istio/istio-csr-values.yaml)\n"), "{text}");
+    assert!(text.contains("(day 60)"), "{text}");
+    let json = example("plan")
+        .args([
+            "tests/data/istio/install-guide.yaml",
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        doc["mesh"]
+            .as_str()
+            .unwrap()
+            .starts_with("Istio with cert-manager's istio-csr")
+    );
+    let seed = example("plan")
+        .args(["--start", "2026-01-01T00:00:00Z", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&seed.stdout).unwrap();
+    assert!(doc.get("mesh").is_none(), "Linkerd's JSON is as it was");
+}
+
+/// Linkerd's outputs as they were before the mesh became a parameter (written by main at
+/// c018d9f with `--start` pinned, `tests/data/linkerd-before-istio/`): the seed's plan as
+/// text and JSON, with unattended rotation over three years, and `rotate`.
+#[test]
+fn linkerds_seed_outputs_are_byte_identical_to_before() {
+    let start = "2026-01-01T00:00:00Z";
+    for (args, file) in [
+        (vec!["plan", "--start", start], "plan.txt"),
+        (
+            vec!["plan", "--start", start, "--format", "json"],
+            "plan.json",
+        ),
+        (
+            vec![
+                "plan",
+                "--start",
+                start,
+                "--rotation",
+                "auto",
+                "--restart-every",
+                "24h",
+                "--horizon",
+                "1095d",
+            ],
+            "auto.txt",
+        ),
+        (vec!["rotate"], "rotate.txt"),
+    ] {
+        let out = example(args[0]).args(&args[1..]).output().unwrap();
+        let before = std::fs::read(format!("tests/data/linkerd-before-istio/{file}")).unwrap();
+        assert!(
+            out.stdout == before,
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }

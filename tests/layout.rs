@@ -285,3 +285,55 @@ fn no_source_file_passes_800_lines() {
     long.sort();
     assert!(long.is_empty(), "files over 800 lines: {long:?}");
 }
+
+/// The engine's split (DESIGN §19): the components Linkerd and Istio share name neither
+/// mesh (no import or use of a mesh's model or presets: what differs is reached through
+/// `Config::mesh`), and Istio's model names nothing of Linkerd's.
+#[test]
+fn shared_components_name_no_mesh() {
+    let shared = [
+        "src/sim/cert_manager.rs",
+        "src/sim/trust_manager.rs",
+        "src/sim/continuity.rs",
+        "src/sim/operator.rs",
+        "src/sim/verdicts.rs",
+        "src/sim/proxies.rs",
+        "src/sim/faults.rs",
+    ];
+    let linkerd = [
+        "presets::linkerd",
+        "linkerd::",
+        "identity::",
+        "IdentityController",
+        "is_identity_controller",
+        "self.identity",
+        "Who::Identity",
+    ];
+    let istio = ["presets::istio", "istio::", "self.istio", "Who::Istio"];
+    let check = |file: &str, names: &[&str]| {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = code(line);
+            for name in names {
+                assert!(
+                    !code.contains(name),
+                    "{file}:{}: a shared component names {name:?}: {line}",
+                    n + 1
+                );
+            }
+        }
+    };
+    for file in shared {
+        check(file, &linkerd);
+        check(file, &istio);
+    }
+    let mut model = vec![PathBuf::from("src/sim/istio.rs")];
+    sources(Path::new("src/sim/istio"), &mut model);
+    assert!(
+        model.len() >= 4,
+        "istio.rs and its csr, istiod and agent files"
+    );
+    for file in &model {
+        check(file.to_str().unwrap(), &linkerd);
+    }
+}

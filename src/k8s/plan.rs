@@ -133,7 +133,10 @@ impl Cluster {
             ..seed
         };
         if let Some(setup) = istio {
-            cfg.names.issuer = setup.issuer;
+            if setup.signer_is_anchor {
+                // No Certificate of its own: the CA issuer over the root is the signer.
+                cfg.names.issuer = setup.issuer;
+            }
             cfg.names.roots_kind = setup.roots_kind;
             cfg.topology.signer_is_anchor = setup.signer_is_anchor;
             cfg.mesh = crate::plan::Mesh::Istio(setup.csr);

@@ -6,7 +6,7 @@
 
 use super::event::{BundleId, EventId, GenerationId, PodId};
 use super::proxies::Proxy;
-use super::{Break, BrokenPair, Checkpoint, Engine, Evidence, Observer, SimError, Who};
+use super::{Break, BrokenPair, Checkpoint, Engine, Evidence, Observer, SimError};
 use crate::cert::Certificate;
 use crate::error::Error;
 use crate::key::PrivateKey;
@@ -359,27 +359,8 @@ impl<R: CryptoRngCore> Engine<R> {
             .unwrap_or_default();
         roots.extend(self.proxies.failure_logged);
         roots.extend(self.signer_why());
-        // The controller's issuer ran out: the moment every CSR starts to fail and every leaf
-        // it signed (capped at its notAfter) expires. Linkerd logs the failure at the next CSR;
-        // the report names the moment itself.
-        let issuer_end = self.cm.generation(generation).ca.certificate().not_after();
-        if self.identity.generation == Some(generation)
-            && issuer_end < now
-            && self.proxies.failure_logged.is_none()
-            && self.timeline.last().is_none_or(|e| e.at <= issuer_end)
-        {
-            let causes = self.identity.why.into_iter().collect();
-            let e = self.timeline.log(
-                issuer_end,
-                Who::Identity,
-                format!(
-                    "identity issuer #{} expired: from now every CSR fails (IssuerValidationFailed), and every leaf it signed, capped at its notAfter, expires with it",
-                    generation.number()
-                ),
-                causes,
-            );
-            roots.push(e);
-        }
+        // The mesh's signer may name the moment that explains it (Linkerd's issuer ran out).
+        roots.extend(self.signer_expiry_event(generation));
         roots.push(self.cm.generation(generation).event);
         let causes = self.timeline.cause_chain(&roots);
         Ok(Some(Break {

@@ -2,7 +2,7 @@
 //! proxy's startup anchors verify it (linkerd2-proxy checks its own new leaf), a refusal that
 //! keeps the old leaf, or a wait for the controller's state to change.
 
-use super::event::{self, PodId, Who};
+use super::event::{self, EventId, PodId, Who};
 use super::{Engine, Error, Observer, SimError};
 use crate::presets::linkerd;
 use crate::renewal::linkerd_proxy_refresh_in;
@@ -150,5 +150,33 @@ impl<R: CryptoRngCore> Engine<R> {
         p.refresh_at = end;
         // It keeps its leaf until that expires.
         self.proxies.schedule(i, self.now);
+    }
+
+    /// The identity controller's issuer generation `generation` ran out before now, and
+    /// nothing logged it: the moment every CSR starts to fail and every leaf it signed
+    /// (capped at its notAfter) expires. Linkerd logs the failure at the next CSR; the
+    /// report names the moment itself.
+    pub(super) fn issuer_expiry_event(
+        &mut self,
+        generation: event::GenerationId,
+    ) -> Option<EventId> {
+        let issuer_end = self.cm.generation(generation).ca.certificate().not_after();
+        if self.identity.generation != Some(generation)
+            || issuer_end >= self.now
+            || self.proxies.failure_logged.is_some()
+            || self.timeline.last().is_some_and(|e| e.at > issuer_end)
+        {
+            return None;
+        }
+        let causes = self.identity.why.into_iter().collect();
+        Some(self.timeline.log(
+            issuer_end,
+            Who::Identity,
+            format!(
+                "identity issuer #{} expired: from now every CSR fails (IssuerValidationFailed), and every leaf it signed, capped at its notAfter, expires with it",
+                generation.number()
+            ),
+            causes,
+        ))
     }
 }

@@ -1,14 +1,12 @@
-//! The proxies: each loads the trust bundle when its pod is created, refreshes its leaf at 70%
-//! of its remaining life (clamped to [10s, 24h]), waits after a failed CSR until the identity
-//! controller's state changes, and keeps its leaf until it expires. A proxy that holds a leaf
-//! checks each new one against the anchors it loaded at start (linkerd2-proxy
-//! `linkerd/meshtls/src/creds/store.rs`, `set_certificate` → `validate`): one they do not
-//! verify is refused, the old leaf kept, and the CSR retried at 70% of the old leaf's
-//! *remaining* life (10s floor; `linkerd/proxy/identity-client/src/certify.rs`), a geometric
-//! approach to its expiry; once it has expired the proxy waits for the controller's state to
-//! change (within 10s of it in the proxy, at it here). Leaves are 24h, backdated
-//! 20s, capped at the issuer's notAfter. Each proxy's next due time (a refresh, a routine
-//! restart, its leaf's expiry) is queued, so a moment costs what is due then.
+//! The meshed pods' proxies (Linkerd's proxies, Istio's sidecars and their agents): each
+//! one's leaf as numbers, the trust roots it holds, and when it is next due (a refresh, a
+//! routine restart, its leaf's expiry), queued so that a moment costs what is due then. What a
+//! mesh does at those times is its own model's: Linkerd's in `sim/csr.rs` (anchors loaded at
+//! pod start; leaves refreshed at 70% of their remaining life, clamped to [10s, 24h]; a new
+//! leaf checked against the startup anchors, linkerd2-proxy
+//! `linkerd/meshtls/src/creds/store.rs`, and a refused one retried at 70% of the old leaf's
+//! remaining life, `linkerd/proxy/identity-client/src/certify.rs`; 24h leaves backdated 20s,
+//! capped at the issuer's notAfter), Istio's in `sim/istio/`.
 
 use super::event::{BundleId, EventId, GenerationId, PodId};
 use crate::error::Error;
