@@ -470,6 +470,20 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
                 .auto_rotation(schedule),
         });
     }
+    if !matches!(cfg.mesh, crate::sim::Mesh::Linkerd) {
+        // Linkerd's procedures (restarts that reload the anchors, the seven steps, the
+        // unattended loop, a previous-anchor copy, `linkerd upgrade`) are not another mesh's:
+        // what is left changes only the certificates' own fields.
+        out.retain(|c| {
+            matches!(
+                c.knob,
+                Knob::RootsHoldRoot
+                    | Knob::AnchorDuration
+                    | Knob::AnchorRenewBefore
+                    | Knob::AnchorKey
+            )
+        });
+    }
     Ok(out)
 }
 

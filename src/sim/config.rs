@@ -169,6 +169,19 @@ impl Mesh {
         }
     }
 
+    /// How a pod verifies a peer's leaf: as a client certificate, Linkerd's proxies as
+    /// rustls-webpki does (the trust anchors' own dates not checked,
+    /// [`proxy_verify_options`](super::proxy_verify_options)), Istio's Envoy as BoringSSL
+    /// does (the roots' dates checked too).
+    pub(crate) fn peer_verify_options(&self) -> crate::verify::VerifyOptions {
+        match self {
+            Self::Linkerd => super::proxy_verify_options(),
+            Self::Istio(_) => {
+                crate::verify::VerifyOptions::for_usage(crate::verify::Usage::ClientAuth)
+            }
+        }
+    }
+
     /// A workload leaf for `identity`, as the mesh has it signed.
     pub(crate) fn workload(&self, identity: &str) -> CertSpec {
         match self {

@@ -254,7 +254,7 @@ impl<R: CryptoRngCore> Engine<R> {
         bundle: BundleId,
         pi: PodId,
     ) -> Result<Result<(), VerifyError>, Error> {
-        let options = super::proxy_verify_options();
+        let options = self.cfg.mesh.peer_verify_options();
         let key = VerdictKey { class, bundle };
         if let Some(r) = self.classes().and_then(|c| c.results.get(&key)) {
             return Ok(r.clone());
