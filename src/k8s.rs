@@ -53,6 +53,7 @@ pub use cluster::{
     AnchorSecrets, CertManagerVersion, Cluster, IssuerResolution, IssuerSecretProblem,
     LinkerdState, LinkerdVersion, ManagedCertificate, ResolveOptions, ResolvedBundle, SourceCerts,
 };
+pub use istio::IstioPhase;
 pub use manifests::{auto_manifests, auto_objects};
 pub use names::{NameError, NameRule, check_name};
 pub use node::{MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES};

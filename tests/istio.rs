@@ -359,3 +359,177 @@ fn linkerds_seed_outputs_are_byte_identical_to_before() {
         );
     }
 }
+
+/// A self-signed CA made by openssl (`CN=istio-ca`, P-256), as a `kubectl create secret tls`
+/// Secret `istio-system/istio-ca` and its certificate's PEM.
+fn openssl_root(dir: &std::path::Path, name: &str) -> (String, String) {
+    let (crt, key) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.key")),
+    );
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-subj", "/O=cluster.local/CN=istio-ca", "-days", "90"])
+        .args([
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let secret = std::process::Command::new("kubectl")
+        .args([
+            "create",
+            "secret",
+            "tls",
+            "istio-ca",
+            "-n",
+            "istio-system",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ])
+        .arg(format!("--cert={}", crt.display()))
+        .arg(format!("--key={}", key.display()))
+        .output()
+        .unwrap();
+    assert!(secret.status.success());
+    (
+        String::from_utf8(secret.stdout).unwrap(),
+        std::fs::read_to_string(crt).unwrap(),
+    )
+}
+
+/// istio-csr's root file as the install guide makes it: `kubectl create secret generic
+/// istio-root-ca --from-file=ca.pem -n cert-manager`.
+fn root_file(dir: &std::path::Path, pem: &str) -> String {
+    let path = dir.join("ca.pem");
+    std::fs::write(&path, pem).unwrap();
+    let out = std::process::Command::new("kubectl")
+        .args([
+            "create",
+            "secret",
+            "generic",
+            "istio-root-ca",
+            "-n",
+            "cert-manager",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ])
+        .arg(format!("--from-file=ca.pem={}", path.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn check_reads_an_istio_csr_set_ups_phase_from_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old_secret, old_pem) = openssl_root(dir.path(), "old");
+    let (new_secret, new_pem) = openssl_root(dir.path(), "new");
+    let check = |secrets: &str| {
+        let file = dir.path().join("secrets.yaml");
+        std::fs::write(&file, secrets).unwrap();
+        let now = time::OffsetDateTime::now_utc() + Duration::hours(1);
+        let out = example("check")
+            .args([
+                "tests/data/istio/install-guide.yaml",
+                "tests/data/istio/istio-csr-values.yaml",
+            ])
+            .arg(&file)
+            .args([
+                "--at",
+                &now.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap(),
+            ])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    // The root file holds the root the CA Issuer signs with.
+    let (code, text) = check(&format!(
+        "{old_secret}---\n{}",
+        root_file(dir.path(), &old_pem)
+    ));
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.starts_with("mesh: Istio with cert-manager's istio-csr\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nphase: steady\n"), "{text}");
+    assert!(
+        text.contains("source: root file: Secret cert-manager/istio-root-ca ca.pem"),
+        "{text}"
+    );
+    // The root re-keyed (the day-60 renewal) and the file still holds the old one.
+    let (code, text) = check(&format!(
+        "{new_secret}---\n{}",
+        root_file(dir.path(), &old_pem)
+    ));
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("\nphase: root-file-stale (the signing chain does not verify against istio-csr's root file"), "{text}");
+    assert!(text.contains("istio-csr refuses every CSR"), "{text}");
+    // Both roots in the file: a rotation under way.
+    let (code, text) = check(&format!(
+        "{new_secret}---\n{}",
+        root_file(dir.path(), &format!("{old_pem}{new_pem}"))
+    ));
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("\nphase: roots-staged (1 root(s) beside the signing one)"),
+        "{text}"
+    );
+    // Without the root file the phase cannot be told (exit 3).
+    let (code, text) = check(&old_secret);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("root file"), "{text}");
+}
+
+#[test]
+fn istio_csr_values_that_are_wrong_are_named_with_their_path_and_place() {
+    for (values, expected) in [
+        (
+            "app:\n  server:\n    maxCertificateDuration: 0s\n",
+            "3:29: document 1 (IstioCsrValues/v.yaml): app.server.maxCertificateDuration: \"0s\" is not one of a positive duration",
+        ),
+        (
+            "app:\n  server:\n    maxCertificateDuration: 99999999999999999999h\n",
+            "app.server.maxCertificateDuration: duration '99999999999999999999h' is too large",
+        ),
+        (
+            "app:\n  certmanager:\n    issuer:\n      name: \"istio-ca\\nverdict: no break\"\n",
+            "app.certmanager.issuer.name: not a name Kubernetes accepts",
+        ),
+        (
+            "app:\n  certmanager:\n    issuer:\n      name: istio-ca\n      kind: \"Issuer\\u202e\"\n",
+            "app.certmanager.issuer.kind",
+        ),
+        (
+            "app:\n  tls:\n    rootCAFile: /r/ca.pem\nvolumes: [{name: r, secret: {secretName: \"../x\"}}]\nvolumeMounts: [{name: r, mountPath: /r}]\n",
+            "volumes[].secret.secretName: not a name Kubernetes accepts",
+        ),
+    ] {
+        let err = Objects::read("v.yaml", values).unwrap_err().to_string();
+        assert!(err.contains(expected), "{values}: {err}");
+    }
+}

@@ -304,3 +304,160 @@ impl Cluster {
         ))
     }
 }
+
+/// Where an istio-csr set-up stands at one time, from its Secrets (`check`): whether the
+/// chain its CA issuer signs with verifies against istio-csr's root file, as istio-csr's
+/// signer gate checks it (cert-manager/istio-csr v0.17.0-16-gf96fca5 `pkg/server/server.go`
+/// `parseCertificateBundle`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IstioPhase {
+    /// The root file holds the root the signing chain ends in, and nothing else.
+    Steady,
+    /// The root file holds the signing chain's root and `others` more: a new root staged
+    /// before it signs, or an old one not yet dropped.
+    RootsStaged {
+        /// How many other certificates the root file holds.
+        others: usize,
+    },
+    /// The signing chain does not verify against the root file: istio-csr refuses every CSR,
+    /// and workloads lose mTLS as their certificates (an hour's) expire.
+    RootFileStale {
+        /// Why it does not verify.
+        error: crate::verify::VerifyError,
+    },
+}
+
+impl IstioPhase {
+    /// Its name: `steady`, `roots-staged`, `root-file-stale`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Steady => "steady",
+            Self::RootsStaged { .. } => "roots-staged",
+            Self::RootFileStale { .. } => "root-file-stale",
+        }
+    }
+
+    /// Whether mTLS is broken or breaking in it.
+    pub fn is_broken(&self) -> bool {
+        matches!(self, Self::RootFileStale { .. })
+    }
+
+    /// What to do next, and what must hold first.
+    pub fn next(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::Steady => (
+                "nothing: before the root renews, put the new root in the root file beside this one",
+                "the new root exists before anything signs with it",
+            ),
+            Self::RootsStaged { .. } => (
+                "sign with the new root (if not yet), then drop the other roots from the root file",
+                "every agent has refreshed since the root file changed (one certificate lifetime, 1h by default)",
+            ),
+            Self::RootFileStale { .. } => (
+                "write the root the CA issuer signs with into istio-csr's root file, keeping the old one beside it",
+                "nothing: istio-csr refuses every CSR until then",
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for IstioPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Steady => f.write_str("steady"),
+            Self::RootsStaged { others } => {
+                write!(f, "roots-staged ({others} root(s) beside the signing one)")
+            }
+            Self::RootFileStale { error } => write!(
+                f,
+                "root-file-stale (the signing chain does not verify against istio-csr's root file: {error}; istio-csr refuses every CSR)"
+            ),
+        }
+    }
+}
+
+impl Cluster {
+    /// The root file's certificates, where the inputs hold them: the Secret or ConfigMap
+    /// istio-csr's values mount (a Bundle's target ConfigMap too), with where they came from.
+    fn istio_root_file(&self) -> Option<(String, Vec<Certificate>)> {
+        let m = self.istio_values()?.root_volume.clone()?;
+        let ns = istio::CSR_NAMESPACE;
+        let certs = match m.kind.as_str() {
+            "Secret" => self.secret(ns, &m.name)?.certs(&m.key).to_vec(),
+            _ => match self.config_map_certs(ns, &m.name, &m.key) {
+                SourceCerts::Certificates(c) => c,
+                _ => return None,
+            },
+        };
+        Some((format!("{} {ns}/{} {}", m.kind, m.name, m.key), certs))
+    }
+
+    /// The istio-csr set-up's phase at `at`, with where its certificates came from.
+    ///
+    /// # Errors
+    /// What the inputs lack to tell it (`signing CA`, `root file`, or the issuer chain when it
+    /// cannot be resolved).
+    pub fn istio_phase(
+        &self,
+        at: time::OffsetDateTime,
+    ) -> Result<(IstioPhase, Vec<String>), Vec<&'static str>> {
+        let (chain, _) = self
+            .istio_chain()
+            .map_err(|_| vec!["istio-csr's issuer chain"])?;
+        let signer = chain.issuer.cert.clone();
+        let root_file = self.istio_root_file();
+        let mut missing = Vec::new();
+        if signer.is_none() {
+            missing.push("signing CA");
+        }
+        if root_file.is_none() {
+            missing.push("root file");
+        }
+        let (Some(signer), Some((label, roots))) = (signer, root_file) else {
+            return Err(missing);
+        };
+        let mut sources = vec![format!("root file: {label}")];
+        if let Some(s) = &chain.issuer.secret {
+            sources.push(format!("signing CA: Secret/{s}"));
+        }
+        let bundle = crate::bundle::TrustBundle::from_anchors(
+            roots
+                .iter()
+                .cloned()
+                .filter_map(|c| crate::anchor::TrustAnchor::new(c).ok()),
+        );
+        // The chain cert-manager presents: the signing CA and what its Secret holds above it.
+        let presented: Vec<Certificate> = chain
+            .issuer
+            .secret
+            .as_ref()
+            .and_then(|s| self.secret(&s.namespace, &s.name))
+            .map(|s| s.certs("tls.crt").iter().skip(1).cloned().collect())
+            .unwrap_or_default();
+        let self_signed = signer.subject() == signer.issuer()
+            && signer.public_key().is_ok_and(|k| signer.is_signed_by(&k));
+        let verdict = if self_signed {
+            // Go's pool finds the root by subject and key: a copy of it verifies the chain.
+            if roots.iter().any(|r| {
+                r.subject() == signer.subject()
+                    && r.spki_der() == signer.spki_der()
+                    && r.is_valid_at(at)
+            }) {
+                Ok(())
+            } else {
+                crate::verify::verify(&signer, &[], &bundle, at, &Default::default()).map(|_| ())
+            }
+        } else {
+            crate::verify::verify(&signer, &presented, &bundle, at, &Default::default()).map(|_| ())
+        };
+        let phase = match verdict {
+            Err(error) => IstioPhase::RootFileStale { error },
+            Ok(()) if roots.len() > 1 => IstioPhase::RootsStaged {
+                others: roots.len() - 1,
+            },
+            Ok(()) => IstioPhase::Steady,
+        };
+        Ok((phase, sources))
+    }
+}

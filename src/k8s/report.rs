@@ -55,6 +55,11 @@ pub struct CheckReport {
     pub sources: Vec<String>,
     /// The rotation phase, when the anchor, bundle and issuer certificates were all found.
     pub phase: Option<Phase>,
+    /// An istio-csr set-up's phase instead, when the inputs are one (DESIGN §19) and its
+    /// signing CA and root file are among them; [`phase`](Self::phase) is then `None`.
+    pub istio: Option<super::IstioPhase>,
+    /// The mesh, when it is not Linkerd (`Istio with cert-manager's istio-csr`).
+    pub mesh: Option<&'static str>,
     /// What is missing for a phase, when it is `None`.
     pub missing: Vec<&'static str>,
     /// The health checks, then the lints.
@@ -110,6 +115,24 @@ impl CheckReport {
         checks.extend(cluster.lints());
         let assumptions = cluster.assumptions.clone();
         let certificates = certificates(cluster);
+        let (mut istio, mut mesh, mut sources) = (None, None, Vec::new());
+        if cluster.is_istio() {
+            mesh = Some("Istio with cert-manager's istio-csr");
+            missing.clear();
+            match cluster.istio_phase(at) {
+                Ok((phase, from)) => {
+                    istio = Some(phase);
+                    sources = from;
+                }
+                Err(lacking) => missing = lacking,
+            }
+        }
+        sources.extend(
+            state
+                .sources
+                .iter()
+                .map(|(what, from)| format!("{what}: {from}")),
+        );
         Self {
             at,
             objects: cluster.objects.objects.len(),
@@ -120,12 +143,10 @@ impl CheckReport {
                 .map(|r| format!("{}/{}", r.kind, r.key()))
                 .collect(),
             assumptions,
-            sources: state
-                .sources
-                .iter()
-                .map(|(what, from)| format!("{what}: {from}"))
-                .collect(),
+            sources,
             phase,
+            istio,
+            mesh,
             missing,
             checks,
             renews,
@@ -137,12 +158,16 @@ impl CheckReport {
     pub fn has_error(&self) -> bool {
         self.checks.iter().any(|c| c.severity == Severity::Error)
             || self.phase.is_some_and(|p| p.is_broken())
+            || self
+                .istio
+                .as_ref()
+                .is_some_and(super::IstioPhase::is_broken)
     }
 
     /// When the phase is unknown, what to give so that it can be told (the certificates not
     /// among the inputs); `None` when the phase is known.
     pub fn cannot_tell(&self) -> Option<String> {
-        self.phase.is_none().then(|| {
+        (self.phase.is_none() && self.istio.is_none()).then(|| {
             format!(
                 "the rotation phase is unknown: the {} certificate(s) are not among the inputs; give the Secrets and ConfigMap too, e.g. kubectl get secret,configmap -A -o yaml",
                 self.missing.join(", ")
@@ -169,7 +194,7 @@ impl CheckReport {
     /// `renews[]` (`{object, at, rule}`), `error` (bool). Times are RFC 3339.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
-        json!({
+        let mut doc = json!({
             "at": rfc3339(self.at),
             "objects": self.objects,
             "ignored": self.ignored,
@@ -188,12 +213,24 @@ impl CheckReport {
                 "object": r.object, "at": rfc3339(r.at), "rule": r.rule, "managed": r.managed,
             })).collect::<Vec<_>>(),
             "error": self.has_error(),
-        })
+        });
+        if let (Some(mesh), Some(phase)) = (self.mesh, &self.istio) {
+            let (action, precondition) = phase.next();
+            doc["mesh"] = mesh.into();
+            doc["phase"] = phase.as_str().into();
+            doc["next"] = json!({"action": action, "precondition": precondition});
+        } else if let Some(mesh) = self.mesh {
+            doc["mesh"] = mesh.into();
+        }
+        doc
     }
 }
 
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(mesh) = self.mesh {
+            writeln!(f, "mesh: {mesh}")?;
+        }
         writeln!(f, "at: {}", rfc3339(self.at))?;
         writeln!(f, "read: {} object(s)", self.objects)?;
         if !self.ignored.is_empty() {
@@ -205,13 +242,18 @@ impl fmt::Display for CheckReport {
         for s in &self.sources {
             writeln!(f, "source: {}", visible(s))?;
         }
-        match self.phase {
-            Some(p) => {
+        match (self.phase, &self.istio) {
+            (Some(p), _) => {
                 let next = p.next();
                 writeln!(f, "phase: {p}")?;
                 writeln!(f, "next: {} (first: {})", next.action, next.precondition)?;
             }
-            None => {
+            (None, Some(p)) => {
+                let (action, precondition) = p.next();
+                writeln!(f, "phase: {}", visible(&p.to_string()))?;
+                writeln!(f, "next: {action} (first: {precondition})")?;
+            }
+            (None, None) => {
                 writeln!(
                     f,
                     "phase: unknown (not among the inputs: the {} certificate(s); give the Secrets and ConfigMap too, e.g. kubectl get secret,configmap -A -o yaml)",

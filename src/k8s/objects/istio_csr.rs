@@ -9,7 +9,7 @@
 //!   or ConfigMap at that path;
 //! - `app.server.maxCertificateDuration` (default 1h).
 
-use super::{Ctx, K8sError, ObjectRef};
+use super::{Ctx, FieldError, K8sError, ObjectRef};
 use crate::k8s::node::{Node, Value};
 use time::Duration;
 
@@ -83,17 +83,113 @@ pub(super) fn read(at: &ObjectRef, doc: &Node, file: &str) -> Result<IstioCsrVal
     }
     out.namespace = text(doc, "app.certmanager.namespace").map(str::to_owned);
     out.root_ca_file = text(doc, "app.tls.rootCAFile").map(str::to_owned);
+    let c = Ctx { obj: at };
     if let Some(server) = doc.get("app").and_then(|a| a.get("server")) {
-        out.max_certificate_duration = Ctx { obj: at }.duration(
-            server,
-            "maxCertificateDuration",
-            "app.server.maxCertificateDuration",
-        )?;
+        let path = "app.server.maxCertificateDuration";
+        out.max_certificate_duration = c.duration(server, "maxCertificateDuration", path)?;
+        if let Some(d) = out.max_certificate_duration.filter(|d| !d.is_positive()) {
+            let node = server.get("maxCertificateDuration").unwrap_or(server);
+            return Err(c.err(
+                path,
+                node.at,
+                FieldError::NotOneOf {
+                    value: crate::duration::GoDuration(d).to_string(),
+                    allowed: "a positive duration",
+                },
+            ));
+        }
+    }
+    // Names reach reports and shell lines: they must be names the API server takes.
+    let names = [
+        (
+            "app.certmanager.issuer.name",
+            out.issuer.as_ref().map(|i| i.1.as_str()),
+            NameRule::Subdomain,
+        ),
+        (
+            "app.certmanager.issuer.kind",
+            out.issuer.as_ref().map(|i| i.0.as_str()),
+            NameRule::Kind,
+        ),
+        (
+            "app.certmanager.namespace",
+            out.namespace.as_deref(),
+            NameRule::Label,
+        ),
+    ];
+    for (path, name, rule) in names {
+        check(&c, doc, path, name, rule)?;
     }
     if let Some(file) = &out.root_ca_file {
         out.root_volume = mounted(doc, file);
     }
+    if let Some(m) = &out.root_volume {
+        check(
+            &c,
+            doc,
+            "volumes[].secret.secretName",
+            Some(&m.name),
+            NameRule::Subdomain,
+        )?;
+        check(&c, doc, "app.tls.rootCAFile", Some(&m.key), NameRule::Key)?;
+    }
     Ok(out)
+}
+
+/// Which rule a value read from the values must follow.
+#[derive(Clone, Copy)]
+enum NameRule {
+    Subdomain,
+    Label,
+    /// A kind (`Issuer`, `ClusterIssuer`): letters only.
+    Kind,
+    /// A Secret or ConfigMap data key: `[-._a-zA-Z0-9]+`.
+    Key,
+}
+
+/// `name` (read at `path`) as the API server would take it.
+fn check(
+    c: &Ctx<'_>,
+    doc: &Node,
+    path: &str,
+    name: Option<&str>,
+    rule: NameRule,
+) -> Result<(), K8sError> {
+    let Some(name) = name else {
+        return Ok(());
+    };
+    let at = path
+        .split('.')
+        .try_fold(doc, |n, k| n.get(k))
+        .map_or(doc.at, |n| n.at);
+    let result = match rule {
+        NameRule::Subdomain => crate::k8s::check_name(name, crate::k8s::NameRule::Subdomain),
+        NameRule::Label => crate::k8s::check_name(name, crate::k8s::NameRule::Label),
+        NameRule::Kind | NameRule::Key => {
+            let ok = !name.is_empty()
+                && name.len() <= 253
+                && name.chars().all(|ch| match rule {
+                    NameRule::Kind => ch.is_ascii_alphabetic(),
+                    _ => ch.is_ascii_alphanumeric() || matches!(ch, '-' | '.' | '_'),
+                });
+            if ok {
+                Ok(())
+            } else {
+                return Err(c.err(
+                    path,
+                    at,
+                    FieldError::NotOneOf {
+                        value: crate::display::visible(name).into_owned(),
+                        allowed: match rule {
+                            NameRule::Kind => "a kind (Issuer, ClusterIssuer)",
+                            _ => "a data key ([-._a-zA-Z0-9]+)",
+                        },
+                    },
+                ));
+            }
+        }
+    };
+    result.map_err(|e| c.err(path, at, FieldError::Name(e)))
 }
 
 /// The Secret or ConfigMap whose volume is mounted at the directory holding `file`.
