@@ -39,7 +39,7 @@
 
 pub use crate::sim::{
     Break, BundleFilter, CaKind, CaNode, Checkpoint, Config, Evidence, Faults, Held, IstioCsr,
-    Lane, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Mesh, Names,
+    Lane, MAX_CHECKPOINTS, MAX_CSRS, MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Mesh, Names,
     NotRotatable, Outage, PlanEvent, RootsKind, RootsSpan, Routine, Run, Secrets, SimError,
     Snapshot, Span, Topology, TrustRoots, Who, proxy_verify_options,
 };
@@ -142,6 +142,21 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
             pods,
             max: MAX_PODS,
         });
+    }
+    if let crate::sim::Mesh::Istio(csr) = &cfg.mesh {
+        let leaf = csr.leaf_duration();
+        let half = (leaf.whole_seconds() / 2).max(1);
+        let csrs = (pods as u128).saturating_mul(u128::try_from(span.whole_seconds()).unwrap_or(0))
+            / u128::try_from(half).unwrap_or(1);
+        if csrs > crate::sim::MAX_CSRS {
+            return refuse(SimError::TooManyCsrs {
+                pods,
+                leaf,
+                span,
+                csrs,
+                max: crate::sim::MAX_CSRS,
+            });
+        }
     }
     if let Some(every) = cfg.checkpoints {
         let n = span.whole_seconds() / every.whole_seconds().max(1);

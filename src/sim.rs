@@ -36,8 +36,8 @@ mod trust_manager;
 mod verdicts;
 
 pub use config::{
-    Config, IstioCsr, MAX_CHECKPOINTS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS, MAX_PODS,
-    MAX_WORK, Mesh, Names, Secrets,
+    Config, IstioCsr, MAX_CHECKPOINTS, MAX_CSRS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS,
+    MAX_PODS, MAX_WORK, Mesh, Names, Secrets,
 };
 pub use error::SimError;
 pub use event::{

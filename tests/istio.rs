@@ -533,3 +533,19 @@ fn istio_csr_values_that_are_wrong_are_named_with_their_path_and_place() {
         assert!(err.contains(expected), "{values}: {err}");
     }
 }
+
+#[test]
+fn certificates_so_short_the_plan_would_sign_too_many_are_refused_before_any_work() {
+    let mut cfg = Config::istio_csr(T0);
+    cfg.mesh = Mesh::Istio(IstioCsr::default().max_certificate_duration(Duration::SECOND));
+    let err = plan::simulate(&cfg, &mut rand_core::OsRng).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("6 pods refreshing certificates of 1s at half their life over 400 days ask for about 207360000 certificates, more than the 20000000"),
+        "{text}"
+    );
+    // 1,000 workloads on the chart's 1h certificates fit.
+    cfg.mesh = Mesh::Istio(IstioCsr::default());
+    let cfg = cfg.workloads(1000).horizon(Duration::days(1));
+    assert!(plan::simulate(&cfg, &mut rand_core::OsRng).is_ok());
+}
