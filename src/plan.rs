@@ -148,13 +148,12 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
         let half = (leaf.whole_seconds() / 2).max(1);
         let csrs = (pods as u128).saturating_mul(u128::try_from(span.whole_seconds()).unwrap_or(0))
             / u128::try_from(half).unwrap_or(1);
-        if csrs > crate::sim::MAX_CSRS {
+        if csrs > u128::from(crate::sim::MAX_CSRS) {
             return refuse(SimError::TooManyCsrs {
                 pods,
                 leaf,
-                span,
-                csrs,
-                max: crate::sim::MAX_CSRS,
+                days: u32::try_from(span.whole_days()).unwrap_or(u32::MAX),
+                csrs: u64::try_from(csrs).unwrap_or(u64::MAX),
             });
         }
     }

@@ -585,7 +585,7 @@ pub const MAX_WORK: usize = 500_000_000;
 /// machine (1,000 workloads refreshing 1h certificates for 400 days ask for 19.2 million).
 /// Istio's agents refresh every half-life, so a short `maxCertificateDuration` multiplies the
 /// work where Linkerd's proxies' daily leaves do not.
-pub const MAX_CSRS: u128 = 20_000_000;
+pub const MAX_CSRS: u64 = 20_000_000;
 
 /// The most pods (workloads and control-plane pods) one run simulates.
 pub const MAX_PODS: usize = 100_000;

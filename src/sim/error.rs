@@ -46,21 +46,19 @@ pub enum SimError {
     /// An Istio plan whose workload certificates are so short that its pods' refreshes pass
     /// [`MAX_CSRS`](super::MAX_CSRS) over the horizon: refused before any work.
     #[error(
-        "{pods} pods refreshing certificates of {} at half their life over {} days ask for about {csrs} certificates, more than the {max} a plan simulates: give fewer workloads, a shorter --horizon, or a longer app.server.maxCertificateDuration",
+        "{pods} pods refreshing certificates of {} at half their life over {days} days ask for about {csrs} certificates, more than the {} a plan simulates: give fewer workloads, a shorter --horizon, or a longer app.server.maxCertificateDuration",
         crate::duration::GoDuration(*leaf),
-        span.whole_days()
+        super::MAX_CSRS
     )]
     TooManyCsrs {
         /// The pods.
         pods: usize,
         /// The certificates' lifetime.
         leaf: Duration,
-        /// The span simulated.
-        span: Duration,
+        /// The days simulated.
+        days: u32,
         /// The certificates it would sign.
-        csrs: u128,
-        /// The most a plan signs.
-        max: u128,
+        csrs: u64,
     },
     /// Checkpoints less than a minute apart, or more than
     /// [`MAX_CHECKPOINTS`](super::MAX_CHECKPOINTS) of them.
