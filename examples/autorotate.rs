@@ -115,6 +115,13 @@ fn configuration(
         Ok(cfg) => cfg,
         Err(e) => return Ok(Err(e.to_string())),
     };
+    if !matches!(cfg.mesh, certcycle::plan::Mesh::Linkerd) {
+        let e = certcycle::plan::SimError::NotForMesh {
+            what: "unattended rotation",
+            mesh: cfg.mesh.name(),
+        };
+        return Ok(Err(format!("cannot model: {e}")));
+    }
     Ok(match cfg.topology.auto_rotatable() {
         Ok(()) => Ok(cfg),
         Err(e) => Err(format!("cannot model: {e}")),

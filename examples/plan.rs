@@ -402,6 +402,19 @@ fn main() -> std::process::ExitCode {
                 cfg = op.apply(cfg);
             }
         }
+        if !matches!(cfg.mesh, plan::Mesh::Linkerd) {
+            let asked = (args.rotation == Rotation::Auto)
+                .then_some("unattended rotation (--rotation auto)")
+                .or_else(|| plan::linkerd_procedure(&cfg));
+            if let Some(what) = asked {
+                let e = plan::SimError::NotForMesh {
+                    what,
+                    mesh: cfg.mesh.name(),
+                };
+                eprintln!("error: cannot model: {e}");
+                return Ok(3);
+            }
+        }
         let auto = match args.rotation {
             Rotation::None => None,
             Rotation::Auto if args.rotate_at.is_some() => {

@@ -122,6 +122,19 @@ fn issue_chain<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<(Vec<Ca>, 
 }
 
 /// The bounds a configuration alone passes, checked before any work.
+/// The Linkerd procedure `cfg` plans, if any, in the command line's words.
+pub fn linkerd_procedure(cfg: &Config) -> Option<&'static str> {
+    if cfg.auto.is_some() {
+        Some("unattended rotation (--rotation auto)")
+    } else if cfg.rotation.is_some() || !cfg.later_rotations.is_empty() {
+        Some("the seven-step anchor rotation (--rotate-at, an operations file's rotate)")
+    } else if !cfg.issuer_replacements.is_empty() {
+        Some("replacing the identity issuer by hand (an operations file's replace-issuer)")
+    } else {
+        None
+    }
+}
+
 fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
     let refuse = |e: SimError| Err(Error::Sim(e));
     let replay = cfg.now() - cfg.start;
@@ -144,6 +157,12 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
         });
     }
     if let crate::sim::Mesh::Istio(csr) = &cfg.mesh {
+        if let Some(what) = linkerd_procedure(cfg) {
+            return refuse(SimError::NotForMesh {
+                what,
+                mesh: cfg.mesh.name(),
+            });
+        }
         let leaf = csr.leaf_duration();
         let half = (leaf.whole_seconds() / 2).max(1);
         let csrs = (pods as u128).saturating_mul(u128::try_from(span.whole_seconds()).unwrap_or(0))

@@ -549,3 +549,35 @@ fn certificates_so_short_the_plan_would_sign_too_many_are_refused_before_any_wor
     let cfg = cfg.workloads(1000).horizon(Duration::days(1));
     assert!(plan::simulate(&cfg, &mut rand_core::OsRng).is_ok());
 }
+
+#[test]
+fn linkerds_procedures_are_refused_on_an_istio_plan() {
+    let files = [
+        "tests/data/istio/install-guide.yaml",
+        "tests/data/istio/istio-csr-values.yaml",
+        "--start",
+        "2026-01-01T00:00:00Z",
+    ];
+    for extra in [
+        &["--rotation", "auto"][..],
+        &["--rotate-at", "2026-02-01T00:00:00Z"][..],
+    ] {
+        let out = example("plan").args(files).args(extra).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{extra:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.starts_with("error: cannot model: ")
+                && err
+                    .contains("is Linkerd's procedure, not Istio with cert-manager's istio-csr's"),
+            "{extra:?}: {err}"
+        );
+    }
+    let cfg = Config::istio_csr(T0).rotate_at(
+        T0 + Duration::days(30),
+        certcycle::rotation::Procedure::SevenStep,
+    );
+    let err = plan::simulate(&cfg, &mut rand_core::OsRng)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("the seven-step anchor rotation (--rotate-at, an operations file's rotate) is Linkerd's procedure"), "{err}");
+}
