@@ -581,3 +581,40 @@ fn linkerds_procedures_are_refused_on_an_istio_plan() {
         .to_string();
     assert!(err.starts_with("the seven-step anchor rotation (--rotate-at, an operations file's rotate) is Linkerd's procedure"), "{err}");
 }
+
+#[test]
+fn istio_version_says_whether_istiod_reloads_its_root_file() {
+    let run = |version: &str| {
+        example("plan")
+            .args([
+                "tests/data/istio/trust-manager.yaml",
+                "--start",
+                "2026-01-01T00:00:00Z",
+                "--horizon",
+                "61d",
+                "--timeline",
+                "full",
+            ])
+            .args(["--istio-version", version])
+            .output()
+            .unwrap()
+    };
+    let text = String::from_utf8(run("1.31.2").stdout).unwrap();
+    assert!(
+        text.contains("assume: Istio 1.31 (--istio-version): istiod reloads its root file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("istiod: reloaded its root file (1 root(s); Istio 1.31 and later watch it)"),
+        "{text}"
+    );
+    let text = String::from_utf8(run("1.30").stdout).unwrap();
+    assert!(text.contains("istiod: keeps the 1 root(s) it read at start: Istio 1.30 reads its root file only at start"), "{text}");
+    let bad = run("one.thirty");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8(bad.stderr)
+            .unwrap()
+            .contains("\"one.thirty\" is not an Istio version (1.30, 1.31.2)")
+    );
+}

@@ -166,6 +166,10 @@ pub(crate) struct Resolve {
     /// identityTrustAnchorsPEM does not roll the control plane (no trust-root-sha256).
     #[arg(long, value_name = "VERSION", default_value = "edge-26.8.3", value_parser = clap::value_parser!(certcycle::k8s::LinkerdVersion))]
     pub(crate) linkerd_version: certcycle::k8s::LinkerdVersion,
+    /// The Istio release of an istio-csr set-up (1.30): istiod reloads its root file from
+    /// 1.31 [default: unknown, assumed before 1.31].
+    #[arg(long, value_name = "MAJOR.MINOR", value_parser = istio_version)]
+    pub(crate) istio_version: Option<(u32, u32)>,
     /// trust-manager runs with --filter-expired-certificates (expired certificates are left
     /// out of the bundles it builds).
     #[arg(long)]
@@ -181,6 +185,9 @@ impl Resolve {
         let mut options = certcycle::k8s::ResolveOptions::default()
             .cert_manager_version(self.cert_manager_version)
             .linkerd_version(self.linkerd_version);
+        if let Some((major, minor)) = self.istio_version {
+            options = options.istio_version(major, minor);
+        }
         if self.cert_manager_before_1_18 {
             options = options.cert_manager_before_1_18();
         }
@@ -240,4 +247,14 @@ pub(crate) fn unsupported(objects: &certcycle::k8s::Objects) -> String {
             format!("{}\n", certcycle::visible(&line))
         })
         .collect()
+}
+
+/// `--istio-version`: `1.30` or `1.30.2` (the patch is ignored).
+fn istio_version(s: &str) -> Result<(u32, u32), String> {
+    let mut parts = s.trim_start_matches('v').split('.');
+    let number = |p: Option<&str>| p.and_then(|p| p.parse::<u32>().ok());
+    match (number(parts.next()), number(parts.next())) {
+        (Some(major), Some(minor)) if parts.all(|p| p.parse::<u32>().is_ok()) => Ok((major, minor)),
+        _ => Err(format!("{s:?} is not an Istio version (1.30, 1.31.2)")),
+    }
 }

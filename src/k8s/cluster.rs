@@ -52,6 +52,9 @@ pub struct ResolveOptions {
     /// The Linkerd release (default [`LinkerdVersion::CURRENT`]): whether a Helm change of
     /// the trust anchors rolls the control plane depends on it.
     pub linkerd: LinkerdVersion,
+    /// The Istio release of an istio-csr set-up (`(1, 30)`), when known: istiod reloads its
+    /// root file from 1.31 (DESIGN §19). `None` (the default): assumed before 1.31, and said.
+    pub istio: Option<(u32, u32)>,
 }
 
 impl Default for ResolveOptions {
@@ -66,6 +69,7 @@ impl Default for ResolveOptions {
             cert_manager: CertManagerVersion::CURRENT,
             trust_manager_filter: crate::plan::BundleFilter::default(),
             linkerd: LinkerdVersion::CURRENT,
+            istio: None,
         }
     }
 }
@@ -74,6 +78,12 @@ impl ResolveOptions {
     /// Assumes cert-manager 1.17 or older (`rotationPolicy` defaults to `Never`).
     pub fn cert_manager_before_1_18(self) -> Self {
         self.cert_manager_version(CertManagerVersion::new(1, 17, 0))
+    }
+
+    /// Assumes this Istio release (major, minor) for an istio-csr set-up.
+    pub fn istio_version(mut self, major: u32, minor: u32) -> Self {
+        self.istio = Some((major, minor));
+        self
     }
 
     /// Assumes this Linkerd release ([`LinkerdVersion`]).

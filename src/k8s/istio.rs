@@ -188,9 +188,19 @@ impl Cluster {
         if let Some(d) = values.and_then(|v| v.max_certificate_duration) {
             csr = csr.max_certificate_duration(d);
         }
+        if let Some((major, minor)) = self.options.istio {
+            csr = csr.version(major, minor);
+        }
         assumptions.push(match csr.version {
-            Some((major, minor)) => format!("Istio {major}.{minor}"),
-            None => "Istio's version is not among the inputs: istiod is assumed to read its root file only at start, as every release before 1.31 does (pilot/pkg/bootstrap/certcontroller.go)".to_owned(),
+            Some((major, minor)) => format!(
+                "Istio {major}.{minor} (--istio-version): istiod {} its root file",
+                if csr.istiod_reloads_root() {
+                    "reloads"
+                } else {
+                    "reads only at start"
+                }
+            ),
+            None => "Istio's version is not among the inputs: istiod is assumed to read its root file only at start, as every release before 1.31 does (pilot/pkg/bootstrap/certcontroller.go); give --istio-version".to_owned(),
         });
         Ok((
             Chain {
