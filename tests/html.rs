@@ -168,3 +168,35 @@ fn the_auto_rotation_picture_draws_the_windows_and_the_tolerance() {
     assert_eq!(dom.matches(r#"class="w-drain""#).count(), 2);
     assert!(dom.contains(r#"class="tolerance""#));
 }
+
+/// An Istio plan's picture (issue 35): the root's lane (the CA Issuer signs with it, so no
+/// issuer lane of its own), istio-csr's lane where Linkerd's has the identity controller, the
+/// refusal marked, the break, and the report's `mesh:` line, as Chromium parses the page.
+#[test]
+fn headless_chromium_renders_an_istio_plans_picture() {
+    let mut objects = Objects::default();
+    for f in ["install-guide.yaml", "istio-csr-values.yaml"] {
+        let path = format!("tests/data/istio/{f}");
+        objects
+            .add(&path, &std::fs::read_to_string(&path).unwrap())
+            .unwrap();
+    }
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    let cfg = cluster.plan_config(datetime!(2026-01-01 0:00 UTC)).unwrap();
+    let html = PlanReport::new(&cluster, &cfg, &mut rand_core::OsRng)
+        .unwrap()
+        .to_html("certcycle plan: istio-csr's install guide");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("istio.html");
+    std::fs::write(&page, &html).unwrap();
+    let url = format!("file://{}", page.display());
+    let dom = chromium(&["--dump-dom", &url], &dir.path().join("p1"));
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(dom.matches(r#"class="ca-lane""#).count(), 1, "{dom}");
+    assert!(dom.contains(r#"data-lane="Certificate istio-system/istio-ca""#));
+    assert!(dom.contains(">istio-csr<"), "istio-csr's lane");
+    assert!(!dom.contains(">identity controller<"));
+    assert!(dom.contains("istio-csr: failed to sign certificate request"));
+    assert!(dom.contains(r#"id="first-break""#));
+    assert!(dom.contains("mesh: Istio with cert-manager's istio-csr, recognised from"));
+}

@@ -153,9 +153,14 @@ impl Report {
         }
         svg.push_str("</g>");
         y += LANE;
-        // The identity controller and the operator.
+        // The mesh's signer (Linkerd's identity controller, istio-csr) and the operator.
+        let signer = if run.timeline.iter().any(|e| e.who == Who::IstioCsr) {
+            (Who::IstioCsr, "istio-csr", "identity")
+        } else {
+            (Who::Identity, "identity controller", "identity")
+        };
         for (who, name, class) in [
-            (Who::Identity, "identity controller", "identity"),
+            signer,
             (Who::Operator, "operator (steps, restarts)", "operator"),
         ] {
             lane_label(&mut svg, y, name, class);
