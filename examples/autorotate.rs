@@ -115,11 +115,7 @@ fn configuration(
         Ok(cfg) => cfg,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    if !matches!(cfg.mesh, certcycle::plan::Mesh::Linkerd) {
-        let e = certcycle::plan::SimError::NotForMesh {
-            what: "unattended rotation",
-            mesh: cfg.mesh.name(),
-        };
+    if let Some(e) = certcycle::plan::not_for_mesh(&cfg, Some("unattended rotation")) {
         return Ok(Err(format!("cannot model: {e}")));
     }
     Ok(match cfg.topology.auto_rotatable() {

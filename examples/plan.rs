@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --example plan -- [FILE...] [--horizon DURATION] [--workloads N]
-//!     [--restart-every DURATION] [--rotate-at RFC3339 [--procedure seven-step|five-step]]
+//!     [--restart-every DURATION] [--rotate-at RFC3339 [--procedure seven-step|five-step|istio-root]]
 //!     [--start RFC3339] [--format text|json|sarif|html] [--timeline summary|full|none]
 //!     [--fail-within DURATION] [--rotation none|auto [--slack DURATION]]
 //!     [--cert-manager-before-1.18]
@@ -215,6 +215,9 @@ enum ProcedureArg {
     SevenStep,
     /// The procedure as first published (it breaks mTLS).
     FiveStep,
+    /// Istio with istio-csr: the new root in the root file beside the old, the signer moved
+    /// a leaf lifetime later, the old root dropped a leaf lifetime after that.
+    IstioRoot,
 }
 
 /// `--rotation`.
@@ -387,6 +390,7 @@ fn main() -> std::process::ExitCode {
         let procedure = match args.procedure {
             ProcedureArg::SevenStep => Procedure::SevenStep,
             ProcedureArg::FiveStep => Procedure::FiveStep,
+            ProcedureArg::IstioRoot => Procedure::IstioRoot,
         };
         if let Some(at) = args.rotate_at {
             cfg = cfg.rotate_at(at, procedure);
@@ -402,18 +406,11 @@ fn main() -> std::process::ExitCode {
                 cfg = op.apply(cfg);
             }
         }
-        if !matches!(cfg.mesh, plan::Mesh::Linkerd) {
-            let asked = (args.rotation == Rotation::Auto)
-                .then_some("unattended rotation (--rotation auto)")
-                .or_else(|| plan::linkerd_procedure(&cfg));
-            if let Some(what) = asked {
-                let e = plan::SimError::NotForMesh {
-                    what,
-                    mesh: cfg.mesh.name(),
-                };
-                eprintln!("error: cannot model: {e}");
-                return Ok(3);
-            }
+        let auto_asked =
+            (args.rotation == Rotation::Auto).then_some("unattended rotation (--rotation auto)");
+        if let Some(e) = plan::not_for_mesh(&cfg, auto_asked) {
+            eprintln!("error: cannot model: {e}");
+            return Ok(3);
         }
         let auto = match args.rotation {
             Rotation::None => None,

@@ -500,6 +500,10 @@ impl<R: CryptoRngCore> Mesh<R> {
         mut observe: impl FnMut(&Checkpoint, &[Event]),
     ) -> Result<RotationReport, crate::rotation::RotationError> {
         use crate::rotation::AnchorRotation;
+        let not_linkerds = || crate::rotation::RotationError::NotForMesh { procedure };
+        if procedure.is_istio() {
+            return Err(not_linkerds());
+        }
         if self.identity_controller().is_none() {
             // Without a controller pod nobody reloads the anchors: the simulation would show a
             // rotation that never reaches the identity controller.
@@ -623,6 +627,9 @@ impl<R: CryptoRngCore> Mesh<R> {
                     );
                     self.rolling(step, true, &mut cps, &mut observe)?;
                     self.rolling(step, false, &mut cps, &mut observe)?;
+                }
+                Step::StageRoot | Step::SignWithNewRoot | Step::DropOldRoot => {
+                    return Err(not_linkerds());
                 }
                 Step::DropOldAnchor => {
                     let b = self.bundle_source().without(&previous_anchor);

@@ -126,13 +126,47 @@ fn issue_chain<R: CryptoRngCore>(cfg: &Config, rng: &mut R) -> Result<(Vec<Ca>, 
 pub fn linkerd_procedure(cfg: &Config) -> Option<&'static str> {
     if cfg.auto.is_some() {
         Some("unattended rotation (--rotation auto)")
-    } else if cfg.rotation.is_some() || !cfg.later_rotations.is_empty() {
+    } else if cfg.rotations().any(|(_, p)| !p.is_istio()) {
         Some("the seven-step anchor rotation (--rotate-at, an operations file's rotate)")
     } else if !cfg.issuer_replacements.is_empty() {
         Some("replacing the identity issuer by hand (an operations file's replace-issuer)")
     } else {
         None
     }
+}
+
+/// The refusal of a procedure `cfg` plans (or `asked`, one the caller is about to add, in
+/// the command line's words) that is not its mesh's: Linkerd's on an Istio plan, Istio's root
+/// rotation on a Linkerd one.
+///
+/// ```
+/// use certcycle::plan::{Config, not_for_mesh};
+/// use certcycle::rotation::Procedure;
+/// use time::{Duration, macros::datetime};
+/// let t = datetime!(2026-01-01 0:00 UTC);
+/// let istio = Config::istio_csr(t).rotate_at(t + Duration::days(50), Procedure::SevenStep);
+/// assert!(not_for_mesh(&istio, None).is_some());
+/// let istio = Config::istio_csr(t).rotate_at(t + Duration::days(50), Procedure::IstioRoot);
+/// assert!(not_for_mesh(&istio, None).is_none());
+/// assert!(not_for_mesh(&istio, Some("unattended rotation (--rotation auto)")).is_some());
+/// let linkerd = Config::seed(t).rotate_at(t + Duration::days(50), Procedure::IstioRoot);
+/// assert!(not_for_mesh(&linkerd, None).unwrap().to_string().contains("seven-step"));
+/// ```
+pub fn not_for_mesh(cfg: &Config, asked: Option<&'static str>) -> Option<SimError> {
+    let mesh = cfg.mesh.name();
+    if matches!(cfg.mesh, crate::sim::Mesh::Linkerd) {
+        return cfg.rotations().any(|(_, p)| p.is_istio()).then_some(SimError::NotForMesh {
+            what: "the istio-root rotation (istio-csr's root file)",
+            mesh,
+            instead: "Linkerd's proxies load the trust roots only when they start: rotate with seven-step",
+        });
+    }
+    let what = asked.or_else(|| linkerd_procedure(cfg))?;
+    Some(SimError::NotForMesh {
+        what,
+        mesh,
+        instead: "a new root goes into istio-csr's root file before anything signs with it, and the old one leaves after every certificate it signed has expired: rotate with istio-root (plan --rotate-at T --procedure istio-root, or an operations file's rotate with procedure: istio-root)",
+    })
 }
 
 fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
@@ -156,13 +190,10 @@ fn refuse_before_working(cfg: &Config) -> Result<(), Error> {
             max: MAX_PODS,
         });
     }
+    if let Some(e) = not_for_mesh(cfg, None) {
+        return refuse(e);
+    }
     if let crate::sim::Mesh::Istio(csr) = &cfg.mesh {
-        if let Some(what) = linkerd_procedure(cfg) {
-            return refuse(SimError::NotForMesh {
-                what,
-                mesh: cfg.mesh.name(),
-            });
-        }
         let leaf = csr.leaf_duration();
         let half = (leaf.whole_seconds() / 2).max(1);
         let csrs = (pods as u128).saturating_mul(u128::try_from(span.whole_seconds()).unwrap_or(0))
@@ -447,10 +478,7 @@ impl Report {
                         "restart_every": GoDuration(*every).to_string(),
                     }),
                     Operation::Rotate { at, procedure } => json!({
-                        "rotate_at": rfc3339(*at), "procedure": match procedure {
-                            crate::rotation::Procedure::FiveStep => "five-step",
-                            _ => "seven-step",
-                        },
+                        "rotate_at": rfc3339(*at), "procedure": procedure.to_string(),
                     }),
                     Operation::ReplaceIssuer { at } => json!({
                         "replace_issuer_at": rfc3339(*at),

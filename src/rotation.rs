@@ -86,6 +86,15 @@ pub enum RotationError {
         /// The control-plane workloads the mesh has.
         control_plane: Vec<String>,
     },
+    /// A procedure of another mesh's: [`Procedure::IstioRoot`] asked of the Linkerd mesh
+    /// [`Mesh`](crate::mesh::Mesh) drives, whose proxies load their roots at start.
+    #[error(
+        "{procedure} is Istio's procedure (istio-csr's root file, no restarts), not Linkerd's: rotate this mesh with seven-step"
+    )]
+    NotForMesh {
+        /// The procedure asked for.
+        procedure: Procedure,
+    },
     /// Issuing failed.
     #[error("issuing: {0}")]
     Issue(#[from] Error),

@@ -626,7 +626,7 @@ impl<R: CryptoRngCore> Engine<R> {
             self.cm
                 .renew_anchor(&self.cfg, self.now, &mut self.rng, &mut self.timeline, verb)?;
         self.publish(vec![event])?;
-        if self.cfg.topology.signer_is_anchor {
+        if self.cfg.topology.signer_is_anchor && !self.cm.signs_with_previous {
             // The CA issuer over the anchor Secret signs with the new anchor from now on.
             self.issue_issuer(vec![event], "")?;
             self.identity_sees_issuer();
@@ -672,6 +672,9 @@ impl<R: CryptoRngCore> Engine<R> {
             Step::RestartDataPlane => {
                 self.operator.rolling_restart(&data, e, n, self.now)?;
                 "before the restarts"
+            }
+            Step::StageRoot | Step::SignWithNewRoot | Step::DropOldRoot => {
+                self.istio_step(step, e)?
             }
             Step::DropOldAnchorAndRestart | Step::DropOldAnchor => {
                 self.tm.staged_old = None;

@@ -8,6 +8,7 @@ mod support;
 use certcycle::SubjectAltName;
 use certcycle::k8s::{Cluster, Objects, PlanReport, ResolveOptions};
 use certcycle::plan::{self, Config, IstioCsr, Mesh, RootsKind};
+use certcycle::rotation::Procedure;
 use certcycle::verify::VerifyError;
 use support::{T0, example};
 use time::Duration;
@@ -567,19 +568,186 @@ fn linkerds_procedures_are_refused_on_an_istio_plan() {
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(
             err.starts_with("error: cannot model: ")
-                && err
-                    .contains("is Linkerd's procedure, not Istio with cert-manager's istio-csr's"),
+                && err.contains("is not Istio with cert-manager's istio-csr's procedure")
+                && err.contains("--procedure istio-root"),
             "{extra:?}: {err}"
         );
     }
-    let cfg = Config::istio_csr(T0).rotate_at(
-        T0 + Duration::days(30),
-        certcycle::rotation::Procedure::SevenStep,
-    );
+    let cfg = Config::istio_csr(T0).rotate_at(T0 + Duration::days(30), Procedure::SevenStep);
     let err = plan::simulate(&cfg, &mut rand_core::OsRng)
         .unwrap_err()
         .to_string();
-    assert!(err.starts_with("the seven-step anchor rotation (--rotate-at, an operations file's rotate) is Linkerd's procedure"), "{err}");
+    assert!(
+        err.starts_with(
+            "the seven-step anchor rotation (--rotate-at, an operations file's rotate) is not Istio"
+        ),
+        "{err}"
+    );
+    // And the other way: Istio's rotation on a Linkerd plan, and on the Linkerd mesh driven
+    // by hand.
+    let cfg = Config::seed(T0).rotate_at(T0 + Duration::days(30), Procedure::IstioRoot);
+    let err = plan::simulate(&cfg, &mut rand_core::OsRng)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "the istio-root rotation (istio-csr's root file) is not Linkerd's procedure"
+        ) && err.contains("rotate with seven-step"),
+        "{err}"
+    );
+    let out = example("plan")
+        .args([
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--rotate-at",
+            "2026-02-01T00:00:00Z",
+        ])
+        .args(["--procedure", "istio-root"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn the_istio_root_rotation_holds_the_install_guide_over_400_days_as_a_fix_with_dated_steps() {
+    let (_, cfg, report) = plan_of(&["install-guide.yaml", "istio-csr-values.yaml"]);
+    let fix = report
+        .report
+        .fixes
+        .iter()
+        .find(|f| f.change.contains("istio-root rotation"))
+        .expect("the rotation is among the fixes");
+    assert!(fix.held(), "{}", fix.change);
+    // cert-manager renews the 90-day root at two thirds: with renewBefore 720h each new
+    // root renews 60 days after its rotation, so a rotation every 53 days: 7 over 400 days.
+    let ats: Vec<_> = fix
+        .operations
+        .iter()
+        .map(|o| match *o {
+            plan::Operation::Rotate { at, procedure } => {
+                assert_eq!(procedure, Procedure::IstioRoot);
+                at
+            }
+            ref other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(ats.len(), 7, "{ats:?}");
+    assert_eq!(ats[0], T0 + Duration::days(53));
+    assert!(
+        fix.objects.iter().all(|o| !o.contains("every pod")),
+        "no restarts: {:?}",
+        fix.objects
+    );
+    // The rotation replayed alone, with its steps a leaf lifetime (1h) apart: the new root
+    // beside the old while the old one signs, then the signer, then the drop.
+    let mut again = cfg.clone();
+    for o in &fix.operations {
+        again = o.apply(again);
+    }
+    let run = plan::simulate(&again, &mut rand_core::OsRng).unwrap();
+    assert!(run.first_break.is_none());
+    let text: Vec<String> = run.timeline.iter().map(ToString::to_string).collect();
+    let at = |t: &str, what: &str| {
+        assert!(
+            text.iter().any(|l| l.starts_with(t) && l.contains(what)),
+            "no {what:?} at {t}"
+        );
+    };
+    at(
+        "2026-02-23T00:00:00Z",
+        "operator: step 1: sign with a copy of the root",
+    );
+    at(
+        "2026-02-23T00:00:00Z",
+        "Secret cert-manager/istio-root-ca (istio-csr's root file) holds 2 anchor(s)",
+    );
+    at(
+        "2026-02-23T01:00:00Z",
+        "cert-manager: Issuer istio-system/istio-ca signs with the anchor Secret's certificate #2",
+    );
+    at(
+        "2026-02-23T02:00:00Z",
+        "Secret cert-manager/istio-root-ca (istio-csr's root file) holds 1 anchor(s)",
+    );
+    assert!(!text.iter().any(|l| l.contains("failed to sign")));
+}
+
+#[test]
+fn the_rotation_needs_the_old_root_in_a_root_file_trust_manager_builds() {
+    // A Bundle over the root's Secret alone publishes {new} at step 1: istio-csr then refuses
+    // the chains the old root's copy signs.
+    let (_, cfg, _) = plan_of(&["trust-manager.yaml"]);
+    let at = T0 + Duration::days(50);
+    let alone = cfg
+        .clone()
+        .horizon(Duration::days(60))
+        .rotate_at(at, Procedure::IstioRoot);
+    let run = plan::simulate(&alone, &mut rand_core::OsRng).unwrap();
+    let brk = run.first_break.as_ref().expect("the rotation alone breaks");
+    assert!(brk.at > at && brk.at - at <= Duration::HOUR, "{}", brk.at);
+    let causes: Vec<String> = brk
+        .causes
+        .iter()
+        .map(|&i| run.timeline[i].to_string())
+        .collect();
+    assert!(
+        causes
+            .iter()
+            .any(|c| c.contains("istio-csr: failed to sign certificate request")),
+        "{causes:#?}"
+    );
+    // With the copy as the Bundle's second source it holds.
+    let mut both = alone.clone();
+    both.previous_anchor_source = true;
+    let run = plan::simulate(&both, &mut rand_core::OsRng).unwrap();
+    assert!(run.first_break.is_none(), "{:?}", run.first_break);
+}
+
+#[test]
+fn a_short_root_and_intermediate_rotate_with_the_intermediate_re_signed_at_step_2() {
+    // The 900-day shape with both CAs at cert-manager's 90 days: the intermediate renews on
+    // day 60 under the new root, which the root file does not hold.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("tests/data/istio/root-intermediate-900d.yaml")
+        .unwrap()
+        .replace("duration: 21600h # 900d", "duration: 2160h");
+    let path = dir.path().join("root-intermediate-90d.yaml");
+    std::fs::write(&path, text).unwrap();
+    let out = example("plan")
+        .arg(&path)
+        .arg("tests/data/istio/root-intermediate-values.yaml")
+        .args(["--start", "2026-01-01T00:00:00Z", "--fix-out"])
+        .arg(dir.path().join("fixes"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let fix = stdout
+        .lines()
+        .find(|l| l.starts_with("fix-out: ") && l.contains("istio-root rotation"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        fix.contains("the intermediate istio-system/istio-int (signed by the old one) still signs")
+            && fix.ends_with("(re-planned from the written documents: no break within 400d)"),
+        "{fix}"
+    );
+    let n = fix
+        .strip_prefix("fix-out: ")
+        .and_then(|l| l.split(':').next())
+        .unwrap();
+    let ops = std::fs::read_to_string(std::path::Path::new(n).join("operations.txt")).unwrap();
+    let first: Vec<&str> = ops.lines().take(3).collect();
+    assert!(
+        first[0].starts_with("2026-02-23T00:00:00Z step 1: "),
+        "{ops}"
+    );
+    assert!(
+        first[1].starts_with("2026-02-23T01:00:00Z step 2: sign with the new root: cmctl renew -n istio-system istio-int"),
+        "{ops}"
+    );
+    assert!(
+        first[2].starts_with("2026-02-23T02:00:00Z step 3: drop the old root"),
+        "{ops}"
+    );
 }
 
 #[test]

@@ -252,9 +252,7 @@ pub fn patch_fix<R: CryptoRngCore>(
     // replays them: the re-run checks the files, not the fix in memory.
     let operations_yaml = (!fix.operations.is_empty())
         .then(|| {
-            crate::k8s::operations_yaml(&fix.operations, &again.names, |op| {
-                operation_steps(op, &again)
-            })
+            crate::k8s::operations_yaml(&fix.operations, &again, |op| operation_steps(op, &again))
         })
         .transpose()
         .map_err(|e| PatchError::Replan(e.to_string()))?;

@@ -133,11 +133,33 @@ impl Cluster {
             ..seed
         };
         if let Some(setup) = istio {
+            // istio-csr's CA issuer (`Issuer istio-system/istio-ca`) as `Issuer/istio-ca`: a
+            // rotation's copy gets one of the same kind.
+            let (kind, key) = setup
+                .issuer
+                .split_once(' ')
+                .unwrap_or(("Issuer", setup.issuer.as_str()));
+            let ca_issuer = (
+                kind.to_owned(),
+                key.rsplit('/').next().unwrap_or(key).to_owned(),
+            );
+            if setup.signer_is_anchor {
+                cfg.names.anchor_ca_issuer = format!("{}/{}", ca_issuer.0, ca_issuer.1);
+            }
             if setup.signer_is_anchor {
                 // No Certificate of its own: the CA issuer over the root is the signer.
                 cfg.names.issuer = setup.issuer;
             }
             cfg.names.roots_kind = setup.roots_kind;
+            if let Some(secret) = &anchor.secret {
+                // The root's Secret, and the copy a rotation signs with meanwhile.
+                cfg.names.anchor_secret = secret.to_string();
+                if !cfg.previous_anchor_source {
+                    cfg.names.previous = format!("{secret}-previous");
+                    cfg.names.previous_ca_issuer =
+                        format!("{}/{}-previous", ca_issuer.0, secret.name);
+                }
+            }
             cfg.topology.signer_is_anchor = setup.signer_is_anchor;
             cfg.mesh = crate::plan::Mesh::Istio(setup.csr);
         }

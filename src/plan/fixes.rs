@@ -152,6 +152,42 @@ impl Operation {
             }
         }
     }
+
+    /// The objects the operation touches, as the fix's ranking and `operations.yaml` name
+    /// them (`Certificate ns/name`, `every pod`).
+    pub fn objects(&self, cfg: &Config) -> Vec<String> {
+        let n = &cfg.names;
+        match self {
+            Self::RestartEvery(_) => vec!["every pod".into()],
+            Self::Rotate { procedure, .. } if procedure.is_istio() => {
+                let mut v = vec![
+                    format!("Certificate {}", n.anchor),
+                    format!("Secret {}", n.previous),
+                    format!("root file {}", n.bundle),
+                ];
+                v.push(if cfg.topology.signer_is_anchor {
+                    format!("{} and istio-csr's Helm values", n.previous_ca_issuer)
+                } else {
+                    format!("Certificate {}", n.issuer)
+                });
+                v
+            }
+            Self::Rotate { .. } => vec![
+                format!("Certificate {}", n.anchor),
+                format!("Certificate {}", n.issuer),
+                format!("Secret {}", n.previous),
+                "every pod".into(),
+            ],
+            Self::ReplaceIssuer { .. } => vec![format!("Secret {}", n.issuer_key())],
+            Self::RotateAuto { .. } => vec![
+                format!("Certificate {}", n.anchor),
+                format!("Certificate {}", n.issuer),
+                format!("Secret {}", n.previous),
+                format!("Bundle {}", n.bundle),
+                "every pod".into(),
+            ],
+        }
+    }
 }
 
 /// The schedule `--rotation auto` would run on `cfg` with pods restarting every `every`, if
@@ -471,9 +507,10 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
         });
     }
     if !matches!(cfg.mesh, crate::sim::Mesh::Linkerd) {
-        // Linkerd's procedures (restarts that reload the anchors, the seven steps, the
-        // unattended loop, a previous-anchor copy, `linkerd upgrade`) are not another mesh's:
-        // what is left changes only the certificates' own fields.
+        // Linkerd's procedures (restarts that reload the anchors, the unattended loop,
+        // `linkerd upgrade`) are not another mesh's: what is left changes the certificates'
+        // own fields, the root file's sources, or rotates by the mesh's own procedure
+        // (`seven_step` plans Istio's there).
         out.retain(|c| {
             matches!(
                 c.knob,
@@ -481,6 +518,8 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
                     | Knob::AnchorDuration
                     | Knob::AnchorRenewBefore
                     | Knob::AnchorKey
+                    | Knob::PreviousSource
+                    | Knob::SevenStep
             )
         });
     }
@@ -505,24 +544,7 @@ fn objects(cfg: &Config, fields: &[FieldChange], operations: &[Operation]) -> Ve
         out.push(format!("Secret {}", n.previous));
     }
     for op in operations {
-        let touched: Vec<String> = match op {
-            Operation::RestartEvery(_) => vec!["every pod".into()],
-            Operation::Rotate { .. } => vec![
-                format!("Certificate {}", n.anchor),
-                format!("Certificate {}", n.issuer),
-                format!("Secret {}", n.previous),
-                "every pod".into(),
-            ],
-            Operation::ReplaceIssuer { .. } => vec![format!("Secret {}", n.issuer_key())],
-            Operation::RotateAuto { .. } => vec![
-                format!("Certificate {}", n.anchor),
-                format!("Certificate {}", n.issuer),
-                format!("Secret {}", n.previous),
-                format!("Bundle {}", n.bundle),
-                "every pod".into(),
-            ],
-        };
-        out.extend(touched);
+        out.extend(op.objects(cfg));
     }
     out.sort();
     out.dedup();

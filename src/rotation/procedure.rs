@@ -45,19 +45,64 @@ pub enum Procedure {
     /// issuer; restart the control plane; restart the data plane; drop the old anchor. It
     /// cannot be written with the typed rotation, so it drives the mesh directly.
     FiveStep,
+    /// Istio with cert-manager's istio-csr (DESIGN §19): no restarts, since every agent takes
+    /// its roots from each certificate response; the steps are a leaf lifetime apart
+    /// ([`Procedure::gap`]). The new root goes into istio-csr's root file beside the old one
+    /// while the old one still signs; the signer moves to the new root once every agent has
+    /// refreshed (half a leaf lifetime; the gap waits a whole one); the old root leaves the
+    /// file once every certificate it signed has expired. istio-csr's own CA-rotation test
+    /// (`test/carotation/` at v0.17.0-16-gf96fca5) runs the middle of it: a root file holding
+    /// both roots, then istio-csr's issuer switched to the second.
+    IstioRoot,
 }
 
-/// `seven-step` or `five-step`, as the command line and `operations.yaml` name them.
+/// `seven-step`, `five-step` or `istio-root`, as the command line and `operations.yaml` name
+/// them.
 impl std::fmt::Display for Procedure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::SevenStep => "seven-step",
             Self::FiveStep => "five-step",
+            Self::IstioRoot => "istio-root",
         })
     }
 }
 
 impl Procedure {
+    /// Whether it is Istio's (istio-csr's root rotation) rather than Linkerd's.
+    pub fn is_istio(&self) -> bool {
+        matches!(self, Self::IstioRoot)
+    }
+
+    /// The time between two steps, for workload certificates that live `leaf`: five
+    /// minutes for Linkerd's procedures (a rolling restart's time), a whole leaf lifetime
+    /// for Istio's (every agent refreshes within half of one and takes the roots then; every
+    /// certificate the old signer signed has expired after one).
+    ///
+    /// ```
+    /// use certcycle::rotation::Procedure;
+    /// use time::Duration;
+    /// assert_eq!(Procedure::SevenStep.gap(Duration::HOUR), Duration::minutes(5));
+    /// assert_eq!(Procedure::IstioRoot.gap(Duration::HOUR), Duration::HOUR);
+    /// ```
+    pub fn gap(&self, leaf: time::Duration) -> time::Duration {
+        match self {
+            Self::IstioRoot => leaf,
+            Self::SevenStep | Self::FiveStep => time::Duration::minutes(5),
+        }
+    }
+
+    /// When step `i` (0-based) of a rotation started at `at` runs, for workload certificates
+    /// that live `leaf` (`None` past year 9999).
+    pub fn step_at(
+        &self,
+        at: time::OffsetDateTime,
+        i: usize,
+        leaf: time::Duration,
+    ) -> Option<time::OffsetDateTime> {
+        at.checked_add(self.gap(leaf).checked_mul(i32::try_from(i).ok()?)?)
+    }
+
     /// The steps, in order.
     ///
     /// ```
@@ -85,6 +130,7 @@ impl Procedure {
                 Step::RestartDataPlane,
                 Step::DropOldAnchor,
             ],
+            Self::IstioRoot => &[Step::StageRoot, Step::SignWithNewRoot, Step::DropOldRoot],
         }
     }
 }
@@ -111,6 +157,15 @@ pub enum Step {
     DropOldAnchorAndRestart,
     /// Remove the old anchor from the bundle and stop there (the seed's original last step).
     DropOldAnchor,
+    /// Istio: copy the root (with its key) into a second Secret and sign with that copy, renew
+    /// the root (new key), and put the new root into istio-csr's root file beside the old.
+    StageRoot,
+    /// Istio: sign with the new root (istio-csr's issuer back on the root's CA issuer, or the
+    /// intermediate re-signed by it), once every agent holds both roots.
+    SignWithNewRoot,
+    /// Istio: drop the old root from istio-csr's root file, once every certificate it signed
+    /// has expired.
+    DropOldRoot,
 }
 
 impl fmt::Display for Step {
@@ -125,6 +180,11 @@ impl fmt::Display for Step {
                 "drop the old anchor from the bundle, then restart everything"
             }
             Self::DropOldAnchor => "remove the old anchor from the trust bundle",
+            Self::StageRoot => {
+                "sign with a copy of the root; renew the root (new key); write the root file {new, old}"
+            }
+            Self::SignWithNewRoot => "sign with the new root",
+            Self::DropOldRoot => "drop the old root from the root file",
         })
     }
 }

@@ -395,12 +395,17 @@ impl CertManager {
         timeline: &mut Timeline,
         causes: Vec<EventId>,
     ) -> Result<GenerationId, Error> {
-        let anchor = self.anchor_ca()?.clone_ca();
+        // Pointed at a CA issuer on a copy of the old root (a rotation's first step), it signs
+        // with that copy.
+        let (anchor, secret) = match (&self.previous_signer, self.signs_with_previous) {
+            (Some(p), true) => (p.clone_ca(), "previous"),
+            _ => (self.anchor_ca()?.clone_ca(), "anchor"),
+        };
         let event = timeline.log(
             now,
             Who::CertManager,
             format!(
-                "{} signs with the anchor Secret's certificate #{} (notBefore {}, notAfter {})",
+                "{} signs with the {secret} Secret's certificate #{} (notBefore {}, notAfter {})",
                 cfg.names.issuer,
                 self.next_number(),
                 rfc3339(anchor.certificate().not_before()),

@@ -182,6 +182,12 @@ impl Mesh {
         }
     }
 
+    /// How long a workload certificate lives: Linkerd's 24h, istio-csr's
+    /// [`IstioCsr::leaf_duration`].
+    pub fn leaf_lifetime(&self) -> Duration {
+        self.workload("w").get_duration()
+    }
+
     /// A workload leaf for `identity`, as the mesh has it signed.
     pub(crate) fn workload(&self, identity: &str) -> CertSpec {
         match self {
@@ -373,12 +379,12 @@ impl Config {
                 issuer: format!("Issuer {ca}"),
                 bundle: "cert-manager/istio-root-ca (istio-csr's root file, a copy of the root made at install)".to_owned(),
                 roots_kind: "Secret".to_owned(),
-                previous: String::new(),
+                previous: format!("{ca}-previous"),
                 workload: "default/w".to_owned(),
                 anchor_secret: ca,
                 anchor_issuer: "Issuer/selfsigned".to_owned(),
                 anchor_ca_issuer: format!("Issuer/{}", istio::CA_NAME),
-                previous_ca_issuer: String::new(),
+                previous_ca_issuer: format!("Issuer/{}-previous", istio::CA_NAME),
             },
             topology,
             mesh: Mesh::Istio(IstioCsr::default()),

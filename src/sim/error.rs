@@ -44,15 +44,16 @@ pub enum SimError {
         max: usize,
     },
     /// A procedure of one mesh's asked of another (Linkerd's seven steps, its unattended loop,
-    /// `linkerd upgrade`'s issuer replacement, on an Istio plan): refused before any work.
-    #[error(
-        "{what} is Linkerd's procedure, not {mesh}'s (a new root goes into istio-csr's root file before anything signs with it, and the old one leaves after every certificate it signed has expired): certcycle does not model an Istio rotation yet; plan without it to see the mesh's own course, and the fixes that change the root's fields"
-    )]
+    /// `linkerd upgrade`'s issuer replacement, on an Istio plan; Istio's root rotation on a
+    /// Linkerd one): refused before any work.
+    #[error("{what} is not {mesh}'s procedure: {instead}")]
     NotForMesh {
         /// The procedure asked for.
         what: &'static str,
         /// The mesh it was asked of.
         mesh: &'static str,
+        /// What the mesh's own procedure is.
+        instead: &'static str,
     },
     /// An Istio plan whose workload certificates are so short that its pods' refreshes pass
     /// [`MAX_CSRS`](super::MAX_CSRS) over the horizon: refused before any work.

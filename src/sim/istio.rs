@@ -7,11 +7,13 @@
 //! |---|---|---|---|
 //! | istio-csr | `sim/istio/csr.rs` | signs each CSR through cert-manager, refuses a chain its root file does not verify, reloads the file without a restart, writes `istio-ca-root-cert` | cert-manager/istio-csr v0.17.0-16-gf96fca5 `pkg/server/server.go`, `pkg/tls/rootca/rootca.go`, `pkg/controller/configmap.go` |
 //! | istiod | `sim/istio/istiod.rs` | reads the root file at start (before 1.31) | istio/istio `pilot/pkg/bootstrap/certcontroller.go`, `releasenotes/notes/istiod-root-cert-file-watch.yaml` |
+//! | the operator's root rotation | `sim/istio/rotation.rs` | stages the new root in the root file beside the old while a copy of the old signs, moves the signer a leaf lifetime later, drops the old root a leaf lifetime after that | cert-manager/istio-csr v0.17.0-16-gf96fca5 `test/carotation/` |
 //! | sidecar agent | `sim/istio/agent.rs` | refreshes its leaf at half its life, trusts the roots of its last CSR response | istio/istio `security/pkg/nodeagent/cache/secretcache.go` |
 
 mod agent;
 mod csr;
 mod istiod;
+mod rotation;
 
 use super::event::{BundleId, EventId};
 use super::verdicts::ChainVerdicts;
@@ -26,7 +28,7 @@ pub(crate) struct State {
     /// istio-csr's verdicts on the chains cert-manager signs, by root file.
     verdicts: ChainVerdicts,
     /// The root file istiod read (at its start, before 1.31).
-    istiod_root: Option<BundleId>,
+    pub(in crate::sim) istiod_root: Option<BundleId>,
 }
 
 impl State {

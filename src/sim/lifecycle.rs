@@ -290,11 +290,14 @@ impl<R: CryptoRngCore> Engine<R> {
             Some(every) if !self.controller_has_pod() => Some(Error::add_time(self.now, every)?),
             _ => None,
         };
+        let leaf = cfg.mesh.leaf_lifetime();
         if let Some((at, procedure)) = cfg.rotation {
-            self.operator.plan(procedure, at, cfg.stop_after)?;
+            self.operator
+                .plan(procedure, at, cfg.stop_after, procedure.gap(leaf))?;
         }
         for &(at, procedure) in &cfg.later_rotations {
-            self.operator.plan(procedure, at, None)?;
+            self.operator
+                .plan(procedure, at, None, procedure.gap(leaf))?;
         }
         for &at in &cfg.issuer_replacements {
             self.operator.plan_replacement(at);

@@ -41,8 +41,8 @@ pub(crate) struct Operator {
 }
 
 impl Operator {
-    /// Plans `procedure` from `at`, five minutes a step, up to step `stop_after`, beside what
-    /// is planned already.
+    /// Plans `procedure` from `at`, `gap` a step ([`Procedure::gap`]), up to step
+    /// `stop_after`, beside what is planned already.
     ///
     /// # Errors
     /// A time past year 9999.
@@ -51,6 +51,7 @@ impl Operator {
         procedure: Procedure,
         at: OffsetDateTime,
         stop_after: Option<usize>,
+        gap: Duration,
     ) -> Result<(), Error> {
         let mut t = at;
         let last = stop_after.unwrap_or(usize::MAX);
@@ -60,7 +61,7 @@ impl Operator {
                 number: i + 1,
                 step,
             });
-            t = Error::add_time(t, Duration::minutes(5))?;
+            t = Error::add_time(t, gap)?;
         }
         // Latest first: the next step is last.
         self.steps

@@ -59,15 +59,15 @@ pub(crate) fn auto_manifests_roundtrip(data: &[u8]) {
 }
 
 /// Any text as an operations document (issue 31's `operations.yaml`): reading never panics;
-/// what reads writes back (with the seed's names) and reads again as the same operations.
+/// what reads writes back (with the seed's configuration) and reads again as the same operations.
 pub(crate) fn operations_roundtrip(data: &[u8]) {
     use certcycle::k8s::{operations_yaml, read_operations};
     let text = String::from_utf8_lossy(data);
     let Ok(ops) = read_operations("operations.yaml", &text) else {
         return;
     };
-    let names = certcycle::plan::Names::default();
-    let yaml = operations_yaml(&ops, &names, |_| Vec::new()).unwrap();
+    let cfg = certcycle::plan::Config::seed(time::macros::datetime!(2026-01-01 0:00 UTC));
+    let yaml = operations_yaml(&ops, &cfg, |_| Vec::new()).unwrap();
     let again = read_operations("operations.yaml", &yaml)
         .unwrap_or_else(|e| panic!("the written operations do not read: {e}\n{yaml}"));
     assert_eq!(again, ops, "{yaml}");

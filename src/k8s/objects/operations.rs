@@ -8,9 +8,9 @@
 //! operations:
 //! - kind: rotate                        # rotate | rotate-auto | restart-every | replace-issuer
 //!   at: 2026-10-25T02:01:00Z            # rotate: when the first step runs (RFC 3339)
-//!   procedure: seven-step               # rotate: seven-step | five-step
+//!   procedure: seven-step               # rotate: seven-step | five-step | istio-root
 //!   objects: [Certificate cert-manager/linkerd-trust-anchor, ...]
-//!   steps:                              # what a person runs, five minutes apart (not read)
+//!   steps:                              # what a person runs, dated (not read)
 //!   - {step: 1, at: ..., what: ..., command: ...}
 //! - kind: rotate-auto                   # unattended rotation (plan --rotation auto)
 //!   restart-every: 24h0m0s              # the cadence its schedule is proven for
@@ -32,7 +32,7 @@ use crate::duration::GoDuration;
 use crate::k8s::node::{Node, read_documents};
 use crate::k8s::{FieldError, K8sError};
 use crate::mesh::Procedure;
-use crate::plan::{Names, Operation};
+use crate::plan::Operation;
 use crate::rotation::WindowPolicy;
 use serde_json::{Value, json};
 
@@ -46,29 +46,16 @@ pub const MIN_RESTART_EVERY: time::Duration = time::Duration::MINUTE;
 /// At most this many operations are read from one document.
 pub const MAX_OPERATIONS: usize = 64;
 
-/// `ops` as an operations document (see the module docs), in `names`' objects, with the
+/// `ops` as an operations document (see the module docs), in `cfg`'s objects, with the
 /// commands a person would run: `lines(op)` gives each step's `(at, what, command)`.
 ///
 /// # Errors
 /// [`crate::Error::InvalidSpec`] if the serializer refuses a value.
 pub fn operations_yaml(
     ops: &[Operation],
-    names: &Names,
+    cfg: &crate::plan::Config,
     lines: impl Fn(&Operation) -> Vec<(String, String, String)>,
 ) -> Result<String, crate::Error> {
-    let objects = |op: &Operation| -> Vec<String> {
-        match op {
-            Operation::RestartEvery(_) => vec!["every meshed pod and the control plane".into()],
-            Operation::ReplaceIssuer { .. } => vec![format!("Secret {}", names.issuer_key())],
-            _ => vec![
-                format!("Certificate {}", names.anchor),
-                format!("Certificate {}", names.issuer),
-                format!("Secret {}", names.previous),
-                format!("ConfigMap {}", names.bundle),
-                "every meshed pod and the control plane".into(),
-            ],
-        }
-    };
     let items: Vec<Value> = ops
         .iter()
         .map(|op| {
@@ -83,20 +70,20 @@ pub fn operations_yaml(
                 Operation::RestartEvery(every) => json!({
                     "kind": "restart-every",
                     "every": GoDuration(*every).to_string(),
-                    "objects": objects(op),
+                    "objects": op.objects(cfg),
                     "command": steps.first().map_or(Value::Null, |s| s["command"].clone()),
                 }),
                 Operation::Rotate { at, procedure } => json!({
                     "kind": "rotate",
                     "at": crate::display::rfc3339(*at),
-                    "procedure": procedure_name(*procedure),
-                    "objects": objects(op),
+                    "procedure": procedure.to_string(),
+                    "objects": op.objects(cfg),
                     "steps": steps,
                 }),
                 Operation::ReplaceIssuer { at } => json!({
                     "kind": "replace-issuer",
                     "at": crate::display::rfc3339(*at),
-                    "objects": objects(op),
+                    "objects": op.objects(cfg),
                     "steps": steps,
                 }),
                 Operation::RotateAuto {
@@ -106,7 +93,7 @@ pub fn operations_yaml(
                     "kind": "rotate-auto",
                     "restart-every": GoDuration(*restart_every).to_string(),
                     "windows": windows.to_string(),
-                    "objects": objects(op),
+                    "objects": op.objects(cfg),
                     "steps": steps,
                 }),
             }
@@ -123,13 +110,6 @@ pub fn operations_yaml(
     Ok(format!(
         "# certcycle operations ({OPERATIONS_API_VERSION}): the dated operations of a fix; plan --operations FILE replays them.\n{yaml}"
     ))
-}
-
-fn procedure_name(p: Procedure) -> &'static str {
-    match p {
-        Procedure::FiveStep => "five-step",
-        _ => "seven-step",
-    }
 }
 
 /// Reads an operations document (see the module docs) into the operations it names, in
@@ -210,13 +190,14 @@ fn operation(c: &Ctx<'_>, item: &Node, p: &str) -> Result<Operation, K8sError> {
             let procedure = match c.req_str(item, "procedure", &path)?.as_str() {
                 "seven-step" => Procedure::SevenStep,
                 "five-step" => Procedure::FiveStep,
+                "istio-root" => Procedure::IstioRoot,
                 other => {
                     return Err(c.err(
                         &path,
                         field_at("procedure"),
                         FieldError::NotOneOf {
                             value: other.to_owned(),
-                            allowed: "seven-step, five-step",
+                            allowed: "seven-step, five-step, istio-root",
                         },
                     ));
                 }

@@ -65,10 +65,13 @@ pub(super) fn operation_steps(op: &Operation, cfg: &Config) -> Vec<(String, Stri
             .iter()
             .enumerate()
             .map(|(i, step)| {
-                let when = at
-                    .checked_add(time::Duration::minutes(5) * i32::try_from(i).unwrap_or(0))
+                let when = procedure
+                    .step_at(*at, i, cfg.mesh.leaf_lifetime())
                     .unwrap_or(*at);
                 let command = match step {
+                    Step::StageRoot | Step::SignWithNewRoot | Step::DropOldRoot => {
+                        istio_step(*step, cfg)
+                    }
                     Step::StageAnchor if static_anchor => format!(
                         "{}; then write ca-new.crt and ca-new.key into {} and publish the trust roots {{ca-new.crt, ca.crt}} ({})",
                         shell_line(&[
@@ -161,4 +164,116 @@ fn replace_issuer(issuer: &crate::spec::CertSpec, ca: &str, ca_key: &str) -> Str
             "issuer.key",
         ]),
     )
+}
+
+/// The commands of a step of Istio's root rotation ([`Procedure::IstioRoot`]): cert-manager's
+/// `cmctl`, istio-csr's chart (`helm upgrade --reuse-values`, the release and chart names of
+/// istio-csr's install guide), and the root file written by hand where nothing syncs it.
+///
+/// [`Procedure::IstioRoot`]: crate::rotation::Procedure::IstioRoot
+fn istio_step(step: crate::rotation::Step, cfg: &Config) -> String {
+    use crate::presets::istio;
+    use crate::rotation::Step;
+    let names = &cfg.names;
+    let split = |key: &str| -> (String, String) {
+        match key.split_once('/') {
+            Some((ns, n)) => (ns.to_owned(), n.to_owned()),
+            None => ("default".to_owned(), key.to_owned()),
+        }
+    };
+    let (rns, root) = split(&names.anchor);
+    let (sns, secret) = split(&names.anchor_secret);
+    let (pns, previous) = split(&names.previous);
+    let signer_is_anchor = cfg.topology.signer_is_anchor;
+    let static_roots = cfg.topology.roots.kind == RootsKind::Static;
+    // The root file's object: `namespace/name`, before any description.
+    let (fns, file) = split(names.bundle.split(" (").next().unwrap_or_default());
+    let istio_csr_issuer = |name: &str| {
+        shell_line(&[
+            "helm",
+            "upgrade",
+            "cert-manager-istio-csr",
+            "jetstack/cert-manager-istio-csr",
+            "-n",
+            istio::CSR_NAMESPACE,
+            "--reuse-values",
+            "--set",
+            &format!("app.certmanager.issuer.name={name}"),
+        ])
+    };
+    let get = |ns: &str, name: &str, key: &str| {
+        format!(
+            "{} -o jsonpath='{{.data.tls\\.{key}}}' | base64 -d",
+            shell_line(&["kubectl", "-n", ns, "get", "secret", name])
+        )
+    };
+    let tls = |key: &str| format!("<({})", get(&sns, &secret, key));
+    // The new root (the root Secret's) and the old one (the copy's).
+    let new = get(&sns, &secret, "crt");
+    let old = get(&pns, &previous, "crt");
+    let istiod = match &cfg.mesh {
+        crate::plan::Mesh::Istio(csr) if !csr.istiod_reloads_root() => format!(
+            "; then {} (before Istio 1.31 istiod reads its root file only at start)",
+            shell_line(&[
+                "kubectl",
+                "rollout",
+                "restart",
+                "deploy/istiod",
+                "-n",
+                istio::NAMESPACE
+            ])
+        ),
+        _ => String::new(),
+    };
+    let write_file = |which: &str| {
+        if static_roots {
+            format!(
+                "{} --from-file=ca.pem={which} --dry-run=client -o yaml | kubectl apply -f -",
+                shell_line(&["kubectl", "-n", &fns, "create", "secret", "generic", &file])
+            )
+        } else {
+            format!(
+                "the Bundle {} writes it from the root Secret and the copy",
+                names.bundle
+            )
+        }
+    };
+    // The root Secret, with its key, copied into the previous one.
+    let copy = format!(
+        "{} --cert={} --key={} --dry-run=client -o yaml | kubectl apply -f -",
+        shell_line(&["kubectl", "-n", &pns, "create", "secret", "tls", &previous]),
+        tls("crt"),
+        tls("key")
+    );
+    match step {
+        Step::StageRoot => {
+            let sign = if signer_is_anchor {
+                let (_, ca_issuer) = split(&names.previous_ca_issuer);
+                format!(
+                    "; then create {} (spec.ca.secretName: {previous}) and {}",
+                    names.previous_ca_issuer,
+                    istio_csr_issuer(&ca_issuer)
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{copy}{sign}; then {}; then write the root file {{new, old}}: {}{istiod}",
+                shell_line(&["cmctl", "renew", "-n", &rns, &root]),
+                write_file(&format!("<({new}; {old})"))
+            )
+        }
+        Step::SignWithNewRoot if signer_is_anchor => {
+            let (_, ca_issuer) = split(&names.anchor_ca_issuer);
+            istio_csr_issuer(&ca_issuer)
+        }
+        Step::SignWithNewRoot => {
+            let (ins, issuer) = split(names.issuer_key());
+            shell_line(&["cmctl", "renew", "-n", &ins, &issuer])
+        }
+        _ => format!(
+            "{copy}; then write the root file {{new}}: {}{istiod}",
+            write_file(&format!("<({new})"))
+        ),
+    }
 }

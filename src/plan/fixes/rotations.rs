@@ -54,6 +54,12 @@ fn issuer_renewal(
 /// re-signed issuer. `None` when one cannot be placed (before the present, or more than
 /// [`MAX_PLANNED_ROTATIONS`]).
 fn dates(probe: &Config, lead: Duration) -> Option<Vec<OffsetDateTime>> {
+    // Istio's procedure moves the signer at its second step, a leaf lifetime in.
+    let resign_after = if matches!(probe.mesh, crate::sim::Mesh::Linkerd) {
+        RESIGN_AFTER
+    } else {
+        Procedure::IstioRoot.gap(probe.mesh.leaf_lifetime())
+    };
     let d = probe.anchor.get_duration();
     let (not_before, not_after) = match &probe.secrets {
         Some(s) => (
@@ -74,12 +80,19 @@ fn dates(probe: &Config, lead: Duration) -> Option<Vec<OffsetDateTime>> {
         // A new anchor made by hand lives as long as this one.
         (not_after, not_after - not_before)
     };
-    let period = crate::renewal::renews_after(&probe.issuer)
-        .filter(|p| *p > Duration::ZERO && probe.topology.issuer.is_managed());
+    // A CA issuer over the root itself has no renewals of its own.
+    let period = crate::renewal::renews_after(&probe.issuer).filter(|p| {
+        *p > Duration::ZERO
+            && probe.topology.issuer.is_managed()
+            && !probe.topology.signer_is_anchor
+    });
     if every <= lead {
         return None;
     }
     let end = probe.now().checked_add(probe.horizon)?;
+    if !matches!(probe.mesh, crate::sim::Mesh::Linkerd) {
+        return istio_dates(probe, (deadline, every, lead), period, resign_after, end);
+    }
     let mut out = Vec::new();
     // The first rotation counts the issuer's renewals as the plan does; later ones from the
     // re-sign of the rotation before.
@@ -94,10 +107,49 @@ fn dates(probe: &Config, lead: Duration) -> Option<Vec<OffsetDateTime>> {
         out.push(start);
         deadline = start.checked_add(every)?;
         start = match period {
-            Some(p) => issuer_renewal(start.checked_add(RESIGN_AFTER)?, p, deadline - lead)?
+            Some(p) => issuer_renewal(start.checked_add(resign_after)?, p, deadline - lead)?
                 .checked_add(Duration::MINUTE)?,
             None => deadline - lead,
         };
+    }
+    Some(out)
+}
+
+/// [`dates`] for Istio's procedure: a lead before each automatic root renewal, moved a
+/// minute past an intermediate's renewal (every `period`, counted from the start and then
+/// from each rotation's re-sign) that would fall between its first step and the re-sign
+/// `resign_after` later, when cert-manager would sign the intermediate with the new root
+/// before every agent trusts it.
+fn istio_dates(
+    probe: &Config,
+    (mut deadline, every, lead): (OffsetDateTime, Duration, Duration),
+    period: Option<Duration>,
+    resign_after: Duration,
+    end: OffsetDateTime,
+) -> Option<Vec<OffsetDateTime>> {
+    let clear = |at: OffsetDateTime, phase: OffsetDateTime| -> Option<OffsetDateTime> {
+        let Some(p) = period else { return Some(at) };
+        let p_s = p.whole_seconds().max(1);
+        let k = ((at - phase).whole_seconds() + p_s - 1)
+            .div_euclid(p_s)
+            .max(1);
+        let next = phase.checked_add(p.checked_mul(i32::try_from(k).ok()?)?)?;
+        if next < at.checked_add(resign_after)? {
+            next.checked_add(Duration::MINUTE)
+        } else {
+            Some(at)
+        }
+    };
+    let mut out = Vec::new();
+    let mut phase = probe.start;
+    while deadline < end {
+        let start = clear(deadline - lead, phase)?;
+        if start < probe.now() || start >= deadline || out.len() == MAX_PLANNED_ROTATIONS {
+            return None;
+        }
+        out.push(start);
+        phase = start.checked_add(resign_after)?;
+        deadline = start.checked_add(every)?;
     }
     Some(out)
 }
@@ -112,9 +164,16 @@ fn dates(probe: &Config, lead: Duration) -> Option<Vec<OffsetDateTime>> {
 pub(super) fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), Error> {
     let d = cfg.anchor.get_duration();
     let managed = cfg.topology.anchor.is_managed();
-    if !managed && cfg.topology.anchor != crate::sim::CaKind::Static {
+    let istio = !matches!(cfg.mesh, crate::sim::Mesh::Linkerd);
+    // Istio's root made by hand is not modelled: its rotation starts with cert-manager's.
+    if !managed && (istio || cfg.topology.anchor != crate::sim::CaKind::Static) {
         return Ok(());
     }
+    let procedure = if istio {
+        Procedure::IstioRoot
+    } else {
+        Procedure::SevenStep
+    };
     let (rb, lead) = if managed {
         renew_before_and_lead(d)
     } else {
@@ -144,10 +203,11 @@ pub(super) fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), E
     };
     let mut c = probe;
     for &at in &dates {
-        c = c.rotate_again_at(at, Procedure::SevenStep);
+        c = c.rotate_again_at(at, procedure);
     }
     let anchor = &cfg.names.anchor;
     let change = match (managed, dates.len()) {
+        _ if istio => istio_change(cfg, rb, lead, &dates),
         (true, 1) => format!(
             "renewBefore: {} on {anchor}, and the seven-step rotation started at {} (one minute after an issuer renewal, {} before the anchor's automatic renewal: a planned rotation instead of the unplanned re-key)",
             GoDuration(rb),
@@ -190,14 +250,41 @@ pub(super) fn seven_step(cfg: &Config, out: &mut Vec<Candidate>) -> Result<(), E
         fields,
         operations: dates
             .iter()
-            .map(|&at| Operation::Rotate {
-                at,
-                procedure: Procedure::SevenStep,
-            })
+            .map(|&at| Operation::Rotate { at, procedure })
             .collect(),
         cfg: c,
     });
     Ok(())
+}
+
+/// What the Istio root rotation candidate says: the root's renewBefore, and the rotation
+/// before each automatic renewal, with its order and waits.
+fn istio_change(cfg: &Config, rb: Duration, lead: Duration, dates: &[OffsetDateTime]) -> String {
+    let gap = GoDuration(Procedure::IstioRoot.gap(cfg.mesh.leaf_lifetime()));
+    let when = match dates {
+        [first] => format!("started at {}", rfc3339(*first)),
+        [first, ..] => format!(
+            "{} times, every {} or so from {}",
+            dates.len(),
+            GoDuration(cfg.anchor.get_duration() - rb - lead),
+            rfc3339(*first)
+        ),
+        [] => String::new(),
+    };
+    format!(
+        "renewBefore: {} on {}, and the istio-root rotation {when} ({} before the root's automatic renewal): the new root goes into istio-csr's root file beside the old while {}, the signer moves to the new root {gap} later (every agent has refreshed and holds both), and the old root leaves the file {gap} after that (every certificate it signed has expired); the steps' commands are in operations.txt",
+        GoDuration(rb),
+        cfg.names.anchor,
+        GoDuration(lead),
+        if cfg.topology.signer_is_anchor {
+            "a copy of the old one signs".to_owned()
+        } else {
+            format!(
+                "the intermediate {} (signed by the old one) still signs",
+                cfg.names.issuer
+            )
+        }
+    )
 }
 
 /// The previous-anchor Secret as a second source of a one-source Bundle over the anchor, with
