@@ -111,6 +111,18 @@ pub mod istio {
     /// 6671904a989, 2026-06-15); before it, `pilot/pkg/bootstrap/certcontroller.go` reads
     /// `RootCertFile` once, at start.
     pub const ISTIOD_WATCHES_ROOT_FILE_FROM: u32 = 31;
+    /// The first Istio minor release whose ztunnel trusts every root in the last element of a
+    /// CSR response (istio/ztunnel `src/tls/certificate.rs`, commit c29cd78a "Better support
+    /// for root certificates", 1.26.0); before it, `WorkloadCertificate::new` parses that
+    /// element with `rustls_pemfile::read_one` and trusts its first certificate alone.
+    pub const ZTUNNEL_MULTI_ROOT_FROM: u32 = 26;
+    /// The first Istio minor release whose ztunnel rebuilds its channel to the CA when the
+    /// root file changes (istio/ztunnel `src/identity/caclient.rs` `RootCertManager`, commit
+    /// 642b1d7d, 1.30.0); before it, the channel keeps the roots read at ztunnel's start.
+    pub const ZTUNNEL_RELOADS_CA_ROOT_FROM: u32 = 30;
+    /// istio-csr's own serving certificate (`app.tls.certificateDuration`, 1h), renewed at
+    /// two thirds of its life (`pkg/tls/tls.go`).
+    pub const SERVING_CERTIFICATE_DURATION: Duration = Duration::hours(1);
     /// The trust domain (`app.tls.trustDomain` default).
     pub const TRUST_DOMAIN: &str = "cluster.local";
 

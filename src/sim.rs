@@ -248,7 +248,7 @@ impl<R: CryptoRngCore> Engine<R> {
         anchors: event::BundleId,
     ) -> Result<(), VerifyError> {
         let g = self.cm.generation(generation);
-        self.identity.verifies(
+        self.identity.verdicts.verify(
             (
                 generation,
                 g.ca.certificate(),

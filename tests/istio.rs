@@ -786,3 +786,110 @@ fn istio_version_says_whether_istiod_reloads_its_root_file() {
             .contains("\"one.thirty\" is not an Istio version (1.30, 1.31.2)")
     );
 }
+
+/// The install guide's set-up in ambient mode on Istio `version` (`None`: not given), with
+/// the istio-root rotation on day 50, over 60 days.
+fn ambient_rotation(version: Option<(u32, u32)>) -> plan::Run {
+    let mut csr = IstioCsr::default().ambient(true);
+    if let Some((major, minor)) = version {
+        csr = csr.version(major, minor);
+    }
+    let mut cfg = Config::istio_csr(T0)
+        .horizon(Duration::days(60))
+        .rotate_at(T0 + Duration::days(50), Procedure::IstioRoot);
+    cfg.mesh = Mesh::Istio(csr);
+    plan::simulate(&cfg, &mut rand_core::OsRng).unwrap()
+}
+
+#[test]
+fn ztunnel_before_1_26_trusts_one_root_so_the_rotation_breaks_at_its_first_step() {
+    let at = T0 + Duration::days(50);
+    for version in [None, Some((1, 25))] {
+        let run = ambient_rotation(version);
+        let brk = run.first_break.as_ref().expect("one root cannot hold both");
+        // A pod that refreshed after step 1 keeps the new root alone, and refuses a peer
+        // still presenting a leaf the old root's copy signed: within the first half-life.
+        assert!(
+            brk.at > at && brk.at - at < Duration::minutes(30),
+            "{version:?}: {}",
+            brk.at
+        );
+        assert!(
+            matches!(brk.error, VerifyError::BadSignature { .. }),
+            "{:?}",
+            brk.error
+        );
+    }
+    // From 1.26 ztunnel trusts every root of the response; the rotation's step 1 restarts it
+    // (before 1.30 its channel to istio-csr keeps the roots it read at start).
+    for version in [(1, 26), (1, 29)] {
+        let run = ambient_rotation(Some(version));
+        assert!(
+            run.first_break.is_none(),
+            "{version:?}: {:?}",
+            run.first_break
+        );
+        assert!(
+            run.timeline
+                .iter()
+                .any(|e| e.what.starts_with("restarted ztunnel"))
+        );
+    }
+    let run = ambient_rotation(Some((1, 30)));
+    assert!(run.first_break.is_none());
+    assert!(
+        !run.timeline
+            .iter()
+            .any(|e| e.what.starts_with("restarted ztunnel"))
+    );
+}
+
+#[test]
+fn ztunnel_before_1_30_cannot_reach_istio_csr_once_the_root_changes_under_it() {
+    let plan = |version: &str| {
+        let out = example("plan")
+            .args([
+                "tests/data/istio/trust-manager.yaml",
+                "--start",
+                "2026-01-01T00:00:00Z",
+            ])
+            .args([
+                "--istio-ambient",
+                "--istio-version",
+                version,
+                "--timeline",
+                "full",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // 1.26: the Bundle publishes the renewed root on day 60; ztunnel's channel still holds
+    // the old one, so no certificate comes and the last ones expire within the hour.
+    let old = plan("1.26");
+    assert!(
+        old.lines()
+            .any(|l| l.starts_with("2026-03-02T00:04:17Z ztunnel: cannot connect to istio-csr")),
+        "{old}"
+    );
+    let first = old
+        .lines()
+        .find(|l| l.starts_with("first break: "))
+        .unwrap();
+    assert!(
+        first.contains("(day 60)") && first.contains("expired at"),
+        "{first}"
+    );
+    // 1.30 rebuilds the channel: the sidecars' split instead (a pod trusting the old root
+    // alone meets one that refreshed), and no ztunnel line.
+    let new = plan("1.30");
+    assert!(!new.contains("ztunnel: cannot connect"), "{new}");
+    let first = new
+        .lines()
+        .find(|l| l.starts_with("first break: "))
+        .unwrap();
+    assert!(
+        first.contains("(day 60)") && !first.contains("expired at"),
+        "{first}"
+    );
+}

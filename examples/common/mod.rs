@@ -170,6 +170,11 @@ pub(crate) struct Resolve {
     /// 1.31 [default: unknown, assumed before 1.31].
     #[arg(long, value_name = "MAJOR.MINOR", value_parser = istio_version)]
     pub(crate) istio_version: Option<(u32, u32)>,
+    /// Istio runs in ambient mode: ztunnel holds the workloads' certificates (it trusts one
+    /// root before 1.26, and reads the root file for its channel to istio-csr only at start
+    /// before 1.30).
+    #[arg(long)]
+    pub(crate) istio_ambient: bool,
     /// trust-manager runs with --filter-expired-certificates (expired certificates are left
     /// out of the bundles it builds).
     #[arg(long)]
@@ -187,6 +192,9 @@ impl Resolve {
             .linkerd_version(self.linkerd_version);
         if let Some((major, minor)) = self.istio_version {
             options = options.istio_version(major, minor);
+        }
+        if self.istio_ambient {
+            options = options.istio_ambient();
         }
         if self.cert_manager_before_1_18 {
             options = options.cert_manager_before_1_18();

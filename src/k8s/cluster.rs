@@ -55,6 +55,8 @@ pub struct ResolveOptions {
     /// The Istio release of an istio-csr set-up (`(1, 30)`), when known: istiod reloads its
     /// root file from 1.31 (DESIGN §19). `None` (the default): assumed before 1.31, and said.
     pub istio: Option<(u32, u32)>,
+    /// Istio runs in ambient mode: ztunnel holds the workloads' certificates (DESIGN §19).
+    pub istio_ambient: bool,
 }
 
 impl Default for ResolveOptions {
@@ -70,6 +72,7 @@ impl Default for ResolveOptions {
             trust_manager_filter: crate::plan::BundleFilter::default(),
             linkerd: LinkerdVersion::CURRENT,
             istio: None,
+            istio_ambient: false,
         }
     }
 }
@@ -83,6 +86,13 @@ impl ResolveOptions {
     /// Assumes this Istio release (major, minor) for an istio-csr set-up.
     pub fn istio_version(mut self, major: u32, minor: u32) -> Self {
         self.istio = Some((major, minor));
+        self
+    }
+
+    /// Istio in ambient mode: ztunnel, not sidecar agents, holds the workloads'
+    /// certificates.
+    pub fn istio_ambient(mut self) -> Self {
+        self.istio_ambient = true;
         self
     }
 

@@ -191,6 +191,22 @@ impl Cluster {
         if let Some((major, minor)) = self.options.istio {
             csr = csr.version(major, minor);
         }
+        csr = csr.ambient(self.options.istio_ambient);
+        if csr.ambient {
+            assumptions.push(format!(
+                "ambient mode (--istio-ambient): ztunnel holds the workloads' certificates; it {} and {}",
+                if csr.ztunnel_trusts_one_root() {
+                    "trusts the first root of each response alone (before 1.26)"
+                } else {
+                    "trusts every root of each response"
+                },
+                if csr.ztunnel_channel_static() {
+                    "reads the root file for its channel to istio-csr only at start (before 1.30)"
+                } else {
+                    "rebuilds its channel to istio-csr when the root file changes"
+                }
+            ));
+        }
         assumptions.push(match csr.version {
             Some((major, minor)) => format!(
                 "Istio {major}.{minor} (--istio-version): istiod {} its root file",
@@ -200,7 +216,7 @@ impl Cluster {
                     "reads only at start"
                 }
             ),
-            None => "Istio's version is not among the inputs: istiod is assumed to read its root file only at start, as every release before 1.31 does (pilot/pkg/bootstrap/certcontroller.go); give --istio-version".to_owned(),
+            None => format!("Istio's version is not among the inputs: istiod is assumed to read its root file only at start, as every release before 1.31 does (pilot/pkg/bootstrap/certcontroller.go){}; give --istio-version", if csr.ambient { ", and ztunnel to behave as before 1.26" } else { "" }),
         });
         Ok((
             Chain {
@@ -357,12 +373,12 @@ impl IstioPhase {
     pub fn next(&self) -> (&'static str, &'static str) {
         match self {
             Self::Steady => (
-                "nothing: before the root renews, put the new root in the root file beside this one",
-                "the new root exists before anything signs with it",
+                "nothing: before the root renews, rotate it with istio-root (plan --rotate-at T --procedure istio-root), whose step 1 puts the new root in the root file beside this one while the old one still signs",
+                "the new root is in the root file before anything signs with it",
             ),
             Self::RootsStaged { .. } => (
-                "sign with the new root (if not yet), then drop the other roots from the root file",
-                "every agent has refreshed since the root file changed (one certificate lifetime, 1h by default)",
+                "istio-root's step 2, sign with the new root (if not yet), then its step 3, drop the other roots from the root file",
+                "step 2: every agent has refreshed since the root file changed (one certificate lifetime, 1h by default); step 3: every certificate the old root signed has expired (one more)",
             ),
             Self::RootFileStale { .. } => (
                 "write the root the CA issuer signs with into istio-csr's root file, keeping the old one beside it",

@@ -94,8 +94,12 @@ pub struct IstioCsr {
     /// What the agent asks for (`SECRET_TTL`, 24h).
     pub requested_duration: Duration,
     /// Istio's version (`1.30` is `(1, 30)`), where behaviour depends on it; `None`: unknown,
-    /// and istiod is assumed to read its root file only at start (every release before 1.31).
+    /// and the oldest behaviour modelled is assumed (istiod reads its root file only at
+    /// start, as before 1.31; ztunnel trusts one root, as before 1.26).
     pub version: Option<(u32, u32)>,
+    /// Ambient mode: ztunnel, one per node, holds the workloads' certificates in place of
+    /// the sidecar agents (`sim/istio/ztunnel.rs`).
+    pub ambient: bool,
 }
 
 impl Default for IstioCsr {
@@ -104,6 +108,7 @@ impl Default for IstioCsr {
             max_certificate_duration: crate::presets::istio::MAX_CERTIFICATE_DURATION,
             requested_duration: crate::presets::istio::REQUESTED_DURATION,
             version: None,
+            ambient: false,
         }
     }
 }
@@ -120,6 +125,30 @@ impl IstioCsr {
         self.version.is_some_and(|(major, minor)| {
             major > 1 || minor >= crate::presets::istio::ISTIOD_WATCHES_ROOT_FILE_FROM
         })
+    }
+
+    /// Whether the version is known and at least `1.minor`.
+    fn at_least(&self, minor: u32) -> bool {
+        self.version
+            .is_some_and(|(major, m)| major > 1 || (major == 1 && m >= minor))
+    }
+
+    /// Ambient mode, where ztunnel trusts only the first root of each response (before
+    /// Istio 1.26; assumed when the version is unknown).
+    pub fn ztunnel_trusts_one_root(&self) -> bool {
+        self.ambient && !self.at_least(crate::presets::istio::ZTUNNEL_MULTI_ROOT_FROM)
+    }
+
+    /// Ambient mode, where ztunnel reads the root file for its channel to istio-csr only at
+    /// its start (before Istio 1.30; assumed when the version is unknown).
+    pub fn ztunnel_channel_static(&self) -> bool {
+        self.ambient && !self.at_least(crate::presets::istio::ZTUNNEL_RELOADS_CA_ROOT_FROM)
+    }
+
+    /// Sets ambient mode (ztunnel) on or off.
+    pub fn ambient(mut self, on: bool) -> Self {
+        self.ambient = on;
+        self
     }
 
     /// Sets Istio's version.
@@ -172,10 +201,12 @@ impl Mesh {
     /// How a pod verifies a peer's leaf: as a client certificate, Linkerd's proxies as
     /// rustls-webpki does (the trust anchors' own dates not checked,
     /// [`proxy_verify_options`](super::proxy_verify_options)), Istio's Envoy as BoringSSL
-    /// does (the roots' dates checked too).
+    /// does (the roots' dates checked too), Istio's ztunnel as rustls-webpki does.
     pub(crate) fn peer_verify_options(&self) -> crate::verify::VerifyOptions {
         match self {
+            // ztunnel verifies with rustls-webpki (src/tls/workload.rs), as Linkerd's do.
             Self::Linkerd => super::proxy_verify_options(),
+            Self::Istio(csr) if csr.ambient => super::proxy_verify_options(),
             Self::Istio(_) => {
                 crate::verify::VerifyOptions::for_usage(crate::verify::Usage::ClientAuth)
             }

@@ -108,11 +108,13 @@ pub enum Who {
     IstioCsr,
     /// Istio's istiod.
     Istiod,
+    /// Istio's ztunnel (ambient mode).
+    Ztunnel,
 }
 
 impl Who {
     /// `cert-manager`, `trust-manager`, `identity`, `proxy`, `operator`, `istio-csr`,
-    /// `istiod`.
+    /// `istiod`, `ztunnel`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::CertManager => "cert-manager",
@@ -122,6 +124,7 @@ impl Who {
             Self::Operator => "operator",
             Self::IstioCsr => "istio-csr",
             Self::Istiod => "istiod",
+            Self::Ztunnel => "ztunnel",
         }
     }
 }

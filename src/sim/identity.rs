@@ -5,11 +5,8 @@
 //! re-verifies its issuer. It verifies as Go's `crypto/x509` does: an expired anchor
 //! certificate is rejected.
 
-use super::Verifier;
 use super::event::{BundleId, EventId, GenerationId};
 use super::verdicts::ChainVerdicts;
-use crate::bundle::TrustBundle;
-use crate::cert::Certificate;
 use crate::rotation::is_identity_controller;
 use crate::verify::VerifyError;
 use time::OffsetDateTime;
@@ -29,7 +26,9 @@ pub(crate) struct IdentityController {
     pub(crate) down: Option<VerifyError>,
     /// Its pod, when named (else Linkerd's names are recognised).
     controller: Option<String>,
-    verdicts: ChainVerdicts,
+    /// Go crypto/x509's verdicts on the issuer generations under the anchors it loaded,
+    /// cached by what they depend on (`verdicts.rs`, shared with istio-csr's gate).
+    pub(crate) verdicts: ChainVerdicts,
 }
 
 impl IdentityController {
@@ -54,24 +53,6 @@ impl IdentityController {
     /// Crash-looping: started, with no issuer it could verify.
     pub(crate) fn crash_looping(&self) -> bool {
         self.anchors.is_some() && self.generation.is_none()
-    }
-
-    /// Go crypto/x509's verdict on `issuer` (generation `generation`) under the loaded
-    /// `anchors` (`bundle`) at `now`, cached by what it depends on; `verifier` counts the real
-    /// ones.
-    pub(crate) fn verifies(
-        &mut self,
-        (generation, issuer, intermediates): (GenerationId, &Certificate, &[Certificate]),
-        (anchors, bundle): (BundleId, &TrustBundle),
-        now: OffsetDateTime,
-        verifier: &mut Verifier,
-    ) -> Result<(), VerifyError> {
-        self.verdicts.verify(
-            (generation, issuer, intermediates),
-            (anchors, bundle),
-            now,
-            verifier,
-        )
     }
 
     /// It started with `anchors` and issuer `generation`, which verified.

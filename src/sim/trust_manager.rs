@@ -40,6 +40,9 @@ pub(crate) struct TrustManager {
     published_event: Option<EventId>,
     /// When the bundle published last was published.
     published_at: Option<OffsetDateTime>,
+    /// Bundles derived from published ones and never published themselves (what a consumer
+    /// keeps of one): their ids, left out of [`history`](Self::history).
+    derived: Vec<BundleId>,
 }
 
 impl TrustManager {
@@ -103,7 +106,7 @@ impl TrustManager {
             });
         }
         let bundle = TrustBundle::from_anchors(anchors);
-        if self.bundles.last().is_some_and(|b| *b == bundle) {
+        if self.published.is_some() && *self.published_bundle() == bundle {
             return Ok(None);
         }
         let subjects = bundle.len();
@@ -147,7 +150,22 @@ impl TrustManager {
 
     /// Every bundle published, with the event that published it.
     pub(crate) fn history(&self) -> impl Iterator<Item = (&TrustBundle, EventId)> {
-        self.bundles.iter().zip(self.events.iter().copied())
+        self.bundles
+            .iter()
+            .zip(self.events.iter().copied())
+            .enumerate()
+            .filter(|(i, _)| !self.derived.contains(&BundleId(*i)))
+            .map(|(_, b)| b)
+    }
+
+    /// Keeps `bundle`, derived from the published one by a consumer, beside the published
+    /// bundles without publishing it: its id.
+    pub(crate) fn derive(&mut self, bundle: TrustBundle) -> BundleId {
+        self.bundles.push(bundle);
+        self.events.push(self.published_event());
+        let id = BundleId(self.bundles.len() - 1);
+        self.derived.push(id);
+        id
     }
 
     fn push(&mut self, bundle: TrustBundle, event: EventId) -> BundleId {

@@ -19,14 +19,29 @@ struct VerdictKey {
     valid: Vec<bool>,
 }
 
-/// Verdicts, as Go's `crypto/x509` gives them (an expired root is rejected).
+/// Verdicts, as Go's `crypto/x509` gives them (an expired root is rejected), or as
+/// rustls-webpki gives them ([`ChainVerdicts::webpki`]: a root's own dates are not checked).
 #[derive(Debug, Default)]
 pub(crate) struct ChainVerdicts {
     verdicts: HashMap<VerdictKey, Result<(), VerifyError>>,
+    webpki: bool,
 }
 
 impl ChainVerdicts {
-    /// Go crypto/x509's verdict on `target` (of issuer generation `generation`, presented
+    /// Verdicts as rustls-webpki gives them: a trust anchor's own dates are not checked.
+    pub(crate) fn webpki() -> Self {
+        Self {
+            verdicts: HashMap::new(),
+            webpki: true,
+        }
+    }
+
+    /// Whether it gives rustls-webpki's verdicts.
+    pub(crate) fn is_webpki(&self) -> bool {
+        self.webpki
+    }
+
+    /// The verdict (Go crypto/x509's, or rustls-webpki's) on `target` (of issuer generation `generation`, presented
     /// with `intermediates`) under `roots` (`bundle`) at `now`, cached by what it depends on;
     /// `verifier` counts the real ones.
     pub(crate) fn verify(
@@ -55,7 +70,7 @@ impl ChainVerdicts {
             intermediates,
             bundle,
             now,
-            &VerifyOptions::default(),
+            &VerifyOptions::default().with_anchor_validity(!self.webpki),
             Some(&verifier.cache),
         )
         .map(|_| ());

@@ -34,6 +34,9 @@ impl<R: CryptoRngCore> Engine<R> {
                 causes,
             );
             self.istio.why = Some(e);
+            if !self.istio.started {
+                self.ztunnel_start();
+            }
             self.istio.started = true;
         }
         self.istiod_start(causes);
@@ -84,8 +87,15 @@ impl<R: CryptoRngCore> Engine<R> {
         let duration = settings.leaf_duration();
         let now = self.now;
         let g = self.cm.issuer_secret;
+        if let Err(err) = self.ztunnel_reaches_csr(g)? {
+            let what = self.ztunnel_unreachable(g, &err);
+            self.istio_refused(i, g, err, (Who::Ztunnel, what));
+            self.reclass(i);
+            return Ok(());
+        }
         if let Err(err) = self.gate(g)? {
-            self.istio_refused(i, g, err);
+            let what = self.gate_refusal(g, &err);
+            self.istio_refused(i, g, err, (Who::IstioCsr, what));
             self.reclass(i);
             return Ok(());
         }
@@ -100,6 +110,7 @@ impl<R: CryptoRngCore> Engine<R> {
         }
         self.proxies.leaves_issued += 1;
         let roots = self.tm.published();
+        let roots = self.roots_kept(roots);
         let n = self.proxies.len();
         let p = self.proxies.get_mut(i);
         let mut refresh = agent::refresh_in(now, (now, not_after));
@@ -118,24 +129,35 @@ impl<R: CryptoRngCore> Engine<R> {
         Ok(())
     }
 
-    /// istio-csr refused the chain: logged once per outage; the agent keeps its leaf until it
-    /// expires and retries when the root file or the CA changes.
-    fn istio_refused(&mut self, i: PodId, g: GenerationId, err: VerifyError) {
+    /// What istio-csr logs when its gate refuses the chain generation `g` signs.
+    fn gate_refusal(&self, g: GenerationId, err: &VerifyError) -> String {
+        let signer = self.cm.generation(g).ca.certificate();
+        format!(
+            "failed to sign certificate request: the chain cert-manager signed with {} (CA {}, notBefore {}) does not verify against istio-csr's root file: {err}; agents keep their certificates until they expire (at most {})",
+            self.cfg.names.issuer,
+            signer.subject(),
+            crate::display::rfc3339(signer.not_before()),
+            match &self.cfg.mesh {
+                Mesh::Istio(s) => crate::duration::GoDuration(s.leaf_duration()).to_string(),
+                Mesh::Linkerd => String::new(),
+            }
+        )
+    }
+
+    /// A CSR failed (istio-csr refused the chain, or ztunnel could not reach it): logged once
+    /// per outage, by `who` with `what`; the agent keeps its leaf until it expires and
+    /// retries when the root file or the CA changes.
+    fn istio_refused(
+        &mut self,
+        i: PodId,
+        g: GenerationId,
+        err: VerifyError,
+        (who, what): (Who, String),
+    ) {
         if self.proxies.failure_logged.is_none() {
-            let signer = self.cm.generation(g).ca.certificate();
-            let what = format!(
-                "failed to sign certificate request: the chain cert-manager signed with {} (CA {}, notBefore {}) does not verify against istio-csr's root file: {err}; agents keep their certificates until they expire (at most {})",
-                self.cfg.names.issuer,
-                signer.subject(),
-                crate::display::rfc3339(signer.not_before()),
-                match &self.cfg.mesh {
-                    Mesh::Istio(s) => crate::duration::GoDuration(s.leaf_duration()).to_string(),
-                    Mesh::Linkerd => String::new(),
-                }
-            );
             let mut causes = vec![self.cm.generation(g).event, self.tm.published_event()];
             causes.extend(self.istio.why);
-            let e = self.log(Who::IstioCsr, what, causes);
+            let e = self.log(who, what, causes);
             self.proxies.failure_logged = Some(e);
         }
         self.proxies.last_csr_error = Some(Error::IssuerValidationFailed {

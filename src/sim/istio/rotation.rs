@@ -51,6 +51,7 @@ impl<R: CryptoRngCore> Engine<R> {
                 self.renew_anchor("Renewed (cmctl renew)")?;
                 self.publish_by_operator(vec![self.cm.anchor_event, copy])?;
                 self.restart_istiod_if_stale(e);
+                self.restart_ztunnel_if_stale(e);
                 Ok("the root file is written with the new root beside the old; the old one signs")
             }
             Step::SignWithNewRoot => {
@@ -61,7 +62,8 @@ impl<R: CryptoRngCore> Engine<R> {
                     "Renewed (cmctl renew)"
                 };
                 self.issue_issuer(vec![e, self.cm.anchor_event], verb)?;
-                self.identity_sees_issuer();
+                // istio-csr signs through cert-manager with whatever the CA holds now.
+                self.wake_proxies();
                 Ok("the new root signs")
             }
             Step::DropOldRoot => {
