@@ -104,11 +104,12 @@ fn auto_schedule(
 
 /// `--fix-out DIR`: each fix that held, written into the input documents under
 /// `DIR/fix-N/`, with `kubectl-patch.sh` and `operations.txt`, and re-planned from the files
-/// written; a `fix-out:` line says where, or why a fix was not written.
+/// written; a `fix-out:` line says where, or why a fix was not written, and a
+/// `fix-out: re-check:` line the command (with the resolution `flags` given) that re-checks it.
 fn write_fixes(
     dir: &Path,
     inputs: &[(String, String)],
-    options: &certcycle::k8s::ResolveOptions,
+    (options, flags): (&certcycle::k8s::ResolveOptions, &[String]),
     cfg: &certcycle::plan::Config,
     report: &PlanReport,
     force: bool,
@@ -180,6 +181,7 @@ fn write_fixes(
             words.push("--operations".into());
             words.push(out.join("operations.yaml").display().to_string());
         }
+        words.extend(flags.iter().cloned());
         words.extend(["--start".into(), common::rfc3339(cfg.now())]);
         words.extend(["--horizon".into(), format!("{}d", cfg.horizon.whole_days())]);
         if let Some(every) = cfg.restart_every {
@@ -498,7 +500,15 @@ fn main() -> std::process::ExitCode {
                 dir.display()
             );
         } else if let Some(dir) = &args.fix_out {
-            write_fixes(Path::new(dir), &inputs, &options, &cfg, &report, args.force)?;
+            let flags = args.resolve.words();
+            write_fixes(
+                Path::new(dir),
+                &inputs,
+                (&options, &flags),
+                &cfg,
+                &report,
+                args.force,
+            )?;
         }
         // The CI gate: a break later than --fail-within is a warning.
         match (fail_within, &report.report.run.first_break) {

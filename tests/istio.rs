@@ -893,3 +893,51 @@ fn ztunnel_before_1_30_cannot_reach_istio_csr_once_the_root_changes_under_it() {
         "{first}"
     );
 }
+
+/// On ambient Istio 1.27 the istio-root fix is written with its operations (ztunnel restarted
+/// at step 1); the `fix-out: re-check:` line carries the Istio flags it was planned with and
+/// holds over the same 400 days, and the same documents without the operations break.
+#[test]
+fn the_ambient_rotation_fix_re_checks_from_the_files_with_its_istio_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = example("plan")
+        .args([
+            "tests/data/istio/install-guide.yaml",
+            "tests/data/istio/istio-csr-values.yaml",
+        ])
+        .args(["--start", "2026-01-01T00:00:00Z", "--timeline", "none"])
+        .args(["--istio-ambient", "--istio-version", "1.27", "--fix-out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let args = support::re_checks(&text)
+        .into_iter()
+        .find(|a| a.iter().any(|w| w == "--operations"))
+        .unwrap_or_else(|| panic!("{text}"));
+    for flag in ["--istio-ambient", "--istio-version"] {
+        assert!(args.iter().any(|a| a == flag), "{flag}: {args:?}");
+    }
+    let ops =
+        std::path::Path::new(&args[args.iter().position(|a| a == "--operations").unwrap() + 1])
+            .with_file_name("operations.txt");
+    let ops = std::fs::read_to_string(ops).unwrap();
+    assert!(
+        ops.lines()
+            .next()
+            .unwrap()
+            .contains("kubectl rollout restart ds/ztunnel -n istio-system"),
+        "{ops}"
+    );
+    let again = example("plan").args(&args).output().unwrap();
+    let again_text = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again_text.contains("verdict: no break within 400d"),
+        "{again_text}"
+    );
+    let i = args.iter().position(|a| a == "--operations").unwrap();
+    let mut without = args.clone();
+    without.drain(i..i + 2);
+    let alone = example("plan").args(&without).output().unwrap();
+    assert!(String::from_utf8_lossy(&alone.stdout).contains("(day 60)"));
+}

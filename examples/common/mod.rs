@@ -225,6 +225,57 @@ impl Resolve {
         Ok(options)
     }
 
+    /// The flags as given, for a command line that resolves the objects the same way (the
+    /// `fix-out: re-check:` line): defaults left out.
+    #[allow(dead_code)]
+    pub(crate) fn words(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut flag = |name: &str, value: Option<String>| {
+            out.push(format!("--{name}"));
+            out.extend(value);
+        };
+        for (name, value) in [
+            ("namespace", &self.namespace),
+            ("issuer-secret", &self.issuer_secret),
+            ("linkerd-namespace", &self.linkerd_namespace),
+            ("trust-roots", &self.trust_roots),
+        ] {
+            if let Some(v) = value {
+                flag(name, Some(v.clone()));
+            }
+        }
+        if self.cert_manager_before_1_18 {
+            flag("cert-manager-before-1.18", None);
+        } else if self.cert_manager_version != certcycle::k8s::CertManagerVersion::CURRENT {
+            flag(
+                "cert-manager-version",
+                Some(self.cert_manager_version.to_string()),
+            );
+        }
+        if self.linkerd_version != certcycle::k8s::LinkerdVersion::CURRENT {
+            flag("linkerd-version", Some(self.linkerd_version.to_string()));
+        }
+        if let Some((major, minor)) = self.istio_version {
+            flag("istio-version", Some(format!("{major}.{minor}")));
+        }
+        for (name, on) in [
+            ("istio-ambient", self.istio_ambient),
+            (
+                "trust-manager-filter-expired-certificates",
+                self.trust_manager_filter_expired_certificates,
+            ),
+            (
+                "trust-manager-filter-non-ca-certs",
+                self.trust_manager_filter_non_ca_certs,
+            ),
+        ] {
+            if on {
+                flag(name, None);
+            }
+        }
+        out
+    }
+
     /// `--namespace NS`: places the namespaced objects that name none, as `kubectl apply -n NS`.
     pub(crate) fn place(&self, objects: &mut certcycle::k8s::Objects) {
         if let Some(ns) = &self.namespace {

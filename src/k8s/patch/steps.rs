@@ -225,6 +225,20 @@ fn istio_step(step: crate::rotation::Step, cfg: &Config) -> String {
         ),
         _ => String::new(),
     };
+    let ztunnel = match &cfg.mesh {
+        crate::plan::Mesh::Istio(csr) if csr.ztunnel_channel_static() => format!(
+            "; then {} (before Istio 1.30 ztunnel reads the root file for its channel to istio-csr only at start)",
+            shell_line(&[
+                "kubectl",
+                "rollout",
+                "restart",
+                "ds/ztunnel",
+                "-n",
+                istio::NAMESPACE
+            ])
+        ),
+        _ => String::new(),
+    };
     let write_file = |which: &str| {
         if static_roots {
             format!(
@@ -258,7 +272,7 @@ fn istio_step(step: crate::rotation::Step, cfg: &Config) -> String {
                 String::new()
             };
             format!(
-                "{copy}{sign}; then {}; then write the root file {{new, old}}: {}{istiod}",
+                "{copy}{sign}; then {}; then write the root file {{new, old}}: {}{istiod}{ztunnel}",
                 shell_line(&["cmctl", "renew", "-n", &rns, &root]),
                 write_file(&format!("<({new}; {old})"))
             )
