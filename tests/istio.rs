@@ -941,3 +941,93 @@ fn the_ambient_rotation_fix_re_checks_from_the_files_with_its_istio_flags() {
     let alone = example("plan").args(&without).output().unwrap();
     assert!(String::from_utf8_lossy(&alone.stdout).contains("(day 60)"));
 }
+
+/// istio-csr's values where GitOps users keep them: a Flux `HelmRelease`'s `spec.values`, an
+/// Argo CD `Application`'s `valuesObject` or `values` text. Each plans as the values file
+/// does, named by the object and field it came from.
+#[test]
+fn istio_csr_values_inside_a_helmrelease_or_an_application_plan_as_the_values_file() {
+    let text = |r: &PlanReport| -> Vec<String> {
+        r.to_string()
+            .lines()
+            .filter(|l| !l.starts_with("mesh: "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (_, _, file) = plan_of(&["install-guide.yaml", "istio-csr-values.yaml"]);
+    let (_, _, flux) = plan_of(&["install-guide.yaml", "flux-helmrelease.yaml"]);
+    assert!(
+        flux.mesh
+            .as_deref()
+            .unwrap()
+            .ends_with("(HelmRelease cert-manager/cert-manager-istio-csr spec.values)"),
+        "{:?}",
+        flux.mesh
+    );
+    assert_eq!(
+        text(&file)
+            .iter()
+            .filter(|l| l.starts_with("first break:"))
+            .collect::<Vec<_>>(),
+        text(&flux)
+            .iter()
+            .filter(|l| l.starts_with("first break:"))
+            .collect::<Vec<_>>()
+    );
+    let (_, cfg, argo) = plan_of(&["install-guide.yaml", "argo-application.yaml"]);
+    assert!(
+        argo.mesh.as_deref().unwrap().ends_with(
+            "(Application argocd/cert-manager-istio-csr spec.sources[1].helm.valuesObject)"
+        ),
+        "{:?}",
+        argo.mesh
+    );
+    // Its maxCertificateDuration of 30m: the last leaves expire within the half-hour.
+    let Mesh::Istio(csr) = &cfg.mesh else {
+        panic!("{:?}", cfg.mesh)
+    };
+    assert_eq!(csr.leaf_duration(), Duration::minutes(30));
+    let brk = argo.report.run.first_break.as_ref().unwrap();
+    assert!(
+        brk.at - (T0 + Duration::days(60)) <= Duration::minutes(30),
+        "{}",
+        brk.at
+    );
+    // The same values as `helm.values` text.
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string("tests/data/istio/argo-application.yaml").unwrap();
+    let values = std::fs::read_to_string("tests/data/istio/istio-csr-values.yaml").unwrap();
+    let indented: String = values.lines().map(|l| format!("          {l}\n")).collect();
+    let start = yaml.find("        valuesObject:").unwrap();
+    let end = yaml.find("  syncPolicy:").unwrap();
+    let as_text = format!(
+        "{}        values: |\n{indented}{}",
+        &yaml[..start],
+        &yaml[end..]
+    );
+    let path = dir.path().join("application-values-text.yaml");
+    std::fs::write(&path, &as_text).unwrap();
+    let mut objects = Objects::default();
+    for f in [
+        "tests/data/istio/install-guide.yaml",
+        path.to_str().unwrap(),
+    ] {
+        objects
+            .add(f, &std::fs::read_to_string(f).unwrap())
+            .unwrap();
+    }
+    let cluster = Cluster::resolve(objects, &ResolveOptions::default());
+    assert!(
+        cluster
+            .istio_evidence()
+            .unwrap()
+            .ends_with("spec.sources[1].helm.values)"),
+        "{:?}\n{as_text}",
+        cluster.istio_evidence()
+    );
+    let cfg = cluster.plan_config(T0).unwrap();
+    let Mesh::Istio(csr) = &cfg.mesh else {
+        panic!("{:?}", cfg.mesh)
+    };
+    assert_eq!(csr.leaf_duration(), Duration::HOUR);
+}

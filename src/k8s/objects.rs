@@ -747,6 +747,11 @@ fn object(file: &str, document: usize, doc: &Node) -> Result<Read, K8sError> {
         return Ok(Read::Unsupported(at, why));
     }
     let resource = match (kind.as_str(), group) {
+        ("HelmRelease", "helm.toolkit.fluxcd.io") | ("Application", "argoproj.io")
+            if let Some(values) = istio_csr::embedded(&at, doc)? =>
+        {
+            Resource::IstioCsrValues(values)
+        }
         ("HelmRelease", "helm.toolkit.fluxcd.io") => match helm::helm_release(&c, doc)? {
             Some(v) => Resource::HelmValues(v),
             None => return Ok(Read::Ignored(at)),

@@ -221,3 +221,53 @@ fn mounted(doc: &Node, file: &str) -> Option<MountedObject> {
         })
     })
 }
+
+/// istio-csr's values inside a Flux `HelmRelease` (`spec.values`) or an Argo CD
+/// `Application` (each Helm source's `valuesObject`, then its `values` text), when they are
+/// istio-csr's: the first such values, named by the object and the field they came from.
+/// `valuesFrom` (values in a ConfigMap or Secret) is not read for istio-csr.
+///
+/// # Errors
+/// As [`read`], for the values found.
+pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValues>, K8sError> {
+    let Some(spec) = doc.get("spec") else {
+        return Ok(None);
+    };
+    let origin = |field: &str| format!("{} {} {field}", at.kind, at.key());
+    if at.kind == "HelmRelease" {
+        return match spec.get("values").filter(|v| is_values_document(v)) {
+            Some(values) => read(at, values, &origin("spec.values")).map(Some),
+            None => Ok(None),
+        };
+    }
+    let mut sources: Vec<(String, &Node)> = spec
+        .get("source")
+        .map(|s| ("spec.source".to_owned(), s))
+        .into_iter()
+        .collect();
+    if let Some(Value::Seq(items)) = spec.get("sources").map(|n| &n.value) {
+        for (i, s) in items.iter().enumerate() {
+            sources.push((format!("spec.sources[{i}]"), s));
+        }
+    }
+    for (path, source) in sources {
+        let Some(helm) = source.get("helm") else {
+            continue;
+        };
+        if let Some(object) = helm.get("valuesObject").filter(|v| is_values_document(v)) {
+            return read(at, object, &origin(&format!("{path}.helm.valuesObject"))).map(Some);
+        }
+        let Some(text) = helm.get("values").and_then(Node::as_str) else {
+            continue;
+        };
+        let field = format!("{path}.helm.values");
+        // Text that does not parse is the Application reader's to report.
+        let Ok(docs) = crate::k8s::node::read_documents(&origin(&field), text) else {
+            continue;
+        };
+        if let Some(d) = docs.iter().find(|d| is_values_document(d)) {
+            return read(at, d, &origin(&field)).map(Some);
+        }
+    }
+    Ok(None)
+}
