@@ -1031,3 +1031,92 @@ fn istio_csr_values_inside_a_helmrelease_or_an_application_plan_as_the_values_fi
     };
     assert_eq!(csr.leaf_duration(), Duration::HOUR);
 }
+
+/// istio-csr's runtime configuration ConfigMap (`app.runtimeConfiguration.name`) overrides
+/// the values' issuer when it holds all three keys; one that lacks a key leaves the values'
+/// issuer; the rotation's steps then switch the issuer by writing the ConfigMap.
+#[test]
+fn the_runtime_configuration_configmap_sets_the_issuer_and_the_rotation_writes_it() {
+    let values = "app:\n  certmanager:\n    issuer:\n      name: istio-ca-retired\n  runtimeConfiguration:\n    name: istio-issuer\n  tls:\n    rootCAFile: /var/run/secrets/istio-csr/ca.pem\nvolumes:\n  - name: root-ca\n    secret:\n      secretName: istio-root-ca\nvolumeMounts:\n  - name: root-ca\n    mountPath: /var/run/secrets/istio-csr\n";
+    let config_map = |keys: &[(&str, &str)]| {
+        let mut args = vec!["create", "configmap", "istio-issuer", "-n", "cert-manager"];
+        let literals: Vec<String> = keys
+            .iter()
+            .map(|(k, v)| format!("--from-literal={k}={v}"))
+            .collect();
+        args.extend(literals.iter().map(String::as_str));
+        args.extend(["--dry-run=client", "-o", "yaml"]);
+        support::kubectl(&args)
+    };
+    let resolve = |cm: &str| {
+        let mut objects = Objects::default();
+        objects
+            .add(
+                "tests/data/istio/install-guide.yaml",
+                &std::fs::read_to_string("tests/data/istio/install-guide.yaml").unwrap(),
+            )
+            .unwrap();
+        objects.add("values.yaml", values).unwrap();
+        objects.add("configmap.yaml", cm).unwrap();
+        Cluster::resolve(objects, &ResolveOptions::default())
+    };
+    let full = config_map(&[
+        ("issuer-name", "istio-ca"),
+        ("issuer-kind", "Issuer"),
+        ("issuer-group", "cert-manager.io"),
+    ]);
+    let cluster = resolve(&full);
+    let cfg = cluster.plan_config(T0).unwrap();
+    assert_eq!(cfg.names.issuer, "Issuer istio-system/istio-ca");
+    assert!(cluster.plan_assumptions().iter().any(|a| a.contains(
+        "ConfigMap cert-manager/istio-issuer sets the issuer: it signs through Issuer istio-ca"
+    )));
+    let Mesh::Istio(csr) = &cfg.mesh else {
+        panic!()
+    };
+    assert_eq!(
+        csr.runtime_config.as_deref(),
+        Some("cert-manager/istio-issuer")
+    );
+    // Without issuer-group the ConfigMap is ignored: the values' issuer, not among the inputs.
+    let partial = config_map(&[("issuer-name", "istio-ca"), ("issuer-kind", "Issuer")]);
+    let err = resolve(&partial).plan_config(T0).unwrap_err().to_string();
+    assert!(
+        err.contains("Issuer istio-system/istio-ca-retired"),
+        "{err}"
+    );
+    // The rotation's commands write the ConfigMap.
+    let dir = tempfile::tempdir().unwrap();
+    let (v, c) = (dir.path().join("values.yaml"), dir.path().join("cm.yaml"));
+    std::fs::write(&v, values).unwrap();
+    std::fs::write(&c, &full).unwrap();
+    let out = example("plan")
+        .arg("tests/data/istio/install-guide.yaml")
+        .args([&v, &c])
+        .args([
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--timeline",
+            "none",
+            "--fix-out",
+        ])
+        .arg(dir.path().join("fixes"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ops = std::fs::read_dir(dir.path().join("fixes"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path().join("operations.txt")).ok())
+        .next()
+        .expect("the rotation's operations");
+    assert!(
+        ops.lines().nth(1).unwrap().contains(
+            "step 2: sign with the new root: kubectl -n cert-manager create configmap istio-issuer --from-literal=issuer-name=istio-ca --from-literal=issuer-kind=Issuer"
+        ),
+        "{ops}"
+    );
+}

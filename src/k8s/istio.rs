@@ -88,6 +88,81 @@ impl Cluster {
             .next_back()
     }
 
+    /// The issuer istio-csr signs through (kind, name, group): its runtime configuration
+    /// ConfigMap's when that is among the inputs with all three keys (`issuer-name`,
+    /// `issuer-kind`, `issuer-group`), or the one the chart writes into it (`create`), else
+    /// `app.certmanager.issuer` (cert-manager/istio-csr v0.17.0-16-gf96fca5
+    /// `pkg/certmanager/certmanager.go` `handleRuntimeConfigIssuerChange`).
+    fn istio_issuer(
+        &self,
+        values: Option<&IstioCsrValues>,
+        assumptions: &mut Vec<String>,
+    ) -> Result<(String, String, String), PlanInputError> {
+        let default = || {
+            (
+                "Issuer".to_owned(),
+                istio::CA_NAME.to_owned(),
+                "cert-manager.io".to_owned(),
+            )
+        };
+        let original = match values {
+            Some(v) if !v.issuer_enabled => None,
+            Some(v) => Some(v.issuer.clone().unwrap_or_else(default)),
+            None => Some(default()),
+        };
+        let Some(cm) = values.and_then(|v| v.runtime_config.as_deref()) else {
+            return original.ok_or_else(|| PlanInputError::CannotModel {
+                what: "istio-csr's values disable its issuer (app.certmanager.issuer.enabled: false) and name no runtime configuration ConfigMap".into(),
+                give: "app.runtimeConfiguration.name and that ConfigMap, or an issuer".into(),
+            });
+        };
+        let ns = istio::CSR_NAMESPACE;
+        let found = self.objects.objects.iter().find_map(|o| match &o.resource {
+            Resource::ConfigMap(c) if o.at.name == cm && o.at.namespace.as_deref() == Some(ns) => {
+                Some(c)
+            }
+            _ => None,
+        });
+        let key = |k: &str| {
+            found
+                .and_then(|c| c.data.get(k))
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let from_map = match (key("issuer-kind"), key("issuer-name"), key("issuer-group")) {
+            (Some(k), Some(n), Some(g)) => Some((k, n, g)),
+            _ => None,
+        };
+        let (chosen, why) = match (
+            from_map,
+            found,
+            values.and_then(|v| v.runtime_issuer.clone()),
+        ) {
+            (Some(i), _, _) => (Some(i), "sets the issuer"),
+            (None, Some(_), _) => (
+                original,
+                "lacks issuer-name, issuer-kind or issuer-group, so istio-csr keeps its values' issuer",
+            ),
+            (None, None, Some(i)) => (
+                Some(i),
+                "is not among the inputs; the chart creates it (app.runtimeConfiguration.create)",
+            ),
+            (None, None, None) => (
+                original,
+                "is not among the inputs: assumed absent, so istio-csr keeps its values' issuer",
+            ),
+        };
+        let chosen = chosen.ok_or_else(|| PlanInputError::CannotModel {
+            what: format!("istio-csr's issuer is disabled and its runtime configuration ConfigMap {ns}/{cm} sets none"),
+            give: format!("ConfigMap {ns}/{cm} with issuer-name, issuer-kind and issuer-group"),
+        })?;
+        assumptions.push(format!(
+            "istio-csr's runtime configuration ConfigMap {ns}/{cm} {why}: it signs through {} {} ({})",
+            chosen.0, chosen.1, chosen.2
+        ));
+        Ok(chosen)
+    }
+
     /// The key istio-csr reads its root file from (the file name of `app.tls.rootCAFile`),
     /// when its values say.
     pub(super) fn istio_root_key(&self) -> Option<String> {
@@ -100,13 +175,7 @@ impl Cluster {
     pub(super) fn istio_chain(&self) -> Result<(Chain, IstioSetup), PlanInputError> {
         let mut assumptions = Vec::new();
         let values = self.istio_values();
-        let (kind, name, group) = values.and_then(|v| v.issuer.clone()).unwrap_or_else(|| {
-            (
-                "Issuer".to_owned(),
-                istio::CA_NAME.to_owned(),
-                "cert-manager.io".to_owned(),
-            )
-        });
+        let (kind, name, group) = self.istio_issuer(values, &mut assumptions)?;
         let namespace = values
             .and_then(|v| v.namespace.clone())
             .unwrap_or_else(|| istio::NAMESPACE.to_owned());
@@ -192,6 +261,9 @@ impl Cluster {
             csr = csr.version(major, minor);
         }
         csr = csr.ambient(self.options.istio_ambient);
+        csr.runtime_config = values
+            .and_then(|v| v.runtime_config.as_ref())
+            .map(|n| format!("{}/{n}", istio::CSR_NAMESPACE));
         if csr.ambient {
             assumptions.push(format!(
                 "ambient mode (--istio-ambient): ztunnel holds the workloads' certificates; it {} and {}",

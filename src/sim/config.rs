@@ -100,6 +100,10 @@ pub struct IstioCsr {
     /// Ambient mode: ztunnel, one per node, holds the workloads' certificates in place of
     /// the sidecar agents (`sim/istio/ztunnel.rs`).
     pub ambient: bool,
+    /// The runtime configuration ConfigMap (`namespace/name`) istio-csr takes its issuer
+    /// from, when it has one: a rotation switches the issuer by writing it, not by a
+    /// `helm upgrade`.
+    pub runtime_config: Option<String>,
 }
 
 impl Default for IstioCsr {
@@ -109,6 +113,7 @@ impl Default for IstioCsr {
             requested_duration: crate::presets::istio::REQUESTED_DURATION,
             version: None,
             ambient: false,
+            runtime_config: None,
         }
     }
 }

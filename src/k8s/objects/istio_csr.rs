@@ -7,7 +7,11 @@
 //! - `app.tls.rootCAFile` (default empty: the roots are the CA the issuer returns for
 //!   istio-csr's own serving certificate), and the `volumes`/`volumeMounts` that put a Secret
 //!   or ConfigMap at that path;
-//! - `app.server.maxCertificateDuration` (default 1h).
+//! - `app.server.maxCertificateDuration` (default 1h);
+//! - `app.runtimeConfiguration` (`name`, `create`, `issuer`), the deprecated
+//!   `app.runtimeIssuanceConfigMap` and `app.certmanager.issuer.enabled`: a ConfigMap that
+//!   overrides the issuer at runtime (`pkg/certmanager/certmanager.go`,
+//!   `templates/runtime-configmap.yaml`).
 
 use super::{Ctx, FieldError, K8sError, ObjectRef};
 use crate::k8s::node::{Node, Value};
@@ -39,6 +43,17 @@ pub struct IstioCsrValues {
     pub root_volume: Option<MountedObject>,
     /// `app.server.maxCertificateDuration`, when set.
     pub max_certificate_duration: Option<Duration>,
+    /// The runtime configuration ConfigMap istio-csr watches in its namespace for the issuer
+    /// it signs through (`app.runtimeConfiguration.name`, the deprecated
+    /// `app.runtimeIssuanceConfigMap`, or the chart's name when `create` is set):
+    /// `pkg/certmanager/certmanager.go` `handleRuntimeConfigIssuerChange`.
+    pub runtime_config: Option<String>,
+    /// The issuer the chart writes into that ConfigMap (`app.runtimeConfiguration.create`,
+    /// `app.runtimeConfiguration.issuer`): kind, name, group.
+    pub runtime_issuer: Option<(String, String, String)>,
+    /// `app.certmanager.issuer.enabled` (default true): without it, istio-csr signs only
+    /// through the runtime configuration's issuer.
+    pub issuer_enabled: bool,
     /// Where these values were read (`values-istio-csr.yaml`).
     pub origin: String,
 }
@@ -47,10 +62,20 @@ pub struct IstioCsrValues {
 pub(super) fn is_values_document(doc: &Node) -> bool {
     doc.get("kind").is_none()
         && doc.get("app").is_some_and(|app| {
-            ["certmanager", "tls", "server"]
+            ["certmanager", "tls", "server", "runtimeConfiguration"]
                 .iter()
                 .any(|k| matches!(app.get(k).map(|n| &n.value), Some(Value::Map(_))))
         })
+}
+
+/// A boolean value at `path` (`true`, or the text `"true"` as `--set` writes it).
+fn flag(node: &Node, path: &str) -> Option<bool> {
+    let n = path.split('.').try_fold(node, |n, k| n.get(k))?;
+    match &n.value {
+        Value::Bool(b) => Some(*b),
+        Value::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 fn text<'n>(node: &'n Node, path: &str) -> Option<&'n str> {
@@ -68,8 +93,22 @@ fn text<'n>(node: &'n Node, path: &str) -> Option<&'n str> {
 pub(super) fn read(at: &ObjectRef, doc: &Node, file: &str) -> Result<IstioCsrValues, K8sError> {
     let mut out = IstioCsrValues {
         origin: file.to_owned(),
+        issuer_enabled: !flag(doc, "app.certmanager.issuer.enabled").is_some_and(|on| !on),
         ..IstioCsrValues::default()
     };
+    let create = flag(doc, "app.runtimeConfiguration.create").unwrap_or(false);
+    out.runtime_config = text(doc, "app.runtimeConfiguration.name")
+        .or_else(|| text(doc, "app.runtimeIssuanceConfigMap"))
+        .map(str::to_owned)
+        .or_else(|| create.then(|| "cert-manager-istio-csr".to_owned()));
+    if create {
+        let or = |path: &str, default: &str| text(doc, path).unwrap_or(default).to_owned();
+        out.runtime_issuer = Some((
+            or("app.runtimeConfiguration.issuer.kind", "Issuer"),
+            or("app.runtimeConfiguration.issuer.name", "istio-ca"),
+            or("app.runtimeConfiguration.issuer.group", "cert-manager.io"),
+        ));
+    }
     if let Some(name) = text(doc, "app.certmanager.issuer.name") {
         out.issuer = Some((
             text(doc, "app.certmanager.issuer.kind")
@@ -115,6 +154,21 @@ pub(super) fn read(at: &ObjectRef, doc: &Node, file: &str) -> Result<IstioCsrVal
             "app.certmanager.namespace",
             out.namespace.as_deref(),
             NameRule::Label,
+        ),
+        (
+            "app.runtimeConfiguration.name",
+            out.runtime_config.as_deref(),
+            NameRule::Subdomain,
+        ),
+        (
+            "app.runtimeConfiguration.issuer.name",
+            out.runtime_issuer.as_ref().map(|i| i.1.as_str()),
+            NameRule::Subdomain,
+        ),
+        (
+            "app.runtimeConfiguration.issuer.kind",
+            out.runtime_issuer.as_ref().map(|i| i.0.as_str()),
+            NameRule::Kind,
         ),
     ];
     for (path, name, rule) in names {

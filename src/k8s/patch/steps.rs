@@ -188,7 +188,28 @@ fn istio_step(step: crate::rotation::Step, cfg: &Config) -> String {
     let static_roots = cfg.topology.roots.kind == RootsKind::Static;
     // The root file's object: `namespace/name`, before any description.
     let (fns, file) = split(names.bundle.split(" (").next().unwrap_or_default());
-    let istio_csr_issuer = |name: &str| {
+    let runtime_config = match &cfg.mesh {
+        crate::plan::Mesh::Istio(csr) => csr.runtime_config.as_deref().map(split),
+        crate::plan::Mesh::Linkerd => None,
+    };
+    let istio_csr_issuer = |kind_name: &str| {
+        let (kind, name) = kind_name.split_once('/').unwrap_or(("Issuer", kind_name));
+        if let Some((cns, cm)) = &runtime_config {
+            return format!(
+                "{} --dry-run=client -o yaml | kubectl apply -f - (istio-csr's runtime configuration)",
+                shell_line(&[
+                    "kubectl",
+                    "-n",
+                    cns,
+                    "create",
+                    "configmap",
+                    cm,
+                    &format!("--from-literal=issuer-name={name}"),
+                    &format!("--from-literal=issuer-kind={kind}"),
+                    "--from-literal=issuer-group=cert-manager.io",
+                ])
+            );
+        }
         shell_line(&[
             "helm",
             "upgrade",
@@ -199,6 +220,8 @@ fn istio_step(step: crate::rotation::Step, cfg: &Config) -> String {
             "--reuse-values",
             "--set",
             &format!("app.certmanager.issuer.name={name}"),
+            "--set",
+            &format!("app.certmanager.issuer.kind={kind}"),
         ])
     };
     let get = |ns: &str, name: &str, key: &str| {
@@ -262,11 +285,10 @@ fn istio_step(step: crate::rotation::Step, cfg: &Config) -> String {
     match step {
         Step::StageRoot => {
             let sign = if signer_is_anchor {
-                let (_, ca_issuer) = split(&names.previous_ca_issuer);
                 format!(
                     "; then create {} (spec.ca.secretName: {previous}) and {}",
                     names.previous_ca_issuer,
-                    istio_csr_issuer(&ca_issuer)
+                    istio_csr_issuer(&names.previous_ca_issuer)
                 )
             } else {
                 String::new()
@@ -277,10 +299,7 @@ fn istio_step(step: crate::rotation::Step, cfg: &Config) -> String {
                 write_file(&format!("<({new}; {old})"))
             )
         }
-        Step::SignWithNewRoot if signer_is_anchor => {
-            let (_, ca_issuer) = split(&names.anchor_ca_issuer);
-            istio_csr_issuer(&ca_issuer)
-        }
+        Step::SignWithNewRoot if signer_is_anchor => istio_csr_issuer(&names.anchor_ca_issuer),
         Step::SignWithNewRoot => {
             let (ins, issuer) = split(names.issuer_key());
             shell_line(&["cmctl", "renew", "-n", &ins, &issuer])
