@@ -93,7 +93,7 @@ fn text<'n>(node: &'n Node, path: &str) -> Option<&'n str> {
 pub(super) fn read(at: &ObjectRef, doc: &Node, file: &str) -> Result<IstioCsrValues, K8sError> {
     let mut out = IstioCsrValues {
         origin: file.to_owned(),
-        issuer_enabled: !flag(doc, "app.certmanager.issuer.enabled").is_some_and(|on| !on),
+        issuer_enabled: flag(doc, "app.certmanager.issuer.enabled").is_none_or(|on| on),
         ..IstioCsrValues::default()
     };
     let create = flag(doc, "app.runtimeConfiguration.create").unwrap_or(false);
