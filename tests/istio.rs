@@ -1085,6 +1085,18 @@ fn the_runtime_configuration_configmap_sets_the_issuer_and_the_rotation_writes_i
         err.contains("Issuer istio-system/istio-ca-retired"),
         "{err}"
     );
+    // A value no issuer can have is named, never printed raw into a report or command.
+    let hostile = config_map(&[
+        ("issuer-name", "istio-ca;\u{1b}[2J"),
+        ("issuer-kind", "Issuer"),
+        ("issuer-group", "cert-manager.io"),
+    ]);
+    let err = resolve(&hostile).plan_config(T0).unwrap_err().to_string();
+    assert!(
+        err.contains("runtime configuration ConfigMap cert-manager/istio-issuer: issuer-name")
+            && !err.contains('\u{1b}'),
+        "{err}"
+    );
     // The rotation's commands write the ConfigMap.
     let dir = tempfile::tempdir().unwrap();
     let (v, c) = (dir.path().join("values.yaml"), dir.path().join("cm.yaml"));

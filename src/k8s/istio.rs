@@ -133,6 +133,43 @@ impl Cluster {
             (Some(k), Some(n), Some(g)) => Some((k, n, g)),
             _ => None,
         };
+        // Its values reach reports and shell lines: names the API server would take.
+        if let Some((k, n, g)) = &from_map {
+            let kind_ok =
+                !k.is_empty() && k.len() <= 63 && k.chars().all(|c| c.is_ascii_alphabetic());
+            let bad = [
+                (
+                    "issuer-name",
+                    n,
+                    super::check_name(n, super::NameRule::Subdomain)
+                        .err()
+                        .map(|e| e.to_string()),
+                ),
+                (
+                    "issuer-group",
+                    g,
+                    super::check_name(g, super::NameRule::Subdomain)
+                        .err()
+                        .map(|e| e.to_string()),
+                ),
+                (
+                    "issuer-kind",
+                    k,
+                    (!kind_ok).then(|| "not a kind (letters only)".to_owned()),
+                ),
+            ]
+            .into_iter()
+            .find_map(|(key, value, e)| e.map(|e| (key, value, e)));
+            if let Some((key, value, e)) = bad {
+                return Err(PlanInputError::CannotModel {
+                    what: format!(
+                        "istio-csr's runtime configuration ConfigMap {ns}/{cm}: {key} {:?}: {e}",
+                        crate::display::visible(value)
+                    ),
+                    give: "an issuer's name, kind and group as cert-manager takes them".into(),
+                });
+            }
+        }
         let (chosen, why) = match (
             from_map,
             found,
