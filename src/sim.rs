@@ -206,7 +206,7 @@ impl<R: CryptoRngCore> Engine<R> {
         };
         let synced = self.tm.sync(
             anchor.as_ref(),
-            &self.cfg.names.bundle,
+            (&self.cfg.names.bundle, &self.cfg.names.anchor_noun),
             self.now,
             &mut self.timeline,
             causes,

@@ -97,10 +97,10 @@ fn the_install_guides_root_breaks_on_day_60_within_the_hour_with_its_cause_chain
         .map(|&i| timeline[i].to_string())
         .collect();
     for expected in [
-        "cert-manager: Renewed (renewal time reached) Certificate istio-system/istio-ca: new trust anchor (new key: rotationPolicy Always",
+        "cert-manager: Renewed (renewal time reached) Certificate istio-system/istio-ca: new trust root (new key: rotationPolicy Always",
         "cert-manager: Issuer istio-system/istio-ca signs with the anchor Secret's certificate #2",
         "istio-csr: failed to sign certificate request: the chain cert-manager signed with Issuer istio-system/istio-ca",
-        "operator: Secret cert-manager/istio-root-ca (istio-csr's root file) holds 1 anchor(s)",
+        "operator: Secret cert-manager/istio-root-ca (istio-csr's root file) holds 1 root(s)",
     ] {
         assert!(
             causes.iter().any(|c| c.contains(expected)),
@@ -659,7 +659,7 @@ fn the_istio_root_rotation_holds_the_install_guide_over_400_days_as_a_fix_with_d
     );
     at(
         "2026-02-23T00:00:00Z",
-        "Secret cert-manager/istio-root-ca (istio-csr's root file) holds 2 anchor(s)",
+        "Secret cert-manager/istio-root-ca (istio-csr's root file) holds 2 root(s)",
     );
     at(
         "2026-02-23T01:00:00Z",
@@ -667,7 +667,7 @@ fn the_istio_root_rotation_holds_the_install_guide_over_400_days_as_a_fix_with_d
     );
     at(
         "2026-02-23T02:00:00Z",
-        "Secret cert-manager/istio-root-ca (istio-csr's root file) holds 1 anchor(s)",
+        "Secret cert-manager/istio-root-ca (istio-csr's root file) holds 1 root(s)",
     );
     assert!(!text.iter().any(|l| l.contains("failed to sign")));
 }

@@ -151,6 +151,7 @@ impl Cluster {
                 cfg.names.issuer = setup.issuer;
             }
             cfg.names.roots_kind = setup.roots_kind;
+            "root".clone_into(&mut cfg.names.anchor_noun);
             if let Some(secret) = &anchor.secret {
                 // The root's Secret, and the copy a rotation signs with meanwhile.
                 cfg.names.anchor_secret = secret.to_string();

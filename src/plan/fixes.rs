@@ -295,6 +295,7 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
         replaces: None,
     };
     let names = &cfg.names;
+    let istio = !matches!(cfg.mesh, crate::sim::Mesh::Linkerd);
     let d = cfg.anchor.get_duration();
     let past = cfg.horizon + Duration::days(1);
     let managed = cfg.topology.anchor.is_managed();
@@ -445,8 +446,11 @@ fn candidates(cfg: &Config) -> Result<Vec<Candidate>, Error> {
         out.push(Candidate {
             knob: Knob::AnchorKey,
             change: format!(
-                "privateKey.rotationPolicy: Never on {} (renewals keep the key proxies trust; the anchor certificate they loaded still expires at its notAfter)",
-                names.anchor
+                "privateKey.rotationPolicy: Never on {} (renewals keep the key {} trust; the {} certificate they {} still expires at its notAfter)",
+                names.anchor,
+                if istio { "workloads" } else { "proxies" },
+                names.anchor_noun,
+                if istio { "hold" } else { "loaded" }
             ),
             fields: vec![field(
                 &names.anchor,

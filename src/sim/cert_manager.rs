@@ -305,8 +305,8 @@ impl CertManager {
             now,
             Who::CertManager,
             format!(
-                "{verb} Certificate {}: new trust anchor ({policy}; {rule}){signed}",
-                cfg.names.anchor
+                "{verb} Certificate {}: new trust {} ({policy}; {rule}){signed}",
+                cfg.names.anchor, cfg.names.anchor_noun
             ),
             causes,
         );

@@ -334,6 +334,9 @@ pub struct Names {
     /// The CA issuer on the previous-anchor Secret, `Kind/name`
     /// (`ClusterIssuer/linkerd-previous-anchor`).
     pub previous_ca_issuer: String,
+    /// What the mesh calls the CA its pods trust, as messages print it (`anchor` for
+    /// Linkerd's trust anchor, `root` for Istio's).
+    pub anchor_noun: String,
 }
 
 impl Names {
@@ -358,6 +361,7 @@ impl Default for Names {
             anchor_issuer: "ClusterIssuer/linkerd-self-signed-issuer".to_owned(),
             anchor_ca_issuer: format!("ClusterIssuer/{}", linkerd::TRUST_ANCHOR_SECRET),
             previous_ca_issuer: format!("ClusterIssuer/{}", linkerd::PREVIOUS_ANCHOR_SECRET),
+            anchor_noun: "anchor".to_owned(),
         }
     }
 }
@@ -421,6 +425,7 @@ impl Config {
                 anchor_issuer: "Issuer/selfsigned".to_owned(),
                 anchor_ca_issuer: format!("Issuer/{}", istio::CA_NAME),
                 previous_ca_issuer: format!("Issuer/{}-previous", istio::CA_NAME),
+                anchor_noun: "root".to_owned(),
             },
             topology,
             mesh: Mesh::Istio(IstioCsr::default()),

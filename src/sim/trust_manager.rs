@@ -71,14 +71,15 @@ impl TrustManager {
 
     /// Builds the bundle from the sources (the anchor's certificate, where the roots hold it,
     /// the previous anchor's and the others) and publishes it if it changed: the new bundle's
-    /// id, or `None` when nothing changed.
+    /// id, or `None` when nothing changed. `name` is the bundle's, `noun` what the mesh calls
+    /// what it holds (`anchor`, `root`).
     ///
     /// # Errors
     /// A previous-anchor certificate that is no anchor.
     pub(crate) fn sync(
         &mut self,
         anchor: Option<&Certificate>,
-        name: &str,
+        (name, noun): (&str, &str),
         now: OffsetDateTime,
         timeline: &mut Timeline,
         causes: Vec<EventId>,
@@ -114,14 +115,14 @@ impl TrustManager {
             (
                 Who::Operator,
                 format!(
-                    "{} {name} holds {subjects} anchor(s) (static trust roots)",
+                    "{} {name} holds {subjects} {noun}(s) (static trust roots)",
                     self.static_kind
                 ),
             )
         } else {
             (
                 Who::TrustManager,
-                format!("Synced Bundle {name}: {subjects} anchor(s) from its sources"),
+                format!("Synced Bundle {name}: {subjects} {noun}(s) from its sources"),
             )
         };
         let event = timeline.log(now, who, what, causes);
