@@ -529,6 +529,14 @@ fn istio_csr_values_that_are_wrong_are_named_with_their_path_and_place() {
             "app:\n  tls:\n    rootCAFile: /r/ca.pem\nvolumes: [{name: r, secret: {secretName: \"../x\"}}]\nvolumeMounts: [{name: r, mountPath: /r}]\n",
             "volumes[].secret.secretName: not a name Kubernetes accepts",
         ),
+        (
+            "app:\n  tls:\n    istiodCertificateDuration: 1h\n    istiodCertificateRenewBefore: 2h\n",
+            "v.yaml:4:35: document 1 (IstioCsrValues/v.yaml): app.tls.istiodCertificateRenewBefore: \"duration 1h0m0s with renewBefore 2h0m0s\" is not one of positive durations, renewBefore smaller than the duration",
+        ),
+        (
+            "app:\n  runtimeConfiguration:\n    name: \"../cm\"\n",
+            "app.runtimeConfiguration.name: not a name Kubernetes accepts",
+        ),
     ] {
         let err = Objects::read("v.yaml", values).unwrap_err().to_string();
         assert!(err.contains(expected), "{values}: {err}");

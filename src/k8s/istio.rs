@@ -297,6 +297,13 @@ impl Cluster {
         if let Some((major, minor)) = self.options.istio {
             csr = csr.version(major, minor);
         }
+        let (d, rb) = values.map_or((None, None), |v| v.istiod_certificate);
+        assumptions.push(format!(
+            "istiod's serving certificate: {}, renewed {} before expiry (app.tls.istiodCertificateDuration, istiodCertificateRenewBefore{}); istio-csr signs it through the same issuer, so it follows a new signer within that renewBefore; the plan checks the workloads' certificates, not the agents' connections to istiod",
+            crate::duration::GoDuration(d.unwrap_or(time::Duration::HOUR)),
+            crate::duration::GoDuration(rb.unwrap_or(time::Duration::minutes(30))),
+            if d.is_none() && rb.is_none() { ": the chart's defaults" } else { "" }
+        ));
         csr = csr.ambient(self.options.istio_ambient);
         csr.runtime_config = values
             .and_then(|v| v.runtime_config.as_ref())

@@ -8,6 +8,8 @@
 //!   istio-csr's own serving certificate), and the `volumes`/`volumeMounts` that put a Secret
 //!   or ConfigMap at that path;
 //! - `app.server.maxCertificateDuration` (default 1h);
+//! - `app.tls.istiodCertificateDuration` and `istiodCertificateRenewBefore` (1h, 30m):
+//!   istiod's serving certificate (`pkg/istiodcert/worker.go`), checked as the chart asks;
 //! - `app.runtimeConfiguration` (`name`, `create`, `issuer`), the deprecated
 //!   `app.runtimeIssuanceConfigMap` and `app.certmanager.issuer.enabled`: a ConfigMap that
 //!   overrides the issuer at runtime (`pkg/certmanager/certmanager.go`,
@@ -54,6 +56,10 @@ pub struct IstioCsrValues {
     /// `app.certmanager.issuer.enabled` (default true): without it, istio-csr signs only
     /// through the runtime configuration's issuer.
     pub issuer_enabled: bool,
+    /// `app.tls.istiodCertificateDuration` and `istiodCertificateRenewBefore` (1h, 30m), when
+    /// set: istiod's serving certificate, a Certificate istio-csr makes through the same
+    /// issuer (`pkg/istiodcert/worker.go`).
+    pub istiod_certificate: (Option<Duration>, Option<Duration>),
     /// Where these values were read (`values-istio-csr.yaml`).
     pub origin: String,
 }
@@ -137,6 +143,47 @@ pub(super) fn read(at: &ObjectRef, doc: &Node, file: &str) -> Result<IstioCsrVal
                 },
             ));
         }
+    }
+    if let Some(tls) = doc.get("app").and_then(|a| a.get("tls")) {
+        let d = c.duration(
+            tls,
+            "istiodCertificateDuration",
+            "app.tls.istiodCertificateDuration",
+        )?;
+        let rb = c.duration(
+            tls,
+            "istiodCertificateRenewBefore",
+            "app.tls.istiodCertificateRenewBefore",
+        )?;
+        let duration = d.unwrap_or(Duration::HOUR);
+        let renew_before = rb.unwrap_or(Duration::minutes(30));
+        // The chart's own rule: renewBefore smaller than the duration, both positive.
+        if !duration.is_positive() || !renew_before.is_positive() || renew_before >= duration {
+            let (path, key) = if rb.is_some() {
+                (
+                    "app.tls.istiodCertificateRenewBefore",
+                    "istiodCertificateRenewBefore",
+                )
+            } else {
+                (
+                    "app.tls.istiodCertificateDuration",
+                    "istiodCertificateDuration",
+                )
+            };
+            return Err(c.err(
+                path,
+                tls.get(key).unwrap_or(tls).at,
+                FieldError::NotOneOf {
+                    value: format!(
+                        "duration {} with renewBefore {}",
+                        crate::duration::GoDuration(duration),
+                        crate::duration::GoDuration(renew_before)
+                    ),
+                    allowed: "positive durations, renewBefore smaller than the duration",
+                },
+            ));
+        }
+        out.istiod_certificate = (d, rb);
     }
     // Names reach reports and shell lines: they must be names the API server takes.
     let names = [
