@@ -25,17 +25,7 @@ fn re_check_args(text: &str) -> Vec<String> {
 fn the_seeds_fix_re_checks_from_the_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fixes");
-    let run = example("plan")
-        .args([
-            "--start",
-            "2026-01-01T00:00:00Z",
-            "--timeline",
-            "none",
-            "--fix-out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = support::plan_fix_out::<&str>(&[], &out);
     let text = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(1), "{text}");
     let yaml = std::fs::read_to_string(out.join("fix-1/operations.yaml")).unwrap();
@@ -143,18 +133,7 @@ fn the_default_90_day_anchor_is_fixed_by_unattended_rotation_from_the_files() {
     let input = dir.path().join("linkerd-certs.yaml");
     std::fs::write(&input, NINETY).unwrap();
     let out = dir.path().join("fixes");
-    let run = example("plan")
-        .arg(&input)
-        .args([
-            "--start",
-            "2026-01-01T00:00:00Z",
-            "--timeline",
-            "none",
-            "--fix-out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = support::plan_fix_out(&[&input], &out);
     let text = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(1), "{text}");
     assert!(text.contains("(day 61)"), "{text}");

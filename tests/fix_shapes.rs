@@ -31,18 +31,7 @@ fn fixed_and_re_checked(file: &str, break_day: i64) -> (Vec<String>, Vec<String>
 
 /// [`fixed_and_re_checked`] on any file, the fixes written under `out`.
 fn fixed_at(file: &Path, break_day: i64, out: &Path) -> (Vec<String>, Vec<String>) {
-    let run = example("plan")
-        .arg(file)
-        .args([
-            "--start",
-            "2026-01-01T00:00:00Z",
-            "--timeline",
-            "none",
-            "--fix-out",
-        ])
-        .arg(out)
-        .output()
-        .unwrap();
+    let run = support::plan_fix_out(&[file], out);
     let text = String::from_utf8_lossy(&run.stdout).into_owned();
     assert_eq!(run.status.code(), Some(1), "{text}");
     assert!(text.contains(&format!("(day {break_day}): ")), "{text}");

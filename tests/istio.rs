@@ -908,16 +908,16 @@ fn ztunnel_before_1_30_cannot_reach_istio_csr_once_the_root_changes_under_it() {
 #[test]
 fn the_ambient_rotation_fix_re_checks_from_the_files_with_its_istio_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let out = example("plan")
-        .args([
+    let out = support::plan_fix_out(
+        &[
             "tests/data/istio/install-guide.yaml",
             "tests/data/istio/istio-csr-values.yaml",
-        ])
-        .args(["--start", "2026-01-01T00:00:00Z", "--timeline", "none"])
-        .args(["--istio-ambient", "--istio-version", "1.27", "--fix-out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+            "--istio-ambient",
+            "--istio-version",
+            "1.27",
+        ],
+        dir.path(),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let args = support::re_checks(&text)
         .into_iter()
@@ -1110,19 +1110,8 @@ fn the_runtime_configuration_configmap_sets_the_issuer_and_the_rotation_writes_i
     let (v, c) = (dir.path().join("values.yaml"), dir.path().join("cm.yaml"));
     std::fs::write(&v, values).unwrap();
     std::fs::write(&c, &full).unwrap();
-    let out = example("plan")
-        .arg("tests/data/istio/install-guide.yaml")
-        .args([&v, &c])
-        .args([
-            "--start",
-            "2026-01-01T00:00:00Z",
-            "--timeline",
-            "none",
-            "--fix-out",
-        ])
-        .arg(dir.path().join("fixes"))
-        .output()
-        .unwrap();
+    let guide = std::path::PathBuf::from("tests/data/istio/install-guide.yaml");
+    let out = support::plan_fix_out(&[&guide, &v, &c], &dir.path().join("fixes"));
     assert!(
         out.status.code() == Some(1),
         "{}",

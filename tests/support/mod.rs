@@ -30,6 +30,24 @@ pub(crate) fn example(name: &str) -> Command {
     c
 }
 
+/// `plan ARGS... --start 2026-01-01T00:00:00Z --timeline none --fix-out OUT`: a plan from
+/// [`T0`] with each fix that holds written under `out`.
+#[allow(dead_code)]
+pub(crate) fn plan_fix_out<S: AsRef<std::ffi::OsStr>>(args: &[S], out: &Path) -> Output {
+    example("plan")
+        .args(args)
+        .args([
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--timeline",
+            "none",
+            "--fix-out",
+        ])
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// Every `fix-out: re-check:` line of `plan`'s output `text`, as the plan arguments after
 /// `--` (split as `sh` would).
 pub(crate) fn re_checks(text: &str) -> Vec<Vec<String>> {
