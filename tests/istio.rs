@@ -1040,6 +1040,147 @@ fn istio_csr_values_inside_a_helmrelease_or_an_application_plan_as_the_values_fi
     assert_eq!(csr.leaf_duration(), Duration::HOUR);
 }
 
+/// The Cluster of the install guide and `text` (as `file`), resolved.
+fn with_install_guide(file: &str, text: &str) -> Cluster {
+    let mut objects = Objects::default();
+    let guide = "tests/data/istio/install-guide.yaml";
+    objects
+        .add(guide, &std::fs::read_to_string(guide).unwrap())
+        .unwrap();
+    objects.add(file, text).unwrap();
+    Cluster::resolve(objects, &ResolveOptions::default())
+}
+
+/// The `helm-values-unreadable` findings' messages.
+fn unreadable(cluster: &Cluster) -> Vec<String> {
+    cluster
+        .lints()
+        .into_iter()
+        .filter(|l| l.id == "helm-values-unreadable")
+        .map(|l| l.message)
+        .collect()
+}
+
+/// A Flux HelmRelease of istio-csr's chart whose values come from `valuesFrom` (a ConfigMap
+/// of shared values, a Secret put at `targetPath`) with `spec.values` over them: merged as
+/// helm-controller merges them, later entries over earlier ones; what is missing or wrong is
+/// named by its entry.
+#[test]
+fn istio_csr_values_from_a_helmreleases_values_from_merge_as_flux_merges_them() {
+    let path = "tests/data/istio/flux-valuesfrom.yaml";
+    let text = std::fs::read_to_string(path).unwrap();
+    let (cluster, cfg, report) = plan_of(&["install-guide.yaml", "flux-valuesfrom.yaml"]);
+    assert!(
+        unreadable(&cluster).is_empty(),
+        "{:?}",
+        unreadable(&cluster)
+    );
+    assert!(
+        report.mesh.as_deref().unwrap().ends_with(
+            "(HelmRelease cert-manager/cert-manager-istio-csr spec.valuesFrom and spec.values)"
+        ),
+        "{:?}",
+        report.mesh
+    );
+    // The Secret's 45m (valuesFrom[1], targetPath) is over the ConfigMap's 1h.
+    let Mesh::Istio(csr) = &cfg.mesh else {
+        panic!("{:?}", cfg.mesh)
+    };
+    assert_eq!(csr.leaf_duration(), Duration::minutes(45));
+    // The ConfigMap's root file (a Secret copy made at install): the install guide's break.
+    let (_, _, file) = plan_of(&["install-guide.yaml", "istio-csr-values.yaml"]);
+    let brk = report.report.run.first_break.as_ref().unwrap();
+    let file_brk = file.report.run.first_break.as_ref().unwrap();
+    assert!(brk.at >= T0 + Duration::days(60) && brk.at - file_brk.at <= Duration::HOUR);
+    assert_eq!(
+        lines(&report)
+            .iter()
+            .filter(|l| l.contains("istio-root-ca"))
+            .count(),
+        lines(&file)
+            .iter()
+            .filter(|l| l.contains("istio-root-ca"))
+            .count()
+    );
+
+    // spec.values over every valuesFrom entry.
+    let over = text.replace(
+        "        clusterID: primary",
+        "        maxCertificateDuration: 20m",
+    );
+    let cfg = with_install_guide("over.yaml", &over)
+        .plan_config(T0)
+        .unwrap();
+    let Mesh::Istio(csr) = &cfg.mesh else {
+        panic!("{:?}", cfg.mesh)
+    };
+    assert_eq!(csr.leaf_duration(), Duration::minutes(20));
+
+    // The HelmRelease alone: both entries are named as missing, the chart's defaults stand.
+    let alone = &text[..text.find("\n---\n").unwrap()];
+    let cluster = with_install_guide("alone.yaml", alone);
+    let said = unreadable(&cluster);
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(
+        said[0].starts_with(
+            "HelmRelease cert-manager/cert-manager-istio-csr spec.valuesFrom[0] (ConfigMap cert-manager/istio-csr-values values.yaml) is not among the inputs"
+        ),
+        "{said:?}"
+    );
+    assert!(said[1].contains("spec.valuesFrom[1] (Secret"), "{said:?}");
+    assert!(cluster.is_istio());
+    // `optional: true` entries that are missing are no error to Flux, nor to certcycle.
+    let optional = alone.replace(
+        "      name: istio-csr-values\n",
+        "      name: istio-csr-values\n      optional: true\n",
+    );
+    assert_eq!(
+        unreadable(&with_install_guide("opt.yaml", &optional)).len(),
+        1
+    );
+
+    // A wrong value is named by the entry that gave it, with its place in that entry's text.
+    let wrong = text.replace("secretName: istio-root-ca", "secretName: Istio_Root");
+    let said = unreadable(&with_install_guide("wrong.yaml", &wrong));
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with(
+            "HelmRelease cert-manager/cert-manager-istio-csr spec.valuesFrom[0] (ConfigMap cert-manager/istio-csr-values values.yaml) volumes[].secret.secretName (15:19)"
+        ),
+        "{said:?}"
+    );
+    assert!(
+        said[0]
+            .ends_with("istio-csr's values are not read from it, the chart's defaults are assumed"),
+        "{said:?}"
+    );
+    // A renewBefore in spec.values checked against a duration from valuesFrom: the merge,
+    // not each source alone, is what the chart checks.
+    let split = text
+        .replace(
+            "        rootCAFile: /var/run/secrets/istio-csr/ca.pem\n",
+            "        rootCAFile: /var/run/secrets/istio-csr/ca.pem\n        istiodCertificateDuration: 2h\n",
+        )
+        .replace(
+            "      logLevel: 2\n",
+            "      logLevel: 2\n      tls:\n        istiodCertificateRenewBefore: 90m\n",
+        );
+    assert!(split.contains("istiodCertificateDuration: 2h"), "{split}");
+    let cluster = with_install_guide("split.yaml", &split);
+    assert!(
+        unreadable(&cluster).is_empty(),
+        "{:?}",
+        unreadable(&cluster)
+    );
+    // A targetPath that indexes a list, and a key that is not a mapping, are said.
+    let list = text.replace(
+        "targetPath: app.server.maxCertificateDuration",
+        "targetPath: volumes[0].name",
+    );
+    let said = unreadable(&with_install_guide("list.yaml", &list));
+    assert!(said[0].contains("indexes a list"), "{said:?}");
+}
+
 /// istio-csr's runtime configuration ConfigMap (`app.runtimeConfiguration.name`) overrides
 /// the values' issuer when it holds all three keys; one that lacks a key leaves the values'
 /// issuer; the rotation's steps then switch the issuer by writing the ConfigMap.

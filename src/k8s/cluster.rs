@@ -16,6 +16,7 @@ use std::fmt;
 use time::OffsetDateTime;
 
 mod issuers;
+mod istio_values;
 mod secrets;
 mod values;
 mod version;

@@ -17,7 +17,7 @@ mod issuer;
 use issuer::{bundle, cluster_bundle, issuer};
 mod files;
 mod helm;
-mod istio_csr;
+pub(crate) mod istio_csr;
 mod kustomize;
 mod operations;
 mod scope;

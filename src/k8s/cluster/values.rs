@@ -54,6 +54,7 @@ impl Cluster {
                 set_anchors(h, &at, &mut findings);
             }
         }
+        self.resolve_istio_values(&mut budget, &mut findings);
         self.render_issuer(&mut findings);
         self.values_findings = findings;
     }
@@ -163,7 +164,12 @@ impl Cluster {
         })
     }
 
-    fn config_map_text(&self, ns: &str, name: &str, key: &str) -> Option<Zeroizing<String>> {
+    pub(super) fn config_map_text(
+        &self,
+        ns: &str,
+        name: &str,
+        key: &str,
+    ) -> Option<Zeroizing<String>> {
         self.objects.objects.iter().find_map(|o| match &o.resource {
             Resource::ConfigMap(cm)
                 if o.at.name == name && o.at.namespace.as_deref() == Some(ns) =>

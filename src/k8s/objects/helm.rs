@@ -119,32 +119,7 @@ pub(super) fn helm_release(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>
         Some(values) => values_at(c, values, &origin, "spec.values")?,
         None => empty(),
     };
-    let from = c.opt_seq(spec, "valuesFrom", "spec.valuesFrom")?;
-    if from.len() > MAX_VALUES_FROM {
-        return Err(c.err(
-            "spec.valuesFrom",
-            spec.at,
-            FieldError::TooMany {
-                count: from.len(),
-                max: MAX_VALUES_FROM,
-            },
-        ));
-    }
-    for (i, entry) in from.iter().enumerate() {
-        let path = format!("spec.valuesFrom[{i}]");
-        let kind = super::issuer::secret_or_config_map(c, entry, &path)?;
-        out.values_from.push(ValuesFrom {
-            kind,
-            name: c.req_name(entry, "name", &format!("{path}.name"))?,
-            values_key: c
-                .opt_str(entry, "valuesKey", &format!("{path}.valuesKey"))?
-                .unwrap_or_else(|| "values.yaml".into()),
-            target_path: c.opt_str(entry, "targetPath", &format!("{path}.targetPath"))?,
-            optional: c
-                .opt_bool(entry, "optional", &format!("{path}.optional"))?
-                .unwrap_or(false),
-        });
-    }
+    out.values_from = values_from(c, spec)?;
     // Another chart's valuesFrom is not Linkerd's business (and its Secrets are not ours to
     // ask for): a release is Linkerd's when its chart, chartRef or name says so, or its own
     // values set Linkerd's.
@@ -166,6 +141,38 @@ pub(super) fn helm_release(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>
         .opt_str(spec, "targetNamespace", "spec.targetNamespace")?
         .or_else(|| c.obj.namespace.clone());
     Ok(Some(out))
+}
+
+/// A Flux `HelmRelease`'s `spec.valuesFrom` entries, in order (at most [`MAX_VALUES_FROM`]).
+pub(super) fn values_from(c: &Ctx<'_>, spec: &Node) -> Result<Vec<ValuesFrom>, K8sError> {
+    let mut out = Vec::new();
+    let from = c.opt_seq(spec, "valuesFrom", "spec.valuesFrom")?;
+    if from.len() > MAX_VALUES_FROM {
+        return Err(c.err(
+            "spec.valuesFrom",
+            spec.at,
+            FieldError::TooMany {
+                count: from.len(),
+                max: MAX_VALUES_FROM,
+            },
+        ));
+    }
+    for (i, entry) in from.iter().enumerate() {
+        let path = format!("spec.valuesFrom[{i}]");
+        let kind = super::issuer::secret_or_config_map(c, entry, &path)?;
+        out.push(ValuesFrom {
+            kind,
+            name: c.req_name(entry, "name", &format!("{path}.name"))?,
+            values_key: c
+                .opt_str(entry, "valuesKey", &format!("{path}.valuesKey"))?
+                .unwrap_or_else(|| "values.yaml".into()),
+            target_path: c.opt_str(entry, "targetPath", &format!("{path}.targetPath"))?,
+            optional: c
+                .opt_bool(entry, "optional", &format!("{path}.optional"))?
+                .unwrap_or(false),
+        });
+    }
+    Ok(out)
 }
 
 /// An Argo CD `Application`'s Helm sources (`spec.source`, `spec.sources[]`): `values` (YAML

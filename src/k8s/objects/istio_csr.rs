@@ -62,7 +62,24 @@ pub struct IstioCsrValues {
     pub istiod_certificate: (Option<Duration>, Option<Duration>),
     /// Where these values were read (`values-istio-csr.yaml`).
     pub origin: String,
+    /// A Flux `HelmRelease`'s values before its `valuesFrom` is resolved against the other
+    /// inputs (the cluster does it; afterwards `None`).
+    pub(crate) pending: Option<Box<Pending>>,
 }
+
+/// A Flux `HelmRelease`'s `spec.values` and `spec.valuesFrom`, to be merged when the Secrets
+/// and ConfigMaps they name are known.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Pending {
+    /// `spec.values` (an empty mapping when it has none).
+    pub(crate) values: Node,
+    /// `spec.valuesFrom`, in order.
+    pub(crate) from: Vec<super::ValuesFrom>,
+}
+
+// A tree read from YAML compares equal to itself: its floats are never NaN in values certcycle
+// keeps (and equality is only used by tests comparing whole reads).
+impl Eq for Pending {}
 
 /// Whether a document (no `kind`) is istio-csr's values.
 pub(super) fn is_values_document(doc: &Node) -> bool {
@@ -96,7 +113,7 @@ fn text<'n>(node: &'n Node, path: &str) -> Option<&'n str> {
 ///
 /// # Errors
 /// A duration that does not parse, named by its path and place.
-pub(super) fn read(at: &ObjectRef, doc: &Node, file: &str) -> Result<IstioCsrValues, K8sError> {
+pub(crate) fn read(at: &ObjectRef, doc: &Node, file: &str) -> Result<IstioCsrValues, K8sError> {
     let mut out = IstioCsrValues {
         origin: file.to_owned(),
         issuer_enabled: flag(doc, "app.certmanager.issuer.enabled").is_none_or(|on| on),
@@ -259,10 +276,7 @@ fn check(
     let Some(name) = name else {
         return Ok(());
     };
-    let at = path
-        .split('.')
-        .try_fold(doc, |n, k| n.get(k))
-        .map_or(doc.at, |n| n.at);
+    let at = locate(doc, &path.split('.').collect::<Vec<_>>(), name).map_or(doc.at, |n| n.at);
     let result = match rule {
         NameRule::Subdomain => crate::k8s::check_name(name, crate::k8s::NameRule::Subdomain),
         NameRule::Label => crate::k8s::check_name(name, crate::k8s::NameRule::Label),
@@ -291,6 +305,22 @@ fn check(
         }
     };
     result.map_err(|e| c.err(path, at, FieldError::Name(e)))
+}
+
+/// The node at `keys` (`volumes[]` is the list entry whose rest of the path is `name`).
+fn locate<'n>(node: &'n Node, keys: &[&str], name: &str) -> Option<&'n Node> {
+    let Some((first, rest)) = keys.split_first() else {
+        return Some(node);
+    };
+    match first.strip_suffix("[]") {
+        Some(list) => match &node.get(list)?.value {
+            Value::Seq(items) => items.iter().find_map(|item| {
+                locate(item, rest, name).filter(|n| n.as_str().is_some_and(|s| s.trim() == name))
+            }),
+            _ => None,
+        },
+        None => locate(node.get(first)?, rest, name),
+    }
 }
 
 /// The Secret or ConfigMap whose volume is mounted at the directory holding `file`.
@@ -326,7 +356,9 @@ fn mounted(doc: &Node, file: &str) -> Option<MountedObject> {
 /// istio-csr's values inside a Flux `HelmRelease` (`spec.values`) or an Argo CD
 /// `Application` (each Helm source's `valuesObject`, then its `values` text), when they are
 /// istio-csr's: the first such values, named by the object and the field they came from.
-/// `valuesFrom` (values in a ConfigMap or Secret) is not read for istio-csr.
+/// A `HelmRelease` of istio-csr's chart (`cert-manager-istio-csr`) with `valuesFrom` is
+/// istio-csr's whatever its own values hold: the merge is read once the Secrets and
+/// ConfigMaps it names are known ([`Cluster`](crate::k8s::Cluster)).
 ///
 /// # Errors
 /// As [`read`], for the values found.
@@ -336,7 +368,26 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
     };
     let origin = |field: &str| format!("{} {} {field}", at.kind, at.key());
     if at.kind == "HelmRelease" {
-        return match spec.get("values").filter(|v| is_values_document(v)) {
+        let values = spec
+            .get("values")
+            .filter(|v| matches!(v.value, Value::Map(_)));
+        let from = super::helm::values_from(&Ctx { obj: at }, spec)?;
+        if !from.is_empty() && is_istio_csr_release(at, spec) {
+            // The values are known only once valuesFrom is merged (a check across two
+            // values, renewBefore under the duration, may need both): the cluster reads
+            // the merge, and names the source of what is wrong in it.
+            let values = values.cloned().unwrap_or(Node {
+                at: spec.at,
+                value: Value::Map(Vec::new()),
+            });
+            return Ok(Some(IstioCsrValues {
+                origin: origin("spec.valuesFrom"),
+                issuer_enabled: true,
+                pending: Some(Box::new(Pending { values, from })),
+                ..IstioCsrValues::default()
+            }));
+        }
+        return match values.filter(|v| is_values_document(v)) {
             Some(values) => read(at, values, &origin("spec.values")).map(Some),
             None => Ok(None),
         };
@@ -371,4 +422,20 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
         }
     }
     Ok(None)
+}
+
+/// Whether a Flux `HelmRelease` installs istio-csr's chart: its chart, chartRef or release
+/// name says so (`cert-manager-istio-csr`, as charts.jetstack.io names it).
+fn is_istio_csr_release(at: &ObjectRef, spec: &Node) -> bool {
+    let named = |n: Option<&Node>| {
+        n.and_then(Node::as_str)
+            .is_some_and(|s| s.contains("istio-csr"))
+    };
+    named(
+        spec.get("chart")
+            .and_then(|c| c.get("spec"))
+            .and_then(|c| c.get("chart")),
+    ) || named(spec.get("chartRef").and_then(|c| c.get("name")))
+        || named(spec.get("releaseName"))
+        || at.name.contains("istio-csr")
 }

@@ -1,0 +1,245 @@
+//! istio-csr's values in a Flux `HelmRelease` with `valuesFrom` (DESIGN §19), merged as
+//! helm-controller merges them (fluxcd/pkg `chartutil.ChartValuesFromReferences`, Flux v2.x:
+//! each entry in order, maps merged key by key and any other value replaced, `targetPath`
+//! setting the entry's text at one path; `spec.values` over all), then read as istio-csr's
+//! values file is. What cannot be read is a `helm-values-unreadable` finding naming the
+//! entry, and the chart's defaults stand in for values that are not known.
+
+use super::super::K8sError;
+use super::super::node::{Node, Value, read_documents};
+use super::super::objects::istio_csr::{self, Pending};
+use super::super::objects::{IstioCsrValues, Object, Resource};
+use super::Cluster;
+use crate::lint::{Finding, Severity};
+use std::collections::HashMap;
+
+impl Cluster {
+    /// Merges every istio-csr `HelmRelease`'s `valuesFrom` with its `spec.values`, within the
+    /// `budget` of text read out of other objects.
+    pub(super) fn resolve_istio_values(&mut self, budget: &mut usize, findings: &mut Vec<Finding>) {
+        for i in 0..self.objects.objects.len() {
+            let o = &self.objects.objects[i];
+            let Resource::IstioCsrValues(v) = &o.resource else {
+                continue;
+            };
+            let Some(pending) = v.pending.as_deref() else {
+                continue;
+            };
+            let values = self.istio_values_from(o, pending, budget, findings);
+            if let Resource::IstioCsrValues(v) = &mut self.objects.objects[i].resource {
+                *v = values;
+            }
+        }
+    }
+
+    fn istio_values_from(
+        &self,
+        o: &Object,
+        p: &Pending,
+        budget: &mut usize,
+        findings: &mut Vec<Finding>,
+    ) -> IstioCsrValues {
+        let ns = o.at.namespace.as_deref().unwrap_or_default();
+        let release = format!("HelmRelease {}", o.at.key());
+        let mut unreadable = |severity, message: String| {
+            findings.push(Finding {
+                id: "helm-values-unreadable",
+                severity,
+                subject: format!("HelmRelease/{}", o.at.key()),
+                message,
+            });
+        };
+        // (where, tree) in the order they are merged: the last that sets a value gives it.
+        let mut sources: Vec<(String, Node)> = Vec::new();
+        for (i, vf) in p.from.iter().enumerate() {
+            let origin = format!(
+                "{release} spec.valuesFrom[{i}] ({} {ns}/{} {})",
+                vf.kind, vf.name, vf.values_key
+            );
+            let text = match vf.kind.as_str() {
+                "Secret" => self
+                    .secret(ns, &vf.name)
+                    .and_then(|s| s.text(&vf.values_key)),
+                _ => self.config_map_text(ns, &vf.name, &vf.values_key),
+            };
+            let Some(text) = text else {
+                if !vf.optional {
+                    unreadable(
+                        Severity::Warning,
+                        format!(
+                            "{origin} is not among the inputs: its istio-csr values are not known (give the {} too; Flux fails the release without it)",
+                            vf.kind
+                        ),
+                    );
+                }
+                continue;
+            };
+            if text.len() > *budget {
+                unreadable(
+                    Severity::Error,
+                    format!(
+                        "{origin}: more text than the {} bytes read out of other objects in all: its istio-csr values are not read",
+                        super::super::node::MAX_INPUT_BYTES
+                    ),
+                );
+                continue;
+            }
+            *budget -= text.len();
+            let tree = match &vf.target_path {
+                Some(path) => at_path(path, &text, p.values.at),
+                None => first_mapping(&origin, &text),
+            };
+            match tree {
+                Ok(tree) => sources.push((origin, tree)),
+                Err(why) => unreadable(
+                    Severity::Error,
+                    format!("{origin}: {why}: its istio-csr values are not read"),
+                ),
+            }
+        }
+        sources.push((format!("{release} spec.values"), p.values.clone()));
+        let mut merged = Node {
+            at: p.values.at,
+            value: Value::Map(Vec::new()),
+        };
+        for (_, tree) in &sources {
+            merge(&mut merged, tree.clone());
+        }
+        let origin = format!("{release} spec.valuesFrom and spec.values");
+        match istio_csr::read(&o.at, &merged, &origin) {
+            Ok(v) => v,
+            Err(e) => {
+                let (path, why) = match &e {
+                    K8sError::Field {
+                        path, at, error, ..
+                    } => {
+                        let from = sources
+                            .iter()
+                            .rev()
+                            .find(|(_, t)| has_path(t, path))
+                            .map_or(origin.as_str(), |(w, _)| w.as_str());
+                        (path.as_str(), format!("{from} {path} ({at}): {error}"))
+                    }
+                    other => ("", other.to_string()),
+                };
+                unreadable(
+                    Severity::Error,
+                    format!(
+                        "{why}: istio-csr's values are not read{}, the chart's defaults are assumed",
+                        if path.is_empty() { "" } else { " from it" }
+                    ),
+                );
+                IstioCsrValues {
+                    origin,
+                    issuer_enabled: true,
+                    ..IstioCsrValues::default()
+                }
+            }
+        }
+    }
+}
+
+/// The first document of a `valuesFrom` entry's text, which must be a mapping (or empty, as
+/// Flux reads an empty key: no values).
+fn first_mapping(origin: &str, text: &str) -> Result<Node, String> {
+    let docs =
+        read_documents(origin, text).map_err(|e| format!("its YAML does not parse ({e})"))?;
+    match docs.into_iter().next() {
+        None => Ok(empty_map(super::super::Location::default())),
+        Some(Node {
+            at,
+            value: Value::Null,
+        }) => Ok(empty_map(at)),
+        Some(
+            n @ Node {
+                value: Value::Map(_),
+                ..
+            },
+        ) => Ok(n),
+        Some(n) => Err(format!("it is {}, not a mapping of values", n.type_name())),
+    }
+}
+
+fn empty_map(at: super::super::Location) -> Node {
+    Node {
+        at,
+        value: Value::Map(Vec::new()),
+    }
+}
+
+/// A `targetPath` entry: the text as a string at a dotted path (`app.tls.rootCAFile`, a `\.`
+/// inside a key), as Flux passes `path=text` to Helm's `strvals`. A list index (`a[0]`) is
+/// not read.
+fn at_path(path: &str, text: &str, at: super::super::Location) -> Result<Node, String> {
+    let mut keys = Vec::new();
+    let mut key = String::new();
+    let mut chars = path.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' => key.extend(chars.next()),
+            '.' => keys.push(std::mem::take(&mut key)),
+            '[' | ']' => {
+                return Err(format!(
+                    "targetPath {:?} indexes a list, which certcycle does not read",
+                    crate::display::visible(path)
+                ));
+            }
+            _ => key.push(ch),
+        }
+    }
+    keys.push(key);
+    if keys.iter().any(String::is_empty) {
+        return Err(format!(
+            "targetPath {:?} has an empty key",
+            crate::display::visible(path)
+        ));
+    }
+    let leaf = Node {
+        at,
+        value: Value::Str(text.to_owned()),
+    };
+    Ok(keys.into_iter().rev().fold(leaf, |n, k| Node {
+        at,
+        value: Value::Map(vec![(k, n)]),
+    }))
+}
+
+/// `over` merged into `base` as Flux's `MergeMaps` does: a mapping over a mapping merges key
+/// by key; anything else replaces. Linear in the keys (an index, not a search per key).
+fn merge(base: &mut Node, over: Node) {
+    let Node { at, value } = over;
+    match (&mut base.value, value) {
+        (Value::Map(b), Value::Map(o)) => {
+            let mut index: HashMap<String, usize> = b
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            for (k, v) in o {
+                match index.get(&k) {
+                    Some(&i) => merge(&mut b[i].1, v),
+                    None => {
+                        index.insert(k.clone(), b.len());
+                        b.push((k, v));
+                    }
+                }
+            }
+        }
+        (_, value) => *base = Node { at, value },
+    }
+}
+
+/// Whether `tree` sets the value at an error's `path` (`app.tls.rootCAFile`,
+/// `volumes[].secret.secretName`: a list is the value that counts).
+fn has_path(tree: &Node, path: &str) -> bool {
+    let mut n = tree;
+    for k in path.split('.') {
+        let (k, list) = k.strip_suffix("[]").map_or((k, false), |k| (k, true));
+        match n.get(k) {
+            Some(next) if list => return matches!(next.value, Value::Seq(_)),
+            Some(next) => n = next,
+            None => return false,
+        }
+    }
+    true
+}
