@@ -41,7 +41,7 @@ pub use crate::sim::{
     Break, BundleFilter, CaKind, CaNode, Checkpoint, Config, Evidence, Faults, Held, IstioCsr,
     Lane, MAX_CHECKPOINTS, MAX_CSRS, MAX_GENERATIONS, MAX_HORIZON, MAX_PODS, MAX_WORK, Mesh, Names,
     NotRotatable, Outage, PlanEvent, RootsKind, RootsSpan, Routine, Run, Secrets, SimError,
-    Snapshot, Span, Topology, TrustRoots, Who, proxy_verify_options,
+    Snapshot, Span, Topology, TrustRoots, ValuesHome, Who, proxy_verify_options,
 };
 
 mod auto;

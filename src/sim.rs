@@ -37,7 +37,7 @@ mod verdicts;
 
 pub use config::{
     Config, IstioCsr, MAX_CHECKPOINTS, MAX_CSRS, MAX_GENERATIONS, MAX_HORIZON, MAX_MESH_PODS,
-    MAX_PODS, MAX_WORK, Mesh, Names, Secrets,
+    MAX_PODS, MAX_WORK, Mesh, Names, Secrets, ValuesHome,
 };
 pub use error::SimError;
 pub use event::{

@@ -1181,6 +1181,155 @@ fn istio_csr_values_from_a_helmreleases_values_from_merge_as_flux_merges_them() 
     assert!(said[0].contains("indexes a list"), "{said:?}");
 }
 
+/// istio-csr's issuer as the resolved values give it (kind, name).
+fn values_issuer(cluster: &Cluster) -> Option<(String, String)> {
+    cluster
+        .objects
+        .objects
+        .iter()
+        .rev()
+        .find_map(|o| match &o.resource {
+            certcycle::k8s::Resource::IstioCsrValues(v) => {
+                v.issuer.as_ref().map(|(k, n, _)| (k.clone(), n.clone()))
+            }
+            _ => None,
+        })
+}
+
+/// The istio-root rotation's operations.txt for the install guide and `values` (a file).
+fn rotation_ops(values: &std::path::Path, dir: &std::path::Path) -> String {
+    let guide = std::path::PathBuf::from("tests/data/istio/install-guide.yaml");
+    let out = support::plan_fix_out(&[&guide, &values.to_path_buf()], &dir.join("fixes"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_dir(dir.join("fixes"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path().join("operations.txt")).ok())
+        .next()
+        .expect("the rotation's operations")
+}
+
+/// Under Flux or Argo CD the rotation changes istio-csr's issuer where they keep its
+/// values (a `helm upgrade` would be put back at their next sync): the HelmRelease's
+/// `spec.values` by a merge patch (run here with `kubectl patch --local`, and the patched
+/// HelmRelease read back), the Application's Helm parameters by `argocd app set` (what it
+/// writes, read back).
+#[test]
+fn under_flux_or_argo_the_rotation_sets_the_issuer_where_they_keep_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("tests/data/istio/flux-valuesfrom.yaml").unwrap();
+    let ops = rotation_ops(
+        std::path::Path::new("tests/data/istio/flux-valuesfrom.yaml"),
+        dir.path(),
+    );
+    assert!(!ops.contains("helm upgrade"), "{ops}");
+    let step1 = ops.lines().next().unwrap();
+    let start = step1
+        .find("kubectl -n cert-manager patch helmrelease")
+        .unwrap_or_else(|| panic!("{step1}"));
+    let end = step1[start..]
+        .find(" (or the same spec.values in Git")
+        .unwrap()
+        + start;
+    let words = certcycle::k8s::shell_words(&step1[start..end]).unwrap();
+    assert_eq!(
+        &words[..9],
+        [
+            "kubectl",
+            "-n",
+            "cert-manager",
+            "patch",
+            "helmrelease",
+            "cert-manager-istio-csr",
+            "--type",
+            "merge",
+            "-p"
+        ]
+    );
+    let release = dir.path().join("helmrelease.yaml");
+    std::fs::write(&release, &text[..text.find("\n---\n").unwrap()]).unwrap();
+    let patched = std::process::Command::new("kubectl")
+        .args([
+            "patch", "--local", "-o", "yaml", "--type", "merge", "-p", &words[9], "-f",
+        ])
+        .arg(&release)
+        .output()
+        .expect("kubectl is on the machine");
+    assert!(
+        patched.status.success(),
+        "{}",
+        String::from_utf8_lossy(&patched.stderr)
+    );
+    let patched = String::from_utf8(patched.stdout).unwrap();
+    let rest = &text[text.find("\n---\n").unwrap()..];
+    let before = with_install_guide("before.yaml", &text);
+    assert_eq!(
+        values_issuer(&before),
+        Some(("Issuer".into(), "istio-ca".into()))
+    );
+    let after = with_install_guide("after.yaml", &format!("{patched}{rest}"));
+    assert_eq!(
+        values_issuer(&after),
+        Some(("Issuer".into(), "istio-ca-previous".into())),
+        "{patched}"
+    );
+    // The valuesFrom values are still there under the patch.
+    assert!(unreadable(&after).is_empty(), "{:?}", unreadable(&after));
+    let max = after
+        .objects
+        .objects
+        .iter()
+        .find_map(|o| match &o.resource {
+            certcycle::k8s::Resource::IstioCsrValues(v) => v.max_certificate_duration,
+            _ => None,
+        });
+    assert_eq!(max, Some(Duration::minutes(45)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let ops = rotation_ops(
+        std::path::Path::new("tests/data/istio/argo-application.yaml"),
+        dir.path(),
+    );
+    assert!(
+        ops.lines().nth(1).unwrap().contains(
+            "step 2: sign with the new root: argocd app set cert-manager-istio-csr --app-namespace argocd --helm-set app.certmanager.issuer.name=istio-ca --helm-set app.certmanager.issuer.kind=Issuer --source-position 2 (or the same Helm parameters in Git"
+        ),
+        "{ops}"
+    );
+    // What `argocd app set --helm-set` writes: parameters over the valuesObject.
+    let app = std::fs::read_to_string("tests/data/istio/argo-application.yaml").unwrap();
+    let set = app.replace(
+        "        releaseName: cert-manager-istio-csr\n",
+        "        releaseName: cert-manager-istio-csr\n        parameters:\n          - name: app.certmanager.issuer.name\n            value: istio-ca-previous\n          - name: app.certmanager.issuer.kind\n            value: Issuer\n          - name: image.tag\n            value: v0.17.0\n",
+    );
+    assert_ne!(set, app);
+    let cluster = with_install_guide("app.yaml", &set);
+    assert_eq!(
+        values_issuer(&cluster),
+        Some(("Issuer".into(), "istio-ca-previous".into()))
+    );
+    assert!(
+        cluster
+            .istio_evidence()
+            .unwrap()
+            .ends_with("spec.sources[1].helm.valuesObject and parameters)"),
+        "{:?}",
+        cluster.istio_evidence()
+    );
+    // A parameter of istio-csr's values that indexes a list is refused, naming it.
+    let list = set.replace("name: image.tag", "name: volumes[0].name");
+    let mut objects = Objects::default();
+    let err = objects.add("list.yaml", &list).unwrap_err().to_string();
+    assert!(
+        err.contains("spec.sources[1].helm.parameters[2].name"),
+        "{err}"
+    );
+}
+
 /// istio-csr's runtime configuration ConfigMap (`app.runtimeConfiguration.name`) overrides
 /// the values' issuer when it holds all three keys; one that lacks a key leaves the values'
 /// issuer; the rotation's steps then switch the issuer by writing the ConfigMap.

@@ -88,6 +88,38 @@ impl Cluster {
             .next_back()
     }
 
+    /// The GitOps object istio-csr's values (the last given) came from, if any.
+    fn istio_values_home(&self) -> Option<crate::plan::ValuesHome> {
+        let o = self
+            .objects
+            .objects
+            .iter()
+            .rfind(|o| matches!(o.resource, Resource::IstioCsrValues(_)))?;
+        let Resource::IstioCsrValues(v) = &o.resource else {
+            return None;
+        };
+        let namespace = o.at.namespace.clone().unwrap_or_else(|| "default".into());
+        let name = o.at.name.clone();
+        match o.at.kind.as_str() {
+            "HelmRelease" => Some(crate::plan::ValuesHome::HelmRelease { namespace, name }),
+            "Application" => {
+                // `... spec.sources[1].helm.valuesObject`: the second source.
+                let source_position = v
+                    .origin
+                    .split_once("spec.sources[")
+                    .and_then(|(_, rest)| rest.split_once(']'))
+                    .and_then(|(i, _)| i.parse::<usize>().ok())
+                    .and_then(|i| i.checked_add(1));
+                Some(crate::plan::ValuesHome::Application {
+                    namespace,
+                    name,
+                    source_position,
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// The issuer istio-csr signs through (kind, name, group): its runtime configuration
     /// ConfigMap's when that is among the inputs with all three keys (`issuer-name`,
     /// `issuer-kind`, `issuer-group`), or the one the chart writes into it (`create`), else
@@ -308,6 +340,7 @@ impl Cluster {
         csr.runtime_config = values
             .and_then(|v| v.runtime_config.as_ref())
             .map(|n| format!("{}/{n}", istio::CSR_NAMESPACE));
+        csr.values_home = self.istio_values_home();
         if csr.ambient {
             assumptions.push(format!(
                 "ambient mode (--istio-ambient): ztunnel holds the workloads' certificates; it {} and {}",

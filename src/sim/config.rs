@@ -104,6 +104,32 @@ pub struct IstioCsr {
     /// from, when it has one: a rotation switches the issuer by writing it, not by a
     /// `helm upgrade`.
     pub runtime_config: Option<String>,
+    /// The object istio-csr's Helm values live in, when a GitOps controller installs it:
+    /// a rotation then changes its issuer there (a `helm upgrade` under Flux or Argo CD is
+    /// put back at their next sync). `None`: a `helm install` with values, or not known.
+    pub values_home: Option<ValuesHome>,
+}
+
+/// The object a GitOps controller installs istio-csr from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValuesHome {
+    /// A Flux `HelmRelease` (`spec.values` is over every `valuesFrom` entry).
+    HelmRelease {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+    },
+    /// An Argo CD `Application` (a Helm parameter is over `values` and `valuesObject`).
+    Application {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+        /// The 1-based position of its Helm source in `spec.sources` (`None`: `spec.source`).
+        source_position: Option<usize>,
+    },
 }
 
 impl Default for IstioCsr {
@@ -114,6 +140,7 @@ impl Default for IstioCsr {
             version: None,
             ambient: false,
             runtime_config: None,
+            values_home: None,
         }
     }
 }

@@ -11,7 +11,6 @@ use super::super::objects::istio_csr::{self, Pending};
 use super::super::objects::{IstioCsrValues, Object, Resource};
 use super::Cluster;
 use crate::lint::{Finding, Severity};
-use std::collections::HashMap;
 
 impl Cluster {
     /// Merges every istio-csr `HelmRelease`'s `valuesFrom` with its `spec.values`, within the
@@ -86,7 +85,7 @@ impl Cluster {
             }
             *budget -= text.len();
             let tree = match &vf.target_path {
-                Some(path) => at_path(path, &text, p.values.at),
+                Some(path) => istio_csr::at_path(path, &text, p.values.at),
                 None => first_mapping(&origin, &text),
             };
             match tree {
@@ -103,7 +102,7 @@ impl Cluster {
             value: Value::Map(Vec::new()),
         };
         for (_, tree) in &sources {
-            merge(&mut merged, tree.clone());
+            istio_csr::merge(&mut merged, tree.clone());
         }
         let origin = format!("{release} spec.valuesFrom and spec.values");
         match istio_csr::read(&o.at, &merged, &origin) {
@@ -164,68 +163,6 @@ fn empty_map(at: super::super::Location) -> Node {
     Node {
         at,
         value: Value::Map(Vec::new()),
-    }
-}
-
-/// A `targetPath` entry: the text as a string at a dotted path (`app.tls.rootCAFile`, a `\.`
-/// inside a key), as Flux passes `path=text` to Helm's `strvals`. A list index (`a[0]`) is
-/// not read.
-fn at_path(path: &str, text: &str, at: super::super::Location) -> Result<Node, String> {
-    let mut keys = Vec::new();
-    let mut key = String::new();
-    let mut chars = path.chars();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '\\' => key.extend(chars.next()),
-            '.' => keys.push(std::mem::take(&mut key)),
-            '[' | ']' => {
-                return Err(format!(
-                    "targetPath {:?} indexes a list, which certcycle does not read",
-                    crate::display::visible(path)
-                ));
-            }
-            _ => key.push(ch),
-        }
-    }
-    keys.push(key);
-    if keys.iter().any(String::is_empty) {
-        return Err(format!(
-            "targetPath {:?} has an empty key",
-            crate::display::visible(path)
-        ));
-    }
-    let leaf = Node {
-        at,
-        value: Value::Str(text.to_owned()),
-    };
-    Ok(keys.into_iter().rev().fold(leaf, |n, k| Node {
-        at,
-        value: Value::Map(vec![(k, n)]),
-    }))
-}
-
-/// `over` merged into `base` as Flux's `MergeMaps` does: a mapping over a mapping merges key
-/// by key; anything else replaces. Linear in the keys (an index, not a search per key).
-fn merge(base: &mut Node, over: Node) {
-    let Node { at, value } = over;
-    match (&mut base.value, value) {
-        (Value::Map(b), Value::Map(o)) => {
-            let mut index: HashMap<String, usize> = b
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect();
-            for (k, v) in o {
-                match index.get(&k) {
-                    Some(&i) => merge(&mut b[i].1, v),
-                    None => {
-                        index.insert(k.clone(), b.len());
-                        b.push((k, v));
-                    }
-                }
-            }
-        }
-        (_, value) => *base = Node { at, value },
     }
 }
 

@@ -406,22 +406,102 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
         let Some(helm) = source.get("helm") else {
             continue;
         };
-        if let Some(object) = helm.get("valuesObject").filter(|v| is_values_document(v)) {
-            return read(at, object, &origin(&format!("{path}.helm.valuesObject"))).map(Some);
+        let mut base = helm
+            .get("valuesObject")
+            .filter(|v| is_values_document(v))
+            .map(|v| (v.clone(), format!("{path}.helm.valuesObject")));
+        if base.is_none()
+            && let Some(text) = helm.get("values").and_then(Node::as_str)
+        {
+            let field = format!("{path}.helm.values");
+            // Text that does not parse is the Application reader's to report.
+            if let Ok(docs) = crate::k8s::node::read_documents(&origin(&field), text) {
+                base = docs
+                    .into_iter()
+                    .find(is_values_document)
+                    .map(|d| (d, field));
+            }
         }
-        let Some(text) = helm.get("values").and_then(Node::as_str) else {
-            continue;
+        // Helm parameters are over values and valuesObject (Argo CD's precedence), as
+        // `argocd app set --helm-set` writes them.
+        let params = parameters(at, helm, &path)?;
+        let chart = source
+            .get("chart")
+            .and_then(Node::as_str)
+            .is_some_and(|c| c.contains("istio-csr"));
+        let (mut tree, mut field) = match base {
+            Some(b) => b,
+            None if chart && !params.is_empty() => (
+                Node {
+                    at: helm.at,
+                    value: Value::Map(Vec::new()),
+                },
+                format!("{path}.helm.parameters"),
+            ),
+            None => continue,
         };
-        let field = format!("{path}.helm.values");
-        // Text that does not parse is the Application reader's to report.
-        let Ok(docs) = crate::k8s::node::read_documents(&origin(&field), text) else {
-            continue;
-        };
-        if let Some(d) = docs.iter().find(|d| is_values_document(d)) {
-            return read(at, d, &origin(&field)).map(Some);
+        if !params.is_empty() && !field.ends_with("parameters") {
+            field.push_str(" and parameters");
         }
+        for p in params {
+            merge(&mut tree, p);
+        }
+        return read(at, &tree, &origin(&field)).map(Some);
     }
     Ok(None)
+}
+
+/// A Helm source's `parameters` that set istio-csr values certcycle reads (`app.*`,
+/// `volumes`, `volumeMounts`), each as a tree to merge; others are not istio-csr's concern
+/// here.
+///
+/// # Errors
+/// A parameter of those that indexes a list, or has no `name` or `value` string.
+fn parameters(at: &ObjectRef, helm: &Node, path: &str) -> Result<Vec<Node>, K8sError> {
+    let c = Ctx { obj: at };
+    let mut out = Vec::new();
+    let Some(Value::Seq(items)) = helm.get("parameters").map(|n| &n.value) else {
+        return Ok(out);
+    };
+    for (i, p) in items.iter().enumerate() {
+        let pp = format!("{path}.helm.parameters[{i}]");
+        let Some(name) = p.get("name").and_then(Node::as_str) else {
+            continue;
+        };
+        let ours = ["app.", "volumes", "volumeMounts"]
+            .iter()
+            .any(|k| name.starts_with(k));
+        if !ours {
+            continue;
+        }
+        let value = match p.get("value").map(|v| &v.value) {
+            Some(Value::Str(s)) => s.clone(),
+            Some(Value::Bool(b)) => b.to_string(),
+            Some(Value::Int(n)) => n.to_string(),
+            _ => {
+                return Err(c.err(
+                    &format!("{pp}.value"),
+                    p.at,
+                    FieldError::WrongType {
+                        expected: "a string",
+                        found: p.get("value").map_or("nothing", Node::type_name),
+                    },
+                ));
+            }
+        };
+        let tree = at_path(name, &value, p.at).map_err(|why| {
+            c.err(
+                &format!("{pp}.name"),
+                p.at,
+                FieldError::NotOneOf {
+                    value: why,
+                    allowed: "a dotted path of mapping keys",
+                },
+            )
+        })?;
+        out.push(tree);
+    }
+    Ok(out)
 }
 
 /// Whether a Flux `HelmRelease` installs istio-csr's chart: its chart, chartRef or release
@@ -438,4 +518,66 @@ fn is_istio_csr_release(at: &ObjectRef, spec: &Node) -> bool {
     ) || named(spec.get("chartRef").and_then(|c| c.get("name")))
         || named(spec.get("releaseName"))
         || at.name.contains("istio-csr")
+}
+
+/// A `targetPath` entry: the text as a string at a dotted path (`app.tls.rootCAFile`, a `\.`
+/// inside a key), as Flux passes `path=text` to Helm's `strvals`. A list index (`a[0]`) is
+/// not read.
+pub(crate) fn at_path(path: &str, text: &str, at: crate::k8s::Location) -> Result<Node, String> {
+    let mut keys = Vec::new();
+    let mut key = String::new();
+    let mut chars = path.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' => key.extend(chars.next()),
+            '.' => keys.push(std::mem::take(&mut key)),
+            '[' | ']' => {
+                return Err(format!(
+                    "targetPath {:?} indexes a list, which certcycle does not read",
+                    crate::display::visible(path)
+                ));
+            }
+            _ => key.push(ch),
+        }
+    }
+    keys.push(key);
+    if keys.iter().any(String::is_empty) {
+        return Err(format!(
+            "targetPath {:?} has an empty key",
+            crate::display::visible(path)
+        ));
+    }
+    let leaf = Node {
+        at,
+        value: Value::Str(text.to_owned()),
+    };
+    Ok(keys.into_iter().rev().fold(leaf, |n, k| Node {
+        at,
+        value: Value::Map(vec![(k, n)]),
+    }))
+}
+
+/// `over` merged into `base` as Flux's `MergeMaps` does: a mapping over a mapping merges key
+/// by key; anything else replaces. Linear in the keys (an index, not a search per key).
+pub(crate) fn merge(base: &mut Node, over: Node) {
+    let Node { at, value } = over;
+    match (&mut base.value, value) {
+        (Value::Map(b), Value::Map(o)) => {
+            let mut index: std::collections::HashMap<String, usize> = b
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            for (k, v) in o {
+                match index.get(&k) {
+                    Some(&i) => merge(&mut b[i].1, v),
+                    None => {
+                        index.insert(k.clone(), b.len());
+                        b.push((k, v));
+                    }
+                }
+            }
+        }
+        (_, value) => *base = Node { at, value },
+    }
 }

@@ -210,6 +210,62 @@ fn istio_step(step: crate::rotation::Step, cfg: &Config) -> String {
                 ])
             );
         }
+        let home = match &cfg.mesh {
+            crate::plan::Mesh::Istio(csr) => csr.values_home.as_ref(),
+            crate::plan::Mesh::Linkerd => None,
+        };
+        match home {
+            Some(crate::plan::ValuesHome::HelmRelease {
+                namespace,
+                name: hr,
+            }) => {
+                let patch = format!(
+                    r#"{{"spec":{{"values":{{"app":{{"certmanager":{{"issuer":{{"name":"{name}","kind":"{kind}"}}}}}}}}}}}}"#
+                );
+                return format!(
+                    "{} (or the same spec.values in Git, where Flux applies the HelmRelease from: it puts back what Git holds)",
+                    shell_line(&[
+                        "kubectl",
+                        "-n",
+                        namespace,
+                        "patch",
+                        "helmrelease",
+                        hr,
+                        "--type",
+                        "merge",
+                        "-p",
+                        &patch,
+                    ])
+                );
+            }
+            Some(crate::plan::ValuesHome::Application {
+                namespace,
+                name: app,
+                source_position,
+            }) => {
+                let position = source_position.map(|p| p.to_string());
+                let mut line = vec![
+                    "argocd",
+                    "app",
+                    "set",
+                    app,
+                    "--app-namespace",
+                    namespace,
+                    "--helm-set",
+                ];
+                let set_name = format!("app.certmanager.issuer.name={name}");
+                let set_kind = format!("app.certmanager.issuer.kind={kind}");
+                line.extend([set_name.as_str(), "--helm-set", set_kind.as_str()]);
+                if let Some(p) = &position {
+                    line.extend(["--source-position", p.as_str()]);
+                }
+                return format!(
+                    "{} (or the same Helm parameters in Git, where the Application is kept: Argo CD puts back what Git holds)",
+                    shell_line(&line)
+                );
+            }
+            _ => {}
+        }
         shell_line(&[
             "helm",
             "upgrade",
