@@ -105,11 +105,11 @@ fn auto_schedule(
 /// `--fix-out DIR`: each fix that held, written into the input documents under
 /// `DIR/fix-N/`, with `kubectl-patch.sh` and `operations.txt`, and re-planned from the files
 /// written; a `fix-out:` line says where, or why a fix was not written, and a
-/// `fix-out: re-check:` line the command (with the resolution `flags` given) that re-checks it.
+/// `fix-out: re-check:` line the command (with the flags the plan was given, see [`ReCheck`]) that re-checks it.
 fn write_fixes(
     dir: &Path,
     inputs: &[(String, String)],
-    (options, flags): (&certcycle::k8s::ResolveOptions, &[String]),
+    (options, again): (&certcycle::k8s::ResolveOptions, &ReCheck),
     cfg: &certcycle::plan::Config,
     report: &PlanReport,
     force: bool,
@@ -181,7 +181,15 @@ fn write_fixes(
             words.push("--operations".into());
             words.push(out.join("operations.yaml").display().to_string());
         }
-        words.extend(flags.iter().cloned());
+        words.extend(again.flags.iter().cloned());
+        // A fix that rotates replaces the planned rotations (as its re-plan did).
+        if !fix
+            .operations
+            .iter()
+            .any(|o| matches!(o, plan::Operation::Rotate { .. }))
+        {
+            words.extend(again.rotations.iter().cloned());
+        }
         words.extend(["--start".into(), common::rfc3339(cfg.now())]);
         words.extend(["--horizon".into(), format!("{}d", cfg.horizon.whole_days())]);
         if let Some(every) = cfg.restart_every {
@@ -193,6 +201,20 @@ fn write_fixes(
         outln!("fix-out: re-check: {}", certcycle::k8s::shell_line(&words));
     }
     Ok(())
+}
+
+/// `--workloads`'s default.
+const DEFAULT_WORKLOADS: u32 = 6;
+
+/// The flags a fix's `fix-out: re-check:` line repeats, so that it re-plans what the fix was
+/// checked on.
+#[derive(Debug, Default)]
+struct ReCheck {
+    /// Always repeated: resolution flags, `--workloads`, operations files without rotations.
+    flags: Vec<String>,
+    /// Repeated unless the fix rotates: `--rotate-at`/`--procedure`, operations files with
+    /// rotations.
+    rotations: Vec<String>,
 }
 
 /// `--format`.
@@ -287,7 +309,7 @@ struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = common::duration_arg, default_value = "400d")]
     horizon: time::Duration,
     /// How many workloads the simulated mesh runs.
-    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_WORKLOADS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     workloads: u32,
     /// Routine restarts of every pod (a proxy loads the trust roots when it starts) [default: none].
     #[arg(long, value_name = "DURATION", value_parser = common::duration_arg)]
@@ -328,9 +350,10 @@ struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = common::duration_arg)]
     slack: Option<time::Duration>,
     /// Replays the dated operations of an operations file (a fix's operations.yaml, as
-    /// --fix-out writes it: rotations by a procedure, routine restarts).
+    /// --fix-out writes it: rotations by a procedure, routine restarts); may be given more
+    /// than once, replayed in order.
     #[arg(long, value_name = "FILE")]
-    operations: Option<String>,
+    operations: Vec<String>,
     /// With --rotation auto: robust prepares up to SPIRE's lead (min(life/2, 30d) before
     /// expiry) with margins after the propagation and the drain; minimal keeps the proven
     /// floors.
@@ -397,9 +420,35 @@ fn main() -> std::process::ExitCode {
         if let Some(at) = args.rotate_at {
             cfg = cfg.rotate_at(at, procedure);
         }
-        if let Some(path) = &args.operations {
+        // What the plan replays beyond the files, for a fix's re-check line: the fix's own
+        // rotation replaces these rotations, not the rest.
+        let mut again = ReCheck::default();
+        if args.workloads != DEFAULT_WORKLOADS {
+            again
+                .flags
+                .extend(["--workloads".into(), args.workloads.to_string()]);
+        }
+        if let Some(at) = args.rotate_at {
+            again.rotations.extend([
+                "--rotate-at".into(),
+                common::rfc3339(at),
+                "--procedure".into(),
+                procedure.to_string(),
+            ]);
+        }
+        for path in &args.operations {
             let text = common::read_input(path)?;
-            for op in certcycle::k8s::read_operations(path, &text)? {
+            let ops = certcycle::k8s::read_operations(path, &text)?;
+            let list = if ops
+                .iter()
+                .any(|op| matches!(op, plan::Operation::Rotate { .. }))
+            {
+                &mut again.rotations
+            } else {
+                &mut again.flags
+            };
+            list.extend(["--operations".into(), path.clone()]);
+            for op in ops {
                 if args.rotation == Rotation::Auto && matches!(op, plan::Operation::Rotate { .. }) {
                     return Err(Fail::usage(format!(
                         "--rotation auto and {path}'s rotation: one rotation or the other"
@@ -500,11 +549,11 @@ fn main() -> std::process::ExitCode {
                 dir.display()
             );
         } else if let Some(dir) = &args.fix_out {
-            let flags = args.resolve.words();
+            again.flags.extend(args.resolve.words());
             write_fixes(
                 Path::new(dir),
                 &inputs,
-                (&options, &flags),
+                (&options, &again),
                 &cfg,
                 &report,
                 args.force,

@@ -55,6 +55,48 @@ fn the_seeds_fix_re_checks_from_the_files() {
     assert!(String::from_utf8_lossy(&alone.stdout).contains("(day 306)"));
 }
 
+/// The re-check line re-plans what the fix was checked on: `--workloads` always, the
+/// planned `--rotate-at` only under a fix that does not rotate (a fix's rotation replaces
+/// it), and every printed re-check holds.
+#[test]
+fn the_re_check_line_repeats_the_plans_own_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fixes");
+    let run = support::plan_fix_out(
+        &[
+            "--workloads",
+            "9",
+            "--rotate-at",
+            "2026-06-01T00:00:00Z",
+            "--procedure",
+            "seven-step",
+        ],
+        &out,
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{text}");
+    let checks = re_checks(&text);
+    assert!(checks.len() >= 2, "{text}");
+    let has = |args: &[String], flag: &str, value: &str| {
+        args.windows(2).any(|w| w[0] == flag && w[1] == value)
+    };
+    let mut rotating = 0;
+    for args in &checks {
+        assert!(has(args, "--workloads", "9"), "{args:?}");
+        let fix_rotates = args.iter().any(|a| a == "--operations");
+        rotating += usize::from(fix_rotates);
+        assert_eq!(
+            has(args, "--rotate-at", "2026-06-01T00:00:00Z"),
+            !fix_rotates,
+            "{args:?}"
+        );
+        let again = example("plan").args(args).output().unwrap();
+        let again_text = String::from_utf8_lossy(&again.stdout);
+        assert_eq!(again.status.code(), Some(0), "{args:?}\n{again_text}");
+    }
+    assert!(rotating >= 1 && rotating < checks.len(), "{checks:?}");
+}
+
 /// A hostile or mistaken operations file is an input error naming the operation, field and
 /// line, never a silent skip: another apiVersion, an unknown kind, a bad time or duration,
 /// more than MAX_OPERATIONS.

@@ -55,12 +55,7 @@ impl Cluster {
                 "{release} spec.valuesFrom[{i}] ({} {ns}/{} {})",
                 vf.kind, vf.name, vf.values_key
             );
-            let text = match vf.kind.as_str() {
-                "Secret" => self
-                    .secret(ns, &vf.name)
-                    .and_then(|s| s.text(&vf.values_key)),
-                _ => self.config_map_text(ns, &vf.name, &vf.values_key),
-            };
+            let text = self.values_from_text(ns, vf);
             let Some(text) = text else {
                 if !vf.optional {
                     unreadable(

@@ -77,12 +77,7 @@ impl Cluster {
                 vf.name,
                 vf.values_key
             );
-            let text = match vf.kind.as_str() {
-                "Secret" => self
-                    .secret(ns, &vf.name)
-                    .and_then(|s| s.text(&vf.values_key)),
-                _ => self.config_map_text(ns, &vf.name, &vf.values_key),
-            };
+            let text = self.values_from_text(ns, vf);
             let Some(text) = text else {
                 if !vf.optional {
                     findings.push(Finding {
@@ -164,12 +159,22 @@ impl Cluster {
         })
     }
 
-    pub(super) fn config_map_text(
+    /// The text a `valuesFrom` entry names (its Secret's or ConfigMap's key, in the
+    /// HelmRelease's namespace `ns`), when it is among the inputs.
+    pub(super) fn values_from_text(
         &self,
         ns: &str,
-        name: &str,
-        key: &str,
+        vf: &super::super::objects::ValuesFrom,
     ) -> Option<Zeroizing<String>> {
+        match vf.kind.as_str() {
+            "Secret" => self
+                .secret(ns, &vf.name)
+                .and_then(|s| s.text(&vf.values_key)),
+            _ => self.config_map_text(ns, &vf.name, &vf.values_key),
+        }
+    }
+
+    fn config_map_text(&self, ns: &str, name: &str, key: &str) -> Option<Zeroizing<String>> {
         self.objects.objects.iter().find_map(|o| match &o.resource {
             Resource::ConfigMap(cm)
                 if o.at.name == name && o.at.namespace.as_deref() == Some(ns) =>
