@@ -1179,6 +1179,17 @@ fn istio_csr_values_from_a_helmreleases_values_from_merge_as_flux_merges_them() 
     );
     let said = unreadable(&with_install_guide("list.yaml", &list));
     assert!(said[0].contains("indexes a list"), "{said:?}");
+    // A path of a hundred thousand keys is refused before any tree is built from it.
+    let deep = text.replace(
+        "targetPath: app.server.maxCertificateDuration",
+        &format!("targetPath: {}x", "a.".repeat(100_000)),
+    );
+    let said = unreadable(&with_install_guide("deep.yaml", &deep));
+    assert!(
+        said[0].contains("path of 100001 keys: deeper than the 32 levels"),
+        "{}",
+        &said[0][..said[0].len().min(300)]
+    );
 }
 
 /// istio-csr's issuer as the resolved values give it (kind, name).

@@ -520,7 +520,14 @@ fn is_istio_csr_release(at: &ObjectRef, spec: &Node) -> bool {
         || at.name.contains("istio-csr")
 }
 
-/// A `targetPath` entry: the text as a string at a dotted path (`app.tls.rootCAFile`, a `\.`
+/// At most the first 64 characters of `path`, made visible, for a message.
+fn short(path: &str) -> String {
+    let head: String = path.chars().take(64).collect();
+    let more = if head.len() < path.len() { "..." } else { "" };
+    format!("{}{more}", crate::display::visible(&head))
+}
+
+/// A `targetPath` entry or an Argo CD Helm parameter: the text as a string at a dotted path (`app.tls.rootCAFile`, a `\.`
 /// inside a key), as Flux passes `path=text` to Helm's `strvals`. A list index (`a[0]`) is
 /// not read.
 pub(crate) fn at_path(path: &str, text: &str, at: crate::k8s::Location) -> Result<Node, String> {
@@ -533,8 +540,8 @@ pub(crate) fn at_path(path: &str, text: &str, at: crate::k8s::Location) -> Resul
             '.' => keys.push(std::mem::take(&mut key)),
             '[' | ']' => {
                 return Err(format!(
-                    "targetPath {:?} indexes a list, which certcycle does not read",
-                    crate::display::visible(path)
+                    "path {:?} indexes a list, which certcycle does not read",
+                    short(path)
                 ));
             }
             _ => key.push(ch),
@@ -542,9 +549,15 @@ pub(crate) fn at_path(path: &str, text: &str, at: crate::k8s::Location) -> Resul
     }
     keys.push(key);
     if keys.iter().any(String::is_empty) {
+        return Err(format!("path {:?} has an empty key", short(path)));
+    }
+    // As deep as YAML read from a file may be, no deeper: the tree is merged and dropped
+    // recursively.
+    if keys.len() >= crate::k8s::node::MAX_DEPTH {
         return Err(format!(
-            "targetPath {:?} has an empty key",
-            crate::display::visible(path)
+            "path of {} keys: deeper than the {} levels values are read to",
+            keys.len(),
+            crate::k8s::node::MAX_DEPTH
         ));
     }
     let leaf = Node {
