@@ -1207,10 +1207,11 @@ fn values_issuer(cluster: &Cluster) -> Option<(String, String)> {
         })
 }
 
-/// The istio-root rotation's operations.txt for the install guide and `values` (a file).
-fn rotation_ops(values: &std::path::Path, dir: &std::path::Path) -> String {
-    let guide = std::path::PathBuf::from("tests/data/istio/install-guide.yaml");
-    let out = support::plan_fix_out(&[&guide, &values.to_path_buf()], &dir.join("fixes"));
+/// The istio-root rotation's operations.txt for the install guide and `values` (files).
+fn rotation_ops(values: &[&std::path::Path], dir: &std::path::Path) -> String {
+    let mut files = vec![std::path::Path::new("tests/data/istio/install-guide.yaml")];
+    files.extend(values);
+    let out = support::plan_fix_out(&files, &dir.join("fixes"));
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -1234,7 +1235,9 @@ fn under_flux_or_argo_the_rotation_sets_the_issuer_where_they_keep_the_values() 
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string("tests/data/istio/flux-valuesfrom.yaml").unwrap();
     let ops = rotation_ops(
-        std::path::Path::new("tests/data/istio/flux-valuesfrom.yaml"),
+        &[std::path::Path::new(
+            "tests/data/istio/flux-valuesfrom.yaml",
+        )],
         dir.path(),
     );
     assert!(!ops.contains("helm upgrade"), "{ops}");
@@ -1302,7 +1305,9 @@ fn under_flux_or_argo_the_rotation_sets_the_issuer_where_they_keep_the_values() 
 
     let dir = tempfile::tempdir().unwrap();
     let ops = rotation_ops(
-        std::path::Path::new("tests/data/istio/argo-application.yaml"),
+        &[std::path::Path::new(
+            "tests/data/istio/argo-application.yaml",
+        )],
         dir.path(),
     );
     assert!(
@@ -1331,6 +1336,41 @@ fn under_flux_or_argo_the_rotation_sets_the_issuer_where_they_keep_the_values() 
         "{:?}",
         cluster.istio_evidence()
     );
+    // An Application whose values are valueFiles in Git: alone, the chart's defaults are
+    // assumed and said; with the values file given, the file's values are read and the
+    // rotation still sets the issuer through Argo CD.
+    let start = app.find("        valuesObject:").unwrap();
+    let end = app.find("  syncPolicy:").unwrap();
+    let files = format!(
+        "{}        valueFiles:\n          - $values/istio/cert-manager/istio-csr-values.yaml\n    - repoURL: https://github.com/example/platform.git\n      targetRevision: main\n      ref: values\n{}",
+        &app[..start],
+        &app[end..]
+    );
+    let cluster = with_install_guide("value-files.yaml", &files);
+    let evidence = cluster.istio_evidence().unwrap();
+    assert!(
+        evidence.ends_with("(Application argocd/cert-manager-istio-csr spec.sources[1], none of its values among the inputs)"),
+        "{evidence}"
+    );
+    let cfg = cluster.plan_config(T0).unwrap();
+    let Mesh::Istio(csr) = &cfg.mesh else {
+        panic!("{:?}", cfg.mesh)
+    };
+    assert_eq!(csr.leaf_duration(), Duration::HOUR);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("value-files.yaml");
+    std::fs::write(&path, &files).unwrap();
+    let values = std::path::Path::new("tests/data/istio/istio-csr-values.yaml");
+    for order in [[path.as_path(), values], [values, path.as_path()]] {
+        let out = tempfile::tempdir().unwrap();
+        let ops = rotation_ops(&order, out.path());
+        assert!(
+            ops.lines().nth(1).unwrap().contains(
+                "argocd app set cert-manager-istio-csr --app-namespace argocd --helm-set app.certmanager.issuer.name=istio-ca --helm-set app.certmanager.issuer.kind=Issuer --source-position 2"
+            ),
+            "{ops}"
+        );
+    }
     // A parameter of istio-csr's values that indexes a list is refused, naming it.
     let list = set.replace("name: image.tag", "name: volumes[0].name");
     let mut objects = Objects::default();

@@ -65,7 +65,12 @@ impl Cluster {
         // The values say the most; then the ConfigMap; then the issuer's name.
         objects
             .iter()
-            .find(|o| matches!(o.resource, Resource::IstioCsrValues(_)))
+            .find(|o| matches!(&o.resource, Resource::IstioCsrValues(v) if !v.release_only))
+            .or_else(|| {
+                objects
+                    .iter()
+                    .find(|o| matches!(o.resource, Resource::IstioCsrValues(_)))
+            })
             .or_else(|| {
                 objects.iter().find(|o| {
                     matches!(o.resource, Resource::ConfigMap(_))
@@ -76,25 +81,43 @@ impl Cluster {
             .and_then(|o| found(&o))
     }
 
-    /// istio-csr's Helm values, the last given (as `helm -f` merges them).
+    /// istio-csr's Helm values, the last given (as `helm -f` merges them); a release of its
+    /// chart without values only when no values are given.
     fn istio_values(&self) -> Option<&IstioCsrValues> {
-        self.objects
-            .objects
-            .iter()
-            .filter_map(|o| match &o.resource {
-                Resource::IstioCsrValues(v) => Some(v),
-                _ => None,
-            })
-            .next_back()
+        let all = || {
+            self.objects
+                .objects
+                .iter()
+                .filter_map(|o| match &o.resource {
+                    Resource::IstioCsrValues(v) => Some(v),
+                    _ => None,
+                })
+        };
+        all()
+            .rfind(|v| !v.release_only)
+            .or_else(|| all().next_back())
     }
 
-    /// The GitOps object istio-csr's values (the last given) came from, if any.
+    /// The GitOps object istio-csr is installed from, if any: the values' own object when it
+    /// is one; else a release of the chart without values.
     fn istio_values_home(&self) -> Option<crate::plan::ValuesHome> {
-        let o = self
-            .objects
-            .objects
+        let values = self.istio_values()?;
+        let gitops = |o: &&super::objects::Object| {
+            matches!(o.at.kind.as_str(), "HelmRelease" | "Application")
+        };
+        let objects = &self.objects.objects;
+        let o = objects
             .iter()
-            .rfind(|o| matches!(o.resource, Resource::IstioCsrValues(_)))?;
+            .filter(gitops)
+            .rfind(
+                |o| matches!(&o.resource, Resource::IstioCsrValues(v) if std::ptr::eq(v, values)),
+            )
+            .or_else(|| {
+                objects
+                    .iter()
+                    .filter(gitops)
+                    .rfind(|o| matches!(&o.resource, Resource::IstioCsrValues(v) if v.release_only))
+            })?;
         let Resource::IstioCsrValues(v) = &o.resource else {
             return None;
         };
@@ -244,6 +267,12 @@ impl Cluster {
     pub(super) fn istio_chain(&self) -> Result<(Chain, IstioSetup), PlanInputError> {
         let mut assumptions = Vec::new();
         let values = self.istio_values();
+        if let Some(v) = values.filter(|v| v.release_only) {
+            assumptions.push(format!(
+                "istio-csr's values: {}: the chart's defaults are assumed (give its values file among the inputs)",
+                v.origin
+            ));
+        }
         let (kind, name, group) = self.istio_issuer(values, &mut assumptions)?;
         let namespace = values
             .and_then(|v| v.namespace.clone())

@@ -65,6 +65,10 @@ pub struct IstioCsrValues {
     /// A Flux `HelmRelease`'s values before its `valuesFrom` is resolved against the other
     /// inputs (the cluster does it; afterwards `None`).
     pub(crate) pending: Option<Box<Pending>>,
+    /// A Flux `HelmRelease` or Argo CD `Application` of istio-csr's chart that holds none of
+    /// the values certcycle reads (an Application's `valueFiles` are in Git): it says how
+    /// istio-csr is installed, and values from a values file among the inputs are over it.
+    pub release_only: bool,
 }
 
 /// A Flux `HelmRelease`'s `spec.values` and `spec.valuesFrom`, to be merged when the Secrets
@@ -389,6 +393,7 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
         }
         return match values.filter(|v| is_values_document(v)) {
             Some(values) => read(at, values, &origin("spec.values")).map(Some),
+            None if is_istio_csr_release(at, spec) => Ok(Some(release_only(origin("spec.chart")))),
             None => Ok(None),
         };
     }
@@ -402,7 +407,16 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
             sources.push((format!("spec.sources[{i}]"), s));
         }
     }
+    let mut istio_chart = None;
     for (path, source) in sources {
+        if istio_chart.is_none()
+            && source
+                .get("chart")
+                .and_then(Node::as_str)
+                .is_some_and(|c| c.contains("istio-csr"))
+        {
+            istio_chart = Some(origin(&path));
+        }
         let Some(helm) = source.get("helm") else {
             continue;
         };
@@ -448,7 +462,17 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
         }
         return read(at, &tree, &origin(&field)).map(Some);
     }
-    Ok(None)
+    Ok(istio_chart.map(release_only))
+}
+
+/// A release of istio-csr's chart with none of its values among the inputs.
+fn release_only(origin: String) -> IstioCsrValues {
+    IstioCsrValues {
+        origin: format!("{origin}, none of its values among the inputs"),
+        issuer_enabled: true,
+        release_only: true,
+        ..IstioCsrValues::default()
+    }
 }
 
 /// A Helm source's `parameters` that set istio-csr values certcycle reads (`app.*`,
