@@ -84,40 +84,38 @@ impl Cluster {
     /// istio-csr's Helm values, the last given (as `helm -f` merges them); a release of its
     /// chart without values only when no values are given.
     fn istio_values(&self) -> Option<&IstioCsrValues> {
-        let all = || {
-            self.objects
-                .objects
-                .iter()
-                .filter_map(|o| match &o.resource {
-                    Resource::IstioCsrValues(v) => Some(v),
-                    _ => None,
-                })
-        };
-        all()
-            .rfind(|v| !v.release_only)
-            .or_else(|| all().next_back())
+        match &self.istio_values_object()?.resource {
+            Resource::IstioCsrValues(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The object [`istio_values`](Self::istio_values) come from.
+    fn istio_values_object(&self) -> Option<&super::objects::Object> {
+        let objects = &self.objects.objects;
+        objects
+            .iter()
+            .rfind(|o| matches!(&o.resource, Resource::IstioCsrValues(v) if !v.release_only))
+            .or_else(|| {
+                objects
+                    .iter()
+                    .rfind(|o| matches!(o.resource, Resource::IstioCsrValues(_)))
+            })
     }
 
     /// The GitOps object istio-csr is installed from, if any: the values' own object when it
     /// is one; else a release of the chart without values.
     fn istio_values_home(&self) -> Option<crate::plan::ValuesHome> {
-        let values = self.istio_values()?;
         let gitops = |o: &&super::objects::Object| {
             matches!(o.at.kind.as_str(), "HelmRelease" | "Application")
         };
-        let objects = &self.objects.objects;
-        let o = objects
-            .iter()
-            .filter(gitops)
-            .rfind(
-                |o| matches!(&o.resource, Resource::IstioCsrValues(v) if std::ptr::eq(v, values)),
-            )
-            .or_else(|| {
-                objects
-                    .iter()
-                    .filter(gitops)
-                    .rfind(|o| matches!(&o.resource, Resource::IstioCsrValues(v) if v.release_only))
-            })?;
+        let o = self.istio_values_object().filter(gitops).or_else(|| {
+            self.objects
+                .objects
+                .iter()
+                .filter(gitops)
+                .rfind(|o| matches!(&o.resource, Resource::IstioCsrValues(v) if v.release_only))
+        })?;
         let Resource::IstioCsrValues(v) = &o.resource else {
             return None;
         };

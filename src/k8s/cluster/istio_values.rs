@@ -40,13 +40,11 @@ impl Cluster {
     ) -> IstioCsrValues {
         let ns = o.at.namespace.as_deref().unwrap_or_default();
         let release = format!("HelmRelease {}", o.at.key());
-        let mut unreadable = |severity, message: String| {
-            findings.push(Finding {
-                id: "helm-values-unreadable",
-                severity,
-                subject: format!("HelmRelease/{}", o.at.key()),
-                message,
-            });
+        let unreadable = |message: String| Finding {
+            id: "helm-values-unreadable",
+            severity: Severity::Error,
+            subject: format!("HelmRelease/{}", o.at.key()),
+            message,
         };
         // (where, tree) in the order they are merged: the last that sets a value gives it.
         let mut sources: Vec<(String, Node)> = Vec::new();
@@ -55,40 +53,22 @@ impl Cluster {
                 "{release} spec.valuesFrom[{i}] ({} {ns}/{} {})",
                 vf.kind, vf.name, vf.values_key
             );
-            let text = self.values_from_text(ns, vf);
-            let Some(text) = text else {
-                if !vf.optional {
-                    unreadable(
-                        Severity::Warning,
-                        format!(
-                            "{origin} is not among the inputs: its istio-csr values are not known (give the {} too; Flux fails the release without it)",
-                            vf.kind
-                        ),
-                    );
-                }
+            let Some(text) = self.values_from_text(ns, vf, (&origin, o), findings, "istio-csr ")
+            else {
                 continue;
             };
-            if text.len() > *budget {
-                unreadable(
-                    Severity::Error,
-                    format!(
-                        "{origin}: more text than the {} bytes read out of other objects in all: its istio-csr values are not read",
-                        super::super::node::MAX_INPUT_BYTES
-                    ),
-                );
+            if !super::values::spend_for(budget, text.len(), (&origin, o), findings, "istio-csr") {
                 continue;
             }
-            *budget -= text.len();
             let tree = match &vf.target_path {
                 Some(path) => istio_csr::at_path(path, &text, p.values.at),
                 None => first_mapping(&origin, &text),
             };
             match tree {
                 Ok(tree) => sources.push((origin, tree)),
-                Err(why) => unreadable(
-                    Severity::Error,
-                    format!("{origin}: {why}: its istio-csr values are not read"),
-                ),
+                Err(why) => findings.push(unreadable(format!(
+                    "{origin}: {why}: its istio-csr values are not read"
+                ))),
             }
         }
         sources.push((format!("{release} spec.values"), p.values.clone()));
@@ -116,13 +96,10 @@ impl Cluster {
                     }
                     other => ("", other.to_string()),
                 };
-                unreadable(
-                    Severity::Error,
-                    format!(
-                        "{why}: istio-csr's values are not read{}, the chart's defaults are assumed",
-                        if path.is_empty() { "" } else { " from it" }
-                    ),
-                );
+                findings.push(unreadable(format!(
+                    "{why}: istio-csr's values are not read{}, the chart's defaults are assumed",
+                    if path.is_empty() { "" } else { " from it" }
+                )));
                 IstioCsrValues {
                     origin,
                     issuer_enabled: true,

@@ -77,19 +77,7 @@ impl Cluster {
                 vf.name,
                 vf.values_key
             );
-            let text = self.values_from_text(ns, vf);
-            let Some(text) = text else {
-                if !vf.optional {
-                    findings.push(Finding {
-                        id: "helm-values-unreadable",
-                        severity: Severity::Warning,
-                        subject: format!("HelmRelease/{}", o.at.key()),
-                        message: format!(
-                            "{origin} is not among the inputs: its values are not known (give the {} too; Flux fails the release without it)",
-                            vf.kind
-                        ),
-                    });
-                }
+            let Some(text) = self.values_from_text(ns, vf, (&origin, o), findings, "") else {
                 continue;
             };
             match &vf.target_path {
@@ -159,19 +147,36 @@ impl Cluster {
         })
     }
 
-    /// The text a `valuesFrom` entry names (its Secret's or ConfigMap's key, in the
-    /// HelmRelease's namespace `ns`), when it is among the inputs.
+    /// The text a `valuesFrom` entry (read at `origin` of HelmRelease `o`) names: its
+    /// Secret's or ConfigMap's key in the HelmRelease's namespace `ns`, when it is among the
+    /// inputs; a required one that is not is a finding about `whose` values (`""`,
+    /// `"istio-csr "`).
     pub(super) fn values_from_text(
         &self,
         ns: &str,
         vf: &super::super::objects::ValuesFrom,
+        (origin, o): (&str, &Object),
+        findings: &mut Vec<Finding>,
+        whose: &str,
     ) -> Option<Zeroizing<String>> {
-        match vf.kind.as_str() {
+        let text = match vf.kind.as_str() {
             "Secret" => self
                 .secret(ns, &vf.name)
                 .and_then(|s| s.text(&vf.values_key)),
             _ => self.config_map_text(ns, &vf.name, &vf.values_key),
+        };
+        if text.is_none() && !vf.optional {
+            findings.push(Finding {
+                id: "helm-values-unreadable",
+                severity: Severity::Warning,
+                subject: format!("HelmRelease/{}", o.at.key()),
+                message: format!(
+                    "{origin} is not among the inputs: its {whose}values are not known (give the {} too; Flux fails the release without it)",
+                    vf.kind
+                ),
+            });
         }
+        text
     }
 
     fn config_map_text(&self, ns: &str, name: &str, key: &str) -> Option<Zeroizing<String>> {
@@ -312,13 +317,24 @@ fn spend(
     o: &Object,
     findings: &mut Vec<Finding>,
 ) -> bool {
+    spend_for(budget, len, (origin, o), findings, "Linkerd")
+}
+
+/// [`spend`], the finding naming `whose` values are not read (`Linkerd`, `istio-csr`).
+pub(super) fn spend_for(
+    budget: &mut usize,
+    len: usize,
+    (origin, o): (&str, &Object),
+    findings: &mut Vec<Finding>,
+    whose: &str,
+) -> bool {
     if len > *budget {
         findings.push(Finding {
             id: "helm-values-unreadable",
             severity: Severity::Error,
             subject: format!("{}/{}", o.at.kind, o.at.key()),
             message: format!(
-                "{origin}: more text than the {MAX_INPUT_BYTES} bytes read out of other objects in all: its Linkerd values are not read"
+                "{origin}: more text than the {MAX_INPUT_BYTES} bytes read out of other objects in all: its {whose} values are not read"
             ),
         });
         return false;

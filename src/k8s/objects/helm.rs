@@ -123,17 +123,7 @@ pub(super) fn helm_release(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>
     // Another chart's valuesFrom is not Linkerd's business (and its Secrets are not ours to
     // ask for): a release is Linkerd's when its chart, chartRef or name says so, or its own
     // values set Linkerd's.
-    let named = |n: Option<&Node>| {
-        n.and_then(Node::as_str)
-            .is_some_and(|s| s.contains("linkerd"))
-    };
-    let linkerd = named(
-        spec.get("chart")
-            .and_then(|c| c.get("spec"))
-            .and_then(|c| c.get("chart")),
-    ) || named(spec.get("chartRef").and_then(|c| c.get("name")))
-        || named(spec.get("releaseName"))
-        || c.obj.name.contains("linkerd");
+    let linkerd = release_named(c.obj, spec, "linkerd");
     if out.values.is_empty() && (out.values_from.is_empty() || !linkerd) {
         return Ok(None);
     }
@@ -141,6 +131,19 @@ pub(super) fn helm_release(c: &Ctx<'_>, doc: &Node) -> Result<Option<HelmValues>
         .opt_str(spec, "targetNamespace", "spec.targetNamespace")?
         .or_else(|| c.obj.namespace.clone());
     Ok(Some(out))
+}
+
+/// Whether a Flux `HelmRelease` (`obj`, its `spec`) installs a chart whose name holds
+/// `name`: its chart, chartRef, release name or own name says so.
+pub(super) fn release_named(obj: &ObjectRef, spec: &Node, name: &str) -> bool {
+    let named = |n: Option<&Node>| n.and_then(Node::as_str).is_some_and(|s| s.contains(name));
+    named(
+        spec.get("chart")
+            .and_then(|c| c.get("spec"))
+            .and_then(|c| c.get("chart")),
+    ) || named(spec.get("chartRef").and_then(|c| c.get("name")))
+        || named(spec.get("releaseName"))
+        || obj.name.contains(name)
 }
 
 /// A Flux `HelmRelease`'s `spec.valuesFrom` entries, in order (at most [`MAX_VALUES_FROM`]).

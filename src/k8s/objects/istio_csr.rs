@@ -376,7 +376,7 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
             .get("values")
             .filter(|v| matches!(v.value, Value::Map(_)));
         let from = super::helm::values_from(&Ctx { obj: at }, spec)?;
-        if !from.is_empty() && is_istio_csr_release(at, spec) {
+        if !from.is_empty() && super::helm::release_named(at, spec, "istio-csr") {
             // The values are known only once valuesFrom is merged (a check across two
             // values, renewBefore under the duration, may need both): the cluster reads
             // the merge, and names the source of what is wrong in it.
@@ -393,7 +393,9 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
         }
         return match values.filter(|v| is_values_document(v)) {
             Some(values) => read(at, values, &origin("spec.values")).map(Some),
-            None if is_istio_csr_release(at, spec) => Ok(Some(release_only(origin("spec.chart")))),
+            None if super::helm::release_named(at, spec, "istio-csr") => {
+                Ok(Some(release_only(origin("spec.chart"))))
+            }
             None => Ok(None),
         };
     }
@@ -409,12 +411,11 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
     }
     let mut istio_chart = None;
     for (path, source) in sources {
-        if istio_chart.is_none()
-            && source
-                .get("chart")
-                .and_then(Node::as_str)
-                .is_some_and(|c| c.contains("istio-csr"))
-        {
+        let chart = source
+            .get("chart")
+            .and_then(Node::as_str)
+            .is_some_and(|c| c.contains("istio-csr"));
+        if chart && istio_chart.is_none() {
             istio_chart = Some(origin(&path));
         }
         let Some(helm) = source.get("helm") else {
@@ -439,10 +440,6 @@ pub(super) fn embedded(at: &ObjectRef, doc: &Node) -> Result<Option<IstioCsrValu
         // Helm parameters are over values and valuesObject (Argo CD's precedence), as
         // `argocd app set --helm-set` writes them.
         let params = parameters(at, helm, &path)?;
-        let chart = source
-            .get("chart")
-            .and_then(Node::as_str)
-            .is_some_and(|c| c.contains("istio-csr"));
         let (mut tree, mut field) = match base {
             Some(b) => b,
             None if chart && !params.is_empty() => (
@@ -526,22 +523,6 @@ fn parameters(at: &ObjectRef, helm: &Node, path: &str) -> Result<Vec<Node>, K8sE
         out.push(tree);
     }
     Ok(out)
-}
-
-/// Whether a Flux `HelmRelease` installs istio-csr's chart: its chart, chartRef or release
-/// name says so (`cert-manager-istio-csr`, as charts.jetstack.io names it).
-fn is_istio_csr_release(at: &ObjectRef, spec: &Node) -> bool {
-    let named = |n: Option<&Node>| {
-        n.and_then(Node::as_str)
-            .is_some_and(|s| s.contains("istio-csr"))
-    };
-    named(
-        spec.get("chart")
-            .and_then(|c| c.get("spec"))
-            .and_then(|c| c.get("chart")),
-    ) || named(spec.get("chartRef").and_then(|c| c.get("name")))
-        || named(spec.get("releaseName"))
-        || at.name.contains("istio-csr")
 }
 
 /// At most the first 64 characters of `path`, made visible, for a message.
